@@ -1,0 +1,73 @@
+/**
+ * The model-runtime port: one Bedrock Runtime endpoint (one region, one API style) that can
+ * answer a prompt whole or as a stream. Adapters live in `../adapters`; the gateway composes
+ * routing, caching and resilience on top of this port and never sees an SDK type.
+ */
+
+export type ChatRole = 'user' | 'assistant';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+/** Why the model stopped. Bedrock's Converse names; the Anthropic body's names map onto them. */
+export type StopReason =
+  | 'end_turn'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'tool_use'
+  | 'guardrail_intervened'
+  | 'content_filtered';
+
+export interface ModelRequest {
+  /** The id sent to Bedrock: a foundation-model id or an inference-profile id (`jp.anthropic…`). */
+  readonly modelId: string;
+  readonly system?: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens: number;
+  readonly temperature?: number;
+  /** Put a Bedrock prompt-cache point after the system prompt (only for models that support it). */
+  readonly promptCache?: boolean;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Input tokens served from Bedrock's prompt cache. */
+  readonly cacheReadInputTokens: number;
+  /** Input tokens written to Bedrock's prompt cache. */
+  readonly cacheWriteInputTokens: number;
+}
+
+export interface ModelOutput {
+  readonly text: string;
+  readonly stopReason: StopReason;
+  readonly usage: TokenUsage;
+}
+
+/** A stream is zero or more deltas followed by exactly one `end`; any failure is thrown. */
+export type ModelStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'end'; readonly stopReason: StopReason; readonly usage: TokenUsage };
+
+export type ModelApi = 'converse' | 'invoke';
+
+export interface ModelRuntime {
+  readonly region: string;
+  readonly api: ModelApi;
+  /** Answers whole. Rejects with the SDK's error (classify it with `classifyModelError`). */
+  invoke(request: ModelRequest, signal: AbortSignal): Promise<ModelOutput>;
+  /** Answers as a stream of deltas ending with usage and stop reason. */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
+}
+
+/** Returns the runtime for a region and API style; adapters build and reuse one client per region. */
+export type ModelRuntimeProvider = (region: string, api: ModelApi) => ModelRuntime;
+
+export const emptyUsage: TokenUsage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+};
