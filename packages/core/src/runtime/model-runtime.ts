@@ -11,14 +11,28 @@ export interface ChatMessage {
   readonly content: string;
 }
 
-/** Why the model stopped. Bedrock's Converse names; the Anthropic body's names map onto them. */
-export type StopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'guardrail_intervened'
-  | 'content_filtered';
+/**
+ * Why the model stopped, in Bedrock Converse's names (the Anthropic body's names map onto them).
+ * `other` stands for a reason this code does not know yet; like every reason but `end_turn`, it
+ * keeps an answer out of the response cache.
+ */
+export const stopReasons = [
+  'end_turn',
+  'max_tokens',
+  'stop_sequence',
+  'tool_use',
+  'guardrail_intervened',
+  'content_filtered',
+  'model_context_window_exceeded',
+  'other',
+] as const;
+export type StopReason = (typeof stopReasons)[number];
+
+/** Maps a stop reason reported by Bedrock (either API) onto `StopReason`. */
+export function toStopReason(reported: string | null | undefined): StopReason {
+  if (reported === 'refusal') return 'content_filtered';
+  return (stopReasons as readonly string[]).includes(reported ?? '') ? (reported as StopReason) : 'other';
+}
 
 export interface ModelRequest {
   /** The id sent to Bedrock: a foundation-model id or an inference-profile id (`jp.anthropic…`). */

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * `POST /v1/chat` — request and response (seed 001 OpenAPI: 1–50 messages, role user|assistant,
+ * content ≤ 100 000 chars, max_tokens 1–4096 default 1024). The model names a request may use
+ * come from the deployment's model catalog, so the schema is built from them.
+ */
+
+export const chatLimits = {
+  maxMessages: 50,
+  maxContentChars: 100_000,
+  maxSystemChars: 20_000,
+  maxTokens: 4096,
+  defaultMaxTokens: 1024,
+} as const;
+
+export const routingModes = ['auto', 'fast', 'balanced', 'quality'] as const;
+
+export const chatMessageSchema = z
+  .object({
+    role: z.enum(['user', 'assistant']),
+    content: z.string().min(1).max(chatLimits.maxContentChars),
+  })
+  .strict();
+
+export const sessionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,128}$/, 'letters, digits, "-" or "_", 8 to 128 characters');
+
+/** Builds the request schema for a catalog's model names (keys and aliases); `auto` is always allowed. */
+export function makeChatRequestSchema(modelNames: readonly string[]) {
+  const names = [...new Set(['auto', ...modelNames])] as [string, ...string[]];
+  return z
+    .object({
+      messages: z.array(chatMessageSchema).min(1).max(chatLimits.maxMessages),
+      max_tokens: z.number().int().min(1).max(chatLimits.maxTokens).default(chatLimits.defaultMaxTokens),
+      model: z.enum(names).default('auto'),
+      system: z.string().min(1).max(chatLimits.maxSystemChars).optional(),
+      session_id: sessionIdSchema.optional(),
+      temperature: z.number().min(0).max(1).optional(),
+    })
+    .strict();
+}
+
+export type ChatRequest = z.output<ReturnType<typeof makeChatRequestSchema>>;
+
+/**
+ * Conversation rules the JSON Schema cannot express (Bedrock rejects them with a
+ * ValidationException): turns alternate and the conversation starts and ends with the user.
+ * Returns one issue per offending message, in zod's issue shape.
+ */
+export function conversationIssues(
+  messages: readonly { role: string }[],
+): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  messages.forEach((message, index) => {
+    if (index === 0 && message.role !== 'user') {
+      issues.push({
+        path: ['messages', 0, 'role'],
+        message: 'the conversation must start with a user message',
+      });
+    }
+    if (index > 0 && message.role === messages[index - 1]?.role) {
+      issues.push({
+        path: ['messages', index, 'role'],
+        message: 'roles must alternate between user and assistant',
+      });
+    }
+  });
+  const last = messages.at(-1);
+  if (last && last.role !== 'user') {
+    issues.push({
+      path: ['messages', messages.length - 1, 'role'],
+      message: 'the last message must be from the user',
+    });
+  }
+  return issues;
+}
+
+export const usageSchema = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cache_read_input_tokens: z.number().int().nonnegative(),
+  cache_write_input_tokens: z.number().int().nonnegative(),
+});
+
+export const chatResponseSchema = z.object({
+  request_id: z.string(),
+  text: z.string(),
+  /** Catalog key of the model that answered. */
+  model: z.string(),
+  /** Bedrock id that answered (a foundation-model or inference-profile id). */
+  model_id: z.string(),
+  region: z.string(),
+  stop_reason: z.string(),
+  usage: usageSchema,
+  cost_usd: z.number().nonnegative(),
+  latency_ms: z.number().nonnegative(),
+  /** Served from the response cache. */
+  cached: z.boolean(),
+  /** A last-resort answer (stale cache or the graceful degraded text), not a fresh model answer. */
+  degraded: z.boolean(),
+  session_id: z.string().optional(),
+  routing: z.object({ requested: z.string(), selected: z.string(), reason: z.string() }),
+});
+
+export type ChatResponse = z.infer<typeof chatResponseSchema>;
+
+/** Every error body of the public API: a stable code, a human message, optional field issues. */
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    request_id: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;

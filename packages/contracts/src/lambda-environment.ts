@@ -1,0 +1,23 @@
+/**
+ * Environment variable names shared by the constructs that set them and the handlers that
+ * read them. Values are validated by each handler's own schema at cold start.
+ */
+export const gatewayEnvironment = {
+  /** `dev | staging | prod`. */
+  stage: 'MANGA_ENV',
+  /** JSON array of `{ region, profile? }` failover targets, in order. */
+  regionTargets: 'BEDROCK_REGION_TARGETS',
+  /** Comma-separated geographies data may be processed in (`jp,apac`); unset = anywhere configured. */
+  allowedGeographies: 'BEDROCK_ALLOWED_GEOGRAPHIES',
+  /** JSON overrides of the model catalog. */
+  modelCatalog: 'MODEL_CATALOG_JSON',
+  /** Custom Bedrock Runtime endpoint (the local emulator); unset = AWS. */
+  bedrockEndpoint: 'BEDROCK_ENDPOINT_URL',
+  /** `rediss://…` of the response cache; unset = an in-memory cache per instance. */
+  redisUrl: 'REDIS_URL',
+  responseCacheTtlSeconds: 'RESPONSE_CACHE_TTL_SECONDS',
+  /** Bus for InferenceCompleted events; unset = events are not published. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Budget for one chat request, ms (default 3000: the chat SLA). */
+  chatDeadlineMs: 'CHAT_DEADLINE_MS',
+} as const;
