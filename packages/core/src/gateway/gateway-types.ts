@@ -1,0 +1,103 @@
+import type { Geography } from '../catalog/geography.js';
+import type { ChatMessage, StopReason, TokenUsage } from '../runtime/model-runtime.js';
+
+/** What a caller asks the gateway for. */
+export interface GatewayRequest {
+  /** Whose request: part of the cache key and of every event, so tenants never share answers. */
+  readonly tenantId: string;
+  /** A catalog key, an alias (`fast | balanced | quality`) or `auto`. @default 'auto' */
+  readonly model?: string;
+  readonly system?: string;
+  readonly messages: readonly ChatMessage[];
+  /** @default 1024, and never more than the model's catalog limit */
+  readonly maxTokens?: number;
+  /** @default the model's catalog temperature */
+  readonly temperature?: number;
+  /** Makes A/B assignment sticky and correlates events. */
+  readonly sessionId?: string;
+  /** @default a new UUID */
+  readonly requestId?: string;
+  /** Restricts where the data may be processed (`['jp', 'apac']`). @default the gateway's policy */
+  readonly geographies?: readonly Geography[];
+  /** Read and write the response cache. @default true */
+  readonly useCache?: boolean;
+}
+
+export interface GatewayCallOptions {
+  /** The caller's signal (a client that went away): stops everything, reported as an abort. */
+  readonly signal?: AbortSignal;
+  /**
+   * Budget for a complete answer, or for the first token of a stream.
+   * @default the gateway's `defaultDeadlineMs` (3000: the chat SLA)
+   */
+  readonly deadlineMs?: number;
+}
+
+/** How the routing step chose the model. */
+export interface RouteDecision {
+  /** Catalog key chosen. */
+  readonly model: string;
+  /** What the request asked for. */
+  readonly requested: string;
+  /** `explicit`, `alias:fast`, `auto:simple`, `ab:<experiment>:<model>` … */
+  readonly reason: string;
+}
+
+export interface RouteInput {
+  readonly requested: string;
+  readonly tenantId: string;
+  readonly system?: string;
+  readonly messages: readonly ChatMessage[];
+  readonly sessionId?: string;
+}
+
+/** Chooses the catalog key for a request; throws `UnknownModelError` for names it cannot resolve. */
+export type ModelSelector = (input: RouteInput) => RouteDecision;
+
+/** One model at one target, as the gateway tried it (or chose not to). */
+export interface AttemptRecord {
+  readonly model: string;
+  readonly region: string;
+  /** Bedrock id tried; empty when the target was skipped before an id applied. */
+  readonly modelId: string;
+  readonly outcome: 'success' | 'failed' | 'skipped';
+  /** Calls made to Bedrock at this target (retries included). */
+  readonly calls: number;
+  /** Error code of the last failure (`ThrottlingException`, `DeadlineExceeded` …). */
+  readonly error?: string;
+  /** Why a target was skipped: `cooling-down`, `circuit-open`, `no-profile`, `not-on-demand`, `geography`. */
+  readonly reason?: string;
+}
+
+/** One answer, however it was produced. */
+export interface GatewayResult {
+  readonly requestId: string;
+  readonly text: string;
+  /** Catalog key of the model that answered; `none` for the degraded answer. */
+  readonly model: string;
+  /** Bedrock id that answered (`jp.anthropic.…`); `none` for the degraded answer. */
+  readonly modelId: string;
+  /** Region that answered; `none` for the degraded answer. */
+  readonly region: string;
+  readonly stopReason: StopReason;
+  /** Tokens this request consumed (zero when served from the cache). */
+  readonly usage: TokenUsage;
+  /** Estimated cost of this request in USD, from the catalog's prices. */
+  readonly costUsd: number;
+  readonly latencyMs: number;
+  /** Time to first token; streams only. */
+  readonly ttftMs?: number;
+  /** Served from the response cache. */
+  readonly cached: boolean;
+  /** A cached answer older than its TTL, served because no model could answer. */
+  readonly stale: boolean;
+  /** A last resort (stale cache or the graceful degraded text), not a fresh model answer. */
+  readonly degraded: boolean;
+  readonly routing: RouteDecision;
+  readonly attempts: readonly AttemptRecord[];
+}
+
+/** A gateway stream: deltas as they arrive, then exactly one `complete` with the whole result. */
+export type GatewayStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'complete'; readonly result: GatewayResult };
