@@ -14,7 +14,7 @@ export type FakeReply =
   | { readonly text: string; readonly stopReason?: StopReason; readonly usage?: Partial<TokenUsage> }
   | { readonly error: Error }
   /** Waits on the clock (honouring the abort signal) before replying. */
-  | { readonly delayMs: number; readonly then: FakeReply }
+  | { readonly delayMs: number; readonly reply: FakeReply }
   /** A stream that delivers these deltas, then fails with `error` when given. */
   | { readonly deltas: readonly string[]; readonly error?: Error; readonly stopReason?: StopReason };
 
@@ -48,7 +48,7 @@ export function createFakeRuntimes(reply: (call: FakeCall) => FakeReply, clock: 
   async function settle(outcome: FakeReply, signal: AbortSignal): Promise<FakeReply> {
     if ('delayMs' in outcome) {
       await clock.sleep(outcome.delayMs, signal);
-      return settle(outcome.then, signal);
+      return settle(outcome.reply, signal);
     }
     if ('error' in outcome && !('deltas' in outcome)) throw outcome.error;
     return outcome;

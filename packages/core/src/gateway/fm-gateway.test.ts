@@ -261,7 +261,7 @@ describe('FmGateway.complete', () => {
   });
 
   it('gives up at the deadline with a timeout error when nothing is cached', async () => {
-    const { gateway, clock, calls } = setup(() => ({ delayMs: 10_000, then: ok() }));
+    const { gateway, clock, calls } = setup(() => ({ delayMs: 10_000, reply: ok() }));
     const pending = gateway.complete(request(), { deadlineMs: 3000 }).catch((error: unknown) => error);
     await clock.advance(3000);
     const failure = await pending;
@@ -272,7 +272,7 @@ describe('FmGateway.complete', () => {
 
   it('gives each attempt at most the model timeout, then fails over within the deadline', async () => {
     const { gateway, clock, calls } = setup((call) =>
-      call.region === 'ap-northeast-1' ? { delayMs: 60_000, then: ok() } : ok('osaka'),
+      call.region === 'ap-northeast-1' ? { delayMs: 60_000, reply: ok() } : ok('osaka'),
     );
     const pending = gateway.complete(request(), { deadlineMs: 20_000 });
     await clock.advance(10_000);
@@ -284,7 +284,7 @@ describe('FmGateway.complete', () => {
 
   it('starts no retry that cannot finish inside the deadline', async () => {
     const { gateway, clock, calls } = setup(
-      () => ({ delayMs: 50, then: { error: awsError('ThrottlingException') } }),
+      () => ({ delayMs: 50, reply: { error: awsError('ThrottlingException') } }),
       {
         regionTargets: [tokyo],
         random: () => 1,
@@ -339,7 +339,7 @@ describe('FmGateway.complete', () => {
   });
 
   it('stops at once when the caller aborts, without a degraded answer', async () => {
-    const { gateway, clock } = setup(() => ({ delayMs: 1000, then: ok() }));
+    const { gateway, clock } = setup(() => ({ delayMs: 1000, reply: ok() }));
     const controller = new AbortController();
     const pending = gateway
       .complete(request(), { signal: controller.signal })
