@@ -68,9 +68,12 @@ export function conversationIssues(
     }
   });
   const last = messages.at(-1);
-  if (last && last.role !== 'user') {
+  const lastIndex = messages.length - 1;
+  // The last message may already be reported (a lone assistant message, or two in a row).
+  const lastReported = issues.some((issue) => issue.path[1] === lastIndex);
+  if (last && last.role !== 'user' && !lastReported) {
     issues.push({
-      path: ['messages', messages.length - 1, 'role'],
+      path: ['messages', lastIndex, 'role'],
       message: 'the last message must be from the user',
     });
   }
@@ -101,7 +104,7 @@ export const chatResponseSchema = z.object({
   /** A last-resort answer (stale cache or the graceful degraded text), not a fresh model answer. */
   degraded: z.boolean(),
   session_id: z.string().optional(),
-  routing: z.object({ requested: z.string(), selected: z.string(), reason: z.string() }),
+  routing: z.object({ requested: z.string(), model: z.string(), reason: z.string() }),
 });
 
 export type ChatResponse = z.infer<typeof chatResponseSchema>;

@@ -20,9 +20,9 @@ const tokyo: RegionTarget = { region: 'ap-northeast-1', profile: 'jp' };
 const osaka: RegionTarget = { region: 'ap-northeast-3', profile: 'jp' };
 const virginia: RegionTarget = { region: 'us-east-1', profile: 'us' };
 
-const explicitSelector: ModelSelector = ({ requested }) => ({
-  model: resolveModelKey(catalog, requested) ?? 'claude-haiku-4-5',
-  requested,
+const explicitSelector: ModelSelector = ({ model }) => ({
+  model: resolveModelKey(catalog, model) ?? 'claude-haiku-4-5',
+  requested: model,
   reason: 'explicit',
 });
 

@@ -17,6 +17,7 @@ import { type Clock, type Random, systemClock } from '../resilience/clock.js';
 import { Deadline, DeadlineExceededError } from '../resilience/deadline.js';
 import { RegionHealth } from '../resilience/region-health.js';
 import { classifyRetryError, retry } from '../resilience/retry.js';
+import type { RouteDecision } from '../routing/model-router.js';
 import type { ModelErrorClass } from '../runtime/model-errors.js';
 import {
   emptyUsage,
@@ -39,7 +40,6 @@ import type {
   GatewayResult,
   GatewayStreamEvent,
   ModelSelector,
-  RouteDecision,
 } from './gateway-types.js';
 import { inferenceCompletedEvent } from './inference-completed.js';
 
@@ -247,8 +247,7 @@ export class FmGateway {
 
   private begin(request: GatewayRequest): Call {
     const routing = this.options.selectModel({
-      requested: request.model ?? 'auto',
-      tenantId: request.tenantId,
+      model: request.model ?? 'auto',
       ...(request.system !== undefined ? { system: request.system } : {}),
       messages: request.messages,
       ...(request.sessionId !== undefined ? { sessionId: request.sessionId } : {}),

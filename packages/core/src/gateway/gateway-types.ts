@@ -1,4 +1,5 @@
 import type { Geography } from '../catalog/geography.js';
+import type { RouteDecision, RouteRequest } from '../routing/model-router.js';
 import type { ChatMessage, StopReason, TokenUsage } from '../runtime/model-runtime.js';
 
 /** What a caller asks the gateway for. */
@@ -33,26 +34,8 @@ export interface GatewayCallOptions {
   readonly deadlineMs?: number;
 }
 
-/** How the routing step chose the model. */
-export interface RouteDecision {
-  /** Catalog key chosen. */
-  readonly model: string;
-  /** What the request asked for. */
-  readonly requested: string;
-  /** `explicit`, `alias:fast`, `auto:simple`, `ab:<experiment>:<model>` … */
-  readonly reason: string;
-}
-
-export interface RouteInput {
-  readonly requested: string;
-  readonly tenantId: string;
-  readonly system?: string;
-  readonly messages: readonly ChatMessage[];
-  readonly sessionId?: string;
-}
-
 /** Chooses the catalog key for a request; throws `UnknownModelError` for names it cannot resolve. */
-export type ModelSelector = (input: RouteInput) => RouteDecision;
+export type ModelSelector = (request: RouteRequest) => RouteDecision;
 
 /** One model at one target, as the gateway tried it (or chose not to). */
 export interface AttemptRecord {

@@ -1,0 +1,275 @@
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+  ResourceNotFoundException,
+  ThrottlingException,
+} from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type DomainEvent, EventPublishError } from '../events/event-publisher.js';
+import type { Clock } from '../resilience/clock.js';
+import {
+  EventBridgeEventPublisher,
+  type EventBridgeEventPublisherOptions,
+  putEventsEntrySize,
+} from './eventbridge-event-publisher.js';
+
+const eventBusName = 'MangaAssist-AI-Events';
+const ebMock = mockClient(EventBridgeClient);
+
+beforeEach(() => {
+  ebMock.reset();
+});
+
+/** A clock that never waits and remembers every requested delay. */
+function recordingClock(): Clock & { readonly sleeps: number[] } {
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => 0,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
+}
+
+function makePublisher(options: Partial<EventBridgeEventPublisherOptions> = {}) {
+  const clock = recordingClock();
+  const publisher = new EventBridgeEventPublisher(new EventBridgeClient({ region: 'ap-northeast-1' }), {
+    eventBusName,
+    clock,
+    random: () => 0.5,
+    ...options,
+  });
+  return { publisher, clock };
+}
+
+function inferenceEvent(requestId: string, detail: Record<string, unknown> = {}): DomainEvent {
+  return {
+    source: 'mangaassist.ai',
+    detailType: 'InferenceCompleted',
+    detail: { request_id: requestId, model: 'claude-haiku-4-5', ...detail },
+  };
+}
+
+const manyEvents = (count: number, detail: Record<string, unknown> = {}) =>
+  Array.from({ length: count }, (_, index) => inferenceEvent(`req-${index}`, detail));
+
+/** The events at `indexes`, for expectations (throws on a typo instead of yielding undefined). */
+function at(events: readonly DomainEvent[], ...indexes: number[]): DomainEvent[] {
+  return indexes.map((index) => {
+    const event = events[index];
+    if (!event) throw new Error(`no event at ${index}`);
+    return event;
+  });
+}
+
+const entryFor = (event: DomainEvent): PutEventsRequestEntry => ({
+  Source: event.source,
+  DetailType: event.detailType,
+  Detail: JSON.stringify(event.detail),
+  EventBusName: eventBusName,
+});
+
+/** Accepts every entry, except those `failing` picks, which fail with `errorCode`. */
+function respond(
+  failing: (entry: PutEventsRequestEntry) => boolean = () => false,
+  errorCode = 'InternalFailure',
+) {
+  let eventId = 0;
+  return (input: PutEventsCommandInput): PutEventsCommandOutput => {
+    const results = (input.Entries ?? []).map((entry) =>
+      failing(entry) ? { ErrorCode: errorCode, ErrorMessage: 'failed' } : { EventId: `event-${eventId++}` },
+    );
+    return {
+      $metadata: {},
+      FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
+      Entries: results,
+    };
+  };
+}
+
+const detailMentions = (requestIds: readonly string[]) => (entry: PutEventsRequestEntry) =>
+  requestIds.some((id) => entry.Detail?.includes(`"${id}"`));
+
+async function publishError(promise: Promise<void>): Promise<EventPublishError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(EventPublishError);
+  return error as EventPublishError;
+}
+
+describe('EventBridgeEventPublisher', () => {
+  it('sends each event as a PutEvents entry on the configured bus', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const time = new Date('2025-04-01T09:00:00Z');
+    const event = { ...inferenceEvent('req-1', { cost: '0.000412' }), time };
+    await makePublisher().publisher.publish([event]);
+    expect(ebMock).toReceiveCommandWith(PutEventsCommand, {
+      Entries: [
+        {
+          Source: 'mangaassist.ai',
+          DetailType: 'InferenceCompleted',
+          Detail: '{"request_id":"req-1","model":"claude-haiku-4-5","cost":"0.000412"}',
+          EventBusName: eventBusName,
+          Time: time,
+        },
+      ],
+    });
+  });
+
+  it('makes no call for an empty list', async () => {
+    await makePublisher().publisher.publish([]);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('sends 25 events in three calls of 10, 10 and 5, in order', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const events = manyEvents(25);
+    await makePublisher().publisher.publish(events);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 3);
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 1, {
+      Entries: events.slice(0, 10).map(entryFor),
+    });
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 2, {
+      Entries: events.slice(10, 20).map(entryFor),
+    });
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 3, { Entries: events.slice(20).map(entryFor) });
+  });
+
+  it('keeps each call within 256 KB, so events of about 100 KB go two to a call', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const events = manyEvents(5, { summary: 'x'.repeat(100_000) });
+    await makePublisher().publisher.publish(events);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 3);
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 1, {
+      Entries: events.slice(0, 2).map(entryFor),
+    });
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 3, { Entries: events.slice(4).map(entryFor) });
+  });
+
+  it('rejects an event larger than 256 KB in UTF-8 without calling EventBridge', async () => {
+    // 90 000 characters, but 270 000 bytes: the limit is in bytes.
+    const event = inferenceEvent('req-big', { summary: 'あ'.repeat(90_000) });
+    const error = await publishError(makePublisher().publisher.publish([event]));
+    expect(error.failed).toEqual([{ event, errorCode: 'EventTooLarge' }]);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('still sends the other events when one is too large, and names only that one', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const small = manyEvents(2);
+    const big = inferenceEvent('req-big', { summary: 'x'.repeat(300_000) });
+    const error = await publishError(
+      makePublisher().publisher.publish([...at(small, 0), big, ...at(small, 1)]),
+    );
+    expect(error.failed).toEqual([{ event: big, errorCode: 'EventTooLarge' }]);
+    expect(ebMock).toReceiveCommandExactlyOnceWith(PutEventsCommand, { Entries: small.map(entryFor) });
+  });
+
+  it('resends only the entries that failed, then resolves', async () => {
+    const events = manyEvents(5);
+    ebMock
+      .on(PutEventsCommand)
+      .callsFakeOnce(respond(detailMentions(['req-1', 'req-3']), 'ThrottlingException'))
+      .callsFake(respond());
+    await makePublisher().publisher.publish(events);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 2, { Entries: at(events, 1, 3).map(entryFor) });
+  });
+
+  it('waits a fully jittered, doubling backoff before each retry', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond(() => true));
+    const { publisher, clock } = makePublisher({ maxAttempts: 4, baseDelayMs: 100, random: () => 0.5 });
+    await publishError(publisher.publish(manyEvents(1)));
+    expect(clock.sleeps).toEqual([50, 100, 200]);
+  });
+
+  it('rejects after the last attempt, naming exactly the events not accepted and their codes', async () => {
+    const events = manyEvents(4);
+    ebMock.on(PutEventsCommand).callsFake(respond(detailMentions(['req-2']), 'InternalFailure'));
+    const error = await publishError(makePublisher({ maxAttempts: 3 }).publisher.publish(events));
+    expect(error.failed).toEqual(at(events, 2).map((event) => ({ event, errorCode: 'InternalFailure' })));
+    expect(error.message).toContain('1 of 4 events');
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 3);
+    expect(ebMock).toReceiveLastCommandWith(PutEventsCommand, { Entries: at(events, 2).map(entryFor) });
+  });
+
+  it('does not retry an entry whose error no retry can fix', async () => {
+    const events = manyEvents(2);
+    ebMock.on(PutEventsCommand).callsFake(respond(detailMentions(['req-0']), 'MalformedDetail'));
+    const error = await publishError(makePublisher().publisher.publish(events));
+    expect(error.failed).toEqual(at(events, 0).map((event) => ({ event, errorCode: 'MalformedDetail' })));
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('retries the whole batch after a throttled call', async () => {
+    const events = manyEvents(3);
+    ebMock
+      .on(PutEventsCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
+      .callsFake(respond());
+    await makePublisher().publisher.publish(events);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 2, { Entries: events.map(entryFor) });
+  });
+
+  it('retries after a network error', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .callsFake(respond());
+    await makePublisher().publisher.publish(manyEvents(1));
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+  });
+
+  it('names every event of a batch whose call kept failing', async () => {
+    const events = manyEvents(2);
+    ebMock.on(PutEventsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    const error = await publishError(makePublisher({ maxAttempts: 2 }).publisher.publish(events));
+    expect(error.failed).toEqual(events.map((event) => ({ event, errorCode: 'ThrottlingException' })));
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+  });
+
+  it('does not retry a call the bus refuses for good, and keeps sending later batches', async () => {
+    const events = manyEvents(12);
+    ebMock
+      .on(PutEventsCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'no such bus', $metadata: {} }))
+      .callsFake(respond());
+    const error = await publishError(makePublisher().publisher.publish(events));
+    expect(error.failed.map(({ event }) => event)).toEqual(events.slice(0, 10));
+    expect(error.failed[0]?.errorCode).toBe('ResourceNotFoundException');
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+  });
+
+  it('rejects an event whose detail cannot be serialised without sending it', async () => {
+    const event = inferenceEvent('req-bigint', { tokens: 10n });
+    const error = await publishError(makePublisher().publisher.publish([event]));
+    expect(error.failed).toEqual([{ event, errorCode: 'UnserializableDetail' }]);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('refuses an invalid retry setting at construction', () => {
+    expect(() => makePublisher({ maxAttempts: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('putEventsEntrySize', () => {
+  it('counts UTF-8 bytes of source, detail type and detail, 14 bytes for a time, and not the bus name', () => {
+    const entry: PutEventsRequestEntry = {
+      Source: 'a',
+      DetailType: 'b',
+      Detail: '{"k":"漫画"}',
+      EventBusName: 'bus',
+    };
+    expect(putEventsEntrySize(entry)).toBe(1 + 1 + 14);
+    expect(putEventsEntrySize({ ...entry, Time: new Date() })).toBe(1 + 1 + 14 + 14);
+    expect(putEventsEntrySize({ ...entry, Resources: ['arn:x'] })).toBe(1 + 1 + 14 + 5);
+  });
+});
