@@ -173,7 +173,7 @@ export function loadModelCatalog(
   const shape = z
     .object({
       models: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-      aliases: z.unknown(),
+      aliases: z.unknown().optional(),
     })
     .strict()
     .safeParse(parsedOverrides);
@@ -190,10 +190,10 @@ export function loadModelCatalog(
 
   const problems: string[] = [];
   for (const [alias, key] of Object.entries(catalog.aliases)) {
-    if (!catalog.models[key]) problems.push(`alias "${alias}" names unknown model "${key}"`);
+    if (!Object.hasOwn(catalog.models, key)) problems.push(`alias "${alias}" names unknown model "${key}"`);
   }
   for (const [key, spec] of Object.entries(catalog.models)) {
-    if (spec.fallback !== undefined && !catalog.models[spec.fallback]) {
+    if (spec.fallback !== undefined && !Object.hasOwn(catalog.models, spec.fallback)) {
       problems.push(`model "${key}" falls back to unknown model "${spec.fallback}"`);
     }
     if (!spec.onDemand && spec.profiles.length === 0) {
@@ -221,7 +221,7 @@ export function modelNames(catalog: ModelCatalog): string[] {
 
 /** Resolves a catalog key or alias to a catalog key; undefined when unknown. */
 export function resolveModelKey(catalog: ModelCatalog, name: string): string | undefined {
-  if (catalog.models[name]) return name;
+  if (Object.hasOwn(catalog.models, name)) return name;
   return (modelAliases as readonly string[]).includes(name) ? catalog.aliases[name as ModelAlias] : undefined;
 }
 

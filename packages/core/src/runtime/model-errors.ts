@@ -96,7 +96,8 @@ interface ErrorLike {
   $fault?: unknown;
 }
 
-function kindOf(error: ErrorLike): { kind: ModelErrorKind; code: string } {
+function kindOf(error: ErrorLike, seen = new Set<ErrorLike>()): { kind: ModelErrorKind; code: string } {
+  seen.add(error);
   const name = typeof error.name === 'string' ? error.name : '';
   const code = typeof error.code === 'string' ? error.code : '';
   if (name === 'AbortError' || code === 'ABORT_ERR') return { kind: 'aborted', code: 'AbortError' };
@@ -110,7 +111,9 @@ function kindOf(error: ErrorLike): { kind: ModelErrorKind; code: string } {
   if (status !== undefined && status >= 400) return { kind: 'rejected', code: name || `HTTP${status}` };
   if (error.$fault === 'server') return { kind: 'unavailable', code: name || 'ServerFault' };
   if (error.$fault === 'client') return { kind: 'rejected', code: name || 'ClientFault' };
-  if (error.cause && typeof error.cause === 'object') return kindOf(error.cause as ErrorLike);
+  if (error.cause && typeof error.cause === 'object' && !seen.has(error.cause as ErrorLike)) {
+    return kindOf(error.cause as ErrorLike, seen);
+  }
   // An error with no AWS shape and no network code is a transport fault we cannot name.
   return { kind: 'unavailable', code: name || code || 'UnknownError' };
 }
@@ -119,6 +122,15 @@ function kindOf(error: ErrorLike): { kind: ModelErrorKind; code: string } {
 export function classifyModelError(error: unknown): ModelErrorClass {
   const shaped: ErrorLike = error !== null && typeof error === 'object' ? (error as ErrorLike) : {};
   const { kind, code } = kindOf(shaped);
-  const message = typeof shaped.message === 'string' ? shaped.message : String(error);
+  const message = typeof shaped.message === 'string' ? shaped.message : describe(error);
   return { kind, code, message, ...behaviour[kind] };
+}
+
+/** `String(value)`, except for values that cannot become a string (a null-prototype object). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

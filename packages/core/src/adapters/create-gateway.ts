@@ -1,0 +1,110 @@
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MemoryResponseCache } from '../cache/memory-response-cache.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import { loadModelCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { FmGateway, type FmGatewayOptions } from '../gateway/fm-gateway.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { ModelRouter } from '../routing/model-router.js';
+import type { ModelApi, ModelRuntime } from '../runtime/model-runtime.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
+import { BedrockConverseRuntime } from './bedrock-converse-runtime.js';
+import { BedrockAnthropicInvokeRuntime } from './bedrock-invoke-runtime.js';
+import { type BedrockClientOptions, createBedrockRuntimeClient } from './bedrock-runtime-client.js';
+import { EventBridgeEventPublisher } from './eventbridge-event-publisher.js';
+import { createRedisClient, RedisResponseCache } from './redis-response-cache.js';
+
+export interface CreateGatewayOptions {
+  readonly logger?: Logger;
+  /** Static credentials for a local endpoint; unset = the default provider chain. */
+  readonly credentials?: BedrockClientOptions['credentials'];
+  readonly transport?: BedrockClientOptions['transport'];
+  /** Anything else of `FmGatewayOptions` to override (tests, benchmarks). */
+  readonly gateway?: Partial<FmGatewayOptions>;
+}
+
+export interface GatewayDependencies {
+  readonly gateway: FmGateway;
+  readonly catalog: ModelCatalog;
+  /** Closes Redis and the SDK clients' sockets (for servers and tests; Lambda never calls it). */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of the FM gateway: builds the catalog, one Bedrock client per region
+ * (created on first use, then reused), the response cache (Redis when configured, else in
+ * memory), the EventBridge publisher (when a bus is configured) and the router. Opens no
+ * connection until the first request.
+ */
+export function createGateway(
+  config: GatewayConfig,
+  options: CreateGatewayOptions = {},
+): GatewayDependencies {
+  const logger = options.logger ?? silentLogger;
+  const catalog = loadModelCatalog(config.modelCatalogJson);
+
+  const clients = new Map<string, BedrockRuntimeClient>();
+  const runtimes = new Map<string, ModelRuntime>();
+  const clientFor = (region: string): BedrockRuntimeClient => {
+    let client = clients.get(region);
+    if (!client) {
+      client = createBedrockRuntimeClient({
+        region,
+        ...(config.bedrockEndpoint ? { endpoint: config.bedrockEndpoint } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
+  const runtimeFor = (region: string, api: ModelApi): ModelRuntime => {
+    const key = `${region}/${api}`;
+    let runtime = runtimes.get(key);
+    if (!runtime) {
+      const client = clientFor(region);
+      runtime =
+        api === 'converse'
+          ? new BedrockConverseRuntime(client, region)
+          : new BedrockAnthropicInvokeRuntime(client, region);
+      runtimes.set(key, runtime);
+    }
+    return runtime;
+  };
+
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { logger }) : undefined;
+  const cache: ResponseCache = redis
+    ? new RedisResponseCache(redis, { ttlSeconds: config.responseCacheTtlSeconds, logger })
+    : new MemoryResponseCache({ ttlSeconds: config.responseCacheTtlSeconds });
+  const eventBridge = config.eventBusName ? new EventBridgeClient({}) : undefined;
+  const events =
+    eventBridge && config.eventBusName
+      ? new EventBridgeEventPublisher(eventBridge, { eventBusName: config.eventBusName, logger })
+      : undefined;
+  const router = new ModelRouter({ catalog, estimateTokens });
+
+  const gateway = new FmGateway({
+    catalog,
+    runtimes: runtimeFor,
+    selectModel: (request) => router.route(request),
+    regionTargets: config.regionTargets,
+    ...(config.allowedGeographies ? { allowedGeographies: config.allowedGeographies } : {}),
+    cache,
+    ...(events ? { events } : {}),
+    logger,
+    defaultDeadlineMs: config.chatDeadlineMs,
+    ...options.gateway,
+  });
+
+  return {
+    gateway,
+    catalog,
+    async close() {
+      await gateway.flush();
+      for (const client of clients.values()) client.destroy();
+      eventBridge?.destroy();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

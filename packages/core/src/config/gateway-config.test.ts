@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, gatewayConfigFromEnvironment } from './gateway-config.js';
+
+describe('gatewayConfigFromEnvironment', () => {
+  it('takes the defaults when nothing is set', () => {
+    expect(gatewayConfigFromEnvironment({})).toMatchObject({
+      stage: 'dev',
+      responseCacheTtlSeconds: 300,
+      chatDeadlineMs: 3000,
+      regionTargets: [
+        { region: 'ap-northeast-1', profile: 'jp' },
+        expect.anything(),
+        expect.anything(),
+        expect.anything(),
+      ],
+    });
+  });
+
+  it('reads targets as JSON and geographies as a comma-separated list', () => {
+    const config = gatewayConfigFromEnvironment({
+      BEDROCK_REGION_TARGETS: '[{"region":"ap-northeast-3","profile":"jp"}]',
+      BEDROCK_ALLOWED_GEOGRAPHIES: 'jp, apac',
+      RESPONSE_CACHE_TTL_SECONDS: '60',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(config).toMatchObject({
+      regionTargets: [{ region: 'ap-northeast-3', profile: 'jp' }],
+      allowedGeographies: ['jp', 'apac'],
+      responseCacheTtlSeconds: 60,
+      redisUrl: 'redis://127.0.0.1:6379',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(gatewayConfigFromEnvironment({ REDIS_URL: '', EVENT_BUS_NAME: ' ' }).redisUrl).toBeUndefined();
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => gatewayConfigFromEnvironment({ BEDROCK_REGION_TARGETS: '[{"region":"tokyo"}]' })).toThrow(
+      /BEDROCK_REGION_TARGETS: .*AWS region/,
+    );
+    expect(() => gatewayConfigFromEnvironment({ BEDROCK_REGION_TARGETS: 'not json' })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => gatewayConfigFromEnvironment({ BEDROCK_ALLOWED_GEOGRAPHIES: 'mars' })).toThrow(
+      /BEDROCK_ALLOWED_GEOGRAPHIES/,
+    );
+    expect(() => gatewayConfigFromEnvironment({ CHAT_DEADLINE_MS: '60000' })).toThrow(/CHAT_DEADLINE_MS/);
+  });
+});

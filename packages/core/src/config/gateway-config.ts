@@ -1,0 +1,76 @@
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import { z } from 'zod';
+import { geographies } from '../catalog/geography.js';
+import { defaultRegionTargets, regionTargetsSchema } from '../catalog/invocation-targets.js';
+
+/** Everything a deployment (or `pnpm dev`) configures about the gateway, validated once at start-up. */
+export const gatewayConfigSchema = z
+  .object({
+    stage: z.enum(['dev', 'staging', 'prod']).default('dev'),
+    regionTargets: regionTargetsSchema.default([...defaultRegionTargets]),
+    allowedGeographies: z.array(z.enum(geographies)).min(1).optional(),
+    modelCatalogJson: z.string().optional(),
+    bedrockEndpoint: z.url().optional(),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .optional(),
+    responseCacheTtlSeconds: z.coerce.number().int().positive().default(300),
+    eventBusName: z.string().min(1).optional(),
+    chatDeadlineMs: z.coerce.number().int().min(100).max(29_000).default(3000),
+  })
+  .strict();
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+function parseJson(name: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new ConfigurationError(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads the gateway configuration from environment variables (names in
+ * `gatewayEnvironment`). Unset or empty variables take their defaults; anything invalid throws
+ * `ConfigurationError` naming the variable, so a bad deployment fails at cold start.
+ */
+export function gatewayConfigFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): GatewayConfig {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const names = gatewayEnvironment;
+  const targets = read(names.regionTargets);
+  const allowed = read(names.allowedGeographies);
+  const raw = {
+    stage: read(names.stage),
+    regionTargets: targets === undefined ? undefined : parseJson(names.regionTargets, targets),
+    allowedGeographies: allowed?.split(',').map((geography) => geography.trim()),
+    modelCatalogJson: read(names.modelCatalog),
+    bedrockEndpoint: read(names.bedrockEndpoint),
+    redisUrl: read(names.redisUrl),
+    responseCacheTtlSeconds: read(names.responseCacheTtlSeconds),
+    eventBusName: read(names.eventBusName),
+    chatDeadlineMs: read(names.chatDeadlineMs),
+  };
+  const parsed = gatewayConfigSchema.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined)),
+  );
+  if (!parsed.success) {
+    const variable = Object.fromEntries(Object.entries(names).map(([key, name]) => [key, name]));
+    const problems = parsed.error.issues.map((issue) => {
+      const [field] = issue.path;
+      return `${variable[String(field)] ?? String(field)}: ${issue.message}`;
+    });
+    throw new ConfigurationError(`invalid gateway configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

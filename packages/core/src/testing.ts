@@ -1,0 +1,3 @@
+// Test doubles for the core's ports, for this package's tests and its dependents'.
+export { awsError, createFakeRuntimes, type FakeCall, type FakeReply } from './gateway/fake-model-runtime.js';
+export { createFakeClock, type FakeClock } from './resilience/fake-clock.js';
