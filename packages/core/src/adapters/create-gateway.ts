@@ -52,7 +52,7 @@ export function createGateway(
       client = createBedrockRuntimeClient({
         region,
         ...(config.bedrockEndpoint ? { endpoint: config.bedrockEndpoint } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
+        ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
         ...(options.transport ? { transport: options.transport } : {}),
       });
       clients.set(region, client);

@@ -1,0 +1,69 @@
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+/**
+ * The Lambda proxy event API Gateway REST would send for this request, so `pnpm dev` runs the
+ * deployed handler unchanged. The body travels base64-encoded so its exact bytes arrive (API
+ * Gateway does the same for binary media types).
+ */
+export function toApiGatewayEvent(
+  request: IncomingMessage,
+  path: string,
+  body: Buffer,
+  context: { requestId: string; apiKeyId?: string; stage: string },
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index] ?? '';
+    const value = request.rawHeaders[index + 1] ?? '';
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const query = [...url.searchParams.keys()].length > 0 ? Object.fromEntries(url.searchParams) : null;
+  const now = new Date();
+  return {
+    resource: path,
+    path,
+    httpMethod: request.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${request.httpVersion}`,
+      httpMethod: request.method ?? 'GET',
+      path: `/${context.stage}${path}`,
+      stage: context.stage,
+      requestId: context.requestId,
+      requestTimeEpoch: now.getTime(),
+      resourceId: 'local',
+      resourcePath: path,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: context.apiKeyId ?? null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: request.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * `pnpm dev`: the whole platform on http://localhost:3000 (PORT to change) with no AWS account.
+ * REDIS_URL points the response cache at a real Redis; without it the cache is in memory.
+ */
+import { consoleLogger } from '@mangaassist/core';
+import { startDevServer } from './dev-server/dev-server.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const server = await startDevServer({
+  port,
+  host: process.env.HOST ?? '127.0.0.1',
+  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
+});
+
+process.stdout.write(
+  [
+    `MangaAssist local runtime on ${server.url}`,
+    `  POST ${server.url}/v1/chat                chat through the FM gateway`,
+    `  GET  ${server.url}/_local/endpoints       local AWS-compatible endpoints`,
+    `  POST ${server.url}/_local/bedrock/faults  inject Bedrock faults and latency (DELETE clears)`,
+    `  POST ${server.url}/_local/bedrock/scripts script the emulated model's answers (DELETE clears)`,
+    `  Bedrock Runtime emulator: ${server.emulator.url}`,
+    `  Response cache: ${process.env.REDIS_URL ? `Redis at ${process.env.REDIS_URL}` : 'in memory (set REDIS_URL for Redis)'}`,
+    '',
+  ].join('\n'),
+);
+
+const shutdown = () => {
+  server.close().finally(() => process.exit(0));
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
