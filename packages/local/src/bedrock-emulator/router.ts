@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { regionFromAuthorization } from './auth.js';
+import { EmulatedServiceError, invalidModelIdMessage } from './errors.js';
+import type { FaultBook } from './faults.js';
+import {
+  parseJsonBody,
+  type RequestSource,
+  type ResponseSink,
+  readBody,
+  sendError,
+} from './http-exchange.js';
+import type { EmulatorLogger } from './logger.js';
+import { complete } from './model/completion.js';
+import type { PromptCache } from './model/prompt-cache.js';
+import { converse } from './operations/converse.js';
+import { converseStream } from './operations/converse-stream.js';
+import { invokeModel } from './operations/invoke-model.js';
+import { invokeModelWithResponseStream } from './operations/invoke-model-stream.js';
+import type { Operation } from './operations/operation.js';
+import { Pacer, type Sleep } from './operations/pacer.js';
+import type { RequestOutcome, RequestStats, WireProtocol } from './request-stats.js';
+import type { ScriptBook } from './scripts.js';
+
+const operationsByPathSuffix: Readonly<Record<string, Operation>> = {
+  invoke: invokeModel,
+  'invoke-with-response-stream': invokeModelWithResponseStream,
+  converse,
+  'converse-stream': converseStream,
+};
+
+export interface RouterDependencies {
+  readonly faults: FaultBook;
+  readonly scripts: ScriptBook;
+  readonly promptCache: PromptCache;
+  readonly stats: RequestStats;
+  readonly knownModelIds: (modelId: string) => boolean;
+  readonly sleep: Sleep;
+  readonly logger: EmulatorLogger;
+}
+
+interface Route {
+  readonly modelId: string;
+  readonly operation: Operation;
+}
+
+/** `POST /model/{url-encoded model id}/{operation}`; anything else is an unknown operation. */
+function routeOf(method: string | undefined, url: string | undefined): Route {
+  const path = (url ?? '').split('?')[0] ?? '';
+  const [empty, model, encodedModelId, suffix, ...rest] = path.split('/');
+  const operation = suffix === undefined ? undefined : operationsByPathSuffix[suffix];
+  if (
+    method !== 'POST' ||
+    empty !== '' ||
+    model !== 'model' ||
+    encodedModelId === undefined ||
+    operation === undefined ||
+    rest.length > 0
+  ) {
+    throw new EmulatedServiceError('UnknownOperationException');
+  }
+  try {
+    return { modelId: decodeURIComponent(encodedModelId), operation };
+  } catch {
+    throw new EmulatedServiceError('ValidationException', invalidModelIdMessage);
+  }
+}
+
+function protocolOf(httpVersion: string): WireProtocol {
+  if (httpVersion.startsWith('2')) return 'h2';
+  return httpVersion === '1.0' ? 'http/1.0' : 'http/1.1';
+}
+
+/**
+ * The emulator's one request handler, for HTTP/1.1 and HTTP/2 alike. Checks run in Bedrock's
+ * order (route, signature scope, model id, body), then faults, then the local model answers.
+ */
+export function createRequestHandler(
+  deps: RouterDependencies,
+): (request: RequestSource, response: ResponseSink) => void {
+  return (request, response) => {
+    void handle(deps, request, response);
+  };
+}
+
+async function handle(
+  deps: RouterDependencies,
+  request: RequestSource,
+  response: ResponseSink,
+): Promise<void> {
+  const startedAt = performance.now();
+  const requestId = randomUUID();
+  const clientGone = new AbortController();
+  response.once('close', () => {
+    if (!response.writableEnded) clientGone.abort();
+  });
+  const record = {
+    region: 'unknown',
+    modelId: '',
+    operation: 'unknown',
+    protocol: protocolOf(request.httpVersion),
+  };
+  let outcome: RequestOutcome = 'ok';
+  try {
+    const route = routeOf(request.method, request.url);
+    record.modelId = route.modelId;
+    record.operation = route.operation.name;
+    record.region = regionFromAuthorization(request.headers.authorization);
+    if (!deps.knownModelIds(route.modelId)) {
+      throw new EmulatedServiceError('ValidationException', invalidModelIdMessage);
+    }
+    const prompt = route.operation.readPrompt(parseJsonBody(await readBody(request)));
+    const identity = { region: record.region, modelId: route.modelId };
+    const plan = deps.faults.plan(identity);
+    const pacer = new Pacer(deps.sleep, clientGone.signal);
+    if (
+      plan.error !== undefined &&
+      (plan.error !== 'ModelStreamErrorException' || !route.operation.streaming)
+    ) {
+      if (!(await pacer.wait(plan.ttftMs))) {
+        outcome = 'aborted';
+        return;
+      }
+      // A stream error has no place in a whole response; ModelErrorException (same 424) is its non-stream twin.
+      throw new EmulatedServiceError(
+        plan.error === 'ModelStreamErrorException' ? 'ModelErrorException' : plan.error,
+      );
+    }
+    const completion = complete(prompt, identity, {
+      scriptedReply: (text) => deps.scripts.take(text),
+      promptCache: deps.promptCache,
+    });
+    outcome = await route.operation.respond({
+      requestId,
+      modelId: route.modelId,
+      completion,
+      plan,
+      response,
+      pacer,
+      startedAt,
+    });
+  } catch (error) {
+    outcome = answerWithError(deps.logger, response, error, requestId);
+  } finally {
+    deps.stats.record(record, outcome);
+    deps.logger.debug('bedrock emulator request', { ...record, outcome, requestId });
+  }
+}
+
+function answerWithError(
+  logger: EmulatorLogger,
+  response: ResponseSink,
+  error: unknown,
+  requestId: string,
+): RequestOutcome {
+  const serviceError =
+    error instanceof EmulatedServiceError
+      ? error
+      : new EmulatedServiceError('InternalServerException', 'Internal error in the local emulator.');
+  if (!(error instanceof EmulatedServiceError)) {
+    logger.warn('bedrock emulator failed a request', { requestId, error: String(error) });
+  }
+  if (response.headersSent) {
+    // Mid-stream the status line is gone; ending the stream early is all that is left.
+    if (!response.writableEnded) response.end();
+  } else {
+    sendError(response, serviceError, requestId);
+  }
+  return serviceError.errorType;
+}
