@@ -117,6 +117,7 @@ function isRegionFailure(failure: ModelErrorClass): boolean {
   return failure.countsAsFailure && failure.kind !== 'throttled';
 }
 const defaultStreamTimeoutMs = 120_000;
+const defaultMinAttemptMs = 200;
 
 /**
  * The FM gateway: every model call of the platform goes through it.
@@ -323,7 +324,7 @@ export class FmGateway {
       let failOver = true;
       for (const target of usable) {
         if (!failOver) break;
-        if (deadline.signal.aborted) throw deadline.signal.reason;
+        this.throwIfOutOfTime(deadline);
         const record: MutableAttempt = {
           model: key,
           region: target.region,
@@ -342,7 +343,7 @@ export class FmGateway {
           this.regionHealth.markSuccess(target.region);
           return { value, key, spec, target };
         } catch (error) {
-          if (deadline.signal.aborted) throw deadline.signal.reason;
+          this.throwIfOutOfTime(deadline);
           const failure = classifyRetryError(error);
           lastError = error;
           if (error instanceof CircuitOpenError) {
@@ -367,6 +368,17 @@ export class FmGateway {
       }
     }
     throw new AllModelsFailedError(call.attempts, lastKind, lastError);
+  }
+
+  /**
+   * Stops the ladder when the caller aborted, the deadline expired, or too little time is left
+   * for another attempt to finish (`minAttemptMs`): the last resort takes over from there.
+   */
+  private throwIfOutOfTime(deadline: Deadline): void {
+    if (deadline.signal.aborted) throw deadline.signal.reason;
+    if (deadline.remainingMs() < (this.options.minAttemptMs ?? defaultMinAttemptMs)) {
+      throw new DeadlineExceededError(deadline.budgetMs, deadline.elapsedMs());
+    }
   }
 
   /** One model at one target: retries in place, each attempt under the model's timeout and the breaker. */
@@ -394,8 +406,7 @@ export class FmGateway {
           return value;
         } catch (error) {
           // The attempt's own timeout surfaces from the SDK as an abort; report it as the timeout it is.
-          const ownTimeout =
-            attempt.signal.reason instanceof DeadlineExceededError && !deadline.signal.aborted;
+          const ownTimeout = attempt.signal.reason instanceof DeadlineExceededError && !deadline.expired;
           const failure = ownTimeout ? attempt.signal.reason : error;
           if (classifyRetryError(failure).countsAsFailure) permit.fail();
           else permit.release();
