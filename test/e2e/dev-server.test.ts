@@ -1,0 +1,124 @@
+// `pnpm dev` end to end: the local server on a free port, driven over HTTP as a person or a
+// script would, including the /_local controls.
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { chatResponseSchema } from '@mangaassist/contracts';
+import { type DevServer, startDevServer } from '@mangaassist/local';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+let server: DevServer;
+
+beforeAll(async () => {
+  server = await startDevServer({ port: 0 });
+});
+
+afterEach(async () => {
+  await fetch(`${server.url}/_local/bedrock/faults`, { method: 'DELETE' });
+  await fetch(`${server.url}/_local/bedrock/scripts`, { method: 'DELETE' });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+const chat = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  fetch(`${server.url}/v1/chat`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const question = (content: string, extra: Record<string, unknown> = {}) => ({
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
+
+describe('pnpm dev', () => {
+  it('answers POST /v1/chat through the gateway with the contract response', async () => {
+    const response = await chat(question('鬼滅の刃は何巻まで出ていますか？'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
+    const body = chatResponseSchema.parse(await response.json());
+    expect(body.text).toContain('local');
+    expect(body).toMatchObject({ model: 'claude-haiku-4-5', region: 'ap-northeast-1', degraded: false });
+  });
+
+  it('keeps to the static model a request names', async () => {
+    const body = chatResponseSchema.parse(await (await chat(question('hi', { model: 'balanced' }))).json());
+    expect(body).toMatchObject({ model: 'claude-sonnet-4-5', routing: { reason: 'alias:balanced' } });
+  });
+
+  it('answers bad input with a JSON 4xx, never a 5xx', async () => {
+    const cases: [RequestInit['body'], Record<string, string>, number, string][] = [
+      ['{"messages": [', { 'content-type': 'application/json' }, 400, 'malformed_json'],
+      [JSON.stringify({ messages: [] }), { 'content-type': 'application/json' }, 400, 'validation_failed'],
+      [JSON.stringify(question('hi')), { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
+      [JSON.stringify(question('a\u0000b')), { 'content-type': 'application/json' }, 422, 'content_rejected'],
+    ];
+    for (const [body, headers, status, code] of cases) {
+      const response = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers, body });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ error: { code } });
+    }
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, as JSON', async () => {
+    expect((await fetch(`${server.url}/v2/nothing`)).status).toBe(404);
+    const wrongMethod = await fetch(`${server.url}/v1/chat`);
+    expect(wrongMethod.status).toBe(405);
+    expect(await wrongMethod.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+  });
+
+  it('answers scripted prompts with the scripted text', async () => {
+    const scripted = await fetch(`${server.url}/_local/bedrock/scripts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ match: '発売日', text: '来月15日発売です。', times: 1 }),
+    });
+    expect(scripted.status).toBe(201);
+    const body = chatResponseSchema.parse(await (await chat(question('次の巻の発売日は？'))).json());
+    expect(body.text).toBe('来月15日発売です。');
+  });
+
+  it('fails over when a fault throttles the first region', async () => {
+    await fetch(`${server.url}/_local/bedrock/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'ap-northeast-1', error: 'ThrottlingException', rate: 1 }),
+    });
+    const body = chatResponseSchema.parse(await (await chat(question('failover please'))).json());
+    expect(body).toMatchObject({ region: 'ap-northeast-3', degraded: false });
+  });
+
+  it('rejects an invalid fault with 400 and the reason', async () => {
+    const response = await fetch(`${server.url}/_local/bedrock/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'NoSuchException', rate: 2 }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { issues: { path: string }[] } };
+    expect(body.error.issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['error', 'rate']));
+  });
+
+  it('lists a Bedrock endpoint that the real SDK can use', async () => {
+    const endpoints = (await (await fetch(`${server.url}/_local/endpoints`)).json()) as {
+      bedrock: { url: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+    };
+    const client = new BedrockRuntimeClient({
+      region: 'ap-northeast-1',
+      endpoint: endpoints.bedrock.url,
+      credentials: endpoints.bedrock.credentials,
+    });
+    try {
+      const answer = await client.send(
+        new ConverseCommand({
+          modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+          messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
+        }),
+      );
+      expect(answer.output?.message?.content?.[0]?.text).toContain('local');
+    } finally {
+      client.destroy();
+    }
+  });
+});
