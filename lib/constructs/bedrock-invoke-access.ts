@@ -1,0 +1,185 @@
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import {
+  type Geography,
+  invocationTargets,
+  loadModelCatalog,
+  type ModelCatalog,
+  type RegionTarget,
+} from '@mangaassist/core/catalog';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct, type IConstruct } from 'constructs';
+
+export class BedrockInvokeAccessError extends Error {
+  override readonly name = 'BedrockInvokeAccessError';
+}
+
+export interface BedrockInvokeAccessProps {
+  /**
+   * JSON overrides of the default model catalog; the resulting catalog's models are the only
+   * ones granted.
+   * @default - the default catalog
+   */
+  readonly catalogOverridesJson?: string;
+  /** Where the gateway sends requests: a source region plus, optionally, an inference profile. */
+  readonly regionTargets: readonly RegionTarget[];
+  /**
+   * Geographies data may be processed in; targets outside them get no permission.
+   * @default - every configured target is allowed
+   */
+  readonly allowedGeographies?: readonly Geography[];
+}
+
+/**
+ * Least-privilege permission to run inference on the catalog's models through the configured
+ * targets, computed with the same `invocationTargets` the gateway uses at run time, and the
+ * handler environment that makes the gateway use exactly those targets (`handlerEnvironment`).
+ *
+ * Actions are `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream`: they also
+ * authorise Converse and ConverseStream, which have no IAM actions of their own.
+ *
+ * - Through a cross-region inference profile: the profile in its source region
+ *   (`arn:…:bedrock:<region>:<account>:inference-profile/jp.anthropic…`), plus the base
+ *   foundation model in any region (`arn:…:bedrock:*::foundation-model/anthropic…`) but only
+ *   when the call comes through one of those profiles (`bedrock:InferenceProfileArn`). The
+ *   region must stay a wildcard: a profile routes to any region of its geography, and AWS adds
+ *   destination regions without notice (a `global.` profile's model ARN has no region at all).
+ * - On demand: the foundation model in exactly the target's region.
+ */
+export class BedrockInvokeAccess extends Construct {
+  static readonly actions: readonly string[] = [
+    'bedrock:InvokeModel',
+    'bedrock:InvokeModelWithResponseStream',
+  ];
+
+  /** The catalog granted (defaults plus overrides). */
+  readonly catalog: ModelCatalog;
+  /**
+   * The gateway settings matching this access, keyed by `gatewayEnvironment` names:
+   * region targets, allowed geographies and catalog overrides (the last two only when set).
+   */
+  readonly handlerEnvironment: Readonly<Record<string, string>>;
+  /** Inference profiles the grantee may call, one per (source region, profile id). */
+  readonly inferenceProfileArns: readonly string[];
+  /** Foundation models reachable only through those profiles (wildcard region, conditioned). */
+  readonly profileRoutedModelArns: readonly string[];
+  /** Foundation models called on demand, each in its own region. */
+  readonly onDemandModelArns: readonly string[];
+  /** Catalog keys with no usable target under the configured targets and geographies. */
+  readonly unreachableModels: readonly string[];
+
+  constructor(scope: Construct, id: string, props: BedrockInvokeAccessProps) {
+    super(scope, id);
+    this.catalog = loadModelCatalog(props.catalogOverridesJson);
+    this.handlerEnvironment = {
+      [gatewayEnvironment.regionTargets]: JSON.stringify(props.regionTargets),
+      ...(props.allowedGeographies
+        ? { [gatewayEnvironment.allowedGeographies]: props.allowedGeographies.join(',') }
+        : {}),
+      ...(props.catalogOverridesJson
+        ? { [gatewayEnvironment.modelCatalog]: props.catalogOverridesJson }
+        : {}),
+    };
+    const stack = Stack.of(this);
+    const profiles = new Set<string>();
+    const routedModels = new Set<string>();
+    const onDemandModels = new Set<string>();
+    const unreachable: string[] = [];
+
+    for (const [key, spec] of Object.entries(this.catalog.models)) {
+      const { usable } = invocationTargets(spec, props.regionTargets, props.allowedGeographies);
+      if (usable.length === 0) unreachable.push(key);
+      for (const target of usable) {
+        if (target.modelId === spec.modelId) {
+          onDemandModels.add(foundationModelArn(stack, target.region, spec.modelId));
+        } else {
+          profiles.add(
+            stack.formatArn({
+              service: 'bedrock',
+              region: target.region,
+              resource: 'inference-profile',
+              resourceName: target.modelId,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          );
+          routedModels.add(foundationModelArn(stack, '*', spec.modelId));
+        }
+      }
+    }
+    if (profiles.size === 0 && onDemandModels.size === 0) {
+      throw new BedrockInvokeAccessError(
+        'no catalog model is reachable through the configured Bedrock region targets and geographies',
+      );
+    }
+    this.inferenceProfileArns = [...profiles];
+    this.profileRoutedModelArns = [...routedModels];
+    this.onDemandModelArns = [...onDemandModels];
+    this.unreachableModels = unreachable;
+  }
+
+  /** Lets `grantee` invoke (and stream from) the catalog's models through the configured targets. */
+  grantInvoke(grantee: IGrantable): Grant {
+    const actions = [...BedrockInvokeAccess.actions];
+    const grants: Grant[] = [];
+    if (this.inferenceProfileArns.length > 0) {
+      grants.push(
+        Grant.addToPrincipal({ grantee, actions, resourceArns: [...this.inferenceProfileArns] }),
+        Grant.addToPrincipal({
+          grantee,
+          actions,
+          resourceArns: [...this.profileRoutedModelArns],
+          conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [...this.inferenceProfileArns] } },
+        }),
+      );
+      this.acknowledgeWildcardRegions(grantee.grantPrincipal);
+    }
+    if (this.onDemandModelArns.length > 0) {
+      grants.push(Grant.addToPrincipal({ grantee, actions, resourceArns: [...this.onDemandModelArns] }));
+    }
+    const [first, ...rest] = grants;
+    if (first === undefined) return Grant.drop(grantee, 'no reachable Bedrock model');
+    return rest.reduce((combined, grant) => combined.combine(grant), first);
+  }
+
+  private acknowledgeWildcardRegions(principal: unknown): void {
+    if (!isConstruct(principal)) return;
+    const stack = Stack.of(this);
+    for (const arn of this.profileRoutedModelArns) {
+      // cdk-nag names a finding by the resolved ARN, with `<AWS::Partition>` for the partition.
+      const resolved = stack.resolve(arn) as unknown;
+      Validations.of(principal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(resolved)}]`,
+        reason:
+          'A cross-region inference profile routes to this foundation model in any region of its geography (a global profile to a region-less ARN), so the region is a wildcard; the statement applies only to calls made through the granted inference profiles (Condition bedrock:InferenceProfileArn) and names one model.',
+      });
+    }
+  }
+}
+
+function foundationModelArn(stack: Stack, region: string, modelId: string): string {
+  return stack.formatArn({
+    service: 'bedrock',
+    region,
+    account: '',
+    resource: 'foundation-model',
+    resourceName: modelId,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+function isConstruct(value: unknown): value is IConstruct {
+  return typeof value === 'object' && value !== null && Construct.isConstruct(value);
+}
+
+/** Flattens a resolved ARN (`Fn::Join` of strings and `Ref`s) the way cdk-nag names findings. */
+function nagArn(resolved: unknown): string {
+  if (typeof resolved === 'string') return resolved;
+  if (typeof resolved === 'object' && resolved !== null && 'Fn::Join' in resolved) {
+    const [separator, parts] = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return parts.map(nagArn).join(separator);
+  }
+  if (typeof resolved === 'object' && resolved !== null && 'Ref' in resolved) {
+    return `<${String((resolved as { Ref: unknown }).Ref)}>`;
+  }
+  return JSON.stringify(resolved);
+}

@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The monorepo root: esbuild's working directory and where the lock file lives. */
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * ESM bundles have no `require`; CommonJS dependencies (ioredis, parts of the AWS SDK) call it.
+ * Aliasing `createRequire` avoids clashing with a bundled module that imports it too.
+ */
+const requireShim =
+  "import { createRequire as __platformCreateRequire } from 'node:module'; const require = __platformCreateRequire(import.meta.url);";
+
+export interface PlatformFunctionProps {
+  /** The handler's TypeScript source, relative to the repository root (`functions/x/src/handler.ts`). */
+  readonly entry: string;
+  /**
+   * Exported name of the handler in `entry`.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Memory in MB; Lambda allocates CPU in proportion.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(29) - API Gateway's integration ceiling
+   */
+  readonly timeout?: Duration;
+  /**
+   * Environment variables for the handler (names from `@mangaassist/contracts`). Never secrets.
+   * @default - only NODE_OPTIONS
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * X-Ray active tracing.
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when the function is removed.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Concurrency reserved for (and capped at) this function.
+   * @default - unreserved: the function draws on the account's shared pool
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Pre-initialised instances. When set, a `live` alias on the current version carries them and
+   * `invocationTarget` is that alias.
+   * @default - none: no alias is published and callers invoke $LATEST
+   */
+  readonly provisionedConcurrentExecutions?: number;
+}
+
+/**
+ * A Node.js Lambda function with the platform's defaults, so handlers differ only in what they
+ * do: Node 22 on arm64, X-Ray active tracing, its own log group with a retention, a role that
+ * may write only to that log group (no AWS managed policy), and an esbuild bundle that is ESM,
+ * minified, source-mapped and self-contained (the pinned AWS SDK ships inside it).
+ *
+ * Bundles locally with the repository's esbuild (no Docker), from the repository root and its
+ * pnpm lock file.
+ */
+export class PlatformFunction extends Construct implements IGrantable {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  /** The `live` alias, when provisioned concurrency is configured. */
+  readonly alias?: Alias;
+  /** What integrations should invoke: the `live` alias when there is one, else the function. */
+  readonly invocationTarget: IFunction;
+  readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
+    super(scope, id);
+    const tracing = props.tracing ?? true;
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.grantPrincipal = this.role;
+    // Instead of AWSLambdaBasicExecutionRole (logs on every log group): only this one.
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(repositoryRoot, props.entry),
+      handler: props.handler ?? 'handler',
+      ...(props.description ? { description: props.description } : {}),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      projectRoot: repositoryRoot,
+      depsLockFilePath: path.join(repositoryRoot, 'pnpm-lock.yaml'),
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        target: 'node22',
+        banner: requireShim,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        charset: Charset.UTF8,
+        // Ship the SDK version the lock file pins instead of the runtime's.
+        bundleAwsSDK: true,
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+
+    if (props.provisionedConcurrentExecutions !== undefined) {
+      this.alias = this.function.addAlias('live', {
+        provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
+      });
+    }
+    this.invocationTarget = this.alias ?? this.function;
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Runtime pinned to nodejs22.x to match the Node 22 used locally and in CI (package.json engines); move to the next LTS runtime together with them.',
+    });
+    if (tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their Resource must be "*".',
+      });
+    }
+  }
+}

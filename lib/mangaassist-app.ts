@@ -1,0 +1,42 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type EnvironmentConfig, stackEnvironment } from './config.js';
+import { ApiStack } from './stacks/api-stack.js';
+import { StatefulStack } from './stacks/stateful-stack.js';
+
+export interface MangaAssistStacks {
+  readonly stateful: StatefulStack;
+  readonly api: ApiStack;
+}
+
+/** Adds one environment's stacks (`MangaAssist-<stage>-Stateful`, `…-Api`) to `app`, tagged. */
+export function addMangaAssistStacks(app: App, config: EnvironmentConfig): MangaAssistStacks {
+  const env = stackEnvironment(config);
+  const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
+    config,
+    ...(env ? { env } : {}),
+    description: `MangaAssist ${config.stage}: stateful resources (AI event bus)`,
+  });
+  const api = new ApiStack(app, `${config.stackPrefix}-Api`, {
+    config,
+    ...(env ? { env } : {}),
+    eventBus: stateful.eventBus,
+    description: `MangaAssist ${config.stage}: public REST API and chat function`,
+  });
+  for (const stack of [stateful, api]) {
+    Tags.of(stack).add('project', 'MangaAssist');
+    Tags.of(stack).add('stage', config.stage);
+  }
+  return { stateful, api };
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions rules when the app synthesises: any finding that is neither fixed
+ * nor acknowledged (`Validations.of(construct).acknowledge`, with its reason) fails the synth.
+ * Acknowledgements are also written into the templates (`Metadata.cdk_nag`) as an audit trail.
+ */
+export function addComplianceChecks(app: App): void {
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+  );
+}

@@ -1,0 +1,89 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { PlatformFunction, type PlatformFunctionProps } from '../../../lib/constructs/platform-function.js';
+import { asList, policyStatements, unitTestApp } from '../support.js';
+
+function build(props: Partial<PlatformFunctionProps> = {}) {
+  const stack = new Stack(unitTestApp(), 'Test');
+  const fn = new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/noop-handler.ts', ...props });
+  return { fn, stack, template: Template.fromStack(stack) };
+}
+
+describe('PlatformFunction', () => {
+  it('runs Node.js 22 on arm64 with X-Ray active tracing', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+    });
+  });
+
+  it('defaults to 1024 MB and a 29 s timeout, and takes overrides', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 29 });
+    build({ memorySize: 512, timeout: Duration.seconds(10) }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      { MemorySize: 512, Timeout: 10 },
+    );
+  });
+
+  it('turns on source-mapped stack traces next to the handler environment', () => {
+    build({ environment: { MANGA_ENV: 'dev' } }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MANGA_ENV: 'dev', NODE_OPTIONS: '--enable-source-maps' } },
+    });
+  });
+
+  it('logs to its own log group with the given retention', () => {
+    const { template } = build({ logRetention: RetentionDays.TWO_WEEKS });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FnLogs') } },
+    });
+  });
+
+  it('gives its role no AWS managed policy and log permissions on its own log group only', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    const logStatements = policyStatements(template).filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith('logs:')),
+    );
+    expect(logStatements).toEqual([
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FnLogs/), 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('switches tracing off when asked', () => {
+    build({ tracing: false }).template.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: Match.absent(),
+    });
+  });
+
+  it('publishes a live alias carrying provisioned concurrency and makes it the invocation target', () => {
+    const { fn, template } = build({ provisionedConcurrentExecutions: 2 });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
+    });
+    expect(fn.invocationTarget).toBe(fn.alias);
+  });
+
+  it('publishes no alias without provisioned concurrency and is invoked directly', () => {
+    const { fn, template } = build();
+    template.resourceCountIs('AWS::Lambda::Alias', 0);
+    expect(fn.invocationTarget).toBe(fn.function);
+  });
+
+  it('reserves concurrency only when asked', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+    build({ reservedConcurrentExecutions: 5 }).template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 5,
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { environmentConfig, type Stage, stages } from '../../lib/config.js';
+import { addComplianceChecks, addMangaAssistStacks } from '../../lib/mangaassist-app.js';
+import { unitTestApp } from './support.js';
+
+function buildApp(stage: Stage) {
+  const app = unitTestApp();
+  const stacks = addMangaAssistStacks(app, environmentConfig(stage));
+  return { app, stacks };
+}
+
+describe('MangaAssist app', () => {
+  it('splits each environment into a stateful and a stateless API stack', () => {
+    const { app, stacks } = buildApp('staging');
+    app.synth();
+    expect(stacks.stateful.stackName).toBe('MangaAssist-staging-Stateful');
+    expect(stacks.api.stackName).toBe('MangaAssist-staging-Api');
+    expect(stacks.api.dependencies).toContain(stacks.stateful);
+  });
+
+  it('tags every resource with the project and the stage', () => {
+    const { stacks } = buildApp('dev');
+    const tags = Match.arrayWith([
+      { Key: 'project', Value: 'MangaAssist' },
+      { Key: 'stage', Value: 'dev' },
+    ]);
+    Template.fromStack(stacks.stateful).hasResourceProperties('AWS::Events::EventBus', { Tags: tags });
+    Template.fromStack(stacks.api).hasResourceProperties('AWS::Lambda::Function', { Tags: tags });
+    Template.fromStack(stacks.api).hasResourceProperties('AWS::ApiGateway::RestApi', { Tags: tags });
+  });
+
+  it.each(stages)('leaves no AwsSolutions finding in %s unfixed or unacknowledged', (stage) => {
+    const { app } = buildApp(stage);
+    app.synth();
+    const violations = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app).violations;
+    expect(
+      violations.map((violation) => `${violation.severity} ${violation.ruleName}: ${violation.description}`),
+    ).toEqual([]);
+  });
+
+  it.each(stages)('raises no construct errors or warnings in %s', (stage) => {
+    const { app, stacks } = buildApp(stage);
+    app.synth();
+    for (const stack of [stacks.stateful, stacks.api]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    }
+  });
+
+  it('synthesises with the compliance checks on', () => {
+    const { app } = buildApp('prod');
+    addComplianceChecks(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis on an AwsSolutions finding nobody acknowledged', () => {
+    const { app } = buildApp('dev');
+    addComplianceChecks(app);
+    const careless = new Stack(app, 'Careless');
+    new Role(careless, 'Admin', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')],
+    });
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM4/);
+  });
+});
