@@ -9,6 +9,8 @@ export const gatewayEnvironment = {
   regionTargets: 'BEDROCK_REGION_TARGETS',
   /** Comma-separated geographies data may be processed in (`jp,apac`); unset = anywhere configured. */
   allowedGeographies: 'BEDROCK_ALLOWED_GEOGRAPHIES',
+  /** JSON array of weighted A/B experiments, sticky per session (see the router's `experimentSchema`). */
+  routingExperiments: 'ROUTING_EXPERIMENTS_JSON',
   /** JSON overrides of the model catalog. */
   modelCatalog: 'MODEL_CATALOG_JSON',
   /** Custom Bedrock Runtime endpoint (the local emulator); unset = AWS. */

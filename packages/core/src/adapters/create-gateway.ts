@@ -82,7 +82,7 @@ export function createGateway(
     eventBridge && config.eventBusName
       ? new EventBridgeEventPublisher(eventBridge, { eventBusName: config.eventBusName, logger })
       : undefined;
-  const router = new ModelRouter({ catalog, estimateTokens });
+  const router = new ModelRouter({ catalog, estimateTokens, experiments: config.routingExperiments });
 
   const gateway = new FmGateway({
     catalog,

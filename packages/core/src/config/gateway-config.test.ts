@@ -31,6 +31,26 @@ describe('gatewayConfigFromEnvironment', () => {
     });
   });
 
+  it('reads A/B experiments as JSON', () => {
+    const config = gatewayConfigFromEnvironment({
+      ROUTING_EXPERIMENTS_JSON:
+        '[{"name":"sonnet-20","appliesTo":"auto","variants":[{"model":"fast","weight":80},{"model":"balanced","weight":20}]}]',
+    });
+    expect(config.routingExperiments).toEqual([
+      {
+        name: 'sonnet-20',
+        appliesTo: 'auto',
+        variants: [
+          { model: 'fast', weight: 80 },
+          { model: 'balanced', weight: 20 },
+        ],
+      },
+    ]);
+    expect(() => gatewayConfigFromEnvironment({ ROUTING_EXPERIMENTS_JSON: '[{"name":"x"}]' })).toThrow(
+      /ROUTING_EXPERIMENTS_JSON/,
+    );
+  });
+
   it('treats empty variables as unset', () => {
     expect(gatewayConfigFromEnvironment({ REDIS_URL: '', EVENT_BUS_NAME: ' ' }).redisUrl).toBeUndefined();
   });

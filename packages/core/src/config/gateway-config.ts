@@ -2,6 +2,7 @@ import { gatewayEnvironment } from '@mangaassist/contracts';
 import { z } from 'zod';
 import { geographies } from '../catalog/geography.js';
 import { defaultRegionTargets, regionTargetsSchema } from '../catalog/invocation-targets.js';
+import { experimentSchema } from '../routing/experiments.js';
 
 /** Everything a deployment (or `pnpm dev`) configures about the gateway, validated once at start-up. */
 export const gatewayConfigSchema = z
@@ -10,6 +11,8 @@ export const gatewayConfigSchema = z
     regionTargets: regionTargetsSchema.default([...defaultRegionTargets]),
     allowedGeographies: z.array(z.enum(geographies)).min(1).optional(),
     modelCatalogJson: z.string().optional(),
+    /** Validated against the catalog when the router is built. */
+    routingExperiments: z.array(experimentSchema).default([]),
     bedrockEndpoint: z.url().optional(),
     redisUrl: z
       .string()
@@ -50,11 +53,14 @@ export function gatewayConfigFromEnvironment(
   const names = gatewayEnvironment;
   const targets = read(names.regionTargets);
   const allowed = read(names.allowedGeographies);
+  const experiments = read(names.routingExperiments);
   const raw = {
     stage: read(names.stage),
     regionTargets: targets === undefined ? undefined : parseJson(names.regionTargets, targets),
     allowedGeographies: allowed?.split(',').map((geography) => geography.trim()),
     modelCatalogJson: read(names.modelCatalog),
+    routingExperiments:
+      experiments === undefined ? undefined : parseJson(names.routingExperiments, experiments),
     bedrockEndpoint: read(names.bedrockEndpoint),
     redisUrl: read(names.redisUrl),
     responseCacheTtlSeconds: read(names.responseCacheTtlSeconds),
