@@ -13,14 +13,17 @@ export interface ChatSyncDependencies {
   readonly logger: Logger;
 }
 
+/** How long a response may wait for its InferenceCompleted event to reach the bus. */
+const eventFlushMs = 300;
+
 /**
  * The `POST /v1/chat` Lambda handler over its dependencies: the deployed entry point
  * (`handler.ts`) builds them from the environment, `pnpm dev` from the local runtime.
- * InferenceCompleted events are flushed before the handler returns, because Lambda may
- * freeze the environment as soon as it has.
+ * InferenceCompleted events are flushed (for at most 300 ms) before the handler returns,
+ * because Lambda may freeze the environment as soon as it has.
  */
 export function makeChatSyncHandler({ gateway, catalog, deadlineMs, logger }: ChatSyncDependencies) {
   return makeApiGatewayHandler(makeChatEndpoint({ gateway, catalog, deadlineMs, logger }), {
-    afterResponse: () => gateway.flush(),
+    afterResponse: () => gateway.flush(eventFlushMs),
   });
 }

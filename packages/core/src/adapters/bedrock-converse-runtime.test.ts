@@ -268,16 +268,16 @@ describe('BedrockConverseRuntime', () => {
       expect(events.at(-1)).toMatchObject({ type: 'end', stopReason: 'max_tokens' });
     });
 
-    it('ends with reason other and zero usage when the stream carries neither', async () => {
+    it('throws, after the deltas, when the stream closes without messageStop', async () => {
       bedrock.on(ConverseStreamCommand).resolves({ stream: eventStream([messageStart, delta('x')]) });
+      const seen: unknown[] = [];
 
-      const events = await collect(runtime.stream(modelRequest(), new AbortController().signal));
+      const failure = await (async () => {
+        for await (const event of runtime.stream(modelRequest(), new AbortController().signal)) seen.push(event);
+      })().catch((error: unknown) => error);
 
-      expect(events.at(-1)).toEqual({
-        type: 'end',
-        stopReason: 'other',
-        usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-      });
+      expect(seen).toEqual([{ type: 'delta', text: 'x' }]);
+      expect(failure).toMatchObject({ name: 'ModelStreamErrorException' });
     });
 
     it('sends the same input as invoke, with the cache point', async () => {

@@ -38,7 +38,7 @@ export class BedrockConverseRuntime implements ModelRuntime {
     const response = await this.client.send(new ConverseStreamCommand(toConverseInput(request)), {
       abortSignal: signal,
     });
-    let stopReason: StopReason = 'other';
+    let stopReason: StopReason | undefined;
     let usage: TokenUsage | undefined;
     for await (const event of response.stream ?? []) {
       throwIfException(event);
@@ -50,6 +50,7 @@ export class BedrockConverseRuntime implements ModelRuntime {
         usage = toUsage(event.metadata.usage);
       }
     }
+    if (stopReason === undefined) throw streamEndedEarly();
     yield { type: 'end', stopReason, usage: usage ?? toUsage(undefined) };
   }
 }
@@ -83,6 +84,13 @@ function toUsage(usage: SdkTokenUsage | undefined): TokenUsage {
     cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
     cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
   };
+}
+
+/** A stream that closed without `messageStop` was cut short, not finished: never a normal answer. */
+export function streamEndedEarly(): Error {
+  return Object.assign(new Error('The model stream ended before its stop event'), {
+    name: 'ModelStreamErrorException',
+  });
 }
 
 /** The SDK models in-stream exceptions as union members; surface them as the errors they are. */

@@ -333,18 +333,18 @@ describe('BedrockAnthropicInvokeRuntime', () => {
       ]);
     });
 
-    it('ends with reason other when the stream carries no message_delta', async () => {
+    it('throws, after the deltas, when the stream closes without message_stop', async () => {
       bedrock
         .on(InvokeModelWithResponseStreamCommand)
         .resolves({ body: eventStream([messageStart(), textDelta('x')]) });
+      const seen: unknown[] = [];
 
-      const events = await collect(runtime.stream(modelRequest(), new AbortController().signal));
+      const failure = await (async () => {
+        for await (const event of runtime.stream(modelRequest(), new AbortController().signal)) seen.push(event);
+      })().catch((error: unknown) => error);
 
-      expect(events.at(-1)).toEqual({
-        type: 'end',
-        stopReason: 'other',
-        usage: { inputTokens: 25, outputTokens: 1, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-      });
+      expect(seen).toEqual([{ type: 'delta', text: 'x' }]);
+      expect(failure).toMatchObject({ name: 'ModelStreamErrorException' });
     });
 
     it('throws an Anthropic error chunk as a ModelStreamErrorException after the deltas before it', async () => {

@@ -14,6 +14,7 @@ import {
   type TokenUsage,
   toStopReason,
 } from '../runtime/model-runtime.js';
+import { streamEndedEarly } from './bedrock-converse-runtime.js';
 
 /**
  * InvokeModel / InvokeModelWithResponseStream with the Anthropic Messages body
@@ -56,7 +57,8 @@ export class BedrockAnthropicInvokeRuntime implements ModelRuntime {
       { abortSignal: signal },
     );
     const decoder = new TextDecoder();
-    let stopReason: StopReason = 'other';
+    let stopReason: StopReason | undefined;
+    let stopped = false;
     let usage = toUsage(undefined);
     for await (const event of response.body ?? []) {
       throwIfException(event);
@@ -76,12 +78,15 @@ export class BedrockAnthropicInvokeRuntime implements ModelRuntime {
         chunk.delta.text
       ) {
         yield { type: 'delta', text: chunk.delta.text };
+      } else if (chunk.type === 'message_stop') {
+        stopped = true;
       } else if (chunk.type === 'message_delta') {
         stopReason = toStopReason(chunk.delta.stop_reason);
         usage = { ...usage, outputTokens: chunk.usage?.output_tokens ?? usage.outputTokens };
       }
     }
-    yield { type: 'end', stopReason, usage };
+    if (!stopped) throw streamEndedEarly();
+    yield { type: 'end', stopReason: stopReason ?? 'other', usage };
   }
 }
 
@@ -132,7 +137,8 @@ const anthropicStreamEventSchema = z.discriminatedUnion('type', [
     type: z.literal('error'),
     error: z.object({ type: z.string(), message: z.string().optional() }),
   }),
-  z.object({ type: z.enum(['content_block_start', 'content_block_stop', 'message_stop', 'ping']) }),
+  z.object({ type: z.literal('message_stop') }),
+  z.object({ type: z.enum(['content_block_start', 'content_block_stop', 'ping']) }),
 ]);
 
 /** Anthropic reports `input_tokens` without the cache read/creation tokens, as Converse does. */

@@ -1,5 +1,6 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { loadModelCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
@@ -77,7 +78,13 @@ export function createGateway(
   const cache: ResponseCache = redis
     ? new RedisResponseCache(redis, { ttlSeconds: config.responseCacheTtlSeconds, logger })
     : new MemoryResponseCache({ ttlSeconds: config.responseCacheTtlSeconds });
-  const eventBridge = config.eventBusName ? new EventBridgeClient({}) : undefined;
+  // The publisher retries failed entries itself; the SDK's own retries would only add latency.
+  const eventBridge = config.eventBusName
+    ? new EventBridgeClient({
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000 }),
+      })
+    : undefined;
   const events =
     eventBridge && config.eventBusName
       ? new EventBridgeEventPublisher(eventBridge, { eventBusName: config.eventBusName, logger })

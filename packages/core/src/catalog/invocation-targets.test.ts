@@ -31,10 +31,10 @@ describe('invocationTargets', () => {
     const { usable, skipped } = invocationTargets(modelSpec(), defaultRegionTargets);
 
     expect(usable).toEqual([
-      { region: 'ap-northeast-1', modelId: `jp.${baseId}`, geography: 'jp' },
-      { region: 'ap-northeast-3', modelId: `jp.${baseId}`, geography: 'jp' },
-      { region: 'ap-northeast-1', modelId: `apac.${baseId}`, geography: 'apac' },
-      { region: 'us-east-1', modelId: `us.${baseId}`, geography: 'us' },
+      { region: 'ap-northeast-1', modelId: `jp.${baseId}`, geography: 'jp', profile: 'jp' },
+      { region: 'ap-northeast-3', modelId: `jp.${baseId}`, geography: 'jp', profile: 'jp' },
+      { region: 'ap-northeast-1', modelId: `apac.${baseId}`, geography: 'apac', profile: 'apac' },
+      { region: 'us-east-1', modelId: `us.${baseId}`, geography: 'us', profile: 'us' },
     ]);
     expect(skipped).toEqual([]);
   });
@@ -102,7 +102,7 @@ describe('invocationTargets', () => {
       { region: 'us-east-1', profile: 'global' },
     ]);
 
-    expect(usable).toEqual([{ region: 'us-east-1', modelId: `global.${baseId}`, geography: 'global' }]);
+    expect(usable).toEqual([{ region: 'us-east-1', modelId: `global.${baseId}`, geography: 'global', profile: 'global' }]);
   });
 
   it('collapses duplicate targets into the first one, in the configured order', () => {

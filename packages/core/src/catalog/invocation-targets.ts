@@ -32,6 +32,8 @@ export interface InvocationTarget {
   readonly modelId: string;
   /** Where the data may be processed. */
   readonly geography: Geography;
+  /** The cross-region inference profile called from `region`; absent for an on-demand call. */
+  readonly profile?: Geography;
 }
 
 export interface SkippedTarget {
@@ -68,7 +70,7 @@ export function invocationTargets(
     }
     const modelId = profile ? `${profile}.${spec.modelId}` : spec.modelId;
     if (!usable.some((existing) => existing.region === region && existing.modelId === modelId)) {
-      usable.push({ region, modelId, geography });
+      usable.push({ region, modelId, geography, ...(profile ? { profile } : {}) });
     }
   }
   return { usable, skipped };

@@ -44,10 +44,14 @@ const usageOf = (usage: Partial<TokenUsage> | undefined): TokenUsage => ({
  */
 export function createFakeRuntimes(reply: (call: FakeCall) => FakeReply, clock: Clock) {
   const calls: FakeCall[] = [];
+  let closedEarly = 0;
 
   async function settle(outcome: FakeReply, signal: AbortSignal): Promise<FakeReply> {
     if ('delayMs' in outcome) {
-      await clock.sleep(outcome.delayMs, signal);
+      await clock.sleep(outcome.delayMs, signal).catch((reason: unknown) => {
+        // As the AWS SDK does: an aborted call rejects with an AbortError caused by the reason.
+        throw Object.assign(new Error('Request aborted', { cause: reason }), { name: 'AbortError' });
+      });
       return settle(outcome.reply, signal);
     }
     if ('error' in outcome && !('deltas' in outcome)) throw outcome.error;
@@ -75,13 +79,21 @@ export function createFakeRuntimes(reply: (call: FakeCall) => FakeReply, clock: 
       calls.push(call);
       const outcome = await settle(reply(call), signal);
       const deltas = 'deltas' in outcome ? outcome.deltas : 'text' in outcome ? [outcome.text] : [];
-      for (const text of deltas) yield { type: 'delta', text };
-      if ('deltas' in outcome && outcome.error) throw outcome.error;
-      const stopReason = ('stopReason' in outcome ? outcome.stopReason : undefined) ?? 'end_turn';
-      yield { type: 'end', stopReason, usage: usageOf('usage' in outcome ? outcome.usage : undefined) };
+      let ended = false;
+      try {
+        for (const text of deltas) yield { type: 'delta', text };
+        if ('deltas' in outcome && outcome.error) throw outcome.error;
+        const stopReason = ('stopReason' in outcome ? outcome.stopReason : undefined) ?? 'end_turn';
+        ended = true;
+        yield { type: 'end', stopReason, usage: usageOf('usage' in outcome ? outcome.usage : undefined) };
+      } finally {
+        if (!ended) closedEarly += 1;
+      }
     },
   });
 
   const provider: ModelRuntimeProvider = runtime;
-  return { provider, calls };
+  /** Streams that were closed (by failure or by the consumer) before their `end`. */
+  const streamsClosedEarly = () => closedEarly;
+  return { provider, calls, streamsClosedEarly };
 }

@@ -58,7 +58,13 @@ function setup(
     events,
     ...overrides,
   });
-  return { gateway, calls: runtimes.calls, clock, published };
+  return {
+    gateway,
+    calls: runtimes.calls,
+    streamsClosedEarly: runtimes.streamsClosedEarly,
+    clock,
+    published,
+  };
 }
 
 async function collect(stream: AsyncIterable<GatewayStreamEvent>): Promise<GatewayStreamEvent[]> {
@@ -260,14 +266,82 @@ describe('FmGateway.complete', () => {
     expect(message).toContain('claude-haiku-4-5@ap-northeast-1: failed (ServiceUnavailableException)');
   });
 
-  it('gives up at the deadline with a timeout error when nothing is cached', async () => {
-    const { gateway, clock, calls } = setup(() => ({ delayMs: 10_000, reply: ok() }));
-    const pending = gateway.complete(request(), { deadlineMs: 3000 }).catch((error: unknown) => error);
-    await clock.advance(3000);
+  it('gives a hung target half the time left, fails over, and gives up at the deadline', async () => {
+    const { gateway, clock, calls, published } = setup(() => ({ delayMs: 10_000, reply: ok() }));
+    const pending = gateway
+      .complete(request({ model: 'claude-haiku-4-5' }), { deadlineMs: 3000 })
+      .catch((e: unknown) => e);
+    await clock.advance(1500);
+    expect(calls.map((call) => call.region)).toEqual(['ap-northeast-1', 'ap-northeast-3']);
+    await clock.advance(1500);
     const failure = await pending;
     expect(failure).toBeInstanceOf(GatewayTimeoutError);
     expect(clock.now()).toBe(3000);
-    expect(calls).toHaveLength(1);
+    expect(gateway.health().breakers).toContainEqual(
+      expect.objectContaining({
+        key: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0@ap-northeast-1',
+        consecutiveFailures: 1,
+      }),
+    );
+    await gateway.flush();
+    expect(published[0]?.detail).toMatchObject({ status: 'timeout', model: 'none' });
+  });
+
+  it('keeps a route cooling down without blocking the other profile of the same region', async () => {
+    const { gateway, calls } = setup(
+      (call) =>
+        call.request.modelId.startsWith('jp.')
+          ? { error: awsError('ServiceUnavailableException') }
+          : ok('apac'),
+      { regionTargets: [tokyo, { region: 'ap-northeast-1', profile: 'apac' }] },
+    );
+    const result = await gateway.complete(request());
+    expect(result).toMatchObject({
+      modelId: 'apac.anthropic.claude-haiku-4-5-20251001-v1:0',
+      degraded: false,
+    });
+    expect(gateway.health().regions).toEqual([
+      expect.objectContaining({ region: 'ap-northeast-1/jp', available: false }),
+    ]);
+    expect(calls.at(-1)?.request.modelId).toMatch(/^apac\./);
+  });
+
+  it('does not take a region away from other models when one model is throttled', async () => {
+    const { gateway, calls } = setup(
+      (call) => (call.request.modelId.includes('opus') ? { error: awsError('ThrottlingException') } : ok()),
+      { regionTargets: [virginia] },
+    );
+    await gateway.complete(request({ model: 'quality' }));
+    calls.length = 0;
+    const fast = await gateway.complete(request({ model: 'fast' }));
+    expect(fast).toMatchObject({ region: 'us-east-1', model: 'claude-haiku-4-5' });
+    expect(gateway.health().regions).toEqual([]);
+  });
+
+  it('reports a rejection as a rejection even when it arrives near the deadline', async () => {
+    const { gateway, clock } = setup(
+      () => ({ delayMs: 2_900, reply: { error: awsError('ValidationException') } }),
+      {
+        regionTargets: [tokyo],
+      },
+    );
+    const pending = gateway
+      .complete(request({ model: 'claude-haiku-4-5' }), { deadlineMs: 3000 })
+      .catch((e: unknown) => e);
+    await clock.advance(2_900);
+    expect(await pending).toBeInstanceOf(ModelRequestRejectedError);
+  });
+
+  it('lets a request narrow the data-residency policy but never widen it', async () => {
+    const { gateway, calls } = setup(() => ok(), {
+      regionTargets: [virginia, tokyo],
+      allowedGeographies: ['jp', 'apac'],
+    });
+    const widened = await gateway.complete(request({ geographies: ['us'] }));
+    expect(widened.degraded).toBe(true);
+    expect(calls).toHaveLength(0);
+    const narrowed = await gateway.complete(request({ geographies: ['jp'] }));
+    expect(narrowed.region).toBe('ap-northeast-1');
   });
 
   it('gives each attempt at most the model timeout, then fails over within the deadline', async () => {
@@ -426,6 +500,15 @@ describe('FmGateway.stream', () => {
     const events = await collect(gateway.stream(request({ useCache: true }))).catch(() => []);
     expect(events.some((event) => event.type === 'complete' && event.result.cached)).toBe(false);
     expect(calls.length).toBe(2);
+  });
+
+  it('cancels the model stream when the caller stops reading', async () => {
+    const { gateway, streamsClosedEarly } = setup(() => ({ deltas: ['一', '二', '三', '四'] }));
+    for await (const event of gateway.stream(request())) {
+      expect(event).toEqual({ type: 'delta', text: '一' });
+      break;
+    }
+    expect(streamsClosedEarly()).toBe(1);
   });
 
   it('replays a cached answer as one delta and a complete', async () => {

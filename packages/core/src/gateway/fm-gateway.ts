@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { InferenceCompletedDetail } from '@mangaassist/contracts';
 import { responseCacheKey } from '../cache/cache-key.js';
 import type { CacheLookup, ResponseCache } from '../cache/response-cache.js';
-import type { Geography } from '../catalog/geography.js';
+import { type Geography, isWithin } from '../catalog/geography.js';
 import {
   type InvocationTarget,
   invocationTargets,
@@ -68,8 +69,14 @@ export interface FmGatewayOptions {
   readonly random?: Random;
   /** Retries in place, per target. @default 3 attempts, 100 ms base, 2 s cap */
   readonly retry?: Partial<RetryPolicy>;
-  /** No retry starts unless this much time is left after its backoff. @default 200 */
+  /** No retry or failover starts unless this much time is left (after any backoff). @default 200 */
   readonly minAttemptMs?: number;
+  /**
+   * While other targets or models remain, one attempt may use at most this share of the time
+   * left (and never more than the model's `timeoutMs`), so a hung target leaves time for failover.
+   * @default 0.5
+   */
+  readonly attemptShare?: number;
   /** @default a registry with 5 failures to open and 30 s open */
   readonly breakers?: CircuitBreakerRegistry;
   /** @default cooldowns of 60 s doubling to 600 s */
@@ -104,20 +111,34 @@ interface Answered<T> {
   readonly target: InvocationTarget;
 }
 
+/** One model at one target, or a target that model must skip (and why). */
+type Step = { readonly key: string; readonly spec: ModelSpec; readonly region: string } & (
+  | { readonly target: InvocationTarget; readonly skip?: undefined }
+  | { readonly target?: undefined; readonly skip: string }
+);
+
 type Operation<T> = (runtime: ModelRuntime, request: ModelRequest, signal: AbortSignal) => Promise<T>;
 
 const defaultMaxTokens = 1024;
 
 /**
- * A failure that says something about the region rather than one model: outages, timeouts,
- * broken streams. Throttling is a per-model quota, so it feeds that model's circuit breaker
- * but does not take the region away from the other models.
+ * A failure that says something about the route rather than one model: 5xx outages and network
+ * faults. Throttling (a per-model quota), timeouts and ModelNotReady belong to one model, so they
+ * feed that model's circuit breaker but do not take the route away from the other models.
  */
 function isRegionFailure(failure: ModelErrorClass): boolean {
-  return failure.countsAsFailure && failure.kind !== 'throttled';
+  return (
+    failure.countsAsFailure && failure.kind === 'unavailable' && failure.code !== 'ModelNotReadyException'
+  );
+}
+
+/** Health is kept per route: a region, or a cross-region profile called from it. */
+function routeKey(target: InvocationTarget): string {
+  return target.profile ? `${target.region}/${target.profile}` : target.region;
 }
 const defaultStreamTimeoutMs = 120_000;
 const defaultMinAttemptMs = 200;
+const defaultAttemptShare = 0.5;
 
 /**
  * The FM gateway: every model call of the platform goes through it.
@@ -141,12 +162,14 @@ export class FmGateway {
   private readonly breakers: CircuitBreakerRegistry;
   private readonly regionHealth: RegionHealth;
   private readonly pending = new Set<Promise<void>>();
+  private readonly minAttemptMs: number;
 
   constructor(private readonly options: FmGatewayOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.breakers = options.breakers ?? new CircuitBreakerRegistry({ clock: this.clock });
     this.regionHealth = options.regionHealth ?? new RegionHealth({ clock: this.clock });
+    this.minAttemptMs = options.minAttemptMs ?? defaultMinAttemptMs;
   }
 
   /** Answers whole. See the class comment for the failure semantics. */
@@ -195,6 +218,8 @@ export class FmGateway {
     });
     const cancel = new AbortController();
     const deadline = this.deadline(options);
+    let model: AsyncIterator<ModelStreamEvent> | undefined;
+    let finished = false;
     try {
       let opened: Answered<{
         iterator: AsyncIterator<ModelStreamEvent>;
@@ -214,11 +239,13 @@ export class FmGateway {
         deadline.dispose();
       }
 
+      model = opened.value.iterator;
       let text = '';
       let ttftMs: number | undefined;
       for (let next = opened.value.first; !next.done; ) {
         const event = next.value;
         if (event.type === 'end') {
+          finished = true;
           const result = { ...this.fromModel(call, opened, text, event.stopReason, event.usage), ttftMs };
           await this.store(call, result);
           yield { type: 'complete', result: this.finish(call, result) };
@@ -231,14 +258,27 @@ export class FmGateway {
       }
       throw new StreamInterruptedError('StreamEndedWithoutUsage', text.length, call.attempts);
     } finally {
-      cancel.abort(); // a no-op for a finished model stream; cancels one the caller stopped reading
+      if (!finished) {
+        cancel.abort(); // the caller stopped reading, or the stream failed: cancel the model call
+        await model?.return?.()?.catch(() => {});
+      }
       lifetime.dispose();
     }
   }
 
-  /** Resolves when every event published so far has been handed to the bus (or failed and was logged). */
-  async flush(): Promise<void> {
-    await Promise.all(this.pending);
+  /**
+   * Resolves when every event published so far has been handed to the bus (or failed and was
+   * logged), or after `timeoutMs` at the latest: a slow bus never holds a response for long.
+   */
+  async flush(timeoutMs?: number): Promise<void> {
+    const all = Promise.all(this.pending);
+    if (timeoutMs === undefined) {
+      await all;
+      return;
+    }
+    const stop = new AbortController();
+    await Promise.race([all, this.clock.sleep(timeoutMs, stop.signal).catch(() => {})]);
+    stop.abort();
   }
 
   /** Circuit breakers and region health, for inspection endpoints and logs. */
@@ -301,87 +341,119 @@ export class FmGateway {
     });
   }
 
-  /** Tries each model of the ladder at each usable target until one answers. */
-  private async runLadder<T>(call: Call, deadline: Deadline, operation: Operation<T>): Promise<Answered<T>> {
+  /**
+   * The ladder flattened into steps, in order: each model of the fallback ladder at each
+   * configured target. Targets a model cannot use (no such profile, not on demand, outside the
+   * allowed geographies) stay in the plan as skips, so the attempts read in the order of the ladder.
+   */
+  private plan(call: Call): Step[] {
     const { catalog, regionTargets } = this.options;
-    const geographies = call.request.geographies ?? this.options.allowedGeographies;
+    const requested = call.request.geographies;
+    return fallbackLadder(catalog, call.routing.model).flatMap((key) => {
+      const spec = catalog.models[key];
+      if (!spec) return [];
+      const { usable, skipped } = invocationTargets(spec, regionTargets, this.options.allowedGeographies);
+      return [
+        ...usable.map(
+          (target): Step =>
+            // A request may narrow the deployment's data-residency policy, never widen it.
+            requested && !isWithin(target.geography, requested)
+              ? { key, spec, region: target.region, skip: 'geography' }
+              : { key, spec, region: target.region, target },
+        ),
+        ...skipped.map((target): Step => ({ key, spec, region: target.region, skip: target.reason })),
+      ];
+    });
+  }
+
+  /** Tries each step of the plan until one answers; see the class comment for what ends it early. */
+  private async runLadder<T>(call: Call, deadline: Deadline, operation: Operation<T>): Promise<Answered<T>> {
+    const steps = this.plan(call);
     let lastError: unknown;
     let lastKind: AllModelsFailedError['kind'] = 'no-target';
-    for (const key of fallbackLadder(catalog, call.routing.model)) {
-      const spec = catalog.models[key];
-      if (!spec) continue;
-      const { usable, skipped } = invocationTargets(spec, regionTargets, geographies);
-      for (const target of skipped) {
+    let skipModel: string | undefined;
+    for (const [index, step] of steps.entries()) {
+      if (step.key === skipModel) continue;
+      const { key, target } = step;
+      if (!target) {
         call.attempts.push({
           model: key,
-          region: target.region,
+          region: step.region,
           modelId: '',
           outcome: 'skipped',
           calls: 0,
-          reason: target.reason,
+          reason: step.skip,
         });
+        continue;
       }
-      let failOver = true;
-      for (const target of usable) {
-        if (!failOver) break;
-        this.throwIfOutOfTime(deadline);
-        const record: MutableAttempt = {
-          model: key,
-          region: target.region,
-          modelId: target.modelId,
-          outcome: 'failed',
-          calls: 0,
-        };
-        call.attempts.push(record);
-        if (!this.regionHealth.isAvailable(target.region)) {
-          Object.assign(record, { outcome: 'skipped', reason: 'cooling-down' });
-          continue;
+      this.throwIfOutOfTime(deadline);
+      const record: MutableAttempt = {
+        model: key,
+        region: target.region,
+        modelId: target.modelId,
+        outcome: 'failed',
+        calls: 0,
+      };
+      call.attempts.push(record);
+      const route = routeKey(target);
+      if (!this.regionHealth.isAvailable(route)) {
+        Object.assign(record, { outcome: 'skipped', reason: 'cooling-down' });
+        continue;
+      }
+      const moreToTry = steps.slice(index + 1).some((next) => next.target && next.key !== skipModel);
+      try {
+        const value = await this.tryTarget(step.spec, target, call, deadline, record, operation, moreToTry);
+        record.outcome = 'success';
+        this.regionHealth.markSuccess(route);
+        return { value, key, spec: step.spec, target };
+      } catch (error) {
+        if (deadline.signal.aborted && !(deadline.signal.reason instanceof DeadlineExceededError)) {
+          throw deadline.signal.reason; // the caller went away
         }
-        try {
-          const value = await this.tryTarget(spec, target, call, deadline, record, operation);
-          record.outcome = 'success';
-          this.regionHealth.markSuccess(target.region);
-          return { value, key, spec, target };
-        } catch (error) {
-          this.throwIfOutOfTime(deadline);
-          const failure = classifyRetryError(error);
-          lastError = error;
-          if (error instanceof CircuitOpenError) {
-            Object.assign(record, { outcome: 'skipped', reason: 'circuit-open' });
-            continue;
-          }
+        const failure = classifyRetryError(error);
+        lastError = error;
+        if (failure.kind === 'rejected') {
+          record.error = failure.code;
+          throw new ModelRequestRejectedError(failure.code, failure.message, call.attempts, error);
+        }
+        if (error instanceof CircuitOpenError) {
+          // Open before this call, or opened by this call's own failures (keep their error code).
+          if (record.calls === 0) Object.assign(record, { outcome: 'skipped', reason: 'circuit-open' });
+          else record.reason = 'circuit-opened';
+        } else {
           record.error = failure.code;
           lastKind = lastKind === 'no-target' || lastKind === failure.kind ? failure.kind : 'unavailable';
-          if (isRegionFailure(failure)) this.regionHealth.markFailure(target.region);
+          if (isRegionFailure(failure)) this.regionHealth.markFailure(route);
           this.logger.warn('model attempt failed', {
             requestId: call.requestId,
             model: key,
             region: target.region,
             code: failure.code,
           });
-          if (failure.kind === 'rejected') {
-            throw new ModelRequestRejectedError(failure.code, failure.message, call.attempts, error);
-          }
-          failOver = failure.failover;
-          if (!failure.fallback) break;
+          if (!failure.failover) skipModel = key;
         }
+        this.throwIfOutOfTime(deadline);
       }
     }
     throw new AllModelsFailedError(call.attempts, lastKind, lastError);
   }
 
   /**
-   * Stops the ladder when the caller aborted, the deadline expired, or too little time is left
-   * for another attempt to finish (`minAttemptMs`): the last resort takes over from there.
+   * Stops the ladder when the deadline expired or too little time is left for another attempt
+   * to finish (`minAttemptMs`): the last resort takes over from there.
    */
   private throwIfOutOfTime(deadline: Deadline): void {
     if (deadline.signal.aborted) throw deadline.signal.reason;
-    if (deadline.remainingMs() < (this.options.minAttemptMs ?? defaultMinAttemptMs)) {
+    if (deadline.remainingMs() < this.minAttemptMs) {
       throw new DeadlineExceededError(deadline.budgetMs, deadline.elapsedMs());
     }
   }
 
-  /** One model at one target: retries in place, each attempt under the model's timeout and the breaker. */
+  /**
+   * One model at one target: retries in place under the breaker. Each attempt gets at most the
+   * model's timeout and, while other steps remain, at most `attemptShare` of the time left, so a
+   * target that hangs cannot spend the whole deadline.
+   */
   private tryTarget<T>(
     spec: ModelSpec,
     target: InvocationTarget,
@@ -389,26 +461,35 @@ export class FmGateway {
     deadline: Deadline,
     record: MutableAttempt,
     operation: Operation<T>,
+    moreToTry: boolean,
   ): Promise<T> {
     const runtime = this.options.runtimes(target.region, spec.api);
-    const breaker = this.breakers.get(circuitKey(target.modelId, target.region));
+    const key = circuitKey(target.modelId, target.region);
+    const breaker = this.breakers.get(key);
     const modelRequest = this.modelRequest(call, spec, target);
+    const share = this.options.attemptShare ?? defaultAttemptShare;
     return retry(
       async () => {
         const permit = breaker.tryAcquire();
-        if (!permit)
-          throw new CircuitOpenError(circuitKey(target.modelId, target.region), breaker.retryAfterMs());
+        if (!permit) throw new CircuitOpenError(key, breaker.retryAfterMs());
         record.calls += 1;
-        const attempt = deadline.child(spec.timeoutMs);
+        const remaining = deadline.remainingMs();
+        const budget = Math.min(
+          spec.timeoutMs,
+          moreToTry ? Math.max(remaining * share, this.minAttemptMs) : remaining,
+        );
+        const attempt = deadline.child(budget);
         try {
           const value = await operation(runtime, modelRequest, attempt.signal);
           permit.succeed();
           return value;
         } catch (error) {
-          // The attempt's own timeout surfaces from the SDK as an abort; report it as the timeout it is.
-          const ownTimeout = attempt.signal.reason instanceof DeadlineExceededError && !deadline.expired;
-          const failure = ownTimeout ? attempt.signal.reason : error;
-          if (classifyRetryError(failure).countsAsFailure) permit.fail();
+          // A budget that ran out surfaces from the SDK as an abort: report the timeout it is.
+          const timedOut = attempt.signal.reason instanceof DeadlineExceededError;
+          const failure = timedOut ? attempt.signal.reason : error;
+          const failureClass = classifyRetryError(failure);
+          record.error = failureClass.code;
+          if (failureClass.countsAsFailure) permit.fail();
           else permit.release();
           throw failure;
         } finally {
@@ -418,9 +499,9 @@ export class FmGateway {
       {
         deadline,
         clock: this.clock,
+        minAttemptMs: this.minAttemptMs,
         ...(this.options.retry ? { policy: this.options.retry } : {}),
         ...(this.options.random ? { random: this.options.random } : {}),
-        ...(this.options.minAttemptMs !== undefined ? { minAttemptMs: this.options.minAttemptMs } : {}),
       },
     );
   }
@@ -450,10 +531,11 @@ export class FmGateway {
     } catch (error) {
       if (callerSignal?.aborted) throw callerSignal.reason;
       const failure = classifyRetryError(error);
-      if (failure.countsAsFailure) {
-        this.breakers.get(circuitKey(opened.target.modelId, opened.target.region)).tryAcquire()?.fail();
-      }
-      if (isRegionFailure(failure)) this.regionHealth.markFailure(opened.target.region);
+      // The stream's permit was settled at its first token; record this failure as a new one,
+      // but never by taking a half-open probe slot that no probe will use.
+      const breaker = this.breakers.get(circuitKey(opened.target.modelId, opened.target.region));
+      if (failure.countsAsFailure && breaker.state === 'closed') breaker.tryAcquire()?.fail();
+      if (isRegionFailure(failure)) this.regionHealth.markFailure(routeKey(opened.target));
       const interrupted = new StreamInterruptedError(failure.code, deliveredChars, call.attempts, error);
       this.publish(
         call,
@@ -475,33 +557,48 @@ export class FmGateway {
     callerSignal: AbortSignal | undefined,
   ): Promise<GatewayResult> {
     if (callerSignal?.aborted) throw callerSignal.reason;
-    if (error instanceof ModelRequestRejectedError) throw error;
-    if (!(error instanceof AllModelsFailedError || error instanceof DeadlineExceededError)) throw error;
-
-    for (const model of fallbackLadder(this.options.catalog, call.routing.model)) {
-      const stale = await this.lookup(call, model);
+    if (error instanceof AllModelsFailedError || error instanceof DeadlineExceededError) {
+      // One round trip's worth of waiting, whatever the ladder's length.
+      const ladder = fallbackLadder(this.options.catalog, call.routing.model);
+      const stale = (await Promise.all(ladder.map((model) => this.lookup(call, model)))).find(Boolean);
       if (stale) return { ...this.fromCache(call, stale), degraded: true };
     }
-    if (error instanceof DeadlineExceededError) {
-      throw new GatewayTimeoutError(deadline.budgetMs, call.attempts, error);
+    const failure = this.failed(call, error, deadline);
+    if (failure.degraded) {
+      this.logger.error('no model could answer; serving the degraded answer', {
+        requestId: call.requestId,
+        attempts: call.attempts,
+      });
+      return failure.degraded; // published by `finish`, like every answer
     }
-    const text = this.options.degradedAnswer ?? defaultDegradedAnswer;
-    if (text === false) throw error;
-    this.logger.error('no model could answer; serving the degraded answer', {
-      requestId: call.requestId,
-      attempts: call.attempts,
-    });
-    return {
+    this.publish(call, failure.result, failure.status);
+    throw failure.error;
+  }
+
+  /** What a failed call reports: its event, and either the degraded answer or the error to throw. */
+  private failed(call: Call, error: unknown, deadline: Deadline) {
+    const result: GatewayResult = {
       ...this.base(call),
-      text,
+      text: '',
       model: 'none',
       modelId: 'none',
       region: 'none',
       stopReason: 'other',
       usage: emptyUsage,
       costUsd: 0,
-      degraded: true,
     };
+    if (error instanceof DeadlineExceededError) {
+      return {
+        result,
+        status: 'timeout' as const,
+        error: new GatewayTimeoutError(deadline.budgetMs, call.attempts, error),
+      };
+    }
+    const text = this.options.degradedAnswer ?? defaultDegradedAnswer;
+    if (error instanceof AllModelsFailedError && text !== false) {
+      return { result, status: 'error' as const, degraded: { ...result, text, degraded: true }, error };
+    }
+    return { result, status: 'error' as const, error };
   }
 
   private base(call: Call) {
@@ -563,7 +660,7 @@ export class FmGateway {
   }
 
   /** Publishes `InferenceCompleted` without ever failing or delaying the caller; `flush()` awaits it. */
-  private publish(call: Call, result: GatewayResult, status: 'success' | 'degraded' | 'error'): void {
+  private publish(call: Call, result: GatewayResult, status: InferenceCompletedDetail['status']): void {
     const { events } = this.options;
     if (!events) return;
     const publishing = events

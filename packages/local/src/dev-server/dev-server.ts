@@ -140,9 +140,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       GET: async ({ response }) => sendJson(response, 200, { items: registry.list() }),
       POST: async ({ request, response, requestId }) => {
         const body = await readBody(request, 64 * 1024);
+        if (!body) {
+          sendError(response, 413, requestId, 'payload_too_large', 'A control body is at most 64 KiB.');
+          return;
+        }
         let json: unknown;
         try {
-          json = JSON.parse(body?.toString('utf8') ?? '');
+          json = JSON.parse(body.toString('utf8'));
         } catch {
           sendError(response, 400, requestId, 'malformed_json', 'The body is not valid JSON.');
           return;
