@@ -273,7 +273,8 @@ describe('BedrockConverseRuntime', () => {
       const seen: unknown[] = [];
 
       const failure = await (async () => {
-        for await (const event of runtime.stream(modelRequest(), new AbortController().signal)) seen.push(event);
+        for await (const event of runtime.stream(modelRequest(), new AbortController().signal))
+          seen.push(event);
       })().catch((error: unknown) => error);
 
       expect(seen).toEqual([{ type: 'delta', text: 'x' }]);

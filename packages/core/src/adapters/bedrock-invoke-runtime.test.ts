@@ -340,7 +340,8 @@ describe('BedrockAnthropicInvokeRuntime', () => {
       const seen: unknown[] = [];
 
       const failure = await (async () => {
-        for await (const event of runtime.stream(modelRequest(), new AbortController().signal)) seen.push(event);
+        for await (const event of runtime.stream(modelRequest(), new AbortController().signal))
+          seen.push(event);
       })().catch((error: unknown) => error);
 
       expect(seen).toEqual([{ type: 'delta', text: 'x' }]);

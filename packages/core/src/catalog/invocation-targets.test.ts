@@ -102,7 +102,9 @@ describe('invocationTargets', () => {
       { region: 'us-east-1', profile: 'global' },
     ]);
 
-    expect(usable).toEqual([{ region: 'us-east-1', modelId: `global.${baseId}`, geography: 'global', profile: 'global' }]);
+    expect(usable).toEqual([
+      { region: 'us-east-1', modelId: `global.${baseId}`, geography: 'global', profile: 'global' },
+    ]);
   });
 
   it('collapses duplicate targets into the first one, in the configured order', () => {
