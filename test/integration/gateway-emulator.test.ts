@@ -12,7 +12,7 @@ import {
   RedisResponseCache,
   RegionHealth,
 } from '@mangaassist/core';
-import { createFakeClock } from '@mangaassist/core/testing';
+import { collect, createFakeClock } from '@mangaassist/core/testing';
 import { type BedrockEmulator, startBedrockEmulator } from '@mangaassist/local';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -60,12 +60,6 @@ const ask = (content: string, model = 'claude-haiku-4-5') => ({
   model,
   messages: [{ role: 'user' as const, content }],
 });
-
-async function collect(stream: AsyncIterable<GatewayStreamEvent>) {
-  const events: GatewayStreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
 
 describe('gateway against the Bedrock emulator', () => {
   it('answers through Converse with usage and the profile id that answered', async () => {

@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ModelRequest, ModelStreamEvent } from '../runtime/model-runtime.js';
+import type { ModelRequest } from '../runtime/model-runtime.js';
+import { collect, collectUntilError } from '../runtime/stream-fixtures.js';
 import { BedrockConverseRuntime } from './bedrock-converse-runtime.js';
 
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -68,25 +69,6 @@ const metadata: ConverseStreamOutput = {
 function sendOptions(call: number): unknown {
   const args: readonly unknown[] = bedrock.call(call).args;
   return args[1];
-}
-
-async function collect(stream: AsyncIterable<ModelStreamEvent>): Promise<ModelStreamEvent[]> {
-  const events: ModelStreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-/** Drains a stream, returning what it yielded before it threw and what it threw. */
-async function collectUntilError(
-  stream: AsyncIterable<ModelStreamEvent>,
-): Promise<{ events: ModelStreamEvent[]; error: unknown }> {
-  const events: ModelStreamEvent[] = [];
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (error) {
-    return { events, error };
-  }
-  throw new Error('expected the stream to throw');
 }
 
 describe('BedrockConverseRuntime', () => {

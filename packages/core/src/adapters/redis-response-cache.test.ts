@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedAnswer, cacheEpoch, manualClock } from '../cache/cache-fixtures.js';
 import type { CachedAnswer } from '../cache/response-cache.js';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -17,7 +18,7 @@ import {
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:redis-response-cache:${randomUUID()}:`;
-const start = Date.UTC(2025, 0, 1);
+const start = cacheEpoch;
 /** Far above any healthy reply and any fail-fast path, far below a hung request. */
 const promptBoundMs = 1_000;
 
@@ -30,29 +31,6 @@ function testKey(name: string): string {
   const key = `${keyPrefix}${name}`;
   usedKeys.add(key);
   return key;
-}
-
-function cachedAnswer(overrides: Partial<CachedAnswer> = {}): CachedAnswer {
-  return {
-    text: '鬼滅の刃は全23巻です。',
-    model: 'claude-haiku-4-5',
-    modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-    region: 'ap-northeast-1',
-    stopReason: 'end_turn',
-    usage: { inputTokens: 42, outputTokens: 17, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-    storedAt: start,
-    ...overrides,
-  };
-}
-
-function manualClock(at = start) {
-  let current = at;
-  return {
-    now: () => current,
-    advanceSeconds: (seconds: number) => {
-      current += seconds * 1_000;
-    },
-  };
 }
 
 interface LogEntry {

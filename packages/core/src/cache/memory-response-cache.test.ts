@@ -1,33 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StopReason } from '../runtime/model-runtime.js';
+import { cachedAnswer, cacheEpoch, manualClock } from './cache-fixtures.js';
 import { MemoryResponseCache } from './memory-response-cache.js';
-import type { CachedAnswer } from './response-cache.js';
 
-const start = Date.UTC(2025, 0, 1);
-
-function cachedAnswer(overrides: Partial<CachedAnswer> = {}): CachedAnswer {
-  return {
-    text: 'ワンピースの最新刊は110巻です。',
-    model: 'claude-haiku-4-5',
-    modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-    region: 'ap-northeast-1',
-    stopReason: 'end_turn',
-    usage: { inputTokens: 42, outputTokens: 17, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-    storedAt: start,
-    ...overrides,
-  };
-}
-
-/** A clock the test moves by hand. */
-function manualClock(at = start) {
-  let current = at;
-  return {
-    now: () => current,
-    advanceSeconds: (seconds: number) => {
-      current += seconds * 1_000;
-    },
-  };
-}
+const start = cacheEpoch;
 
 describe('MemoryResponseCache', () => {
   it('returns a stored answer as fresh', async () => {

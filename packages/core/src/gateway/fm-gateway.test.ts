@@ -5,6 +5,7 @@ import { loadModelCatalog, resolveModelKey } from '../catalog/model-catalog.js';
 import type { DomainEvent, EventPublisher } from '../events/event-publisher.js';
 import { createFakeClock, type FakeClock } from '../resilience/fake-clock.js';
 import { RegionHealth } from '../resilience/region-health.js';
+import { collect } from '../runtime/stream-fixtures.js';
 import { awsError, createFakeRuntimes, type FakeCall, type FakeReply } from './fake-model-runtime.js';
 import { FmGateway, type FmGatewayOptions } from './fm-gateway.js';
 import {
@@ -65,12 +66,6 @@ function setup(
     clock,
     published,
   };
-}
-
-async function collect(stream: AsyncIterable<GatewayStreamEvent>): Promise<GatewayStreamEvent[]> {
-  const events: GatewayStreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
 }
 
 const ok = (text = 'ワンピースがおすすめです。'): FakeReply => ({ text });
