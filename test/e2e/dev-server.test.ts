@@ -61,11 +61,11 @@ describe('pnpm dev', () => {
     }
   });
 
-  it('answers unknown paths with 404 and wrong methods with 405, as JSON', async () => {
+  it('answers unknown paths and methods with a JSON 404, as the deployed API does', async () => {
     expect((await fetch(`${server.url}/v2/nothing`)).status).toBe(404);
     const wrongMethod = await fetch(`${server.url}/v1/chat`);
-    expect(wrongMethod.status).toBe(405);
-    expect(await wrongMethod.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+    expect(wrongMethod.status).toBe(404);
+    expect(await wrongMethod.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
   it('answers scripted prompts with the scripted text', async () => {

@@ -176,20 +176,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const requestId = randomUUID();
-    const route = routes[path];
-    const handler = route?.[request.method ?? 'GET'];
-    if (!route) {
-      sendError(response, 404, requestId, 'not_found', `No route for ${path}.`);
-      return;
-    }
+    const handler = routes[path]?.[request.method ?? 'GET'];
     if (!handler) {
-      sendError(
-        response,
-        405,
-        requestId,
-        'method_not_allowed',
-        `${request.method} is not allowed on ${path}.`,
-      );
+      // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
+      // response, which the stack maps to this 404), so the local server does too.
+      sendError(response, 404, requestId, 'not_found', `No route for ${request.method} ${path}.`);
       return;
     }
     handler({ request, response, path, requestId }).catch((error: unknown) => {
