@@ -20,3 +20,35 @@ export {
 } from './events.js';
 export { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 export { gatewayEnvironment } from './lambda-environment.js';
+export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.js';
+export {
+  connectionsTable,
+  type KeyAttribute,
+  sessionsTable,
+  type TableSpec,
+  tableName,
+  tableSpecs,
+} from './tables.js';
+export {
+  type ModerationVerdict,
+  moderationVerdictSchema,
+  type TaskName,
+  type TaskRequest,
+  taskNames,
+  taskRequestSchema,
+  taskRoutes,
+} from './tasks.js';
+export { type Tenant, tenantSchema } from './tenants.js';
+export {
+  type ClientFrame,
+  clearSessionSchema,
+  clientFrameSchema,
+  getHistorySchema,
+  resumeSchema,
+  type SendMessageFrame,
+  type ServerFrame,
+  sendMessageSchema,
+  serverFrameSchema,
+  websocketLimits,
+  websocketSessionIdSchema,
+} from './websocket.js';

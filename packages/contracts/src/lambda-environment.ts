@@ -22,4 +22,16 @@ export const gatewayEnvironment = {
   eventBusName: 'EVENT_BUS_NAME',
   /** Budget for one chat request, ms (default 3000: the chat SLA). */
   chatDeadlineMs: 'CHAT_DEADLINE_MS',
+  /** Name of the sessions table (`tableSpecs.sessions`). */
+  sessionsTable: 'SESSIONS_TABLE',
+  /** Name of the WebSocket connections table. */
+  connectionsTable: 'CONNECTIONS_TABLE',
+  /** Custom DynamoDB endpoint (the embedded DynamoDB); unset = AWS. */
+  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT_URL',
+  /** JSON: `{ "tenants": Tenant[], "apiKeys": { "<API Gateway key id>": "<tenant id>" } }`. */
+  tenants: 'TENANTS_JSON',
+  /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`: where to post WebSocket frames. */
+  websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
+  /** Which static route a task function serves: `moderate | summarize | analyze`. */
+  taskName: 'TASK_NAME',
 } as const;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { usageSchema } from './chat.js';
+
+/**
+ * `POST /v1/chat/stream` (Server-Sent Events): `data: {"text":…}` per delta, then one usage
+ * event, then `data: [DONE]`. A failure after the first token is an `error` event before
+ * `[DONE]`, never a silent end.
+ */
+export const sseDeltaSchema = z.object({ text: z.string() });
+
+export const sseUsageSchema = z.object({
+  type: z.literal('usage'),
+  request_id: z.string(),
+  stop_reason: z.string(),
+  usage: usageSchema,
+  model: z.string(),
+  model_id: z.string(),
+  region: z.string(),
+  cost_usd: z.number().nonnegative(),
+  latency_ms: z.number().nonnegative(),
+  ttft_ms: z.number().nonnegative().optional(),
+  cached: z.boolean(),
+  degraded: z.boolean(),
+  session_id: z.string().optional(),
+});
+
+export const sseErrorSchema = z.object({
+  type: z.literal('error'),
+  request_id: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+
+export const sseDone = '[DONE]';

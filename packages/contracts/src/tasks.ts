@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { chatLimits } from './chat.js';
+
+/**
+ * Static routes (seed 001 §2.4.4): each path always uses one model tier.
+ * `POST /v1/moderate` → fast, `POST /v1/summarize` → balanced, `POST /v1/analyze` → quality.
+ */
+export const taskRoutes = {
+  moderate: { path: '/v1/moderate', model: 'fast' },
+  summarize: { path: '/v1/summarize', model: 'balanced' },
+  analyze: { path: '/v1/analyze', model: 'quality' },
+} as const;
+
+export type TaskName = keyof typeof taskRoutes;
+export const taskNames = Object.keys(taskRoutes) as TaskName[];
+
+export const taskRequestSchema = z
+  .object({
+    /** The text to moderate, summarise or analyse. */
+    text: z.string().min(1).max(chatLimits.maxContentChars),
+    /** What to look for or focus on (summarize / analyze). */
+    instructions: z.string().min(1).max(2000).optional(),
+    max_tokens: z.number().int().min(1).max(chatLimits.maxTokens).default(chatLimits.defaultMaxTokens),
+  })
+  .strict();
+
+export type TaskRequest = z.output<typeof taskRequestSchema>;
+
+export const moderationVerdictSchema = z.object({
+  safe: z.boolean(),
+  severity: z.enum(['none', 'low', 'medium', 'high', 'critical']),
+  categories: z.array(z.string()),
+  reason: z.string(),
+});
+
+export type ModerationVerdict = z.infer<typeof moderationVerdictSchema>;
