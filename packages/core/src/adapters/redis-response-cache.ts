@@ -8,6 +8,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import type { CachedAnswer, CacheLookup, ResponseCache } from '../cache/response-cache.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
+import { boundedCall } from '../resilience/bounded-call.js';
 
 export interface RedisResponseCacheOptions {
   /**
@@ -59,7 +61,6 @@ const storedAnswerSchema = z.object({
 });
 
 const failed = Symbol('failed');
-const timedOut = Symbol('timedOut');
 
 /**
  * A `ResponseCache` on an injected ioredis client (build one with `createRedisClient`, which
@@ -124,23 +125,8 @@ export class RedisResponseCache implements ResponseCache {
   }
 
   private async run<T>(operation: 'get' | 'set', command: () => Promise<T>): Promise<T | typeof failed> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const pending = command();
-      // If the timeout wins, the command may still reject later: that must not be unhandled.
-      pending.catch(() => {});
-      const deadline = new Promise<typeof timedOut>((resolve) => {
-        timer = setTimeout(resolve, this.commandTimeoutMs, timedOut);
-      });
-      const result = await Promise.race([pending, deadline]);
-      if (result === timedOut) {
-        this.outageWarning.warn(unavailableMessage, {
-          operation,
-          error: `No reply within ${this.commandTimeoutMs} ms`,
-          status: this.redis.status,
-        });
-        return failed;
-      }
+      const result = await boundedCall(command, this.commandTimeoutMs);
       const failures = this.outageWarning.recover();
       if (failures > 0) this.logger.info('Response cache is reachable again', { failures });
       return result;
@@ -151,8 +137,6 @@ export class RedisResponseCache implements ResponseCache {
         status: this.redis.status,
       });
       return failed;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
@@ -252,43 +236,4 @@ function serialize(answer: CachedAnswer): string {
     usage: { inputTokens, outputTokens, cacheReadInputTokens, cacheWriteInputTokens },
     storedAt,
   });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Logs a warning at most once per interval, with the number of occurrences it stands for,
- * so an outage produces a steady trickle of log lines instead of one per request.
- */
-class RateLimitedWarning {
-  private sinceLastLog = 0;
-  private inEpisode = 0;
-  private lastLoggedAt: number | undefined;
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly now: () => number,
-    private readonly intervalMs: number,
-  ) {}
-
-  warn(message: string, fields: Record<string, unknown>): void {
-    this.sinceLastLog++;
-    this.inEpisode++;
-    const at = this.now();
-    if (this.lastLoggedAt !== undefined && at - this.lastLoggedAt < this.intervalMs) return;
-    this.logger.warn(message, { ...fields, occurrences: this.sinceLastLog });
-    this.lastLoggedAt = at;
-    this.sinceLastLog = 0;
-  }
-
-  /** Ends an episode so that the next warning logs at once; returns how many it counted. */
-  recover(): number {
-    const total = this.inEpisode;
-    this.sinceLastLog = 0;
-    this.inEpisode = 0;
-    this.lastLoggedAt = undefined;
-    return total;
-  }
 }

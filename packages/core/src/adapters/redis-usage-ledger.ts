@@ -1,0 +1,153 @@
+/**
+ * The usage ledger on Redis (ElastiCache/Valkey in AWS, a server locally): one hash per tenant
+ * and UTC day, incremented atomically by every instance, so a tenant's daily budget holds
+ * across all Lambda instances and containers.
+ */
+import type { Redis } from 'ioredis';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
+import { boundedCall } from '../resilience/bounded-call.js';
+import { UsageLedgerUnavailableError } from '../tenants/store-errors.js';
+import type { DailyUsage, UsageLedger } from '../tenants/usage-ledger.js';
+
+export interface RedisUsageLedgerOptions {
+  /**
+   * Longest wait for one Redis round trip; after it the call fails with
+   * `UsageLedgerUnavailableError` (a write may still land later: it is never retried, so it is
+   * never counted twice).
+   * @default 50
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * How long a day's hash is kept after its last write, for inspection and late readers.
+   * @default 259_200 (3 days)
+   */
+  readonly retentionSeconds?: number;
+  /** Receives outage warnings (at most one per `warnIntervalMs`) and recoveries. @default silentLogger */
+  readonly logger?: Logger;
+  /** For spacing out warnings. @default Date.now */
+  readonly now?: () => number;
+  /** @default 60_000 */
+  readonly warnIntervalMs?: number;
+}
+
+/**
+ * A `UsageLedger` on an injected ioredis client (build one with `createRedisClient`, which
+ * fails fast while disconnected).
+ *
+ * Layout: key `usage:<tenant>:<YYYY-MM-DD>`, a hash with `cost_usd` (HINCRBYFLOAT),
+ * `input_tokens`, `output_tokens` and `requests` (HINCRBY). `add` sends the four increments and
+ * an EXPIRE as one MULTI/EXEC, so concurrent adds from any number of instances sum exactly
+ * and a reader never sees half a request.
+ *
+ * Failure semantics: both methods throw `UsageLedgerUnavailableError` when Redis does not
+ * answer within `commandTimeoutMs` or answers with an error; `add` throws `RangeError` for
+ * usage that is not finite and non-negative (tokens: whole numbers). A value in the hash that
+ * is not a number reads as 0.
+ *
+ * @example
+ * const ledger = new RedisUsageLedger(createRedisClient(config.redisUrl, { logger }), { logger });
+ */
+export class RedisUsageLedger implements UsageLedger {
+  private readonly commandTimeoutMs: number;
+  private readonly retentionSeconds: number;
+  private readonly logger: Logger;
+  private readonly outageWarning: RateLimitedWarning;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisUsageLedgerOptions = {},
+  ) {
+    const commandTimeoutMs = options.commandTimeoutMs ?? 50;
+    const retentionSeconds = options.retentionSeconds ?? 3 * 86_400;
+    if (!(commandTimeoutMs > 0))
+      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
+    if (!Number.isInteger(retentionSeconds) || retentionSeconds < 1) {
+      throw new RangeError(`retentionSeconds must be a whole number >= 1, got ${retentionSeconds}`);
+    }
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.retentionSeconds = retentionSeconds;
+    this.logger = options.logger ?? silentLogger;
+    this.outageWarning = new RateLimitedWarning(
+      this.logger,
+      options.now ?? Date.now,
+      options.warnIntervalMs ?? 60_000,
+    );
+  }
+
+  async spent(tenantId: string, day: string): Promise<DailyUsage> {
+    const fields = await this.run('spent', () => this.redis.hgetall(usageKey(tenantId, day)));
+    return {
+      costUsd: numberField(fields.cost_usd),
+      inputTokens: numberField(fields.input_tokens),
+      outputTokens: numberField(fields.output_tokens),
+      requests: numberField(fields.requests),
+    };
+  }
+
+  async add(tenantId: string, day: string, usage: Omit<DailyUsage, 'requests'>): Promise<void> {
+    assertUsage(usage);
+    const key = usageKey(tenantId, day);
+    const replies = await this.run('add', () =>
+      this.redis
+        .multi()
+        .hincrbyfloat(key, 'cost_usd', usage.costUsd)
+        .hincrby(key, 'input_tokens', usage.inputTokens)
+        .hincrby(key, 'output_tokens', usage.outputTokens)
+        .hincrby(key, 'requests', 1)
+        .expire(key, this.retentionSeconds)
+        .exec(),
+    );
+    // EXEC answers null when the transaction was aborted; each reply carries its own error.
+    const failure =
+      replies === null ? new Error('transaction aborted') : replies.find(([error]) => error)?.[0];
+    if (failure) {
+      this.outageWarning.warn(unavailableMessage, { operation: 'add', error: errorMessage(failure) });
+      throw new UsageLedgerUnavailableError(`Usage ledger add failed: ${errorMessage(failure)}`, {
+        cause: failure,
+      });
+    }
+  }
+
+  private async run<T>(operation: 'spent' | 'add', command: () => Promise<T>): Promise<T> {
+    try {
+      const result = await boundedCall(command, this.commandTimeoutMs);
+      const failures = this.outageWarning.recover();
+      if (failures > 0) this.logger.info('Usage ledger is reachable again', { failures });
+      return result;
+    } catch (error) {
+      this.outageWarning.warn(unavailableMessage, {
+        operation,
+        error: errorMessage(error),
+        status: this.redis.status,
+      });
+      throw new UsageLedgerUnavailableError(`Usage ledger ${operation} failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+const unavailableMessage = 'Usage ledger (Redis) unavailable';
+
+/** The Redis key of one tenant's day. */
+export function usageKey(tenantId: string, day: string): string {
+  return `usage:${tenantId}:${day}`;
+}
+
+function numberField(value: string | undefined): number {
+  const number = Number(value ?? 0);
+  return Number.isFinite(number) ? number : 0;
+}
+
+function assertUsage(usage: Omit<DailyUsage, 'requests'>): void {
+  if (!(Number.isFinite(usage.costUsd) && usage.costUsd >= 0)) {
+    throw new RangeError(`costUsd must be a finite number >= 0, got ${usage.costUsd}`);
+  }
+  for (const name of ['inputTokens', 'outputTokens'] as const) {
+    const value = usage[name];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`${name} must be a whole number >= 0, got ${value}`);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The embedded DynamoDB of `pnpm dev` and of the tests: dynalite in memory, plus the operations it
+ * lacks and the platform uses (`TransactWriteItems`, `UpdateTimeToLive`), on one port that the real
+ * `@aws-sdk/client-dynamodb` talks to.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import { createTimeToLive } from './time-to-live.js';
+import { createTransactWriteItems } from './transact-write-items.js';
+import {
+  loopbackCaller,
+  operationOf,
+  readJsonObject,
+  sendReply,
+  type WireBody,
+  type WireReply,
+} from './wire.js';
+
+export interface EmbeddedDynamoDbOptions {
+  /** Port to listen on. @default 0 (a free port; read `endpoint`) */
+  readonly port?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+export interface EmbeddedDynamoDb {
+  /** `http://host:port`: the `endpoint` for a `DynamoDBClient` (any region, any credentials). */
+  readonly endpoint: string;
+  /** Stops listening, drops open connections and discards every table. */
+  close(): Promise<void>;
+}
+
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * Starts an in-memory DynamoDB on dynalite. Tables become ACTIVE at once (no CREATING delay).
+ * Beyond dynalite it answers `TransactWriteItems` (all-or-nothing, transactions one at a time;
+ * see `transact-write-items.ts` for how it differs from DynamoDB) and records TTL settings
+ * (`UpdateTimeToLive` / `DescribeTimeToLive`, without ever expiring items). Data lives as long as
+ * the process; nothing is written to disk. Rejects when the port is taken.
+ *
+ * @example
+ * const dynamo = await startEmbeddedDynamoDb();
+ * const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'ap-northeast-1',
+ *   credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+ */
+export async function startEmbeddedDynamoDb(
+  options: EmbeddedDynamoDbOptions = {},
+): Promise<EmbeddedDynamoDb> {
+  const host = options.host ?? '127.0.0.1';
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynaliteListeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+
+  const extensions = new Map<string, (input: WireBody) => Promise<WireReply>>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const operation = operationOf(request);
+    const extension = operation === undefined ? undefined : extensions.get(operation);
+    if (extension === undefined || request.method !== 'POST') {
+      for (const listener of dynaliteListeners) listener.call(server, request, response);
+      return;
+    }
+    void answer(request, response, extension);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${endpointHost(host)}:${port}`;
+
+  const call = loopbackCaller(endpoint);
+  const timeToLive = createTimeToLive(call);
+  extensions.set('TransactWriteItems', createTransactWriteItems(call));
+  extensions.set('UpdateTimeToLive', timeToLive.update);
+  extensions.set('DescribeTimeToLive', timeToLive.describe);
+
+  return {
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets of SDK clients would hold the server open until they idle out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  extension: (input: WireBody) => Promise<WireReply>,
+): Promise<void> {
+  try {
+    const input = await readJsonObject(request);
+    sendReply(
+      response,
+      input === undefined
+        ? { status: 400, body: { __type: 'com.amazon.coral.service#SerializationException' } }
+        : await extension(input),
+    );
+  } catch (error) {
+    sendReply(response, {
+      status: 500,
+      body: {
+        __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    });
+  }
+}
+
+/** Where clients connect: a wildcard listen address is reached through loopback. */
+function endpointHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,233 @@
+// The DynamoDB session and connection stores through the real SDK clients against the embedded
+// DynamoDB (dynalite), with tables created from the same specs the CDK stack deploys.
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connectionsTable, sessionsTable, tableName, tableSpecs } from '@mangaassist/contracts';
+import {
+  type ConnectionRecord,
+  createDocumentClient,
+  DynamoDbConnectionStore,
+  DynamoDbSessionStore,
+  type DynamoDbSessionStoreOptions,
+  type Logger,
+} from '@mangaassist/core';
+import { describeSessionStore, sessionTurn } from '@mangaassist/core/testing';
+import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+const stage = 'it';
+const sessions = tableName(stage, sessionsTable);
+const connections = tableName(stage, connectionsTable);
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'ap-northeast-1';
+const epoch = Date.UTC(2026, 0, 1);
+
+let dynamo: EmbeddedDynamoDb;
+let documents: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamoDb();
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
+  await ensureTables(client, stage, tableSpecs);
+  client.destroy();
+  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
+});
+
+afterAll(async () => {
+  documents.destroy();
+  await dynamo.close();
+});
+
+/** 20 attempts: each of 20 concurrent writers can lose the race at most 19 times. */
+function sessionStore(options: Partial<DynamoDbSessionStoreOptions> = {}) {
+  return new DynamoDbSessionStore(documents, { tableName: sessions, maxAppendAttempts: 20, ...options });
+}
+
+function recordingLogger() {
+  return {
+    debug: vi.fn<Logger['debug']>(),
+    info: vi.fn<Logger['info']>(),
+    warn: vi.fn<Logger['warn']>(),
+    error: vi.fn<Logger['error']>(),
+  };
+}
+
+/** Fresh ids, so tests sharing the table never see each other's items. */
+function freshSession() {
+  const unique = randomUUID();
+  const tenantId = `tenant-${unique.slice(0, 8)}`;
+  const sessionId = `session-${unique}`;
+  return { tenantId, sessionId, pk: `${tenantId}#${sessionId}` };
+}
+
+async function storedItems(pk: string) {
+  const { Items: items } = await documents.send(
+    new QueryCommand({
+      TableName: sessions,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    }),
+  );
+  return items ?? [];
+}
+
+describeSessionStore('DynamoDbSessionStore on the embedded DynamoDB', (options) => sessionStore(options));
+
+describe('DynamoDbSessionStore items', () => {
+  it('stores each turn as one item of the sessions table, without attributes for absent fields', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    const store = sessionStore({ now: () => epoch + 999, ttlSeconds: 600 });
+    await store.append(tenantId, sessionId, [
+      sessionTurn('こんにちは'),
+      sessionTurn('いらっしゃいませ', { role: 'assistant', model: 'claude-haiku-4-5' }),
+    ]);
+    expect(await storedItems(pk)).toStrictEqual([
+      {
+        pk,
+        turn: 1,
+        role: 'user',
+        content: 'こんにちは',
+        at: sessionTurn('').at,
+        expires_at: epoch / 1_000 + 600,
+      },
+      {
+        pk,
+        turn: 2,
+        role: 'assistant',
+        content: 'いらっしゃいませ',
+        at: sessionTurn('').at,
+        model: 'claude-haiku-4-5',
+        expires_at: epoch / 1_000 + 600,
+      },
+    ]);
+  });
+
+  it('sets expires_at from the injected clock plus one day by default', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    await sessionStore({ now: () => epoch }).append(tenantId, sessionId, [sessionTurn('hello')]);
+    const { Item: item } = await documents.send(
+      new GetCommand({ TableName: sessions, Key: { pk, turn: 1 } }),
+    );
+    expect(item?.expires_at).toBe(epoch / 1_000 + 86_400);
+  });
+
+  it('numbers the turns of 20 concurrent appends 1 to 20, losing none', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    const store = sessionStore();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        store.append(tenantId, sessionId, [sessionTurn(`turn ${index}`)]),
+      ),
+    );
+    const items = await storedItems(pk);
+    expect(items.map((item) => item.turn)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(new Set(items.map((item) => item.content)).size).toBe(20);
+  });
+
+  it('appends more turns than one transaction holds, in order', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    const store = sessionStore();
+    const turns = Array.from({ length: 150 }, (_, index) => sessionTurn(`turn ${index + 1}`));
+    await store.append(tenantId, sessionId, [sessionTurn('before')]);
+    await store.append(tenantId, sessionId, turns);
+    const history = await store.history(tenantId, sessionId, 150);
+    expect(history.map((turn) => turn.content)).toEqual(turns.map((turn) => turn.content));
+    expect((await storedItems(pk)).map((item) => item.turn).at(-1)).toBe(151);
+  });
+
+  it('deletes every item of a cleared session', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    const store = sessionStore();
+    await store.append(
+      tenantId,
+      sessionId,
+      Array.from({ length: 60 }, (_, index) => sessionTurn(`t${index}`)),
+    );
+    await store.clear(tenantId, sessionId);
+    expect(await storedItems(pk)).toEqual([]);
+  });
+
+  it('skips an item that is not a valid turn and logs a warning instead of failing', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    const logger = recordingLogger();
+    const store = sessionStore({ logger });
+    await store.append(tenantId, sessionId, [sessionTurn('first')]);
+    await documents.send(
+      new PutCommand({ TableName: sessions, Item: { pk, turn: 2, role: 'system', content: 7 } }),
+    );
+    await store.append(tenantId, sessionId, [sessionTurn('third')]);
+    const history = await store.history(tenantId, sessionId, 10);
+    expect(history.map((turn) => turn.content)).toEqual(['first', 'third']);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Skipping a session item that is not a valid turn',
+      expect.objectContaining({ table: sessions, pk, turn: 2 }),
+    );
+  });
+});
+
+describe('DynamoDbConnectionStore on the embedded DynamoDB', () => {
+  const connection = (overrides: Partial<ConnectionRecord> = {}): ConnectionRecord => ({
+    connectionId: `conn-${randomUUID()}`,
+    tenantId: 'tenant-a',
+    connectedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  });
+
+  function connectionStore(now = () => epoch, logger?: Logger) {
+    return new DynamoDbConnectionStore(documents, {
+      tableName: connections,
+      now,
+      ...(logger ? { logger } : {}),
+    });
+  }
+
+  it('returns a connection that was put, and undefined for one that never was', async () => {
+    const store = connectionStore();
+    const record = connection();
+    await store.put(record);
+    expect(await store.get(record.connectionId)).toStrictEqual(record);
+    expect(await store.get('conn-unknown')).toBeUndefined();
+  });
+
+  it('writes the connections table layout, expiring two hours after the put by default', async () => {
+    const record = connection();
+    await connectionStore(() => epoch + 500).put(record);
+    const { Item: item } = await documents.send(
+      new GetCommand({ TableName: connections, Key: { connection_id: record.connectionId } }),
+    );
+    expect(item).toStrictEqual({
+      connection_id: record.connectionId,
+      tenant_id: 'tenant-a',
+      connected_at: record.connectedAt,
+      expires_at: epoch / 1_000 + 7_200,
+    });
+  });
+
+  it('forgets a deleted connection, and deletes an unknown one without error', async () => {
+    const store = connectionStore();
+    const record = connection();
+    await store.put(record);
+    await store.delete(record.connectionId);
+    expect(await store.get(record.connectionId)).toBeUndefined();
+    await expect(store.delete('conn-unknown')).resolves.toBeUndefined();
+  });
+
+  it('hides a connection whose time to live has passed, before DynamoDB deletes it', async () => {
+    let now = epoch;
+    const store = connectionStore(() => now);
+    const record = connection();
+    await store.put(record);
+    now += 7_200_000;
+    expect(await store.get(record.connectionId)).toBeUndefined();
+  });
+
+  it('answers undefined for a corrupt record and logs a warning', async () => {
+    const logger = recordingLogger();
+    const connectionId = `conn-${randomUUID()}`;
+    await documents.send(new PutCommand({ TableName: connections, Item: { connection_id: connectionId } }));
+    expect(await connectionStore(() => epoch, logger).get(connectionId)).toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+});
