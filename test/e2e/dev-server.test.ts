@@ -6,9 +6,12 @@ import { type DevServer, startDevServer } from '@mangaassist/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 let server: DevServer;
+let apiKey: string;
 
 beforeAll(async () => {
   server = await startDevServer({ port: 0 });
+  const listed = (await (await fetch(`${server.url}/_local/api-keys`)).json()) as { keys: { key: string }[] };
+  apiKey = listed.keys[0]?.key ?? '';
 });
 
 afterEach(async () => {
@@ -23,7 +26,7 @@ afterAll(async () => {
 const chat = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${server.url}/v1/chat`, {
     method: 'POST',
-    headers,
+    headers: { 'x-api-key': apiKey, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
@@ -55,9 +58,46 @@ describe('pnpm dev', () => {
       [JSON.stringify(question('a\u0000b')), { 'content-type': 'application/json' }, 422, 'content_rejected'],
     ];
     for (const [body, headers, status, code] of cases) {
-      const response = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers, body });
+      const response = await chat(body, headers);
       expect(response.status).toBe(status);
       expect(await response.json()).toMatchObject({ error: { code } });
+    }
+  });
+
+  it('refuses a request without a valid API key with a JSON 403, as API Gateway does', async () => {
+    for (const headers of [{}, { 'x-api-key': 'not-a-dev-key' }] as Record<string, string>[]) {
+      const response = await fetch(`${server.url}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(question('hi')),
+      });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+    }
+  });
+
+  it('keeps the context of a session across turns', async () => {
+    const session = { session_id: 'e2e-session-0001' };
+    await chat(question('ワンピースの最新刊は？', session));
+    await fetch(`${server.url}/_local/bedrock/scripts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ match: 'ワンピースの最新刊は？', text: 'context was carried', times: 1 }),
+    });
+    const second = chatResponseSchema.parse(await (await chat(question('その次は？', session))).json());
+    expect(second.text).toBe('context was carried');
+  });
+
+  it('routes the static task paths to their models', async () => {
+    const expected = { '/v1/moderate': 'claude-haiku-4-5', '/v1/summarize': 'claude-sonnet-4-5' };
+    for (const [path, model] of Object.entries(expected)) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ text: '最高の漫画でした！' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ model });
     }
   });
 

@@ -1,15 +1,19 @@
 import {
+  type ChatService,
   type FmGateway,
   type Logger,
   type ModelCatalog,
   makeApiGatewayHandler,
   makeChatEndpoint,
+  type TenantResolver,
 } from '@mangaassist/core';
 
 export interface ChatSyncDependencies {
+  readonly chat: ChatService;
   readonly gateway: FmGateway;
   readonly catalog: ModelCatalog;
   readonly deadlineMs: number;
+  readonly resolveTenant: TenantResolver;
   readonly logger: Logger;
 }
 
@@ -22,8 +26,16 @@ const eventFlushMs = 300;
  * InferenceCompleted events are flushed (for at most 300 ms) before the handler returns,
  * because Lambda may freeze the environment as soon as it has.
  */
-export function makeChatSyncHandler({ gateway, catalog, deadlineMs, logger }: ChatSyncDependencies) {
-  return makeApiGatewayHandler(makeChatEndpoint({ gateway, catalog, deadlineMs, logger }), {
+export function makeChatSyncHandler({
+  chat,
+  gateway,
+  catalog,
+  deadlineMs,
+  resolveTenant,
+  logger,
+}: ChatSyncDependencies) {
+  return makeApiGatewayHandler(makeChatEndpoint({ chat, catalog, deadlineMs, logger }), {
+    resolveTenant,
     afterResponse: () => gateway.flush(eventFlushMs),
   });
 }

@@ -1,16 +1,17 @@
 /**
- * Trigger: API Gateway REST `POST /v1/chat` (Lambda proxy integration).
- * Validates the request (schema 400, Japanese-aware text checks 422), answers through the core
- * FM gateway (routing, cache, retries, failover, fallback) and returns ChatResponse JSON.
+ * Trigger: API Gateway REST `POST /v1/chat` (Lambda proxy integration; API key checked by API Gateway).
+ * Validates the request (schema 400, Japanese-aware text checks 422), checks the tenant's daily
+ * budget (429), answers through the chat service (session history, cache, routing, retries,
+ * failover, fallback) and returns ChatResponse JSON; the turn is stored after a real answer.
  * Failure semantics: bad input is a 4xx JSON error; model outages answer degraded (200,
- * `degraded: true`) or 429/503/504. Stateless and read-only, so no idempotency is needed.
+ * `degraded: true`) or 429/503/504. Not idempotent: a retried request is a new turn.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createGateway, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
 import { makeChatSyncHandler } from './chat-sync.js';
 
 const config = gatewayConfigFromEnvironment(process.env);
 const logger = new Logger({ serviceName: 'chat-sync' });
-const { gateway, catalog } = createGateway(config, { logger });
+const platform = createPlatform(config, { logger });
 
-export const handler = makeChatSyncHandler({ gateway, catalog, deadlineMs: config.chatDeadlineMs, logger });
+export const handler = makeChatSyncHandler({ ...platform, deadlineMs: config.chatDeadlineMs });

@@ -34,8 +34,10 @@ export {
   moderationVerdictSchema,
   type TaskName,
   type TaskRequest,
+  type TaskResponse,
   taskNames,
   taskRequestSchema,
+  taskResponseSchema,
   taskRoutes,
 } from './tasks.js';
 export { type Tenant, tenantSchema } from './tenants.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chatLimits } from './chat.js';
+import { chatLimits, usageSchema } from './chat.js';
 
 /**
  * Static routes (seed 001 §2.4.4): each path always uses one model tier.
@@ -34,3 +34,23 @@ export const moderationVerdictSchema = z.object({
 });
 
 export type ModerationVerdict = z.infer<typeof moderationVerdictSchema>;
+
+export const taskResponseSchema = z.object({
+  request_id: z.string(),
+  task: z.enum(['moderate', 'summarize', 'analyze']),
+  /** The model's answer: the summary or analysis; the raw verdict text for `moderate`. */
+  text: z.string(),
+  /** `moderate` only: the parsed verdict. An unparseable verdict is never `safe`: it asks for review. */
+  verdict: moderationVerdictSchema.extend({ review_required: z.boolean() }).optional(),
+  model: z.string(),
+  model_id: z.string(),
+  region: z.string(),
+  stop_reason: z.string(),
+  usage: usageSchema,
+  cost_usd: z.number().nonnegative(),
+  latency_ms: z.number().nonnegative(),
+  cached: z.boolean(),
+  degraded: z.boolean(),
+});
+
+export type TaskResponse = z.infer<typeof taskResponseSchema>;

@@ -4,9 +4,19 @@
 export {
   type ApiGatewayHandlerOptions,
   makeApiGatewayHandler,
+  type TenantResolver,
+  tenantByKeyId,
   toHttpRequest,
   toProxyResult,
 } from './adapters/api-gateway-http.js';
+export { ApiGatewayManagementPusher } from './adapters/api-gateway-management-pusher.js';
+export {
+  makeWebSocketConnectionHandler,
+  makeWebSocketMessageHandler,
+  type WebSocketConnectionHandlerOptions,
+  type WebSocketMessageHandlerOptions,
+  type WebSocketProxyHandler,
+} from './adapters/api-gateway-websocket.js';
 export { BedrockConverseRuntime } from './adapters/bedrock-converse-runtime.js';
 export { BedrockAnthropicInvokeRuntime } from './adapters/bedrock-invoke-runtime.js';
 export { type BedrockClientOptions, createBedrockRuntimeClient } from './adapters/bedrock-runtime-client.js';
@@ -15,10 +25,45 @@ export {
   createGateway,
   type GatewayDependencies,
 } from './adapters/create-gateway.js';
+export { type CreatePlatformOptions, createPlatform, type Platform } from './adapters/create-platform.js';
+export {
+  DynamoDbConnectionStore,
+  type DynamoDbConnectionStoreOptions,
+} from './adapters/dynamodb-connection-store.js';
+export { createDocumentClient, type DocumentClientOptions } from './adapters/dynamodb-document-client.js';
+export { DynamoDbSessionStore, type DynamoDbSessionStoreOptions } from './adapters/dynamodb-session-store.js';
 export { EventBridgeEventPublisher } from './adapters/eventbridge-event-publisher.js';
+export {
+  type AwsLambdaStreamingRuntime,
+  type HttpResponseMetadata,
+  type LambdaResponseStream,
+  lambdaStreamingRuntime,
+  makeStreamingApiGatewayHandler,
+  type StreamingApiGatewayHandlerOptions,
+  type StreamingLambdaHandler,
+} from './adapters/lambda-response-streaming.js';
+export { RedisFrameLog, type RedisFrameLogOptions } from './adapters/redis-frame-log.js';
 export { createRedisClient, RedisResponseCache } from './adapters/redis-response-cache.js';
-export { type ChatEndpointOptions, makeChatEndpoint, toChatResponse } from './api/chat-endpoint.js';
-export { gatewayErrorResponse } from './api/gateway-error-response.js';
+export { RedisTicketStore } from './adapters/redis-ticket-store.js';
+export { RedisUsageLedger } from './adapters/redis-usage-ledger.js';
+export {
+  type ChatEndpointOptions,
+  type ChatRequestOptions,
+  makeChatEndpoint,
+  makeChatRequestParser,
+  type ParsedChatRequest,
+  toChatResponse,
+} from './api/chat-endpoint.js';
+export {
+  type ChatStreamEndpointOptions,
+  makeChatStreamEndpoint,
+  type StreamingHttpEndpoint,
+  type StreamingResponse,
+  sendWholeResponse,
+  sseEvent,
+  sseHeaders,
+} from './api/chat-stream-endpoint.js';
+export { describeFailure, type Failure, failureResponse } from './api/failure.js';
 export {
   type ErrorIssue,
   errorResponse,
@@ -28,6 +73,8 @@ export {
   jsonResponse,
 } from './api/http.js';
 export { type JsonBodyLimits, readJsonBody, toIssues } from './api/json-body.js';
+export { makeTaskEndpoint, parseModerationVerdict, type TaskEndpointOptions } from './api/task-endpoint.js';
+export { makeWsTicketEndpoint, type WsTicketEndpointOptions } from './api/ws-ticket-endpoint.js';
 
 export { responseCacheKey } from './cache/cache-key.js';
 export { MemoryResponseCache } from './cache/memory-response-cache.js';
@@ -46,6 +93,12 @@ export {
   type RegionTarget,
   resolveModelKey,
 } from './catalog/index.js';
+export {
+  ChatService,
+  type ChatServiceOptions,
+  type ChatTurn,
+  SessionUnavailableError,
+} from './chat/chat-service.js';
 export {
   ConfigurationError,
   type GatewayConfig,
@@ -95,6 +148,33 @@ export type {
   StopReason,
   TokenUsage,
 } from './runtime/model-runtime.js';
+export { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './sessions/conversation.js';
+export { MemorySessionStore } from './sessions/memory-session-store.js';
+export { SessionConflictError } from './sessions/session-errors.js';
+export type { SessionStore, SessionTurn } from './sessions/session-store.js';
+export { ConnectionGoneError, type ConnectionPusher } from './streaming/connection-pusher.js';
+export type { ConnectionRecord, ConnectionStore } from './streaming/connection-store.js';
+export type { FrameLog } from './streaming/frame-log.js';
+export { MemoryConnectionStore } from './streaming/memory-connection-store.js';
+export { MemoryFrameLog, type MemoryFrameLogOptions } from './streaming/memory-frame-log.js';
+export {
+  type ConnectResult,
+  frameLogKey,
+  parseClientFrame,
+  WebSocketChat,
+  type WebSocketChatOptions,
+  webSocketErrorCodes,
+} from './streaming/websocket-chat.js';
+export { type BudgetDecision, BudgetExhaustedError, type TenantBudget } from './tenants/budget.js';
+export { BudgetGuard, type BudgetGuardOptions } from './tenants/budget-guard.js';
+export { devTenants } from './tenants/dev-tenants.js';
+export { createLocalApiKeys, type LocalApiKey, type LocalApiKeys } from './tenants/local-api-keys.js';
+export { MemoryTicketStore } from './tenants/memory-ticket-store.js';
+export { MemoryUsageLedger } from './tenants/memory-usage-ledger.js';
+export { TicketStoreUnavailableError, UsageLedgerUnavailableError } from './tenants/store-errors.js';
+export { TenantConfigError, TenantDirectory } from './tenants/tenant-directory.js';
+export type { TicketStore } from './tenants/ticket-store.js';
+export type { DailyUsage, UsageLedger } from './tenants/usage-ledger.js';
 export { estimateTokens } from './text/estimate-tokens.js';
 export { normalizeForCacheKey } from './text/normalize.js';
 export { sanitizeForPrompt } from './text/sanitize.js';

@@ -8,3 +8,16 @@ export {
   startBedrockEmulator,
 } from './bedrock-emulator/index.js';
 export { type DevServer, type DevServerOptions, startDevServer } from './dev-server/dev-server.js';
+export {
+  type EmbeddedDynamoDb,
+  type EmbeddedDynamoDbOptions,
+  startEmbeddedDynamoDb,
+} from './dynamodb/embedded-dynamodb.js';
+export { type EnsureTablesOptions, ensureTables } from './dynamodb/ensure-tables.js';
+export { LocalConnectionPusher } from './websocket/local-connection-pusher.js';
+export {
+  attachLocalWebSocketGateway,
+  chatRoutes,
+  type LocalWebSocketGateway,
+  type LocalWebSocketGatewayOptions,
+} from './websocket/local-websocket-gateway.js';

@@ -1,8 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpEndpoint, HttpRequest, HttpResponse } from '../api/http.js';
 
+/** Maps the API key API Gateway accepted (its id) to the tenant it belongs to. */
+export type TenantResolver = (apiKeyId: string | undefined) => string;
+
+/** Without a tenant directory the key id itself is the tenant; no key at all is `anonymous`. */
+export const tenantByKeyId: TenantResolver = (apiKeyId) => apiKeyId ?? 'anonymous';
+
 /** The transport-neutral request of an API Gateway REST (Lambda proxy) event. */
-export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
+export function toHttpRequest(
+  event: APIGatewayProxyEvent,
+  resolveTenant: TenantResolver = tenantByKeyId,
+): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -14,7 +23,7 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
     headers,
     body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
     requestId: event.requestContext.requestId,
-    tenantId: event.requestContext.identity?.apiKeyId ?? 'anonymous',
+    tenantId: resolveTenant(event.requestContext.identity?.apiKeyId ?? undefined),
   };
 }
 
@@ -23,6 +32,8 @@ export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
 }
 
 export interface ApiGatewayHandlerOptions {
+  /** @default tenantByKeyId */
+  readonly resolveTenant?: TenantResolver;
   /** Work that must finish before Lambda freezes the environment (e.g. publishing events). */
   readonly afterResponse?: () => Promise<void>;
 }
@@ -34,7 +45,7 @@ export function makeApiGatewayHandler(
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     try {
-      return toProxyResult(await endpoint(toHttpRequest(event)));
+      return toProxyResult(await endpoint(toHttpRequest(event, options.resolveTenant)));
     } finally {
       await options.afterResponse?.();
     }

@@ -1,6 +1,7 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Redis } from 'ioredis';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { loadModelCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
@@ -21,6 +22,8 @@ export interface CreateGatewayOptions {
   /** Static credentials for a local endpoint; unset = the default provider chain. */
   readonly credentials?: BedrockClientOptions['credentials'];
   readonly transport?: BedrockClientOptions['transport'];
+  /** A Redis client to share (the platform shares one); unset = one from `config.redisUrl`. */
+  readonly redis?: Redis;
   /** Anything else of `FmGatewayOptions` to override (tests, benchmarks). */
   readonly gateway?: Partial<FmGatewayOptions>;
 }
@@ -74,7 +77,9 @@ export function createGateway(
     return runtime;
   };
 
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { logger }) : undefined;
+  const ownsRedis = !options.redis && config.redisUrl !== undefined;
+  const redis =
+    options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl, { logger }) : undefined);
   const cache: ResponseCache = redis
     ? new RedisResponseCache(redis, { ttlSeconds: config.responseCacheTtlSeconds, logger })
     : new MemoryResponseCache({ ttlSeconds: config.responseCacheTtlSeconds });
@@ -111,7 +116,7 @@ export function createGateway(
       await gateway.flush();
       for (const client of clients.values()) client.destroy();
       eventBridge?.destroy();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (redis && ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

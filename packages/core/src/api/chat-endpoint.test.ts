@@ -1,6 +1,7 @@
 import { chatResponseSchema } from '@mangaassist/contracts';
 import { describe, expect, it } from 'vitest';
 import { loadModelCatalog } from '../catalog/model-catalog.js';
+import { ChatService } from '../chat/chat-service.js';
 import { awsError, createFakeRuntimes, type FakeReply } from '../gateway/fake-model-runtime.js';
 import { FmGateway } from '../gateway/fm-gateway.js';
 import { createFakeClock } from '../resilience/fake-clock.js';
@@ -24,7 +25,7 @@ function endpoint(reply: () => FakeReply = () => ({ text: 'こんにちは！' }
     random: () => 0,
     ...(degradedAnswer === false ? { degradedAnswer } : {}),
   });
-  return { chat: makeChatEndpoint({ gateway, catalog }), calls: runtimes.calls };
+  return { chat: makeChatEndpoint({ chat: new ChatService({ gateway }), catalog }), calls: runtimes.calls };
 }
 
 function post(

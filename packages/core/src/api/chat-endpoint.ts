@@ -1,91 +1,119 @@
 import { type ChatResponse, conversationIssues, makeChatRequestSchema } from '@mangaassist/contracts';
 import { type ModelCatalog, modelNames } from '../catalog/model-catalog.js';
-import type { FmGateway } from '../gateway/fm-gateway.js';
+import type { ChatService, ChatTurn } from '../chat/chat-service.js';
 import type { GatewayResult } from '../gateway/gateway-types.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import type { ChatMessage } from '../runtime/model-runtime.js';
 import { sanitizeForPrompt } from '../text/sanitize.js';
 import { type TextLimits, TextRejectedError, validateUserText } from '../text/validate.js';
-import { gatewayErrorResponse } from './gateway-error-response.js';
-import { errorResponse, type HttpEndpoint, jsonResponse } from './http.js';
+import { failureResponse } from './failure.js';
+import {
+  errorResponse,
+  type HttpEndpoint,
+  type HttpRequest,
+  type HttpResponse,
+  jsonResponse,
+} from './http.js';
 import { type JsonBodyLimits, readJsonBody } from './json-body.js';
 
-export interface ChatEndpointOptions {
-  readonly gateway: FmGateway;
+export interface ChatRequestOptions {
   readonly catalog: ModelCatalog;
-  /** Budget for one answer. @default 3000 (the chat SLA) */
-  readonly deadlineMs?: number;
   /** Per-message limits of the Japanese-aware checks (user messages). @default 16 KiB, 5 % control characters */
   readonly textLimits?: TextLimits;
-  /** Limits of the system prompt. @default 64 KiB */
+  /** Limits of the caller's system instructions. @default 64 KiB */
   readonly systemTextLimits?: TextLimits;
   readonly bodyLimits?: JsonBodyLimits;
+}
+
+export interface ChatEndpointOptions extends ChatRequestOptions {
+  readonly chat: ChatService;
+  /** Budget for one answer. @default 3000 (the chat SLA) */
+  readonly deadlineMs?: number;
   /** @default silentLogger */
   readonly logger?: Logger;
 }
 
-/**
- * `POST /v1/chat`: validates the body twice — the contracts schema (400 with a reason per
- * field, as API Gateway's model does) and the Japanese-aware text checks (422) — then asks the
- * gateway and answers `ChatResponse`. Errors are JSON with a stable code and the request id;
- * bad input never produces a 5xx.
- */
-export function makeChatEndpoint(options: ChatEndpointOptions): HttpEndpoint {
-  const schema = makeChatRequestSchema(modelNames(options.catalog));
-  const logger = options.logger ?? silentLogger;
-  const systemLimits = options.systemTextLimits ?? { maxBytes: 64 * 1024 };
+export type ParsedChatRequest = { ok: true; turn: ChatTurn } | { ok: false; response: HttpResponse };
 
-  return async (request, signal) => {
+/**
+ * Reads a chat request body and validates it twice — the contracts schema (400 with a reason
+ * per field, as API Gateway's model does) and the Japanese-aware text checks (422) — into the
+ * `ChatTurn` every chat door hands to the `ChatService`. Shared by `POST /v1/chat` and
+ * `POST /v1/chat/stream`.
+ */
+export function makeChatRequestParser(
+  options: ChatRequestOptions,
+): (request: HttpRequest) => ParsedChatRequest {
+  const schema = makeChatRequestSchema(modelNames(options.catalog));
+  const systemLimits = options.systemTextLimits ?? { maxBytes: 64 * 1024 };
+  return (request) => {
     const { requestId } = request;
     const body = readJsonBody(request, schema, options.bodyLimits);
-    if (!body.ok) return body.response;
+    if (!body.ok) return body;
     const chat = body.value;
 
     const conversation = conversationIssues(chat.messages);
     if (conversation.length > 0) {
       const issues = conversation.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-      return errorResponse(400, requestId, 'validation_failed', 'The conversation is not well formed.', {
-        issues,
-      });
+      return {
+        ok: false,
+        response: errorResponse(400, requestId, 'validation_failed', 'The conversation is not well formed.', {
+          issues,
+        }),
+      };
     }
-
-    let messages: ChatMessage[];
-    let system: string | undefined;
     try {
-      messages = chat.messages.map((message) => ({
+      const messages = chat.messages.map((message) => ({
         role: message.role,
         content:
           message.role === 'user'
             ? validateUserText(message.content, options.textLimits).text
             : sanitizeForPrompt(message.content),
       }));
-      system = chat.system === undefined ? undefined : validateUserText(chat.system, systemLimits).text;
-    } catch (error) {
-      if (error instanceof TextRejectedError) {
-        return errorResponse(422, requestId, 'content_rejected', error.message, {
-          issues: [{ path: error.reason, message: error.message }],
-        });
-      }
-      throw error;
-    }
-
-    try {
-      const result = await options.gateway.complete(
-        {
+      const system = chat.system === undefined ? undefined : validateUserText(chat.system, systemLimits).text;
+      return {
+        ok: true,
+        turn: {
           tenantId: request.tenantId,
+          requestId,
           model: chat.model,
-          ...(system !== undefined ? { system } : {}),
           messages,
           maxTokens: chat.max_tokens,
+          ...(system !== undefined ? { system } : {}),
           ...(chat.temperature !== undefined ? { temperature: chat.temperature } : {}),
           ...(chat.session_id !== undefined ? { sessionId: chat.session_id } : {}),
-          requestId,
         },
-        { ...(signal ? { signal } : {}), deadlineMs: options.deadlineMs ?? 3000 },
-      );
-      return jsonResponse(200, requestId, toChatResponse(result, chat.session_id));
+      };
     } catch (error) {
-      return gatewayErrorResponse(error, requestId, logger);
+      if (!(error instanceof TextRejectedError)) throw error;
+      return {
+        ok: false,
+        response: errorResponse(422, requestId, 'content_rejected', error.message, {
+          issues: [{ path: error.reason, message: error.message }],
+        }),
+      };
+    }
+  };
+}
+
+/**
+ * `POST /v1/chat`: validates (see `makeChatRequestParser`), answers through the chat service
+ * (session history, budget, gateway) and returns `ChatResponse`. Errors are JSON with a stable
+ * code and the request id; bad input never produces a 5xx.
+ */
+export function makeChatEndpoint(options: ChatEndpointOptions): HttpEndpoint {
+  const parse = makeChatRequestParser(options);
+  const logger = options.logger ?? silentLogger;
+  return async (request, signal) => {
+    const parsed = parse(request);
+    if (!parsed.ok) return parsed.response;
+    try {
+      const result = await options.chat.complete(parsed.turn, {
+        ...(signal ? { signal } : {}),
+        deadlineMs: options.deadlineMs ?? 3000,
+      });
+      return jsonResponse(200, request.requestId, toChatResponse(result, parsed.turn.sessionId));
+    } catch (error) {
+      return failureResponse(error, request.requestId, logger);
     }
   };
 }

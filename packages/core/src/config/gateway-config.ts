@@ -4,7 +4,10 @@ import { geographies } from '../catalog/geography.js';
 import { defaultRegionTargets, regionTargetsSchema } from '../catalog/invocation-targets.js';
 import { experimentSchema } from '../routing/experiments.js';
 
-/** Everything a deployment (or `pnpm dev`) configures about the gateway, validated once at start-up. */
+/**
+ * Everything a deployment (or `pnpm dev`) configures about the gateway and the chat platform,
+ * validated once at start-up. Outside `dev`, Redis, the sessions table and the tenants are required.
+ */
 export const gatewayConfigSchema = z
   .object({
     stage: z.enum(['dev', 'staging', 'prod']).default('dev'),
@@ -21,8 +24,27 @@ export const gatewayConfigSchema = z
     responseCacheTtlSeconds: z.coerce.number().int().positive().default(300),
     eventBusName: z.string().min(1).optional(),
     chatDeadlineMs: z.coerce.number().int().min(100).max(29_000).default(3000),
+    sessionsTable: z.string().min(3).optional(),
+    connectionsTable: z.string().min(3).optional(),
+    dynamoDbEndpoint: z.url().optional(),
+    /** `{ tenants, apiKeys }` (see `TenantDirectory`); validated when the platform is built. */
+    tenantsJson: z.string().optional(),
+    websocketCallbackUrl: z.url().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    // Outside dev, a missing store would silently fall back to per-instance memory.
+    if (config.stage === 'dev') return;
+    for (const field of ['redisUrl', 'sessionsTable', 'tenantsJson'] as const) {
+      if (config[field] === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `required when the stage is ${config.stage}`,
+        });
+      }
+    }
+  });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
@@ -66,12 +88,21 @@ export function gatewayConfigFromEnvironment(
     responseCacheTtlSeconds: read(names.responseCacheTtlSeconds),
     eventBusName: read(names.eventBusName),
     chatDeadlineMs: read(names.chatDeadlineMs),
+    sessionsTable: read(names.sessionsTable),
+    connectionsTable: read(names.connectionsTable),
+    dynamoDbEndpoint: read(names.dynamoDbEndpoint),
+    tenantsJson: read(names.tenants),
+    websocketCallbackUrl: read(names.websocketCallbackUrl),
   };
   const parsed = gatewayConfigSchema.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined)),
   );
   if (!parsed.success) {
-    const variable = Object.fromEntries(Object.entries(names).map(([key, name]) => [key, name]));
+    const variable: Record<string, string> = {
+      ...names,
+      tenantsJson: names.tenants,
+      modelCatalogJson: names.modelCatalog,
+    };
     const problems = parsed.error.issues.map((issue) => {
       const [field] = issue.path;
       return `${variable[String(field)] ?? String(field)}: ${issue.message}`;

@@ -1,16 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  createGateway,
+  connectionsTable,
+  sessionsTable,
+  tableName,
+  tableSpecs,
+  taskNames,
+  taskRoutes,
+} from '@mangaassist/contracts';
+import {
+  createLocalApiKeys,
+  createPlatform,
+  devTenants,
   type FmGatewayOptions,
-  type GatewayDependencies,
   gatewayConfigSchema,
   type Logger,
+  type Platform,
+  type StreamingLambdaHandler,
   silentLogger,
   toIssues,
+  WebSocketChat,
 } from '@mangaassist/core';
+import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
 import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
+import { makeTaskHandler } from '@mangaassist/fn-tasks';
+import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
+import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
+import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import {
@@ -20,19 +38,30 @@ import {
   scriptSpecSchema,
   startBedrockEmulator,
 } from '../bedrock-emulator/index.js';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
+import { ensureTables } from '../dynamodb/ensure-tables.js';
+import { serveStaticPage } from '../web/static-site.js';
+import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
+import {
+  attachLocalWebSocketGateway,
+  type LocalWebSocketGateway,
+} from '../websocket/local-websocket-gateway.js';
 import { toApiGatewayEvent } from './api-gateway-event.js';
 import { readBody, sendError, sendJson } from './local-http.js';
+import { localStreamingRuntime, serveStreamingLambda } from './streaming-lambda.js';
 
 export interface DevServerOptions {
   /** @default 3000; 0 picks a free port */
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** A real Redis for the response cache; unset = an in-memory cache. */
+  /** A real Redis for the response cache, budgets, tickets and resume frames; unset = process memory. */
   readonly redisUrl?: string;
   /** Port of the Bedrock emulator. @default 0 (a free port; see `/_local/endpoints`) */
   readonly bedrockPort?: number;
-  /** Budget for one chat answer. @default 3000 */
+  /** Port of the embedded DynamoDB. @default 0 (a free port; see `/_local/endpoints`) */
+  readonly dynamoDbPort?: number;
+  /** Budget for one chat answer (or a stream's first token). @default 3000 */
   readonly chatDeadlineMs?: number;
   /** @default silentLogger */
   readonly logger?: Logger;
@@ -46,15 +75,20 @@ export interface DevServer {
   readonly url: string;
   readonly port: number;
   readonly emulator: BedrockEmulator;
-  readonly gateway: GatewayDependencies['gateway'];
+  readonly dynamoDb: EmbeddedDynamoDb;
+  readonly platform: Platform;
+  /** The dev tenants' API keys (also at `GET /_local/api-keys`). */
+  readonly apiKeys: readonly { readonly tenant: string; readonly key: string }[];
   close(): Promise<void>;
 }
 
 /** Largest request body the local server reads: API Gateway REST's payload limit. */
 const maxRequestBytes = 10 * 1024 * 1024;
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const stage = 'local';
 
-type Handler = (context: RequestContext) => Promise<void>;
+type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type StreamingProxyHandler = StreamingLambdaHandler<APIGatewayProxyEvent>;
 
 interface RequestContext {
   readonly request: IncomingMessage;
@@ -63,10 +97,14 @@ interface RequestContext {
   readonly requestId: string;
 }
 
+type Handler = (context: RequestContext) => Promise<void>;
+
 /**
- * `pnpm dev`: the platform on one port with no AWS account. Starts the Bedrock emulator, builds
- * the same gateway and the same Lambda handlers the stacks deploy (pointed at the emulator),
- * and serves the public API plus the `/_local` inspection and control endpoints.
+ * `pnpm dev`: the platform on one port with no AWS account. Starts the Bedrock emulator and the
+ * embedded DynamoDB (tables from the same specs the stacks deploy), builds the same platform and
+ * the same Lambda handlers the stacks deploy, and serves: the REST API under `/v1` behind dev
+ * API keys (403 without one, as API Gateway), SSE at `POST /v1/chat/stream`, the WebSocket API at
+ * `/ws`, the chat page at `/`, and the `/_local` inspection and control endpoints.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const logger = options.logger ?? silentLogger;
@@ -75,20 +113,55 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     port: options.bedrockPort ?? 0,
     host: '127.0.0.1',
   });
+  const dynamoDb = await startEmbeddedDynamoDb({ port: options.dynamoDbPort ?? 0 });
+  const tables = new DynamoDBClient({
+    endpoint: dynamoDb.endpoint,
+    region: 'ap-northeast-1',
+    credentials: localCredentials,
+  });
+  await ensureTables(tables, stage, tableSpecs, { logger });
+  tables.destroy();
+
+  const keys = createLocalApiKeys(devTenants);
   const config = gatewayConfigSchema.parse({
     bedrockEndpoint: emulator.url,
+    dynamoDbEndpoint: dynamoDb.endpoint,
+    sessionsTable: tableName(stage, sessionsTable),
+    connectionsTable: tableName(stage, connectionsTable),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
   });
-  const dependencies = createGateway(config, {
+  const pusher = new LocalConnectionPusher();
+  const platform = createPlatform(config, {
     credentials: localCredentials,
     logger,
+    tenants: keys.directory,
+    pusher,
     ...(options.gateway ? { gateway: options.gateway } : {}),
   });
-  const chat = makeChatSyncHandler({ ...dependencies, deadlineMs: config.chatDeadlineMs, logger });
+
+  // The deployed handlers, over the local platform.
+  const deadlineMs = config.chatDeadlineMs;
+  const chat = makeChatSyncHandler({ ...platform, deadlineMs });
+  const chatStream = makeChatStreamHandler({
+    ...platform,
+    firstTokenDeadlineMs: deadlineMs,
+    runtime: localStreamingRuntime,
+  });
+  const tickets = makeWsTicketHandler(platform);
+  const webSocket = new WebSocketChat({ ...platform, pusher, firstTokenDeadlineMs: deadlineMs });
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
-    '/v1/chat': { POST: lambdaProxy(chat) },
+    '/v1/chat': { POST: withApiKey(lambdaProxy(chat)) },
+    '/v1/chat/stream': { POST: withApiKey(streamingLambdaProxy(chatStream)) },
+    '/v1/ws-tickets': { POST: withApiKey(lambdaProxy(tickets)) },
+    ...Object.fromEntries(
+      taskNames.map((task) => [
+        taskRoutes[task].path,
+        { POST: withApiKey(lambdaProxy(makeTaskHandler({ ...platform, task }))) },
+      ]),
+    ),
+    '/_local/api-keys': { GET: async ({ response }) => sendJson(response, 200, { keys: keys.list() }) },
     '/_local/endpoints': {
       GET: async ({ response }) =>
         sendJson(response, 200, {
@@ -97,6 +170,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
             regions: 'any: the region is read from the request signature',
             credentials: { ...localCredentials },
           },
+          dynamodb: {
+            url: dynamoDb.endpoint,
+            tables: [config.sessionsTable, config.connectionsTable],
+            credentials: { ...localCredentials },
+          },
+          websocket: { url: `ws://${options.host ?? '127.0.0.1'}:${port}/ws?ticket=<POST /v1/ws-tickets>` },
         }),
     },
     '/_local/bedrock/faults': controls(emulator.faults, faultSpecSchema),
@@ -109,26 +188,53 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     },
     '/_local/gateway/health': {
-      GET: async ({ response }) => sendJson(response, 200, dependencies.gateway.health()),
+      GET: async ({ response }) => sendJson(response, 200, platform.gateway.health()),
     },
   };
 
-  function lambdaProxy(handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): Handler {
-    return async ({ request, response, path, requestId }) => {
-      const body = await readBody(request, maxRequestBytes);
-      if (!body) {
+  /** As API Gateway with `apiKeyRequired`: no valid `x-api-key`, no call (403 JSON). */
+  function withApiKey(handler: (context: RequestContext, apiKeyId: string) => Promise<void>): Handler {
+    return async (context) => {
+      const key = context.request.headers['x-api-key'];
+      const match = typeof key === 'string' ? keys.match(key) : undefined;
+      if (!match) {
+        context.request.resume();
         sendError(
-          response,
-          413,
-          requestId,
-          'payload_too_large',
-          `The body exceeds ${maxRequestBytes} bytes.`,
+          context.response,
+          403,
+          context.requestId,
+          'invalid_api_key',
+          'Forbidden: send a valid x-api-key.',
         );
         return;
       }
-      const result = await handler(toApiGatewayEvent(request, path, body, { requestId, stage: 'local' }));
-      response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
-      response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+      await handler(context, match.apiKeyId);
+    };
+  }
+
+  async function proxyEvent({ request, response, path, requestId }: RequestContext, apiKeyId: string) {
+    const body = await readBody(request, maxRequestBytes);
+    if (!body) {
+      sendError(response, 413, requestId, 'payload_too_large', `The body exceeds ${maxRequestBytes} bytes.`);
+      return undefined;
+    }
+    return toApiGatewayEvent(request, path, body, { requestId, apiKeyId, stage });
+  }
+
+  function lambdaProxy(handler: ProxyHandler) {
+    return async (context: RequestContext, apiKeyId: string) => {
+      const event = await proxyEvent(context, apiKeyId);
+      if (!event) return;
+      const result = await handler(event);
+      context.response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
+      context.response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    };
+  }
+
+  function streamingLambdaProxy(handler: StreamingProxyHandler) {
+    return async (context: RequestContext, apiKeyId: string) => {
+      const event = await proxyEvent(context, apiKeyId);
+      if (event) await serveStreamingLambda(handler, event, context.response);
     };
   }
 
@@ -176,6 +282,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const requestId = randomUUID();
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      const page = serveStaticPage(path);
+      if (page) {
+        response.writeHead(page.status, page.headers);
+        response.end(request.method === 'HEAD' ? undefined : page.body);
+        return;
+      }
+    }
     const handler = routes[path]?.[request.method ?? 'GET'];
     if (!handler) {
       // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
@@ -195,6 +309,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   server.keepAliveTimeout = 65_000;
 
+  const gateway: LocalWebSocketGateway = attachLocalWebSocketGateway(server, {
+    path: '/ws',
+    pusher,
+    connectionHandler: makeWsConnectionHandler({ webSocket, logger }),
+    messageHandler: makeWsMessageHandler({ webSocket, gateway: platform.gateway }),
+    stage,
+    logger,
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
@@ -205,12 +328,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     emulator,
-    gateway: dependencies.gateway,
+    dynamoDb,
+    platform,
+    apiKeys: keys.list(),
     async close() {
+      await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dependencies.close();
-      await emulator.close();
+      await platform.close();
+      await Promise.all([emulator.close(), dynamoDb.close()]);
     },
   };
 }

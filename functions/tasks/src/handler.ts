@@ -1,0 +1,20 @@
+/**
+ * Trigger: API Gateway REST `POST /v1/moderate`, `/v1/summarize` or `/v1/analyze` — one function
+ * per route, which `TASK_NAME` names (static routing: moderate → fast, summarize → balanced,
+ * analyze → quality). Validates, checks the tenant's budget and answers through the chat service.
+ * Failure semantics: as `POST /v1/chat`; an unparseable moderation verdict is never "safe" — it
+ * comes back flagged for human review. Stateless; not idempotent.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { gatewayEnvironment, taskNames } from '@mangaassist/contracts';
+import { ConfigurationError, createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { makeTaskHandler } from './tasks.js';
+
+const task = taskNames.find((name) => name === process.env[gatewayEnvironment.taskName]);
+if (!task) {
+  throw new ConfigurationError(`${gatewayEnvironment.taskName} must be one of ${taskNames.join(', ')}`);
+}
+const logger = new Logger({ serviceName: `task-${task}` });
+const platform = createPlatform(gatewayConfigFromEnvironment(process.env), { logger });
+
+export const handler = makeTaskHandler({ task, ...platform });

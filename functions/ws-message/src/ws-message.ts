@@ -1,0 +1,30 @@
+/**
+ * Trigger: API Gateway WebSocket message routes (`sendMessage`, `getHistory`, `clearSession`,
+ * `resume`, `$default`; Lambda proxy integration).
+ * Handles one client frame and pushes the answer to the connection through API Gateway's
+ * management API: a chat answer streams as `start`, `delta`…, `complete` frames (each logged
+ * for `resume`), failures as `error` frames; the route itself always answers 200.
+ * Failure semantics: a vanished client (410) stops the model call and deletes its connection;
+ * nothing is stored for a half-delivered answer. Not idempotent: every `sendMessage` is a new
+ * stream, so a client that lost frames sends `resume`, never the message again.
+ */
+import { type FmGateway, makeWebSocketMessageHandler, type WebSocketChat } from '@mangaassist/core';
+
+export interface WsMessageDependencies {
+  readonly webSocket: Pick<WebSocketChat, 'message'>;
+  /** Its InferenceCompleted events are flushed before the handler returns. */
+  readonly gateway: Pick<FmGateway, 'flush'>;
+}
+
+/** How long a message may wait for its InferenceCompleted event to reach the bus. */
+const eventFlushMs = 300;
+
+/**
+ * The message-route Lambda handler over its dependencies: the deployed entry point
+ * (`handler.ts`) builds them from the environment, `pnpm dev` from the local runtime.
+ * InferenceCompleted events are flushed (for at most 300 ms) before the handler returns,
+ * because Lambda may freeze the environment as soon as it has.
+ */
+export function makeWsMessageHandler({ webSocket, gateway }: WsMessageDependencies) {
+  return makeWebSocketMessageHandler(webSocket, { afterMessage: () => gateway.flush(eventFlushMs) });
+}

@@ -1,0 +1,118 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Redis } from 'ioredis';
+import { ChatService } from '../chat/chat-service.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { MemorySessionStore } from '../sessions/memory-session-store.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import type { ConnectionPusher } from '../streaming/connection-pusher.js';
+import type { ConnectionStore } from '../streaming/connection-store.js';
+import type { FrameLog } from '../streaming/frame-log.js';
+import { MemoryConnectionStore } from '../streaming/memory-connection-store.js';
+import { MemoryFrameLog } from '../streaming/memory-frame-log.js';
+import { BudgetGuard } from '../tenants/budget-guard.js';
+import { MemoryTicketStore } from '../tenants/memory-ticket-store.js';
+import { MemoryUsageLedger } from '../tenants/memory-usage-ledger.js';
+import { TenantDirectory } from '../tenants/tenant-directory.js';
+import type { TicketStore } from '../tenants/ticket-store.js';
+import { type TenantResolver, tenantByKeyId } from './api-gateway-http.js';
+import { ApiGatewayManagementPusher } from './api-gateway-management-pusher.js';
+import { type CreateGatewayOptions, createGateway, type GatewayDependencies } from './create-gateway.js';
+import { DynamoDbConnectionStore } from './dynamodb-connection-store.js';
+import { createDocumentClient } from './dynamodb-document-client.js';
+import { DynamoDbSessionStore } from './dynamodb-session-store.js';
+import { RedisFrameLog } from './redis-frame-log.js';
+import { createRedisClient } from './redis-response-cache.js';
+import { RedisTicketStore } from './redis-ticket-store.js';
+import { RedisUsageLedger } from './redis-usage-ledger.js';
+
+export interface CreatePlatformOptions extends Omit<CreateGatewayOptions, 'redis'> {
+  /** The tenants; unset = `config.tenantsJson` (then no budgets when that is unset too). */
+  readonly tenants?: TenantDirectory;
+  /** Where WebSocket frames go; unset = API Gateway's management API at `config.websocketCallbackUrl`. */
+  readonly pusher?: ConnectionPusher;
+}
+
+/** Everything the chat doors (REST, SSE, WebSocket, tasks, tickets) are built from. */
+export interface Platform extends GatewayDependencies {
+  readonly chat: ChatService;
+  readonly sessions: SessionStore;
+  readonly connections: ConnectionStore;
+  readonly frames: FrameLog;
+  readonly tickets: TicketStore;
+  readonly tenants?: TenantDirectory;
+  /** API key id (from API Gateway) → tenant id. */
+  readonly resolveTenant: TenantResolver;
+  /** Undefined until a callback URL or a local pusher is configured. */
+  readonly pusher?: ConnectionPusher;
+  readonly logger: Logger;
+}
+
+/**
+ * The composition root of every chat Lambda and of `pnpm dev`: one Redis client shared by the
+ * response cache, the tenants' usage ledger, WebSocket tickets and resume frames; DynamoDB
+ * session and connection stores when their tables are configured; the tenant budget; the chat
+ * service. Stores fall back to process memory only where the configuration allows it (`dev`).
+ * Opens no connection until first use.
+ */
+export function createPlatform(config: GatewayConfig, options: CreatePlatformOptions = {}): Platform {
+  const logger = options.logger ?? silentLogger;
+  const redis: Redis | undefined = config.redisUrl
+    ? createRedisClient(config.redisUrl, { logger })
+    : undefined;
+  const dependencies = createGateway(config, { ...options, ...(redis ? { redis } : {}) });
+
+  let documents: DynamoDBDocumentClient | undefined;
+  const documentClient = () => {
+    documents ??= createDocumentClient({
+      // A custom endpoint is the embedded DynamoDB, which accepts any region.
+      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, region: 'ap-northeast-1' } : {}),
+      ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+    });
+    return documents;
+  };
+  const sessions: SessionStore = config.sessionsTable
+    ? new DynamoDbSessionStore(documentClient(), { tableName: config.sessionsTable, logger })
+    : new MemorySessionStore();
+  const connections: ConnectionStore = config.connectionsTable
+    ? new DynamoDbConnectionStore(documentClient(), { tableName: config.connectionsTable })
+    : new MemoryConnectionStore();
+
+  const tenants =
+    options.tenants ?? (config.tenantsJson ? TenantDirectory.fromJson(config.tenantsJson) : undefined);
+  const budget = tenants
+    ? new BudgetGuard({
+        ledger: redis ? new RedisUsageLedger(redis, { logger }) : new MemoryUsageLedger(),
+        tenants,
+        logger,
+      })
+    : undefined;
+  const resolveTenant: TenantResolver = (apiKeyId) =>
+    (apiKeyId !== undefined ? tenants?.tenantForApiKeyId(apiKeyId)?.id : undefined) ??
+    tenantByKeyId(apiKeyId);
+
+  const management = config.websocketCallbackUrl
+    ? new ApiGatewayManagementApiClient({ endpoint: config.websocketCallbackUrl })
+    : undefined;
+  const pusher = options.pusher ?? (management ? new ApiGatewayManagementPusher(management) : undefined);
+
+  return {
+    ...dependencies,
+    chat: new ChatService({ gateway: dependencies.gateway, sessions, ...(budget ? { budget } : {}), logger }),
+    sessions,
+    connections,
+    frames: redis ? new RedisFrameLog(redis, { logger }) : new MemoryFrameLog(),
+    tickets: redis ? new RedisTicketStore(redis, { logger }) : new MemoryTicketStore(),
+    ...(tenants ? { tenants } : {}),
+    resolveTenant,
+    ...(pusher ? { pusher } : {}),
+    logger,
+    async close() {
+      await dependencies.close();
+      documents?.destroy();
+      management?.destroy();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

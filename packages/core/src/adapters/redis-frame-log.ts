@@ -1,0 +1,163 @@
+/**
+ * The WebSocket frame log on Redis, shared by every instance so that a client that reconnects
+ * through another Lambda can still resume. Like the response cache, Redis can only make resume
+ * possible, never make a stream slower or fail: every command is bounded by a short timeout,
+ * every failure reads as "not logged" or "cannot resume", and an outage is logged once a
+ * minute, not once per frame.
+ */
+import { websocketLimits } from '@mangaassist/contracts';
+import type { Redis } from 'ioredis';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
+import { boundedCall } from '../resilience/bounded-call.js';
+import type { FrameLog } from '../streaming/frame-log.js';
+import { contiguousAfter } from '../streaming/memory-frame-log.js';
+
+export interface RedisFrameLogOptions {
+  /** How long a stream's frames are kept after its last append. @default websocketLimits.resumeWindowSeconds (300) */
+  readonly ttlSeconds?: number;
+  /** Prefix of the list keys. @default 'ws:frames:' */
+  readonly keyPrefix?: string;
+  /** Longest wait for one Redis round trip; after it the frame is not logged, or resume is unavailable. @default 50 */
+  readonly commandTimeoutMs?: number;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Least time between two warnings of the same kind. @default 60_000 */
+  readonly warnIntervalMs?: number;
+  /** The current time in epoch milliseconds, for spacing out warnings. @default Date.now */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly seq: number;
+  readonly frame: string;
+}
+
+const unavailable = Symbol('unavailable');
+
+/**
+ * A `FrameLog` on an injected ioredis client (build it with `createRedisClient`). A stream is
+ * one list: `append` is `RPUSH <seq>\n<frame>` and `EXPIRE ttlSeconds` in one transaction, so
+ * the frames live `ttlSeconds` after the last one; `since` reads `LRANGE afterSeq+1 -1` (entry
+ * i holds seq i while nothing was lost) plus the last entry, and falls back to the whole list
+ * when a lost append broke that correspondence. It answers only a contiguous run after
+ * `afterSeq` — undefined for an unknown or expired stream, a hole, or an unreadable Redis.
+ * Never throws; never waits longer than `commandTimeoutMs` per round trip.
+ *
+ * @example const frames = new RedisFrameLog(createRedisClient(url, { logger }), { logger });
+ */
+export class RedisFrameLog implements FrameLog {
+  private readonly ttlSeconds: number;
+  private readonly keyPrefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly outageWarning: RateLimitedWarning;
+  private readonly corruptionWarning: RateLimitedWarning;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisFrameLogOptions = {},
+  ) {
+    const ttlSeconds = options.ttlSeconds ?? websocketLimits.resumeWindowSeconds;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 50;
+    if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 1))
+      throw new RangeError(`ttlSeconds must be a whole number >= 1, got ${ttlSeconds}`);
+    if (!(commandTimeoutMs > 0))
+      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
+    this.ttlSeconds = ttlSeconds;
+    this.keyPrefix = options.keyPrefix ?? 'ws:frames:';
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.logger = options.logger ?? silentLogger;
+    const now = options.now ?? Date.now;
+    const warnIntervalMs = options.warnIntervalMs ?? 60_000;
+    this.outageWarning = new RateLimitedWarning(this.logger, now, warnIntervalMs);
+    this.corruptionWarning = new RateLimitedWarning(this.logger, now, warnIntervalMs);
+  }
+
+  async append(streamId: string, seq: number, frame: string): Promise<void> {
+    const key = this.keyOf(streamId);
+    await this.run('append', async () => {
+      const results = await this.redis
+        .multi()
+        .rpush(key, `${seq}\n${frame}`)
+        .expire(key, this.ttlSeconds)
+        .exec();
+      throwFirstError(results);
+    });
+  }
+
+  async since(streamId: string, afterSeq: number): Promise<string[] | undefined> {
+    const key = this.keyOf(streamId);
+    const read = await this.run('since', async () => {
+      const results = await this.redis
+        .multi()
+        .lindex(key, -1)
+        .lrange(key, Math.max(afterSeq + 1, 0), -1)
+        .exec();
+      throwFirstError(results);
+      return { last: results?.[0]?.[1], tail: results?.[1]?.[1] };
+    });
+    if (read === unavailable || typeof read.last !== 'string') return undefined;
+    const last = this.parse(read.last, key);
+    const tail = Array.isArray(read.tail) ? this.parseAll(read.tail, key) : undefined;
+    if (last === undefined || tail === undefined) return undefined;
+    if (last.seq <= afterSeq) return [];
+    const fast = contiguousAfter(tail, afterSeq);
+    if (fast !== undefined && tail.at(-1)?.seq === last.seq) return fast;
+
+    // A lost append shifted the list: read it whole and look for the run after `afterSeq`.
+    const whole = await this.run('since', () => this.redis.lrange(key, 0, -1));
+    if (whole === unavailable) return undefined;
+    const entries = this.parseAll(whole, key);
+    return entries === undefined ? undefined : contiguousAfter(entries, afterSeq);
+  }
+
+  private keyOf(streamId: string): string {
+    return `${this.keyPrefix}${streamId}`;
+  }
+
+  private parseAll(raw: unknown[], key: string): Entry[] | undefined {
+    const entries: Entry[] = [];
+    for (const item of raw) {
+      const entry = typeof item === 'string' ? this.parse(item, key) : undefined;
+      if (entry === undefined) return undefined;
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  private parse(raw: string, key: string): Entry | undefined {
+    const newline = raw.indexOf('\n');
+    const seq = Number(raw.slice(0, newline));
+    if (newline < 1 || !Number.isInteger(seq) || seq < 0) {
+      this.corruptionWarning.warn('Frame log entry is corrupted; resume unavailable', { key });
+      return undefined;
+    }
+    return { seq, frame: raw.slice(newline + 1) };
+  }
+
+  private async run<T>(
+    operation: 'append' | 'since',
+    command: () => Promise<T>,
+  ): Promise<T | typeof unavailable> {
+    try {
+      const result = await boundedCall(command, this.commandTimeoutMs);
+      const failures = this.outageWarning.recover();
+      if (failures > 0) this.logger.info('Frame log is reachable again', { failures });
+      return result;
+    } catch (error) {
+      this.outageWarning.warn('Frame log unavailable; WebSocket streams cannot be resumed', {
+        operation,
+        error: errorMessage(error),
+        status: this.redis.status,
+      });
+      return unavailable;
+    }
+  }
+}
+
+/** `MULTI … EXEC` reports each command's error in its result; a discarded transaction is null. */
+function throwFirstError(results: [Error | null, unknown][] | null): void {
+  if (results === null) throw new Error('The transaction was discarded');
+  for (const [error] of results) if (error) throw error;
+}

@@ -1,0 +1,153 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LambdaResponseStream, StreamingLambdaHandler } from '@mangaassist/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { localStreamingRuntime, serveStreamingLambda } from './streaming-lambda.js';
+
+interface TestEvent {
+  readonly name: string;
+}
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A local server that runs `handler` for every request; `failures` collects what it rejected with. */
+async function serve(handler: StreamingLambdaHandler<TestEvent>) {
+  const failures: unknown[] = [];
+  const server = createServer((_request, response) => {
+    serveStreamingLambda(handler, { name: 'test' }, response).catch((error: unknown) => {
+      failures.push(error);
+      response.destroy();
+    });
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as AddressInfo).port, failures };
+}
+
+function get(port: number): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/' }, resolve).on('error', reject).end();
+  });
+}
+
+async function readAll(response: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of response) text += String(chunk);
+  return text;
+}
+
+/** A promise and the function that settles it. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+const write = (stream: LambdaResponseStream, chunk: string) =>
+  new Promise<void>((resolve) => {
+    if (stream.write(chunk)) resolve();
+    else stream.once('drain', () => resolve());
+  });
+
+const end = (stream: LambdaResponseStream) => new Promise<void>((resolve) => stream.end(() => resolve()));
+
+describe('the local awslambda streaming runtime', () => {
+  it('sends the status and headers given to HttpResponseStream.from', async () => {
+    const { port } = await serve(
+      localStreamingRuntime.streamifyResponse(async (event, responseStream) => {
+        const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, {
+          statusCode: 201,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'x-name': event.name },
+          multiValueHeaders: { 'x-many': ['a', 'b'] },
+          cookies: ['c1=blue', 'c2=red'],
+        });
+        await write(stream, 'hello');
+        await end(stream);
+      }),
+    );
+    const response = await get(port);
+    expect(response.statusCode).toBe(201);
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/plain; charset=utf-8',
+      'x-name': 'test',
+      'x-many': 'a, b',
+      'set-cookie': ['c1=blue', 'c2=red'],
+    });
+    expect(await readAll(response)).toBe('hello');
+  });
+
+  it('delivers each chunk to the client as soon as the handler writes it', async () => {
+    const second = gate();
+    const { port } = await serve(async (_event, responseStream) => {
+      const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
+      await write(stream, 'first ');
+      await second.opened;
+      await write(stream, 'second');
+      await end(stream);
+    });
+    const response = await get(port);
+    const [first] = (await once(response, 'data')) as [Buffer];
+    expect(first.toString()).toBe('first ');
+    second.open();
+    expect(await readAll(response)).toBe('second');
+  });
+
+  it('answers 200 application/octet-stream when the handler sends no metadata, as a function URL does', async () => {
+    const { port } = await serve(async (_event, stream) => {
+      await end(stream);
+    });
+    const response = await get(port);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it("closes the handler's response stream when the client disconnects", async () => {
+    const closed = gate();
+    let writableAfterClose: boolean | undefined;
+    const { port } = await serve(async (_event, responseStream) => {
+      const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
+      stream.once('close', closed.open);
+      await write(stream, 'first');
+      await closed.opened;
+      writableAfterClose = !stream.destroyed;
+    });
+    const response = await get(port);
+    await once(response, 'data');
+    response.destroy();
+    await closed.opened;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writableAfterClose).toBe(false);
+  });
+
+  it('fails a handler that returns without ending its stream, as Lambda does', async () => {
+    const { port, failures } = await serve(async (_event, responseStream) => {
+      const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
+      await write(stream, 'partial');
+    });
+    const response = await get(port);
+    await readAll(response).catch(() => '');
+    expect(failures).toEqual([expect.objectContaining({ message: expect.stringMatching(/without ending/) })]);
+  });
+
+  it('refuses metadata after the first write', async () => {
+    const { port, failures } = await serve(async (_event, responseStream) => {
+      await write(responseStream, 'body');
+      localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 500 });
+    });
+    await readAll(await get(port)).catch(() => '');
+    expect(failures).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/before the first write/) }),
+    ]);
+  });
+});

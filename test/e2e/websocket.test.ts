@@ -1,0 +1,215 @@
+// The WebSocket chat through `pnpm dev`: the deployed `$connect`/`$disconnect` and message
+// handlers behind the local gateway at `/ws`, driven as a browser would — a ticket from
+// `POST /v1/ws-tickets`, then `ws://…/ws?ticket=…`.
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { type ServerFrame, serverFrameSchema } from '@mangaassist/contracts';
+import { type DevServer, startDevServer } from '@mangaassist/local';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+let server: DevServer;
+let apiKey: string;
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  server = await startDevServer({ port: 0 });
+  const listed = (await (await fetch(`${server.url}/_local/api-keys`)).json()) as {
+    keys: { tenant: string; key: string }[];
+  };
+  apiKey = listed.keys[0]?.key ?? '';
+});
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+  await control('DELETE', '/_local/bedrock/faults');
+  await control('DELETE', '/_local/bedrock/scripts');
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function control(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
+}
+
+/** Makes the emulated model answer prompts containing `match` with `text`. */
+const script = (match: string, text: string) => control('POST', '/_local/bedrock/scripts', { match, text });
+
+/** A single-use WebSocket ticket for the first dev tenant. */
+async function newTicket(): Promise<string> {
+  const response = await fetch(`${server.url}/v1/ws-tickets`, {
+    method: 'POST',
+    headers: { 'x-api-key': apiKey },
+  });
+  expect(response.status).toBe(201);
+  const { ticket } = (await response.json()) as { ticket: string };
+  return ticket;
+}
+
+const socketUrl = (query: string) => `${server.url.replace(/^http/, 'ws')}/ws${query}`;
+
+/** A connected client that keeps every frame it receives, parsed with the contract's schema. */
+interface Client {
+  readonly socket: WebSocket;
+  readonly frames: ServerFrame[];
+  readonly raw: string[];
+  send(frame: unknown): void;
+  /** Resolves with every frame so far once one satisfies `done`. */
+  until(done: (frame: ServerFrame) => boolean): Promise<ServerFrame[]>;
+}
+
+async function connect(): Promise<Client> {
+  const socket = new WebSocket(socketUrl(`?ticket=${encodeURIComponent(await newTicket())}`));
+  sockets.push(socket);
+  const frames: ServerFrame[] = [];
+  const raw: string[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data: Buffer) => {
+    raw.push(data.toString('utf8'));
+    frames.push(serverFrameSchema.parse(JSON.parse(data.toString('utf8'))));
+    for (const wake of waiters) wake();
+  });
+  await once(socket, 'open');
+  return {
+    socket,
+    frames,
+    raw,
+    send: (frame) => socket.send(JSON.stringify(frame)),
+    until: (done) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching frame; got ${JSON.stringify(frames.map((frame) => frame.type))}`));
+        }, 10_000);
+        const check = () => {
+          if (!frames.some(done)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve([...frames]);
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+/** The HTTP status with which the server refused the upgrade. */
+async function refusal(url: string): Promise<number | undefined> {
+  const socket = new WebSocket(url);
+  socket.on('error', () => {});
+  const [, response] = (await once(socket, 'unexpected-response')) as [unknown, { statusCode?: number }];
+  socket.terminate();
+  return response.statusCode;
+}
+
+const sendMessage = (message: string, sessionId?: string) => ({
+  action: 'sendMessage',
+  data: { message, ...(sessionId ? { sessionId } : {}) },
+});
+
+const ends = (frame: ServerFrame) => frame.type === 'complete' || frame.type === 'error';
+const deltaText = (frames: readonly ServerFrame[]) =>
+  frames.map((frame) => (frame.type === 'delta' ? frame.text : '')).join('');
+const streamIdOf = (frames: readonly ServerFrame[]) =>
+  frames.find((frame) => frame.type === 'start')?.stream_id ?? '';
+
+describe('pnpm dev WebSocket at /ws', () => {
+  it('refuses a connection without a ticket (401) or with an unknown or used one (403)', async () => {
+    expect(await refusal(socketUrl(''))).toBe(401);
+    expect(await refusal(socketUrl('?ticket=not-a-ticket'))).toBe(403);
+    const ticket = await newTicket();
+    const first = new WebSocket(socketUrl(`?ticket=${encodeURIComponent(ticket)}`));
+    sockets.push(first);
+    await once(first, 'open');
+    expect(await refusal(socketUrl(`?ticket=${encodeURIComponent(ticket)}`))).toBe(403);
+  });
+
+  it('keeps the conversation across two sendMessage frames of one session', async () => {
+    const name = `Sakura-${randomUUID().slice(0, 8)}`;
+    const sessionId = randomUUID();
+    const client = await connect();
+    client.send(sendMessage(`私の名前は${name}です。`, sessionId));
+    await client.until((frame) => frame.type === 'complete');
+
+    // Only a prompt that carries the first turn contains the name.
+    await script(name, `${name}さん、覚えていますよ。`);
+    client.frames.length = 0;
+    client.send(sendMessage('私の名前を覚えていますか？', sessionId));
+    const frames = await client.until((frame) => frame.type === 'complete');
+    expect(deltaText(frames)).toBe(`${name}さん、覚えていますよ。`);
+    expect(frames.at(-1)).toMatchObject({ type: 'complete', session_id: sessionId, degraded: false });
+  });
+
+  it('streams the answer as several delta frames numbered in order, then complete', async () => {
+    const marker = `stream-${randomUUID().slice(0, 8)}`;
+    const answer = 'ONE PIECE is a long-running manga by Eiichiro Oda about Luffy and his crew.';
+    await script(marker, answer);
+    const client = await connect();
+    client.send(sendMessage(`Tell me about ONE PIECE (${marker})`));
+    const frames = await client.until(ends);
+
+    expect(frames[0]?.type).toBe('start');
+    expect(frames.filter((frame) => frame.type === 'delta').length).toBeGreaterThan(1);
+    expect(deltaText(frames)).toBe(answer);
+    expect(frames.map((frame) => ('seq' in frame ? frame.seq : -1))).toEqual(frames.map((_, index) => index));
+    expect(frames.at(-1)).toMatchObject({ type: 'complete', stop_reason: 'end_turn' });
+  });
+
+  it('replays the rest of a stream to a new connection that resumes after the last seq it saw', async () => {
+    const marker = `resume-${randomUUID().slice(0, 8)}`;
+    await script(marker, 'Chainsaw Man, Spy x Family and Jujutsu Kaisen are popular this season.');
+    const first = await connect();
+    first.send(sendMessage(`What is popular? (${marker})`));
+    const original = await first.until(ends);
+    first.socket.close();
+
+    const second = await connect();
+    second.send({ action: 'resume', data: { streamId: streamIdOf(original), lastSeq: 2 } });
+    const replayed = await second.until(ends);
+    expect(replayed).toEqual(original.slice(3));
+  });
+
+  it('survives a client that closes mid-stream, and ends that stream for a client that resumes it', async () => {
+    const marker = `vanish-${randomUUID().slice(0, 8)}`;
+    await script(marker, Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '));
+    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
+    const leaving = await connect();
+    leaving.send(sendMessage(`Count slowly (${marker})`));
+    const seen = await leaving.until((frame) => frame.type === 'delta' && frame.seq >= 2);
+    leaving.socket.close();
+    const lastSeq = Math.max(...seen.map((frame) => ('seq' in frame ? (frame.seq ?? -1) : -1)));
+
+    // The server notices at its next push and stops the stream; a resume then ends with the reason.
+    const resumed = await connect();
+    let tail: ServerFrame[] = [];
+    for (let attempt = 0; attempt < 50 && !tail.some(ends); attempt++) {
+      resumed.frames.length = 0;
+      resumed.send({ action: 'resume', data: { streamId: streamIdOf(seen), lastSeq } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tail = [...resumed.frames];
+    }
+    expect(tail.at(-1)).toMatchObject({ type: 'error', code: 'stream_aborted' });
+
+    await control('DELETE', '/_local/bedrock/faults');
+    const next = await connect();
+    next.send(sendMessage('こんにちは'));
+    expect((await next.until(ends)).at(-1)?.type).toBe('complete');
+  });
+
+  it('answers a malformed frame with an invalid_frame error and keeps the connection', async () => {
+    const client = await connect();
+    client.send({ action: 'sendMessage', data: { message: '' } });
+    const [error] = await client.until((frame) => frame.type === 'error');
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_frame' });
+    client.send({ action: 'getHistory', data: { sessionId: randomUUID() } });
+    const frames = await client.until((frame) => frame.type === 'history');
+    expect(frames.at(-1)).toMatchObject({ type: 'history', turns: [] });
+  });
+});
