@@ -16,12 +16,18 @@ const server = await startDevServer({
 process.stdout.write(
   [
     `MangaAssist local runtime on ${server.url}`,
-    `  POST ${server.url}/v1/chat                chat through the FM gateway`,
+    `  GET  ${server.url}/                       the chat page`,
+    `  POST ${server.url}/v1/chat                chat (x-api-key: a dev key below)`,
+    `  POST ${server.url}/v1/chat/stream         the same, as Server-Sent Events`,
+    `  WS   ws://${server.url.slice('http://'.length)}/ws?ticket=…  WebSocket chat (ticket: POST /v1/ws-tickets)`,
+    `  POST ${server.url}/v1/moderate | summarize | analyze  static routes (fast | balanced | quality)`,
     `  GET  ${server.url}/_local/endpoints       local AWS-compatible endpoints`,
     `  POST ${server.url}/_local/bedrock/faults  inject Bedrock faults and latency (DELETE clears)`,
     `  POST ${server.url}/_local/bedrock/scripts script the emulated model's answers (DELETE clears)`,
     `  Bedrock Runtime emulator: ${server.emulator.url}`,
-    `  Response cache: ${process.env.REDIS_URL ? `Redis at ${process.env.REDIS_URL}` : 'in memory (set REDIS_URL for Redis)'}`,
+    `  DynamoDB (embedded): ${server.dynamoDb.endpoint}`,
+    ...server.apiKeys.map(({ tenant, key }) => `  API key of ${tenant}: ${key}`),
+    `  Cache, budgets, tickets: ${process.env.REDIS_URL ? `Redis at ${process.env.REDIS_URL}` : 'in memory (set REDIS_URL for Redis)'}`,
     '',
   ].join('\n'),
 );
