@@ -1,3 +1,4 @@
+import { type Tenant, tenantSchema } from '@mangaassist/contracts';
 import {
   defaultRegionTargets,
   type Geography,
@@ -50,7 +51,14 @@ export interface ApiConfig {
   readonly manageCloudWatchRole: boolean;
 }
 
-/** The synchronous chat function (seed 000 §1.2). */
+/** The WebSocket API's stage (browsers' streaming chat). */
+export interface WebSocketConfig {
+  /** Steady-state messages per second across the stage (all connections together). */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+}
+
+/** The chat functions: synchronous (seed 000 §1.2), SSE stream and WebSocket messages. */
 export interface ChatFunctionConfig {
   /** MB; more memory is more CPU, which shortens SDK work around the Bedrock call. */
   readonly memorySize: number;
@@ -62,6 +70,51 @@ export interface ChatFunctionConfig {
   readonly responseCacheTtlSeconds: number;
   /** Warm instances behind the `live` alias; undefined = none (cold starts allowed). */
   readonly provisionedConcurrency?: number;
+  /**
+   * Longest streamed answer (SSE `POST /v1/chat/stream` and WebSocket `sendMessage`): the
+   * streaming functions' timeout and the SSE integration's. API Gateway streams up to 15 minutes;
+   * 4 096 tokens at a slow 30 tokens/s take about 2 ½.
+   */
+  readonly streamTimeout: Duration;
+}
+
+/** The WAF web ACL on the REST stage (seed 003: AWS managed rules and a rate-based rule). */
+export interface FirewallConfig {
+  /** Requests one client IP may send in any 5 minutes before the ACL answers 429 (WAF minimum 10). */
+  readonly requestsPerIpPer5Minutes: number;
+}
+
+/** CloudWatch alarms on the APIs; they notify the stage's alarm topic. */
+export interface AlarmsConfig {
+  /** REST API: 5XXError / Count over 5 minutes, in percent, above which the alarm fires. */
+  readonly serverErrorRatePercent: number;
+  /** REST API: p99 `Latency` of `POST /v1/chat` over 5 minutes, ms (the chat SLA is 3 s). */
+  readonly chatLatencyP99Ms: number;
+  /**
+   * WebSocket API: (integration + execution errors) / (connects + messages) over 5 minutes, in
+   * percent. Rejected tickets count as integration errors, so a burst of forged tickets fires it.
+   */
+  readonly webSocketErrorRatePercent: number;
+}
+
+/** The VPC the Redis cache lives in and the functions that use it reach it from. */
+export interface NetworkConfig {
+  /** Availability zones (ElastiCache Serverless needs subnets in at least two). */
+  readonly maxAzs: number;
+  /**
+   * NAT gateways for the functions' egress (at least one). The functions must reach APIs no VPC
+   * endpoint serves: the WebSocket `@connections` API (an execute-api endpoint serves only
+   * private APIs) and Bedrock failover regions other than the VPC's own. One per AZ removes the
+   * cross-AZ dependency; one is cheaper.
+   */
+  readonly natGateways: number;
+}
+
+/** ElastiCache Serverless limits: ceilings that cap the bill, not reservations. */
+export interface CacheConfig {
+  readonly maxDataStorageGb: number;
+  /** ElastiCache Processing Units per second (1 000 – 15 000 000). */
+  readonly maxEcpuPerSecond: number;
 }
 
 export interface EnvironmentConfig {
@@ -74,7 +127,17 @@ export interface EnvironmentConfig {
   readonly region?: string;
   readonly bedrock: BedrockConfig;
   readonly api: ApiConfig;
+  readonly websocket: WebSocketConfig;
   readonly chat: ChatFunctionConfig;
+  /**
+   * The API's tenants: one API key and usage plan each (throttle, monthly quota) and a daily
+   * model budget the functions enforce (`TENANTS_JSON`). Unique ids.
+   */
+  readonly tenants: readonly Tenant[];
+  readonly firewall: FirewallConfig;
+  readonly alarms: AlarmsConfig;
+  readonly network: NetworkConfig;
+  readonly cache: CacheConfig;
   /** Retention of every log group: function logs, API access and execution logs. */
   readonly logRetention: RetentionDays;
   /** X-Ray active tracing on functions and the API stage. */
@@ -89,6 +152,9 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A tenant as configured: `tenantSchema` fills in the seed defaults for what is left out. */
+export type TenantSettings = Pick<Tenant, 'id' | 'name'> & Partial<Omit<Tenant, 'id' | 'name'>>;
+
 interface StageSettings {
   readonly account?: string;
   readonly region?: string;
@@ -96,6 +162,9 @@ interface StageSettings {
   readonly allowedGeographies?: readonly Geography[];
   readonly modelCatalogOverridesJson?: string;
   readonly provisionedConcurrency?: number;
+  readonly tenants: readonly TenantSettings[];
+  readonly natGateways: number;
+  readonly cache: CacheConfig;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly terminationProtection: boolean;
@@ -108,14 +177,40 @@ interface StageSettings {
  */
 const inAsiaPacific: readonly Geography[] = ['jp', 'apac'];
 
+/**
+ * The store's own front ends. Throttle and quota take the seed 003 defaults (100 rps, burst 200,
+ * 100 000 requests a month); pre-production budgets are small so a runaway test stops early.
+ */
+function storeTenants(dailyBudgetUsd?: number): TenantSettings[] {
+  const budget = dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd };
+  return [
+    { id: 'manga-store-web', name: 'MangaAssist web store', ...budget },
+    { id: 'manga-store-app', name: 'MangaAssist mobile app', ...budget },
+  ];
+}
+
+/**
+ * Lambda's environment holds at most 4 KB in total; the tenants list shares it with the gateway
+ * settings. More tenants than fit belong in a table, not in `TENANTS_JSON`.
+ */
+const maxTenantsJsonBytes = 2048;
+/** API Gateway API-key ids are 10 characters; a stand-in of that length sizes the JSON. */
+const apiKeyIdStandIn = 'k'.repeat(10);
+
 const stageSettings: Record<Stage, StageSettings> = {
   dev: {
+    tenants: storeTenants(5),
+    natGateways: 1,
+    cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
   },
   staging: {
     allowedGeographies: inAsiaPacific,
+    tenants: storeTenants(10),
+    natGateways: 1,
+    cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -123,6 +218,9 @@ const stageSettings: Record<Stage, StageSettings> = {
   prod: {
     allowedGeographies: inAsiaPacific,
     provisionedConcurrency: 2,
+    tenants: storeTenants(),
+    natGateways: 2,
+    cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
     terminationProtection: true,
@@ -153,6 +251,17 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
   } catch (error) {
     throw new ConfigError(`${environment}: ${(error as Error).message}`);
   }
+  const tenants = parseTenants(environment, settings.tenants);
+  const network: NetworkConfig = { maxAzs: 2, natGateways: settings.natGateways };
+  if (
+    !Number.isInteger(network.natGateways) ||
+    network.natGateways < 1 ||
+    network.natGateways > network.maxAzs
+  ) {
+    throw new ConfigError(
+      `${environment}: natGateways must be a whole number from 1 to ${network.maxAzs}: the functions need egress for the WebSocket @connections API`,
+    );
+  }
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
@@ -166,18 +275,50 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
         : {}),
     },
     api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
+    websocket: { throttlingRateLimit: 100, throttlingBurstLimit: 200 },
     chat: {
       memorySize: 1024,
       timeout: Duration.seconds(29),
       deadlineMs: 3000,
       responseCacheTtlSeconds: 300,
       ...(settings.provisionedConcurrency ? { provisionedConcurrency: settings.provisionedConcurrency } : {}),
+      streamTimeout: Duration.minutes(3),
     },
+    tenants,
+    firewall: { requestsPerIpPer5Minutes: 2000 },
+    alarms: { serverErrorRatePercent: 1, chatLatencyP99Ms: 3000, webSocketErrorRatePercent: 5 },
+    network,
+    cache: settings.cache,
     logRetention: settings.logRetention,
     tracing: true,
     removalPolicy: settings.removalPolicy,
     terminationProtection: settings.terminationProtection,
   };
+}
+
+/**
+ * Validates an environment's tenants and applies `tenantSchema`'s defaults. Throws
+ * `ConfigError` for an empty list, an invalid tenant, a duplicate id, or more tenants than fit
+ * in `TENANTS_JSON` (Lambda's environment is 4 KB in all).
+ */
+export function parseTenants(environment: string, settings: readonly TenantSettings[]): Tenant[] {
+  const parsed = tenantSchema.array().min(1).safeParse(settings);
+  if (!parsed.success) {
+    throw new ConfigError(`${environment}: invalid tenants: ${parsed.error.message}`);
+  }
+  const ids = parsed.data.map((tenant) => tenant.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`${environment}: duplicate tenant id "${duplicate}"`);
+  const estimate = JSON.stringify({
+    tenants: parsed.data,
+    apiKeys: Object.fromEntries(ids.map((id, index) => [`${apiKeyIdStandIn}${index}`, id])),
+  });
+  if (Buffer.byteLength(estimate) > maxTenantsJsonBytes) {
+    throw new ConfigError(
+      `${environment}: ${ids.length} tenants do not fit the Lambda environment (TENANTS_JSON over ${maxTenantsJsonBytes} bytes)`,
+    );
+  }
+  return parsed.data;
 }
 
 /**

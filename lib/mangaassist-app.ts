@@ -15,13 +15,17 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
     config,
     ...(env ? { env } : {}),
-    description: `MangaAssist ${config.stage}: stateful resources (AI event bus)`,
+    description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, cache, VPC)`,
   });
   const api = new ApiStack(app, `${config.stackPrefix}-Api`, {
     config,
     ...(env ? { env } : {}),
     eventBus: stateful.eventBus,
-    description: `MangaAssist ${config.stage}: public REST API and chat function`,
+    sessionsTable: stateful.sessionsTable,
+    connectionsTable: stateful.connectionsTable,
+    functionNetwork: stateful.functionNetwork,
+    redisUrl: stateful.redisUrl,
+    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, their functions, WAF and alarms`,
   });
   for (const stack of [stateful, api]) {
     Tags.of(stack).add('project', 'MangaAssist');

@@ -9,6 +9,7 @@ import {
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
+import { nagResourceName } from './nag-resource-name.js';
 
 export class BedrockInvokeAccessError extends Error {
   override readonly name = 'BedrockInvokeAccessError';
@@ -143,12 +144,9 @@ export class BedrockInvokeAccess extends Construct {
 
   private acknowledgeWildcardRegions(principal: unknown): void {
     if (!isConstruct(principal)) return;
-    const stack = Stack.of(this);
     for (const arn of this.profileRoutedModelArns) {
-      // cdk-nag names a finding by the resolved ARN, with `<AWS::Partition>` for the partition.
-      const resolved = stack.resolve(arn) as unknown;
       Validations.of(principal).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagArn(resolved)}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
         reason:
           'A cross-region inference profile routes to this foundation model in any region of its geography (a global profile to a region-less ARN), so the region is a wildcard; the statement applies only to calls made through the granted inference profiles (Condition bedrock:InferenceProfileArn) and names one model.',
       });
@@ -169,17 +167,4 @@ function foundationModelArn(stack: Stack, region: string, modelId: string): stri
 
 function isConstruct(value: unknown): value is IConstruct {
   return typeof value === 'object' && value !== null && Construct.isConstruct(value);
-}
-
-/** Flattens a resolved ARN (`Fn::Join` of strings and `Ref`s) the way cdk-nag names findings. */
-function nagArn(resolved: unknown): string {
-  if (typeof resolved === 'string') return resolved;
-  if (typeof resolved === 'object' && resolved !== null && 'Fn::Join' in resolved) {
-    const [separator, parts] = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return parts.map(nagArn).join(separator);
-  }
-  if (typeof resolved === 'object' && resolved !== null && 'Ref' in resolved) {
-    return `<${String((resolved as { Ref: unknown }).Ref)}>`;
-  }
-  return JSON.stringify(resolved);
 }

@@ -1,25 +1,27 @@
 import { gatewayEnvironment, makeChatRequestSchema, toApiGatewaySchema } from '@mangaassist/contracts';
 import { modelNames } from '@mangaassist/core/catalog';
-import { CfnOutput, type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
   EndpointType,
   type JsonSchema,
   JsonSchemaVersion,
-  LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   type Model,
   type RequestValidator,
+  ResponseTransferMode,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { addApiKeyPostMethod } from './api-key-method.js';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { JsonErrorResponses } from './json-error-responses.js';
-import { PlatformFunction } from './platform-function.js';
+import { type FunctionNetwork, PlatformFunction, type SharedFunctionProps } from './platform-function.js';
 
 export interface ChatApiProps {
   /** Deployment stage: the API stage name, part of resource names, and `MANGA_ENV`. */
@@ -31,6 +33,19 @@ export interface ChatApiProps {
    * @default - no bus: the handler does not publish events
    */
   readonly eventBus?: IEventBus;
+  /** Conversation turns (`SESSIONS_TABLE`): the chat functions read and append to it. */
+  readonly sessionsTable: ITable;
+  /**
+   * Where the API's functions run (inside the cache's VPC).
+   * @default - outside any VPC
+   */
+  readonly network?: FunctionNetwork;
+  /**
+   * Environment every function of the API reads, besides its own (`REDIS_URL`, `TENANTS_JSON`).
+   * `MANGA_ENV` is set from `stage`.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /**
    * Steady-state requests per second for the stage.
    * @default 100
@@ -60,6 +75,12 @@ export interface ChatApiProps {
    */
   readonly provisionedConcurrency?: number;
   /**
+   * Longest SSE answer: the stream function's timeout and its integration's (API Gateway
+   * streams up to 15 minutes).
+   * @default Duration.minutes(3)
+   */
+  readonly streamTimeout?: Duration;
+  /**
    * Budget for one chat request, ms (`CHAT_DEADLINE_MS`).
    * @default 3000
    */
@@ -70,7 +91,7 @@ export interface ChatApiProps {
    */
   readonly responseCacheTtlSeconds?: number;
   /**
-   * Retention of the function's, access and execution log groups.
+   * Retention of the functions', access and execution log groups.
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
@@ -79,31 +100,53 @@ export interface ChatApiProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
-   * X-Ray tracing on the stage and the function.
+   * X-Ray tracing on the stage and the functions.
    * @default true
    */
   readonly tracing?: boolean;
 }
 
 /**
- * The public REST API's `POST /v1/chat`: request validation against the contracts' JSON
- * Schema, a Lambda proxy integration to `functions/chat-sync`, stage throttling, JSON access
- * logs, INFO execution logs, X-Ray, metrics, and JSON error bodies for gateway errors.
+ * The public REST API and its chat routes, every one behind a tenant API key:
+ * - `POST /v1/chat` (`functions/chat-sync`): one JSON answer;
+ * - `POST /v1/chat/stream` (`functions/chat-stream`): Server-Sent Events through API Gateway
+ *   response streaming (integration `responseTransferMode: STREAM`, which invokes the function
+ *   with `InvokeWithResponseStream` through the `…/response-streaming-invocations` URI), so
+ *   tokens leave as the model produces them;
+ * - `POST /v1/ws-tickets` (`functions/ws-ticket`): a single-use ticket a browser presents to
+ *   the WebSocket API's `$connect`, as browsers cannot send `x-api-key` on a WebSocket.
+ *
+ * Both chat routes validate bodies against the contracts' JSON Schema. The stage has
+ * throttling, JSON access logs, INFO execution logs, X-Ray and metrics; gateway errors have
+ * JSON bodies. Other routes (the static tasks) are added to `restApi` with `requestValidator`,
+ * their functions built with `functionDefaults`.
  */
 export class ChatApi extends Construct {
   readonly restApi: RestApi;
   readonly chatFunction: PlatformFunction;
+  readonly streamFunction: PlatformFunction;
+  readonly ticketFunction: PlatformFunction;
   readonly requestModel: Model;
   readonly requestValidator: RequestValidator;
   readonly accessLogs: LogGroup;
+  /** What every function of this API shares: logging, tracing, network, common environment. */
+  readonly functionDefaults: SharedFunctionProps;
   /** Full URL of `POST /v1/chat` on the stage. */
   readonly chatUrl: string;
+  /** Full URL of `POST /v1/chat/stream` on the stage. */
+  readonly streamUrl: string;
+  /**
+   * The account's API Gateway CloudWatch Logs setting (`AWS::ApiGateway::Account`) when this
+   * API manages it: other APIs' logging stages should depend on it.
+   */
+  readonly cloudWatchAccount?: IConstruct;
 
   constructor(scope: Construct, id: string, props: ChatApiProps) {
     super(scope, id);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     const tracing = props.tracing ?? true;
+    const manageCloudWatchRole = props.manageCloudWatchRole ?? true;
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: logRetention,
@@ -114,8 +157,9 @@ export class ChatApi extends Construct {
       restApiName: `mangaassist-${props.stage}`,
       description: `MangaAssist ${props.stage} public API`,
       endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: props.manageCloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: manageCloudWatchRole,
+      // The account setting outlives any one API: deleting the role would break the others' logs.
+      ...(manageCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stage,
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
@@ -158,7 +202,24 @@ export class ChatApi extends Construct {
       },
     });
 
+    this.functionDefaults = {
+      tracing,
+      logRetention,
+      logRemovalPolicy,
+      ...(props.network ? { network: props.network } : {}),
+      environment: { [gatewayEnvironment.stage]: props.stage, ...props.environment },
+    };
+    const chatEnvironment = {
+      ...this.functionDefaults.environment,
+      ...props.bedrock.handlerEnvironment,
+      [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
+      [gatewayEnvironment.responseCacheTtlSeconds]: String(props.responseCacheTtlSeconds ?? 300),
+      [gatewayEnvironment.sessionsTable]: props.sessionsTable.tableName,
+      ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
+    };
+
     this.chatFunction = new PlatformFunction(this, 'ChatFunction', {
+      ...this.functionDefaults,
       entry: 'functions/chat-sync/src/handler.ts',
       description: `MangaAssist ${props.stage}: POST /v1/chat`,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
@@ -166,48 +227,58 @@ export class ChatApi extends Construct {
       ...(props.provisionedConcurrency !== undefined
         ? { provisionedConcurrentExecutions: props.provisionedConcurrency }
         : {}),
-      tracing,
-      logRetention,
-      logRemovalPolicy,
-      environment: {
-        [gatewayEnvironment.stage]: props.stage,
-        ...props.bedrock.handlerEnvironment,
-        [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
-        [gatewayEnvironment.responseCacheTtlSeconds]: String(props.responseCacheTtlSeconds ?? 300),
-        ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
-      },
+      environment: chatEnvironment,
     });
-    props.bedrock.grantInvoke(this.chatFunction);
-    props.eventBus?.grantPutEventsTo(this.chatFunction);
+    const streamTimeout = props.streamTimeout ?? Duration.minutes(3);
+    this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
+      ...this.functionDefaults,
+      entry: 'functions/chat-stream/src/handler.ts',
+      description: `MangaAssist ${props.stage}: POST /v1/chat/stream (SSE)`,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+      timeout: streamTimeout,
+      environment: chatEnvironment,
+    });
+    for (const fn of [this.chatFunction, this.streamFunction]) {
+      props.bedrock.grantInvoke(fn);
+      props.eventBus?.grantPutEventsTo(fn);
+      props.sessionsTable.grantReadWriteData(fn);
+    }
+    this.ticketFunction = new PlatformFunction(this, 'TicketFunction', {
+      ...this.functionDefaults,
+      entry: 'functions/ws-ticket/src/handler.ts',
+      description: `MangaAssist ${props.stage}: POST /v1/ws-tickets`,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+    });
 
-    const chat = this.restApi.root.addResource('v1').addResource('chat');
-    const method = chat.addMethod('POST', new LambdaIntegration(this.chatFunction.invocationTarget), {
+    const v1 = this.restApi.root.addResource('v1');
+    const chat = v1.addResource('chat');
+    addApiKeyPostMethod(chat, this.chatFunction.invocationTarget, {
       operationName: 'CreateChat',
       requestValidator: this.requestValidator,
-      // `$default` validates bodies sent with any other content type too, so a wrong
-      // Content-Type cannot skip validation.
-      requestModels: { 'application/json': this.requestModel, $default: this.requestModel },
+      requestModel: this.requestModel,
     });
-    this.chatUrl = this.restApi.urlForPath('/v1/chat');
-    new CfnOutput(this, 'ChatUrl', { value: this.chatUrl, description: 'POST /v1/chat' });
+    addApiKeyPostMethod(chat.addResource('stream'), this.streamFunction.invocationTarget, {
+      operationName: 'StreamChat',
+      requestValidator: this.requestValidator,
+      requestModel: this.requestModel,
+      integrationOptions: { responseTransferMode: ResponseTransferMode.STREAM, timeout: streamTimeout },
+    });
+    addApiKeyPostMethod(v1.addResource('ws-tickets'), this.ticketFunction.invocationTarget, {
+      operationName: 'CreateWebSocketTicket',
+    });
 
-    Validations.of(method).acknowledge(
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'No authorizer yet: tenant API keys (x-api-key) with usage plans arrive with the chat/tenants issue; until then the stage is bounded by throttling and request validation.',
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'The public API authenticates tenants with API keys and usage plans (chat/tenants issue), not Cognito user pools: callers are tenant back ends, not end users.',
-      },
-    );
-    Validations.of(this.restApi.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        "No WAFv2 web ACL yet: AWS managed rule groups (CommonRuleSet's 8 KB body limit) would reject valid chat bodies of up to 50 messages x 100 000 characters, so the ACL needs tuned rules; meanwhile stage throttling and request validation bound abuse.",
+    this.chatUrl = this.restApi.urlForPath('/v1/chat');
+    this.streamUrl = this.restApi.urlForPath('/v1/chat/stream');
+    new CfnOutput(this, 'ChatUrl', { value: this.chatUrl, description: 'POST /v1/chat' });
+    new CfnOutput(this, 'StreamUrl', { value: this.streamUrl, description: 'POST /v1/chat/stream (SSE)' });
+    new CfnOutput(this, 'TicketUrl', {
+      value: this.restApi.urlForPath('/v1/ws-tickets'),
+      description: 'POST /v1/ws-tickets',
     });
+
+    const cloudWatchAccount = this.restApi.node.tryFindChild('Account');
+    if (cloudWatchAccount) this.cloudWatchAccount = cloudWatchAccount;
     const cloudWatchRole = this.restApi.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       Validations.of(cloudWatchRole).acknowledge({

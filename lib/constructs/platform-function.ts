@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import {
+  type IGrantable,
+  type IPrincipal,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { type Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,6 +23,36 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
  */
 const requireShim =
   "import { createRequire as __platformCreateRequire } from 'node:module'; const require = __platformCreateRequire(import.meta.url);";
+
+/** Where a function's network interfaces go, for functions that reach resources in a VPC. */
+export interface FunctionNetwork {
+  readonly vpc: IVpc;
+  readonly subnets: SubnetSelection;
+  /** Decide what the function may reach; together they should allow only what it needs. */
+  readonly securityGroups: readonly ISecurityGroup[];
+}
+
+/**
+ * What the functions of one API share: logging, tracing, network placement, and environment
+ * variables every one of them reads (the cache URL, the tenants).
+ */
+export type SharedFunctionProps = Pick<
+  PlatformFunctionProps,
+  'tracing' | 'logRetention' | 'logRemovalPolicy' | 'network' | 'environment'
+>;
+
+/**
+ * The network-interface actions a function in a VPC needs (those of AWS's
+ * AWSLambdaVPCAccessExecutionRole, without its logs permissions on every log group).
+ */
+const vpcAccessActions = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 export interface PlatformFunctionProps {
   /** The handler's TypeScript source, relative to the repository root (`functions/x/src/handler.ts`). */
@@ -68,13 +105,20 @@ export interface PlatformFunctionProps {
    * @default - none: no alias is published and callers invoke $LATEST
    */
   readonly provisionedConcurrentExecutions?: number;
+  /**
+   * Run inside a VPC (to reach the Redis cache). The role then also gets the network-interface
+   * permissions Lambda needs.
+   * @default - outside any VPC
+   */
+  readonly network?: FunctionNetwork;
 }
 
 /**
  * A Node.js Lambda function with the platform's defaults, so handlers differ only in what they
  * do: Node 22 on arm64, X-Ray active tracing, its own log group with a retention, a role that
- * may write only to that log group (no AWS managed policy), and an esbuild bundle that is ESM,
- * minified, source-mapped and self-contained (the pinned AWS SDK ships inside it).
+ * may write only to that log group (no AWS managed policy; in a VPC, also the network-interface
+ * actions Lambda needs), and an esbuild bundle that is ESM, minified, source-mapped and
+ * self-contained (the pinned AWS SDK ships inside it).
  *
  * Bundles locally with the repository's esbuild (no Docker), from the repository root and its
  * pnpm lock file.
@@ -105,6 +149,9 @@ export class PlatformFunction extends Construct implements IGrantable {
     this.grantPrincipal = this.role;
     // Instead of AWSLambdaBasicExecutionRole (logs on every log group): only this one.
     this.logGroup.grantWrite(this.role);
+    if (props.network) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: vpcAccessActions, resources: ['*'] }));
+    }
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(repositoryRoot, props.entry),
@@ -117,6 +164,13 @@ export class PlatformFunction extends Construct implements IGrantable {
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            securityGroups: [...props.network.securityGroups],
+          }
+        : {}),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
@@ -151,11 +205,22 @@ export class PlatformFunction extends Construct implements IGrantable {
       reason:
         'Runtime pinned to nodejs22.x to match the Node 22 used locally and in CI (package.json engines); move to the next LTS runtime together with them.',
     });
-    if (tracing) {
+    const wildcardReasons = [
+      ...(tracing
+        ? [
+            'Lambda active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+          ]
+        : []),
+      ...(props.network
+        ? [
+            'A function in a VPC needs ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, AssignPrivateIpAddresses and UnassignPrivateIpAddresses for its network interfaces; the Describe actions support no resource-level permissions and Lambda names the interfaces it creates only at run time.',
+          ]
+        : []),
+    ];
+    if (wildcardReasons.length > 0) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their Resource must be "*".',
+        reason: `Resource "*" only where AWS allows nothing narrower: ${wildcardReasons.join(' ')}`,
       });
     }
   }

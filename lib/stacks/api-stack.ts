@@ -1,23 +1,49 @@
+import { gatewayEnvironment } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { ApiAlarms } from '../constructs/api-alarms.js';
+import { ApiFirewall } from '../constructs/api-firewall.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
 import { ChatApi } from '../constructs/chat-api.js';
+import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
+import type { FunctionNetwork } from '../constructs/platform-function.js';
+import { TaskRoutes } from '../constructs/task-routes.js';
+import { TenantApiKeys } from '../constructs/tenant-api-keys.js';
 
 export interface ApiStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   /** The stateful stack's AI event bus, for InferenceCompleted events. */
   readonly eventBus: IEventBus;
+  /** Conversation turns. */
+  readonly sessionsTable: ITable;
+  /** Open WebSocket connections. */
+  readonly connectionsTable: ITable;
+  /** Where the functions run: the cache's VPC, with the security group the cache admits. */
+  readonly functionNetwork: FunctionNetwork;
+  /** `rediss://…` of the shared cache (`REDIS_URL`). */
+  readonly redisUrl: string;
 }
 
-/** The stateless public API: `POST /v1/chat` and the Bedrock access behind it. */
+/**
+ * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks)
+ * behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for browsers; the
+ * Bedrock access behind them; and the alarms that watch them.
+ */
 export class ApiStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
+  readonly tenants: TenantApiKeys;
   readonly chatApi: ChatApi;
+  readonly taskRoutes: TaskRoutes;
+  readonly webSocket: ChatWebSocketApi;
+  readonly firewall: ApiFirewall;
+  readonly alarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
-    const { config, eventBus, ...stackProps } = props;
+    const { config, eventBus, sessionsTable, connectionsTable, functionNetwork, redisUrl, ...stackProps } =
+      props;
     super(scope, id, stackProps);
     this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {
       regionTargets: config.bedrock.regionTargets,
@@ -26,10 +52,21 @@ export class ApiStack extends Stack {
         ? { catalogOverridesJson: config.bedrock.modelCatalogOverridesJson }
         : {}),
     });
+    this.tenants = new TenantApiKeys(this, 'Tenants', { stage: config.stage, tenants: config.tenants });
+
     this.chatApi = new ChatApi(this, 'ChatApi', {
       stage: config.stage,
       bedrock: this.bedrockAccess,
       eventBus,
+      sessionsTable,
+      network: functionNetwork,
+      environment: {
+        [gatewayEnvironment.redisUrl]: redisUrl,
+        ...this.tenants.environment,
+        // The platform's configuration requires it outside dev even where a door keeps no
+        // sessions; only the chat doors are granted access to the table.
+        [gatewayEnvironment.sessionsTable]: sessionsTable.tableName,
+      },
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
       manageCloudWatchRole: config.api.manageCloudWatchRole,
@@ -38,11 +75,62 @@ export class ApiStack extends Stack {
       ...(config.chat.provisionedConcurrency !== undefined
         ? { provisionedConcurrency: config.chat.provisionedConcurrency }
         : {}),
+      streamTimeout: config.chat.streamTimeout,
       chatDeadlineMs: config.chat.deadlineMs,
       responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
       tracing: config.tracing,
+    });
+    const restStage = this.chatApi.restApi.deploymentStage;
+    this.tenants.allowStage(this.chatApi.restApi, restStage);
+
+    this.taskRoutes = new TaskRoutes(this, 'Tasks', {
+      stage: config.stage,
+      restApi: this.chatApi.restApi,
+      requestValidator: this.chatApi.requestValidator,
+      bedrock: this.bedrockAccess,
+      eventBus,
+      functionDefaults: this.chatApi.functionDefaults,
+      responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
+    });
+
+    this.webSocket = new ChatWebSocketApi(this, 'WebSocket', {
+      stage: config.stage,
+      bedrock: this.bedrockAccess,
+      eventBus,
+      sessionsTable,
+      connectionsTable,
+      functionDefaults: this.chatApi.functionDefaults,
+      throttlingRateLimit: config.websocket.throttlingRateLimit,
+      throttlingBurstLimit: config.websocket.throttlingBurstLimit,
+      memorySize: config.chat.memorySize,
+      streamTimeout: config.chat.streamTimeout,
+      chatDeadlineMs: config.chat.deadlineMs,
+      responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+    // Access logging needs the account's CloudWatch role, which the REST API sets up.
+    if (this.chatApi.cloudWatchAccount)
+      this.webSocket.stage.node.addDependency(this.chatApi.cloudWatchAccount);
+
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      stage: config.stage,
+      apiStage: restStage,
+      requestsPerIpPer5Minutes: config.firewall.requestsPerIpPer5Minutes,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+
+    this.alarms = new ApiAlarms(this, 'Alarms', {
+      stage: config.stage,
+      restStage,
+      webSocketStage: this.webSocket.stage,
+      serverErrorRatePercent: config.alarms.serverErrorRatePercent,
+      latencyP99Ms: config.alarms.chatLatencyP99Ms,
+      webSocketErrorRatePercent: config.alarms.webSocketErrorRatePercent,
+      keyRemovalPolicy: config.removalPolicy,
     });
   }
 }

@@ -1,20 +1,36 @@
+import { connectionsTable, sessionsTable } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { AiEventBus } from '../constructs/ai-event-bus.js';
+import type { FunctionNetwork } from '../constructs/platform-function.js';
+import { PrivateNetwork } from '../constructs/private-network.js';
+import { SharedCache } from '../constructs/shared-cache.js';
+import { SpecTable } from '../constructs/spec-table.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
 /**
- * What holds state or is referenced by name from outside: the AI event bus now; tables,
- * archives and the schema registry later. Changes here are rare and reviewed with care
- * (termination protection and RETAIN in production).
+ * What holds state or is referenced by name from outside: the AI event bus, the sessions and
+ * WebSocket connections tables, the Redis cache and the VPC it lives in. Changes here are rare
+ * and reviewed with care (termination protection, RETAIN and deletion protection in
+ * production). The stateless stacks receive interfaces and values from here, never the reverse:
+ * the cache admits the functions' security group, which this stack owns too.
  */
 export class StatefulStack extends Stack {
   readonly eventBus: IEventBus;
+  readonly sessionsTable: ITable;
+  readonly connectionsTable: ITable;
+  readonly network: PrivateNetwork;
+  readonly cache: SharedCache;
+  /** Where functions that use the cache run: the functions subnets, with the functions' group. */
+  readonly functionNetwork: FunctionNetwork;
+  /** `rediss://…` of the cache, for `REDIS_URL`. */
+  readonly redisUrl: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const { config, ...stackProps } = props;
@@ -23,5 +39,37 @@ export class StatefulStack extends Stack {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
     }).eventBus;
+
+    const tableDefaults = {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+      deletionProtection: config.terminationProtection,
+    };
+    this.sessionsTable = new SpecTable(this, 'Sessions', { spec: sessionsTable, ...tableDefaults }).table;
+    this.connectionsTable = new SpecTable(this, 'Connections', {
+      spec: connectionsTable,
+      ...tableDefaults,
+    }).table;
+
+    this.network = new PrivateNetwork(this, 'Network', {
+      maxAzs: config.network.maxAzs,
+      natGateways: config.network.natGateways,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+    this.cache = new SharedCache(this, 'Cache', {
+      stage: config.stage,
+      vpc: this.network.vpc,
+      subnets: this.network.dataSubnets,
+      clients: [this.network.functionSecurityGroup],
+      maxDataStorageGb: config.cache.maxDataStorageGb,
+      maxEcpuPerSecond: config.cache.maxEcpuPerSecond,
+    });
+    this.functionNetwork = {
+      vpc: this.network.vpc,
+      subnets: this.network.functionSubnets,
+      securityGroups: [this.network.functionSecurityGroup],
+    };
+    this.redisUrl = this.cache.redisUrl;
   }
 }

@@ -2,7 +2,14 @@ import { defaultRegionTargets } from '@mangaassist/core/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, environmentConfig, primaryRegion, stackEnvironment, stages } from '../../lib/config.js';
+import {
+  ConfigError,
+  environmentConfig,
+  parseTenants,
+  primaryRegion,
+  stackEnvironment,
+  stages,
+} from '../../lib/config.js';
 
 describe('environmentConfig', () => {
   it('rejects an unknown environment and names the accepted ones', () => {
@@ -51,6 +58,47 @@ describe('environmentConfig', () => {
     expect(environmentConfig('dev').bedrock.regionTargets).toEqual(defaultRegionTargets);
   });
 
+  it.each(stages)(
+    'gives every %s tenant a key-sized usage plan with the seed defaults and a daily budget',
+    (stage) => {
+      const { tenants } = environmentConfig(stage);
+      expect(tenants.length).toBeGreaterThan(0);
+      expect(new Set(tenants.map((tenant) => tenant.id)).size).toBe(tenants.length);
+      for (const tenant of tenants) {
+        expect(tenant.throttle).toEqual({ rateLimit: 100, burstLimit: 200 });
+        expect(tenant.quota).toEqual({ limit: 100_000, period: 'MONTH' });
+        expect(tenant.dailyBudgetUsd).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('spends at most a few dollars a day per tenant before production', () => {
+    for (const tenant of environmentConfig('dev').tenants)
+      expect(tenant.dailyBudgetUsd).toBeLessThanOrEqual(10);
+    for (const tenant of environmentConfig('prod').tenants) expect(tenant.dailyBudgetUsd).toBe(50);
+  });
+
+  it.each(stages)('blocks more than 2 000 requests per IP in 5 minutes in %s', (stage) => {
+    expect(environmentConfig(stage).firewall.requestsPerIpPer5Minutes).toBe(2000);
+  });
+
+  it.each(stages)('alarms in %s above 1 %% REST 5xx, a 3 s chat p99 and 5 %% WebSocket errors', (stage) => {
+    expect(environmentConfig(stage).alarms).toEqual({
+      serverErrorRatePercent: 1,
+      chatLatencyP99Ms: 3000,
+      webSocketErrorRatePercent: 5,
+    });
+  });
+
+  it('streams answers for up to 3 minutes, well inside API Gateway’s 15-minute streaming limit', () => {
+    expect(environmentConfig('prod').chat.streamTimeout.toSeconds()).toBe(180);
+  });
+
+  it('puts a NAT gateway in every prod AZ and one elsewhere, across two AZs', () => {
+    expect(environmentConfig('prod').network).toEqual({ maxAzs: 2, natGateways: 2 });
+    expect(environmentConfig('dev').network).toEqual({ maxAzs: 2, natGateways: 1 });
+  });
+
   it('traces every environment and names its stacks after the stage', () => {
     for (const stage of stages) {
       expect(environmentConfig(stage).tracing).toBe(true);
@@ -71,5 +119,32 @@ describe('stackEnvironment', () => {
       account: '123456789012',
       region: 'ap-northeast-3',
     });
+  });
+});
+
+describe('parseTenants', () => {
+  const tenant = (id: string, extra: object = {}) => ({ id, name: `Tenant ${id}`, ...extra });
+
+  it('fills in the seed usage plan and budget for what a tenant leaves out', () => {
+    expect(parseTenants('dev', [tenant('shop')])).toEqual([
+      {
+        id: 'shop',
+        name: 'Tenant shop',
+        throttle: { rateLimit: 100, burstLimit: 200 },
+        quota: { limit: 100_000, period: 'MONTH' },
+        dailyBudgetUsd: 50,
+      },
+    ]);
+  });
+
+  it('rejects an empty list, an invalid id and a duplicate id', () => {
+    expect(() => parseTenants('dev', [])).toThrow(ConfigError);
+    expect(() => parseTenants('dev', [tenant('Not Valid')])).toThrow(/invalid tenants/);
+    expect(() => parseTenants('dev', [tenant('shop'), tenant('shop')])).toThrow(/duplicate tenant id "shop"/);
+  });
+
+  it('refuses more tenants than fit in the Lambda environment', () => {
+    const many = Array.from({ length: 20 }, (_, index) => tenant(`tenant-${index}`));
+    expect(() => parseTenants('prod', many)).toThrow(/do not fit the Lambda environment/);
   });
 });

@@ -13,29 +13,40 @@ function buildApp(stage: Stage) {
   return { app, stacks };
 }
 
+/** One synthesised app per stage, shared by the read-only checks below. */
+const synthesised = new Map<Stage, ReturnType<typeof buildApp>>();
+function synthesisedApp(stage: Stage) {
+  let built = synthesised.get(stage);
+  if (built === undefined) {
+    built = buildApp(stage);
+    built.app.synth();
+    synthesised.set(stage, built);
+  }
+  return built;
+}
+
 describe('MangaAssist app', () => {
   it('splits each environment into a stateful and a stateless API stack', () => {
-    const { app, stacks } = buildApp('staging');
-    app.synth();
+    const { stacks } = synthesisedApp('staging');
     expect(stacks.stateful.stackName).toBe('MangaAssist-staging-Stateful');
     expect(stacks.api.stackName).toBe('MangaAssist-staging-Api');
     expect(stacks.api.dependencies).toContain(stacks.stateful);
   });
 
   it('tags every resource with the project and the stage', () => {
-    const { stacks } = buildApp('dev');
+    const { stacks } = synthesisedApp('dev');
     const tags = Match.arrayWith([
       { Key: 'project', Value: 'MangaAssist' },
       { Key: 'stage', Value: 'dev' },
     ]);
     Template.fromStack(stacks.stateful).hasResourceProperties('AWS::Events::EventBus', { Tags: tags });
+    Template.fromStack(stacks.stateful).hasResourceProperties('AWS::DynamoDB::Table', { Tags: tags });
     Template.fromStack(stacks.api).hasResourceProperties('AWS::Lambda::Function', { Tags: tags });
     Template.fromStack(stacks.api).hasResourceProperties('AWS::ApiGateway::RestApi', { Tags: tags });
   });
 
   it.each(stages)('leaves no AwsSolutions finding in %s unfixed or unacknowledged', (stage) => {
-    const { app } = buildApp(stage);
-    app.synth();
+    const { app } = synthesisedApp(stage);
     const violations = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app).violations;
     expect(
       violations.map((violation) => `${violation.severity} ${violation.ruleName}: ${violation.description}`),
@@ -43,12 +54,18 @@ describe('MangaAssist app', () => {
   });
 
   it.each(stages)('raises no construct errors or warnings in %s', (stage) => {
-    const { app, stacks } = buildApp(stage);
-    app.synth();
+    const { stacks } = synthesisedApp(stage);
     for (const stack of [stacks.stateful, stacks.api]) {
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
+  });
+
+  it('passes the stateful resources to the API stack by reference, never the other way round', () => {
+    const { stacks } = synthesisedApp('dev');
+    expect(stacks.stateful.dependencies).toEqual([]);
+    const imports = JSON.stringify(Template.fromStack(stacks.api).toJSON()).match(/"Fn::ImportValue"/g) ?? [];
+    expect(imports.length).toBeGreaterThan(0);
   });
 
   it('synthesises with the compliance checks on', () => {

@@ -50,3 +50,58 @@ export function flatten(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** The logical id of the one resource of `type` whose id starts with `prefix`; throws otherwise. */
+export function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  const [id] = ids;
+  if (id === undefined || ids.length > 1) {
+    throw new Error(`expected one ${type} whose logical id starts with ${prefix}, found ${ids.length}`);
+  }
+  return id;
+}
+
+interface FunctionResource {
+  readonly Properties: {
+    readonly Role: { 'Fn::GetAtt': [string, string] };
+    readonly Environment?: { readonly Variables?: Record<string, unknown> };
+    readonly Timeout?: number;
+    readonly MemorySize?: number;
+    readonly VpcConfig?: unknown;
+  };
+}
+
+/** The properties of the Lambda function whose logical id starts with `prefix`. */
+export function functionProperties(template: Template, prefix: string): FunctionResource['Properties'] {
+  const id = logicalId(template, 'AWS::Lambda::Function', prefix);
+  return (template.findResources('AWS::Lambda::Function')[id] as FunctionResource).Properties;
+}
+
+/** The environment variables of the Lambda function whose logical id starts with `prefix`. */
+export function functionEnvironment(template: Template, prefix: string): Record<string, unknown> {
+  return functionProperties(template, prefix).Environment?.Variables ?? {};
+}
+
+/** Every statement of the policies attached to the execution role of the function `prefix`. */
+export function functionStatements(template: Template, prefix: string): PolicyStatement[] {
+  const [roleId] = functionProperties(template, prefix).Role['Fn::GetAtt'];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .map(
+      (policy) =>
+        (policy as { Properties: { Roles: unknown[]; PolicyDocument: { Statement: PolicyStatement[] } } })
+          .Properties,
+    )
+    .filter((policy) => policy.Roles.some((role) => flatten(role) === `<${roleId}>`))
+    .flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** Every action the function `prefix` is allowed, sorted and without duplicates. */
+export function functionActions(template: Template, prefix: string): string[] {
+  return [
+    ...new Set(
+      functionStatements(template, prefix)
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => asList(statement.Action)),
+    ),
+  ].sort();
+}

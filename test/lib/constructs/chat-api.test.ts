@@ -1,64 +1,148 @@
 import { chatLimits } from '@mangaassist/contracts';
 import { defaultModelCatalog, defaultRegionTargets, modelNames } from '@mangaassist/core/catalog';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
 import { ChatApi, type ChatApiProps } from '../../../lib/constructs/chat-api.js';
-import { flatten, policyStatements, unitTestApp } from '../support.js';
+import {
+  asList,
+  flatten,
+  functionActions,
+  functionEnvironment,
+  functionProperties,
+  functionStatements,
+  logicalId,
+  unitTestApp,
+} from '../support.js';
 
-function build(props: Partial<Omit<ChatApiProps, 'bedrock'>> = {}) {
+function build(props: Partial<Omit<ChatApiProps, 'bedrock' | 'sessionsTable'>> = {}) {
   const stack = new Stack(unitTestApp(), 'Test');
   const bedrock = new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets });
   const eventBus = new EventBus(stack, 'Bus', { eventBusName: 'ai-events' });
-  const chatApi = new ChatApi(stack, 'Chat', { stage: 'dev', bedrock, eventBus, ...props });
+  const sessionsTable = new Table(stack, 'Sessions', {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+  });
+  const chatApi = new ChatApi(stack, 'Chat', { stage: 'dev', bedrock, eventBus, sessionsTable, ...props });
   return { chatApi, stack, template: Template.fromStack(stack) };
 }
 
-function resourceId(template: Template, type: string): string {
-  const [id] = Object.keys(template.findResources(type));
-  if (id === undefined) throw new Error(`no ${type} in the template`);
-  return id;
+/** The default construct, synthesised once for the tests that do not vary its props. */
+const built = build({ environment: { REDIS_URL: 'rediss://cache:6379', TENANTS_JSON: '{"tenants":[]}' } });
+const { template } = built;
+
+function methodOf(path: string): { Properties: Record<string, unknown> } {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathPart = path.split('/').at(-1);
+  const resource = Object.keys(resources).find(
+    (id) => (resources[id] as { Properties: { PathPart: string } }).Properties.PathPart === pathPart,
+  );
+  const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+    (method) =>
+      flatten((method as { Properties: { ResourceId: unknown } }).Properties.ResourceId) === `<${resource}>`,
+  );
+  const [method] = methods as { Properties: Record<string, unknown> }[];
+  if (method === undefined || methods.length !== 1) throw new Error(`expected one method on ${path}`);
+  return method;
 }
 
 describe('ChatApi', () => {
   it('routes POST /v1/chat to the chat function through a Lambda proxy integration', () => {
-    const { template } = build();
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'v1' });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'chat' });
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
+    expect(methodOf('/v1/chat').Properties).toMatchObject({
       HttpMethod: 'POST',
       Integration: {
         Type: 'AWS_PROXY',
         IntegrationHttpMethod: 'POST',
-        Uri: Match.objectLike({
-          'Fn::Join': Match.arrayWith([
-            Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ChatChatFunction'), 'Arn'] }]),
-          ]),
-        }),
+        Uri: {
+          'Fn::Join': [
+            '',
+            expect.arrayContaining([
+              { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'ChatChatFunction'), 'Arn'] },
+            ]),
+          ],
+        },
       },
     });
   });
 
-  it('validates the body and parameters of POST /v1/chat whatever the content type', () => {
-    const { template } = build();
+  it('streams POST /v1/chat/stream: transfer mode STREAM through the response-streaming invocation URI', () => {
+    const { Integration } = methodOf('/v1/chat/stream').Properties as {
+      Integration: { Type: string; ResponseTransferMode: string; TimeoutInMillis: number; Uri: unknown };
+    };
+    expect(Integration.Type).toBe('AWS_PROXY');
+    expect(Integration.ResponseTransferMode).toBe('STREAM');
+    expect(flatten(Integration.Uri)).toBe(
+      `arn:<AWS::Partition>:apigateway:<AWS::Region>:lambda:path/2021-11-15/functions/${JSON.stringify({
+        'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'ChatStreamFunction'), 'Arn'],
+      })}/response-streaming-invocations`,
+    );
+  });
+
+  it('lets a stream run past 29 s: the integration and the stream function share the stream timeout', () => {
+    const { Integration } = methodOf('/v1/chat/stream').Properties as {
+      Integration: { TimeoutInMillis: number };
+    };
+    expect(Integration.TimeoutInMillis).toBe(180_000);
+    expect(functionProperties(template, 'ChatStreamFunction').Timeout).toBe(180);
+    const shorter = build({ streamTimeout: Duration.minutes(1) });
+    expect(functionProperties(shorter.template, 'ChatStreamFunction').Timeout).toBe(60);
+  });
+
+  it('keeps POST /v1/chat and /v1/ws-tickets buffered, with the default 29 s integration timeout', () => {
+    for (const path of ['/v1/chat', '/v1/ws-tickets']) {
+      const integration = methodOf(path).Properties.Integration;
+      expect(integration).not.toHaveProperty('ResponseTransferMode');
+      expect(integration).not.toHaveProperty('TimeoutInMillis');
+    }
+  });
+
+  it('requires a tenant API key on every method', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods).toHaveLength(3);
+    for (const method of methods) {
+      expect((method as { Properties: { ApiKeyRequired: boolean } }).Properties.ApiKeyRequired).toBe(true);
+    }
+  });
+
+  it('serves POST /v1/ws-tickets from the ticket function without a body model', () => {
+    expect(methodOf('/v1/ws-tickets').Properties).not.toHaveProperty('RequestModels');
+    expect(methodOf('/v1/ws-tickets').Properties).toMatchObject({
+      HttpMethod: 'POST',
+      Integration: {
+        Uri: {
+          'Fn::Join': [
+            '',
+            expect.arrayContaining([
+              { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'ChatTicketFunction'), 'Arn'] },
+            ]),
+          ],
+        },
+      },
+    });
+  });
+
+  it('validates the body and parameters of both chat routes whatever the content type', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
     });
-    const validator = resourceId(template, 'AWS::ApiGateway::RequestValidator');
-    const model = resourceId(template, 'AWS::ApiGateway::Model');
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      RequestValidatorId: { Ref: validator },
-      RequestModels: { 'application/json': { Ref: model }, $default: { Ref: model } },
-    });
+    const validator = logicalId(template, 'AWS::ApiGateway::RequestValidator', 'ChatApi');
+    const model = logicalId(template, 'AWS::ApiGateway::Model', 'ChatApi');
+    for (const path of ['/v1/chat', '/v1/chat/stream']) {
+      expect(methodOf(path).Properties).toMatchObject({
+        RequestValidatorId: { Ref: validator },
+        RequestModels: { 'application/json': { Ref: model }, $default: { Ref: model } },
+      });
+    }
   });
 
   it("validates against a draft-04 model generated from the contracts' chat request schema", () => {
-    const { template } = build();
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       Name: 'ChatRequest',
       ContentType: 'application/json',
@@ -96,7 +180,7 @@ describe('ChatApi', () => {
   });
 
   it('throttles the stage at 100 requests per second with bursts of 200 by default', () => {
-    build().template.hasResourceProperties('AWS::ApiGateway::Stage', {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'dev',
       MethodSettings: Match.arrayWith([
         Match.objectLike({
@@ -110,7 +194,7 @@ describe('ChatApi', () => {
   });
 
   it('logs every method at INFO without request bodies, with metrics and X-Ray tracing', () => {
-    build().template.hasResourceProperties('AWS::ApiGateway::Stage', {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
       MethodSettings: Match.arrayWith([
         Match.objectLike({ LoggingLevel: 'INFO', DataTraceEnabled: false, MetricsEnabled: true }),
@@ -119,12 +203,10 @@ describe('ChatApi', () => {
   });
 
   it('writes one JSON access log line per request, keyed by the request id, to a log group with retention', () => {
-    const { template } = build({ logRetention: RetentionDays.ONE_WEEK });
-    const accessLogs = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
-      id.startsWith('ChatAccessLogs'),
-    );
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0] as {
+    const weekly = build({ logRetention: RetentionDays.ONE_WEEK }).template;
+    const accessLogs = logicalId(weekly, 'AWS::Logs::LogGroup', 'ChatAccessLogs');
+    weekly.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    const stage = Object.values(weekly.findResources('AWS::ApiGateway::Stage'))[0] as {
       Properties: { AccessLogSetting: { DestinationArn: unknown; Format: string } };
     };
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format) as Record<string, string>;
@@ -133,12 +215,12 @@ describe('ChatApi', () => {
       status: '$context.status',
       integrationLatencyMs: '$context.integrationLatency',
       errorType: '$context.error.responseType',
+      apiKeyId: '$context.identity.apiKeyId',
     });
     expect(flatten(stage.Properties.AccessLogSetting.DestinationArn)).toContain(`:log-group:<${accessLogs}>`);
   });
 
   it("sets a retention on API Gateway's execution log group before the stage can write to it", () => {
-    const { template } = build();
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: {
         'Fn::Join': [
@@ -148,14 +230,12 @@ describe('ChatApi', () => {
       },
       RetentionInDays: 30,
     });
-    const executionLogs = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
-      id.startsWith('ChatExecutionLogs'),
-    );
+    const executionLogs = logicalId(template, 'AWS::Logs::LogGroup', 'ChatExecutionLogs');
     template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.arrayWith([executionLogs]) });
   });
 
   it('answers gateway errors with JSON error bodies', () => {
-    build().template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'BAD_REQUEST_BODY',
       ResponseTemplates: {
         'application/json': Match.stringLikeRegexp('"request_id":"\\$context.requestId"'),
@@ -164,7 +244,7 @@ describe('ChatApi', () => {
   });
 
   it('runs the chat handler on Node.js 22 arm64 with active tracing, 1024 MB and 29 s', () => {
-    build().template.hasResourceProperties('AWS::Lambda::Function', {
+    expect(functionProperties(template, 'ChatChatFunction')).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
@@ -173,44 +253,120 @@ describe('ChatApi', () => {
     });
   });
 
-  it("passes the gateway's settings under the contracts' environment variable names", () => {
-    const { template } = build({ chatDeadlineMs: 2500 });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          MANGA_ENV: 'dev',
-          BEDROCK_REGION_TARGETS: JSON.stringify(defaultRegionTargets),
-          CHAT_DEADLINE_MS: '2500',
-          RESPONSE_CACHE_TTL_SECONDS: '300',
-          EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^Bus') },
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
+  it("passes the chat functions the gateway's settings, the sessions table and the shared environment", () => {
+    const tuned = build({ chatDeadlineMs: 2500, environment: { REDIS_URL: 'rediss://cache:6379' } }).template;
+    for (const prefix of ['ChatChatFunction', 'ChatStreamFunction']) {
+      expect(functionEnvironment(tuned, prefix)).toEqual({
+        MANGA_ENV: 'dev',
+        REDIS_URL: 'rediss://cache:6379',
+        BEDROCK_REGION_TARGETS: JSON.stringify(defaultRegionTargets),
+        CHAT_DEADLINE_MS: '2500',
+        RESPONSE_CACHE_TTL_SECONDS: '300',
+        SESSIONS_TABLE: { Ref: logicalId(tuned, 'AWS::DynamoDB::Table', 'Sessions') },
+        EVENT_BUS_NAME: { Ref: logicalId(tuned, 'AWS::Events::EventBus', 'Bus') },
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('gives the ticket function only the shared environment: the cache and the tenants', () => {
+    expect(functionEnvironment(template, 'ChatTicketFunction')).toEqual({
+      MANGA_ENV: 'dev',
+      REDIS_URL: 'rediss://cache:6379',
+      TENANTS_JSON: '{"tenants":[]}',
+      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
-  it('lets the chat function put InferenceCompleted events on the bus and invoke Bedrock', () => {
-    const actions = policyStatements(build().template).flatMap((statement) => statement.Action);
-    expect(actions).toContain('events:PutEvents');
-    expect(actions).toContain('bedrock:InvokeModel');
+  it('lets the chat functions invoke Bedrock, publish events and read and write sessions, and nothing more', () => {
+    for (const prefix of ['ChatChatFunction', 'ChatStreamFunction']) {
+      const actions = functionActions(template, prefix);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'bedrock:InvokeModel',
+          'bedrock:InvokeModelWithResponseStream',
+          'events:PutEvents',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+        ]),
+      );
+      expect(actions.every((action) => /^(bedrock|events|dynamodb|logs|xray):/.test(action))).toBe(true);
+      const tableStatements = functionStatements(template, prefix).filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('dynamodb:')),
+      );
+      for (const statement of tableStatements) {
+        expect(asList(statement.Resource).map(flatten)).toEqual([
+          JSON.stringify({ 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'Sessions'), 'Arn'] }),
+        ]);
+      }
+    }
+  });
+
+  it('gives the ticket function no AWS permission beyond its logs and traces', () => {
+    const actions = functionActions(template, 'ChatTicketFunction');
+    expect(actions.every((action) => /^(logs|xray):/.test(action))).toBe(true);
+  });
+
+  it('leaves the account’s CloudWatch role alone when told another stack manages it', () => {
+    const { chatApi, template: unmanaged } = build({ manageCloudWatchRole: false });
+    unmanaged.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(chatApi.cloudWatchAccount).toBeUndefined();
+    expect(built.chatApi.cloudWatchAccount).toBeDefined();
+  });
+
+  it('runs every function in the given network', () => {
+    const stack = new Stack(unitTestApp(), 'Networked');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
+    const group = new SecurityGroup(stack, 'Group', { vpc });
+    new ChatApi(stack, 'Chat', {
+      stage: 'dev',
+      bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
+      sessionsTable: new Table(stack, 'Sessions', {
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+      }),
+      network: { vpc, subnets: { subnetGroupName: 'functions' }, securityGroups: [group] },
+      manageCloudWatchRole: false,
+    });
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect((fn as { Properties: { VpcConfig?: unknown } }).Properties.VpcConfig).toBeDefined();
+    }
   });
 
   it('integrates the live alias when chat instances are kept warm', () => {
-    const { template } = build({ provisionedConcurrency: 2 });
-    template.hasResourceProperties('AWS::Lambda::Alias', {
+    const warm = build({ provisionedConcurrency: 2 }).template;
+    warm.hasResourceProperties('AWS::Lambda::Alias', {
       ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
     });
-    const alias = resourceId(template, 'AWS::Lambda::Alias');
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
+    const alias = logicalId(warm, 'AWS::Lambda::Alias', 'Chat');
+    warm.hasResourceProperties('AWS::ApiGateway::Method', {
       Integration: {
         Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: alias }])]) }),
       },
     });
   });
 
-  it('outputs the URL of POST /v1/chat', () => {
-    const outputs = build().template.findOutputs('*', { Description: 'POST /v1/chat' });
-    const [output] = Object.values(outputs) as { Value: unknown }[];
-    expect(flatten(output?.Value)).toMatch(/^https:\/\/<ChatApi\w+>\.execute-api\..*\/v1\/chat$/);
+  it('no longer waives the WAF finding: the stage gets a web ACL (ApiFirewall)', () => {
+    const acknowledged = built.chatApi.restApi.deploymentStage.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.keys(entry.data as Record<string, string>));
+    expect(acknowledged.join(' ')).not.toContain('APIG3');
+  });
+
+  it('outputs the URLs of POST /v1/chat, /v1/chat/stream and /v1/ws-tickets', () => {
+    const url = (description: string) => {
+      const [output] = Object.values(template.findOutputs('*', { Description: description })) as {
+        Value: unknown;
+      }[];
+      return flatten(output?.Value);
+    };
+    expect(url('POST /v1/chat')).toMatch(/^https:\/\/<ChatApi\w+>\.execute-api\..*\/v1\/chat$/);
+    expect(url('POST /v1/chat/stream (SSE)')).toMatch(/\/v1\/chat\/stream$/);
+    expect(url('POST /v1/ws-tickets')).toMatch(/\/v1\/ws-tickets$/);
   });
 });

@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { PlatformFunction, type PlatformFunctionProps } from '../../../lib/constructs/platform-function.js';
@@ -85,5 +86,60 @@ describe('PlatformFunction', () => {
     build({ reservedConcurrentExecutions: 5 }).template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 5,
     });
+  });
+});
+
+describe('PlatformFunction in a VPC', () => {
+  function buildInVpc() {
+    const stack = new Stack(unitTestApp(), 'Test');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
+    const group = new SecurityGroup(stack, 'Group', { vpc, allowAllOutbound: false });
+    new PlatformFunction(stack, 'Fn', {
+      entry: 'test/lib/fixtures/noop-handler.ts',
+      network: { vpc, subnets: { subnetGroupName: 'functions' }, securityGroups: [group] },
+    });
+    return { stack, vpc, group, template: Template.fromStack(stack) };
+  }
+
+  it('runs in the given subnets with the given security groups only', () => {
+    const { stack, vpc, group, template } = buildInVpc();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: {
+        SubnetIds: vpc.isolatedSubnets.map((subnet) => stack.resolve(subnet.subnetId)),
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [stack.getLogicalId(group.node.defaultChild as never), 'GroupId'] },
+        ],
+      },
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+  });
+
+  it('gets the network-interface permissions inline instead of the AWS managed VPC policy', () => {
+    const { template } = buildInVpc();
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    const ec2 = policyStatements(template).filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith('ec2:')),
+    );
+    expect(ec2).toEqual([
+      expect.objectContaining({
+        Resource: '*',
+        Action: expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']),
+      }),
+    ]);
+  });
+
+  it('is created only after its role may create network interfaces', () => {
+    const { template } = buildInVpc();
+    const [policy] = Object.keys(template.findResources('AWS::IAM::Policy'));
+    template.hasResource('AWS::Lambda::Function', { DependsOn: Match.arrayWith([policy]) });
+  });
+
+  it('gets no network permissions outside a VPC', () => {
+    const actions = policyStatements(build().template).flatMap((statement) => asList(statement.Action));
+    expect(actions.filter((action) => action.startsWith('ec2:'))).toEqual([]);
   });
 });

@@ -1,27 +1,93 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../../lib/config.js';
 import { StatefulStack } from '../../../lib/stacks/stateful-stack.js';
-import { unitTestApp } from '../support.js';
+import { flatten, logicalId, unitTestApp } from '../support.js';
 
 function build(environment: string) {
   const stack = new StatefulStack(unitTestApp(), 'Stateful', { config: environmentConfig(environment) });
   return { stack, template: Template.fromStack(stack) };
 }
 
+const dev = build('dev');
+const prod = build('prod');
+
 describe('StatefulStack', () => {
   it("holds the stage's AI event bus", () => {
-    build('dev').template.hasResourceProperties('AWS::Events::EventBus', {
-      Name: 'mangaassist-dev-ai-events',
+    dev.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'mangaassist-dev-ai-events' });
+  });
+
+  it('holds the sessions and connections tables, named after the stage, with PITR and TTL', () => {
+    for (const name of ['sessions', 'connections']) {
+      dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `mangaassist-dev-${name}`,
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      });
+    }
+  });
+
+  it('retains and deletion-protects its data in prod only, behind termination protection', () => {
+    for (const type of ['AWS::Events::EventBus', 'AWS::DynamoDB::Table']) {
+      prod.template.allResources(type, { DeletionPolicy: 'Retain' });
+      dev.template.allResources(type, { DeletionPolicy: 'Delete' });
+    }
+    prod.template.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    dev.template.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    expect(prod.stack.terminationProtection).toBe(true);
+    expect(dev.stack.terminationProtection).toBe(false);
+  });
+
+  it('keeps the cache in the isolated data subnets, open to the functions’ security group only', () => {
+    const { stack, template } = dev;
+    const dataSubnets = stack.network.vpc
+      .selectSubnets(stack.network.dataSubnets)
+      .subnetIds.map((id) => stack.resolve(id));
+    template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
+      Engine: 'valkey',
+      SubnetIds: dataSubnets,
+      CacheUsageLimits: { DataStorage: { Maximum: 1, Unit: 'GB' }, ECPUPerSecond: { Maximum: 5000 } },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 6379,
+      ToPort: 6379,
+      GroupId: {
+        'Fn::GetAtt': [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheSecurityGroup'), 'GroupId'],
+      },
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [
+          logicalId(template, 'AWS::EC2::SecurityGroup', 'NetworkFunctionSecurityGroup'),
+          'GroupId',
+        ],
+      },
     });
   });
 
-  it('retains the bus and is protected from deletion in prod only', () => {
-    const prod = build('prod');
-    prod.template.hasResource('AWS::Events::EventBus', { DeletionPolicy: 'Retain' });
-    expect(prod.stack.terminationProtection).toBe(true);
-    const dev = build('dev');
-    dev.template.hasResource('AWS::Events::EventBus', { DeletionPolicy: 'Delete' });
-    expect(dev.stack.terminationProtection).toBe(false);
+  it('sizes the cache limits and NAT gateways by stage', () => {
+    prod.template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
+      CacheUsageLimits: { DataStorage: { Maximum: 10, Unit: 'GB' }, ECPUPerSecond: { Maximum: 100_000 } },
+    });
+    prod.template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    dev.template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  it('hands the functions the function subnets, the security group the cache admits, and a rediss:// URL', () => {
+    const { stack } = dev;
+    expect(stack.functionNetwork.subnets).toEqual({ subnetGroupName: 'functions' });
+    expect(stack.functionNetwork.securityGroups).toEqual([stack.network.functionSecurityGroup]);
+    expect(flatten(stack.resolve(stack.redisUrl))).toMatch(/^rediss:\/\//);
+  });
+
+  it('has a VPC with flow logs and private endpoints for DynamoDB, Bedrock Runtime and EventBridge', () => {
+    dev.template.resourceCountIs('AWS::EC2::VPC', 1);
+    dev.template.resourceCountIs('AWS::EC2::FlowLog', 1);
+    dev.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    dev.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    prod.template.hasResource('AWS::Logs::LogGroup', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ RetentionInDays: 90 }),
+    });
   });
 });

@@ -1,0 +1,181 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import type { IWebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+export interface ApiAlarmsProps {
+  /** Deployment stage, for names and descriptions. */
+  readonly stage: string;
+  /** The REST API stage watched (its API must have CloudWatch metrics enabled). */
+  readonly restStage: Stage;
+  /**
+   * The synchronous route whose p99 latency is held to the chat SLA.
+   * @default { resourcePath: '/v1/chat', method: 'POST' }
+   */
+  readonly latencyRoute?: { readonly resourcePath: string; readonly method: string };
+  /**
+   * The WebSocket API stage watched.
+   * @default - no WebSocket alarm
+   */
+  readonly webSocketStage?: IWebSocketStage;
+  /**
+   * @default 1
+   */
+  readonly serverErrorRatePercent?: number;
+  /**
+   * @default 3000
+   */
+  readonly latencyP99Ms?: number;
+  /**
+   * @default 5
+   */
+  readonly webSocketErrorRatePercent?: number;
+  /**
+   * What happens to the topic's key when the construct goes away.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+}
+
+const period = Duration.minutes(5);
+
+/**
+ * CloudWatch alarms on the APIs, each evaluated over 5 minutes and notifying `topic` when it
+ * fires and when it recovers (subscribe people or a chat webhook to the topic):
+ *
+ * - `RestServerErrorRate`: 5XXError / Count of the REST stage, percent (`IF` keeps a quiet
+ *   period at 0 instead of dividing by zero);
+ * - `ChatLatencyP99`: p99 `Latency` of `POST /v1/chat` (the chat SLA). Stage-wide latency would
+ *   include `POST /v1/chat/stream`, whose latency is the whole answer's;
+ * - `WebSocketErrorRate`: (IntegrationError + ExecutionError) / (ConnectCount + MessageCount)
+ *   of the WebSocket stage, percent.
+ *
+ * Missing data (no traffic) is not breaching. The topic is encrypted with a customer managed
+ * key, because CloudWatch can publish to an encrypted topic only if the key policy lets
+ * `cloudwatch.amazonaws.com` use it (the AWS managed `aws/sns` key cannot), and accepts only
+ * TLS publishers.
+ */
+export class ApiAlarms extends Construct {
+  readonly topic: Topic;
+  readonly serverErrorRate: Alarm;
+  readonly chatLatencyP99: Alarm;
+  readonly webSocketErrorRate?: Alarm;
+
+  constructor(scope: Construct, id: string, props: ApiAlarmsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const key = new Key(this, 'TopicKey', {
+      description: `MangaAssist ${props.stage}: encrypts the API alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Topic', {
+      displayName: `MangaAssist ${props.stage} API alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // The topic policy replaces SNS's default one: let this account's alarms publish.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    const restApiName = props.restStage.restApi.restApiName;
+    const restStageName = props.restStage.stageName;
+    this.serverErrorRate = this.alarm('RestServerErrorRate', {
+      description: `MangaAssist ${props.stage}: more than ${props.serverErrorRatePercent ?? 1} % of REST requests answered 5xx over 5 minutes`,
+      metric: new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: props.restStage.metricServerError({ statistic: 'Sum', period }),
+          requests: props.restStage.metricCount({ statistic: 'Sum', period }),
+        },
+        label: 'REST 5xx rate (%)',
+        period,
+      }),
+      threshold: props.serverErrorRatePercent ?? 1,
+    });
+
+    const route = props.latencyRoute ?? { resourcePath: '/v1/chat', method: 'POST' };
+    this.chatLatencyP99 = this.alarm('ChatLatencyP99', {
+      description: `MangaAssist ${props.stage}: p99 latency of ${route.method} ${route.resourcePath} above ${props.latencyP99Ms ?? 3000} ms over 5 minutes`,
+      metric: new Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName: 'Latency',
+        dimensionsMap: {
+          ApiName: restApiName,
+          Stage: restStageName,
+          Resource: route.resourcePath,
+          Method: route.method,
+        },
+        statistic: 'p99',
+        period,
+      }),
+      threshold: props.latencyP99Ms ?? 3000,
+    });
+
+    if (props.webSocketStage) {
+      const ws = props.webSocketStage;
+      const sum = (metricName: string) => ws.metric(metricName, { statistic: 'Sum', period });
+      this.webSocketErrorRate = this.alarm('WebSocketErrorRate', {
+        description: `MangaAssist ${props.stage}: more than ${props.webSocketErrorRatePercent ?? 5} % of WebSocket connects and messages failed in their integration over 5 minutes`,
+        metric: new MathExpression({
+          expression: 'IF(events > 0, 100 * (integrationErrors + executionErrors) / events, 0)',
+          usingMetrics: {
+            integrationErrors: sum('IntegrationError'),
+            executionErrors: sum('ExecutionError'),
+            events: new MathExpression({
+              expression: 'connects + messages',
+              usingMetrics: { connects: sum('ConnectCount'), messages: sum('MessageCount') },
+              period,
+            }),
+          },
+          label: 'WebSocket error rate (%)',
+          period,
+        }),
+        threshold: props.webSocketErrorRatePercent ?? 5,
+      });
+    }
+  }
+
+  private alarm(id: string, options: { description: string; metric: IMetric; threshold: number }): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: options.description,
+      metric: options.metric,
+      threshold: options.threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+}

@@ -1,0 +1,142 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+
+export interface ApiFirewallProps {
+  /** Deployment stage; part of the ACL's, metrics' and log group's names. */
+  readonly stage: string;
+  /** The REST API stage the web ACL protects. */
+  readonly apiStage: Stage;
+  /**
+   * Requests one client IP may send in any 5 minutes before it gets 429 (WAF's minimum is 10).
+   * @default 2000
+   */
+  readonly requestsPerIpPer5Minutes?: number;
+  /**
+   * Retention of the WAF log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** The one managed rule overridden to COUNT; see the class description. */
+export const countedManagedRules = ['SizeRestrictions_BODY'] as const;
+
+/** The JSON error body of a request blocked by the rate rule (no request id: WAF cannot add one). */
+export const rateLimitedBody = JSON.stringify({
+  error: { code: 'rate_limited', message: 'Too many requests from this address; slow down and retry later.' },
+});
+
+/**
+ * A regional WAFv2 web ACL on the REST API stage (seed 003):
+ *
+ * 1. `RateLimitPerIp`: more than `requestsPerIpPer5Minutes` requests from one IP in a 5-minute
+ *    window are blocked with 429 and the API's JSON error body, before any other rule runs. It
+ *    bounds one address however many keys it holds; the tenants' usage plans bound each key.
+ * 2. `AWSManagedRulesCommonRuleSet` (OWASP-style protections), with `SizeRestrictions_BODY`
+ *    overridden to COUNT: that rule blocks bodies over 8 KB, while a valid chat request carries
+ *    up to 50 messages of up to 100 000 characters; API Gateway's request models bound the body
+ *    instead, and its 10 MB payload limit still applies. The other body rules inspect the first
+ *    8 KB as usual. COUNT keeps the rule's matches visible in metrics and logs.
+ *
+ * Blocked and counted requests are logged to CloudWatch Logs (`aws-waf-logs-…`, the name WAF
+ * requires) without the `x-api-key` header; allowed requests are not logged (the API's access
+ * logs have them), which keeps the cost to what needs looking at. WAF cannot protect WebSocket
+ * APIs; that API authenticates with tickets and is throttled at its stage.
+ */
+export class ApiFirewall extends Construct {
+  readonly webAcl: CfnWebACL;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiFirewallProps) {
+    super(scope, id);
+    const metricPrefix = `mangaassist-${props.stage}-api`;
+    const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `${metricPrefix}-${metricName}`,
+    });
+
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      name: metricPrefix,
+      description: `MangaAssist ${props.stage}: REST API protection`,
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('acl'),
+      customResponseBodies: {
+        'rate-limited': { contentType: 'APPLICATION_JSON', content: rateLimitedBody },
+      },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: 'rate-limited' } } },
+          statement: {
+            rateBasedStatement: {
+              limit: props.requestsPerIpPer5Minutes ?? 2000,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+            },
+          },
+          visibilityConfig: visibility('rate-limit-per-ip'),
+        },
+        {
+          name: 'AwsCommonRuleSet',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: 'AWSManagedRulesCommonRuleSet',
+              ruleActionOverrides: countedManagedRules.map((name) => ({ name, actionToUse: { count: {} } })),
+            },
+          },
+          visibilityConfig: visibility('common-rule-set'),
+        },
+      ],
+    });
+
+    new CfnWebACLAssociation(this, 'Association', {
+      resourceArn: props.apiStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `aws-waf-logs-${metricPrefix}`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    new CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      // WAF wants the log group's ARN without the `:*` that `logGroupArn` ends with.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: this.logGroup.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'x-api-key' } }],
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            // EXCLUDED_AS_COUNT: what a managed rule overridden to COUNT matched.
+            Conditions: ['BLOCK', 'COUNT', 'EXCLUDED_AS_COUNT'].map((action) => ({
+              ActionCondition: { Action: action },
+            })),
+          },
+        ],
+      },
+    });
+  }
+}

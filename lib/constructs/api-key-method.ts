@@ -1,0 +1,62 @@
+import { Validations } from 'aws-cdk-lib';
+import {
+  type IModel,
+  type IRequestValidator,
+  type IResource,
+  LambdaIntegration,
+  type LambdaIntegrationOptions,
+  type Method,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+
+export interface ApiKeyMethodOptions {
+  /** The operation's name in the API's description (`CreateChat`). */
+  readonly operationName: string;
+  /**
+   * @default - no validator
+   */
+  readonly requestValidator?: IRequestValidator;
+  /**
+   * The body's model, applied whatever the content type (`$default` too), so a wrong
+   * `Content-Type` cannot skip validation.
+   * @default - the body is not validated by API Gateway
+   */
+  readonly requestModel?: IModel;
+  /**
+   * @default - a Lambda proxy integration with API Gateway's defaults (buffered, 29 s)
+   */
+  readonly integrationOptions?: LambdaIntegrationOptions;
+}
+
+/**
+ * Adds `POST` on `resource`, integrated with `target` through a Lambda proxy integration and
+ * open only to callers with a tenant API key (`x-api-key`, `apiKeyRequired`): API Gateway
+ * answers 403 to anyone else and meters the rest against the key's usage plan.
+ */
+export function addApiKeyPostMethod(
+  resource: IResource,
+  target: IFunction,
+  options: ApiKeyMethodOptions,
+): Method {
+  const method = resource.addMethod('POST', new LambdaIntegration(target, options.integrationOptions), {
+    operationName: options.operationName,
+    apiKeyRequired: true,
+    ...(options.requestValidator ? { requestValidator: options.requestValidator } : {}),
+    ...(options.requestModel
+      ? { requestModels: { 'application/json': options.requestModel, $default: options.requestModel } }
+      : {}),
+  });
+  Validations.of(method).acknowledge(
+    {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Callers are tenant back ends authenticated by API key (apiKeyRequired: API Gateway rejects requests without a valid key with 403) and metered by their usage plan; the key identifies the tenant for budgets. cdk-nag counts only authorizers.',
+    },
+    {
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Tenants authenticate with API keys and usage plans, not Cognito user pools: callers are tenant back ends, not end users (browsers use the WebSocket API with a ticket).',
+    },
+  );
+  return method;
+}

@@ -1,0 +1,233 @@
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
+import { nagResourceName } from './nag-resource-name.js';
+import { PlatformFunction, type SharedFunctionProps } from './platform-function.js';
+
+export interface ChatWebSocketApiProps {
+  /** Deployment stage: the WebSocket stage name, part of resource names, and `MANGA_ENV`. */
+  readonly stage: string;
+  /** Bedrock permission and gateway settings for the message function. */
+  readonly bedrock: BedrockInvokeAccess;
+  /**
+   * Bus for `InferenceCompleted` events.
+   * @default - no bus: the message function does not publish events
+   */
+  readonly eventBus?: IEventBus;
+  /** Conversation turns (`SESSIONS_TABLE`), read and written by the message function. */
+  readonly sessionsTable: ITable;
+  /** Open connections (`CONNECTIONS_TABLE`), read and written by both functions. */
+  readonly connectionsTable: ITable;
+  /**
+   * Logging, tracing, network and the environment every function reads (`REDIS_URL`,
+   * `TENANTS_JSON`).
+   * @default - PlatformFunction's defaults
+   */
+  readonly functionDefaults?: SharedFunctionProps;
+  /**
+   * Steady-state messages per second across the stage.
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * The message function's memory, MB.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Longest streamed answer: the message function's timeout. The route's integration times out
+   * after 29 s, but the function goes on pushing frames to the connection until it finishes.
+   * @default Duration.minutes(3)
+   */
+  readonly streamTimeout?: Duration;
+  /**
+   * Budget for one model request, ms (`CHAT_DEADLINE_MS`).
+   * @default 3000
+   */
+  readonly chatDeadlineMs?: number;
+  /**
+   * Lifetime of cached complete answers (`RESPONSE_CACHE_TTL_SECONDS`).
+   * @default 300
+   */
+  readonly responseCacheTtlSeconds?: number;
+  /**
+   * Retention of the access log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Client actions (`$request.body.action`) the message function answers; `$default` catches the rest. */
+export const messageRouteKeys = ['sendMessage', 'getHistory', 'clearSession', 'resume'] as const;
+
+/**
+ * The WebSocket API for browsers' streaming chat (seed 002 §2.2).
+ *
+ * - `$connect` / `$disconnect` → `functions/ws-connection`: stores the connection (TTL) and
+ *   removes it.
+ * - `sendMessage`, `getHistory`, `clearSession`, `resume` and `$default` →
+ *   `functions/ws-message`, which pushes `delta` … `complete` frames back through the stage's
+ *   `@connections` API (`WEBSOCKET_CALLBACK_URL`); it alone may call it
+ *   (`execute-api:ManageConnections` on this stage's connections only).
+ *
+ * Authentication: a browser cannot set `x-api-key` on a WebSocket, so it first gets a
+ * single-use ticket from `POST /v1/ws-tickets` (with its tenant's key) and connects with
+ * `?ticket=…`. The `$connect` function redeems the ticket (an atomic get-and-delete in Redis),
+ * records the connection with its tenant, and answers 401 for a missing ticket and 403 for an
+ * unknown, used or expired one, which makes API Gateway refuse the handshake. A REQUEST authorizer on
+ * `route.request.querystring.ticket` would also work, but it is a second function on the
+ * connect path, and its policy cache would have to be off for single-use tickets; redeeming in
+ * `$connect` keeps the check and the connection record in one step.
+ *
+ * The stage is throttled and writes one JSON access log line per event (never the query
+ * string, so tickets stay out of the logs).
+ */
+export class ChatWebSocketApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly connectionFunction: PlatformFunction;
+  readonly messageFunction: PlatformFunction;
+  readonly accessLogs: LogGroup;
+  /** `wss://…/<stage>`: where browsers connect (with `?ticket=`). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ChatWebSocketApiProps) {
+    super(scope, id);
+    const defaults = props.functionDefaults ?? {};
+
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `mangaassist-${props.stage}-chat`,
+      description: `MangaAssist ${props.stage}: streaming chat for browsers`,
+      routeSelectionExpression: '$request.body.action',
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: props.stage,
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttlingRateLimit ?? 100,
+        burstLimit: props.throttlingBurstLimit ?? 200,
+      },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: accessLogFormat(),
+      },
+    });
+
+    const commonEnvironment = {
+      ...defaults.environment,
+      [gatewayEnvironment.stage]: props.stage,
+      [gatewayEnvironment.connectionsTable]: props.connectionsTable.tableName,
+      // The platform wires its pusher from this URL in both functions; only the message
+      // function posts, so only it may manage connections.
+      [gatewayEnvironment.websocketCallbackUrl]: this.stage.callbackUrl,
+    };
+
+    this.connectionFunction = new PlatformFunction(this, 'ConnectionFunction', {
+      ...defaults,
+      entry: 'functions/ws-connection/src/handler.ts',
+      description: `MangaAssist ${props.stage}: WebSocket $connect (ticket) and $disconnect`,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      environment: commonEnvironment,
+    });
+    props.connectionsTable.grantReadWriteData(this.connectionFunction);
+
+    this.messageFunction = new PlatformFunction(this, 'MessageFunction', {
+      ...defaults,
+      entry: 'functions/ws-message/src/handler.ts',
+      description: `MangaAssist ${props.stage}: WebSocket chat actions`,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+      timeout: props.streamTimeout ?? Duration.minutes(3),
+      environment: {
+        ...commonEnvironment,
+        ...props.bedrock.handlerEnvironment,
+        [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
+        [gatewayEnvironment.responseCacheTtlSeconds]: String(props.responseCacheTtlSeconds ?? 300),
+        [gatewayEnvironment.sessionsTable]: props.sessionsTable.tableName,
+        ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
+      },
+    });
+    props.connectionsTable.grantReadWriteData(this.messageFunction);
+    props.sessionsTable.grantReadWriteData(this.messageFunction);
+    props.bedrock.grantInvoke(this.messageFunction);
+    props.eventBus?.grantPutEventsTo(this.messageFunction);
+    this.stage.grantManagementApiAccess(this.messageFunction);
+    Validations.of(this.messageFunction.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, connectionsArn(this.stage))}]`,
+      reason:
+        "execute-api:ManageConnections on this stage's @connections only: connection ids are assigned by API Gateway at $connect, so the last segment must be a wildcard.",
+    });
+
+    const connection = new WebSocketLambdaIntegration('Connection', this.connectionFunction.invocationTarget);
+    const message = new WebSocketLambdaIntegration('Message', this.messageFunction.invocationTarget);
+    const connect = this.api.addRoute('$connect', { integration: connection });
+    Validations.of(connect).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        '$connect is authenticated by the connection function, not by an authorizer: it redeems the single-use ticket (?ticket=, issued by POST /v1/ws-tickets to an API-key holder) and answers 401 (missing) or 403 (unknown, used or expired), which refuses the connection.',
+    });
+    const connected = [
+      this.api.addRoute('$disconnect', { integration: connection }),
+      this.api.addRoute('$default', { integration: message }),
+      ...messageRouteKeys.map((routeKey) => this.api.addRoute(routeKey, { integration: message })),
+    ];
+    for (const route of connected) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'WebSocket routes other than $connect run only on a connection $connect accepted (with a valid ticket); API Gateway supports authorization on $connect only.',
+      });
+    }
+
+    this.url = this.stage.url;
+    new CfnOutput(this, 'Url', { value: this.url, description: 'WebSocket chat (connect with ?ticket=)' });
+  }
+}
+
+/** One JSON object per event; never the query string (tickets). */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      extendedRequestId: AccessLogField.contextExtendedRequestId(),
+      requestTime: AccessLogField.contextRequestTime(),
+      requestTimeEpoch: AccessLogField.contextRequestTimeEpoch(),
+      eventType: AccessLogField.contextEventType(),
+      routeKey: AccessLogField.contextRouteKey(),
+      connectionId: AccessLogField.contextConnectionId(),
+      status: AccessLogField.contextStatus(),
+      errorMessage: '$context.error.message',
+      integrationStatus: '$context.integration.status',
+      integrationLatencyMs: '$context.integration.latency',
+      integrationError: '$context.integration.error',
+      sourceIp: AccessLogField.contextIdentitySourceIp(),
+      userAgent: AccessLogField.contextIdentityUserAgent(),
+    }),
+  );
+}
+
+/** The ARN `stage.grantManagementApiAccess` grants: every connection of this stage. */
+function connectionsArn(stage: WebSocketStage): string {
+  const api = Stack.of(stage).formatArn({ service: 'execute-api', resource: stage.api.apiId });
+  return `${api}/${stage.stageName}/*/@connections/*`;
+}

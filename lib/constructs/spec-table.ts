@@ -1,0 +1,56 @@
+import { type TableSpec, tableName } from '@mangaassist/contracts';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface SpecTableProps {
+  /** The table's keys, TTL attribute and logical name, shared with the local runtime. */
+  readonly spec: TableSpec;
+  /** Deployment stage: the table is named `mangaassist-<stage>-<spec name>`. */
+  readonly stage: string;
+  /**
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Refuse `DeleteTable` until switched off again (also guards against a console slip).
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/**
+ * A DynamoDB table built from a contracts `TableSpec`, so the deployed table and the embedded
+ * one `pnpm dev` creates have the same keys: on-demand capacity, point-in-time recovery, TTL on
+ * the spec's attribute, and encryption at rest under the AWS managed key `aws/dynamodb`.
+ *
+ * Why the AWS managed key rather than a customer managed one: every use is logged in
+ * CloudTrail like a customer key's, yet there is no key policy to get wrong, no grant each
+ * function needs on top of its table grant, and no monthly key charge. The tables hold
+ * conversations that expire within days and are read only by this account's functions; a
+ * customer managed key starts paying for itself with cross-account access or a requirement to
+ * revoke access to the data by disabling the key.
+ */
+export class SpecTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: SpecTableProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.table = new Table(this, 'Table', {
+      tableName: tableName(props.stage, spec),
+      partitionKey: attribute(spec.partitionKey),
+      ...(spec.sortKey ? { sortKey: attribute(spec.sortKey) } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),
+      deletionProtection: props.deletionProtection ?? false,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+function attribute(key: TableSpec['partitionKey']): Attribute {
+  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}

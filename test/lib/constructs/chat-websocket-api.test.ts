@@ -1,0 +1,201 @@
+import { defaultRegionTargets } from '@mangaassist/core/catalog';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { describe, expect, it } from 'vitest';
+import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
+import { ChatWebSocketApi, messageRouteKeys } from '../../../lib/constructs/chat-websocket-api.js';
+import {
+  asList,
+  flatten,
+  functionActions,
+  functionEnvironment,
+  functionProperties,
+  functionStatements,
+  logicalId,
+  unitTestApp,
+} from '../support.js';
+
+function build() {
+  const stack = new Stack(unitTestApp(), 'Test');
+  const table = (id: string) =>
+    new Table(stack, id, { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+  const webSocket = new ChatWebSocketApi(stack, 'Chat', {
+    stage: 'dev',
+    bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
+    eventBus: new EventBus(stack, 'Bus'),
+    sessionsTable: table('Sessions'),
+    connectionsTable: table('Connections'),
+    functionDefaults: { environment: { REDIS_URL: 'rediss://cache:6379', TENANTS_JSON: '{"tenants":[]}' } },
+  });
+  return { stack, webSocket, template: Template.fromStack(stack) };
+}
+
+const { stack, webSocket, template } = build();
+const api = () => logicalId(template, 'AWS::ApiGatewayV2::Api', 'Chat');
+const tableArn = (prefix: string) =>
+  JSON.stringify({ 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', prefix), 'Arn'] });
+
+/** The function (logical id) the route's integration invokes. */
+function routeTarget(routeKey: string): string {
+  const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+  const [route] = Object.values(routes) as { Properties: { Target: unknown } }[];
+  const integrationId = flatten(route?.Properties.Target).replace(/^integrations\/<(.+)>$/, '$1');
+  const integration = template.findResources('AWS::ApiGatewayV2::Integration')[integrationId] as {
+    Properties: { IntegrationUri: unknown };
+  };
+  const uri = flatten(integration.Properties.IntegrationUri);
+  const match = /"Fn::GetAtt":\["(\w+)","Arn"\]/.exec(uri);
+  if (!match?.[1]) throw new Error(`no function in ${uri}`);
+  return match[1];
+}
+
+describe('ChatWebSocketApi', () => {
+  it('selects routes by the action in the message body', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      Name: 'mangaassist-dev-chat',
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+  });
+
+  it('sends $connect and $disconnect to the connection function', () => {
+    const connection = logicalId(template, 'AWS::Lambda::Function', 'ChatConnectionFunction');
+    expect(routeTarget('$connect')).toBe(connection);
+    expect(routeTarget('$disconnect')).toBe(connection);
+  });
+
+  it('sends the chat actions and anything else ($default) to the message function', () => {
+    expect(messageRouteKeys).toEqual(['sendMessage', 'getHistory', 'clearSession', 'resume']);
+    const message = logicalId(template, 'AWS::Lambda::Function', 'ChatMessageFunction');
+    for (const routeKey of ['$default', ...messageRouteKeys]) expect(routeTarget(routeKey)).toBe(message);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+  });
+
+  it('integrates both functions through Lambda proxy integrations', () => {
+    template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY' });
+  });
+
+  it('authenticates at $connect with a ticket the connection function redeems, and says so to cdk-nag', () => {
+    const connect = webSocket.api.node.findChild('$connect-Route');
+    const acknowledged = connect.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((entry) => JSON.stringify(entry.data));
+    expect(acknowledged.join('\n')).toMatch(/AwsSolutions-APIG4.*ticket/);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$connect',
+      AuthorizationType: 'NONE',
+    });
+  });
+
+  it('deploys a throttled stage named after the deployment stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'dev',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+  });
+
+  it('writes JSON access logs without the query string that carries tickets', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { AccessLogSettings: { DestinationArn: unknown; Format: string } };
+    };
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      eventType: '$context.eventType',
+      routeKey: '$context.routeKey',
+      connectionId: '$context.connectionId',
+      status: '$context.status',
+    });
+    expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/querystring|ticket/i);
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({
+      'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ChatAccessLogs'), 'Arn'],
+    });
+  });
+
+  it("lets only the message function manage connections, and only this stage's", () => {
+    const manage = (prefix: string) =>
+      functionStatements(template, prefix).filter((statement) =>
+        asList(statement.Action).includes('execute-api:ManageConnections'),
+      );
+    expect(manage('ChatConnectionFunction')).toEqual([]);
+    const [statement, ...others] = manage('ChatMessageFunction');
+    expect(others).toEqual([]);
+    expect(asList(statement?.Resource).map(flatten)).toEqual([
+      `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${api()}>/dev/*/@connections/*`,
+    ]);
+  });
+
+  it('tells both functions where frames go: the stage callback URL', () => {
+    for (const prefix of ['ChatConnectionFunction', 'ChatMessageFunction']) {
+      expect(flatten(functionEnvironment(template, prefix).WEBSOCKET_CALLBACK_URL)).toBe(
+        `https://<${api()}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/dev`,
+      );
+    }
+    expect(flatten(stack.resolve(webSocket.url))).toBe(
+      `wss://<${api()}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/dev`,
+    );
+  });
+
+  it('gives the connection function the connections table and the shared environment', () => {
+    expect(functionEnvironment(template, 'ChatConnectionFunction')).toMatchObject({
+      MANGA_ENV: 'dev',
+      REDIS_URL: 'rediss://cache:6379',
+      TENANTS_JSON: '{"tenants":[]}',
+      CONNECTIONS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Connections') },
+    });
+    expect(functionEnvironment(template, 'ChatConnectionFunction')).not.toHaveProperty('SESSIONS_TABLE');
+  });
+
+  it('gives the message function both tables, the gateway settings and the bus', () => {
+    expect(functionEnvironment(template, 'ChatMessageFunction')).toMatchObject({
+      MANGA_ENV: 'dev',
+      REDIS_URL: 'rediss://cache:6379',
+      CONNECTIONS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Connections') },
+      SESSIONS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Sessions') },
+      BEDROCK_REGION_TARGETS: JSON.stringify(defaultRegionTargets),
+      CHAT_DEADLINE_MS: '3000',
+      EVENT_BUS_NAME: { Ref: logicalId(template, 'AWS::Events::EventBus', 'Bus') },
+    });
+  });
+
+  it('grants the connection function the connections table only', () => {
+    const actions = functionActions(template, 'ChatConnectionFunction');
+    expect(actions.every((action) => /^(dynamodb|logs|xray):/.test(action))).toBe(true);
+    const tables = functionStatements(template, 'ChatConnectionFunction')
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('dynamodb:')))
+      .flatMap((statement) => asList(statement.Resource).map(flatten));
+    expect(tables).toEqual([tableArn('Connections')]);
+  });
+
+  it('grants the message function both tables, Bedrock, the bus and the connections API, nothing else', () => {
+    const actions = functionActions(template, 'ChatMessageFunction');
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'bedrock:InvokeModelWithResponseStream',
+        'events:PutEvents',
+        'execute-api:ManageConnections',
+      ]),
+    );
+    expect(actions.every((action) => /^(bedrock|events|execute-api|dynamodb|logs|xray):/.test(action))).toBe(
+      true,
+    );
+    const tables = functionStatements(template, 'ChatMessageFunction')
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('dynamodb:')))
+      .flatMap((statement) => asList(statement.Resource).map(flatten))
+      .sort();
+    expect(tables).toEqual([tableArn('Connections'), tableArn('Sessions')].sort());
+  });
+
+  it('lets a streamed answer run for minutes while connects stay short', () => {
+    expect(functionProperties(template, 'ChatMessageFunction').Timeout).toBe(180);
+    expect(functionProperties(template, 'ChatConnectionFunction').Timeout).toBe(10);
+  });
+
+  it('outputs the URL browsers connect to', () => {
+    template.hasOutput('*', { Description: Match.stringLikeRegexp('WebSocket chat') });
+  });
+});
