@@ -114,6 +114,21 @@ describe('ChatService', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('charges an abandoned stream to the tenant budget', async () => {
+    const ledger = new MemoryUsageLedger();
+    const budget = new BudgetGuard({
+      ledger,
+      tenants: TenantDirectory.fromConfig({ tenants: [{ id: 'tenant-a', name: 'A' }], apiKeys: {} }),
+    });
+    const { chat } = service(() => ({ deltas: ['一', '二', '三'] }), { budget });
+    for await (const event of chat.stream(turn('長い答えをください'))) {
+      expect(event.type).toBe('delta');
+      break;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    await expect.poll(async () => (await ledger.spent('tenant-a', day)).costUsd).toBeGreaterThan(0);
+  });
+
   it('fails with SessionUnavailableError when the history cannot be read', async () => {
     const broken: SessionStore = {
       history: async () => Promise.reject(new Error('table gone')),

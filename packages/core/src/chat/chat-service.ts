@@ -71,7 +71,21 @@ export class ChatService {
   /** As `complete`, streamed; the turns are stored when the stream completes. */
   async *stream(turn: ChatTurn, call: GatewayCallOptions = {}): AsyncGenerator<GatewayStreamEvent> {
     const request = await this.prepare(turn);
-    for await (const event of this.options.gateway.stream(request, call)) {
+    const { budget } = this.options;
+    const charged: GatewayCallOptions = budget
+      ? {
+          ...call,
+          onAbandoned: (spend) => {
+            call.onAbandoned?.(spend);
+            void budget.record(turn.tenantId, {
+              costUsd: spend.costUsd,
+              inputTokens: spend.usage.inputTokens,
+              outputTokens: spend.usage.outputTokens,
+            });
+          },
+        }
+      : call;
+    for await (const event of this.options.gateway.stream(request, charged)) {
       if (event.type === 'complete') await this.remember(turn, event.result);
       yield event;
     }

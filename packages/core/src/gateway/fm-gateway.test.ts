@@ -506,6 +506,23 @@ describe('FmGateway.stream', () => {
     expect(streamsClosedEarly()).toBe(1);
   });
 
+  it('estimates and reports the spend of a stream the caller abandons after its first token', async () => {
+    const { gateway, published } = setup(() => ({ deltas: ['ワンピース', 'は', '面白い'] }));
+    const spends: { model: string; costUsd: number; usage: { inputTokens: number; outputTokens: number } }[] =
+      [];
+    for await (const event of gateway.stream(request(), { onAbandoned: (spend) => spends.push(spend) })) {
+      expect(event.type).toBe('delta');
+      break;
+    }
+    expect(spends).toHaveLength(1);
+    expect(spends[0]).toMatchObject({ model: 'claude-haiku-4-5' });
+    expect(spends[0]?.usage.inputTokens).toBeGreaterThan(0);
+    expect(spends[0]?.usage.outputTokens).toBeGreaterThan(0);
+    expect(spends[0]?.costUsd).toBeGreaterThan(0);
+    await gateway.flush();
+    expect(published.at(-1)?.detail).toMatchObject({ status: 'error', model: 'claude-haiku-4-5' });
+  });
+
   it('replays a cached answer as one delta and a complete', async () => {
     const { gateway, calls } = setup(() => ({ deltas: ['a', 'b'] }), { cache: new MemoryResponseCache() });
     await collect(gateway.stream(request()));

@@ -28,6 +28,7 @@ import {
   type ModelStreamEvent,
   type TokenUsage,
 } from '../runtime/model-runtime.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
 import {
   AllModelsFailedError,
   GatewayTimeoutError,
@@ -220,6 +221,8 @@ export class FmGateway {
     const deadline = this.deadline(options);
     let model: AsyncIterator<ModelStreamEvent> | undefined;
     let finished = false;
+    let answering: Answered<unknown> | undefined;
+    let text = '';
     try {
       let opened: Answered<{
         iterator: AsyncIterator<ModelStreamEvent>;
@@ -240,7 +243,7 @@ export class FmGateway {
       }
 
       model = opened.value.iterator;
-      let text = '';
+      answering = opened;
       let ttftMs: number | undefined;
       for (let next = opened.value.first; !next.done; ) {
         const event = next.value;
@@ -261,9 +264,37 @@ export class FmGateway {
       if (!finished) {
         cancel.abort(); // the caller stopped reading, or the stream failed: cancel the model call
         await model?.return?.()?.catch(() => {});
+        if (answering) this.abandoned(call, answering, text, options);
       }
       lifetime.dispose();
     }
+  }
+
+  /**
+   * A stream that ended after its first token without finishing (interrupted, or the caller
+   * stopped reading) still consumed tokens. Bedrock reports usage only at the end, so the spend is
+   * estimated from the prompt and the delivered text, published, and handed to `onAbandoned`
+   * (the tenant's budget), so abandoning streams is never free.
+   */
+  private abandoned(
+    call: Call,
+    answered: Answered<unknown>,
+    delivered: string,
+    options: GatewayCallOptions,
+  ): void {
+    const { request } = call;
+    const prompt = [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
+    const usage = {
+      ...emptyUsage,
+      inputTokens: estimateTokens(prompt),
+      outputTokens: estimateTokens(delivered),
+    };
+    const result = {
+      ...this.fromModel(call, answered, delivered, 'other', usage),
+      latencyMs: this.clock.now() - call.startedAt,
+    };
+    this.publish(call, result, 'error');
+    options.onAbandoned?.({ model: result.model, usage, costUsd: result.costUsd });
   }
 
   /**
@@ -536,16 +567,7 @@ export class FmGateway {
       const breaker = this.breakers.get(circuitKey(opened.target.modelId, opened.target.region));
       if (failure.countsAsFailure && breaker.state === 'closed') breaker.tryAcquire()?.fail();
       if (isRegionFailure(failure)) this.regionHealth.markFailure(routeKey(opened.target));
-      const interrupted = new StreamInterruptedError(failure.code, deliveredChars, call.attempts, error);
-      this.publish(
-        call,
-        {
-          ...this.fromModel(call, opened, '', 'other', emptyUsage),
-          latencyMs: this.clock.now() - call.startedAt,
-        },
-        'error',
-      );
-      throw interrupted;
+      throw new StreamInterruptedError(failure.code, deliveredChars, call.attempts, error);
     }
   }
 

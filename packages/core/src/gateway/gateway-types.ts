@@ -32,6 +32,16 @@ export interface GatewayCallOptions {
    * @default the gateway's `defaultDeadlineMs` (3000: the chat SLA)
    */
   readonly deadlineMs?: number;
+  /**
+   * Streams only: called once when a stream ends after its first token without finishing (it
+   * broke, or the caller stopped reading), with the estimated spend — Bedrock reports usage only
+   * at the end. The chat service charges it to the tenant's budget.
+   */
+  readonly onAbandoned?: (spend: {
+    readonly model: string;
+    readonly usage: TokenUsage;
+    readonly costUsd: number;
+  }) => void;
 }
 
 /** Chooses the catalog key for a request; throws `UnknownModelError` for names it cannot resolve. */
