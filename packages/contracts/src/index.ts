@@ -28,6 +28,7 @@ export {
   type TableSpec,
   tableName,
   tableSpecs,
+  webhookIdempotencyTable,
 } from './tables.js';
 export {
   type ModerationVerdict,
@@ -41,6 +42,23 @@ export {
   taskRoutes,
 } from './tasks.js';
 export { type Tenant, tenantSchema } from './tenants.js';
+export {
+  catalogBatchSchema,
+  catalogItemSchema,
+  catalogUpdateDetailSchema,
+  catalogUpdateTypes,
+  paymentCompletedDetailSchema,
+  reviewPayloadSchema,
+  reviewSubmittedDetailSchema,
+  sentiments,
+  stripeCheckoutSessionSchema,
+  stripeEventSchema,
+  type WebhookSecrets,
+  type WebhookSource,
+  webhookLimits,
+  webhookSecretsSchema,
+  webhookSources,
+} from './webhooks.js';
 export {
   type ClientFrame,
   clearSessionSchema,

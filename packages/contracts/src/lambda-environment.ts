@@ -34,4 +34,12 @@ export const gatewayEnvironment = {
   websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
   /** Which static route a task function serves: `moderate | summarize | analyze`. */
   taskName: 'TASK_NAME',
+  /** Which webhook source a function URL serves: `stripe | reviews | catalog`. */
+  webhookSource: 'WEBHOOK_SOURCE',
+  /** ARN (or name) of the Secrets Manager secret holding `WebhookSecrets` JSON. */
+  webhookSecretId: 'WEBHOOK_SECRET_ID',
+  /** Name of the webhook idempotency table. */
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Custom EventBridge endpoint (the local bus); unset = AWS. */
+  eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT_URL',
 } as const;

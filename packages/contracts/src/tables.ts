@@ -35,7 +35,17 @@ export const connectionsTable: TableSpec = {
   timeToLiveAttribute: 'expires_at',
 };
 
-export const tableSpecs = [sessionsTable, connectionsTable] as const;
+/**
+ * Webhook deliveries already claimed or processed: `source:event-id`, kept past the senders'
+ * retry windows (Stripe retries for up to 3 days), so a redelivery is never processed twice.
+ */
+export const webhookIdempotencyTable: TableSpec = {
+  name: 'webhook-idempotency',
+  partitionKey: { name: 'idempotency_key', type: 'S' },
+  timeToLiveAttribute: 'expires_at',
+};
+
+export const tableSpecs = [sessionsTable, connectionsTable, webhookIdempotencyTable] as const;
 
 /** The deployed name of a table: `mangaassist-<stage>-<name>`. */
 export function tableName(stage: string, spec: TableSpec): string {
