@@ -31,6 +31,10 @@ export {
   type DynamoDbConnectionStoreOptions,
 } from './adapters/dynamodb-connection-store.js';
 export { createDocumentClient, type DocumentClientOptions } from './adapters/dynamodb-document-client.js';
+export {
+  DynamoDbIdempotencyStore,
+  type DynamoDbIdempotencyStoreOptions,
+} from './adapters/dynamodb-idempotency-store.js';
 export { DynamoDbSessionStore, type DynamoDbSessionStoreOptions } from './adapters/dynamodb-session-store.js';
 export { EventBridgeEventPublisher } from './adapters/eventbridge-event-publisher.js';
 export {
@@ -180,3 +184,19 @@ export { normalizeForCacheKey } from './text/normalize.js';
 export { sanitizeForPrompt } from './text/sanitize.js';
 export { truncateUtf8, utf8ByteLength } from './text/utf8.js';
 export { type TextLimits, TextRejectedError, validateUserText } from './text/validate.js';
+export {
+  MemoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+} from './webhooks/idempotency/memory-idempotency-store.js';
+export type { ClaimResult, CompletionResult, IdempotencyStore } from './webhooks/idempotency-store.js';
+export type { SignatureFailure, SignatureScheme, SignatureVerdict } from './webhooks/signature-scheme.js';
+export { createHmacSha256HexScheme } from './webhooks/signatures/hmac-sha256-hex-scheme.js';
+export {
+  generateWebhookSecret,
+  type SignatureSchemeName,
+  signatureSchemeNames,
+  signatureSchemes,
+  signedWebhookHeaders,
+} from './webhooks/signatures/signature-schemes.js';
+export { createStandardWebhooksScheme } from './webhooks/signatures/standard-webhooks-scheme.js';
+export { createStripeScheme } from './webhooks/signatures/stripe-scheme.js';

@@ -5,3 +5,8 @@ export { awsError, createFakeRuntimes, type FakeCall, type FakeReply } from './g
 export { createFakeClock, type FakeClock } from './resilience/fake-clock.js';
 export { collect, collectUntilError } from './runtime/stream-fixtures.js';
 export { describeSessionStore, sessionTurn } from './sessions/session-store-behaviour.js';
+export {
+  claimedToken,
+  deliverySummary,
+  describeIdempotencyStore,
+} from './webhooks/idempotency/idempotency-store-behaviour.js';
