@@ -36,7 +36,11 @@ export {
   type DynamoDbIdempotencyStoreOptions,
 } from './adapters/dynamodb-idempotency-store.js';
 export { DynamoDbSessionStore, type DynamoDbSessionStoreOptions } from './adapters/dynamodb-session-store.js';
-export { EventBridgeEventPublisher } from './adapters/eventbridge-event-publisher.js';
+export {
+  EventBridgeEventPublisher,
+  putEventsEntrySize,
+  putEventsLimits,
+} from './adapters/eventbridge-event-publisher.js';
 export {
   type AwsLambdaStreamingRuntime,
   type HttpResponseMetadata,
@@ -189,6 +193,21 @@ export {
   type MemoryIdempotencyStoreOptions,
 } from './webhooks/idempotency/memory-idempotency-store.js';
 export type { ClaimResult, CompletionResult, IdempotencyStore } from './webhooks/idempotency-store.js';
+export {
+  type CatalogBatch,
+  makeCatalogProcessor,
+  notAttemptedErrorCode,
+} from './webhooks/processors/catalog-processor.js';
+export { makeReviewProcessor, type ReviewPayload } from './webhooks/processors/review-processor.js';
+export {
+  makeSentimentClassifier,
+  parseSentiment,
+  type Sentiment,
+  type SentimentClassifier,
+} from './webhooks/processors/review-sentiment.js';
+export { makeStripeProcessor, type StripeEvent } from './webhooks/processors/stripe-processor.js';
+export { EventContractError, webhookEvents } from './webhooks/processors/webhook-events.js';
+export { WebhookPayloadError } from './webhooks/processors/webhook-payload-error.js';
 export type { SignatureFailure, SignatureScheme, SignatureVerdict } from './webhooks/signature-scheme.js';
 export { createHmacSha256HexScheme } from './webhooks/signatures/hmac-sha256-hex-scheme.js';
 export {
@@ -200,3 +219,4 @@ export {
 } from './webhooks/signatures/signature-schemes.js';
 export { createStandardWebhooksScheme } from './webhooks/signatures/standard-webhooks-scheme.js';
 export { createStripeScheme } from './webhooks/signatures/stripe-scheme.js';
+export type { WebhookContext, WebhookOutcome, WebhookProcessor } from './webhooks/webhook-processor.js';

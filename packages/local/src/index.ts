@@ -14,6 +14,15 @@ export {
   startEmbeddedDynamoDb,
 } from './dynamodb/embedded-dynamodb.js';
 export { type EnsureTablesOptions, ensureTables } from './dynamodb/ensure-tables.js';
+export {
+  type BusEvent,
+  createEventBridgeRequestHandler,
+  type LocalEventBridge,
+  LocalEventBus,
+  PutEventsFaults,
+  putEventsFaultSpecSchema,
+  startLocalEventBridge,
+} from './eventbridge/index.js';
 export { LocalConnectionPusher } from './websocket/local-connection-pusher.js';
 export {
   attachLocalWebSocketGateway,
