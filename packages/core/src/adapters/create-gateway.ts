@@ -87,6 +87,11 @@ export function createGateway(
   const eventBridge = config.eventBusName
     ? new EventBridgeClient({
         maxAttempts: 1,
+        // A custom endpoint is the local bus, which accepts any region and static credentials.
+        ...(config.eventBridgeEndpoint
+          ? { endpoint: config.eventBridgeEndpoint, region: 'ap-northeast-1' }
+          : {}),
+        ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
         requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000 }),
       })
     : undefined;
