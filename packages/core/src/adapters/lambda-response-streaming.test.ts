@@ -8,7 +8,7 @@ import { loadModelCatalog } from '../catalog/model-catalog.js';
 import { ChatService } from '../chat/chat-service.js';
 import { createFakeRuntimes } from '../gateway/fake-model-runtime.js';
 import { FmGateway } from '../gateway/fm-gateway.js';
-import { createFakeClock } from '../resilience/fake-clock.js';
+import { createFakeClock, type FakeClock } from '../resilience/fake-clock.js';
 import { ModelRouter } from '../routing/model-router.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 import {
@@ -25,7 +25,8 @@ const delimiter = Buffer.alloc(8);
  * A Lambda response stream as the runtime makes it: a `Writable` whose bytes are recorded, with
  * the metadata prelude and the eight-NUL delimiter written just before the first chunk once
  * `HttpResponseStream.from` was called. With `holdWrites`, chunks are accepted only when the
- * test calls `release()` (and `write` reports backpressure after each one).
+ * test calls `release()` (and `write` reports backpressure after each one); with `holdEnd`, so
+ * is the end (a client that never takes the last bytes).
  */
 class FakeResponseStream extends Writable {
   readonly bytes: Buffer[] = [];
@@ -33,8 +34,16 @@ class FakeResponseStream extends Writable {
   private held: (() => void)[] = [];
   private preludeSent = false;
 
-  constructor(private readonly holdWrites = false) {
+  constructor(
+    private readonly holdWrites = false,
+    private readonly holdEnd = false,
+  ) {
     super({ highWaterMark: holdWrites ? 1 : 16 * 1024 });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.holdEnd) this.held.push(() => callback());
+    else callback();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -94,8 +103,12 @@ function proxyEvent(body: unknown, overrides: Partial<APIGatewayProxyEvent> = {}
 }
 
 function chatStreamEndpoint(deltas: readonly string[] = ['一', '二']) {
+  return chatStreamSetup(deltas, createFakeClock()).endpoint;
+}
+
+/** The chat stream endpoint over fake model runtimes, on the given clock. */
+function chatStreamSetup(deltas: readonly string[], clock: FakeClock) {
   const catalog = loadModelCatalog();
-  const clock = createFakeClock();
   const router = new ModelRouter({ catalog, estimateTokens });
   const runtimes = createFakeRuntimes(() => ({ deltas }), clock);
   const gateway = new FmGateway({
@@ -105,12 +118,16 @@ function chatStreamEndpoint(deltas: readonly string[] = ['一', '二']) {
     regionTargets: [{ region: 'ap-northeast-1', profile: 'jp' }],
     clock,
   });
-  return makeChatStreamEndpoint({
+  const endpoint = makeChatStreamEndpoint({
     chat: new ChatService({ gateway }),
     parse: makeChatRequestParser({ catalog }),
     clock,
   });
+  return { endpoint, runtimes };
 }
+
+/** Lets every callback queued so far run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const hello = { messages: [{ role: 'user', content: 'こんにちは' }] };
 
@@ -235,6 +252,93 @@ describe('Lambda response streaming for API Gateway REST', () => {
     await done;
     expect(reason).toMatchObject({ name: 'AbortError' });
     expect(stream.received().body).toBe('data: {"text":"一"}\n\n');
+  });
+
+  it('aborts the endpoint signal and cuts the response when the client takes nothing for the stall timeout', async () => {
+    const { runtime } = fakeRuntime();
+    const clock = createFakeClock();
+    const stream = new FakeResponseStream(true);
+    let reason: unknown;
+    let returned = false;
+    const endpoint: StreamingHttpEndpoint = async (_request, response, signal) => {
+      response.start(200, {});
+      await response.write('data: {"text":"一"}\n\n');
+      reason = signal?.reason;
+      returned = true;
+    };
+    const done = makeStreamingApiGatewayHandler(endpoint, runtime, { clock, stallTimeoutMs: 15_000 })(
+      proxyEvent('{}'),
+      stream,
+    );
+    await settle();
+    expect(returned).toBe(false);
+    await clock.advance(15_000);
+    await done;
+    expect(reason).toMatchObject({ name: 'TimeoutError' });
+    expect(stream.destroyed).toBe(true);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('cancels the model call when the client stops reading mid-stream', async () => {
+    const { runtime } = fakeRuntime();
+    const clock = createFakeClock();
+    const { endpoint, runtimes } = chatStreamSetup(['一', '二', '三', '四'], clock);
+    const stream = new FakeResponseStream(true);
+    const done = makeStreamingApiGatewayHandler(endpoint, runtime, { clock })(proxyEvent(hello), stream);
+    await settle();
+    await clock.advance(15_000);
+    await done;
+    expect(runtimes.streamsClosedEarly()).toBe(1);
+    expect(stream.received().body).toBe('data: {"text":"一"}\n\n');
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('cuts a response whose end is not taken by the client within the stall timeout', async () => {
+    const { runtime } = fakeRuntime();
+    const clock = createFakeClock();
+    const stream = new FakeResponseStream(false, true);
+    let ending = false;
+    const endpoint: StreamingHttpEndpoint = async (_request, response) => {
+      response.start(200, {});
+      await response.write('x');
+      ending = true;
+    };
+    const done = makeStreamingApiGatewayHandler(endpoint, runtime, { clock, stallTimeoutMs: 1_000 })(
+      proxyEvent('{}'),
+      stream,
+    );
+    await settle();
+    expect(ending).toBe(true);
+    expect(stream.writableFinished).toBe(false);
+    await clock.advance(1_000);
+    await done;
+    expect(stream.destroyed).toBe(true);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('keeps streaming to a slow client that keeps taking what it is sent', async () => {
+    const { runtime } = fakeRuntime();
+    const clock = createFakeClock();
+    const stream = new FakeResponseStream(true);
+    const endpoint: StreamingHttpEndpoint = async (_request, response, signal) => {
+      response.start(200, {});
+      for (const chunk of ['a', 'b', 'c']) {
+        await response.write(chunk);
+        if (signal?.aborted) return;
+      }
+    };
+    const done = makeStreamingApiGatewayHandler(endpoint, runtime, { clock, stallTimeoutMs: 1_000 })(
+      proxyEvent('{}'),
+      stream,
+    );
+    for (let step = 0; step < 5; step++) {
+      await settle();
+      await clock.advance(900);
+      stream.release();
+    }
+    await done;
+    expect(stream.received().body).toBe('abc');
+    expect(stream.writableFinished).toBe(true);
   });
 
   it('answers a JSON 500 when the endpoint throws before it started a response', async () => {

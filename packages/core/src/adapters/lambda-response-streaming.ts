@@ -6,6 +6,7 @@ import {
 } from '../api/chat-stream-endpoint.js';
 import { errorResponse } from '../api/http.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Clock, systemClock } from '../resilience/clock.js';
 import { type TenantResolver, tenantByKeyId, toHttpRequest } from './api-gateway-http.js';
 
 // What was checked (AWS docs "Set up a Lambda proxy integration with payload response streaming
@@ -30,6 +31,13 @@ import { type TenantResolver, tenantByKeyId, toHttpRequest } from './api-gateway
 //   Not documented: whether the runtime's response stream then closes or errors. If it does
 //   (before the end), this adapter aborts the endpoint's signal and the model call stops;
 //   otherwise the gateway's stream timeout and the function timeout bound the work.
+// - After the handler's promise settles, the runtime waits for the Runtime API's reply to the
+//   streamed response and fails the invocation unless the stream `writableFinished`
+//   (`src/runtime/streaming-invoke-processor.ts`); an error on that request (e.g. it was
+//   destroyed) fails the invocation at once instead. A client that stops reading backs the
+//   stream up, so a write waiting on `drain` or an end waiting on `finish` would hold the
+//   function until its timeout: both are bounded by `stallTimeoutMs`, after which the work is
+//   aborted and the stream destroyed.
 
 /** Status and headers sent ahead of a streamed body (API Gateway's streaming metadata). */
 export interface HttpResponseMetadata {
@@ -49,6 +57,8 @@ export interface LambdaResponseStream {
   on(event: StreamEvent, listener: (...args: unknown[]) => void): unknown;
   once(event: StreamEvent, listener: (...args: unknown[]) => void): unknown;
   removeListener(event: StreamEvent, listener: (...args: unknown[]) => void): unknown;
+  /** Cuts the stream (a client that stopped reading); emits `close`. */
+  destroy(error?: Error): unknown;
   readonly destroyed: boolean;
   readonly writableFinished: boolean;
 }
@@ -96,6 +106,16 @@ export interface StreamingApiGatewayHandlerOptions {
   readonly afterResponse?: () => Promise<void>;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * Longest a write may wait for the client to take earlier bytes (`drain`), and the end for
+   * the last ones (`finish`). After it the client is treated as gone: the endpoint's signal
+   * aborts (a `TimeoutError`, so the model call is cancelled), the write resolves, and the
+   * response stream is destroyed instead of being waited on until the function times out.
+   * @default 15_000
+   */
+  readonly stallTimeoutMs?: number;
+  /** Times the stall bound. @default systemClock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -104,7 +124,9 @@ export interface StreamingApiGatewayHandlerOptions {
  * `HttpRequest`, `start` sends the status and headers with `HttpResponseStream.from` (they
  * leave with the first chunk), each `write` goes straight to the response stream and resolves
  * on `drain`, and the stream is always ended before the handler returns. A response stream
- * that closes or errors before the end (the client went away) aborts the endpoint's signal.
+ * that closes or errors before the end (the client went away) aborts the endpoint's signal; so
+ * does a client that takes nothing for `stallTimeoutMs` (15 s), whose stream is then destroyed
+ * (the invocation ends as failed rather than holding the function until its timeout).
  * If the endpoint throws (or returns) before it started a response, the client gets a JSON
  * 500; after, the stream just ends (the endpoint reports its own failures in-band).
  *
@@ -117,6 +139,9 @@ export function makeStreamingApiGatewayHandler(
   options: StreamingApiGatewayHandlerOptions = {},
 ): StreamingLambdaHandler<APIGatewayProxyEvent> {
   const logger = options.logger ?? silentLogger;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 15_000;
+  if (!(stallTimeoutMs > 0)) throw new RangeError(`stallTimeoutMs must be positive, got ${stallTimeoutMs}`);
+  const clock = options.clock ?? systemClock;
   return runtime.streamifyResponse<APIGatewayProxyEvent>(async (event, responseStream) => {
     const request = toHttpRequest(event, options.resolveTenant ?? tenantByKeyId);
     const clientGone = new AbortController();
@@ -130,7 +155,19 @@ export function makeStreamingApiGatewayHandler(
     };
     responseStream.on('close', onClose);
     responseStream.on('error', onError);
-    const response = new LambdaStreamingResponse(runtime, responseStream);
+    const response = new LambdaStreamingResponse(runtime, responseStream, {
+      signal: clientGone.signal,
+      stallTimeoutMs,
+      clock,
+      onStall: () => {
+        if (clientGone.signal.aborted) return;
+        logger.warn('the client took nothing for the stall timeout; abandoning the response', {
+          requestId: request.requestId,
+          stallTimeoutMs,
+        });
+        clientGone.abort(new DOMException('The client stopped reading the response.', 'TimeoutError'));
+      },
+    });
     try {
       await endpoint(request, response, clientGone.signal);
       if (!response.started) throw new Error('The endpoint returned without starting a response.');
@@ -155,14 +192,25 @@ export function makeStreamingApiGatewayHandler(
   });
 }
 
-/** `StreamingResponse` over Lambda's response stream. */
+interface StallBound {
+  /** The endpoint's signal: a write stops waiting once it aborts. */
+  readonly signal: AbortSignal;
+  readonly stallTimeoutMs: number;
+  readonly clock: Clock;
+  /** Called when a wait for the client ran out (aborts `signal`). */
+  readonly onStall: () => void;
+}
+
+/** `StreamingResponse` over Lambda's response stream; every wait on the client is bounded. */
 class LambdaStreamingResponse implements StreamingResponse {
   private stream: LambdaResponseStream | undefined;
   private ended: Promise<void> | undefined;
+  private stalled = false;
 
   constructor(
     private readonly runtime: AwsLambdaStreamingRuntime,
     private readonly raw: LambdaResponseStream,
+    private readonly bound: StallBound,
   ) {}
 
   get started(): boolean {
@@ -174,12 +222,12 @@ class LambdaStreamingResponse implements StreamingResponse {
     this.stream = this.runtime.HttpResponseStream.from(this.raw, { statusCode, headers: { ...headers } });
   }
 
-  write(chunk: string): Promise<void> {
+  async write(chunk: string): Promise<void> {
     const stream = this.stream;
-    if (!stream) return Promise.reject(new Error('start() must come before write().'));
-    if (stream.destroyed || this.ended) return Promise.resolve();
-    if (stream.write(chunk)) return Promise.resolve();
-    return settledBy(stream, ['drain', 'close', 'error']);
+    if (!stream) throw new Error('start() must come before write().');
+    if (stream.destroyed || this.ended || this.stalled || this.bound.signal.aborted) return;
+    if (stream.write(chunk)) return;
+    await this.waitFor(stream, ['drain', 'close', 'error']);
   }
 
   end(): Promise<void> {
@@ -187,22 +235,51 @@ class LambdaStreamingResponse implements StreamingResponse {
     return this.ended;
   }
 
-  private finish(): Promise<void> {
+  private async finish(): Promise<void> {
     const stream = this.stream ?? this.raw;
-    if (stream.destroyed || stream.writableFinished) return Promise.resolve();
-    const settled = settledBy(stream, ['finish', 'close', 'error']);
+    if (stream.destroyed || stream.writableFinished) return;
+    if (this.stalled) {
+      // The client already left its bytes untaken for the whole bound: do not wait again.
+      stream.destroy();
+      return;
+    }
+    const settled = this.waitFor(stream, ['finish', 'close', 'error'], false);
     stream.end();
-    return settled;
+    await settled;
+    if (this.stalled && !stream.destroyed) stream.destroy();
   }
-}
 
-/** Resolves on the first of these events, and removes its listeners. */
-function settledBy(stream: LambdaResponseStream, events: readonly StreamEvent[]): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const event of events) stream.removeListener(event, done);
-      resolve();
-    };
-    for (const event of events) stream.once(event, done);
-  });
+  /**
+   * Resolves on the first of these events, when the stall bound runs out (then `stalled` is set
+   * and `onStall` called) or, with `untilAborted`, when the endpoint's signal aborts. Removes
+   * its listeners and its timer in every case.
+   */
+  private async waitFor(
+    stream: LambdaResponseStream,
+    events: readonly StreamEvent[],
+    untilAborted = true,
+  ): Promise<void> {
+    const { signal, stallTimeoutMs, clock, onStall } = this.bound;
+    const stop = new AbortController();
+    const happened = new Promise<void>((resolve) => {
+      const done = () => resolve();
+      for (const event of events) stream.once(event, done);
+      if (untilAborted) signal.addEventListener('abort', done, { signal: stop.signal });
+      stop.signal.addEventListener('abort', () => {
+        for (const event of events) stream.removeListener(event, done);
+      });
+    });
+    const timedOut = clock.sleep(stallTimeoutMs, stop.signal).then(
+      () => true,
+      () => false,
+    );
+    try {
+      if (await Promise.race([happened.then(() => false), timedOut])) {
+        this.stalled = true;
+        onStall();
+      }
+    } finally {
+      stop.abort();
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * Redis fails them: start one with `docker run -p 6379:6379 redis:7` or `redis-server`.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   createRedisClient,
   RedisResponseCache,
   type RedisResponseCacheOptions,
+  whenRedisReady,
 } from './redis-response-cache.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -187,6 +188,14 @@ describe('RedisResponseCache with Redis up', () => {
     expect(logger.entries.filter((entry) => entry.level === 'warn')).toHaveLength(1);
   });
 
+  it('serves a hit from the very first command of a client that is still connecting (a cold start)', async () => {
+    const key = testKey('cold-start');
+    await cacheOn(redis).set(key, cachedAnswer());
+    const coldClient = track(createRedisClient(redisUrl));
+    expect(coldClient.status).not.toBe('ready');
+    expect(await cacheOn(coldClient).get(key)).toEqual({ answer: cachedAnswer(), fresh: true });
+  });
+
   it('does not store an answer that did not end with end_turn', async () => {
     const cache = cacheOn(redis);
     const key = testKey('max-tokens');
@@ -274,6 +283,109 @@ describe('RedisResponseCache during a Redis outage', () => {
     await cache.get(testKey('recovery'));
     expect(logger.entries.map((entry) => entry.level)).toEqual(['warn', 'info']);
     expect(logger.entries[1]?.fields).toEqual({ failures: 1 });
+  });
+});
+
+/** A stand-in for an ioredis client's connection state: a status and its events, nothing else. */
+class FakeConnection extends EventEmitter {
+  connects = 0;
+
+  constructor(public status: string) {
+    super();
+  }
+
+  async connect(): Promise<void> {
+    this.connects++;
+    this.status = 'connecting';
+  }
+
+  becomes(status: 'ready' | 'end'): void {
+    this.status = status;
+    this.emit(status);
+  }
+}
+
+/** Whether the promise has settled once pending callbacks have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe('whenRedisReady', () => {
+  it('resolves at once for a ready client', async () => {
+    await expect(whenRedisReady(redis)).resolves.toBeUndefined();
+  });
+
+  it('resolves when a connecting client becomes ready, and not before', async () => {
+    const connection = new FakeConnection('connecting');
+    const waiting = whenRedisReady(connection);
+    expect(await settled(waiting)).toBe(false);
+    connection.becomes('ready');
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('resolves for a client that ended, so that its command fails at once instead of waiting', async () => {
+    const ended = new FakeConnection('end');
+    await expect(whenRedisReady(ended)).resolves.toBeUndefined();
+    const ending = new FakeConnection('reconnecting');
+    const waiting = whenRedisReady(ending);
+    ending.becomes('end');
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('never rejects on its own: it waits for as long as the client reconnects', async () => {
+    const connection = new FakeConnection('reconnecting');
+    connection.on('error', () => {});
+    const waiting = whenRedisReady(connection);
+    connection.emit('error', new Error('ECONNREFUSED'));
+    connection.emit('close');
+    expect(await settled(waiting)).toBe(false);
+    connection.becomes('ready');
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('rejects with the reason of its aborted signal and leaves no listener behind', async () => {
+    const connection = new FakeConnection('connecting');
+    const signal = new AbortController();
+    const waits = Array.from({ length: 20 }, () => whenRedisReady(connection, signal.signal));
+    signal.abort(new Error('time is up'));
+    for (const wait of waits) await expect(wait).rejects.toThrow('time is up');
+    expect(connection.eventNames()).toEqual([]);
+  });
+
+  it('shares one pair of listeners among its waiters, so many waits never trip the leak warning', async () => {
+    const connection = new FakeConnection('connecting');
+    const waits = Array.from({ length: 50 }, () => whenRedisReady(connection));
+    expect(connection.listenerCount('ready')).toBe(1);
+    connection.becomes('ready');
+    await Promise.all(waits);
+    expect(connection.eventNames()).toEqual([]);
+  });
+
+  it('starts the connection of a lazy client that has not connected yet', async () => {
+    const connection = new FakeConnection('wait');
+    const waiting = whenRedisReady(connection);
+    expect(connection.connects).toBe(1);
+    connection.becomes('ready');
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('leaves no listener on a real client whose bounded command timed out while it connects', async () => {
+    const client = track(createRedisClient(`redis://127.0.0.1:${await closedPort()}`));
+    const ownListeners = client.listenerCount('ready');
+    const cache = new RedisResponseCache(client, { commandTimeoutMs: 20 });
+    for (let request = 0; request < 20; request++) expect(await cache.get(testKey('leak'))).toBeUndefined();
+    expect(client.listenerCount('ready')).toBe(ownListeners);
+    expect(client.listenerCount('end')).toBe(0);
   });
 });
 

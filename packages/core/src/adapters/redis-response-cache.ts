@@ -24,8 +24,10 @@ export interface RedisResponseCacheOptions {
    */
   readonly staleTtlSeconds?: number;
   /**
-   * Longest a request waits for one Redis command; after it the lookup is a miss (or the
-   * write is dropped) and the command is left to finish or fail on its own.
+   * Longest a request waits for one Redis command, including the wait for a connection that
+   * is still being made (a cold start, a reconnection); after it the lookup is a miss (or the
+   * write is dropped) and a command already sent is left to finish or fail on its own. Kept
+   * short on purpose: a cold start's first lookup may miss, but the cache never slows a request.
    * @default 50
    */
   readonly commandTimeoutMs?: number;
@@ -66,7 +68,8 @@ const failed = Symbol('failed');
  * A `ResponseCache` on an injected ioredis client (build one with `createRedisClient`, which
  * configures it to fail fast). Entries are JSON written with `SET key value PX ttl+stale`;
  * freshness is the age of `storedAt`. What is read is validated: an entry that is not valid
- * JSON of a complete answer reads as a miss. Never throws and never waits longer than
+ * JSON of a complete answer reads as a miss. Each command waits for the connection to be ready
+ * (`whenRedisReady`) and is sent then. Never throws and never waits longer than
  * `commandTimeoutMs` for Redis.
  *
  * @example
@@ -126,7 +129,12 @@ export class RedisResponseCache implements ResponseCache {
 
   private async run<T>(operation: 'get' | 'set', command: () => Promise<T>): Promise<T | typeof failed> {
     try {
-      const result = await boundedCall(command, this.commandTimeoutMs);
+      // The wait for a connection being made counts against the same short bound: on a cold
+      // start the first lookup is a miss unless the connection is ready in time.
+      const result = await boundedCall(async (signal) => {
+        await whenRedisReady(this.redis, signal);
+        return command();
+      }, this.commandTimeoutMs);
       const failures = this.outageWarning.recover();
       if (failures > 0) this.logger.info('Response cache is reachable again', { failures });
       return result;
@@ -180,7 +188,9 @@ export interface RedisClientOptions {
  * endless background reconnection with capped backoff. An `error` listener logs connection
  * failures (at most once a minute) so an unreachable Redis never surfaces as an unhandled
  * `error` event. The connection starts immediately: create the client during a Lambda's
- * init, outside the handler, and `quit()` it when the process shuts down.
+ * init, outside the handler, and `quit()` it when the process shuts down. Because nothing is
+ * queued, every adapter on this client must `await whenRedisReady(client, signal)` inside its
+ * time bound before each command, or the commands of a new instance fail until it is ready.
  *
  * @example const redis = createRedisClient('rediss://cache.example.internal:6379', { logger });
  */
@@ -209,6 +219,79 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     const failures = connectionWarning.recover();
     if (failures > 0) logger.info('Redis connection is ready again', { failures });
   });
+  return client;
+}
+
+/** The part of an ioredis client that `whenRedisReady` watches. */
+export interface RedisConnectionState {
+  /** ioredis's connection status: `wait`, `connecting`, `connect`, `ready`, `close`, `reconnecting`, `end`. */
+  readonly status: string;
+  connect(): Promise<void>;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  removeListener(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/** The waiters of each client that is not ready yet, released together by one listener pair. */
+const waitersByClient = new WeakMap<RedisConnectionState, ConnectionWaiters>();
+
+interface ConnectionWaiters {
+  readonly waiters: Set<() => void>;
+  readonly release: () => void;
+}
+
+/**
+ * Resolves when the client can take a command: at once when its status is `ready`, else on its
+ * next `ready`. Call it before each command of a client made by `createRedisClient`: with no
+ * offline queue, a command sent while the connection is still being made (a new Lambda
+ * instance's first request, a reconnection) fails at once instead of waiting for it.
+ *
+ * Never rejects on its own and sets no timer: the caller bounds the wait, and passes the signal
+ * of that bound (`boundedCall` hands one to its call); when the signal aborts, it rejects with
+ * the signal's reason and removes everything it registered, so a command that timed out waiting
+ * is never sent later and no listener is left behind. Also resolves for a client that has ended
+ * (`quit`/`disconnect`), whose command then fails at once; starts the connection of a lazy client
+ * that has not connected yet (`wait`). All waiters of one client share one `ready` and one `end`
+ * listener, so many concurrent waits never trip Node's listener-leak warning.
+ *
+ * @example await boundedCall(async (signal) => { await whenRedisReady(redis, signal); return redis.get(key); }, 50);
+ */
+export function whenRedisReady(redis: RedisConnectionState, signal?: AbortSignal): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (redis.status === 'wait') redis.connect().catch(() => {});
+  return new Promise<void>((resolve, reject) => {
+    const client = connectionWaiters(redis);
+    const onAbort = () => {
+      client.waiters.delete(waiter);
+      if (client.waiters.size === 0) client.release();
+      reject(signal?.reason);
+    };
+    const waiter = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    client.waiters.add(waiter);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function connectionWaiters(redis: RedisConnectionState): ConnectionWaiters {
+  const existing = waitersByClient.get(redis);
+  if (existing) return existing;
+  const waiters = new Set<() => void>();
+  const release = () => {
+    redis.removeListener('ready', releaseAll);
+    redis.removeListener('end', releaseAll);
+    waitersByClient.delete(redis);
+  };
+  const releaseAll = () => {
+    release();
+    for (const waiter of waiters) waiter();
+  };
+  redis.once('ready', releaseAll);
+  redis.once('end', releaseAll);
+  const client = { waiters, release };
+  waitersByClient.set(redis, client);
   return client;
 }
 

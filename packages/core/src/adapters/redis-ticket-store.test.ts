@@ -85,6 +85,14 @@ describe('RedisTicketStore with Redis up', () => {
     expect(results.filter((tenantId) => tenantId === 'manga-store')).toHaveLength(1);
   });
 
+  it('issues and redeems on the first commands of new instances, whose connections are still being made', async () => {
+    const issuer = track(createRedisClient(redisUrl));
+    const redeemer = track(createRedisClient(redisUrl));
+    expect([issuer.status, redeemer.status]).not.toContain('ready');
+    const ticket = await issued(storeOn(issuer), 'manga-store');
+    await expect(storeOn(redeemer).redeem(ticket)).resolves.toBe('manga-store');
+  });
+
   it('answers undefined for a ticket it never issued', async () => {
     await expect(storeOn(instanceA).redeem('A'.repeat(43))).resolves.toBeUndefined();
   });

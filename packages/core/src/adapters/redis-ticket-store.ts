@@ -9,11 +9,14 @@ import { boundedCall } from '../resilience/bounded-call.js';
 import { TicketStoreUnavailableError } from '../tenants/store-errors.js';
 import { assertTicketTtl, isWellFormedTicket, newTicket } from '../tenants/ticket.js';
 import type { TicketStore } from '../tenants/ticket-store.js';
+import { whenRedisReady } from './redis-response-cache.js';
 
 export interface RedisTicketStoreOptions {
   /**
-   * Longest wait for one Redis command. Longer than the response cache's: a ticket is not on
-   * the model's latency path, and without it the connection fails.
+   * Longest wait for one Redis command, including the wait for a connection that is still
+   * being made (`whenRedisReady`), so a new instance's first ticket waits for its connection.
+   * Longer than the response cache's: a ticket is not on the model's latency path, and without
+   * it the connection fails.
    * @default 250
    */
   readonly commandTimeoutMs?: number;
@@ -80,7 +83,10 @@ export class RedisTicketStore implements TicketStore {
 
   private async run<T>(operation: 'issue' | 'redeem', command: () => Promise<T>): Promise<T> {
     try {
-      const result = await boundedCall(command, this.commandTimeoutMs);
+      const result = await boundedCall(async (signal) => {
+        await whenRedisReady(this.redis, signal);
+        return command();
+      }, this.commandTimeoutMs);
       const failures = this.outageWarning.recover();
       if (failures > 0) this.logger.info('Ticket store is reachable again', { failures });
       return result;

@@ -114,6 +114,15 @@ describe('RedisUsageLedger with Redis up', () => {
     expect(await instanceA.ttl(key)).toBeGreaterThan(3 * 86_400 - 60);
   });
 
+  it('counts the first request of a new instance, whose connection is still being made', async () => {
+    const tenantId = freshTenantId();
+    trackDay(tenantId, '2025-01-01');
+    const coldClient = track(createRedisClient(redisUrl));
+    expect(coldClient.status).not.toBe('ready');
+    await ledgerOn(coldClient).add(tenantId, '2025-01-01', usage(0.5));
+    await expect(ledgerOn(instanceA).spent(tenantId, '2025-01-01')).resolves.toMatchObject({ requests: 1 });
+  });
+
   it('refuses usage that is negative, not finite, or fractional tokens', async () => {
     const ledger = ledgerOn(instanceA);
     const tenantId = freshTenantId();
@@ -158,6 +167,19 @@ describe('BudgetGuard over Redis', () => {
     await expect(guardB.check(tenantId)).resolves.toEqual({ allowed: true });
     await guardB.record(tenantId, usage(0.001));
     await expect(ledgerOn(instanceA).spent(tenantId, '2025-01-02')).resolves.toMatchObject({ requests: 1 });
+  });
+
+  it('enforces the budget from the first request of a new instance (no failing open on a cold start)', async () => {
+    const { tenantId, guardA } = setup(0.01);
+    await guardA.record(tenantId, usage(0.02));
+    const coldClient = track(createRedisClient(redisUrl));
+    const tenants = TenantDirectory.fromConfig({ tenants: [tenant({ id: tenantId, dailyBudgetUsd: 0.01 })] });
+    const coldGuard = new BudgetGuard({
+      ledger: ledgerOn(coldClient),
+      tenants,
+      now: wallClock(Date.UTC(2025, 0, 1, 23, 0)).now,
+    });
+    await expect(coldGuard.check(tenantId)).resolves.toMatchObject({ allowed: false });
   });
 });
 

@@ -9,12 +9,17 @@ import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-
 import { boundedCall } from '../resilience/bounded-call.js';
 import { UsageLedgerUnavailableError } from '../tenants/store-errors.js';
 import type { DailyUsage, UsageLedger } from '../tenants/usage-ledger.js';
+import { whenRedisReady } from './redis-response-cache.js';
 
 export interface RedisUsageLedgerOptions {
   /**
-   * Longest wait for one Redis round trip; after it the call fails with
-   * `UsageLedgerUnavailableError` (a write may still land later: it is never retried, so it is
-   * never counted twice).
+   * Longest wait for one Redis round trip, including the wait for a connection that is still
+   * being made (`whenRedisReady`: a new instance's first request waits for its connection
+   * instead of failing open); after it the call fails with `UsageLedgerUnavailableError` (a
+   * write already sent may still land later: it is never retried, so it is never counted twice;
+   * one still waiting for the connection is never sent). Short, as `check` is on the request
+   * path: a connection slower than this fails the first check open, and the next one that finds
+   * it ready is enforced.
    * @default 50
    */
   readonly commandTimeoutMs?: number;
@@ -33,7 +38,7 @@ export interface RedisUsageLedgerOptions {
 
 /**
  * A `UsageLedger` on an injected ioredis client (build one with `createRedisClient`, which
- * fails fast while disconnected).
+ * fails fast while disconnected; each call waits for the connection within its bound).
  *
  * Layout: key `usage:<tenant>:<YYYY-MM-DD>`, a hash with `cost_usd` (HINCRBYFLOAT),
  * `input_tokens`, `output_tokens` and `requests` (HINCRBY). `add` sends the four increments and
@@ -111,7 +116,10 @@ export class RedisUsageLedger implements UsageLedger {
 
   private async run<T>(operation: 'spent' | 'add', command: () => Promise<T>): Promise<T> {
     try {
-      const result = await boundedCall(command, this.commandTimeoutMs);
+      const result = await boundedCall(async (signal) => {
+        await whenRedisReady(this.redis, signal);
+        return command();
+      }, this.commandTimeoutMs);
       const failures = this.outageWarning.recover();
       if (failures > 0) this.logger.info('Usage ledger is reachable again', { failures });
       return result;

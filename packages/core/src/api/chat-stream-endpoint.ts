@@ -17,15 +17,23 @@ export interface StreamingResponse {
   /** Sets the status and headers; called once, before the first `write`. */
   start(statusCode: number, headers: Readonly<Record<string, string>>): void;
   /**
-   * Sends a chunk. Resolves when the transport can take more (at once, or on `drain`), or
-   * when the client is gone: it never rejects and never waits for a client that left.
+   * Sends a chunk. Resolves when the transport can take more (at once, or on `drain`), when
+   * the client is gone, or when the transport gave up on a client that stopped reading (it then
+   * aborts the endpoint's `signal`): it never rejects, never waits for a client that left, and
+   * never waits without bound for one that stays connected but takes nothing.
    */
   write(chunk: string): Promise<void>;
-  /** Ends the response (idempotent); resolves when it is flushed or the client is gone. */
+  /**
+   * Ends the response (idempotent); resolves when it is flushed, when the client is gone, or
+   * when the transport's stall bound ran out (the response is then cut).
+   */
   end(): Promise<void>;
 }
 
-/** A transport-neutral streaming endpoint; `signal` aborts when the client goes away. */
+/**
+ * A transport-neutral streaming endpoint; `signal` aborts when the client goes away, or stops
+ * reading for longer than the transport's stall bound (a `TimeoutError` reason).
+ */
 export type StreamingHttpEndpoint = (
   request: HttpRequest,
   response: StreamingResponse,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parseRequestTarget } from './request-target.js';
 
 /**
  * The Lambda proxy event API Gateway REST would send for this request, so `pnpm dev` runs the
@@ -20,8 +21,8 @@ export function toApiGatewayEvent(
     headers[name] = value;
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const query = [...url.searchParams.keys()].length > 0 ? Object.fromEntries(url.searchParams) : null;
+  const searchParams = parseRequestTarget(request.url)?.searchParams;
+  const query = searchParams && [...searchParams.keys()].length > 0 ? Object.fromEntries(searchParams) : null;
   const now = new Date();
   return {
     resource: path,

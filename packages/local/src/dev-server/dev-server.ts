@@ -47,7 +47,9 @@ import {
   type LocalWebSocketGateway,
 } from '../websocket/local-websocket-gateway.js';
 import { toApiGatewayEvent } from './api-gateway-event.js';
+import { refuseLocalControl } from './local-control-guard.js';
 import { readBody, sendError, sendJson } from './local-http.js';
+import { parseRequestTarget } from './request-target.js';
 import { localStreamingRuntime, serveStreamingLambda } from './streaming-lambda.js';
 
 export interface DevServerOptions {
@@ -279,33 +281,63 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     };
   }
 
-  const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const requestId = randomUUID();
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      const page = serveStaticPage(path);
-      if (page) {
-        response.writeHead(page.status, page.headers);
-        response.end(request.method === 'HEAD' ? undefined : page.body);
-        return;
-      }
-    }
-    const handler = routes[path]?.[request.method ?? 'GET'];
-    if (!handler) {
-      // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
-      // response, which the stack maps to this 404), so the local server does too.
-      sendError(response, 404, requestId, 'not_found', `No route for ${request.method} ${path}.`);
-      return;
-    }
-    handler({ request, response, path, requestId }).catch((error: unknown) => {
-      logger.error('dev server route failed', {
-        path,
-        error: error instanceof Error ? error.stack : String(error),
-      });
+  /** Answers a failed request (500, or a cut connection once the head is out); never throws. */
+  function routeFailed(response: ServerResponse, requestId: string, path: string, error: unknown): void {
+    logger.error('dev server route failed', {
+      path,
+      error: error instanceof Error ? error.stack : String(error),
+    });
+    try {
       if (!response.headersSent)
         sendError(response, 500, requestId, 'internal_error', 'The local server failed.');
       else response.destroy();
-    });
+    } catch {
+      response.destroy();
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    const requestId = randomUUID();
+    // Nothing may throw out of this listener: an uncaught error would stop `pnpm dev`.
+    try {
+      const path = parseRequestTarget(request.url)?.pathname;
+      if (path === undefined) {
+        request.resume();
+        sendError(response, 400, requestId, 'bad_request', 'The request target is not a URL.');
+        return;
+      }
+      if (path === '/_local' || path.startsWith('/_local/')) {
+        const refusal = refuseLocalControl(request.method, request.headers, {
+          port,
+          listenHost: options.host ?? '127.0.0.1',
+        });
+        if (refusal) {
+          request.resume();
+          sendError(response, refusal.statusCode, requestId, refusal.code, refusal.message);
+          return;
+        }
+      }
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        const page = serveStaticPage(path);
+        if (page) {
+          response.writeHead(page.status, page.headers);
+          response.end(request.method === 'HEAD' ? undefined : page.body);
+          return;
+        }
+      }
+      const handler = routes[path]?.[request.method ?? 'GET'];
+      if (!handler) {
+        // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
+        // response, which the stack maps to this 404), so the local server does too.
+        sendError(response, 404, requestId, 'not_found', `No route for ${request.method} ${path}.`);
+        return;
+      }
+      handler({ request, response, path, requestId }).catch((error: unknown) =>
+        routeFailed(response, requestId, path, error),
+      );
+    } catch (error) {
+      routeFailed(response, requestId, request.url ?? '/', error);
+    }
   });
   server.keepAliveTimeout = 65_000;
 

@@ -1,9 +1,13 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import type { LambdaResponseStream, StreamingLambdaHandler } from '@mangaassist/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { localStreamingRuntime, serveStreamingLambda } from './streaming-lambda.js';
+import {
+  localStreamingRuntime,
+  type ServeStreamingLambdaOptions,
+  serveStreamingLambda,
+} from './streaming-lambda.js';
 
 interface TestEvent {
   readonly name: string;
@@ -19,18 +23,21 @@ afterEach(async () => {
 });
 
 /** A local server that runs `handler` for every request; `failures` collects what it rejected with. */
-async function serve(handler: StreamingLambdaHandler<TestEvent>) {
+async function serve(handler: StreamingLambdaHandler<TestEvent>, options?: ServeStreamingLambdaOptions) {
   const failures: unknown[] = [];
+  const settled = gate();
   const server = createServer((_request, response) => {
-    serveStreamingLambda(handler, { name: 'test' }, response).catch((error: unknown) => {
-      failures.push(error);
-      response.destroy();
-    });
+    serveStreamingLambda(handler, { name: 'test' }, response, options)
+      .finally(settled.open)
+      .catch((error: unknown) => {
+        failures.push(error);
+        response.destroy();
+      });
   });
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { port: (server.address() as AddressInfo).port, failures };
+  return { port: (server.address() as AddressInfo).port, failures, settled: settled.opened };
 }
 
 function get(port: number): Promise<IncomingMessage> {
@@ -59,6 +66,30 @@ const write = (stream: LambdaResponseStream, chunk: string) =>
     if (stream.write(chunk)) resolve();
     else stream.once('drain', () => resolve());
   });
+
+/** Writes a chunk and waits until the stream takes more, or closes. */
+const writeOrClose = (stream: LambdaResponseStream, chunk: string) =>
+  new Promise<void>((resolve) => {
+    if (stream.write(chunk)) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      stream.removeListener('drain', done);
+      stream.removeListener('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
+
+/** A client that sends a request and then never reads a byte of the answer. */
+function stalledClient(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  socket.pause();
+  socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  return socket;
+}
 
 const end = (stream: LambdaResponseStream) => new Promise<void>((resolve) => stream.end(() => resolve()));
 
@@ -128,6 +159,39 @@ describe('the local awslambda streaming runtime', () => {
     await closed.opened;
     await new Promise((resolve) => setImmediate(resolve));
     expect(writableAfterClose).toBe(false);
+  });
+
+  it('disconnects a client that takes nothing for the stall timeout, so the handler sees it go', async () => {
+    const closed = gate();
+    const { port, settled } = await serve(
+      async (_event, responseStream) => {
+        const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
+        stream.once('close', closed.open);
+        const chunk = 'x'.repeat(64 * 1024);
+        while (!stream.destroyed) await writeOrClose(stream, chunk);
+      },
+      { stallTimeoutMs: 50 },
+    );
+    const socket = stalledClient(port);
+    await closed.opened;
+    await settled;
+    socket.destroy();
+  });
+
+  it('cuts a response whose end the client does not take within the stall timeout', async () => {
+    const { port, settled } = await serve(
+      async (_event, responseStream) => {
+        const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
+        const chunk = 'x'.repeat(64 * 1024);
+        // Far more than the socket buffers hold, written without waiting, then ended.
+        for (let index = 0; index < 512; index++) stream.write(chunk);
+        stream.end();
+      },
+      { stallTimeoutMs: 50 },
+    );
+    const socket = stalledClient(port);
+    await settled;
+    socket.destroy();
   });
 
   it('fails a handler that returns without ending its stream, as Lambda does', async () => {

@@ -11,13 +11,17 @@ import type {
 /**
  * The response stream `serveStreamingLambda` hands a handler: a `Writable` onto a Node.js
  * `ServerResponse`. As in Lambda, the status and headers given to `HttpResponseStream.from`
- * leave with the first chunk (or the end), and each chunk is written through at once.
+ * leave with the first chunk (or the end), and each chunk is written through at once. A chunk
+ * (or the end) the client does not take within `stallTimeoutMs` cuts the connection.
  */
 class LocalResponseStream extends Writable {
   private metadata: HttpResponseMetadata | undefined;
   private headSent = false;
 
-  constructor(private readonly response: ServerResponse) {
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly stallTimeoutMs: number,
+  ) {
     super();
   }
 
@@ -33,13 +37,7 @@ class LocalResponseStream extends Writable {
       callback();
       return;
     }
-    const done = () => {
-      this.response.off('drain', done);
-      this.response.off('close', done);
-      callback();
-    };
-    this.response.once('drain', done);
-    this.response.once('close', done);
+    this.untilTaken('drain', callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -48,7 +46,28 @@ class LocalResponseStream extends Writable {
       callback();
       return;
     }
-    this.response.end(() => callback());
+    this.untilTaken('finish', callback);
+    this.response.end();
+  }
+
+  /**
+   * Calls `callback` once the response emits `event` or closes; when neither comes within the
+   * stall timeout (the client stopped reading), destroys the response, whose `close` then
+   * destroys this stream as a departing client does.
+   */
+  private untilTaken(event: 'drain' | 'finish', callback: () => void): void {
+    const done = () => {
+      clearTimeout(timer);
+      this.response.off(event, done);
+      this.response.off('close', done);
+      callback();
+    };
+    const timer = setTimeout(() => {
+      done();
+      this.response.destroy();
+    }, this.stallTimeoutMs);
+    this.response.once(event, done);
+    this.response.once('close', done);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -95,10 +114,23 @@ export const localStreamingRuntime: AwsLambdaStreamingRuntime = {
   },
 };
 
+export interface ServeStreamingLambdaOptions {
+  /**
+   * Longest the local runtime waits for the client to take a chunk (or the end) before it cuts
+   * the connection: the local stand-in for the limits that end a stuck stream when deployed
+   * (API Gateway's idle timeout, the function timeout). Longer than the handler's own stall
+   * bound (`makeStreamingApiGatewayHandler`, 15 s), which acts first when there is one.
+   * @default 30_000
+   */
+  readonly stallTimeoutMs?: number;
+}
+
 /**
  * Runs a streaming Lambda handler (made with `localStreamingRuntime`) for one local request,
  * streaming what it writes to `response` as it writes it. A client that disconnects destroys
- * the handler's response stream, as Lambda's closes, so the handler sees the client go away.
+ * the handler's response stream, as Lambda's closes, so the handler sees the client go away;
+ * so does a client that takes nothing for `stallTimeoutMs` (its connection is cut), so neither
+ * the handler nor this promise waits forever on a client that stopped reading.
  * Rejects with the handler's error, or when the handler returns without ending its stream
  * (Lambda fails such an invocation); the caller answers those as the server's own failure.
  *
@@ -109,8 +141,11 @@ export async function serveStreamingLambda<TEvent>(
   handler: StreamingLambdaHandler<TEvent>,
   event: TEvent,
   response: ServerResponse,
+  options: ServeStreamingLambdaOptions = {},
 ): Promise<void> {
-  const stream = new LocalResponseStream(response);
+  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+  if (!(stallTimeoutMs > 0)) throw new RangeError(`stallTimeoutMs must be positive, got ${stallTimeoutMs}`);
+  const stream = new LocalResponseStream(response, stallTimeoutMs);
   const onClose = () => {
     if (!response.writableFinished) stream.destroy();
   };
