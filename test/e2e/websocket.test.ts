@@ -3,6 +3,7 @@
 // `POST /v1/ws-tickets`, then `ws://…/ws?ticket=…`.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { type ServerFrame, serverFrameSchema } from '@mangaassist/contracts';
 import { type DevServer, startDevServer } from '@mangaassist/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,31 @@ async function refusal(url: string): Promise<number | undefined> {
   return response.statusCode;
 }
 
+/** The status of a hand-made upgrade request to `path` (101 when it opened; the socket is closed). */
+async function upgradeStatus(path: string, headers: Record<string, string>): Promise<number | undefined> {
+  const { port } = new URL(server.url);
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    path,
+    headers: { Connection: 'Upgrade', ...headers },
+  });
+  request.end();
+  const [response, socket] = (await Promise.race([once(request, 'response'), once(request, 'upgrade')])) as [
+    IncomingMessage,
+    { destroy(): void } | undefined,
+  ];
+  socket?.destroy();
+  response.resume();
+  return response.statusCode;
+}
+
+const handshake = {
+  Upgrade: 'websocket',
+  'Sec-WebSocket-Version': '13',
+  'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
+
 const sendMessage = (message: string, sessionId?: string) => ({
   action: 'sendMessage',
   data: { message, ...(sessionId ? { sessionId } : {}) },
@@ -186,21 +212,71 @@ describe('pnpm dev WebSocket at /ws', () => {
     leaving.socket.close();
     const lastSeq = Math.max(...seen.map((frame) => ('seq' in frame ? (frame.seq ?? -1) : -1)));
 
-    // The server notices at its next push and stops the stream; a resume then ends with the reason.
+    // The server notices at its next push and stops the stream; one resume, sent before or
+    // after it did, follows the stream to that end.
     const resumed = await connect();
-    let tail: ServerFrame[] = [];
-    for (let attempt = 0; attempt < 50 && !tail.some(ends); attempt++) {
-      resumed.frames.length = 0;
-      resumed.send({ action: 'resume', data: { streamId: streamIdOf(seen), lastSeq } });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      tail = [...resumed.frames];
-    }
+    resumed.send({ action: 'resume', data: { streamId: streamIdOf(seen), lastSeq } });
+    const tail = await resumed.until(ends);
     expect(tail.at(-1)).toMatchObject({ type: 'error', code: 'stream_aborted' });
 
     await control('DELETE', '/_local/bedrock/faults');
     const next = await connect();
     next.send(sendMessage('こんにちは'));
     expect((await next.until(ends)).at(-1)?.type).toBe('complete');
+  });
+
+  it('follows a stream that is still running to its end on a connection that resumes it', async () => {
+    const marker = `follow-${randomUUID().slice(0, 8)}`;
+    const answer = Array.from({ length: 40 }, (_, index) => `token${index}`).join(' ');
+    await script(marker, answer);
+    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
+    const original = await connect();
+    original.send(sendMessage(`Count slowly (${marker})`));
+    const seen = await original.until((frame) => frame.type === 'delta' && frame.seq >= 2);
+    const lastSeq = Math.max(...seen.map((frame) => ('seq' in frame ? (frame.seq ?? -1) : -1)));
+
+    // The first connection stays open (a client that moved to another network): the stream goes
+    // on there, and the resuming connection receives the rest as it is produced.
+    const resumed = await connect();
+    resumed.send({ action: 'resume', data: { streamId: streamIdOf(seen), lastSeq } });
+    const tail = await resumed.until(ends);
+    expect(tail.at(-1)).toMatchObject({ type: 'complete', stop_reason: 'end_turn' });
+    expect(deltaText(seen) + deltaText(tail)).toBe(answer);
+    expect(tail.map((frame) => ('seq' in frame ? frame.seq : -1))).toEqual(
+      tail.map((_, index) => lastSeq + 1 + index),
+    );
+  });
+
+  it('answers a resume at the end of a finished stream with its last frame again', async () => {
+    const client = await connect();
+    client.send(sendMessage('こんにちは'));
+    const frames = await client.until(ends);
+    const last = frames.at(-1);
+
+    const again = await connect();
+    again.send({ action: 'resume', data: { streamId: streamIdOf(frames), lastSeq: frames.length - 1 } });
+    expect((await again.until(ends)).at(-1)).toEqual(last);
+  });
+
+  it('refuses a malformed handshake with 400 before $connect, so that its ticket still opens a connection', async () => {
+    const ticket = encodeURIComponent(await newTicket());
+    expect(
+      await upgradeStatus(`/ws?ticket=${ticket}`, { ...handshake, 'Sec-WebSocket-Key': 'not-a-key' }),
+    ).toBe(400);
+    expect(await upgradeStatus(`/ws?ticket=${ticket}`, { ...handshake, 'Sec-WebSocket-Version': '8' })).toBe(
+      400,
+    );
+    const socket = new WebSocket(socketUrl(`?ticket=${ticket}`));
+    sockets.push(socket);
+    await once(socket, 'open');
+  });
+
+  it('refuses an upgrade whose request target is not a URL with 400, and keeps serving', async () => {
+    expect(await upgradeStatus('//[', handshake)).toBe(400);
+    expect(await upgradeStatus('//', handshake)).toBe(400);
+    const client = await connect();
+    client.send({ action: 'getHistory', data: { sessionId: randomUUID() } });
+    expect((await client.until((frame) => frame.type === 'history')).at(-1)).toMatchObject({ turns: [] });
   });
 
   it('answers a malformed frame with an invalid_frame error and keeps the connection', async () => {

@@ -3,10 +3,14 @@
  * `resume`, `$default`; Lambda proxy integration).
  * Handles one client frame and pushes the answer to the connection through API Gateway's
  * management API: a chat answer streams as `start`, `delta`…, `complete` frames (each logged
- * for `resume`), failures as `error` frames; the route itself always answers 200.
+ * for `resume`; deltas produced during a push leave together), failures as `error` frames; a
+ * `resume` of a running stream follows it to its end (at most `resumeFollowMs`, 120 s). The
+ * route's integration answers at 29 s; the function keeps running and pushing, so its timeout
+ * must exceed both the stream's lifetime and `resumeFollowMs`.
  * Failure semantics: a vanished client (410) stops the model call and deletes its connection;
- * nothing is stored for a half-delivered answer. Not idempotent: every `sendMessage` is a new
- * stream, so a client that lost frames sends `resume`, never the message again.
+ * another failed push (throttled) stops it too and ends the stream with `push_failed`; nothing
+ * is stored for a half-delivered answer. Not idempotent: every `sendMessage` is a new stream, so
+ * a client that lost frames sends `resume`, never the message again.
  */
 import { type FmGateway, makeWebSocketMessageHandler, type WebSocketChat } from '@mangaassist/core';
 

@@ -58,4 +58,36 @@ describe('MemoryFrameLog', () => {
     expect(await log.since('a', -1)).toEqual(['frame-0', 'frame-1']);
     expect(await log.since('c', -1)).toEqual(['frame-0']);
   });
+
+  it('drops expired streams when it appends, without waiting for them to be read', async () => {
+    const time = clock();
+    const log = new MemoryFrameLog({ ttlSeconds: 300, now: time.now });
+    await logged(log, 'tenant/old-1', 3);
+    await logged(log, 'tenant/old-2', 3);
+    time.advanceSeconds(200);
+    await logged(log, 'tenant/recent', 1);
+    time.advanceSeconds(100);
+    await logged(log, 'tenant/new', 1);
+    expect(log.streamCount).toBe(2);
+    expect(log.bytes).toBe(2 * 'frame-0'.length);
+  });
+
+  it('keeps at most maxBytes of frames, dropping the least recently written streams', async () => {
+    const log = new MemoryFrameLog({ maxBytes: 40 });
+    await logged(log, 'a', 2);
+    await logged(log, 'b', 2);
+    await log.append('a', 2, 'frame-2');
+    expect(log.bytes).toBe(35);
+    await logged(log, 'c', 1);
+    expect(await log.since('b', -1)).toBeUndefined();
+    expect(await log.since('a', -1)).toEqual(['frame-0', 'frame-1', 'frame-2']);
+    expect(await log.since('c', -1)).toEqual(['frame-0']);
+    expect(log.bytes).toBe(28);
+  });
+
+  it('counts frames in UTF-8 bytes', async () => {
+    const log = new MemoryFrameLog();
+    await log.append('tenant/stream', 0, '漫画');
+    expect(log.bytes).toBe(6);
+  });
 });

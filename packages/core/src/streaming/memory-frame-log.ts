@@ -1,4 +1,5 @@
 import { websocketLimits } from '@mangaassist/contracts';
+import { utf8ByteLength } from '../text/utf8.js';
 import type { FrameLog } from './frame-log.js';
 
 export interface MemoryFrameLogOptions {
@@ -6,6 +7,11 @@ export interface MemoryFrameLogOptions {
   readonly ttlSeconds?: number;
   /** Most streams kept; the least recently appended go first. @default 1000 */
   readonly maxStreams?: number;
+  /**
+   * Most frame bytes (UTF-8) kept over all streams; the least recently appended streams go first,
+   * and a single stream larger than this is not kept. @default 16 MiB
+   */
+  readonly maxBytes?: number;
   /** Wall-clock time in epoch milliseconds. @default Date.now */
   readonly now?: () => number;
 }
@@ -13,6 +19,7 @@ export interface MemoryFrameLogOptions {
 interface LoggedStream {
   readonly frames: { readonly seq: number; readonly frame: string }[];
   expiresAt: number;
+  bytes: number;
 }
 
 /**
@@ -21,51 +28,83 @@ interface LoggedStream {
  * of frames (undefined for an unknown or expired stream, or when a frame after `afterSeq` is
  * missing, since a resume with a hole would corrupt the answer). For tests and a single-process
  * `pnpm dev`; deployed, a resume may reach another instance, so use Redis there. Never throws.
+ *
+ * Memory stays bounded in a long-running process: every append first drops the streams that
+ * have expired, then the least recently appended ones beyond `maxStreams` or `maxBytes`.
  */
 export class MemoryFrameLog implements FrameLog {
+  // Ordered by last append (an append re-inserts its stream), hence also by expiry.
   private readonly streams = new Map<string, LoggedStream>();
   private readonly ttlMs: number;
   private readonly maxStreams: number;
+  private readonly maxBytes: number;
   private readonly now: () => number;
+  private totalBytes = 0;
 
   constructor(options: MemoryFrameLogOptions = {}) {
     const ttlSeconds = options.ttlSeconds ?? websocketLimits.resumeWindowSeconds;
     const maxStreams = options.maxStreams ?? 1000;
+    const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
     if (!(ttlSeconds > 0)) throw new RangeError(`ttlSeconds must be positive, got ${ttlSeconds}`);
     if (!(Number.isInteger(maxStreams) && maxStreams >= 1))
       throw new RangeError(`maxStreams must be a whole number >= 1, got ${maxStreams}`);
+    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be positive, got ${maxBytes}`);
     this.ttlMs = ttlSeconds * 1_000;
     this.maxStreams = maxStreams;
+    this.maxBytes = maxBytes;
     this.now = options.now ?? Date.now;
+  }
+
+  /** Streams kept (expired ones included until the next append drops them). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** UTF-8 bytes of the frames kept. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   async append(streamId: string, seq: number, frame: string): Promise<void> {
     const at = this.now();
-    const existing = this.live(streamId, at);
-    const stream = existing ?? { frames: [], expiresAt: 0 };
+    this.dropExpired(at);
+    const stream = this.streams.get(streamId) ?? { frames: [], expiresAt: 0, bytes: 0 };
+    const size = utf8ByteLength(frame);
     stream.frames.push({ seq, frame });
     stream.expiresAt = at + this.ttlMs;
+    stream.bytes += size;
+    this.totalBytes += size;
     // Re-inserting keeps the map ordered by last append, so the first entry is the one to evict.
     this.streams.delete(streamId);
     this.streams.set(streamId, stream);
     for (const [key] of this.streams) {
-      if (this.streams.size <= this.maxStreams) break;
-      this.streams.delete(key);
+      if (this.streams.size <= this.maxStreams && this.totalBytes <= this.maxBytes) break;
+      this.remove(key);
     }
   }
 
   async since(streamId: string, afterSeq: number): Promise<string[] | undefined> {
-    const stream = this.live(streamId, this.now());
+    const stream = this.streams.get(streamId);
     if (stream === undefined) return undefined;
+    if (stream.expiresAt <= this.now()) {
+      this.remove(streamId);
+      return undefined;
+    }
     return contiguousAfter(stream.frames, afterSeq);
   }
 
-  private live(streamId: string, at: number): LoggedStream | undefined {
+  private dropExpired(at: number): void {
+    for (const [key, stream] of this.streams) {
+      if (stream.expiresAt > at) return;
+      this.remove(key);
+    }
+  }
+
+  private remove(streamId: string): void {
     const stream = this.streams.get(streamId);
-    if (stream === undefined) return undefined;
-    if (stream.expiresAt > at) return stream;
+    if (stream === undefined) return;
+    this.totalBytes -= stream.bytes;
     this.streams.delete(streamId);
-    return undefined;
   }
 }
 

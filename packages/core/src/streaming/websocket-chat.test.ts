@@ -8,9 +8,23 @@ import { TicketStoreUnavailableError } from '../tenants/store-errors.js';
 import { recordingLogger } from '../tenants/tenant-fixtures.js';
 import { utf8ByteLength } from '../text/utf8.js';
 import { ConnectionGoneError } from './connection-pusher.js';
+import type { FrameLog } from './frame-log.js';
 import { MemoryConnectionStore } from './memory-connection-store.js';
+import { MemoryFrameLog } from './memory-frame-log.js';
 import { frameLogKey } from './websocket-chat.js';
-import { ofType, sendMessage, sessionId, webSocketHarness } from './websocket-fixtures.js';
+import {
+  deferred,
+  drive,
+  nextTurn,
+  ofType,
+  resume,
+  sendMessage,
+  sessionId,
+  streamIdOf,
+  until,
+  WatchedSessionStore,
+  webSocketHarness,
+} from './websocket-fixtures.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -56,16 +70,26 @@ describe('WebSocketChat connect and disconnect', () => {
     });
   });
 
-  it('forgets a connection on disconnect and drops its later messages quietly', async () => {
-    const logger = recordingLogger();
-    const { webSocket, connect, send, connections, pusher } = webSocketHarness({ logger });
+  it('forgets a connection on disconnect and answers its later messages with unknown_connection', async () => {
+    const { webSocket, connect, send, connections, pusher, runtimes } = webSocketHarness();
     const connectionId = await connect();
     await webSocket.disconnect(connectionId);
     expect(await connections.get(connectionId)).toBeUndefined();
     await send(connectionId, sendMessage('こんにちは'));
-    expect(pusher.raw(connectionId)).toEqual([]);
+    expect(pusher.frames(connectionId)).toEqual([
+      { type: 'error', code: 'unknown_connection', message: expect.stringContaining('reconnect') },
+    ]);
+    expect(runtimes.calls).toHaveLength(0);
+  });
+
+  it('answers unknown_connection to a connection whose record expired, and survives a failed push of it', async () => {
+    const logger = recordingLogger();
+    const { webSocket, pusher } = webSocketHarness({ logger });
+    pusher.failWith = (id) => new ConnectionGoneError(id);
+    await webSocket.message('expired=', JSON.stringify(sendMessage('こんにちは')));
+    expect(pusher.attempts).toBe(1);
     expect(logger.entries).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: 'message from an unknown connection dropped' }),
+      expect.objectContaining({ level: 'warn', message: 'message from an unknown connection' }),
     );
   });
 });
@@ -342,5 +366,262 @@ describe('WebSocketChat history', () => {
     const connectionId = await connect();
     await send(connectionId, { action: 'getHistory', data: { sessionId } });
     expect(pusher.frames(connectionId)).toEqual([expect.objectContaining({ code: 'session_unavailable' })]);
+  });
+});
+
+/**
+ * A harness whose model holds before its third delta until `release`: the first connection has
+ * received start, あ and い of a stream that is still running.
+ */
+async function runningStream(options: Parameters<typeof webSocketHarness>[0] = {}) {
+  const held = deferred();
+  const harness = webSocketHarness({
+    reply: () => ({ deltas: ['あ', 'い', 'う', 'え'] }),
+    modelPace: (index) => (index === 2 ? held.promise : nextTurn()),
+    ...options,
+  });
+  const first = await harness.connect();
+  const producing = harness.send(first, sendMessage('こんにちは'));
+  await until(() => harness.pusher.raw(first).length === 3);
+  const streamId = streamIdOf(harness.pusher.frames(first));
+  return { ...harness, first, producing, streamId, release: held.resolve };
+}
+
+describe('WebSocketChat resume of a running stream', () => {
+  it('keeps forwarding the frames logged after the replay to the resuming connection, through complete', async () => {
+    const { connect, send, pusher, followClock, first, producing, streamId, release } = await runningStream();
+    const second = await connect();
+    const resuming = send(second, resume(streamId, 0));
+    await until(() => pusher.raw(second).length === 2);
+
+    release();
+    await producing;
+    await drive(followClock, resuming);
+    expect(pusher.raw(second)).toEqual(pusher.raw(first).slice(1));
+    expect(pusher.frames(second).at(-1)?.type).toBe('complete');
+  });
+
+  it('waits for the next frames when the client resumes at the newest seq of a running stream', async () => {
+    const { connect, send, pusher, followClock, first, producing, streamId, release } = await runningStream();
+    const second = await connect();
+    const resuming = send(second, resume(streamId, 2));
+    await followClock.advance(1_000);
+    expect(pusher.raw(second)).toEqual([]);
+
+    release();
+    await producing;
+    await drive(followClock, resuming);
+    expect(pusher.raw(second)).toEqual(pusher.raw(first).slice(3));
+  });
+
+  it('forwards stream_aborted to the resuming connection when the original client goes away', async () => {
+    const { connect, send, pusher, followClock, first, producing, streamId, release } = await runningStream();
+    pusher.failWith = (id) => (id === first ? new ConnectionGoneError(id) : undefined);
+    const second = await connect();
+    const resuming = send(second, resume(streamId, 2));
+
+    release();
+    await producing;
+    await drive(followClock, resuming);
+    expect(pusher.frames(second)).toEqual([
+      { type: 'delta', stream_id: streamId, seq: 3, text: 'う' },
+      expect.objectContaining({ type: 'error', stream_id: streamId, seq: 4, code: 'stream_aborted' }),
+    ]);
+  });
+
+  it('answers resume_timeout when a running stream logs nothing more within resumeFollowMs', async () => {
+    const { connect, send, pusher, followClock, producing, streamId, release } = await runningStream({
+      chat: { resumeFollowMs: 10_000 },
+    });
+    const second = await connect();
+    await drive(followClock, send(second, resume(streamId, 2)));
+    expect(pusher.frames(second)).toEqual([
+      expect.objectContaining({ type: 'error', stream_id: streamId, code: 'resume_timeout' }),
+    ]);
+    expect(followClock.pendingSleeps).toBe(0);
+    release();
+    await producing;
+  });
+
+  it('stops following, silently, when the resuming connection disconnects', async () => {
+    const { webSocket, connect, send, pusher, followClock, producing, streamId, release } =
+      await runningStream();
+    const second = await connect();
+    const resuming = send(second, resume(streamId, 2));
+    await followClock.advance(1_000);
+    await webSocket.disconnect(second);
+    await resuming;
+    expect(followClock.pendingSleeps).toBe(0);
+    release();
+    await producing;
+    expect(pusher.raw(second)).toEqual([]);
+  });
+
+  it('replaces the follower when the same connection resumes the same stream again, so no frame comes twice', async () => {
+    const { connect, send, pusher, followClock, first, producing, streamId, release } = await runningStream();
+    const second = await connect();
+    const earlier = send(second, resume(streamId, 2));
+    await followClock.advance(1_000);
+    const later = send(second, resume(streamId, 2));
+    await earlier;
+
+    release();
+    await producing;
+    await drive(followClock, later);
+    expect(pusher.raw(second)).toEqual(pusher.raw(first).slice(3));
+  });
+
+  it('answers resume_unavailable when the frame log stays unreadable while following', async () => {
+    const log = new MemoryFrameLog();
+    let reads = 0;
+    const flaky: FrameLog = {
+      append: (streamId, seq, frame) => log.append(streamId, seq, frame),
+      since: async (streamId, afterSeq) => (++reads > 1 ? undefined : log.since(streamId, afterSeq)),
+    };
+    const { connect, send, pusher, followClock, producing, streamId, release } = await runningStream({
+      frames: flaky,
+    });
+    const second = await connect();
+    await drive(followClock, send(second, resume(streamId, 2)));
+    expect(pusher.frames(second)).toEqual([
+      expect.objectContaining({ type: 'error', stream_id: streamId, code: 'resume_unavailable' }),
+    ]);
+    release();
+    await producing;
+  });
+});
+
+describe('WebSocketChat resume of a finished stream', () => {
+  it('sends the terminal frame again to a client that resumes after it, so that every resume gets an answer', async () => {
+    const { connect, send, pusher } = webSocketHarness();
+    const first = await connect();
+    await send(first, sendMessage('こんにちは'));
+    const original = pusher.raw(first);
+    const complete = ofType(pusher.frames(first), 'complete')[0];
+
+    const second = await connect();
+    await send(second, resume(streamIdOf(pusher.frames(first)), complete?.seq ?? -1));
+    expect(pusher.raw(second)).toEqual([original.at(-1)]);
+  });
+
+  it('answers a resume past the end of a finished stream with its terminal frame', async () => {
+    const { connect, send, pusher } = webSocketHarness();
+    const first = await connect();
+    await send(first, sendMessage('こんにちは'));
+
+    const second = await connect();
+    await send(second, resume(streamIdOf(pusher.frames(first)), 99));
+    expect(pusher.raw(second)).toEqual([pusher.raw(first).at(-1)]);
+  });
+});
+
+describe('WebSocketChat delivery failures', () => {
+  it('ends the stream with a logged push_failed frame when a push fails for another reason than a gone client', async () => {
+    const { connect, send, pusher, frames, runtimes, sessions } = webSocketHarness({
+      reply: () => ({ deltas: ['一', '二', '三', '四'] }),
+    });
+    const connectionId = await connect();
+    pusher.failWith = (_id, frame) =>
+      frame.type === 'delta' && frame.seq === 2
+        ? awsError('ThrottlingException', 'Rate exceeded')
+        : undefined;
+    await send(connectionId, sendMessage('数えてください', { sessionId }));
+
+    const delivered = pusher.frames(connectionId);
+    const streamId = streamIdOf(delivered);
+    expect(delivered).toEqual([
+      expect.objectContaining({ type: 'start', seq: 0 }),
+      expect.objectContaining({ type: 'delta', seq: 1, text: '一' }),
+      expect.objectContaining({ type: 'error', stream_id: streamId, seq: 3, code: 'push_failed' }),
+    ]);
+    expect(runtimes.streamsClosedEarly()).toBe(1);
+    expect(await sessions.history('manga-store', sessionId, 10)).toEqual([]);
+    const logged = (await frames.since(frameLogKey('manga-store', streamId), 1)) ?? [];
+    expect(logged.map((data) => JSON.parse(data))).toEqual([
+      expect.objectContaining({ type: 'delta', seq: 2, text: '二' }),
+      expect.objectContaining({ type: 'error', seq: 3, code: 'push_failed' }),
+    ]);
+  });
+
+  it('answers push_failed when a history frame cannot be pushed', async () => {
+    const { connect, send, pusher } = webSocketHarness();
+    const connectionId = await connect();
+    pusher.failWith = (_id, frame) =>
+      frame.type === 'history' ? awsError('ThrottlingException') : undefined;
+    await send(connectionId, { action: 'getHistory', data: { sessionId } });
+    expect(pusher.frames(connectionId)).toEqual([
+      expect.objectContaining({ type: 'error', code: 'push_failed' }),
+    ]);
+  });
+
+  it('coalesces the deltas the model produces while a push is in flight into one frame', async () => {
+    const sessions = new WatchedSessionStore();
+    const { connect, send, pusher } = webSocketHarness({
+      reply: () => ({ deltas: ['一', '二', '三', '四'] }),
+      modelPace: async () => {},
+      sessions,
+    });
+    const connectionId = await connect();
+    // The first delta's push completes only once the model has finished (its answer is stored).
+    pusher.hold = (_id, frame) => (frame.type === 'delta' && frame.seq === 1 ? sessions.appended : undefined);
+    await send(connectionId, sendMessage('数えてください'));
+
+    expect(pusher.frames(connectionId)).toEqual([
+      expect.objectContaining({ type: 'start', seq: 0 }),
+      expect.objectContaining({ type: 'delta', seq: 1, text: '一' }),
+      expect.objectContaining({ type: 'delta', seq: 2, text: '二三四' }),
+      expect.objectContaining({ type: 'complete', seq: 3 }),
+    ]);
+  });
+
+  it('keeps coalesced deltas within maxFrameBytes, numbered without a gap', async () => {
+    const sessions = new WatchedSessionStore();
+    const pieces = Array.from({ length: 12 }, (_, index) => `${index}:${'漫画'.repeat(20)}`);
+    const { connect, send, pusher } = webSocketHarness({
+      reply: () => ({ deltas: pieces }),
+      modelPace: async () => {},
+      sessions,
+      chat: { maxFrameBytes: 400 },
+    });
+    const connectionId = await connect();
+    pusher.hold = (_id, frame) => (frame.type === 'delta' && frame.seq === 1 ? sessions.appended : undefined);
+    await send(connectionId, sendMessage('長い答えをください'));
+
+    const raw = pusher.raw(connectionId);
+    expect(raw.every((data) => utf8ByteLength(data) <= 400)).toBe(true);
+    const frames = pusher.frames(connectionId);
+    expect(frames.map((frame) => ('seq' in frame ? frame.seq : -1))).toEqual(frames.map((_, index) => index));
+    expect(ofType(frames, 'delta').length).toBeLessThan(pieces.length);
+    expect(
+      ofType(frames, 'delta')
+        .map((frame) => frame.text)
+        .join(''),
+    ).toBe(pieces.join(''));
+    expect(frames.at(-1)?.type).toBe('complete');
+  });
+
+  it('logs the whole answer when its delivery fails after the model finished, so that a resume delivers it', async () => {
+    const sessions = new WatchedSessionStore();
+    const { connect, send, pusher } = webSocketHarness({
+      reply: () => ({ deltas: ['一', '二', '三'] }),
+      modelPace: async () => {},
+      sessions,
+    });
+    const first = await connect();
+    pusher.hold = (_id, frame) => (frame.type === 'delta' && frame.seq === 1 ? sessions.appended : undefined);
+    pusher.failWith = (id, frame) =>
+      id === first && frame.type === 'delta' ? new ConnectionGoneError(id) : undefined;
+    await send(first, sendMessage('数えてください', { sessionId }));
+    expect(await sessions.history('manga-store', sessionId, 10)).toHaveLength(2);
+
+    const second = await connect();
+    await send(second, resume(streamIdOf(pusher.frames(first)), 0));
+    const resumed = pusher.frames(second);
+    expect(
+      ofType(resumed, 'delta')
+        .map((frame) => frame.text)
+        .join(''),
+    ).toBe('一二三');
+    expect(resumed.at(-1)).toMatchObject({ type: 'complete', session_id: sessionId });
   });
 });

@@ -9,20 +9,26 @@ import {
 import { describeFailure, type Failure } from '../api/failure.js';
 import type { ChatService, ChatTurn } from '../chat/chat-service.js';
 import { StreamInterruptedError } from '../gateway/gateway-errors.js';
+import type { GatewayResult } from '../gateway/gateway-types.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Clock, systemClock } from '../resilience/clock.js';
 import type { TicketStore } from '../tenants/ticket-store.js';
 import { type TextLimits, TextRejectedError, validateUserText } from '../text/validate.js';
 import { ConnectionGoneError, type ConnectionPusher } from './connection-pusher.js';
 import type { ConnectionRecord, ConnectionStore } from './connection-store.js';
 import type { FrameLog } from './frame-log.js';
+import { OutgoingStream, type PushOutcome } from './outgoing-stream.js';
+import { StreamResumer } from './stream-resumer.js';
+import { webSocketErrorCodes } from './websocket-error-codes.js';
 import {
   completeFrame,
-  deltaFrames,
   errorFrame,
   type FramePosition,
   historyFrames,
   serializeFrame,
 } from './websocket-frames.js';
+
+export { webSocketErrorCodes } from './websocket-error-codes.js';
 
 export interface WebSocketChatOptions {
   readonly chat: ChatService;
@@ -48,6 +54,14 @@ export interface WebSocketChatOptions {
   readonly maxFrameBytes?: number;
   /** `connectedAt` of connection records. @default () => new Date() */
   readonly now?: () => Date;
+  /** Timers of `resume` while it follows a running stream. @default systemClock */
+  readonly clock?: Clock;
+  /**
+   * Longest time a `resume` follows a running stream (its lifetime bound) before it answers
+   * `resume_timeout`. Deployed, keep it under the message function's timeout.
+   * @default 120_000 (the gateway's stream lifetime)
+   */
+  readonly resumeFollowMs?: number;
 }
 
 /** The `$connect` answer: API Gateway opens the connection on 200 and refuses it otherwise. */
@@ -61,24 +75,6 @@ export function frameLogKey(tenantId: string, streamId: string): string {
   return `${tenantId}/${streamId}`;
 }
 
-/** Error codes of frames this door produces itself (the rest come from `describeFailure`). */
-export const webSocketErrorCodes = {
-  /** The message is not JSON or not a client frame of the contract. */
-  invalidFrame: 'invalid_frame',
-  /** The `sendMessage` text failed the Japanese-aware checks. */
-  contentRejected: 'content_rejected',
-  /** `resume` names a stream that is unknown, expired, another tenant's, or incompletely logged. */
-  resumeUnavailable: 'resume_unavailable',
-  /** Logged (not sent) when a stream stops because its client went away; `resume` replays it. */
-  streamAborted: 'stream_aborted',
-  /** The model stream failed after its first token; the partial answer was not stored. */
-  streamInterrupted: 'stream_interrupted',
-  /** The connection store could not be read. */
-  connectionUnavailable: 'connection_unavailable',
-} as const;
-
-type PushOutcome = 'sent' | 'gone' | 'failed';
-
 const languageNames = { ja: 'Japanese', en: 'English', zh: 'Chinese' } as const;
 
 /**
@@ -89,15 +85,21 @@ const languageNames = { ja: 'Japanese', en: 'English', zh: 'Chinese' } as const;
  * - `message` handles one client frame (`clientFrameSchema`). `sendMessage` streams the answer
  *   as `start`, `delta`…, `complete` (or `error`) frames numbered `seq` 0, 1, 2 … per stream;
  *   each frame's JSON stays within `maxFrameBytes` (a long delta becomes several frames) and is
- *   logged in the `FrameLog` under the tenant and stream id, so `resume` replays the frames
- *   after the client's last `seq` — never another tenant's.
+ *   logged in the `FrameLog` under the tenant and stream id. One push is in flight at a time:
+ *   the model's deltas that arrive meanwhile leave together as one frame when it completes.
+ * - `resume` replays the frames after the client's last `seq` — never another tenant's — and
+ *   keeps following a stream that is still running until its end (`StreamResumer`).
  * - Failures reach the client as `error` frames with a stable `code` (`describeFailure`'s codes,
- *   plus `webSocketErrorCodes`); nothing throws to the caller.
+ *   plus `webSocketErrorCodes`); nothing throws to the caller. A message from a connection
+ *   without a record is answered `unknown_connection`.
  *
  * A client that has gone (`ConnectionGoneError`) stops its stream: the model call is aborted,
  * the partial answer is not stored (only a completed stream is), the connection record is
  * deleted, and a final `error` frame `stream_aborted` is logged so that a `resume` ends
- * definitively. Any other pusher failure stops the stream the same way but keeps the record.
+ * definitively. Any other push failure (throttled, refused) stops the stream the same way but
+ * keeps the record, and the client gets (best effort) an `error` frame `push_failed`, logged
+ * too. Should the model have finished before a push failed, the answer was stored: the rest of
+ * it and `complete` are logged, so a `resume` delivers it whole.
  */
 export class WebSocketChat {
   private readonly logger: Logger;
@@ -106,6 +108,7 @@ export class WebSocketChat {
   private readonly maxTokens: number;
   private readonly maxFrameBytes: number;
   private readonly now: () => Date;
+  private readonly resumer: StreamResumer;
 
   constructor(private readonly options: WebSocketChatOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -114,6 +117,15 @@ export class WebSocketChat {
     this.maxTokens = options.maxTokens ?? 1024;
     this.maxFrameBytes = options.maxFrameBytes ?? websocketLimits.maxFrameBytes;
     this.now = options.now ?? (() => new Date());
+    const followMs = options.resumeFollowMs ?? 120_000;
+    if (!(followMs > 0)) throw new RangeError(`resumeFollowMs must be positive, got ${followMs}`);
+    this.resumer = new StreamResumer({
+      frames: options.frames,
+      push: (connectionId, data) => this.pushRaw(connectionId, data),
+      error: (code, message, position) => this.error(code, message, position),
+      clock: options.clock ?? systemClock,
+      followMs,
+    });
   }
 
   /**
@@ -156,14 +168,19 @@ export class WebSocketChat {
     return { statusCode: 200 };
   }
 
-  /** `$disconnect`: forgets the connection. A store failure is logged; the record's TTL removes it. */
+  /**
+   * `$disconnect`: forgets the connection and stops the resumes this process follows for it.
+   * A store failure is logged; the record's TTL removes it.
+   */
   async disconnect(connectionId: string): Promise<void> {
+    this.resumer.stop(connectionId);
     await this.forget(connectionId);
   }
 
   /**
    * One message from a client: a JSON client frame. Answers go through the pusher; a message
-   * from an unknown connection is dropped (and logged). Never throws.
+   * from a connection without a record (expired, or never stored) is answered with an `error`
+   * frame `unknown_connection`, best effort. Never throws.
    */
   async message(connectionId: string, body: string): Promise<void> {
     let connection: ConnectionRecord | undefined;
@@ -182,7 +199,15 @@ export class WebSocketChat {
       return;
     }
     if (connection === undefined) {
-      this.logger.warn('message from an unknown connection dropped', { connectionId });
+      this.logger.warn('message from an unknown connection', { connectionId });
+      await this.push(
+        connectionId,
+        this.error(
+          webSocketErrorCodes.unknownConnection,
+          'This connection is not registered (it may have expired); reconnect with a new ticket.',
+          {},
+        ),
+      );
       return;
     }
     const parsed = parseClientFrame(body);
@@ -228,7 +253,14 @@ export class WebSocketChat {
       return;
     }
     for (const frame of frames) {
-      if ((await this.push(connection.connectionId, frame)) !== 'sent') return;
+      const outcome = await this.push(connection.connectionId, frame);
+      if (outcome === 'failed') {
+        await this.push(
+          connection.connectionId,
+          this.error(webSocketErrorCodes.pushFailed, 'The answer could not be delivered; ask again.', {}),
+        );
+      }
+      if (outcome !== 'sent') return;
     }
   }
 
@@ -250,75 +282,107 @@ export class WebSocketChat {
     const sessionId = frame.data.sessionId ?? this.newId();
     const streamId = this.newId();
     const key = frameLogKey(tenantId, streamId);
+    const abort = new AbortController();
     const out = new OutgoingStream({
-      push: (data) => this.pushRaw(connectionId, data),
-      log: (seq, data) => this.log(key, seq, data),
-      error: (code, message, seq) => this.error(code, message, { streamId, seq }),
+      streamId,
+      maxFrameBytes: this.maxFrameBytes,
+      channel: {
+        push: (data) => this.pushRaw(connectionId, data),
+        log: (seq, data) => this.log(key, seq, data),
+      },
+      // A client that cannot be reached stops the model call: nothing more is worth producing.
+      onFailure: () => abort.abort(),
     });
-    const start: ServerFrame = {
+    const started = await out.send((seq) => ({
       type: 'start',
       stream_id: streamId,
-      seq: out.nextSeq,
+      seq,
       session_id: sessionId,
       request_id: requestId,
-    };
-    if (!(await out.send(start))) {
-      await out.logAbort(requestId);
-      return;
-    }
-
-    const turn: ChatTurn = {
-      tenantId,
-      requestId,
-      sessionId,
-      messages: [{ role: 'user', content: text }],
-      system: languageHint(frame.data.preferredLanguage),
-      model: frame.data.modelPreference,
-      maxTokens: this.maxTokens,
-    };
-    const abort = new AbortController();
-    try {
-      // Leaving this loop early (return) closes the chat stream, which cancels the model call
-      // and never reaches `complete` — so a half-delivered answer is never stored.
-      for await (const event of this.options.chat.stream(turn, {
-        signal: abort.signal,
-        deadlineMs: this.firstTokenDeadlineMs,
-      })) {
-        if (event.type === 'delta') {
-          for (const delta of deltaFrames(streamId, out.nextSeq, event.text, this.maxFrameBytes)) {
-            if (!(await out.send(delta))) {
-              abort.abort();
-              await out.logAbort(requestId);
-              return;
-            }
+    }));
+    if (started) {
+      const turn: ChatTurn = {
+        tenantId,
+        requestId,
+        sessionId,
+        messages: [{ role: 'user', content: text }],
+        system: languageHint(frame.data.preferredLanguage),
+        model: frame.data.modelPreference,
+        maxTokens: this.maxTokens,
+      };
+      let result: GatewayResult | undefined;
+      try {
+        // Leaving this loop early closes the chat stream, which cancels the model call and never
+        // reaches `complete` — so a half-delivered answer is never stored.
+        for await (const event of this.options.chat.stream(turn, {
+          signal: abort.signal,
+          deadlineMs: this.firstTokenDeadlineMs,
+        })) {
+          if (event.type === 'complete') {
+            result = event.result;
+            break;
           }
-        } else {
-          await out.send(completeFrame(streamId, out.nextSeq, event.result, sessionId));
-          return;
+          if (out.failed) break;
+          out.delta(event.text);
+        }
+      } catch (error) {
+        if (!out.failed) {
+          const failure = describeStreamFailure(error, requestId, this.logger);
+          await out.send((seq) => this.error(failure.code, failure.message, { streamId, seq }));
         }
       }
-    } catch (error) {
-      const failure = describeStreamFailure(error, requestId, this.logger);
-      await out.send(this.error(failure.code, failure.message, { streamId, seq: out.nextSeq }));
+      const answer = result;
+      if (answer !== undefined) await out.send((seq) => completeFrame(streamId, seq, answer, sessionId));
+    }
+    await out.settled();
+    await this.endUndelivered(out, connectionId, streamId, requestId);
+  }
+
+  /**
+   * After a failed push: a stream the log has no end for gets one (`stream_aborted` for a gone
+   * client, logged only; `push_failed` otherwise, logged and pushed), so that a resume is never
+   * left waiting. When the end is logged already (the model finished), a client that may still
+   * listen is told, without a seq, to resume for the rest.
+   */
+  private async endUndelivered(
+    out: OutgoingStream,
+    connectionId: string,
+    streamId: string,
+    requestId: string,
+  ): Promise<void> {
+    if (out.failed === undefined) return;
+    if (out.failed === 'gone') {
+      if (out.ended) return;
+      await out.send((seq) =>
+        this.error(
+          webSocketErrorCodes.streamAborted,
+          `The connection closed before the answer finished (request ${requestId}); it was not stored. Send the message again.`,
+          { streamId, seq },
+        ),
+      );
+    } else if (out.ended) {
+      await this.push(
+        connectionId,
+        this.error(
+          webSocketErrorCodes.pushFailed,
+          `Part of the answer could not be delivered (request ${requestId}); resume the stream from the last seq received to get the rest.`,
+          { streamId },
+        ),
+      );
+    } else {
+      await out.sendFinal((seq) =>
+        this.error(
+          webSocketErrorCodes.pushFailed,
+          `A frame could not be delivered, so the answer was stopped and not stored (request ${requestId}); send the message again.`,
+          { streamId, seq },
+        ),
+      );
     }
   }
 
   private async resume(connection: ConnectionRecord, streamId: string, lastSeq: number): Promise<void> {
-    const logged = await this.options.frames.since(frameLogKey(connection.tenantId, streamId), lastSeq);
-    if (logged === undefined) {
-      await this.push(
-        connection.connectionId,
-        this.error(
-          webSocketErrorCodes.resumeUnavailable,
-          'This stream cannot be resumed (unknown or expired); send the message again.',
-          { streamId },
-        ),
-      );
-      return;
-    }
-    for (const frame of logged) {
-      if ((await this.pushRaw(connection.connectionId, frame)) !== 'sent') return;
-    }
+    const key = frameLogKey(connection.tenantId, streamId);
+    await this.resumer.resume(connection.connectionId, key, streamId, lastSeq);
   }
 
   /** Sends one frame; a gone client's record is deleted. */
@@ -363,46 +427,6 @@ export class WebSocketChat {
         error: describe(error),
       });
     }
-  }
-}
-
-interface StreamChannel {
-  readonly push: (data: string) => Promise<PushOutcome>;
-  readonly log: (seq: number, data: string) => Promise<void>;
-  readonly error: (code: string, message: string, seq: number) => ServerFrame;
-}
-
-/** The frames of one stream: numbered in order, each logged and pushed. */
-class OutgoingStream {
-  private seq = 0;
-
-  constructor(private readonly channel: StreamChannel) {}
-
-  /** The seq the next frame gets. */
-  get nextSeq(): number {
-    return this.seq;
-  }
-
-  /**
-   * Logs and pushes a frame, concurrently (a frame lost in transit can still be resumed);
-   * false once the client cannot be reached.
-   */
-  async send(frame: ServerFrame): Promise<boolean> {
-    const data = serializeFrame(frame);
-    const seq = this.seq++;
-    const [outcome] = await Promise.all([this.channel.push(data), this.channel.log(seq, data)]);
-    return outcome === 'sent';
-  }
-
-  /** Ends the logged stream with `stream_aborted`, so a client that resumes is not left waiting. */
-  async logAbort(requestId: string): Promise<void> {
-    const seq = this.seq++;
-    const frame = this.channel.error(
-      webSocketErrorCodes.streamAborted,
-      `The connection closed before the answer finished (request ${requestId}); it was not stored. Send the message again.`,
-      seq,
-    );
-    await this.channel.log(seq, serializeFrame(frame));
   }
 }
 
