@@ -42,6 +42,13 @@ export {
   putEventsLimits,
 } from './adapters/eventbridge-event-publisher.js';
 export {
+  type FunctionUrlHandler,
+  type FunctionUrlHandlerOptions,
+  functionUrlToHttpRequest,
+  makeFunctionUrlHandler,
+  toFunctionUrlResult,
+} from './adapters/function-url-http.js';
+export {
   type AwsLambdaStreamingRuntime,
   type HttpResponseMetadata,
   type LambdaResponseStream,
@@ -54,6 +61,12 @@ export { RedisFrameLog, type RedisFrameLogOptions } from './adapters/redis-frame
 export { createRedisClient, RedisResponseCache } from './adapters/redis-response-cache.js';
 export { RedisTicketStore } from './adapters/redis-ticket-store.js';
 export { RedisUsageLedger } from './adapters/redis-usage-ledger.js';
+export {
+  createSecretsManagerClient,
+  type SecretsManagerClientOptions,
+  SecretsManagerWebhookSecrets,
+  type SecretsManagerWebhookSecretsOptions,
+} from './adapters/secrets-manager-webhook-secrets.js';
 export {
   type ChatEndpointOptions,
   type ChatRequestOptions,
@@ -83,7 +96,6 @@ export {
 export { type JsonBodyLimits, readJsonBody, toIssues } from './api/json-body.js';
 export { makeTaskEndpoint, parseModerationVerdict, type TaskEndpointOptions } from './api/task-endpoint.js';
 export { makeWsTicketEndpoint, type WsTicketEndpointOptions } from './api/ws-ticket-endpoint.js';
-
 export { responseCacheKey } from './cache/cache-key.js';
 export { MemoryResponseCache } from './cache/memory-response-cache.js';
 export type { CachedAnswer, CacheLookup, ResponseCache } from './cache/response-cache.js';
@@ -208,6 +220,26 @@ export {
 export { makeStripeProcessor, type StripeEvent } from './webhooks/processors/stripe-processor.js';
 export { EventContractError, webhookEvents } from './webhooks/processors/webhook-events.js';
 export { WebhookPayloadError } from './webhooks/processors/webhook-payload-error.js';
+export {
+  type AcceptedSignature,
+  type EventIdSelector,
+  payloadEventId,
+  signedDeliveryId,
+} from './webhooks/receiver/event-id.js';
+export {
+  makeWebhookReceiver,
+  type WebhookReceiver,
+  type WebhookReceiverDependencies,
+  type WebhookSourceConfig,
+} from './webhooks/receiver/webhook-receiver.js';
+export { makeWebhookRouter, type WebhookRouterOptions } from './webhooks/receiver/webhook-router.js';
+export { generateDevWebhookSecrets } from './webhooks/secrets/dev-webhook-secrets.js';
+export { StaticWebhookSecrets } from './webhooks/secrets/static-webhook-secrets.js';
+export {
+  parseWebhookSecrets,
+  parseWebhookSecretsJson,
+  type WebhookSecretFormats,
+} from './webhooks/secrets/webhook-secrets-document.js';
 export type { SignatureFailure, SignatureScheme, SignatureVerdict } from './webhooks/signature-scheme.js';
 export { createHmacSha256HexScheme } from './webhooks/signatures/hmac-sha256-hex-scheme.js';
 export {
@@ -220,3 +252,4 @@ export {
 export { createStandardWebhooksScheme } from './webhooks/signatures/standard-webhooks-scheme.js';
 export { createStripeScheme } from './webhooks/signatures/stripe-scheme.js';
 export type { WebhookContext, WebhookOutcome, WebhookProcessor } from './webhooks/webhook-processor.js';
+export { WebhookSecretError, type WebhookSecretProvider } from './webhooks/webhook-secret-provider.js';

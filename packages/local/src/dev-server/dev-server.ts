@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   connectionsTable,
   sessionsTable,
@@ -9,15 +10,22 @@ import {
   tableSpecs,
   taskNames,
   taskRoutes,
+  webhookIdempotencyTable,
 } from '@mangaassist/contracts';
 import {
+  createDocumentClient,
   createLocalApiKeys,
   createPlatform,
+  DynamoDbIdempotencyStore,
   devTenants,
+  EventBridgeEventPublisher,
   type FmGatewayOptions,
   gatewayConfigSchema,
+  generateDevWebhookSecrets,
   type Logger,
+  makeWebhookRouter,
   type Platform,
+  StaticWebhookSecrets,
   type StreamingLambdaHandler,
   silentLogger,
   toIssues,
@@ -26,6 +34,7 @@ import {
 import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
 import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
 import { makeTaskHandler } from '@mangaassist/fn-tasks';
+import { makeWebhookReceivers, webhookSchemes } from '@mangaassist/fn-webhook';
 import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
 import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
 import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
@@ -40,6 +49,11 @@ import {
 } from '../bedrock-emulator/index.js';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
 import { ensureTables } from '../dynamodb/ensure-tables.js';
+import {
+  type LocalEventBridge,
+  putEventsFaultSpecSchema,
+  startLocalEventBridge,
+} from '../eventbridge/index.js';
 import { serveStaticPage } from '../web/static-site.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import {
@@ -63,6 +77,8 @@ export interface DevServerOptions {
   readonly bedrockPort?: number;
   /** Port of the embedded DynamoDB. @default 0 (a free port; see `/_local/endpoints`) */
   readonly dynamoDbPort?: number;
+  /** Port of the local EventBridge endpoint. @default 0 (a free port; see `/_local/endpoints`) */
+  readonly eventBridgePort?: number;
   /** Budget for one chat answer (or a stream's first token). @default 3000 */
   readonly chatDeadlineMs?: number;
   /** @default silentLogger */
@@ -78,7 +94,10 @@ export interface DevServer {
   readonly port: number;
   readonly emulator: BedrockEmulator;
   readonly dynamoDb: EmbeddedDynamoDb;
+  readonly eventBridge: LocalEventBridge;
   readonly platform: Platform;
+  /** The dev webhook secrets per source (also at `GET /_local/webhook-secrets`). */
+  readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
   /** The dev tenants' API keys (also at `GET /_local/api-keys`). */
   readonly apiKeys: readonly { readonly tenant: string; readonly key: string }[];
   close(): Promise<void>;
@@ -88,6 +107,7 @@ export interface DevServer {
 const maxRequestBytes = 10 * 1024 * 1024;
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const stage = 'local';
+const localEventBusName = 'mangaassist-local-ai-events';
 
 type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 type StreamingProxyHandler = StreamingLambdaHandler<APIGatewayProxyEvent>;
@@ -123,6 +143,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   await ensureTables(tables, stage, tableSpecs, { logger });
   tables.destroy();
+  const eventBridge = await startLocalEventBridge({
+    port: options.eventBridgePort ?? 0,
+    logger,
+    busOptions: { capacity: 20_000 },
+  });
 
   const keys = createLocalApiKeys(devTenants);
   const config = gatewayConfigSchema.parse({
@@ -130,6 +155,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     dynamoDbEndpoint: dynamoDb.endpoint,
     sessionsTable: tableName(stage, sessionsTable),
     connectionsTable: tableName(stage, connectionsTable),
+    eventBridgeEndpoint: eventBridge.endpoint,
+    eventBusName: localEventBusName,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
   });
@@ -151,6 +178,30 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     runtime: localStreamingRuntime,
   });
   const tickets = makeWsTicketHandler(platform);
+  const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
+  const webhookEvents = new EventBridgeClient({
+    endpoint: eventBridge.endpoint,
+    region: 'ap-northeast-1',
+    credentials: localCredentials,
+    maxAttempts: 1,
+  });
+  const webhooks = makeWebhookRouter(
+    makeWebhookReceivers({
+      secrets: webhookSecrets,
+      idempotency: new DynamoDbIdempotencyStore(
+        createDocumentClient({
+          endpoint: dynamoDb.endpoint,
+          region: 'ap-northeast-1',
+          credentials: localCredentials,
+        }),
+        { tableName: tableName(stage, webhookIdempotencyTable), logger },
+      ),
+      events: new EventBridgeEventPublisher(webhookEvents, { eventBusName: localEventBusName, logger }),
+      gateway: platform.gateway,
+      logger,
+    }),
+    { logger },
+  );
   const webSocket = new WebSocketChat({ ...platform, pusher, firstTokenDeadlineMs: deadlineMs });
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
@@ -177,6 +228,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
             tables: [config.sessionsTable, config.connectionsTable],
             credentials: { ...localCredentials },
           },
+          eventbridge: {
+            url: eventBridge.endpoint,
+            bus: localEventBusName,
+            credentials: { ...localCredentials },
+          },
           websocket: { url: `ws://${options.host ?? '127.0.0.1'}:${port}/ws?ticket=<POST /v1/ws-tickets>` },
         }),
     },
@@ -188,6 +244,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         emulator.resetStats();
         sendJson(response, 200, { cleared: true });
       },
+    },
+    '/_local/events': {
+      GET: async ({ response }) => sendJson(response, 200, eventBridge.bus.list()),
+      DELETE: async ({ response }) => {
+        eventBridge.bus.clear();
+        sendJson(response, 200, { events: [] });
+      },
+    },
+    '/_local/eventbridge/faults': controls(eventBridge.faults, putEventsFaultSpecSchema),
+    '/_local/webhook-secrets': {
+      GET: async ({ response }) => sendJson(response, 200, webhookSecrets.list()),
     },
     '/_local/gateway/health': {
       GET: async ({ response }) => sendJson(response, 200, platform.gateway.health()),
@@ -238,6 +305,29 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       const event = await proxyEvent(context, apiKeyId);
       if (event) await serveStreamingLambda(handler, event, context.response);
     };
+  }
+
+  /** Function URLs take any method and path: the router answers 404 / 405 / 413 itself. */
+  async function webhookRoute({ request, response, path, requestId }: RequestContext): Promise<void> {
+    const body = await readBody(request, maxRequestBytes);
+    if (!body) {
+      sendError(response, 413, requestId, 'payload_too_large', `The body exceeds ${maxRequestBytes} bytes.`);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const result = await webhooks({
+      method: request.method ?? 'GET',
+      path,
+      headers,
+      body,
+      requestId,
+      tenantId: 'webhook',
+    });
+    response.writeHead(result.statusCode, { ...result.headers });
+    response.end(result.body);
   }
 
   function controls<S extends z.ZodType>(
@@ -325,6 +415,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           return;
         }
       }
+      if (path.startsWith('/webhooks/')) {
+        webhookRoute({ request, response, path, requestId }).catch((error: unknown) =>
+          routeFailed(response, requestId, path, error),
+        );
+        return;
+      }
       const handler = routes[path]?.[request.method ?? 'GET'];
       if (!handler) {
         // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
@@ -361,14 +457,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     port,
     emulator,
     dynamoDb,
+    eventBridge,
     platform,
     apiKeys: keys.list(),
+    webhookSecrets: webhookSecrets.list(),
     async close() {
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await platform.close();
-      await Promise.all([emulator.close(), dynamoDb.close()]);
+      webhookEvents.destroy();
+      await Promise.all([emulator.close(), dynamoDb.close(), eventBridge.close()]);
     },
   };
 }

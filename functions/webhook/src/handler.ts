@@ -1,0 +1,56 @@
+/**
+ * Trigger: a Lambda function URL (auth NONE: the signature is the authentication), one function
+ * per webhook source, which `WEBHOOK_SOURCE` names; served at `/` and `/webhooks/{source}`.
+ * Verifies the signature over the raw body (timestamp within 300 s, past or future), validates
+ * the payload, and processes each `source:event-id` exactly once (DynamoDB idempotency with an
+ * expiring in-progress claim), publishing to EventBridge.
+ * Failure semantics: bad input is a 4xx JSON error and publishes nothing; a duplicate answers
+ * 200 `already_processed`; one in progress 409; a failed processing releases its claim and
+ * answers 5xx, so the sender's retry is processed.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  createDocumentClient,
+  createGateway,
+  createSecretsManagerClient,
+  DynamoDbIdempotencyStore,
+  EventBridgeEventPublisher,
+  gatewayConfigFromEnvironment,
+  SecretsManagerWebhookSecrets,
+} from '@mangaassist/core';
+import { makeWebhookHandler, webhookEnvironmentFrom, webhookSchemes } from './webhook.js';
+
+/** How long a response may wait for the gateway's InferenceCompleted events to reach the bus. */
+const eventFlushMs = 300;
+
+const env = webhookEnvironmentFrom(process.env);
+const logger = new Logger({ serviceName: `webhook-${env.source}` });
+
+// Only the reviews receiver calls a model; the others are not configured (nor allowed) to.
+const model =
+  env.source === 'reviews' ? createGateway(gatewayConfigFromEnvironment(process.env), { logger }) : undefined;
+
+const secrets = new SecretsManagerWebhookSecrets(createSecretsManagerClient(), {
+  secretId: env.secretId,
+  formats: { [env.source]: webhookSchemes[env.source] },
+  logger,
+});
+const idempotency = new DynamoDbIdempotencyStore(
+  createDocumentClient(env.dynamoDbEndpoint ? { endpoint: env.dynamoDbEndpoint } : {}),
+  { tableName: env.idempotencyTable, logger },
+);
+const events = new EventBridgeEventPublisher(
+  new EventBridgeClient(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
+  { eventBusName: env.eventBusName, logger },
+);
+
+export const handler = makeWebhookHandler({
+  source: env.source,
+  secrets,
+  idempotency,
+  events,
+  logger,
+  ...(model ? { gateway: model.gateway, afterResponse: () => model.gateway.flush(eventFlushMs) } : {}),
+});

@@ -1,0 +1,250 @@
+// The deployed handler code end to end, with in-memory ports: function URL events signed by the
+// official `stripe` and `standardwebhooks` packages, exactly as the partners sign them.
+import { randomUUID } from 'node:crypto';
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import {
+  ConfigurationError,
+  type DomainEvent,
+  type EventPublisher,
+  type GatewayResult,
+  generateDevWebhookSecrets,
+  MemoryIdempotencyStore,
+  StaticWebhookSecrets,
+} from '@mangaassist/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import {
+  makeWebhookHandler,
+  makeWebhookReceivers,
+  webhookEnvironmentFrom,
+  webhookSchemes,
+} from './webhook.js';
+
+const stripeWebhooks = Stripe.webhooks;
+
+function recordingPublisher(): EventPublisher & { readonly published: DomainEvent[] } {
+  const published: DomainEvent[] = [];
+  return {
+    published,
+    publish: async (events) => {
+      published.push(...events);
+    },
+  };
+}
+
+/** A gateway whose fast model always answers `text`. */
+function answeringGateway(text: string) {
+  return {
+    complete: async (): Promise<GatewayResult> => ({
+      requestId: randomUUID(),
+      text,
+      model: 'claude-haiku-4-5',
+      modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
+      region: 'ap-northeast-1',
+      stopReason: 'end_turn',
+      usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+      costUsd: 0.00004,
+      latencyMs: 120,
+      cached: false,
+      stale: false,
+      degraded: false,
+      routing: { model: 'claude-haiku-4-5', requested: 'fast', reason: 'alias:fast' },
+      attempts: [],
+    }),
+  };
+}
+
+function functionUrlEvent(
+  body: string,
+  headers: Record<string, string>,
+  rawPath = '/',
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abcdefghijklmnop',
+      domainName: 'abcdefghijklmnop.lambda-url.ap-northeast-1.on.aws',
+      domainPrefix: 'abcdefghijklmnop',
+      http: {
+        method: 'POST',
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'partner',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    // Lambda base64-encodes what it takes for binary; the receiver must verify the decoded bytes.
+    body: Buffer.from(body, 'utf8').toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+function checkoutCompleted() {
+  return {
+    id: `evt_${randomUUID().replaceAll('-', '')}`,
+    object: 'event',
+    type: 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: `cs_test_${randomUUID().replaceAll('-', '')}`,
+        object: 'checkout.session',
+        amount_total: 1980,
+        currency: 'jpy',
+        payment_status: 'paid',
+        client_reference_id: 'order-42',
+        customer_details: { email: 'reader@example.jp' },
+        metadata: {},
+      },
+    },
+  };
+}
+
+function harness(source: 'stripe' | 'reviews' | 'catalog') {
+  const secrets = generateDevWebhookSecrets();
+  const events = recordingPublisher();
+  const handler = makeWebhookHandler({
+    source,
+    secrets: new StaticWebhookSecrets(secrets, { formats: webhookSchemes }),
+    idempotency: new MemoryIdempotencyStore(),
+    events,
+    gateway: answeringGateway('positive'),
+  });
+  return { secrets, events, handler };
+}
+
+describe('the webhook function', () => {
+  it('accepts a Stripe event signed by the stripe package and publishes PaymentCompleted once', async () => {
+    const { secrets, events, handler } = harness('stripe');
+    const body = JSON.stringify(checkoutCompleted());
+    const header = stripeWebhooks.generateTestHeaderString({
+      payload: body,
+      secret: secrets.stripe[0] ?? '',
+    });
+
+    const first = await handler(functionUrlEvent(body, { 'stripe-signature': header }, '/webhooks/stripe'));
+    const duplicate = await handler(functionUrlEvent(body, { 'stripe-signature': header }));
+
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(first.body ?? '')).toMatchObject({ status: 'processed', events: 1 });
+    expect(JSON.parse(duplicate.body ?? '')).toMatchObject({ status: 'already_processed' });
+    expect(events.published).toEqual([
+      expect.objectContaining({
+        source: 'mangaassist.payments',
+        detailType: 'PaymentCompleted',
+        detail: expect.objectContaining({
+          order_id: 'order-42',
+          amount: 1980,
+          currency: 'JPY',
+          processing_stage: 'raw',
+        }),
+      }),
+    ]);
+  });
+
+  it('rejects a Stripe event whose body was changed after signing, publishing nothing', async () => {
+    const { secrets, events, handler } = harness('stripe');
+    const body = JSON.stringify(checkoutCompleted());
+    const header = stripeWebhooks.generateTestHeaderString({
+      payload: body,
+      secret: secrets.stripe[0] ?? '',
+    });
+
+    const response = await handler(
+      functionUrlEvent(body.replace('1980', '1'), { 'stripe-signature': header }),
+    );
+
+    expect(response.statusCode).toBe(401);
+    expect(events.published).toEqual([]);
+  });
+
+  it('accepts a review signed by the standardwebhooks package and publishes ReviewSubmitted with a sentiment', async () => {
+    const { secrets, events, handler } = harness('reviews');
+    const body = JSON.stringify({
+      review_id: 'rev-7',
+      product_id: 'manga-001',
+      rating: 5,
+      review_text: '最高！',
+    });
+    const webhookId = `msg_${randomUUID()}`;
+    const now = new Date();
+    const signature = new Webhook(secrets.reviews[0] ?? '').sign(webhookId, now, body);
+
+    const response = await handler(
+      functionUrlEvent(body, {
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signature,
+      }),
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(events.published).toEqual([
+      expect.objectContaining({
+        detailType: 'ReviewSubmitted',
+        detail: expect.objectContaining({ review_id: 'rev-7', sentiment: 'positive' }),
+      }),
+    ]);
+  });
+
+  it('answers 404 for a path of another source', async () => {
+    const { handler } = harness('catalog');
+
+    const response = await handler(functionUrlEvent('{}', {}, '/webhooks/stripe'));
+
+    expect(response.statusCode).toBe(404);
+  });
+
+  it('refuses to build the reviews receiver without a gateway', () => {
+    expect(() =>
+      makeWebhookReceivers(
+        {
+          secrets: new StaticWebhookSecrets(generateDevWebhookSecrets()),
+          idempotency: new MemoryIdempotencyStore(),
+          events: recordingPublisher(),
+        },
+        ['reviews'],
+      ),
+    ).toThrow(ConfigurationError);
+  });
+});
+
+describe('webhookEnvironmentFrom', () => {
+  const complete = {
+    [gatewayEnvironment.webhookSource]: 'catalog',
+    [gatewayEnvironment.webhookSecretId]:
+      'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks',
+    [gatewayEnvironment.idempotencyTable]: 'mangaassist-prod-webhook-idempotency',
+    [gatewayEnvironment.eventBusName]: 'MangaAssist-AI-Events',
+  };
+
+  it('reads the source, secret, table and bus', () => {
+    expect(webhookEnvironmentFrom(complete)).toEqual({
+      source: 'catalog',
+      secretId: complete[gatewayEnvironment.webhookSecretId],
+      idempotencyTable: 'mangaassist-prod-webhook-idempotency',
+      eventBusName: 'MangaAssist-AI-Events',
+    });
+  });
+
+  it('names the variable that is missing or invalid', () => {
+    expect(() =>
+      webhookEnvironmentFrom({ ...complete, [gatewayEnvironment.webhookSource]: 'paypal' }),
+    ).toThrow(/WEBHOOK_SOURCE must be one of stripe, reviews, catalog/);
+    expect(() => webhookEnvironmentFrom({ ...complete, [gatewayEnvironment.idempotencyTable]: ' ' })).toThrow(
+      /IDEMPOTENCY_TABLE is required/,
+    );
+  });
+});
