@@ -12,6 +12,7 @@ import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-
 import { boundedCall } from '../resilience/bounded-call.js';
 import type { FrameLog } from '../streaming/frame-log.js';
 import { contiguousAfter } from '../streaming/memory-frame-log.js';
+import { whenRedisReady } from './redis-response-cache.js';
 
 export interface RedisFrameLogOptions {
   /** How long a stream's frames are kept after its last append. @default websocketLimits.resumeWindowSeconds (300) */
@@ -141,7 +142,11 @@ export class RedisFrameLog implements FrameLog {
     command: () => Promise<T>,
   ): Promise<T | typeof unavailable> {
     try {
-      const result = await boundedCall(command, this.commandTimeoutMs);
+      const result = await boundedCall(async (signal) => {
+        // On a cold start the shared client is still connecting, and it queues nothing.
+        await whenRedisReady(this.redis, signal);
+        return command();
+      }, this.commandTimeoutMs);
       const failures = this.outageWarning.recover();
       if (failures > 0) this.logger.info('Frame log is reachable again', { failures });
       return result;
