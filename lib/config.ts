@@ -1,4 +1,4 @@
-import { type Tenant, tenantSchema } from '@mangaassist/contracts';
+import { type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
 import {
   defaultRegionTargets,
   type Geography,
@@ -95,6 +95,44 @@ export interface AlarmsConfig {
    * percent. Rejected tickets count as integration errors, so a burst of forged tickets fires it.
    */
   readonly webSocketErrorRatePercent: number;
+  /**
+   * Each webhook function URL: 4xx answers in 5 minutes above which the alarm fires. A burst of
+   * 401s is a partner signing with a secret the platform does not hold (a rotation done on one
+   * side only) or someone probing the URL; 409/429 are deliveries racing their own retries.
+   */
+  readonly webhookClientErrorsPer5Minutes: number;
+  /**
+   * Each webhook function URL: 5xx answers in 5 minutes above which the alarm fires. A 5xx makes
+   * the partner retry, so a few are harmless; a run of them means deliveries are piling up in the
+   * partner's retry queue (a malformed secret, the idempotency table, the event bus).
+   */
+  readonly webhookServerErrorsPer5Minutes: number;
+}
+
+/**
+ * The webhook receivers (`stripe`, `reviews`, `catalog`): one function each behind a Lambda
+ * function URL on its `live` alias.
+ */
+export interface WebhooksConfig {
+  /** MB per function (seed: 512; signature checks and DynamoDB calls, one short model call). */
+  readonly memorySize: number;
+  /**
+   * Seed: 30 s, as long as any sender is expected to wait (Stripe does not publish its delivery
+   * timeout; a late answer is a failed delivery, retried, and the idempotency claim holds it).
+   * Must stay below the claim's in-progress time (`webhookLimits.inProgressTtlSeconds`): a claim
+   * that expired under a still-running attempt would let the sender's retry process it again.
+   */
+  readonly timeout: Duration;
+  /**
+   * Concurrency reserved for each source's function, which is also its ceiling: a flood of
+   * deliveries from one partner can neither starve the other receivers and the chat functions,
+   * nor be starved by them. Lambda keeps 100 of the account's concurrency unreserved, so the
+   * account needs at least 100 + 3 × this (the default account limit, 1 000, is enough; a new
+   * account's lower limit is not: raise it first).
+   */
+  readonly reservedConcurrency: number;
+  /** Warm instances behind each `live` alias (at most `reservedConcurrency`); undefined = none. */
+  readonly provisionedConcurrency?: number;
 }
 
 /** The VPC the Redis cache lives in and the functions that use it reach it from. */
@@ -129,6 +167,7 @@ export interface EnvironmentConfig {
   readonly api: ApiConfig;
   readonly websocket: WebSocketConfig;
   readonly chat: ChatFunctionConfig;
+  readonly webhooks: WebhooksConfig;
   /**
    * The API's tenants: one API key and usage plan each (throttle, monthly quota) and a daily
    * model budget the functions enforce (`TENANTS_JSON`). Unique ids.
@@ -162,6 +201,7 @@ interface StageSettings {
   readonly allowedGeographies?: readonly Geography[];
   readonly modelCatalogOverridesJson?: string;
   readonly provisionedConcurrency?: number;
+  readonly webhookProvisionedConcurrency?: number;
   readonly tenants: readonly TenantSettings[];
   readonly natGateways: number;
   readonly cache: CacheConfig;
@@ -218,6 +258,7 @@ const stageSettings: Record<Stage, StageSettings> = {
   prod: {
     allowedGeographies: inAsiaPacific,
     provisionedConcurrency: 2,
+    webhookProvisionedConcurrency: 5,
     tenants: storeTenants(),
     natGateways: 2,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
@@ -262,6 +303,15 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
       `${environment}: natGateways must be a whole number from 1 to ${network.maxAzs}: the functions need egress for the WebSocket @connections API`,
     );
   }
+  const webhooks: WebhooksConfig = {
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+    reservedConcurrency: 50,
+    ...(settings.webhookProvisionedConcurrency
+      ? { provisionedConcurrency: settings.webhookProvisionedConcurrency }
+      : {}),
+  };
+  checkWebhooks(environment, webhooks);
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
@@ -284,9 +334,16 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
       ...(settings.provisionedConcurrency ? { provisionedConcurrency: settings.provisionedConcurrency } : {}),
       streamTimeout: Duration.minutes(3),
     },
+    webhooks,
     tenants,
     firewall: { requestsPerIpPer5Minutes: 2000 },
-    alarms: { serverErrorRatePercent: 1, chatLatencyP99Ms: 3000, webSocketErrorRatePercent: 5 },
+    alarms: {
+      serverErrorRatePercent: 1,
+      chatLatencyP99Ms: 3000,
+      webSocketErrorRatePercent: 5,
+      webhookClientErrorsPer5Minutes: 25,
+      webhookServerErrorsPer5Minutes: 5,
+    },
     network,
     cache: settings.cache,
     logRetention: settings.logRetention,
@@ -294,6 +351,32 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
     removalPolicy: settings.removalPolicy,
     terminationProtection: settings.terminationProtection,
   };
+}
+
+/**
+ * Throws `ConfigError` unless the webhook functions' timeout is shorter than an idempotency
+ * claim's in-progress time, their reserved concurrency is a whole number of at least 1 (0 would
+ * refuse every delivery) and their provisioned concurrency, when set, a whole number no larger
+ * than it (Lambda refuses more warm instances than the function may run).
+ */
+export function checkWebhooks(environment: string, webhooks: WebhooksConfig): void {
+  if (webhooks.timeout.toSeconds() >= webhookLimits.inProgressTtlSeconds) {
+    throw new ConfigError(
+      `${environment}: the webhook timeout must be shorter than an idempotency claim's ${webhookLimits.inProgressTtlSeconds} s in-progress time`,
+    );
+  }
+  const { reservedConcurrency: reserved, provisionedConcurrency: provisioned } = webhooks;
+  if (!Number.isInteger(reserved) || reserved < 1) {
+    throw new ConfigError(`${environment}: webhook reservedConcurrency must be a whole number of at least 1`);
+  }
+  if (
+    provisioned !== undefined &&
+    (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > reserved)
+  ) {
+    throw new ConfigError(
+      `${environment}: webhook provisionedConcurrency must be a whole number from 1 to reservedConcurrency (${reserved})`,
+    );
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
     config,
     ...(env ? { env } : {}),
-    description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, cache, VPC)`,
+    description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, webhook secrets, cache, VPC)`,
   });
   const api = new ApiStack(app, `${config.stackPrefix}-Api`, {
     config,
@@ -23,9 +23,11 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     eventBus: stateful.eventBus,
     sessionsTable: stateful.sessionsTable,
     connectionsTable: stateful.connectionsTable,
+    webhookIdempotencyTable: stateful.webhookIdempotencyTable,
+    webhookSecret: stateful.webhookSecret,
     functionNetwork: stateful.functionNetwork,
     redisUrl: stateful.redisUrl,
-    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, their functions, WAF and alarms`,
+    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, their functions, WAF and alarms`,
   });
   for (const stack of [stateful, api]) {
     Tags.of(stack).add('project', 'MangaAssist');

@@ -1,10 +1,12 @@
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import {
+  fallbackLadder,
   type Geography,
   invocationTargets,
   loadModelCatalog,
   type ModelCatalog,
   type RegionTarget,
+  resolveModelKey,
 } from '@mangaassist/core/catalog';
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -29,6 +31,24 @@ export interface BedrockInvokeAccessProps {
    * @default - every configured target is allowed
    */
   readonly allowedGeographies?: readonly Geography[];
+}
+
+/** Which models `grantInvoke` covers. */
+export interface BedrockGrantOptions {
+  /**
+   * Catalog keys or aliases (`fast`) the grantee asks for; each is granted together with the
+   * models it falls back to, as the gateway calls those when it fails. Throws
+   * `BedrockInvokeAccessError` for a name the catalog does not know.
+   * @default - every model of the catalog
+   */
+  readonly models?: readonly string[];
+}
+
+/** The ARNs one catalog model is called through. */
+interface ModelResources {
+  readonly profiles: readonly string[];
+  readonly routedModels: readonly string[];
+  readonly onDemandModels: readonly string[];
 }
 
 /**
@@ -68,6 +88,7 @@ export class BedrockInvokeAccess extends Construct {
   readonly onDemandModelArns: readonly string[];
   /** Catalog keys with no usable target under the configured targets and geographies. */
   readonly unreachableModels: readonly string[];
+  private readonly resourcesByModel: ReadonlyMap<string, ModelResources>;
 
   constructor(scope: Construct, id: string, props: BedrockInvokeAccessProps) {
     super(scope, id);
@@ -82,14 +103,15 @@ export class BedrockInvokeAccess extends Construct {
         : {}),
     };
     const stack = Stack.of(this);
-    const profiles = new Set<string>();
-    const routedModels = new Set<string>();
-    const onDemandModels = new Set<string>();
+    const byModel = new Map<string, ModelResources>();
     const unreachable: string[] = [];
 
     for (const [key, spec] of Object.entries(this.catalog.models)) {
       const { usable } = invocationTargets(spec, props.regionTargets, props.allowedGeographies);
       if (usable.length === 0) unreachable.push(key);
+      const profiles = new Set<string>();
+      const routedModels = new Set<string>();
+      const onDemandModels = new Set<string>();
       for (const target of usable) {
         if (target.modelId === spec.modelId) {
           onDemandModels.add(foundationModelArn(stack, target.region, spec.modelId));
@@ -106,45 +128,74 @@ export class BedrockInvokeAccess extends Construct {
           routedModels.add(foundationModelArn(stack, '*', spec.modelId));
         }
       }
+      byModel.set(key, {
+        profiles: [...profiles],
+        routedModels: [...routedModels],
+        onDemandModels: [...onDemandModels],
+      });
     }
-    if (profiles.size === 0 && onDemandModels.size === 0) {
+    const all = mergeResources([...byModel.values()]);
+    if (all.profiles.length === 0 && all.onDemandModels.length === 0) {
       throw new BedrockInvokeAccessError(
         'no catalog model is reachable through the configured Bedrock region targets and geographies',
       );
     }
-    this.inferenceProfileArns = [...profiles];
-    this.profileRoutedModelArns = [...routedModels];
-    this.onDemandModelArns = [...onDemandModels];
+    this.resourcesByModel = byModel;
+    this.inferenceProfileArns = all.profiles;
+    this.profileRoutedModelArns = all.routedModels;
+    this.onDemandModelArns = all.onDemandModels;
     this.unreachableModels = unreachable;
   }
 
-  /** Lets `grantee` invoke (and stream from) the catalog's models through the configured targets. */
-  grantInvoke(grantee: IGrantable): Grant {
+  /**
+   * Lets `grantee` invoke (and stream from) the catalog's models through the configured targets:
+   * all of them, or only `options.models` and their fallbacks. A selection none of which is
+   * reachable grants nothing.
+   */
+  grantInvoke(grantee: IGrantable, options: BedrockGrantOptions = {}): Grant {
+    const resources = mergeResources(this.modelKeys(options.models).map((key) => this.resourcesOf(key)));
     const actions = [...BedrockInvokeAccess.actions];
     const grants: Grant[] = [];
-    if (this.inferenceProfileArns.length > 0) {
+    if (resources.profiles.length > 0) {
       grants.push(
-        Grant.addToPrincipal({ grantee, actions, resourceArns: [...this.inferenceProfileArns] }),
+        Grant.addToPrincipal({ grantee, actions, resourceArns: [...resources.profiles] }),
         Grant.addToPrincipal({
           grantee,
           actions,
-          resourceArns: [...this.profileRoutedModelArns],
-          conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [...this.inferenceProfileArns] } },
+          resourceArns: [...resources.routedModels],
+          conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [...resources.profiles] } },
         }),
       );
-      this.acknowledgeWildcardRegions(grantee.grantPrincipal);
+      this.acknowledgeWildcardRegions(grantee.grantPrincipal, resources.routedModels);
     }
-    if (this.onDemandModelArns.length > 0) {
-      grants.push(Grant.addToPrincipal({ grantee, actions, resourceArns: [...this.onDemandModelArns] }));
+    if (resources.onDemandModels.length > 0) {
+      grants.push(Grant.addToPrincipal({ grantee, actions, resourceArns: [...resources.onDemandModels] }));
     }
     const [first, ...rest] = grants;
     if (first === undefined) return Grant.drop(grantee, 'no reachable Bedrock model');
     return rest.reduce((combined, grant) => combined.combine(grant), first);
   }
 
-  private acknowledgeWildcardRegions(principal: unknown): void {
+  /** Catalog keys to grant: every model, or the named ones with their fallback ladders. */
+  private modelKeys(names: readonly string[] | undefined): string[] {
+    if (names === undefined) return Object.keys(this.catalog.models);
+    const keys = names.flatMap((name) => {
+      const key = resolveModelKey(this.catalog, name);
+      if (key === undefined) {
+        throw new BedrockInvokeAccessError(`unknown model "${name}": use a catalog key or an alias`);
+      }
+      return fallbackLadder(this.catalog, key);
+    });
+    return [...new Set(keys)];
+  }
+
+  private resourcesOf(key: string): ModelResources {
+    return this.resourcesByModel.get(key) ?? { profiles: [], routedModels: [], onDemandModels: [] };
+  }
+
+  private acknowledgeWildcardRegions(principal: unknown, routedModelArns: readonly string[]): void {
     if (!isConstruct(principal)) return;
-    for (const arn of this.profileRoutedModelArns) {
+    for (const arn of routedModelArns) {
       Validations.of(principal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
         reason:
@@ -152,6 +203,15 @@ export class BedrockInvokeAccess extends Construct {
       });
     }
   }
+}
+
+function mergeResources(parts: readonly ModelResources[]): ModelResources {
+  const union = (pick: (part: ModelResources) => readonly string[]) => [...new Set(parts.flatMap(pick))];
+  return {
+    profiles: union((part) => part.profiles),
+    routedModels: union((part) => part.routedModels),
+    onDemandModels: union((part) => part.onDemandModels),
+  };
 }
 
 function foundationModelArn(stack: Stack, region: string, modelId: string): string {

@@ -102,9 +102,15 @@ export interface PlatformFunctionProps {
   /**
    * Pre-initialised instances. When set, a `live` alias on the current version carries them and
    * `invocationTarget` is that alias.
-   * @default - none: no alias is published and callers invoke $LATEST
+   * @default - none: no alias is published (unless `liveAlias`) and callers invoke $LATEST
    */
   readonly provisionedConcurrentExecutions?: number;
+  /**
+   * Publish the `live` alias even without provisioned concurrency, so what points at it (a
+   * function URL registered with a partner) stays the same whether or not instances are kept warm.
+   * @default false - an alias only with provisioned concurrency
+   */
+  readonly liveAlias?: boolean;
   /**
    * Run inside a VPC (to reach the Redis cache). The role then also gets the network-interface
    * permissions Lambda needs.
@@ -127,7 +133,7 @@ export class PlatformFunction extends Construct implements IGrantable {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
-  /** The `live` alias, when provisioned concurrency is configured. */
+  /** The `live` alias, when provisioned concurrency or `liveAlias` is configured. */
   readonly alias?: Alias;
   /** What integrations should invoke: the `live` alias when there is one, else the function. */
   readonly invocationTarget: IFunction;
@@ -193,9 +199,11 @@ export class PlatformFunction extends Construct implements IGrantable {
       },
     });
 
-    if (props.provisionedConcurrentExecutions !== undefined) {
+    if (props.provisionedConcurrentExecutions !== undefined || props.liveAlias) {
       this.alias = this.function.addAlias('live', {
-        provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
+        ...(props.provisionedConcurrentExecutions !== undefined
+          ? { provisionedConcurrentExecutions: props.provisionedConcurrentExecutions }
+          : {}),
       });
     }
     this.invocationTarget = this.alias ?? this.function;

@@ -2,6 +2,7 @@ import { gatewayEnvironment } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { ApiAlarms } from '../constructs/api-alarms.js';
@@ -12,6 +13,8 @@ import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
 import { TenantApiKeys } from '../constructs/tenant-api-keys.js';
+import { WebhookAlarms } from '../constructs/webhook-alarms.js';
+import { WebhookReceivers } from '../constructs/webhook-receivers.js';
 
 export interface ApiStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -21,6 +24,10 @@ export interface ApiStackProps extends StackProps {
   readonly sessionsTable: ITable;
   /** Open WebSocket connections. */
   readonly connectionsTable: ITable;
+  /** Webhook deliveries claimed and processed. */
+  readonly webhookIdempotencyTable: ITable;
+  /** Every webhook source's signing secrets. */
+  readonly webhookSecret: ISecret;
   /** Where the functions run: the cache's VPC, with the security group the cache admits. */
   readonly functionNetwork: FunctionNetwork;
   /** `rediss://…` of the shared cache (`REDIS_URL`). */
@@ -30,7 +37,8 @@ export interface ApiStackProps extends StackProps {
 /**
  * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks)
  * behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for browsers; the
- * Bedrock access behind them; and the alarms that watch them.
+ * webhook receivers' function URLs; the Bedrock access behind them; and the alarms that watch
+ * them.
  */
 export class ApiStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
@@ -40,10 +48,21 @@ export class ApiStack extends Stack {
   readonly webSocket: ChatWebSocketApi;
   readonly firewall: ApiFirewall;
   readonly alarms: ApiAlarms;
+  readonly webhooks: WebhookReceivers;
+  readonly webhookAlarms: WebhookAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
-    const { config, eventBus, sessionsTable, connectionsTable, functionNetwork, redisUrl, ...stackProps } =
-      props;
+    const {
+      config,
+      eventBus,
+      sessionsTable,
+      connectionsTable,
+      webhookIdempotencyTable,
+      webhookSecret,
+      functionNetwork,
+      redisUrl,
+      ...stackProps
+    } = props;
     super(scope, id, stackProps);
     this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {
       regionTargets: config.bedrock.regionTargets,
@@ -53,6 +72,13 @@ export class ApiStack extends Stack {
         : {}),
     });
     this.tenants = new TenantApiKeys(this, 'Tenants', { stage: config.stage, tenants: config.tenants });
+    // What the platform's configuration requires of every door that builds the FM gateway outside
+    // dev, whether or not the door keeps sessions: only the chat doors are granted the table.
+    const platformEnvironment = {
+      [gatewayEnvironment.redisUrl]: redisUrl,
+      ...this.tenants.environment,
+      [gatewayEnvironment.sessionsTable]: sessionsTable.tableName,
+    };
 
     this.chatApi = new ChatApi(this, 'ChatApi', {
       stage: config.stage,
@@ -60,13 +86,7 @@ export class ApiStack extends Stack {
       eventBus,
       sessionsTable,
       network: functionNetwork,
-      environment: {
-        [gatewayEnvironment.redisUrl]: redisUrl,
-        ...this.tenants.environment,
-        // The platform's configuration requires it outside dev even where a door keeps no
-        // sessions; only the chat doors are granted access to the table.
-        [gatewayEnvironment.sessionsTable]: sessionsTable.tableName,
-      },
+      environment: platformEnvironment,
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
       manageCloudWatchRole: config.api.manageCloudWatchRole,
@@ -131,6 +151,33 @@ export class ApiStack extends Stack {
       latencyP99Ms: config.alarms.chatLatencyP99Ms,
       webSocketErrorRatePercent: config.alarms.webSocketErrorRatePercent,
       keyRemovalPolicy: config.removalPolicy,
+    });
+
+    this.webhooks = new WebhookReceivers(this, 'Webhooks', {
+      stage: config.stage,
+      secret: webhookSecret,
+      idempotencyTable: webhookIdempotencyTable,
+      eventBus,
+      bedrock: this.bedrockAccess,
+      // Only the reviews receiver builds the gateway; it needs Redis, hence the cache's network.
+      gatewayEnvironment: platformEnvironment,
+      gatewayNetwork: functionNetwork,
+      memorySize: config.webhooks.memorySize,
+      timeout: config.webhooks.timeout,
+      reservedConcurrency: config.webhooks.reservedConcurrency,
+      ...(config.webhooks.provisionedConcurrency !== undefined
+        ? { provisionedConcurrency: config.webhooks.provisionedConcurrency }
+        : {}),
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+    this.webhookAlarms = new WebhookAlarms(this, 'WebhookAlarms', {
+      stage: config.stage,
+      receivers: Object.values(this.webhooks.receivers),
+      topic: this.alarms.topic,
+      clientErrorsPer5Minutes: config.alarms.webhookClientErrorsPer5Minutes,
+      serverErrorsPer5Minutes: config.alarms.webhookServerErrorsPer5Minutes,
     });
   }
 }

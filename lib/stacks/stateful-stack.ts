@@ -1,7 +1,8 @@
-import { connectionsTable, sessionsTable } from '@mangaassist/contracts';
+import { connectionsTable, sessionsTable, webhookIdempotencyTable } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { AiEventBus } from '../constructs/ai-event-bus.js';
@@ -9,14 +10,16 @@ import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { PrivateNetwork } from '../constructs/private-network.js';
 import { SharedCache } from '../constructs/shared-cache.js';
 import { SpecTable } from '../constructs/spec-table.js';
+import { WebhookSecret } from '../constructs/webhook-secret.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
 /**
- * What holds state or is referenced by name from outside: the AI event bus, the sessions and
- * WebSocket connections tables, the Redis cache and the VPC it lives in. Changes here are rare
+ * What holds state or is referenced by name from outside: the AI event bus, the sessions,
+ * WebSocket connections and webhook idempotency tables, the webhook signing secrets, the Redis
+ * cache and the VPC it lives in. Changes here are rare
  * and reviewed with care (termination protection, RETAIN and deletion protection in
  * production). The stateless stacks receive interfaces and values from here, never the reverse:
  * the cache admits the functions' security group, which this stack owns too.
@@ -25,6 +28,10 @@ export class StatefulStack extends Stack {
   readonly eventBus: IEventBus;
   readonly sessionsTable: ITable;
   readonly connectionsTable: ITable;
+  /** Webhook deliveries claimed and processed (`source:event-id`), kept past senders' retries. */
+  readonly webhookIdempotencyTable: ITable;
+  /** Every webhook source's signing secrets (`mangaassist-<stage>-webhook-secrets`). */
+  readonly webhookSecret: ISecret;
   readonly network: PrivateNetwork;
   readonly cache: SharedCache;
   /** Where functions that use the cache run: the functions subnets, with the functions' group. */
@@ -50,6 +57,14 @@ export class StatefulStack extends Stack {
       spec: connectionsTable,
       ...tableDefaults,
     }).table;
+    this.webhookIdempotencyTable = new SpecTable(this, 'WebhookIdempotency', {
+      spec: webhookIdempotencyTable,
+      ...tableDefaults,
+    }).table;
+    this.webhookSecret = new WebhookSecret(this, 'WebhookSecrets', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+    }).secret;
 
     this.network = new PrivateNetwork(this, 'Network', {
       maxAzs: config.network.maxAzs,

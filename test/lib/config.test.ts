@@ -1,9 +1,10 @@
 import { defaultRegionTargets } from '@mangaassist/core/catalog';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  checkWebhooks,
   environmentConfig,
   parseTenants,
   primaryRegion,
@@ -82,12 +83,30 @@ describe('environmentConfig', () => {
     expect(environmentConfig(stage).firewall.requestsPerIpPer5Minutes).toBe(2000);
   });
 
-  it.each(stages)('alarms in %s above 1 %% REST 5xx, a 3 s chat p99 and 5 %% WebSocket errors', (stage) => {
-    expect(environmentConfig(stage).alarms).toEqual({
-      serverErrorRatePercent: 1,
-      chatLatencyP99Ms: 3000,
-      webSocketErrorRatePercent: 5,
-    });
+  it.each(stages)(
+    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors and webhook error spikes',
+    (stage) => {
+      expect(environmentConfig(stage).alarms).toEqual({
+        serverErrorRatePercent: 1,
+        chatLatencyP99Ms: 3000,
+        webSocketErrorRatePercent: 5,
+        webhookClientErrorsPer5Minutes: 25,
+        webhookServerErrorsPer5Minutes: 5,
+      });
+    },
+  );
+
+  it.each(stages)('sizes the %s webhook functions at 512 MB, 30 s and 50 reserved instances', (stage) => {
+    const { webhooks } = environmentConfig(stage);
+    expect(webhooks.memorySize).toBe(512);
+    expect(webhooks.timeout.toSeconds()).toBe(30);
+    expect(webhooks.reservedConcurrency).toBe(50);
+  });
+
+  it('keeps five instances of each webhook function warm in prod and none elsewhere', () => {
+    expect(environmentConfig('prod').webhooks.provisionedConcurrency).toBe(5);
+    expect(environmentConfig('staging').webhooks.provisionedConcurrency).toBeUndefined();
+    expect(environmentConfig('dev').webhooks.provisionedConcurrency).toBeUndefined();
   });
 
   it('streams answers for up to 3 minutes, well inside API Gateway’s 15-minute streaming limit', () => {
@@ -104,6 +123,32 @@ describe('environmentConfig', () => {
       expect(environmentConfig(stage).tracing).toBe(true);
       expect(environmentConfig(stage).stackPrefix).toBe(`MangaAssist-${stage}`);
     }
+  });
+});
+
+describe('checkWebhooks', () => {
+  const webhooks = (overrides: object = {}) => ({ ...environmentConfig('prod').webhooks, ...overrides });
+
+  it('accepts every stage’s webhook settings', () => {
+    for (const stage of stages)
+      expect(() => checkWebhooks(stage, environmentConfig(stage).webhooks)).not.toThrow();
+  });
+
+  it('refuses a timeout that outlasts an idempotency claim, which would let a retry process twice', () => {
+    expect(() => checkWebhooks('prod', webhooks({ timeout: Duration.seconds(60) }))).toThrow(
+      /shorter than an idempotency claim's 60 s/,
+    );
+  });
+
+  it('refuses no reserved concurrency, which would refuse every delivery', () => {
+    expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 0 }))).toThrow(ConfigError);
+    expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 2.5 }))).toThrow(ConfigError);
+  });
+
+  it('refuses more warm instances than the function may run', () => {
+    expect(() =>
+      checkWebhooks('prod', webhooks({ reservedConcurrency: 4, provisionedConcurrency: 5 })),
+    ).toThrow(/provisionedConcurrency must be a whole number from 1 to reservedConcurrency \(4\)/);
   });
 });
 

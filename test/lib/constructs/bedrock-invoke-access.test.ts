@@ -5,6 +5,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import {
+  type BedrockGrantOptions,
   BedrockInvokeAccess,
   BedrockInvokeAccessError,
   type BedrockInvokeAccessProps,
@@ -13,14 +14,14 @@ import { asList, flatten, type PolicyStatement, policyStatements, unitTestApp } 
 
 const catalogModelIds = Object.values(defaultModelCatalog.models).map((spec) => spec.modelId);
 
-function grantToRole(props: Partial<BedrockInvokeAccessProps> = {}) {
+function grantToRole(props: Partial<BedrockInvokeAccessProps> = {}, options: BedrockGrantOptions = {}) {
   const stack = new Stack(unitTestApp(), 'Test');
   const access = new BedrockInvokeAccess(stack, 'Bedrock', {
     regionTargets: defaultRegionTargets,
     ...props,
   });
   const role = new Role(stack, 'Grantee', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-  access.grantInvoke(role);
+  access.grantInvoke(role, options);
   const statements = policyStatements(Template.fromStack(stack));
   return { access, stack, statements };
 }
@@ -131,6 +132,35 @@ describe('BedrockInvokeAccess', () => {
     expect(grantToRole().access.handlerEnvironment).toEqual({
       BEDROCK_REGION_TARGETS: JSON.stringify(defaultRegionTargets),
     });
+  });
+
+  it('grants a selected model with the models it falls back to, and no other', () => {
+    const { statements } = grantToRole({}, { models: ['fast'] });
+    const names = resourcesOf(statements).map((resource) => resource.slice(resource.lastIndexOf('/') + 1));
+    const granted = new Set(
+      names.map((name) => catalogModelIds.find((id) => name === id || name.endsWith(`.${id}`))),
+    );
+    expect([...granted].sort()).toEqual([
+      'anthropic.claude-3-haiku-20240307-v1:0',
+      'anthropic.claude-haiku-4-5-20251001-v1:0',
+    ]);
+    const routed = statements.find((statement) => statement.Condition !== undefined);
+    for (const profile of asList(routed?.Condition?.StringEquals?.['bedrock:InferenceProfileArn']).map(
+      flatten,
+    )) {
+      expect(profile).toMatch(/haiku/);
+    }
+  });
+
+  it('refuses to grant a model the catalog does not know', () => {
+    expect(() => grantToRole({}, { models: ['claude-2'] })).toThrow(BedrockInvokeAccessError);
+  });
+
+  it('acknowledges the wildcard-region finding for a selected model, leaving no cdk-nag finding', () => {
+    const { stack } = grantToRole({}, { models: ['fast'] });
+    expect(
+      new AwsSolutionsChecks().validateScope(stack).violations.map((violation) => violation.ruleName),
+    ).toEqual([]);
   });
 
   it("acknowledges cdk-nag's wildcard-region finding for exactly the granted models", () => {

@@ -73,6 +73,15 @@ describe('PlatformFunction', () => {
     expect(fn.invocationTarget).toBe(fn.alias);
   });
 
+  it('publishes a cold live alias when asked, so what points at it outlives provisioning changes', () => {
+    const { fn, template } = build({ liveAlias: true });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: Match.absent(),
+    });
+    expect(fn.invocationTarget).toBe(fn.alias);
+  });
+
   it('publishes no alias without provisioned concurrency and is invoked directly', () => {
     const { fn, template } = build();
     template.resourceCountIs('AWS::Lambda::Alias', 0);

@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../../lib/config.js';
 import { ApiStack } from '../../../lib/stacks/api-stack.js';
@@ -24,6 +25,8 @@ function build(environment: string) {
     eventBus: new EventBus(shared, 'Bus'),
     sessionsTable: table('Sessions'),
     connectionsTable: table('Connections'),
+    webhookIdempotencyTable: table('WebhookIdempotency'),
+    webhookSecret: new Secret(shared, 'WebhookSecrets'),
     functionNetwork: {
       vpc,
       subnets: { subnetGroupName: 'functions' },
@@ -41,6 +44,16 @@ const bedrockStatements = (template: Template) =>
   policyStatements(template).filter((statement) =>
     asList(statement.Action).some((action) => action.startsWith('bedrock:')),
   );
+
+type FunctionResource = { Properties: Record<string, unknown> & { Description?: string } };
+const functionsOf = (template: Template) =>
+  Object.values(template.findResources('AWS::Lambda::Function')).map(
+    (fn) => (fn as FunctionResource).Properties,
+  );
+const isWebhook = (fn: { Description?: string }) => fn.Description?.includes('webhooks from') ?? false;
+/** Receivers that call no model: they reach only AWS APIs, from outside any VPC. */
+const isPlainWebhook = (fn: { Description?: string }) =>
+  isWebhook(fn) && !fn.Description?.includes('reviews');
 
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
@@ -61,25 +74,24 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs eight Node.js 22 arm64 functions, every one in the cache’s network', () => {
-    const functions = Object.values(dev.template.findResources('AWS::Lambda::Function')).map(
-      (fn) => (fn as { Properties: Record<string, unknown> }).Properties,
-    );
-    expect(functions).toHaveLength(8);
+  it('runs eleven Node.js 22 arm64 functions, all but two webhook receivers in the cache’s network', () => {
+    const functions = functionsOf(dev.template);
+    expect(functions).toHaveLength(11);
+    expect(functions.filter(isWebhook)).toHaveLength(3);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
       });
-      expect(fn.VpcConfig).toBeDefined();
+      if (isPlainWebhook(fn)) expect(fn.VpcConfig).toBeUndefined();
+      else expect(fn.VpcConfig).toBeDefined();
     }
   });
 
-  it('gives every function the cache, the tenants, the sessions table name and the stage', () => {
-    for (const fn of Object.values(dev.template.findResources('AWS::Lambda::Function'))) {
-      const variables = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } })
-        .Properties.Environment.Variables;
+  it('gives every function that builds the gateway the cache, the tenants, the sessions table name and the stage', () => {
+    for (const fn of functionsOf(dev.template).filter((fn) => !isPlainWebhook(fn))) {
+      const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables).toMatchObject({
         MANGA_ENV: 'dev',
         REDIS_URL: 'rediss://cache.example:6379',
@@ -99,6 +111,19 @@ describe('ApiStack', () => {
       expect(servicesOf(template, `Tasks${task}Function`)).toEqual(['bedrock', 'events']);
     }
     expect(servicesOf(template, 'WebSocketConnectionFunction')).toEqual(['dynamodb']);
+    for (const source of ['Stripe', 'Catalog']) {
+      expect(servicesOf(template, `Webhooks${source}Function`)).toEqual([
+        'dynamodb',
+        'events',
+        'secretsmanager',
+      ]);
+    }
+    expect(servicesOf(template, 'WebhooksReviewsFunction')).toEqual([
+      'bedrock',
+      'dynamodb',
+      'events',
+      'secretsmanager',
+    ]);
     expect(servicesOf(template, 'WebSocketMessageFunction')).toEqual([
       'bedrock',
       'dynamodb',
@@ -154,9 +179,49 @@ describe('ApiStack', () => {
     );
   });
 
-  it('watches the REST 5xx rate, the chat p99 latency and the WebSocket error rate', () => {
-    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket error rate and each webhook URL', () => {
+    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 3);
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', Threshold: 3000 });
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Url4xxCount',
+      Threshold: 25,
+    });
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Url5xxCount', Threshold: 5 });
+  });
+
+  it('sends the webhook alarms to the API alarm topic', () => {
+    const topic = { Ref: logicalId(dev.template, 'AWS::SNS::Topic', 'AlarmsTopic') };
+    for (const metric of ['Url4xxCount', 'Url5xxCount']) {
+      const alarms = Object.values(
+        dev.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }),
+      );
+      expect(alarms).toHaveLength(3);
+      for (const alarm of alarms)
+        expect(alarm).toMatchObject({ Properties: { AlarmActions: [topic], OKActions: [topic] } });
+    }
+  });
+
+  it('serves each webhook source at a public function URL on its live alias and outputs where to register it', () => {
+    dev.template.resourceCountIs('AWS::Lambda::Url', 3);
+    dev.template.allResourcesProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      Qualifier: 'live',
+      Cors: Match.absent(),
+    });
+    const outputs = Object.values(dev.template.findOutputs('*')).map((output) =>
+      flatten((output as { Value: unknown }).Value),
+    );
+    for (const source of ['stripe', 'reviews', 'catalog']) {
+      expect(outputs.filter((value) => value.endsWith(`webhooks/${source}`))).toHaveLength(1);
+    }
+  });
+
+  it('reserves 50 instances for each webhook receiver in every stage', () => {
+    for (const { template } of [dev, prod]) {
+      const receivers = functionsOf(template).filter(isWebhook);
+      for (const fn of receivers)
+        expect(fn).toMatchObject({ ReservedConcurrentExecutions: 50, MemorySize: 512, Timeout: 30 });
+    }
   });
 
   it('starts WebSocket access logging only once the account’s CloudWatch role is set', () => {
@@ -164,18 +229,29 @@ describe('ApiStack', () => {
     dev.template.hasResource('AWS::ApiGatewayV2::Stage', { DependsOn: Match.arrayWith([account]) });
   });
 
-  it('keeps two chat instances warm in prod and none in dev', () => {
-    prod.template.hasResourceProperties('AWS::Lambda::Alias', {
-      Name: 'live',
-      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
-    });
-    dev.template.resourceCountIs('AWS::Lambda::Alias', 0);
+  it('keeps two chat instances and five of each webhook receiver warm in prod, none in dev', () => {
+    const warm = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Alias'))
+        .map(
+          (alias) =>
+            (
+              alias as {
+                Properties: { ProvisionedConcurrencyConfig?: { ProvisionedConcurrentExecutions: number } };
+              }
+            ).Properties.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions,
+        )
+        .filter((count) => count !== undefined)
+        .sort();
+    expect(warm(prod.template)).toEqual([2, 5, 5, 5]);
+    expect(warm(dev.template)).toEqual([]);
+    // The webhook URLs point at a live alias in every stage, so they do not change with provisioning.
+    dev.template.resourceCountIs('AWS::Lambda::Alias', 3);
   });
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 8 functions, REST access and execution logs, WebSocket access logs, WAF logs.
-    expect(prodLogs).toHaveLength(12);
+    // 11 functions, REST access and execution logs, WebSocket access logs, WAF logs.
+    expect(prodLogs).toHaveLength(15);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

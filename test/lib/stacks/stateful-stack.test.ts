@@ -29,6 +29,27 @@ describe('StatefulStack', () => {
     }
   });
 
+  it('holds the webhook idempotency table with the contract keys, PITR, encryption and TTL', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mangaassist-dev-webhook-idempotency',
+      KeySchema: [{ AttributeName: 'idempotency_key', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'idempotency_key', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
+  it('holds the webhook signing secrets without a value, retained in prod', () => {
+    dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'mangaassist-dev-webhook-secrets',
+      SecretString: Match.absent(),
+    });
+    prod.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    dev.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
   it('retains and deletion-protects its data in prod only, behind termination protection', () => {
     for (const type of ['AWS::Events::EventBus', 'AWS::DynamoDB::Table']) {
       prod.template.allResources(type, { DeletionPolicy: 'Retain' });
