@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Redis } from 'ioredis';
 import { ChatService } from '../chat/chat-service.js';
-import type { GatewayConfig } from '../config/gateway-config.js';
+import { ConfigurationError, type GatewayConfig } from '../config/gateway-config.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import type { SessionStore } from '../sessions/session-store.js';
@@ -57,6 +57,17 @@ export interface Platform extends GatewayDependencies {
  * Opens no connection until first use.
  */
 export function createPlatform(config: GatewayConfig, options: CreatePlatformOptions = {}): Platform {
+  if (config.stage !== 'dev') {
+    // Outside dev, a missing store would silently fall back to per-instance memory.
+    const missing = (['redisUrl', 'sessionsTable', 'tenantsJson'] as const).filter(
+      (field) => config[field] === undefined,
+    );
+    if (missing.length > 0) {
+      throw new ConfigurationError(
+        `the chat platform needs ${missing.join(', ')} when the stage is ${config.stage}`,
+      );
+    }
+  }
   const logger = options.logger ?? silentLogger;
   const redis: Redis | undefined = config.redisUrl
     ? createRedisClient(config.redisUrl, { logger })

@@ -51,6 +51,10 @@ describe('gatewayConfigFromEnvironment', () => {
     );
   });
 
+  it('leaves the stores to the platform: a gateway-only door needs none of them outside dev', () => {
+    expect(gatewayConfigFromEnvironment({ MANGA_ENV: 'prod' }).stage).toBe('prod');
+  });
+
   it('treats empty variables as unset', () => {
     expect(gatewayConfigFromEnvironment({ REDIS_URL: '', EVENT_BUS_NAME: ' ' }).redisUrl).toBeUndefined();
   });

@@ -6,7 +6,8 @@ import { experimentSchema } from '../routing/experiments.js';
 
 /**
  * Everything a deployment (or `pnpm dev`) configures about the gateway and the chat platform,
- * validated once at start-up. Outside `dev`, Redis, the sessions table and the tenants are required.
+ * validated once at start-up. `createPlatform` additionally requires Redis, the sessions table and
+ * the tenants outside `dev`; a door that builds only the gateway needs none of them.
  */
 export const gatewayConfigSchema = z
   .object({
@@ -32,20 +33,7 @@ export const gatewayConfigSchema = z
     tenantsJson: z.string().optional(),
     websocketCallbackUrl: z.url().optional(),
   })
-  .strict()
-  .superRefine((config, context) => {
-    // Outside dev, a missing store would silently fall back to per-instance memory.
-    if (config.stage === 'dev') return;
-    for (const field of ['redisUrl', 'sessionsTable', 'tenantsJson'] as const) {
-      if (config[field] === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: [field],
-          message: `required when the stage is ${config.stage}`,
-        });
-      }
-    }
-  });
+  .strict();
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
