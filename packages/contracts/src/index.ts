@@ -13,10 +13,46 @@ export {
   usageSchema,
 } from './chat.js';
 export {
+  consumerEmissions,
+  defaultTargetRetry,
+  type EventConsumer,
+  type EventRule,
+  type EventRuleTarget,
+  eventConsumers,
+  eventRule,
+  eventRules,
+  type InputTransformer,
+  type TargetRetryPolicy,
+} from './event-rules.js';
+export {
+  eventEnvelopeSchema,
+  type RegistrySchema,
+  registrySchemaName,
+  registrySchemas,
+} from './event-schemas.js';
+export {
+  type BusEventDefinition,
+  type BusEventName,
+  busEventDefinition,
+  busEventSchema,
+  busEvents,
+  type ChainMetadata,
+  chainMetadataSchema,
+  eventChainLimits,
   eventSources,
   type InferenceCompletedDetail,
   inferenceCompletedDetailSchema,
   inferenceCompletedEvent,
+  type MessageReceivedDetail,
+  type ModerationFlaggedDetail,
+  type ModerationSeverity,
+  messageReceivedDetailSchema,
+  moderationFlaggedDetailSchema,
+  moderationSeverities,
+  type ProcessingStage,
+  processingStages,
+  type RecommendationGeneratedDetail,
+  recommendationGeneratedDetailSchema,
 } from './events.js';
 export { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 export { gatewayEnvironment } from './lambda-environment.js';

@@ -126,7 +126,21 @@ export {
   gatewayConfigSchema,
 } from './config/gateway-config.js';
 export { estimateCostUsd, formatUsd } from './cost/estimate-cost.js';
+export {
+  type ChainDepthCheck,
+  type ChainRefusalReason,
+  nextChainDepth,
+  withChainMetadata,
+} from './events/chain-depth.js';
 export { type DomainEvent, EventPublishError, type EventPublisher } from './events/event-publisher.js';
+export {
+  type FitEventDetailOptions,
+  type FittedEventDetail,
+  fitEventDetail,
+  maxPutEventsEntryBytes,
+  putEventsEntryBytes,
+  truncationMarker,
+} from './events/event-truncation.js';
 export { defaultDegradedAnswer, FmGateway, type FmGatewayOptions } from './gateway/fm-gateway.js';
 export {
   AllModelsFailedError,
