@@ -59,7 +59,11 @@ export { gatewayEnvironment } from './lambda-environment.js';
 export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.js';
 export {
   connectionsTable,
+  consumedEventsTable,
+  inferenceAnalyticsTable,
   type KeyAttribute,
+  productsTable,
+  reviewsTable,
   sessionsTable,
   type TableSpec,
   tableName,

@@ -40,6 +40,15 @@ export const gatewayEnvironment = {
   webhookSecretId: 'WEBHOOK_SECRET_ID',
   /** Name of the webhook idempotency table. */
   idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Tables of the event consumers. */
+  productsTable: 'PRODUCTS_TABLE',
+  reviewsTable: 'REVIEWS_TABLE',
+  analyticsTable: 'ANALYTICS_TABLE',
+  consumedEventsTable: 'CONSUMED_EVENTS_TABLE',
+  /** Sender address of order confirmations (SES). */
+  senderEmail: 'SENDER_EMAIL',
+  /** Which consumer an event function is: one of `eventConsumers`. */
+  eventConsumer: 'EVENT_CONSUMER',
   /** Custom EventBridge endpoint (the local bus); unset = AWS. */
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT_URL',
 } as const;

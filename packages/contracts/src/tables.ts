@@ -45,7 +45,41 @@ export const webhookIdempotencyTable: TableSpec = {
   timeToLiveAttribute: 'expires_at',
 };
 
-export const tableSpecs = [sessionsTable, connectionsTable, webhookIdempotencyTable] as const;
+/** The store's products with what the model wrote about them (`ai_description`, `ai_tags` …). */
+export const productsTable: TableSpec = {
+  name: 'products',
+  partitionKey: { name: 'product_id', type: 'S' },
+};
+
+/** Customer reviews as the platform knows them: moderation verdicts, hidden flags and why. */
+export const reviewsTable: TableSpec = {
+  name: 'reviews',
+  partitionKey: { name: 'review_id', type: 'S' },
+};
+
+/** InferenceCompleted aggregated per model and UTC day (`pk` = `<model>#<day>`). */
+export const inferenceAnalyticsTable: TableSpec = {
+  name: 'inference-analytics',
+  partitionKey: { name: 'pk', type: 'S' },
+  timeToLiveAttribute: 'expires_at',
+};
+
+/** Events a consumer has already handled (`<consumer>:<event id>`), so redeliveries and replays are no-ops. */
+export const consumedEventsTable: TableSpec = {
+  name: 'consumed-events',
+  partitionKey: { name: 'idempotency_key', type: 'S' },
+  timeToLiveAttribute: 'expires_at',
+};
+
+export const tableSpecs = [
+  sessionsTable,
+  connectionsTable,
+  webhookIdempotencyTable,
+  productsTable,
+  reviewsTable,
+  inferenceAnalyticsTable,
+  consumedEventsTable,
+] as const;
 
 /** The deployed name of a table: `mangaassist-<stage>-<name>`. */
 export function tableName(stage: string, spec: TableSpec): string {

@@ -69,6 +69,10 @@ describe('ensureTables', () => {
       `mangaassist-${stage}-sessions`,
       `mangaassist-${stage}-connections`,
       `mangaassist-${stage}-webhook-idempotency`,
+      `mangaassist-${stage}-products`,
+      `mangaassist-${stage}-reviews`,
+      `mangaassist-${stage}-inference-analytics`,
+      `mangaassist-${stage}-consumed-events`,
     ]);
   });
 
