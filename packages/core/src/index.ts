@@ -141,6 +141,18 @@ export {
   putEventsEntryBytes,
   truncationMarker,
 } from './events/event-truncation.js';
+export {
+  applyInputTransformer,
+  compileEventPattern,
+  type EventMatcher,
+  type EventPattern,
+  type InputTransformer,
+  InvalidEventPatternError,
+  InvalidInputTransformerError,
+  matchesEventPattern,
+  validateEventPattern,
+  validateInputTransformer,
+} from './events/patterns/index.js';
 export { defaultDegradedAnswer, FmGateway, type FmGatewayOptions } from './gateway/fm-gateway.js';
 export {
   AllModelsFailedError,
