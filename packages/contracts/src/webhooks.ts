@@ -43,7 +43,11 @@ export const stripeCheckoutSessionSchema = z.object({
   id: z.string(),
   amount_total: z.number().int().nonnegative().nullable(),
   currency: z.string().min(3).max(3).nullable(),
-  customer_details: z.object({ email: z.email().nullable().optional() }).nullable().optional(),
+  // Stripe's own address rules, not ours: a strict check here would refuse a paid order forever.
+  customer_details: z
+    .object({ email: z.string().max(512).nullable().optional() })
+    .nullable()
+    .optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   client_reference_id: z.string().nullable().optional(),
 });
