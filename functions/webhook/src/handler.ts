@@ -20,7 +20,12 @@ import {
   gatewayConfigFromEnvironment,
   SecretsManagerWebhookSecrets,
 } from '@mangaassist/core';
-import { makeWebhookHandler, webhookEnvironmentFrom, webhookSchemes } from './webhook.js';
+import {
+  makeWebhookHandler,
+  webhookEnvironmentFrom,
+  webhookEventBridgeClientConfig,
+  webhookSchemes,
+} from './webhook.js';
 
 /** How long a response may wait for the gateway's InferenceCompleted events to reach the bus. */
 const eventFlushMs = 300;
@@ -41,10 +46,10 @@ const idempotency = new DynamoDbIdempotencyStore(
   createDocumentClient(env.dynamoDbEndpoint ? { endpoint: env.dynamoDbEndpoint } : {}),
   { tableName: env.idempotencyTable, logger },
 );
-const events = new EventBridgeEventPublisher(
-  new EventBridgeClient(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
-  { eventBusName: env.eventBusName, logger },
-);
+const events = new EventBridgeEventPublisher(new EventBridgeClient(webhookEventBridgeClientConfig(env)), {
+  eventBusName: env.eventBusName,
+  logger,
+});
 
 export const handler = makeWebhookHandler({
   source: env.source,

@@ -1,6 +1,9 @@
 // The deployed handler code end to end, with in-memory ports: function URL events signed by the
 // official `stripe` and `standardwebhooks` packages, exactly as the partners sign them.
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import {
   ConfigurationError,
@@ -14,11 +17,12 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   makeWebhookHandler,
   makeWebhookReceivers,
   webhookEnvironmentFrom,
+  webhookEventBridgeClientConfig,
   webhookSchemes,
 } from './webhook.js';
 
@@ -246,5 +250,51 @@ describe('webhookEnvironmentFrom', () => {
     expect(() => webhookEnvironmentFrom({ ...complete, [gatewayEnvironment.idempotencyTable]: ' ' })).toThrow(
       /IDEMPOTENCY_TABLE is required/,
     );
+  });
+});
+
+describe('webhookEventBridgeClientConfig', () => {
+  let silent: Server | undefined;
+  afterEach(async () => {
+    silent?.closeAllConnections();
+    await new Promise((resolve) => silent?.close(resolve) ?? resolve(undefined));
+    silent = undefined;
+  });
+
+  /** An HTTP server that accepts every request and never answers it: a stalled PutEvents. */
+  async function silentEndpoint(): Promise<string> {
+    const server = createServer(() => {});
+    silent = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('gives the client a 1 s connection timeout and a 5 s request timeout that fails the request', () => {
+    expect(webhookEventBridgeClientConfig({ eventBridgeEndpoint: 'http://127.0.0.1:4010' })).toEqual({
+      endpoint: 'http://127.0.0.1:4010',
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    });
+    expect(webhookEventBridgeClientConfig({})).not.toHaveProperty('endpoint');
+  });
+
+  it('makes a PutEvents that gets no answer fail with TimeoutError instead of hanging', async () => {
+    const config = webhookEventBridgeClientConfig({ eventBridgeEndpoint: await silentEndpoint() });
+    const client = new EventBridgeClient({
+      ...config,
+      region: 'ap-northeast-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+      // The configured handler options, with a request timeout short enough for a unit test.
+      requestHandler: { ...config.requestHandler, requestTimeout: 50 },
+    });
+
+    const sent = client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'mangaassist.payments', DetailType: 'PaymentCompleted', Detail: '{}' }],
+      }),
+    );
+
+    await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
+    client.destroy();
   });
 });

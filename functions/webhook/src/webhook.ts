@@ -153,6 +153,37 @@ export function makeWebhookHandler(dependencies: WebhookHandlerDependencies): Fu
   });
 }
 
+/**
+ * The EventBridge client settings of a webhook function: the endpoint (the local bus, or AWS)
+ * and request handler options — a connection timeout of 1 s and a request timeout of 5 s that
+ * fails the attempt (`TimeoutError`, which the SDK and the publisher retry) instead of only
+ * warning. Without them a stalled PutEvents holds the delivery past its processing timeout and
+ * past its claim's in-progress time. The SDK builds its `NodeHttpHandler` from these options.
+ *
+ * @example
+ * const client = new EventBridgeClient(webhookEventBridgeClientConfig(env));
+ */
+export function webhookEventBridgeClientConfig(
+  env: Pick<WebhookEnvironment, 'eventBridgeEndpoint'>,
+): WebhookEventBridgeClientConfig {
+  return {
+    ...(env.eventBridgeEndpoint ? { endpoint: env.eventBridgeEndpoint } : {}),
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  };
+}
+
+/** What `webhookEventBridgeClientConfig` returns: a subset of `EventBridgeClientConfig`. */
+export interface WebhookEventBridgeClientConfig {
+  /** The custom endpoint; absent = AWS. */
+  readonly endpoint?: string;
+  /** `NodeHttpHandler` options, in ms. */
+  readonly requestHandler: {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+    readonly throwOnRequestTimeout: boolean;
+  };
+}
+
 /** What a webhook function reads from its environment (names in `gatewayEnvironment`). */
 export interface WebhookEnvironment {
   readonly source: WebhookSource;

@@ -19,20 +19,27 @@ export const webhookLimits = {
   maxCatalogItems: 10_000,
 } as const;
 
-/** `{ "stripe": ["whsec_…"], "reviews": [...], "catalog": [...] }`: every active secret per source (rotation). */
-export const webhookSecretsSchema = z
-  .object(
-    Object.fromEntries(webhookSources.map((source) => [source, z.array(z.string().min(1)).min(1)])) as Record<
-      WebhookSource,
-      z.ZodArray<z.ZodString>
-    >,
-  )
-  .strict();
+/**
+ * `{ "stripe": ["whsec_…"], "reviews": [...], "catalog": [...] }`: every active secret per source
+ * (several while a rotation is under way). One document serves every receiver, so a source may be
+ * missing or empty (parsed as `[]`) and an unknown key (a source added before its code) is
+ * accepted and dropped: each receiver requires at least one secret only for the source it serves
+ * (core's `parseWebhookSecrets`), and a mistake in one source's secrets stops only that source.
+ */
+export const webhookSecretsSchema = z.object(
+  Object.fromEntries(
+    webhookSources.map((source) => [source, z.array(z.string().min(1)).default(() => [])]),
+  ) as Record<WebhookSource, z.ZodDefault<z.ZodArray<z.ZodString>>>,
+);
 export type WebhookSecrets = z.infer<typeof webhookSecretsSchema>;
 
 /** Stripe's event envelope (only what the platform reads; other fields pass through). */
 export const stripeEventSchema = z.object({
-  id: z.string().regex(/^evt_[A-Za-z0-9]+$/),
+  // Bounded so that `stripe:{id}` is always a valid idempotency key (Stripe's ids are ~30 chars).
+  id: z
+    .string()
+    .max(255)
+    .regex(/^evt_[A-Za-z0-9]+$/),
   type: z.string().min(1),
   created: z.number().int().optional(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),

@@ -260,6 +260,73 @@ describe('EventBridgeEventPublisher', () => {
   });
 });
 
+describe('EventBridgeEventPublisher: the caller’s abort signal', () => {
+  /** The error the SDK's HTTP handler rejects with once the request's signal aborts. */
+  const sdkAbortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+
+  it('passes the signal to every PutEvents call, retries included', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .callsFakeOnce(respond(() => true, 'ThrottlingException'))
+      .callsFake(respond());
+    const { signal } = new AbortController();
+    await makePublisher().publisher.publish(manyEvents(1), { signal });
+    // `send(command, options)`: the mock's types only know the command.
+    const options = ebMock.commandCalls(PutEventsCommand).map((call) => (call.args as readonly unknown[])[1]);
+    expect(options).toEqual([{ abortSignal: signal }, { abortSignal: signal }]);
+  });
+
+  it('rejects with the abort reason and tries no other call when the signal aborts during a call', async () => {
+    const controller = new AbortController();
+    const reason = new Error('processing timed out');
+    ebMock.on(PutEventsCommand).callsFake(() => {
+      controller.abort(reason);
+      throw sdkAbortError();
+    });
+    const { publisher, clock } = makePublisher();
+    await expect(publisher.publish(manyEvents(12), { signal: controller.signal })).rejects.toBe(reason);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('stops waiting for a call that stalls once the signal aborts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('processing timed out');
+    ebMock.on(PutEventsCommand).callsFake(() => {
+      queueMicrotask(() => controller.abort(reason));
+      return new Promise<never>(() => {});
+    });
+    await expect(
+      makePublisher().publisher.publish(manyEvents(1), { signal: controller.signal }),
+    ).rejects.toBe(reason);
+  });
+
+  it('does not wait out a backoff, nor retry, once the signal aborts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('processing timed out');
+    ebMock.on(PutEventsCommand).callsFake(respond(() => true, 'ThrottlingException'));
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async (_ms, signal) => {
+        controller.abort(reason);
+        signal?.throwIfAborted();
+      },
+    };
+    await expect(
+      makePublisher({ clock }).publisher.publish(manyEvents(1), { signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('sends nothing when the signal has already aborted', async () => {
+    const reason = new Error('too late');
+    await expect(
+      makePublisher().publisher.publish(manyEvents(3), { signal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 0);
+  });
+});
+
 describe('putEventsEntrySize', () => {
   it('counts UTF-8 bytes of source, detail type and detail, 14 bytes for a time, and not the bus name', () => {
     const entry: PutEventsRequestEntry = {

@@ -4,7 +4,12 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { type DomainEvent, EventPublishError, type EventPublisher } from '../events/event-publisher.js';
+import {
+  type DomainEvent,
+  EventPublishError,
+  type EventPublisher,
+  type PublishOptions,
+} from '../events/event-publisher.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy } from '../resilience/backoff.js';
 import { type Clock, type Random, systemClock } from '../resilience/clock.js';
@@ -113,6 +118,11 @@ interface Failure {
  * - `publish` rejects with `EventPublishError` listing exactly the events not accepted, in input
  *   order, each with the bus's (or the adapter's) error code.
  *
+ * - `options.signal` (the caller's deadline) goes to every call as its `abortSignal`; once it
+ *   aborts, the call in flight is abandoned, no retry, backoff or later batch follows, and
+ *   `publish` rejects with the signal's reason (not `EventPublishError`). Give the SDK client
+ *   request timeouts too: the signal bounds this call, the timeouts bound each attempt.
+ *
  * These retries add to the SDK client's own retries of whole-call errors. Delivery is
  * at-least-once: an entry EventBridge accepted but reported ambiguously may be sent twice, so
  * consumers must be idempotent.
@@ -144,7 +154,9 @@ export class EventBridgeEventPublisher implements EventPublisher {
     this.#logger = options.logger ?? silentLogger;
   }
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
+  async publish(events: readonly DomainEvent[], options: PublishOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const failures: Failure[] = [];
     const sendable: Prepared[] = [];
     events.forEach((event, index) => {
@@ -152,7 +164,10 @@ export class EventBridgeEventPublisher implements EventPublisher {
       if ('errorCode' in prepared) failures.push(prepared);
       else sendable.push(prepared);
     });
-    for (const batch of toBatches(sendable)) failures.push(...(await this.#sendBatch(batch)));
+    for (const batch of toBatches(sendable)) {
+      signal?.throwIfAborted();
+      failures.push(...(await this.#sendBatch(batch, signal)));
+    }
     if (failures.length === 0) return;
 
     failures.sort((a, b) => a.index - b.index);
@@ -185,18 +200,27 @@ export class EventBridgeEventPublisher implements EventPublisher {
     return { index, event, entry, size };
   }
 
-  /** Sends one batch with retries; resolves with the entries that were finally not accepted. */
-  async #sendBatch(batch: readonly Prepared[]): Promise<Failure[]> {
+  /**
+   * Sends one batch with retries; resolves with the entries that were finally not accepted, or
+   * rejects with the signal's reason once it aborts.
+   */
+  async #sendBatch(batch: readonly Prepared[], signal: AbortSignal | undefined): Promise<Failure[]> {
     const settled: Failure[] = [];
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
       let failed: Failure[];
       try {
-        const response = await this.#client.send(
-          new PutEventsCommand({ Entries: pending.map((item) => item.entry) }),
+        const command = new PutEventsCommand({ Entries: pending.map((item) => item.entry) });
+        const response = await untilAborted(
+          signal === undefined
+            ? this.#client.send(command)
+            : this.#client.send(command, { abortSignal: signal }),
+          signal,
         );
         failed = failedEntries(pending, response);
       } catch (error) {
+        // The SDK's AbortError (or a late failure) is not a bus failure: the caller ended the call.
+        signal?.throwIfAborted();
         const errorCode = errorName(error);
         failed = pending.map(({ index, event }) => ({ index, event, errorCode }));
         if (!isRetryableCallError(error)) return [...settled, ...failed];
@@ -217,9 +241,28 @@ export class EventBridgeEventPublisher implements EventPublisher {
         errorCodes: [...new Set(retryable.map((failure) => failure.errorCode))],
         delayMs: Math.round(delayMs),
       });
-      await this.#clock.sleep(delayMs);
+      await this.#clock.sleep(delayMs, signal);
+      signal?.throwIfAborted(); // a clock that ignores the signal still stops the retry
     }
   }
+}
+
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: a request the
+ * SDK does not cut off at once (still resolving an endpoint or credentials, between its own
+ * retries) must not hold the caller past its deadline. A late settlement is ignored.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    // Promise.resolve: a stubbed client may hand back a plain value.
+    Promise.resolve(promise)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Splits entries, in order, into requests within both PutEvents limits. */

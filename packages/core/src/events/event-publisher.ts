@@ -7,13 +7,27 @@ export interface DomainEvent {
   readonly time?: Date;
 }
 
+/** What a caller may add to one `publish` call. */
+export interface PublishOptions {
+  /**
+   * Ends the call early: pending requests are aborted, no retry or backoff follows, and
+   * `publish` rejects with the signal's reason. Events already accepted stay on the bus, and one
+   * whose request was cut off may or may not be there (at-least-once: the caller's retry may
+   * publish it again).
+   * @default - the call ends only when the adapter's own retries do
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * The event-publisher port. `publish` resolves when every event was accepted by the bus and
  * rejects with `EventPublishError` naming the events that were not, after the adapter's own
- * retries. Callers that must never fail on publishing (the gateway) catch and log.
+ * retries — or with `options.signal`'s reason as soon as that aborts. Work bounded by a deadline
+ * (a webhook delivery) must pass its signal, or a stalled bus outlives the deadline. Callers that
+ * must never fail on publishing (the gateway) catch and log.
  */
 export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
+  publish(events: readonly DomainEvent[], options?: PublishOptions): Promise<void>;
 }
 
 export class EventPublishError extends Error {

@@ -122,6 +122,27 @@ describe('the catalog processor', () => {
     expect(bus.calls).toHaveLength(2);
   });
 
+  it('publishes every batch under the delivery’s abort signal', async () => {
+    const bus = recordingPublisher();
+    const delivery = context();
+    await makeCatalogProcessor({ events: bus.publisher })(catalogBatch(25), delivery);
+    expect(bus.signals).toEqual([delivery.signal, delivery.signal, delivery.signal]);
+  });
+
+  it('rejects with the abort reason, not as a bus failure, when the delivery is aborted during a publish', async () => {
+    const controller = new AbortController();
+    const reason = new Error('processing timed out');
+    const bus = recordingPublisher((_events, call) => {
+      if (call === 2) controller.abort(reason);
+      return undefined;
+    });
+    const process = makeCatalogProcessor({ events: bus.publisher, concurrency: 1 });
+    await expect(process(catalogBatch(50), webhookContext({ signal: controller.signal }))).rejects.toBe(
+      reason,
+    );
+    expect(bus.calls).toHaveLength(2);
+  });
+
   it('refuses batch sizes and concurrency that are not positive integers', () => {
     const { publisher } = recordingPublisher();
     expect(() => makeCatalogProcessor({ events: publisher, batchSize: 0 })).toThrow(RangeError);

@@ -37,7 +37,9 @@ export interface CatalogProcessorOptions {
  * `EventPublishError` listing every event not on the bus (bus error codes, and `NotAttempted`
  * for the batches never sent). The delivery is then not acknowledged, the claim is released, and
  * the sender's retry publishes the whole catalog again — so delivery is at least once: items of
- * the first attempt that were accepted are published a second time. Consumers deduplicate on
+ * the first attempt that were accepted are published a second time. Every publish runs under the
+ * delivery's signal; once it aborts, no batch is started and the processor rejects with the
+ * signal's reason (the receiver answers 503 `processing_timed_out`). Consumers deduplicate on
  * `batch_id` + `product_id` + `update_type`, which every detail carries.
  */
 export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookProcessor<CatalogBatch> {
@@ -66,7 +68,7 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
       while (firstError === undefined && !context.signal.aborted && next < batches.length) {
         const batch = batches[next++] ?? [];
         try {
-          await options.events.publish(batch);
+          await options.events.publish(batch, { signal: context.signal });
         } catch (error) {
           firstError ??= error;
           if (error instanceof EventPublishError) failed.push(...error.failed);
@@ -88,7 +90,8 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
         },
       };
     }
-    if (firstError === undefined && context.signal.aborted) throw context.signal.reason;
+    // Aborted: what the publisher threw is a consequence of the abort, not a bus failure.
+    if (context.signal.aborted) throw context.signal.reason;
     throw new EventPublishError(
       `${failed.length + unsent.length} of ${events.length} catalog events of batch ${payload.batch_id} are not on the bus ` +
         `(${failed.length} not accepted, ${unsent.length} not attempted); the delivery must be retried`,

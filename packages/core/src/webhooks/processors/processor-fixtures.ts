@@ -6,8 +6,9 @@ import type { ReviewPayload } from './review-processor.js';
 import type { StripeEvent } from './stripe-processor.js';
 
 /**
- * An in-memory `EventPublisher`: `calls` holds each `publish` call's events, `published` every
- * accepted event. `reject(events, call)` may name events the bus does not accept (by index in
+ * An in-memory `EventPublisher`: `calls` holds each `publish` call's events, `signals` each
+ * call's abort signal (undefined when none was passed), `published` every accepted event.
+ * A call whose signal has aborted rejects with its reason, as the EventBridge adapter does. `reject(events, call)` may name events the bus does not accept (by index in
  * that call, with an error code); they are left out of `published` and the call rejects with
  * `EventPublishError`, as the EventBridge adapter does after its retries.
  */
@@ -16,22 +17,25 @@ export function recordingPublisher(
     undefined,
 ) {
   const calls: DomainEvent[][] = [];
+  const signals: (AbortSignal | undefined)[] = [];
   const published: DomainEvent[] = [];
   const publisher: EventPublisher = {
-    async publish(events) {
+    async publish(events, options) {
       const call = calls.push([...events]);
+      signals.push(options?.signal);
       const refused = reject(events, call) ?? new Map<number, string>();
       const failed = events.flatMap((event, index) => {
         const errorCode = refused.get(index);
         if (errorCode === undefined) published.push(event);
         return errorCode === undefined ? [] : [{ event, errorCode }];
       });
+      options?.signal?.throwIfAborted();
       if (failed.length > 0) {
         throw new EventPublishError(`${failed.length} of ${events.length} events were not accepted`, failed);
       }
     },
   };
-  return { publisher, calls, published };
+  return { publisher, calls, signals, published };
 }
 
 export function webhookContext(overrides: Partial<WebhookContext> = {}): WebhookContext {

@@ -96,6 +96,13 @@ describe('the reviews processor', () => {
     expect(seen).toEqual([{ signal: delivery.signal, requestId: 'req-1' }]);
   });
 
+  it('publishes under the delivery’s abort signal, so a stalled bus cannot outlive the delivery', async () => {
+    const { process, signals } = withModel({ text: 'positive' });
+    const delivery = context();
+    await process(reviewPayload(), delivery);
+    expect(signals).toEqual([delivery.signal]);
+  });
+
   it('fails the delivery when the bus does not accept the event', async () => {
     const bus = recordingPublisher(() => new Map([[0, 'ThrottlingException']]));
     const process = makeReviewProcessor({

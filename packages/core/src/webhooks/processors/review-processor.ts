@@ -21,7 +21,8 @@ export interface ReviewProcessorOptions {
  * never refused because of the model). Moderation happens downstream, on the event.
  *
  * Rejects only when publishing fails (`EventPublishError`; the delivery is not acknowledged and
- * the sender's retry classifies and publishes again) or the delivery was aborted.
+ * the sender's retry classifies and publishes again) or the delivery was aborted (the signal's
+ * reason: classifying and publishing both run under the delivery's signal).
  */
 export function makeReviewProcessor(options: ReviewProcessorOptions): WebhookProcessor<ReviewPayload> {
   return async (payload, context) => {
@@ -38,7 +39,9 @@ export function makeReviewProcessor(options: ReviewProcessorOptions): WebhookPro
       processing_stage: 'raw',
     };
     const { reviewSubmitted } = webhookEvents;
-    await options.events.publish([contractEvent(reviewSubmitted, reviewSubmitted.detailType, detail)]);
+    await options.events.publish([contractEvent(reviewSubmitted, reviewSubmitted.detailType, detail)], {
+      signal: context.signal,
+    });
     return {
       status: 'processed',
       events: 1,

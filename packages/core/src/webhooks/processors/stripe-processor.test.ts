@@ -108,6 +108,13 @@ describe('the Stripe processor', () => {
     expect(calls).toEqual([]);
   });
 
+  it('publishes under the delivery’s abort signal, so a stalled bus cannot outlive the delivery', async () => {
+    const { process, signals } = setup();
+    const delivery = webhookContext();
+    await process(stripeEvent(), delivery);
+    expect(signals).toEqual([delivery.signal]);
+  });
+
   it('fails the delivery when the bus does not accept the event', async () => {
     const bus = recordingPublisher(() => new Map([[0, 'InternalFailure']]));
     const process = makeStripeProcessor({ events: bus.publisher });

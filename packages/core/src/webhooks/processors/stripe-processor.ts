@@ -38,10 +38,11 @@ export interface StripeProcessorOptions {
  * - A paid-session event whose object fails `stripeCheckoutSessionSchema` throws
  *   `WebhookPayloadError` (the receiver answers 400); nothing is published.
  * - A publish failure rejects with the publisher's `EventPublishError`: the delivery is not
- *   acknowledged, and Stripe's retry publishes again.
+ *   acknowledged, and Stripe's retry publishes again. Publishing runs under the delivery's
+ *   signal: when that aborts, it rejects with the signal's reason.
  */
 export function makeStripeProcessor(options: StripeProcessorOptions): WebhookProcessor<StripeEvent> {
-  return async (payload) => {
+  return async (payload, context) => {
     if (!paidEventTypes.has(payload.type)) {
       return { status: 'ignored', events: 0, detail: { reason: 'unhandled_type', type: payload.type } };
     }
@@ -81,7 +82,9 @@ export function makeStripeProcessor(options: StripeProcessorOptions): WebhookPro
       processing_stage: 'raw',
     };
     const { paymentCompleted } = webhookEvents;
-    await options.events.publish([contractEvent(paymentCompleted, paymentCompleted.detailType, detail)]);
+    await options.events.publish([contractEvent(paymentCompleted, paymentCompleted.detailType, detail)], {
+      signal: context.signal,
+    });
     return {
       status: 'processed',
       events: 1,

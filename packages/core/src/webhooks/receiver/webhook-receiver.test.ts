@@ -6,6 +6,7 @@ import {
   webhookLimits,
 } from '@mangaassist/contracts';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { HttpRequest, HttpResponse } from '../../api/http.js';
 import { EventPublishError } from '../../events/event-publisher.js';
 import type { Logger } from '../../observability/logger.js';
@@ -63,7 +64,8 @@ interface Harness {
   readonly secrets: WebhookSecrets;
   readonly processed: string[];
   readonly logger: ReturnType<typeof recordingLogger>;
-  readonly send: (request: HttpRequest) => Promise<HttpResponse>;
+  /** Delivers `request`; `signal` is the door's (the function URL's deadline). */
+  readonly send: (request: HttpRequest, signal?: AbortSignal) => Promise<HttpResponse>;
 }
 
 /** A Stripe receiver over real schemes and stores; the processor counts what it processed. */
@@ -100,7 +102,7 @@ function stripeHarness(
       ...options.dependencies,
     },
   );
-  return { secrets, processed, logger, send: (request) => receiver.handle(request) };
+  return { secrets, processed, logger, send: (request, signal) => receiver.handle(request, signal) };
 }
 
 function request(body: string | Uint8Array, headers: Record<string, string>, method = 'POST'): HttpRequest {
@@ -516,6 +518,56 @@ describe('makeWebhookReceiver: processing failures', () => {
     expect(retried.statusCode).toBe(200);
   });
 
+  it('answers 503 processing_timed_out when the door’s deadline ends processing first, and releases the claim', async () => {
+    const door = new AbortController();
+    let attempts = 0;
+    const harness = stripeHarness({
+      processor: async (_payload, context) => {
+        attempts++;
+        if (attempts === 1) {
+          door.abort(new DOMException('The function URL deadline is near', 'TimeoutError'));
+          context.signal.throwIfAborted();
+        }
+        return { status: 'processed', events: 1 };
+      },
+    });
+    const delivery = signedStripe(harness);
+
+    const cutOff = await harness.send(delivery, door.signal);
+    const retried = await harness.send(delivery);
+
+    expect(cutOff.statusCode).toBe(503);
+    expect(cutOff.headers['retry-after']).toBe('5');
+    expect(await errorCode(cutOff)).toBe('processing_timed_out');
+    expect(retried.statusCode).toBe(200);
+  });
+
+  it('answers 503 processing_timed_out, not event_bus_unavailable, when publishing failed because processing was aborted', async () => {
+    const harness = stripeHarness({
+      dependencies: { processingTimeoutMs: 20 },
+      processor: (_payload, context) =>
+        new Promise((_resolve, reject) => {
+          context.signal.addEventListener(
+            'abort',
+            () => {
+              const event = { source: 'mangaassist.payments', detailType: 'PaymentCompleted', detail: {} };
+              reject(
+                new EventPublishError('1 of 1 events were not accepted', [
+                  { event, errorCode: 'AbortError' },
+                ]),
+              );
+            },
+            { once: true },
+          );
+        }),
+    });
+
+    const response = await harness.send(signedStripe(harness));
+
+    expect(response.statusCode).toBe(503);
+    expect(await errorCode(response)).toBe('processing_timed_out');
+  });
+
   it('answers 200 when the work is done but its completion cannot be stored', async () => {
     const memory = new MemoryIdempotencyStore({ now: () => nowMs });
     const forgetful: IdempotencyStore = {
@@ -590,6 +642,61 @@ describe('makeWebhookReceiver: event ids', () => {
     await deliver('msg_second');
 
     expect(processed).toEqual(['msg_first', 'msg_second']);
+  });
+
+  it('answers 400 validation_failed to a Stripe event id longer than 255 characters', async () => {
+    const harness = stripeHarness();
+
+    const response = await harness.send(signedStripe(harness, stripeEvent({ id: `evt_${'a'.repeat(252)}` })));
+
+    expect(response.statusCode).toBe(400);
+    expect((await json(response)).error).toMatchObject({
+      code: 'validation_failed',
+      issues: [expect.objectContaining({ path: 'id' })],
+    });
+    expect(harness.processed).toEqual([]);
+  });
+
+  it('accepts a Stripe event id of exactly 255 characters', async () => {
+    const harness = stripeHarness();
+
+    const response = await harness.send(signedStripe(harness, stripeEvent({ id: `evt_${'a'.repeat(251)}` })));
+
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('answers 400 invalid_event_id, not a retryable 503, to an id too long to be an idempotency key', async () => {
+    const secrets = generateDevWebhookSecrets();
+    const processed: string[] = [];
+    const receiver = makeWebhookReceiver(
+      {
+        source: 'stripe',
+        scheme: signatureSchemes.stripe,
+        schema: z.object({ id: z.string() }),
+        eventId: payloadEventId('id'),
+        processor: async (payload) => {
+          processed.push(payload.id);
+          return { status: 'processed', events: 1 };
+        },
+      },
+      {
+        secrets: new StaticWebhookSecrets(secrets),
+        idempotency: new MemoryIdempotencyStore(),
+        now: () => nowMs,
+      },
+    );
+    const body = JSON.stringify({ id: `evt_${'a'.repeat(3000)}` });
+    const headers = signedWebhookHeaders('stripe', {
+      body,
+      secret: secrets.stripe[0] ?? '',
+      timestampSeconds: nowSeconds,
+    });
+
+    const response = await receiver.handle(request(body, headers));
+
+    expect(response.statusCode).toBe(400);
+    expect(await errorCode(response)).toBe('invalid_event_id');
+    expect(processed).toEqual([]);
   });
 
   it('answers 400 missing_event_id when the delivery carries none', async () => {

@@ -18,6 +18,7 @@
  * | body not UTF-8 / not JSON                          | 400    | `invalid_utf8` / `malformed_json`    |
  * | payload fails the source's schema                  | 400    | `validation_failed` (with `issues`)  |
  * | payload has no event id                            | 400    | `missing_event_id`                   |
+ * | `{source}:{event id}` too long for a key (2 048 B) | 400    | `invalid_event_id`                   |
  * | idempotency store unavailable                      | 503    | `idempotency_unavailable` (`Retry-After`) |
  * | same event being processed by another attempt      | 409    | `delivery_in_progress` (`Retry-After`) |
  *
@@ -40,8 +41,13 @@
  *   window ends) and would turn a later fix of our schema into lost events; released, a retry
  *   after the fix is processed, and until then each retry costs one re-validation;
  * - any other failure releases the claim so the sender's retry is processed: 503
- *   `event_bus_unavailable` (publishing failed) or `processing_timed_out`, else 500
+ *   `processing_timed_out` when processing was aborted (its own timeout, or the door's signal —
+ *   the function URL's deadline — whichever fired first; what the processor threw then is a
+ *   consequence of the abort), 503 `event_bus_unavailable` (publishing failed), else 500
  *   `processing_failed`. A processor never partially acknowledges (see `WebhookProcessor`).
+ *
+ * An event id is refused (400 `invalid_event_id`) when `{source}:{id}` cannot be an idempotency
+ * key: no retry can change it, so a 503 would have the sender retry it for days.
  *
  * Signature refusals that no secret could change (no signature, an unreadable one) are decided
  * before the secrets are loaded: junk costs no Secrets Manager call, and is answered 401 even
@@ -61,6 +67,7 @@ import { toIssues } from '../../api/json-body.js';
 import { EventPublishError } from '../../events/event-publisher.js';
 import { type Logger, silentLogger } from '../../observability/logger.js';
 import { errorMessage } from '../../observability/rate-limited-warning.js';
+import { assertIdempotencyKey } from '../idempotency/idempotency-rules.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import type { SignatureScheme, SignatureVerdict } from '../signature-scheme.js';
@@ -99,7 +106,9 @@ export interface WebhookReceiverDependencies {
   readonly inProgressSeconds?: number;
   /**
    * Longest a processor may run; then its signal aborts and the claim is released (503). Must be
-   * shorter than the in-progress time, so a claim never runs out while its attempt still works.
+   * shorter than the in-progress time, so a claim never runs out while its attempt still works —
+   * which holds only if the processor hands its signal to everything it waits for (the model,
+   * `EventPublisher.publish`).
    * @default 25_000 (under the function's 30 s timeout)
    */
   readonly processingTimeoutMs?: number;
@@ -241,6 +250,19 @@ export function makeWebhookReceiver<P>(
       ...(signature.deliveryId !== undefined ? { deliveryId: signature.deliveryId } : {}),
     };
 
+    try {
+      assertIdempotencyKey(key);
+    } catch (error) {
+      return refuse(
+        400,
+        'invalid_event_id',
+        `The event id cannot be an idempotency key: ${errorMessage(error)}.`,
+        {
+          fields: { eventIdLength: eventId.length },
+        },
+      );
+    }
+
     let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
     try {
       claim = await idempotency.claim(key, { inProgressSeconds });
@@ -291,6 +313,24 @@ export function makeWebhookReceiver<P>(
       if (error instanceof WebhookPayloadError) {
         return refuse(400, 'payload_rejected', error.message, { fields, issues: error.issues });
       }
+      if (processing.aborted) {
+        logger.error('webhook processing aborted; released for the retry', {
+          source,
+          requestId,
+          ...fields,
+          cause: timeout.aborted ? 'processing_timeout' : 'request_deadline',
+          processingTimeoutMs,
+        });
+        return errorResponse(
+          503,
+          requestId,
+          'processing_timed_out',
+          'Processing took too long; retry later.',
+          {
+            headers: retryAfter,
+          },
+        );
+      }
       if (error instanceof EventPublishError) {
         logger.error('webhook events not accepted by the bus; released for the retry', {
           source,
@@ -304,23 +344,6 @@ export function makeWebhookReceiver<P>(
           requestId,
           'event_bus_unavailable',
           'The events could not be published; retry later.',
-          {
-            headers: retryAfter,
-          },
-        );
-      }
-      if (timeout.aborted) {
-        logger.error('webhook processing timed out; released for the retry', {
-          source,
-          requestId,
-          ...fields,
-          processingTimeoutMs,
-        });
-        return errorResponse(
-          503,
-          requestId,
-          'processing_timed_out',
-          'Processing took too long; retry later.',
           {
             headers: retryAfter,
           },

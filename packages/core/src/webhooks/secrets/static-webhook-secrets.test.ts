@@ -47,7 +47,10 @@ describe('generateDevWebhookSecrets', () => {
 describe('StaticWebhookSecrets', () => {
   it('serves each source its secrets', async () => {
     const generated = generateDevWebhookSecrets();
-    const secrets = new StaticWebhookSecrets(generated, { formats: { stripe: whsecFormat } });
+    const secrets = new StaticWebhookSecrets(generated, {
+      formats: { stripe: whsecFormat },
+      sources: webhookSources,
+    });
 
     expect(await secrets.secrets('reviews')).toEqual(generated.reviews);
     expect(secrets.list()).toEqual(generated);
@@ -67,6 +70,27 @@ describe('StaticWebhookSecrets', () => {
     const secrets = { ...generateDevWebhookSecrets(), stripe: ['whsec_abc\u200bdef'] };
 
     expect(() => new StaticWebhookSecrets(secrets)).toThrow(/stripe\[0\] is malformed/);
+  });
+
+  it('serves a document that holds only the secrets of the sources it serves', async () => {
+    const secrets = new StaticWebhookSecrets(
+      { stripe: ['whsec_stripe'], reviews: [], catalog: [] },
+      { formats: { stripe: whsecFormat } },
+    );
+
+    expect(await secrets.secrets('stripe')).toEqual(['whsec_stripe']);
+  });
+
+  it('refuses, loudly, to serve a source it was not built for', async () => {
+    const secrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), {
+      formats: { stripe: whsecFormat },
+    });
+
+    await expect(secrets.secrets('catalog')).rejects.toThrow(
+      new WebhookSecretError(
+        'The webhook secrets of catalog are not loaded here: this provider serves stripe.',
+      ),
+    );
   });
 
   it('is not changed by later changes to the object it was built from, or to what it lists', async () => {
