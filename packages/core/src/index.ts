@@ -26,6 +26,11 @@ export {
   type GatewayDependencies,
 } from './adapters/create-gateway.js';
 export { type CreatePlatformOptions, createPlatform, type Platform } from './adapters/create-platform.js';
+// the colleague's, needed by handler.ts
+export {
+  DynamoDbAnalyticsStore,
+  type DynamoDbAnalyticsStoreOptions,
+} from './adapters/dynamodb-analytics-store.js';
 export {
   DynamoDbConnectionStore,
   type DynamoDbConnectionStoreOptions,
@@ -35,6 +40,15 @@ export {
   DynamoDbIdempotencyStore,
   type DynamoDbIdempotencyStoreOptions,
 } from './adapters/dynamodb-idempotency-store.js';
+export { DynamoDbProductCatalog } from './adapters/dynamodb-product-catalog.js';
+export {
+  DynamoDbProductStore,
+  type DynamoDbProductStoreOptions,
+} from './adapters/dynamodb-product-store.js';
+export {
+  DynamoDbReviewStore,
+  type DynamoDbReviewStoreOptions,
+} from './adapters/dynamodb-review-store.js';
 export { DynamoDbSessionStore, type DynamoDbSessionStoreOptions } from './adapters/dynamodb-session-store.js';
 export {
   EventBridgeEventPublisher,
@@ -67,6 +81,13 @@ export {
   SecretsManagerWebhookSecrets,
   type SecretsManagerWebhookSecretsOptions,
 } from './adapters/secrets-manager-webhook-secrets.js';
+export {
+  createSesClient,
+  idempotencyKeyHeader,
+  type SesClientOptions,
+  SesEmailSender,
+  type SesEmailSenderOptions,
+} from './adapters/ses-email-sender.js';
 export {
   type ChatEndpointOptions,
   type ChatRequestOptions,
@@ -125,6 +146,87 @@ export {
   gatewayConfigFromEnvironment,
   gatewayConfigSchema,
 } from './config/gateway-config.js';
+export { inferenceMetricsNamespace, makeAnalyticsConsumer } from './consumers/analytics.js';
+export {
+  type AnalyticsStore,
+  MemoryAnalyticsStore,
+} from './consumers/analytics-store.js';
+export { parseDescriptionAndTags, productTagCount } from './consumers/catalog-enrichment.js';
+export {
+  EmissionNotAllowedError,
+  PermanentConsumerError,
+  TransientConsumerError,
+} from './consumers/consumer-errors.js';
+export {
+  type ConsumerModel,
+  eventConsumersTenant,
+  modelAnswer,
+} from './consumers/consumer-model.js';
+export {
+  type ConsumerDependencies,
+  type ConsumerFactory,
+  consumerFactories,
+  consumerFactory,
+  registeredConsumers,
+  requireDependency,
+} from './consumers/consumer-registry.js';
+export { EmailRejectedError, type EmailSender, type OutgoingEmail } from './consumers/email-sender.js';
+export { makeEmbeddingRegenerationConsumer } from './consumers/embedding-regeneration.js';
+export {
+  type BusEventEnvelope,
+  busEventEnvelopeSchema,
+  type ConsumeEvent,
+  type ConsumerContext,
+  type ConsumerFunction,
+  type ConsumerOutcome,
+  type ConsumerResult,
+  consumerLimits,
+  type DetailSchemaLookup,
+  type EnvelopeReader,
+  type EnvelopeReading,
+  type EventConsumerOptions,
+  makeEventConsumer,
+  readEventBridgeEnvelope,
+} from './consumers/event-consumer.js';
+export { type FmTriggerOptions, makeFmTriggerConsumer } from './consumers/fm-trigger.js';
+export { makeInferencePostProcessor } from './consumers/inference-post-processor.js';
+export { MemoryProductStore } from './consumers/memory-product-store.js';
+export { MemoryReviewStore } from './consumers/memory-review-store.js';
+export {
+  hidingSeverities,
+  type ModerationHandlerOptions,
+  makeModerationHandlerConsumer,
+} from './consumers/moderation-handler.js';
+export {
+  confirmationKey,
+  formatAmount,
+  type ReplayedConfirmationPolicy,
+} from './consumers/order-confirmation.js';
+export {
+  type EmbeddingStatusStore,
+  MemoryProductCatalog,
+  type ProductCatalog,
+  type ProductCatalogReader,
+} from './consumers/product-catalog.js';
+export type {
+  ProductAiContent,
+  ProductStore,
+  ProductWriteResult,
+  StoredProduct,
+} from './consumers/product-store.js';
+export { makeRecommendationRegenerationConsumer } from './consumers/recommendation-regeneration.js';
+export {
+  contentHash,
+  contentPreview,
+  type ModerationDecision,
+  moderationDecision,
+} from './consumers/review-moderation.js';
+export type {
+  ReviewHiding,
+  ReviewModeration,
+  ReviewStore,
+  StoredReview,
+} from './consumers/review-store.js';
 export { estimateCostUsd, formatUsd } from './cost/estimate-cost.js';
 export {
   type ChainDepthCheck,
@@ -132,6 +234,7 @@ export {
   nextChainDepth,
   withChainMetadata,
 } from './events/chain-depth.js';
+export type { PublishOptions } from './events/event-publisher.js';
 export { type DomainEvent, EventPublishError, type EventPublisher } from './events/event-publisher.js';
 export {
   type FitEventDetailOptions,
@@ -169,6 +272,14 @@ export type {
   GatewayStreamEvent,
   ModelSelector,
 } from './gateway/gateway-types.js';
+export {
+  discardMetrics,
+  EmfFormatError,
+  emfWriter,
+  formatEmf,
+  type MetricSet,
+  type MetricsSink,
+} from './observability/embedded-metrics.js';
 export { consoleLogger, type Logger, silentLogger } from './observability/logger.js';
 export { CircuitBreakerRegistry, CircuitOpenError } from './resilience/circuit-breaker.js';
 export { type Clock, type Random, systemClock } from './resilience/clock.js';
@@ -264,6 +375,7 @@ export { StaticWebhookSecrets } from './webhooks/secrets/static-webhook-secrets.
 export {
   parseWebhookSecrets,
   parseWebhookSecretsJson,
+  servedWebhookSources,
   type WebhookSecretFormats,
 } from './webhooks/secrets/webhook-secrets-document.js';
 export type { SignatureFailure, SignatureScheme, SignatureVerdict } from './webhooks/signature-scheme.js';

@@ -23,6 +23,13 @@ export {
   putEventsFaultSpecSchema,
   startLocalEventBridge,
 } from './eventbridge/index.js';
+export {
+  LocalOutbox,
+  type LocalOutboxOptions,
+  type OutboxEmail,
+  type OutboxListing,
+  type OutboxNotification,
+} from './outbox/local-outbox.js';
 export { LocalConnectionPusher } from './websocket/local-connection-pusher.js';
 export {
   attachLocalWebSocketGateway,

@@ -10,6 +10,8 @@ export const eventBridgeErrorStatus = {
   SerializationException: 400,
   /** `X-Amz-Target` names no operation this endpoint serves. */
   UnknownOperationException: 400,
+  /** `TestEventPattern` (and `PutRule`): the event pattern is not one EventBridge accepts. */
+  InvalidEventPatternException: 400,
   ThrottlingException: 400,
   AccessDeniedException: 400,
   ResourceNotFoundException: 400,

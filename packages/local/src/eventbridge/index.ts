@@ -1,21 +1,30 @@
 export {
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterListing,
+  LocalDeadLetterQueue,
+} from './dead-letter-queue.js';
+export {
   type EventBridgeErrorName,
   EventBridgeServiceError,
   eventBridgeErrorNames,
   eventBridgeErrorStatus,
 } from './eventbridge-errors.js';
 export {
+  type AddRulesOptions,
   type BusEvent,
   type BusListener,
   type EventListing,
   eventTime,
   type JsonObject,
+  type KeptEvent,
   type ListedEvent,
   type ListFilter,
   LocalEventBus,
   type LocalEventBusOptions,
   type PutOnBus,
   type RuleOutcome,
+  type ScheduleRunnerOptions,
   type TargetOutcome,
 } from './local-event-bus.js';
 export {
@@ -26,6 +35,13 @@ export {
   type LocalEventBridgeOptions,
   startLocalEventBridge,
 } from './local-eventbridge.js';
+export {
+  type LocalTarget,
+  type LocalTargetContext,
+  type LocalTargets,
+  NonRetryableTargetError,
+  ruleArn,
+} from './local-rules.js';
 export {
   type PutEventsContext,
   type PutEventsResponse,
@@ -48,3 +64,10 @@ export {
   type RequestFaultSpec,
   requestFaultSpecSchema,
 } from './put-events-faults.js';
+export { scheduleIntervalMs } from './scheduled-event.js';
+export { defaultRetryTiming, type RetryTiming, retryDelayMs } from './target-delivery.js';
+export {
+  type TestEventPatternResponse,
+  testEventPattern,
+  testEventRequiredFields,
+} from './test-event-pattern.js';

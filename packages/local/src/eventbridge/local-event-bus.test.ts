@@ -1,5 +1,9 @@
+import { type EventRule, eventRule, eventRules } from '@mangaassist/contracts';
+import { withChainMetadata } from '@mangaassist/core';
+import { createFakeClock } from '@mangaassist/core/testing';
 import { describe, expect, it } from 'vitest';
-import { eventTime, LocalEventBus, type PutOnBus } from './local-event-bus.js';
+import { eventTime, LocalEventBus, type LocalEventBusOptions, type PutOnBus } from './local-event-bus.js';
+import type { LocalTarget, LocalTargetContext, LocalTargets } from './local-rules.js';
 
 function reviewEvent(overrides: Partial<PutOnBus> = {}): PutOnBus {
   return {
@@ -61,7 +65,7 @@ describe('LocalEventBus', () => {
       resources: ['arn:aws:s3:::manga'],
       'detail-type': 'ReviewSubmitted',
     });
-    expect(bus.get(event.id)).toEqual({ event, eventBusName: 'default' });
+    expect(bus.get(event.id)).toEqual({ event, eventBusName: 'default', hop: 0, routed: true });
   });
 
   it('forgets the oldest events beyond its capacity but still counts them as accepted', () => {
@@ -152,5 +156,362 @@ describe('LocalEventBus', () => {
 describe('eventTime', () => {
   it('writes UTC to the second, as EventBridge does', () => {
     expect(eventTime(new Date('2026-12-31T23:59:59.999Z'))).toBe('2026-12-31T23:59:59Z');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Rules, targets, retries and the dead-letter queue.
+
+const aiBus = 'mangaassist-local-ai-events';
+
+interface Call {
+  readonly target: string;
+  readonly input: unknown;
+  readonly context: LocalTargetContext;
+}
+
+/** A recording local target for every handler and API destination of the contract rules. */
+function recordingTargets(overrides: Record<string, LocalTarget> = {}) {
+  const calls: Call[] = [];
+  const names = eventRules.flatMap((rule) => rule.targets.map((target) => target.handler ?? target.id));
+  const targets: LocalTargets = Object.fromEntries(
+    names.map((name) => [
+      name,
+      async (input: unknown, context: LocalTargetContext) => {
+        calls.push({ target: name, input, context });
+        await overrides[name]?.(input, context);
+      },
+    ]),
+  );
+  return { calls, targets, called: () => calls.map((call) => call.target) };
+}
+
+function busWithRules(overrides: Record<string, LocalTarget> = {}, options: LocalEventBusOptions = {}) {
+  const bus = new LocalEventBus({ newId: sequentialIds(), ...options });
+  const recording = recordingTargets(overrides);
+  bus.addRules(eventRules, recording.targets, { eventBusName: aiBus });
+  return { bus, ...recording };
+}
+
+function moderationFlagged(severity: string, overrides: Partial<PutOnBus> = {}): PutOnBus {
+  return {
+    eventBusName: aiBus,
+    source: 'mangaassist.ai',
+    detailType: 'ModerationFlagged',
+    detail: {
+      review_id: 'review-1',
+      product_id: 'manga-1',
+      content_hash: 'b'.repeat(64),
+      content_preview: 'preview',
+      severity,
+      flagged_categories: ['harassment'],
+      reason: 'abusive',
+      model_id: 'model-1',
+      chain_depth: 1,
+      source_event_id: 'review-event-1',
+      processing_stage: 'processed',
+    },
+    ...overrides,
+  };
+}
+
+function catalogUpdate(title: string): PutOnBus {
+  return {
+    eventBusName: aiBus,
+    source: 'mangaassist.catalog',
+    detailType: 'CatalogUpdate.new_release',
+    detail: {
+      batch_id: 'batch-1',
+      product_id: 'manga-107',
+      title,
+      update_type: 'new_release',
+      data: {},
+      processing_stage: 'raw',
+    },
+  };
+}
+
+function deferred() {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+const failing = (message: string) => async () => {
+  throw new Error(message);
+};
+
+describe('LocalEventBus rules', () => {
+  it('delivers a matched event to its rule’s target after put returns, and records the outcome', async () => {
+    const { bus, calls } = busWithRules();
+    const event = bus.put(moderationFlagged('high'));
+    expect(calls).toEqual([]);
+
+    await bus.idle();
+    expect(calls).toEqual([
+      {
+        target: 'moderation-handler',
+        input: event,
+        context: {
+          ruleName: 'moderation-high-severity',
+          ruleArn: `arn:aws:events:ap-northeast-1:000000000000:rule/${aiBus}/moderation-high-severity`,
+          targetId: 'moderation-handler',
+          eventId: event.id,
+          eventBusName: aiBus,
+          attempt: 1,
+        },
+      },
+    ]);
+    expect(bus.list().events[0]?.rules).toEqual([
+      { name: 'moderation-high-severity', targets: [{ name: 'moderation-handler', status: 'ok' }] },
+    ]);
+  });
+
+  it('sends the API destination the transformed input of a critical flag, as well as the moderation handler', async () => {
+    const { bus, calls, called } = busWithRules();
+    const event = bus.put(moderationFlagged('critical'));
+    await bus.idle();
+
+    expect(called()).toEqual(['moderation-handler', 'moderation-alert-webhook']);
+    expect(calls[1]?.input).toEqual({
+      text: 'MangaAssist: a review was flagged as critical and needs attention.',
+      event_id: event.id,
+      review_id: 'review-1',
+      product_id: 'manga-1',
+      severity: 'critical',
+      categories: ['harassment'],
+      reason: 'abusive',
+    });
+  });
+
+  it('routes an event no rule matches nowhere and lists it with no rules', async () => {
+    const { bus, calls } = busWithRules();
+    bus.put(moderationFlagged('low'));
+    await bus.idle();
+
+    expect(calls).toEqual([]);
+    expect(bus.list().events[0]?.rules).toEqual([]);
+  });
+
+  it('does not make the sender wait for a slow target, listing the matched rule while it runs', async () => {
+    const slow = deferred();
+    const { bus } = busWithRules({ 'moderation-handler': () => slow.promise });
+    bus.put(moderationFlagged('high'));
+    await settle();
+
+    expect(bus.list().events[0]?.rules).toEqual([{ name: 'moderation-high-severity', targets: [] }]);
+    slow.resolve();
+    await bus.idle();
+    expect(bus.list().events[0]?.rules[0]?.targets).toEqual([{ name: 'moderation-handler', status: 'ok' }]);
+  });
+
+  it('applies rules only to events on their bus', async () => {
+    const { bus, calls } = busWithRules();
+    bus.put(moderationFlagged('high', { eventBusName: 'default' }));
+    await bus.idle();
+
+    expect(calls).toEqual([]);
+  });
+
+  it('retries a failing target and records it failed until it succeeds', async () => {
+    const clock = createFakeClock();
+    let failures = 2;
+    const { bus, calls } = busWithRules(
+      {
+        'moderation-handler': async () => {
+          if (failures-- > 0) throw new Error('table throttled');
+        },
+      },
+      { clock },
+    );
+    bus.put(moderationFlagged('high'));
+    await clock.advance(0);
+
+    expect(bus.list().events[0]?.rules[0]?.targets).toEqual([
+      { name: 'moderation-handler', status: 'failed', error: 'table throttled' },
+    ]);
+    await clock.advance(10_000);
+    await bus.idle();
+    expect(calls.map((call) => call.context.attempt)).toEqual([1, 2, 3]);
+    expect(bus.list().events[0]?.rules[0]?.targets).toEqual([{ name: 'moderation-handler', status: 'ok' }]);
+    expect(bus.deadLetters()).toEqual({ messages: [] });
+  });
+
+  it('sends the event to the target’s dead-letter queue once its retries are spent', async () => {
+    const clock = createFakeClock();
+    const { bus, calls } = busWithRules({ 'moderation-handler': failing('table missing') }, { clock });
+    const event = bus.put(moderationFlagged('critical'));
+    await clock.advance(60_000);
+    await bus.idle();
+
+    expect(calls.filter((call) => call.target === 'moderation-handler')).toHaveLength(4);
+    expect(bus.list().events[0]?.rules).toEqual([
+      {
+        name: 'moderation-high-severity',
+        targets: [{ name: 'moderation-handler', status: 'dlq', error: 'table missing' }],
+      },
+      {
+        name: 'moderation-critical-notification',
+        targets: [{ name: 'moderation-alert-webhook', status: 'ok' }],
+      },
+    ]);
+    expect(bus.deadLetters()).toEqual({
+      messages: [
+        {
+          rule: 'moderation-high-severity',
+          target: 'moderation-handler',
+          event,
+          error: 'table missing',
+          attempts: 4,
+        },
+      ],
+    });
+    bus.clearDeadLetters();
+    expect(bus.deadLetters().messages).toEqual([]);
+  });
+
+  it('fails a Lambda target whose transformed input is not JSON, straight to its dead-letter queue', async () => {
+    const bus = new LocalEventBus();
+    const calls: unknown[] = [];
+    const rule: EventRule = {
+      name: 'quoted-title',
+      description: 'a template that puts a value inside quotes',
+      eventPattern: { source: ['mangaassist.catalog'] },
+      targets: [
+        {
+          id: 'embedding-regeneration',
+          kind: 'lambda',
+          handler: 'embedding-regeneration',
+          inputTransformer: {
+            inputPathsMap: { title: '$.detail.title' },
+            inputTemplate: '{"title":"<title>"}',
+          },
+          retry: { maximumEventAgeSeconds: 60, maximumRetryAttempts: 3 },
+        },
+      ],
+    };
+    bus.addRules([rule], { 'embedding-regeneration': async (input) => void calls.push(input) });
+
+    bus.put(catalogUpdate('ワンピース "特装版"'));
+    await bus.idle();
+
+    expect(calls).toEqual([]);
+    expect(bus.deadLetters().messages).toEqual([
+      expect.objectContaining({ rule: 'quoted-title', target: 'embedding-regeneration', attempts: 1 }),
+    ]);
+  });
+
+  it('runs a scheduled rule only when asked, with EventBridge’s scheduled event, seen by no other rule', async () => {
+    const { bus, calls, called } = busWithRules({}, { now: () => new Date('2026-01-31T06:00:00.500Z') });
+    const scheduled = bus.runSchedule('recommendation-schedule');
+    await bus.idle();
+
+    expect(scheduled).toEqual({
+      version: '0',
+      id: 'event-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: '2026-01-31T06:00:00Z',
+      region: 'ap-northeast-1',
+      resources: [`arn:aws:events:ap-northeast-1:000000000000:rule/${aiBus}/recommendation-schedule`],
+      detail: {},
+    });
+    expect(called()).toEqual(['recommendation-regeneration']);
+    expect(calls[0]?.input).toEqual(scheduled);
+    expect(bus.list().events[0]?.rules).toEqual([
+      { name: 'recommendation-schedule', targets: [{ name: 'recommendation-regeneration', status: 'ok' }] },
+    ]);
+    expect(() => bus.runSchedule('moderation-high-severity')).toThrow(/no scheduled rule/);
+  });
+
+  it('runs scheduled rules on their rate once started, until stopped', async () => {
+    const clock = createFakeClock();
+    const { bus, called } = busWithRules({}, { clock });
+    const stop = bus.startSchedules();
+
+    await clock.advance(6 * 3_600_000 - 1);
+    expect(called()).toEqual([]);
+    await clock.advance(1);
+    await clock.advance(6 * 3_600_000);
+    expect(called()).toEqual(['recommendation-regeneration', 'recommendation-regeneration']);
+
+    stop();
+    await clock.advance(24 * 3_600_000);
+    expect(called()).toHaveLength(2);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('routes events targets put, counting hops, and routes nothing past the hop limit', async () => {
+    const bus = new LocalEventBus({ newId: sequentialIds() });
+    const rule: EventRule = {
+      name: 'echo',
+      description: 'a consumer that re-emits everything it consumes, with no guard of its own',
+      eventPattern: { source: ['test.echo'] },
+      targets: [
+        {
+          id: 'echo',
+          kind: 'lambda',
+          handler: 'fm-trigger',
+          retry: { maximumEventAgeSeconds: 60, maximumRetryAttempts: 0 },
+        },
+      ],
+    };
+    let invocations = 0;
+    bus.addRules([rule], {
+      'fm-trigger': async (_input, context) => {
+        invocations += 1;
+        // Forges a fresh chain depth each time: only the link to its source event counts hops.
+        const detail = withChainMetadata({ text: 'again' }, { depth: 1, sourceEventId: context.eventId });
+        bus.put({ source: 'test.echo', detailType: 'Echo', detail });
+      },
+    });
+
+    bus.put({ source: 'test.echo', detailType: 'Echo', detail: { text: 'start' } });
+    await bus.idle();
+
+    expect(invocations).toBe(11);
+    const chain = [...bus.list().events].reverse().map((event) => bus.get(event.id));
+    expect(chain.map((kept) => kept?.hop)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(chain.map((kept) => kept?.routed)).toEqual([...Array(11).fill(true), false]);
+    expect(bus.list().events[0]?.rules).toEqual([]);
+  });
+
+  it('counts a well-formed chain_depth as a floor on the hop', () => {
+    const bus = new LocalEventBus({ maxHops: 3 });
+    const deep = bus.put({ source: 'test', detailType: 'Deep', detail: { chain_depth: 4 } });
+    const odd = bus.put({ source: 'test', detailType: 'Odd', detail: { chain_depth: '9' } });
+
+    expect(bus.get(deep.id)).toMatchObject({ hop: 4, routed: false });
+    expect(bus.get(odd.id)).toMatchObject({ hop: 0, routed: true });
+  });
+
+  it('still tells subscribers about events when rules are applied', async () => {
+    const { bus } = busWithRules();
+    const seen: string[] = [];
+    bus.subscribe((event) => void seen.push(event['detail-type']));
+    bus.put(moderationFlagged('high'));
+    await bus.idle();
+    await settle();
+
+    expect(seen).toEqual(['ModerationFlagged']);
+  });
+
+  it('adds no rule of a set when one of them is invalid or already added', async () => {
+    const { bus, targets } = busWithRules();
+    const fresh = { ...eventRule('payments-and-reviews'), name: 'payments-and-reviews-2' };
+
+    expect(() => bus.addRules([fresh, eventRule('catalog-updates')], targets)).toThrow(
+      'a rule named catalog-updates is already on the local bus',
+    );
+    bus.put({ ...catalogUpdate('x'), source: 'mangaassist.payments', detailType: 'PaymentCompleted' });
+    await bus.idle();
+    expect(bus.list().events[0]?.rules.map((rule) => rule.name)).toEqual(['payments-and-reviews']);
+  });
+
+  it('refuses a negative hop limit', () => {
+    expect(() => new LocalEventBus({ maxHops: -1 })).toThrow(RangeError);
   });
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Logger, silentLogger } from '@mangaassist/core';
+import type { EventRule } from '@mangaassist/contracts';
+import { type Clock, type Logger, silentLogger, systemClock } from '@mangaassist/core';
+import { type DeadLetterFilter, type DeadLetterListing, LocalDeadLetterQueue } from './dead-letter-queue.js';
+import type { LocalTargets } from './local-rules.js';
+import { type AcceptedEvent, RuleRouter } from './rule-router.js';
+import { scheduledEventFields, scheduleIntervalMs } from './scheduled-event.js';
+import { defaultRetryTiming, type RetryTiming } from './target-delivery.js';
 
 /** A JSON object, as an event's `detail` is. */
 export type JsonObject = { readonly [key: string]: unknown };
@@ -72,6 +78,20 @@ export interface ListFilter {
   readonly limit?: number;
 }
 
+/** A kept event, with how far down an event chain it stands and whether rules saw it. */
+export interface KeptEvent {
+  readonly event: BusEvent;
+  readonly eventBusName: string;
+  /**
+   * Hops from the event that started its chain: 0 for an event nothing on this bus caused, else
+   * one more than the event named by `detail.source_event_id` (when still kept), and never less
+   * than a well-formed `detail.chain_depth`.
+   */
+  readonly hop: number;
+  /** `false` when the event was past the hop limit and no rule saw it. */
+  readonly routed: boolean;
+}
+
 /** Called after every accepted event; a throw or rejection is logged, never seen by the sender. */
 export type BusListener = (event: BusEvent, eventBusName: string) => void | Promise<void>;
 
@@ -80,20 +100,49 @@ export interface LocalEventBusOptions {
   readonly capacity?: number;
   /** @default '000000000000' */
   readonly account?: string;
-  /** @default 'ap-northeast-1' */
+  /** Region of the bus and its rules (rule ARNs). @default 'ap-northeast-1' */
   readonly region?: string;
   /** Wall-clock time for events put without one. @default () => new Date() */
   readonly now?: () => Date;
   /** @default () => crypto.randomUUID() */
   readonly newId?: () => string;
-  /** Receives listener failures. @default silentLogger */
+  /** Receives listener failures, target failures and refused chains. @default silentLogger */
   readonly logger?: Logger;
+  /** Times retry waits, event ages and the schedule runner; tests pass a fake. @default systemClock */
+  readonly clock?: Clock;
+  /** Uniform in [0, 1), for retry jitter. @default Math.random */
+  readonly random?: () => number;
+  /** Waits between retries of a failing target. @default { baseDelayMs: 200, maxDelayMs: 5000 } */
+  readonly retryTiming?: Partial<RetryTiming>;
+  /**
+   * The backstop against runaway event chains: an event more than this many hops from the event
+   * that started its chain (see `KeptEvent.hop`) is accepted and listed, but no rule sees it.
+   * The consumers' own guard (`chain_depth`, at most 3) stops a chain well before. @default 10
+   */
+  readonly maxHops?: number;
+  /** Dead letters kept, over every target. @default 1000 */
+  readonly deadLetterCapacity?: number;
+}
+
+/** Options of `LocalEventBus.addRules`. */
+export interface AddRulesOptions {
+  /** The bus whose events the rules see. @default every bus */
+  readonly eventBusName?: string;
+}
+
+/** Options of `LocalEventBus.startSchedules`. */
+export interface ScheduleRunnerOptions {
+  /** Runs every scheduled rule this often instead of its own `rate(…)`. @default each rule's rate */
+  readonly intervalMs?: number;
 }
 
 interface Kept {
   readonly event: BusEvent;
   readonly eventBusName: string;
-  rules: RuleOutcome[];
+  readonly hop: number;
+  readonly routed: boolean;
+  /** Rule name -> each target's latest outcome, in target order (`undefined` before its first). */
+  readonly rules: Map<string, (TargetOutcome | undefined)[]>;
 }
 
 /** EventBridge writes event times to the second. */
@@ -102,16 +151,23 @@ export function eventTime(date: Date): string {
 }
 
 /**
- * The local event bus behind the local EventBridge endpoint: keeps the most recent events of
- * every bus name (newest first, at most `capacity`), lists them in the `/_local/events` shape,
- * and tells subscribers about each event after `put` returns, as EventBridge delivers
- * asynchronously. Rule matching and targets subscribe here; each reports what it did through
- * `recordRule`, which the listing shows under the event's `rules`.
+ * The local event bus behind the local EventBridge endpoint. Keeps the most recent events of
+ * every bus name (newest first, at most `capacity`) and lists them in the `/_local/events`
+ * shape; applies rules (`addRules`) with EventBridge's semantics — pattern matching, input
+ * transformers, asynchronous delivery, retries with backoff by each target's retry policy, then
+ * the target's dead-letter queue (`deadLetters`) — and records every matched rule and each
+ * target's outcome on the event (`ok`; `failed` while retries remain; `dlq` once given up).
+ * Subscribers hear about each event after `put` returns.
+ *
+ * Events put by targets (through the endpoint or `put`) are routed like any other, so chains run
+ * locally; an event past `maxHops` hops is not routed (logged as a warning).
  *
  * @example
  * const bus = new LocalEventBus();
- * const unsubscribe = bus.subscribe((event) => console.log(event['detail-type']));
- * bus.put({ source: 'mangaassist.reviews', detailType: 'ReviewSubmitted', detail: { review_id: 'r1' } });
+ * bus.addRules(eventRules, { 'fm-trigger': async (event) => { … }, … }, { eventBusName: 'mangaassist-local-ai-events' });
+ * bus.put({ eventBusName: 'mangaassist-local-ai-events', source: 'mangaassist.reviews', detailType: 'ReviewSubmitted', detail: { … } });
+ * await bus.idle();
+ * bus.list(); // { events: [{ …, rules: [{ name: 'payments-and-reviews', targets: [{ name: 'fm-trigger', status: 'ok' }] }] }] }
  */
 export class LocalEventBus {
   readonly #capacity: number;
@@ -120,24 +176,63 @@ export class LocalEventBus {
   readonly #now: () => Date;
   readonly #newId: () => string;
   readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #maxHops: number;
+  readonly #deadLetters: LocalDeadLetterQueue;
+  readonly #router: RuleRouter;
   /** Oldest first; `list` reverses. */
   readonly #kept: Kept[] = [];
   readonly #byId = new Map<string, Kept>();
   readonly #listeners = new Set<BusListener>();
   #accepted = 0;
 
-  /** Throws `RangeError` when `capacity` is not a positive integer. */
+  /**
+   * Throws `RangeError` when `capacity` or `deadLetterCapacity` is not a positive integer,
+   * `maxHops` not a non-negative integer, or a retry delay negative.
+   */
   constructor(options: LocalEventBusOptions = {}) {
     const capacity = options.capacity ?? 1000;
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     }
+    const maxHops = options.maxHops ?? 10;
+    if (!Number.isSafeInteger(maxHops) || maxHops < 0) {
+      throw new RangeError(`maxHops must be a non-negative integer, got ${maxHops}`);
+    }
+    const timing = { ...defaultRetryTiming, ...options.retryTiming };
+    if (!(timing.baseDelayMs >= 0 && timing.maxDelayMs >= 0)) {
+      throw new RangeError('retry delays must be non-negative numbers');
+    }
     this.#capacity = capacity;
+    this.#maxHops = maxHops;
     this.#account = options.account ?? '000000000000';
     this.#region = options.region ?? 'ap-northeast-1';
     this.#now = options.now ?? (() => new Date());
     this.#newId = options.newId ?? randomUUID;
     this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    this.#deadLetters = new LocalDeadLetterQueue(options.deadLetterCapacity);
+    this.#router = new RuleRouter({
+      account: this.#account,
+      region: this.#region,
+      clock: this.#clock,
+      random: options.random ?? Math.random,
+      timing,
+      deadLetters: this.#deadLetters,
+      logger: this.#logger,
+      recorder: {
+        ruleMatched: (eventId, rule, targetCount) => {
+          this.#byId.get(eventId)?.rules.set(
+            rule,
+            Array.from({ length: targetCount }, () => undefined),
+          );
+        },
+        targetStatus: (eventId, rule, targetIndex, outcome) => {
+          const targets = this.#byId.get(eventId)?.rules.get(rule);
+          if (targets) targets[targetIndex] = outcome;
+        },
+      },
+    });
   }
 
   /** Events accepted since the bus started (or was cleared), including those no longer kept. */
@@ -145,7 +240,24 @@ export class LocalEventBus {
     return this.#accepted;
   }
 
-  /** Accepts an event, keeps it, and notifies subscribers once the caller has moved on. */
+  /**
+   * Applies `rules` (defined once in `@mangaassist/contracts`) to the events accepted from now
+   * on, in addition to the rules already added. `targets` runs each rule target: by handler name
+   * for a Lambda target, by target id for an API destination. Scheduled rules match no event;
+   * they run through `runSchedule` and `startSchedules`.
+   *
+   * Throws, adding none of `rules`: `InvalidEventPatternError` or `InvalidInputTransformerError`
+   * for what EventBridge would refuse, `Error` for a target with no local target, a rule with
+   * neither or both of a pattern and a schedule, or a rule name already added.
+   */
+  addRules(rules: readonly EventRule[], targets: LocalTargets, options: AddRulesOptions = {}): void {
+    this.#router.add(rules, targets, options.eventBusName);
+  }
+
+  /**
+   * Accepts an event, keeps it, and — once the caller has moved on — routes it to the rules of
+   * its bus and notifies subscribers. Never waits for targets and never throws for a target.
+   */
   put(input: PutOnBus): BusEvent {
     const event: BusEvent = {
       version: '0',
@@ -159,19 +271,77 @@ export class LocalEventBus {
       detail: input.detail,
     };
     const eventBusName = input.eventBusName ?? 'default';
-    const kept: Kept = { event, eventBusName, rules: [] };
-    this.#kept.push(kept);
-    this.#byId.set(event.id, kept);
-    if (this.#kept.length > this.#capacity) {
-      const forgotten = this.#kept.shift();
-      if (forgotten) this.#byId.delete(forgotten.event.id);
-    }
+    const hop = this.#hopOf(event.detail);
+    const routed = hop <= this.#maxHops;
+    const accepted = this.#keep(event, eventBusName, hop, routed);
     this.#accepted += 1;
+    if (!routed) {
+      this.#logger.warn('local event bus: event past the hop limit not routed (possible event loop)', {
+        eventId: event.id,
+        detailType: event['detail-type'],
+        hop,
+        maxHops: this.#maxHops,
+      });
+    } else if (this.#router.hasRules) {
+      this.#router.route(accepted);
+    }
     for (const listener of this.#listeners) this.#notify(listener, event, eventBusName);
     return event;
   }
 
-  /** Kept events, newest first, in the `GET /_local/events` shape. */
+  /**
+   * Fires the scheduled rule `ruleName` now: delivers EventBridge's scheduled event
+   * (`source: aws.events`, `detail-type: Scheduled Event`, `resources: [<rule ARN>]`, empty
+   * detail) to that rule's targets only — as EventBridge does, no other rule and no subscriber
+   * sees it — and keeps it in the listing. Returns the event at once; delivery is asynchronous.
+   * Throws `Error` when no scheduled rule has that name.
+   */
+  runSchedule(ruleName: string): BusEvent {
+    const rule = this.#router.scheduledRule(ruleName);
+    const eventBusName = rule.eventBusName ?? 'default';
+    const fields = scheduledEventFields(this.#router.arnOf(rule, eventBusName));
+    const event: BusEvent = {
+      version: '0',
+      id: this.#newId(),
+      'detail-type': fields.detailType,
+      source: fields.source,
+      account: this.#account,
+      time: eventTime(this.#now()),
+      region: this.#region,
+      resources: [...fields.resources],
+      detail: fields.detail,
+    };
+    this.#accepted += 1;
+    this.#router.deliver(rule, this.#keep(event, eventBusName, 0, true));
+    return event;
+  }
+
+  /**
+   * Runs every scheduled rule added so far on its `rate(…)` (or every `intervalMs`), the first
+   * time one interval from now, until the returned function is called. Off unless started; a rule
+   * whose expression is not a `rate(…)` is skipped with a warning.
+   */
+  startSchedules(options: ScheduleRunnerOptions = {}): () => void {
+    const controller = new AbortController();
+    for (const rule of this.#router.scheduledRules) {
+      const intervalMs = options.intervalMs ?? scheduleIntervalMs(rule.schedule ?? '');
+      if (intervalMs === undefined || intervalMs <= 0) {
+        this.#logger.warn('local schedule runner skips a rule it cannot time', {
+          rule: rule.name,
+          schedule: rule.schedule,
+        });
+        continue;
+      }
+      void this.#runEvery(rule.name, intervalMs, controller.signal);
+    }
+    return () => controller.abort();
+  }
+
+  /**
+   * Kept events, newest first, in the `GET /_local/events` shape. A matched rule is listed at
+   * once; each of its targets appears after its first attempt (`ok`, `failed` while retries
+   * remain, `dlq` once given up), in the rule's target order.
+   */
   list(filter: ListFilter = {}): EventListing {
     const events: ListedEvent[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
@@ -185,26 +355,50 @@ export class LocalEventBus {
         source: event.source,
         'detail-type': event['detail-type'],
         detail: event.detail,
-        rules: [...kept.rules],
+        rules: [...kept.rules].map(([name, targets]) => ({
+          name,
+          targets: targets.filter((target) => target !== undefined),
+        })),
       });
     }
     return { events };
   }
 
-  /** A kept event by id, with its bus name. */
-  get(id: string): { readonly event: BusEvent; readonly eventBusName: string } | undefined {
+  /** A kept event by id, with its bus name, its hop in its chain and whether rules saw it. */
+  get(id: string): KeptEvent | undefined {
     const kept = this.#byId.get(id);
-    return kept ? { event: kept.event, eventBusName: kept.eventBusName } : undefined;
+    return kept
+      ? { event: kept.event, eventBusName: kept.eventBusName, hop: kept.hop, routed: kept.routed }
+      : undefined;
   }
 
   /**
-   * Records where a matched rule sent the event (replacing an earlier record of the same rule,
-   * so retries can update a target's status). Ignored for an event no longer kept.
+   * Records where a rule sent the event, replacing an earlier record of the same rule — for
+   * routing done outside `addRules`. Ignored for an event no longer kept.
    */
   recordRule(eventId: string, rule: RuleOutcome): void {
     const kept = this.#byId.get(eventId);
     if (!kept) return;
-    kept.rules = [...kept.rules.filter((existing) => existing.name !== rule.name), rule];
+    kept.rules.delete(rule.name);
+    kept.rules.set(rule.name, [...rule.targets]);
+  }
+
+  /** What rule targets gave up on, newest first: the body of `GET /_local/dlq`. */
+  deadLetters(filter: DeadLetterFilter = {}): DeadLetterListing {
+    return this.#deadLetters.list(filter);
+  }
+
+  clearDeadLetters(): void {
+    this.#deadLetters.clear();
+  }
+
+  /**
+   * Resolves once no accepted event is waiting to be routed and no target delivery is running or
+   * waiting to retry — including deliveries of events that targets put meanwhile. With a fake
+   * clock, pending retries wait for the clock to advance.
+   */
+  idle(): Promise<void> {
+    return this.#router.idle();
   }
 
   /** Calls `listener` for every event accepted from now on; returns the unsubscribe function. */
@@ -215,11 +409,41 @@ export class LocalEventBus {
     };
   }
 
-  /** Forgets every kept event and resets `accepted`; subscribers stay. */
+  /** Forgets every kept event and resets `accepted`; rules, subscribers and dead letters stay. */
   clear(): void {
     this.#kept.length = 0;
     this.#byId.clear();
     this.#accepted = 0;
+  }
+
+  #keep(event: BusEvent, eventBusName: string, hop: number, routed: boolean): AcceptedEvent {
+    const kept: Kept = { event, eventBusName, hop, routed, rules: new Map() };
+    this.#kept.push(kept);
+    this.#byId.set(event.id, kept);
+    if (this.#kept.length > this.#capacity) {
+      const forgotten = this.#kept.shift();
+      if (forgotten) this.#byId.delete(forgotten.event.id);
+    }
+    return { event, eventBusName, ingestedAt: this.#now(), acceptedAt: this.#clock.now() };
+  }
+
+  #hopOf(detail: JsonObject): number {
+    const parentId = detail.source_event_id;
+    const parent = typeof parentId === 'string' ? this.#byId.get(parentId) : undefined;
+    const depth = detail.chain_depth;
+    const claimed = typeof depth === 'number' && Number.isSafeInteger(depth) && depth > 0 ? depth : 0;
+    return Math.max(parent ? parent.hop + 1 : 0, claimed);
+  }
+
+  async #runEvery(ruleName: string, intervalMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.#clock.sleep(intervalMs, signal);
+      } catch {
+        return;
+      }
+      this.runSchedule(ruleName);
+    }
   }
 
   #notify(listener: BusListener, event: BusEvent, eventBusName: string): void {

@@ -6,6 +6,7 @@ import { EventBridgeServiceError } from './eventbridge-errors.js';
 import { LocalEventBus, type LocalEventBusOptions } from './local-event-bus.js';
 import { putEvents } from './put-events.js';
 import { PutEventsFaults } from './put-events-faults.js';
+import { testEventPattern } from './test-event-pattern.js';
 
 const contentType = 'application/x-amz-json-1.1';
 const targetPrefix = 'AWSEvents.';
@@ -27,7 +28,9 @@ export type EventBridgeRequestHandler = (request: IncomingMessage, response: Ser
 
 /**
  * Serves the EventBridge AWS JSON 1.1 protocol on `POST` at any path: `X-Amz-Target:
- * AWSEvents.PutEvents` puts events on `bus`; any other target is an `UnknownOperationException`.
+ * AWSEvents.PutEvents` puts events on `bus` (answering before any rule target runs, as
+ * EventBridge does), `AWSEvents.TestEventPattern` matches an event against a pattern with
+ * EventBridge's semantics; any other target is an `UnknownOperationException`.
  * Errors are answered as the SDK parses them (status plus `{"__type", "message"}`). Signatures
  * are not verified; the region comes from the SigV4 credential scope when there is one.
  */
@@ -38,6 +41,7 @@ export function createEventBridgeRequestHandler(
   const defaultRegion = options.defaultRegion ?? 'ap-northeast-1';
   const operations = new Map<string, (body: unknown, region: string) => unknown>([
     ['PutEvents', (body, region) => putEvents(body, { bus: options.bus, faults: options.faults, region })],
+    ['TestEventPattern', (body) => testEventPattern(body)],
   ]);
 
   return (request, response) => {

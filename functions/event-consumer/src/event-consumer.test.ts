@@ -1,0 +1,194 @@
+// The deployed consumer function's code with in-memory ports: the registry, the environment it
+// reads at cold start, and events end to end through the FM trigger and the moderation handler.
+import { randomUUID } from 'node:crypto';
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import {
+  ConfigurationError,
+  type ConsumerModel,
+  type DomainEvent,
+  type EmailSender,
+  type GatewayResult,
+  MemoryIdempotencyStore,
+  MemoryProductStore,
+  MemoryReviewStore,
+  type OutgoingEmail,
+} from '@mangaassist/core';
+import { describe, expect, it } from 'vitest';
+import {
+  eventConsumerEnvironmentFrom,
+  makeEventConsumerHandler,
+  makeEventConsumerHandlers,
+} from './event-consumer.js';
+
+function paymentCompleted(orderId = 'order-42') {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'PaymentCompleted',
+    source: 'mangaassist.payments',
+    account: '123456789012',
+    time: '2026-01-31T09:00:00Z',
+    region: 'ap-northeast-1',
+    resources: [],
+    detail: {
+      order_id: orderId,
+      stripe_event_id: 'evt_1a2b3c',
+      checkout_session_id: 'cs_test_a1',
+      amount: 1980,
+      currency: 'JPY',
+      customer_email: 'reader@example.jp',
+      processing_stage: 'raw',
+    },
+  };
+}
+
+function answering(text: string): ConsumerModel {
+  return {
+    complete: async (): Promise<GatewayResult> => ({
+      requestId: randomUUID(),
+      text,
+      model: 'claude-haiku-4-5',
+      modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
+      region: 'ap-northeast-1',
+      stopReason: 'end_turn',
+      usage: { inputTokens: 40, outputTokens: 60, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+      costUsd: 0.0003,
+      latencyMs: 500,
+      cached: false,
+      stale: false,
+      degraded: false,
+      routing: { model: 'claude-haiku-4-5', requested: 'fast', reason: 'alias:fast' },
+      attempts: [],
+    }),
+  };
+}
+
+function ports() {
+  const sent: OutgoingEmail[] = [];
+  const published: DomainEvent[] = [];
+  const emails: EmailSender = {
+    send: async (email) => {
+      sent.push(email);
+      return { messageId: `msg-${sent.length}` };
+    },
+  };
+  return {
+    sent,
+    published,
+    dependencies: {
+      dedupe: new MemoryIdempotencyStore(),
+      events: { publish: async (events: readonly DomainEvent[]) => void published.push(...events) },
+      model: answering('ありがとうございます！ Your manga is on its way.'),
+      emails,
+      products: new MemoryProductStore(),
+      reviews: new MemoryReviewStore(),
+    },
+  };
+}
+
+describe('makeEventConsumerHandler', () => {
+  it('runs the consumer EVENT_CONSUMER names: one confirmation per order however often it arrives', async () => {
+    const { dependencies, sent } = ports();
+    const handler = makeEventConsumerHandler({ ...dependencies, consumer: 'fm-trigger' });
+    const event = paymentCompleted();
+
+    expect(await handler(event)).toMatchObject({ consumer: 'fm-trigger', status: 'processed' });
+    expect(await handler(event)).toMatchObject({ status: 'duplicate' });
+    expect(await handler({ ...event, 'replay-name': 'recover' })).toMatchObject({ status: 'duplicate' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('runs the after-event work after every event, failed ones included', async () => {
+    const { dependencies } = ports();
+    let flushes = 0;
+    const handler = makeEventConsumerHandler({
+      ...dependencies,
+      model: { complete: async () => Promise.reject(new Error('ThrottlingException')) },
+      consumer: 'fm-trigger',
+      afterEach: async () => {
+        flushes++;
+      },
+    });
+    await expect(handler(paymentCompleted())).rejects.toThrow();
+    await handler({ not: 'an event' });
+    expect(flushes).toBe(2);
+  });
+
+  it('fails at build time when the consumer lacks a dependency', () => {
+    const { dependencies } = ports();
+    const { emails: _, ...withoutEmails } = dependencies;
+    expect(() => makeEventConsumerHandler({ ...withoutEmails, consumer: 'fm-trigger' })).toThrow(
+      new ConfigurationError('fm-trigger needs the emails dependency'),
+    );
+  });
+
+  it('builds one handler per consumer for the local bus', async () => {
+    const { dependencies } = ports();
+    const handlers = makeEventConsumerHandlers(dependencies, ['fm-trigger', 'moderation-handler']);
+    expect(handlers['fm-trigger']).toBeTypeOf('function');
+    expect(handlers['moderation-handler']).toBeTypeOf('function');
+    expect(handlers.analytics).toBeUndefined();
+  });
+});
+
+describe('eventConsumerEnvironmentFrom', () => {
+  const names = gatewayEnvironment;
+  const fmTriggerEnvironment = {
+    [names.eventConsumer]: 'fm-trigger',
+    [names.consumedEventsTable]: 'mangaassist-prod-consumed-events',
+    [names.productsTable]: 'mangaassist-prod-products',
+    [names.reviewsTable]: 'mangaassist-prod-reviews',
+    [names.eventBusName]: 'mangaassist-prod-ai-events',
+    [names.senderEmail]: 'noreply@mangaassist.example.com',
+  };
+
+  it('reads the consumer and its settings', () => {
+    expect(eventConsumerEnvironmentFrom(fmTriggerEnvironment)).toStrictEqual({
+      consumer: 'fm-trigger',
+      consumedEventsTable: 'mangaassist-prod-consumed-events',
+      productsTable: 'mangaassist-prod-products',
+      reviewsTable: 'mangaassist-prod-reviews',
+      eventBusName: 'mangaassist-prod-ai-events',
+      senderEmail: 'noreply@mangaassist.example.com',
+    });
+  });
+
+  it('needs only the reviews table for the moderation handler', () => {
+    expect(
+      eventConsumerEnvironmentFrom({
+        [names.eventConsumer]: 'moderation-handler',
+        [names.consumedEventsTable]: 'consumed',
+        [names.reviewsTable]: 'reviews',
+      }),
+    ).toStrictEqual({
+      consumer: 'moderation-handler',
+      consumedEventsTable: 'consumed',
+      reviewsTable: 'reviews',
+    });
+  });
+
+  it('rejects an unknown consumer, naming the variable', () => {
+    expect(() =>
+      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.eventConsumer]: 'mailer' }),
+    ).toThrow(/EVENT_CONSUMER must be one of/);
+  });
+
+  it('rejects a missing consumed-events table', () => {
+    expect(() =>
+      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.consumedEventsTable]: ' ' }),
+    ).toThrow(new ConfigurationError('CONSUMED_EVENTS_TABLE is required'));
+  });
+
+  it('rejects a setting the consumer needs but was not given', () => {
+    const { [names.senderEmail]: _, ...withoutSender } = fmTriggerEnvironment;
+    expect(() => eventConsumerEnvironmentFrom(withoutSender)).toThrow(
+      new ConfigurationError('SENDER_EMAIL is required by the fm-trigger consumer'),
+    );
+  });
+
+  it('rejects a sender that is not an email address', () => {
+    expect(() =>
+      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.senderEmail]: 'MangaAssist' }),
+    ).toThrow(new ConfigurationError('SENDER_EMAIL must be an email address'));
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryProductCatalog } from './product-catalog.js';
+
+const request = { title: 'ONE PIECE 108', requestedAt: '2026-02-01T09:00:00.000Z' };
+
+describe('MemoryProductCatalog', () => {
+  it('lists at most limit products in the order they were put', async () => {
+    const catalog = new MemoryProductCatalog([{ productId: 'a' }, { productId: 'b' }, { productId: 'c' }]);
+
+    expect((await catalog.list(2)).map((product) => product.productId)).toEqual(['a', 'b']);
+  });
+
+  it('lists products known only from an embedding request, with that title', async () => {
+    const catalog = new MemoryProductCatalog();
+    await catalog.markEmbeddingStale('onepiece-108', request);
+
+    expect(await catalog.list(10)).toEqual([{ productId: 'onepiece-108', title: 'ONE PIECE 108' }]);
+  });
+
+  it('marks an embedding stale once per title', async () => {
+    const catalog = new MemoryProductCatalog();
+
+    expect(await catalog.markEmbeddingStale('onepiece-108', request)).toBe('marked');
+    expect(
+      await catalog.markEmbeddingStale('onepiece-108', {
+        ...request,
+        requestedAt: '2026-02-02T00:00:00.000Z',
+      }),
+    ).toBe('already-stale');
+    expect(
+      await catalog.markEmbeddingStale('onepiece-108', { ...request, title: 'ONE PIECE 108 特装版' }),
+    ).toBe('marked');
+    expect(catalog.embedding('onepiece-108')).toEqual({
+      ...request,
+      title: 'ONE PIECE 108 特装版',
+      status: 'stale',
+    });
+  });
+
+  it('rejects a limit outside 1 to 1000, an empty product id and a time not in toISOString form', async () => {
+    const catalog = new MemoryProductCatalog();
+
+    await expect(catalog.list(0)).rejects.toThrow(RangeError);
+    await expect(catalog.list(1_001)).rejects.toThrow(RangeError);
+    await expect(catalog.markEmbeddingStale('', request)).rejects.toThrow(RangeError);
+    await expect(catalog.markEmbeddingStale('p', { ...request, requestedAt: '2026-02-01' })).rejects.toThrow(
+      RangeError,
+    );
+  });
+});

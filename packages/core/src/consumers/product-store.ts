@@ -1,0 +1,56 @@
+/** What the model wrote about a product (the products table's `ai_*` attributes). */
+export interface ProductAiContent {
+  /** Two or three sentences for manga fans. */
+  readonly description: string;
+  /** Exactly five search tags. */
+  readonly tags: readonly string[];
+  /** Bedrock id of the model that wrote it. */
+  readonly model: string;
+  /**
+   * When the catalog update it answers happened (the event's time), ISO 8601 in UTC with
+   * milliseconds (`Date.prototype.toISOString`). Content for an older update never replaces
+   * content for a newer one.
+   */
+  readonly updatedAt: string;
+  /** Id of the event it was made from. */
+  readonly sourceEventId: string;
+}
+
+/** A product as the consumers know it. */
+export interface StoredProduct {
+  readonly productId: string;
+  /** Absent until the model has written about the product. */
+  readonly ai?: ProductAiContent;
+}
+
+/**
+ * What `putAiContent` did: `updated` wrote it; `stale` wrote nothing because the product already
+ * holds content for a later update (events arrive out of order, and replays bring old ones).
+ */
+export type ProductWriteResult = 'updated' | 'stale';
+
+/**
+ * The product-store port (the products table, keyed by `product_id`). Writes touch only the
+ * `ai_*` attributes, so whatever else the catalog keeps on the item is left alone.
+ */
+export interface ProductStore {
+  get(productId: string): Promise<StoredProduct | undefined>;
+  /**
+   * Upserts the product's AI content unless it holds content with a later `updatedAt` (an equal
+   * one is replaced: the later-processed of two updates in the same instant wins). Throws
+   * `RangeError` when `updatedAt` is not in the `toISOString` form.
+   */
+  putAiContent(productId: string, content: ProductAiContent): Promise<ProductWriteResult>;
+}
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Throws `RangeError` unless `value` is an ISO 8601 UTC timestamp with milliseconds, the one form
+ * whose string order is its time order (the stores compare them as strings).
+ */
+export function assertIsoTimestamp(value: string, field: string): void {
+  if (!isoTimestamp.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new RangeError(`${field} must be an ISO 8601 UTC timestamp with milliseconds, got ${value}`);
+  }
+}
