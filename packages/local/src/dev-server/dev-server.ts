@@ -5,6 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   connectionsTable,
+  consumedEventsTable,
+  eventConsumers,
+  eventRules,
+  inferenceAnalyticsTable,
+  productsTable,
+  reviewsTable,
   sessionsTable,
   tableName,
   tableSpecs,
@@ -13,11 +19,17 @@ import {
   webhookIdempotencyTable,
 } from '@mangaassist/contracts';
 import {
+  consumerLimits,
   createDocumentClient,
   createLocalApiKeys,
   createPlatform,
+  DynamoDbAnalyticsStore,
   DynamoDbIdempotencyStore,
+  DynamoDbProductCatalog,
+  DynamoDbProductStore,
+  DynamoDbReviewStore,
   devTenants,
+  discardMetrics,
   EventBridgeEventPublisher,
   type FmGatewayOptions,
   gatewayConfigSchema,
@@ -33,6 +45,7 @@ import {
 } from '@mangaassist/core';
 import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
 import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
+import { makeEventConsumerHandlers } from '@mangaassist/fn-event-consumer';
 import { makeTaskHandler } from '@mangaassist/fn-tasks';
 import { makeWebhookReceivers, webhookSchemes } from '@mangaassist/fn-webhook';
 import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
@@ -54,6 +67,7 @@ import {
   putEventsFaultSpecSchema,
   startLocalEventBridge,
 } from '../eventbridge/index.js';
+import { LocalOutbox } from '../outbox/local-outbox.js';
 import { serveStaticPage } from '../web/static-site.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import {
@@ -204,6 +218,53 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   );
   const webSocket = new WebSocketChat({ ...platform, pusher, firstTokenDeadlineMs: deadlineMs });
 
+  // The event consumers the stacks deploy, as targets of the same rules on the local bus.
+  const documents = createDocumentClient({
+    endpoint: dynamoDb.endpoint,
+    region: 'ap-northeast-1',
+    credentials: localCredentials,
+  });
+  const outbox = new LocalOutbox();
+  const consumers = makeEventConsumerHandlers({
+    dedupe: new DynamoDbIdempotencyStore(documents, {
+      tableName: tableName(stage, consumedEventsTable),
+      ttlSeconds: consumerLimits.dedupeTtlSeconds,
+      logger,
+    }),
+    events: new EventBridgeEventPublisher(webhookEvents, { eventBusName: localEventBusName, logger }),
+    model: platform.gateway,
+    emails: outbox,
+    products: new DynamoDbProductStore(documents, { tableName: tableName(stage, productsTable) }),
+    reviews: new DynamoDbReviewStore(documents, { tableName: tableName(stage, reviewsTable) }),
+    analytics: new DynamoDbAnalyticsStore(documents, {
+      tableName: tableName(stage, inferenceAnalyticsTable),
+    }),
+    productCatalog: new DynamoDbProductCatalog(documents, { tableName: tableName(stage, productsTable) }),
+    metrics: discardMetrics,
+    logger,
+  });
+  const targets: Record<string, (input: unknown) => Promise<void>> = {
+    'moderation-alert-webhook': async (input) => {
+      outbox.notify({ target: 'moderation-alert-webhook', payload: input });
+    },
+  };
+  for (const name of eventConsumers) {
+    const consume = consumers[name];
+    if (consume) {
+      targets[name] = async (input) => {
+        await consume(input);
+      };
+    }
+  }
+  const scheduled = eventRules.filter((rule) => rule.schedule !== undefined);
+  eventBridge.bus.addRules(
+    eventRules.filter((rule) => rule.schedule === undefined),
+    targets,
+    { eventBusName: localEventBusName },
+  );
+  // EventBridge runs scheduled rules on the default bus.
+  eventBridge.bus.addRules(scheduled, targets);
+
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/v1/chat': { POST: withApiKey(lambdaProxy(chat)) },
     '/v1/chat/stream': { POST: withApiKey(streamingLambdaProxy(chatStream)) },
@@ -253,6 +314,29 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     },
     '/_local/eventbridge/faults': controls(eventBridge.faults, putEventsFaultSpecSchema),
+    '/_local/dlq': {
+      GET: async ({ response }) => sendJson(response, 200, eventBridge.bus.deadLetters()),
+      DELETE: async ({ response }) => {
+        eventBridge.bus.clearDeadLetters();
+        sendJson(response, 200, { messages: [] });
+      },
+    },
+    '/_local/outbox': {
+      GET: async ({ response }) => sendJson(response, 200, outbox.list()),
+      DELETE: async ({ response }) => {
+        outbox.clear();
+        sendJson(response, 200, { emails: [], notifications: [] });
+      },
+    },
+    ...Object.fromEntries(
+      scheduled.map((rule) => [
+        `/_local/schedules/${rule.name}`,
+        {
+          POST: async ({ response }: RequestContext) =>
+            sendJson(response, 202, eventBridge.bus.runSchedule(rule.name)),
+        },
+      ]),
+    ),
     '/_local/webhook-secrets': {
       GET: async ({ response }) => sendJson(response, 200, webhookSecrets.list()),
     },
@@ -467,6 +551,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await platform.close();
       webhookEvents.destroy();
+      documents.destroy();
       await Promise.all([emulator.close(), dynamoDb.close(), eventBridge.close()]);
     },
   };

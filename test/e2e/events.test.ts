@@ -1,0 +1,169 @@
+// The event-driven half of `pnpm dev`: signed webhooks put events on the local bus, the rules
+// defined once in contracts route them to the same consumers the stacks deploy, and every event,
+// rule and target outcome is visible under /_local/events.
+import { type DevServer, startDevServer } from '@mangaassist/local';
+import { Webhook } from 'standardwebhooks';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface ListedEvent {
+  id: string;
+  source: string;
+  'detail-type': string;
+  detail: Record<string, unknown>;
+  rules: { name: string; targets: { name: string; status: string; error?: string }[] }[];
+}
+
+let server: DevServer;
+let secrets: { stripe: string[]; reviews: string[] };
+
+beforeAll(async () => {
+  server = await startDevServer({ port: 0 });
+  secrets = (await (await fetch(`${server.url}/_local/webhook-secrets`)).json()) as typeof secrets;
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+async function events(): Promise<ListedEvent[]> {
+  return ((await (await fetch(`${server.url}/_local/events`)).json()) as { events: ListedEvent[] }).events;
+}
+
+/** Waits until the bus holds an event that satisfies `found` (targets run after PutEvents answers). */
+async function eventually<T>(found: (all: ListedEvent[]) => T | undefined): Promise<T> {
+  let result: T | undefined;
+  await expect
+    .poll(
+      async () => {
+        result = found(await events());
+        return result !== undefined;
+      },
+      { timeout: 10_000, interval: 50 },
+    )
+    .toBe(true);
+  if (result === undefined) throw new Error('unreachable');
+  return result;
+}
+
+/** The rule matched the event and every one of its targets (all `count` of them) answered ok. */
+const settled = (event: ListedEvent, rule: string, count = 1) => {
+  const targets = event.rules.find((matched) => matched.name === rule)?.targets ?? [];
+  return targets.length === count && targets.every((target) => target.status === 'ok');
+};
+
+async function sendReview(reviewId: string, text: string) {
+  const body = JSON.stringify({ review_id: reviewId, product_id: 'manga-001', rating: 1, review_text: text });
+  const id = `msg_${reviewId}`;
+  const timestamp = new Date();
+  const signature = new Webhook(secrets.reviews[0] ?? '').sign(id, timestamp, body);
+  return fetch(`${server.url}/webhooks/reviews`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
+  });
+}
+
+describe('events through pnpm dev', () => {
+  it('routes an abusive review to a moderation verdict, a ModerationFlagged event and the moderation handler', async () => {
+    expect((await sendReview('rev-abusive-1', 'このバカ、死ね。作者を殺すぞ')).status).toBe(200);
+
+    const submitted = await eventually((all) =>
+      all.find(
+        (event) =>
+          event['detail-type'] === 'ReviewSubmitted' &&
+          event.detail.review_id === 'rev-abusive-1' &&
+          settled(event, 'payments-and-reviews'),
+      ),
+    );
+    expect(submitted.rules.map((rule) => rule.name)).toEqual(['payments-and-reviews']);
+
+    const flagged = await eventually((all) =>
+      all.find(
+        (event) =>
+          event['detail-type'] === 'ModerationFlagged' &&
+          event.detail.review_id === 'rev-abusive-1' &&
+          settled(event, 'moderation-high-severity'),
+      ),
+    );
+    expect(flagged.source).toBe('mangaassist.ai');
+    expect(['high', 'critical']).toContain(flagged.detail.severity);
+    expect(flagged.detail).toMatchObject({ processing_stage: 'processed', chain_depth: 1 });
+    expect(flagged.rules.map((rule) => rule.name)).toContain('moderation-high-severity');
+  });
+
+  it('publishes no ModerationFlagged for a kind review', async () => {
+    expect((await sendReview('rev-kind-1', '最高に面白い漫画でした！')).status).toBe(200);
+    await eventually((all) =>
+      all.find(
+        (event) =>
+          event['detail-type'] === 'ReviewSubmitted' &&
+          event.detail.review_id === 'rev-kind-1' &&
+          settled(event, 'payments-and-reviews'),
+      ),
+    );
+    expect(
+      (await events()).some(
+        (event) => event.detail.review_id === 'rev-kind-1' && event['detail-type'] === 'ModerationFlagged',
+      ),
+    ).toBe(false);
+  });
+
+  it('sends one order confirmation however often the payment arrives', async () => {
+    const body = JSON.stringify({
+      id: 'evt_EventsE2e1',
+      type: 'checkout.session.completed',
+      data: {
+        object: {
+          id: 'cs_e2e_1',
+          amount_total: 1980,
+          currency: 'jpy',
+          payment_status: 'paid',
+          client_reference_id: 'order-e2e-1',
+          customer_details: { email: 'reader@example.com' },
+        },
+      },
+    });
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const response = await fetch(`${server.url}/webhooks/stripe`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+            payload: body,
+            secret: secrets.stripe[0] ?? '',
+          }),
+        },
+      });
+      expect(response.status).toBe(200);
+    }
+    await eventually((all) =>
+      all.find(
+        (event) => event['detail-type'] === 'PaymentCompleted' && settled(event, 'payments-and-reviews'),
+      ),
+    );
+    const outbox = (await (await fetch(`${server.url}/_local/outbox`)).json()) as {
+      emails: { to: string }[];
+    };
+    expect(outbox.emails.filter((email) => email.to === 'reader@example.com')).toHaveLength(1);
+  });
+
+  it('fans every InferenceCompleted out to the post-processor and analytics', async () => {
+    const inference = await eventually((all) =>
+      all.find(
+        (event) =>
+          event['detail-type'] === 'InferenceCompleted' && settled(event, 'inference-completed-fan-out', 2),
+      ),
+    );
+    expect(inference.rules[0]?.targets.map((target) => target.name).sort()).toEqual([
+      'analytics',
+      'inference-post-processor',
+    ]);
+  });
+});
