@@ -1,4 +1,5 @@
-import { type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
+import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
+import { consumerLimits } from '@mangaassist/core';
 import {
   defaultRegionTargets,
   type Geography,
@@ -155,6 +156,48 @@ export interface CacheConfig {
   readonly maxEcpuPerSecond: number;
 }
 
+/** The critical-moderation alert: an EventBridge API destination behind a Connection. */
+export interface ModerationWebhookConfig {
+  /**
+   * Where alerts are POSTed (Slack-style JSON with a `text` field). Must be `https://` and carry
+   * no credential of its own (the template and the console show it): the credential is the API
+   * key the Connection sends in `apiKeyHeader`. Slack's own incoming-webhook URLs embed their
+   * token, so put a relay that checks the header in front of them.
+   */
+  readonly url: string;
+  /** The header the Connection sends the key in (its value is a generated Secrets Manager secret). */
+  readonly apiKeyHeader: string;
+  /** Most alerts the destination sends per second (EventBridge queues the rest; 1 – 300). */
+  readonly rateLimitPerSecond: number;
+}
+
+/**
+ * The AI event bus and its consumers. Values that belong to one deployment rather than to a
+ * stage can also be given as context (`overridesFromContext`):
+ * `cdk deploy -c env=prod -c senderEmail=orders@example.jp -c moderationWebhookUrl=https://… -c crossAccountBusArn=arn:…`.
+ */
+export interface EventsConfig {
+  /** How long the bus archive keeps every MangaAssist event for replay (whole days; seed: 30). */
+  readonly archiveRetention: Duration;
+  /** MB per consumer function. */
+  readonly consumerMemorySize: number;
+  /** Per consumer invocation; the FM trigger waits on the model (several calls for a review). */
+  readonly consumerTimeout: Duration;
+  /** `From` of order confirmations (`SENDER_EMAIL`). */
+  readonly senderEmail: string;
+  /**
+   * The SES identity the sender belongs to (the address, its domain or a parent domain), verified
+   * in SES before the first order: the only identity the FM trigger may send from.
+   */
+  readonly senderIdentity: string;
+  readonly moderationWebhook: ModerationWebhookConfig;
+  /**
+   * Forward every event of the bus to this bus (usually another account's); its resource policy
+   * must let this account put events. Undefined = no forwarding.
+   */
+  readonly crossAccountBusArn?: string;
+}
+
 export interface EnvironmentConfig {
   readonly stage: Stage;
   /** Stack name prefix and resource-name prefix: `MangaAssist-${stage}`. */
@@ -177,6 +220,7 @@ export interface EnvironmentConfig {
   readonly alarms: AlarmsConfig;
   readonly network: NetworkConfig;
   readonly cache: CacheConfig;
+  readonly events: EventsConfig;
   /** Retention of every log group: function logs, API access and execution logs. */
   readonly logRetention: RetentionDays;
   /** X-Ray active tracing on functions and the API stage. */
@@ -205,6 +249,9 @@ interface StageSettings {
   readonly tenants: readonly TenantSettings[];
   readonly natGateways: number;
   readonly cache: CacheConfig;
+  readonly senderEmail: string;
+  readonly senderIdentity: string;
+  readonly moderationWebhookUrl: string;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly terminationProtection: boolean;
@@ -237,11 +284,29 @@ const maxTenantsJsonBytes = 2048;
 /** API Gateway API-key ids are 10 characters; a stand-in of that length sizes the JSON. */
 const apiKeyIdStandIn = 'k'.repeat(10);
 
+/**
+ * Stand-ins under the reserved `example` domain, so `cdk synth` works offline and a deployment
+ * that forgot them fails visibly (SES refuses an unverified sender, the alert lands in its DLQ and
+ * alarms) instead of mailing or posting somewhere real. Override them per deployment with
+ * `-c senderEmail=… -c senderIdentity=… -c moderationWebhookUrl=…`.
+ */
+function placeholderEventEndpoints(
+  domain: string,
+  stage: Stage,
+): Pick<StageSettings, 'senderEmail' | 'senderIdentity' | 'moderationWebhookUrl'> {
+  return {
+    senderEmail: `orders@${domain}`,
+    senderIdentity: domain,
+    moderationWebhookUrl: `https://hooks.example.com/mangaassist/${stage}/moderation-alerts`,
+  };
+}
+
 const stageSettings: Record<Stage, StageSettings> = {
   dev: {
     tenants: storeTenants(5),
     natGateways: 1,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
+    ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -251,6 +316,7 @@ const stageSettings: Record<Stage, StageSettings> = {
     tenants: storeTenants(10),
     natGateways: 1,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
+    ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -262,6 +328,7 @@ const stageSettings: Record<Stage, StageSettings> = {
     tenants: storeTenants(),
     natGateways: 2,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
+    ...placeholderEventEndpoints('mangaassist.example', 'prod'),
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
     terminationProtection: true,
@@ -273,10 +340,43 @@ export function isStage(value: unknown): value is Stage {
 }
 
 /**
- * The configuration of one environment. Throws `ConfigError` for an unknown environment name,
- * invalid region targets or model catalog overrides, so `cdk synth` fails before any template.
+ * Settings of one deployment rather than of a stage, from CDK context (`overridesFromContext`).
+ * Each replaces the stage's value.
  */
-export function environmentConfig(environment: unknown): EnvironmentConfig {
+export interface DeploymentOverrides {
+  readonly senderEmail?: string;
+  readonly senderIdentity?: string;
+  readonly moderationWebhookUrl?: string;
+  readonly crossAccountBusArn?: string;
+}
+
+const overrideKeys = ['senderEmail', 'senderIdentity', 'moderationWebhookUrl', 'crossAccountBusArn'] as const;
+
+/**
+ * Reads `DeploymentOverrides` from CDK context (`-c senderEmail=…`, or `context` in cdk.json /
+ * cdk.context.json). Unset or empty keys are left out; throws `ConfigError` for a value that is not
+ * a string.
+ */
+export function overridesFromContext(tryGetContext: (key: string) => unknown): DeploymentOverrides {
+  const overrides: Partial<Record<(typeof overrideKeys)[number], string>> = {};
+  for (const key of overrideKeys) {
+    const value: unknown = tryGetContext(key);
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') throw new ConfigError(`context ${key} must be a string`);
+    overrides[key] = value.trim();
+  }
+  return overrides;
+}
+
+/**
+ * The configuration of one environment, with a deployment's `overrides`. Throws `ConfigError` for
+ * an unknown environment name, invalid region targets or model catalog overrides, or invalid
+ * event settings, so `cdk synth` fails before any template.
+ */
+export function environmentConfig(
+  environment: unknown,
+  overrides: DeploymentOverrides = {},
+): EnvironmentConfig {
   if (!isStage(environment)) {
     throw new ConfigError(
       `unknown environment ${JSON.stringify(environment)}: use -c env=${stages.join('|')}`,
@@ -312,6 +412,23 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
       : {}),
   };
   checkWebhooks(environment, webhooks);
+  const crossAccountBusArn = overrides.crossAccountBusArn;
+  const events: EventsConfig = {
+    archiveRetention: Duration.days(30),
+    consumerMemorySize: 512,
+    consumerTimeout: Duration.seconds(60),
+    senderEmail: overrides.senderEmail ?? settings.senderEmail,
+    senderIdentity:
+      overrides.senderIdentity ??
+      (overrides.senderEmail === undefined ? settings.senderIdentity : emailDomain(overrides.senderEmail)),
+    moderationWebhook: {
+      url: overrides.moderationWebhookUrl ?? settings.moderationWebhookUrl,
+      apiKeyHeader: 'x-api-key',
+      rateLimitPerSecond: 10,
+    },
+    ...(crossAccountBusArn === undefined ? {} : { crossAccountBusArn }),
+  };
+  checkEvents(environment, events);
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
@@ -346,6 +463,7 @@ export function environmentConfig(environment: unknown): EnvironmentConfig {
     },
     network,
     cache: settings.cache,
+    events,
     logRetention: settings.logRetention,
     tracing: true,
     removalPolicy: settings.removalPolicy,
@@ -375,6 +493,84 @@ export function checkWebhooks(environment: string, webhooks: WebhooksConfig): vo
   ) {
     throw new ConfigError(
       `${environment}: webhook provisionedConcurrency must be a whole number from 1 to reservedConcurrency (${reserved})`,
+    );
+  }
+}
+
+const emailPattern = /^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/;
+const headerNamePattern = /^[A-Za-z0-9-]{1,64}$/;
+const eventBusArnPattern =
+  /^arn:aws[a-z-]*:events:[a-z]{2}(-[a-z]+)+-\d:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+
+/** The domain of an address (`orders@example.jp` -> `example.jp`); the address itself if it has none. */
+function emailDomain(address: string): string {
+  return emailPattern.exec(address)?.[1] ?? address;
+}
+
+/**
+ * Throws `ConfigError` unless the archive keeps events for whole days and no longer than the
+ * consumers remember handled events (`consumerLimits.dedupeTtlSeconds`, less the targets' maximum
+ * event age: a replay of an older event would run again, a second confirmation email), a consumer
+ * finishes before its idempotency claim expires (`consumerLimits.inProgressSeconds`), the sender is an address
+ * covered by the SES identity (the address, its domain or a parent domain), the alert webhook is
+ * an `https://` URL without credentials in it, its key header is a header name and its rate
+ * 1 – 300 per second, and the forwarding bus, when set, is an event bus ARN.
+ */
+export function checkEvents(environment: string, events: EventsConfig): void {
+  const days = events.archiveRetention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1) {
+    throw new ConfigError(
+      `${environment}: the event archive keeps events for a whole number of days (at least 1)`,
+    );
+  }
+  const rememberedSeconds = consumerLimits.dedupeTtlSeconds - defaultTargetRetry.maximumEventAgeSeconds;
+  if (events.archiveRetention.toSeconds() > rememberedSeconds) {
+    throw new ConfigError(
+      `${environment}: the event archive must not outlast the consumers' memory of handled events (${Math.floor(rememberedSeconds / 86_400)} days): a replay of an older event would run it again`,
+    );
+  }
+  if (events.consumerTimeout.toSeconds() >= consumerLimits.inProgressSeconds) {
+    throw new ConfigError(
+      `${environment}: the consumer timeout must be shorter than an idempotency claim's ${consumerLimits.inProgressSeconds} s in-progress time`,
+    );
+  }
+  const domain = emailPattern.exec(events.senderEmail)?.[1];
+  if (domain === undefined) {
+    throw new ConfigError(`${environment}: senderEmail "${events.senderEmail}" is not an email address`);
+  }
+  const identity = events.senderIdentity.toLowerCase();
+  const covered =
+    identity === events.senderEmail.toLowerCase() ||
+    identity === domain.toLowerCase() ||
+    domain.toLowerCase().endsWith(`.${identity}`);
+  if (!covered) {
+    throw new ConfigError(
+      `${environment}: senderIdentity "${events.senderIdentity}" does not cover senderEmail "${events.senderEmail}" (use the address, its domain or a parent domain)`,
+    );
+  }
+  const { url, apiKeyHeader, rateLimitPerSecond } = events.moderationWebhook;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${environment}: moderationWebhookUrl "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError(
+      `${environment}: moderationWebhookUrl must be an https:// URL without credentials (the key goes in the Connection)`,
+    );
+  }
+  if (!headerNamePattern.test(apiKeyHeader)) {
+    throw new ConfigError(`${environment}: "${apiKeyHeader}" is not an HTTP header name`);
+  }
+  if (!Number.isInteger(rateLimitPerSecond) || rateLimitPerSecond < 1 || rateLimitPerSecond > 300) {
+    throw new ConfigError(
+      `${environment}: the moderation webhook rate must be a whole number from 1 to 300 per second`,
+    );
+  }
+  if (events.crossAccountBusArn !== undefined && !eventBusArnPattern.test(events.crossAccountBusArn)) {
+    throw new ConfigError(
+      `${environment}: crossAccountBusArn "${events.crossAccountBusArn}" is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
     );
   }
 }

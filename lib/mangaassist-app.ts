@@ -2,14 +2,16 @@ import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type EnvironmentConfig, stackEnvironment } from './config.js';
 import { ApiStack } from './stacks/api-stack.js';
+import { EventsStack } from './stacks/events-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
 export interface MangaAssistStacks {
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
+  readonly events: EventsStack;
 }
 
-/** Adds one environment's stacks (`MangaAssist-<stage>-Stateful`, `…-Api`) to `app`, tagged. */
+/** Adds one environment's stacks (`MangaAssist-<stage>-Stateful`, `…-Api`, `…-Events`) to `app`, tagged. */
 export function addMangaAssistStacks(app: App, config: EnvironmentConfig): MangaAssistStacks {
   const env = stackEnvironment(config);
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
@@ -29,11 +31,20 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     redisUrl: stateful.redisUrl,
     description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, their functions, WAF and alarms`,
   });
-  for (const stack of [stateful, api]) {
+  const events = new EventsStack(app, `${config.stackPrefix}-Events`, {
+    config,
+    ...(env ? { env } : {}),
+    eventBus: stateful.eventBus,
+    tables: stateful.eventTables,
+    moderationWebhookKey: stateful.moderationWebhookKey,
+    alarmTopic: api.alarms.topic,
+    description: `MangaAssist ${config.stage}: event consumers, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
+  });
+  for (const stack of [stateful, api, events]) {
     Tags.of(stack).add('project', 'MangaAssist');
     Tags.of(stack).add('stage', config.stage);
   }
-  return { stateful, api };
+  return { stateful, api, events };
 }
 
 /**

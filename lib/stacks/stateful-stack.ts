@@ -1,4 +1,12 @@
-import { connectionsTable, sessionsTable, webhookIdempotencyTable } from '@mangaassist/contracts';
+import {
+  connectionsTable,
+  consumedEventsTable,
+  inferenceAnalyticsTable,
+  productsTable,
+  reviewsTable,
+  sessionsTable,
+  webhookIdempotencyTable,
+} from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -6,6 +14,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { AiEventBus } from '../constructs/ai-event-bus.js';
+import type { ConsumerTable } from '../constructs/event-consumers.js';
+import { OutboundWebhookKey } from '../constructs/outbound-webhook-key.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { PrivateNetwork } from '../constructs/private-network.js';
 import { SharedCache } from '../constructs/shared-cache.js';
@@ -17,21 +27,31 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * What holds state or is referenced by name from outside: the AI event bus, the sessions,
- * WebSocket connections and webhook idempotency tables, the webhook signing secrets, the Redis
- * cache and the VPC it lives in. Changes here are rare
+ * What holds state or is referenced by name from outside: the AI event bus (with its archive and
+ * schema registry), the sessions, WebSocket connections and webhook idempotency tables, the event
+ * consumers' tables, the webhook signing secrets, the moderation alert webhook's API key, the
+ * Redis cache and the VPC it lives in. Changes here are rare
  * and reviewed with care (termination protection, RETAIN and deletion protection in
  * production). The stateless stacks receive interfaces and values from here, never the reverse:
  * the cache admits the functions' security group, which this stack owns too.
  */
 export class StatefulStack extends Stack {
   readonly eventBus: IEventBus;
+  /** The bus's archive, schema registry and the bus itself. */
+  readonly aiEventBus: AiEventBus;
   readonly sessionsTable: ITable;
   readonly connectionsTable: ITable;
   /** Webhook deliveries claimed and processed (`source:event-id`), kept past senders' retries. */
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets (`mangaassist-<stage>-webhook-secrets`). */
   readonly webhookSecret: ISecret;
+  /**
+   * The event consumers' tables: products (with what the model wrote), reviews (verdicts, hidden
+   * flags), inference analytics per model and day, and the events each consumer already handled.
+   */
+  readonly eventTables: Readonly<Record<ConsumerTable, ITable>>;
+  /** The API key EventBridge sends to the moderation alert webhook (`mangaassist-<stage>-moderation-alerts-key`). */
+  readonly moderationWebhookKey: ISecret;
   readonly network: PrivateNetwork;
   readonly cache: SharedCache;
   /** Where functions that use the cache run: the functions subnets, with the functions' group. */
@@ -42,10 +62,12 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const { config, ...stackProps } = props;
     super(scope, id, { terminationProtection: config.terminationProtection, ...stackProps });
-    this.eventBus = new AiEventBus(this, 'AiEvents', {
+    this.aiEventBus = new AiEventBus(this, 'AiEvents', {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
-    }).eventBus;
+      archiveRetention: config.events.archiveRetention,
+    });
+    this.eventBus = this.aiEventBus.eventBus;
 
     const tableDefaults = {
       stage: config.stage,
@@ -61,8 +83,23 @@ export class StatefulStack extends Stack {
       spec: webhookIdempotencyTable,
       ...tableDefaults,
     }).table;
+    this.eventTables = {
+      products: new SpecTable(this, 'Products', { spec: productsTable, ...tableDefaults }).table,
+      reviews: new SpecTable(this, 'Reviews', { spec: reviewsTable, ...tableDefaults }).table,
+      analytics: new SpecTable(this, 'InferenceAnalytics', {
+        spec: inferenceAnalyticsTable,
+        ...tableDefaults,
+      }).table,
+      consumedEvents: new SpecTable(this, 'ConsumedEvents', { spec: consumedEventsTable, ...tableDefaults })
+        .table,
+    };
     this.webhookSecret = new WebhookSecret(this, 'WebhookSecrets', {
       stage: config.stage,
+      removalPolicy: config.removalPolicy,
+    }).secret;
+    this.moderationWebhookKey = new OutboundWebhookKey(this, 'ModerationWebhookKey', {
+      stage: config.stage,
+      name: 'moderation-alerts',
       removalPolicy: config.removalPolicy,
     }).secret;
 

@@ -4,8 +4,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  checkEvents,
   checkWebhooks,
   environmentConfig,
+  overridesFromContext,
   parseTenants,
   primaryRegion,
   stackEnvironment,
@@ -123,6 +125,126 @@ describe('environmentConfig', () => {
       expect(environmentConfig(stage).tracing).toBe(true);
       expect(environmentConfig(stage).stackPrefix).toBe(`MangaAssist-${stage}`);
     }
+  });
+});
+
+describe('environmentConfig events', () => {
+  it.each(stages)('archives %s events for 30 days and sizes the consumers at 512 MB and 60 s', (stage) => {
+    const { events } = environmentConfig(stage);
+    expect(events.archiveRetention.toDays()).toBe(30);
+    expect(events.consumerMemorySize).toBe(512);
+    expect(events.consumerTimeout.toSeconds()).toBe(60);
+  });
+
+  it.each(stages)(
+    'uses placeholders under the reserved example domain in %s until a deployment sets its own',
+    (stage) => {
+      const { events } = environmentConfig(stage);
+      expect(events.senderEmail).toMatch(/^orders@([a-z]+\.)?mangaassist\.example$/);
+      expect(events.senderEmail.endsWith(`@${events.senderIdentity}`)).toBe(true);
+      expect(events.moderationWebhook).toEqual({
+        url: `https://hooks.example.com/mangaassist/${stage}/moderation-alerts`,
+        apiKeyHeader: 'x-api-key',
+        rateLimitPerSecond: 10,
+      });
+    },
+  );
+
+  it('forwards to no other account unless a bus is configured', () => {
+    for (const stage of stages) expect(environmentConfig(stage).events.crossAccountBusArn).toBeUndefined();
+  });
+
+  it("takes a deployment's sender, webhook and forwarding bus from its overrides", () => {
+    const busArn = 'arn:aws:events:ap-northeast-1:111122223333:event-bus/central';
+    const { events } = environmentConfig('prod', {
+      senderEmail: 'orders@mail.shop.example.jp',
+      moderationWebhookUrl: 'https://alerts.shop.example.jp/moderation',
+      crossAccountBusArn: busArn,
+    });
+    expect(events.senderEmail).toBe('orders@mail.shop.example.jp');
+    expect(events.senderIdentity).toBe('mail.shop.example.jp');
+    expect(events.moderationWebhook.url).toBe('https://alerts.shop.example.jp/moderation');
+    expect(events.crossAccountBusArn).toBe(busArn);
+    expect(
+      environmentConfig('prod', {
+        senderEmail: 'orders@mail.shop.example.jp',
+        senderIdentity: 'shop.example.jp',
+      }).events.senderIdentity,
+    ).toBe('shop.example.jp');
+  });
+
+  it('refuses overrides that would send from an uncovered identity, post in the clear or forward nowhere', () => {
+    expect(() => environmentConfig('dev', { senderEmail: 'not an address' })).toThrow(
+      /is not an email address/,
+    );
+    expect(() =>
+      environmentConfig('dev', { senderEmail: 'orders@shop.example.jp', senderIdentity: 'other.example.jp' }),
+    ).toThrow(/does not cover senderEmail/);
+    expect(() => environmentConfig('dev', { moderationWebhookUrl: 'http://alerts.example.jp/x' })).toThrow(
+      /https:\/\/ URL without credentials/,
+    );
+    expect(() =>
+      environmentConfig('dev', { moderationWebhookUrl: 'https://user:pw@alerts.example.jp/x' }),
+    ).toThrow(ConfigError);
+    expect(() => environmentConfig('dev', { moderationWebhookUrl: 'not a url' })).toThrow(/is not a URL/);
+    expect(() =>
+      environmentConfig('dev', { crossAccountBusArn: 'arn:aws:sqs:ap-northeast-1:111122223333:q' }),
+    ).toThrow(/is not an event bus ARN/);
+  });
+});
+
+describe('checkEvents', () => {
+  const events = (overrides: object = {}) => ({ ...environmentConfig('prod').events, ...overrides });
+
+  it('accepts every stage’s event settings', () => {
+    for (const stage of stages)
+      expect(() => checkEvents(stage, environmentConfig(stage).events)).not.toThrow();
+  });
+
+  it('refuses an archive kept for part of a day or not at all', () => {
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.hours(36) }))).toThrow(
+      /whole number of days/,
+    );
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.days(0) }))).toThrow(ConfigError);
+  });
+
+  it('refuses an archive that outlasts the consumers’ memory of handled events, which would rerun replays', () => {
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.days(35) }))).toThrow(
+      /must not outlast the consumers' memory of handled events/,
+    );
+  });
+
+  it('refuses a consumer timeout that outlasts its idempotency claim', () => {
+    expect(() => checkEvents('prod', events({ consumerTimeout: Duration.seconds(120) }))).toThrow(
+      /shorter than an idempotency claim's 120 s/,
+    );
+  });
+
+  it('refuses a header name with spaces and a rate outside 1 – 300 per second', () => {
+    const webhook = environmentConfig('prod').events.moderationWebhook;
+    expect(() =>
+      checkEvents('prod', events({ moderationWebhook: { ...webhook, apiKeyHeader: 'x api key' } })),
+    ).toThrow(/not an HTTP header name/);
+    expect(() =>
+      checkEvents('prod', events({ moderationWebhook: { ...webhook, rateLimitPerSecond: 301 } })),
+    ).toThrow(/from 1 to 300/);
+  });
+});
+
+describe('overridesFromContext', () => {
+  it('reads the deployment settings from context, leaving out the unset and empty ones', () => {
+    const context: Record<string, unknown> = {
+      senderEmail: ' orders@shop.example.jp ',
+      moderationWebhookUrl: '',
+      env: 'prod',
+    };
+    expect(overridesFromContext((key) => context[key])).toEqual({ senderEmail: 'orders@shop.example.jp' });
+  });
+
+  it('refuses a value that is not a string', () => {
+    expect(() => overridesFromContext((key) => (key === 'crossAccountBusArn' ? 42 : undefined))).toThrow(
+      /crossAccountBusArn must be a string/,
+    );
   });
 });
 

@@ -26,11 +26,22 @@ function synthesisedApp(stage: Stage) {
 }
 
 describe('MangaAssist app', () => {
-  it('splits each environment into a stateful and a stateless API stack', () => {
+  it('splits each environment into a stateful stack and the stateless API and events stacks', () => {
     const { stacks } = synthesisedApp('staging');
     expect(stacks.stateful.stackName).toBe('MangaAssist-staging-Stateful');
     expect(stacks.api.stackName).toBe('MangaAssist-staging-Api');
+    expect(stacks.events.stackName).toBe('MangaAssist-staging-Events');
     expect(stacks.api.dependencies).toContain(stacks.stateful);
+    expect(stacks.events.dependencies).toEqual(expect.arrayContaining([stacks.stateful, stacks.api]));
+  });
+
+  it('routes the events stack’s alarms to the API alarm topic', () => {
+    const { stacks } = synthesisedApp('dev');
+    const alarms = Object.values(Template.fromStack(stacks.events).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect(JSON.stringify(alarm)).toMatch(/Fn::ImportValue.*AlarmsTopic/);
+    }
   });
 
   it('tags every resource with the project and the stage', () => {
@@ -43,6 +54,8 @@ describe('MangaAssist app', () => {
     Template.fromStack(stacks.stateful).hasResourceProperties('AWS::DynamoDB::Table', { Tags: tags });
     Template.fromStack(stacks.api).hasResourceProperties('AWS::Lambda::Function', { Tags: tags });
     Template.fromStack(stacks.api).hasResourceProperties('AWS::ApiGateway::RestApi', { Tags: tags });
+    Template.fromStack(stacks.events).hasResourceProperties('AWS::Lambda::Function', { Tags: tags });
+    Template.fromStack(stacks.events).hasResourceProperties('AWS::SQS::Queue', { Tags: tags });
   });
 
   it.each(stages)('leaves no AwsSolutions finding in %s unfixed or unacknowledged', (stage) => {
@@ -55,7 +68,7 @@ describe('MangaAssist app', () => {
 
   it.each(stages)('raises no construct errors or warnings in %s', (stage) => {
     const { stacks } = synthesisedApp(stage);
-    for (const stack of [stacks.stateful, stacks.api]) {
+    for (const stack of [stacks.stateful, stacks.api, stacks.events]) {
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }

@@ -105,3 +105,16 @@ export function functionActions(template: Template, prefix: string): string[] {
     ),
   ].sort();
 }
+
+export interface ResourceEntry<P> {
+  readonly logicalId: string;
+  readonly properties: P;
+}
+
+/** Every resource of `type` with its logical id and properties (typed by the caller's interface). */
+export function resourcesOf<P>(template: Template, type: string): ResourceEntry<P>[] {
+  return Object.entries(template.findResources(type)).map(([id, resource]) => ({
+    logicalId: id,
+    properties: (resource as { Properties: P }).Properties,
+  }));
+}

@@ -1,3 +1,10 @@
+import {
+  consumedEventsTable,
+  inferenceAnalyticsTable,
+  productsTable,
+  registrySchemas,
+  reviewsTable,
+} from '@mangaassist/contracts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../../lib/config.js';
@@ -38,6 +45,48 @@ describe('StatefulStack', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
+  it('archives the bus for 30 days and registers the schema of every event type', () => {
+    dev.template.hasResourceProperties('AWS::Events::Archive', {
+      ArchiveName: 'mangaassist-dev-ai-events-archive',
+      RetentionDays: 30,
+      EventPattern: { source: [{ prefix: 'mangaassist.' }] },
+    });
+    dev.template.hasResourceProperties('AWS::EventSchemas::Registry', {
+      RegistryName: 'mangaassist-dev-events',
+    });
+    dev.template.resourceCountIs('AWS::EventSchemas::Schema', registrySchemas().length);
+    prod.template.allResources('AWS::Events::Archive', { DeletionPolicy: 'Retain' });
+  });
+
+  it('holds the event consumers’ tables with the contract keys, PITR, encryption and TTL where specified', () => {
+    for (const spec of [productsTable, reviewsTable, inferenceAnalyticsTable, consumedEventsTable]) {
+      dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `mangaassist-dev-${spec.name}`,
+        KeySchema: [{ AttributeName: spec.partitionKey.name, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: spec.timeToLiveAttribute
+          ? { AttributeName: spec.timeToLiveAttribute, Enabled: true }
+          : Match.absent(),
+      });
+    }
+    expect(Object.keys(dev.stack.eventTables).sort()).toEqual([
+      'analytics',
+      'consumedEvents',
+      'products',
+      'reviews',
+    ]);
+  });
+
+  it('holds the moderation alert webhook key, generated so no value is in the template', () => {
+    dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'mangaassist-dev-moderation-alerts-key',
+      SecretString: Match.absent(),
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
     });
   });
 

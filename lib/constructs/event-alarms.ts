@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IEventBus, IRule } from 'aws-cdk-lib/aws-events';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** A queue whose messages are failures someone has to look at. */
+export interface WatchedQueue {
+  /** Unique among the queues (no `/`): the alarm's construct id is `<name>Depth`. */
+  readonly name: string;
+  /** What its messages are, for the alarm description. */
+  readonly description: string;
+  readonly queue: IQueue;
+}
+
+/** A rule whose targets' permanent failures are alarmed. */
+export interface WatchedRule {
+  /** The rule's name as people know it (no `/`): the alarm's construct id is `<name>FailedInvocations`. */
+  readonly name: string;
+  readonly rule: IRule;
+  /** The custom bus the rule is on; undefined = the default bus (the metric then has no bus dimension). */
+  readonly eventBus?: IEventBus;
+}
+
+export interface EventAlarmsProps {
+  /** Deployment stage, for descriptions. */
+  readonly stage: string;
+  /** Where the alarms notify, when they fire and when they recover. */
+  readonly topic: ITopic;
+  readonly queues: readonly WatchedQueue[];
+  readonly rules: readonly WatchedRule[];
+}
+
+const period = Duration.minutes(5);
+
+/**
+ * Alarms on what the event pipeline failed to do, each firing on the first occurrence:
+ *
+ * - `<Queue>Depth`: a dead-letter or failure queue holds a message
+ *   (`ApproximateNumberOfMessagesVisible`, maximum over 5 minutes, above 0). It stays in alarm
+ *   until the queue is drained (redriven or purged), so a failure cannot be forgotten.
+ * - `<Rule>FailedInvocations`: EventBridge failed to invoke a rule's target permanently
+ *   (`AWS/Events` `FailedInvocations`, sum over 5 minutes, above 0), with dimensions `RuleName`
+ *   and, for a custom bus, `EventBusName`.
+ *
+ * Missing data is not breaching: EventBridge publishes `FailedInvocations` only when it is not
+ * zero, and SQS stops publishing for an empty idle queue.
+ */
+export class EventAlarms extends Construct {
+  readonly queueDepth: Readonly<Record<string, Alarm>>;
+  readonly failedInvocations: Readonly<Record<string, Alarm>>;
+
+  constructor(scope: Construct, id: string, props: EventAlarmsProps) {
+    super(scope, id);
+    const action = new SnsAction(props.topic);
+    const alarm = (alarmId: string, description: string, metric: Metric): Alarm => {
+      const created = new Alarm(this, alarmId, {
+        alarmDescription: `MangaAssist ${props.stage}: ${description}`,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      return created;
+    };
+
+    const queueDepth: Record<string, Alarm> = {};
+    for (const watched of props.queues) {
+      queueDepth[watched.name] = alarm(
+        `${watched.name}Depth`,
+        `${watched.description} are waiting in a dead-letter queue: inspect, fix the cause, redrive`,
+        watched.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period }),
+      );
+    }
+    const failedInvocations: Record<string, Alarm> = {};
+    for (const watched of props.rules) {
+      failedInvocations[watched.name] = alarm(
+        `${watched.name}FailedInvocations`,
+        `EventBridge failed to invoke a target of rule ${watched.name} after its retries`,
+        new Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: {
+            RuleName: watched.rule.ruleName,
+            ...(watched.eventBus ? { EventBusName: watched.eventBus.eventBusName } : {}),
+          },
+          statistic: 'Sum',
+          period,
+        }),
+      );
+    }
+    this.queueDepth = queueDepth;
+    this.failedInvocations = failedInvocations;
+  }
+}

@@ -1,0 +1,141 @@
+import { type EventConsumer, eventConsumers } from '@mangaassist/contracts';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
+import { CrossAccountForwarding } from '../constructs/cross-account-forwarding.js';
+import { EventAlarms, type WatchedQueue, type WatchedRule } from '../constructs/event-alarms.js';
+import { type ConsumerTable, EventConsumers } from '../constructs/event-consumers.js';
+import { EventRouting } from '../constructs/event-routing.js';
+import { ModerationAlertWebhook } from '../constructs/moderation-alert-webhook.js';
+import { pascalCase } from '../constructs/pascal-case.js';
+
+/** The contract's target id of the critical-moderation notification. */
+export const moderationAlertTargetId = 'moderation-alert-webhook';
+
+export interface EventsStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  /** The stateful stack's AI event bus. */
+  readonly eventBus: IEventBus;
+  /** The consumers' tables: products, reviews, inference analytics, consumed events. */
+  readonly tables: Readonly<Record<ConsumerTable, ITable>>;
+  /** The API key the moderation alert webhook receives. */
+  readonly moderationWebhookKey: ISecret;
+  /** Where the alarms notify (the platform's alarm topic). */
+  readonly alarmTopic: ITopic;
+  /**
+   * The handler every consumer runs, relative to the repository root.
+   * @default eventConsumerEntry
+   */
+  readonly consumerEntry?: string;
+}
+
+/**
+ * The stateless side of the event pipeline: the consumer functions, the bus's rules from the
+ * contracts with their retry policies and DLQs, the outbound moderation alert (API destination),
+ * the optional cross-account forwarding rule, and the alarms on every DLQ and rule.
+ */
+export class EventsStack extends Stack {
+  readonly bedrockAccess: BedrockInvokeAccess;
+  readonly consumers: EventConsumers;
+  readonly moderationAlert: ModerationAlertWebhook;
+  readonly routing: EventRouting;
+  readonly forwarding?: CrossAccountForwarding;
+  readonly alarms: EventAlarms;
+
+  constructor(scope: Construct, id: string, props: EventsStackProps) {
+    const { config, eventBus, tables, moderationWebhookKey, alarmTopic, consumerEntry, ...stackProps } =
+      props;
+    super(scope, id, stackProps);
+    const { events } = config;
+    this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {
+      regionTargets: config.bedrock.regionTargets,
+      ...(config.bedrock.allowedGeographies ? { allowedGeographies: config.bedrock.allowedGeographies } : {}),
+      ...(config.bedrock.modelCatalogOverridesJson
+        ? { catalogOverridesJson: config.bedrock.modelCatalogOverridesJson }
+        : {}),
+    });
+
+    this.consumers = new EventConsumers(this, 'Consumers', {
+      stage: config.stage,
+      tables,
+      eventBus,
+      bedrock: this.bedrockAccess,
+      senderEmail: events.senderEmail,
+      senderIdentity: events.senderIdentity,
+      ...(consumerEntry ? { entry: consumerEntry } : {}),
+      memorySize: events.consumerMemorySize,
+      timeout: events.consumerTimeout,
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+
+    this.moderationAlert = new ModerationAlertWebhook(this, 'ModerationAlert', {
+      stage: config.stage,
+      endpoint: events.moderationWebhook.url,
+      apiKeyHeader: events.moderationWebhook.apiKeyHeader,
+      apiKey: moderationWebhookKey,
+      rateLimitPerSecond: events.moderationWebhook.rateLimitPerSecond,
+    });
+
+    const consumerFunctions: Partial<Record<EventConsumer, IFunction>> = {};
+    for (const consumer of eventConsumers) {
+      consumerFunctions[consumer] = this.consumers.consumers[consumer].function.invocationTarget;
+    }
+    this.routing = new EventRouting(this, 'Routing', {
+      stage: config.stage,
+      eventBus,
+      consumers: consumerFunctions as Record<EventConsumer, IFunction>,
+      apiDestinations: { [moderationAlertTargetId]: this.moderationAlert.apiDestination },
+      removalPolicy: config.removalPolicy,
+    });
+
+    if (events.crossAccountBusArn !== undefined) {
+      this.forwarding = new CrossAccountForwarding(this, 'CrossAccountForwarding', {
+        stage: config.stage,
+        eventBus,
+        targetBusArn: events.crossAccountBusArn,
+        removalPolicy: config.removalPolicy,
+      });
+    }
+
+    const queues: WatchedQueue[] = [
+      ...Object.values(this.consumers.consumers).map((consumer) => ({
+        name: `${pascalCase(consumer.consumer)}Failures`,
+        description: `Events the ${consumer.consumer} consumer failed on after Lambda's retries`,
+        queue: consumer.failureQueue,
+      })),
+      ...Object.values(this.routing.rules).flatMap((routed) =>
+        Object.entries(routed.deadLetterQueues).map(([targetId, queue]) => ({
+          name: `${pascalCase(routed.spec.name)}${pascalCase(targetId)}Dlq`,
+          description: `Events rule ${routed.spec.name} could not deliver to ${targetId}`,
+          queue,
+        })),
+      ),
+      ...(this.forwarding
+        ? [
+            {
+              name: 'CrossAccountForwardingDlq',
+              description: 'Events the cross-account forwarding rule could not deliver',
+              queue: this.forwarding.deadLetterQueue,
+            },
+          ]
+        : []),
+    ];
+    const rules: WatchedRule[] = [
+      ...Object.values(this.routing.rules).map((routed) => ({
+        name: pascalCase(routed.spec.name),
+        rule: routed.rule,
+        ...(routed.eventBus ? { eventBus: routed.eventBus } : {}),
+      })),
+      ...(this.forwarding ? [{ name: 'CrossAccountForwarding', rule: this.forwarding.rule, eventBus }] : []),
+    ];
+    this.alarms = new EventAlarms(this, 'Alarms', { stage: config.stage, topic: alarmTopic, queues, rules });
+  }
+}
