@@ -2,31 +2,20 @@
 // script would, including the /_local controls.
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { chatResponseSchema } from '@mangaassist/contracts';
-import { type DevServer, startDevServer } from '@mangaassist/local';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useDevServer } from './support.js';
 
-let server: DevServer;
-let apiKey: string;
-
-beforeAll(async () => {
-  server = await startDevServer({ port: 0 });
-  const listed = (await (await fetch(`${server.url}/_local/api-keys`)).json()) as { keys: { key: string }[] };
-  apiKey = listed.keys[0]?.key ?? '';
-});
+const dev = useDevServer();
 
 afterEach(async () => {
-  await fetch(`${server.url}/_local/bedrock/faults`, { method: 'DELETE' });
-  await fetch(`${server.url}/_local/bedrock/scripts`, { method: 'DELETE' });
-});
-
-afterAll(async () => {
-  await server.close();
+  await fetch(`${dev().url}/_local/bedrock/faults`, { method: 'DELETE' });
+  await fetch(`${dev().url}/_local/bedrock/scripts`, { method: 'DELETE' });
 });
 
 const chat = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  fetch(`${server.url}/v1/chat`, {
+  fetch(`${dev().url}/v1/chat`, {
     method: 'POST',
-    headers: { 'x-api-key': apiKey, ...headers },
+    headers: { 'x-api-key': dev().apiKey, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
@@ -66,7 +55,7 @@ describe('pnpm dev', () => {
 
   it('refuses a request without a valid API key with a JSON 403, as API Gateway does', async () => {
     for (const headers of [{}, { 'x-api-key': 'not-a-dev-key' }] as Record<string, string>[]) {
-      const response = await fetch(`${server.url}/v1/chat`, {
+      const response = await fetch(`${dev().url}/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(question('hi')),
@@ -79,7 +68,7 @@ describe('pnpm dev', () => {
   it('keeps the context of a session across turns', async () => {
     const session = { session_id: 'e2e-session-0001' };
     await chat(question('ワンピースの最新刊は？', session));
-    await fetch(`${server.url}/_local/bedrock/scripts`, {
+    await fetch(`${dev().url}/_local/bedrock/scripts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ match: 'ワンピースの最新刊は？', text: 'context was carried', times: 1 }),
@@ -91,9 +80,9 @@ describe('pnpm dev', () => {
   it('routes the static task paths to their models', async () => {
     const expected = { '/v1/moderate': 'claude-haiku-4-5', '/v1/summarize': 'claude-sonnet-4-5' };
     for (const [path, model] of Object.entries(expected)) {
-      const response = await fetch(`${server.url}${path}`, {
+      const response = await fetch(`${dev().url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        headers: { 'content-type': 'application/json', 'x-api-key': dev().apiKey },
         body: JSON.stringify({ text: '最高の漫画でした！' }),
       });
       expect(response.status).toBe(200);
@@ -102,14 +91,14 @@ describe('pnpm dev', () => {
   });
 
   it('answers unknown paths and methods with a JSON 404, as the deployed API does', async () => {
-    expect((await fetch(`${server.url}/v2/nothing`)).status).toBe(404);
-    const wrongMethod = await fetch(`${server.url}/v1/chat`);
+    expect((await fetch(`${dev().url}/v2/nothing`)).status).toBe(404);
+    const wrongMethod = await fetch(`${dev().url}/v1/chat`);
     expect(wrongMethod.status).toBe(404);
     expect(await wrongMethod.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
   it('answers scripted prompts with the scripted text', async () => {
-    const scripted = await fetch(`${server.url}/_local/bedrock/scripts`, {
+    const scripted = await fetch(`${dev().url}/_local/bedrock/scripts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ match: '発売日', text: '来月15日発売です。', times: 1 }),
@@ -120,7 +109,7 @@ describe('pnpm dev', () => {
   });
 
   it('fails over when a fault throttles the first region', async () => {
-    await fetch(`${server.url}/_local/bedrock/faults`, {
+    await fetch(`${dev().url}/_local/bedrock/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ region: 'ap-northeast-1', error: 'ThrottlingException', rate: 1 }),
@@ -130,7 +119,7 @@ describe('pnpm dev', () => {
   });
 
   it('rejects an invalid fault with 400 and the reason', async () => {
-    const response = await fetch(`${server.url}/_local/bedrock/faults`, {
+    const response = await fetch(`${dev().url}/_local/bedrock/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ error: 'NoSuchException', rate: 2 }),
@@ -141,7 +130,7 @@ describe('pnpm dev', () => {
   });
 
   it('lists a Bedrock endpoint that the real SDK can use', async () => {
-    const endpoints = (await (await fetch(`${server.url}/_local/endpoints`)).json()) as {
+    const endpoints = (await (await fetch(`${dev().url}/_local/endpoints`)).json()) as {
       bedrock: { url: string; credentials: { accessKeyId: string; secretAccessKey: string } };
     };
     const client = new BedrockRuntimeClient({

@@ -1,10 +1,10 @@
 // The event-driven half of `pnpm dev`: signed webhooks put events on the local bus, the rules
 // defined once in contracts route them to the same consumers the stacks deploy, and every event,
 // rule and target outcome is visible under /_local/events.
-import { type DevServer, startDevServer } from '@mangaassist/local';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useDevServer } from './support.js';
 
 interface ListedEvent {
   id: string;
@@ -14,20 +14,10 @@ interface ListedEvent {
   rules: { name: string; targets: { name: string; status: string; error?: string }[] }[];
 }
 
-let server: DevServer;
-let secrets: { stripe: string[]; reviews: string[] };
-
-beforeAll(async () => {
-  server = await startDevServer({ port: 0 });
-  secrets = (await (await fetch(`${server.url}/_local/webhook-secrets`)).json()) as typeof secrets;
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const dev = useDevServer();
 
 async function events(): Promise<ListedEvent[]> {
-  return ((await (await fetch(`${server.url}/_local/events`)).json()) as { events: ListedEvent[] }).events;
+  return ((await (await fetch(`${dev().url}/_local/events`)).json()) as { events: ListedEvent[] }).events;
 }
 
 /** Waits until the bus holds an event that satisfies `found` (targets run after PutEvents answers). */
@@ -56,8 +46,8 @@ async function sendReview(reviewId: string, text: string) {
   const body = JSON.stringify({ review_id: reviewId, product_id: 'manga-001', rating: 1, review_text: text });
   const id = `msg_${reviewId}`;
   const timestamp = new Date();
-  const signature = new Webhook(secrets.reviews[0] ?? '').sign(id, timestamp, body);
-  return fetch(`${server.url}/webhooks/reviews`, {
+  const signature = new Webhook(dev().secrets.reviews[0] ?? '').sign(id, timestamp, body);
+  return fetch(`${dev().url}/webhooks/reviews`, {
     method: 'POST',
     body,
     headers: {
@@ -130,14 +120,14 @@ describe('events through pnpm dev', () => {
       },
     });
     for (let delivery = 0; delivery < 3; delivery++) {
-      const response = await fetch(`${server.url}/webhooks/stripe`, {
+      const response = await fetch(`${dev().url}/webhooks/stripe`, {
         method: 'POST',
         body,
         headers: {
           'content-type': 'application/json',
           'stripe-signature': Stripe.webhooks.generateTestHeaderString({
             payload: body,
-            secret: secrets.stripe[0] ?? '',
+            secret: dev().secrets.stripe[0] ?? '',
           }),
         },
       });
@@ -148,7 +138,7 @@ describe('events through pnpm dev', () => {
         (event) => event['detail-type'] === 'PaymentCompleted' && settled(event, 'payments-and-reviews'),
       ),
     );
-    const outbox = (await (await fetch(`${server.url}/_local/outbox`)).json()) as {
+    const outbox = (await (await fetch(`${dev().url}/_local/outbox`)).json()) as {
       emails: { to: string }[];
     };
     expect(outbox.emails.filter((email) => email.to === 'reader@example.com')).toHaveLength(1);

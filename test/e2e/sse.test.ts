@@ -2,56 +2,34 @@
 // local server, read over HTTP as a client reads Server-Sent Events, chunk by chunk.
 import { randomUUID } from 'node:crypto';
 import { sseErrorSchema, sseUsageSchema } from '@mangaassist/contracts';
-import { type DevServer, startDevServer } from '@mangaassist/local';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useDevServer } from './support.js';
 
-let server: DevServer;
-let apiKey: string;
-
-beforeAll(async () => {
-  server = await startDevServer({ port: 0 });
-  const listed = (await (await fetch(`${server.url}/_local/api-keys`)).json()) as {
-    keys: { tenant: string; key: string }[];
-  };
-  apiKey = listed.keys[0]?.key ?? '';
-});
+const dev = useDevServer();
 
 beforeEach(() => {
-  server.emulator.resetStats();
+  dev().server.emulator.resetStats();
 });
 
 afterEach(async () => {
-  await control('DELETE', '/_local/bedrock/faults');
-  await control('DELETE', '/_local/bedrock/scripts');
+  await dev().control('DELETE', '/_local/bedrock/faults');
+  await dev().control('DELETE', '/_local/bedrock/scripts');
 });
-
-afterAll(async () => {
-  await server?.close();
-});
-
-async function control(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
-}
 
 /** A unique prompt, so that no answer comes from another test's cache or script. */
 const uniquePrompt = (text: string) => `${text} (ref ${randomUUID().slice(0, 8)})`;
 
 /** Makes the emulated model answer prompts containing `prompt` with `text`. */
 const script = (prompt: string, text: string) =>
-  control('POST', '/_local/bedrock/scripts', { match: prompt, text });
+  dev().control('POST', '/_local/bedrock/scripts', { match: prompt, text });
 
 function streamChat(
   body: unknown,
   init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Response> {
-  return fetch(`${server.url}/v1/chat/stream`, {
+  return fetch(`${dev().url}/v1/chat/stream`, {
     method: 'POST',
-    headers: init.headers ?? { 'content-type': 'application/json', 'x-api-key': apiKey },
+    headers: init.headers ?? { 'content-type': 'application/json', 'x-api-key': dev().apiKey },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...(init.signal ? { signal: init.signal } : {}),
   });
@@ -118,7 +96,7 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
   });
 
   it('sends the first text event while the model is still producing tokens, not a buffered body', async () => {
-    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 80 });
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 80 });
     const prompt = uniquePrompt('Tell me about the release schedule.');
     await script(prompt, answer);
     const body = chunkReader(await streamChat(question(prompt)));
@@ -128,16 +106,16 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
     expect(received).toMatch(/^data: \{"text":/);
     expect(received).not.toContain('[DONE]');
     // The emulator counts a model call once its response is complete: this one is still going.
-    expect(server.emulator.stats().attempts).toBe(0);
+    expect(dev().server.emulator.stats().attempts).toBe(0);
 
     const later = (await body.rest()).join('');
     expect(later).toContain('data: {"type":"usage"');
     expect(later.endsWith('data: [DONE]\n\n')).toBe(true);
-    await eventually(() => server.emulator.stats().outcomes.ok === 1, 'the model call completed');
+    await eventually(() => dev().server.emulator.stats().outcomes.ok === 1, 'the model call completed');
   });
 
   it('ends a stream that breaks after the first token with an error event and [DONE]', async () => {
-    await control('POST', '/_local/bedrock/faults', { error: 'ModelStreamErrorException' });
+    await dev().control('POST', '/_local/bedrock/faults', { error: 'ModelStreamErrorException' });
     const prompt = uniquePrompt('Which volume comes next?');
     await script(prompt, answer);
     const response = await streamChat(question(prompt));
@@ -151,7 +129,7 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
   });
 
   it('stops the model call when the client goes away mid-stream', async () => {
-    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 80 });
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 80 });
     const prompt = uniquePrompt('Read me the whole catalogue.');
     await script(prompt, answer);
     const client = new AbortController();
@@ -159,12 +137,15 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
 
     expect(await body.next()).toMatch(/^data: \{"text":/);
     client.abort();
-    await eventually(() => server.emulator.stats().outcomes.aborted === 1, 'the model call was aborted');
-    expect(server.emulator.stats().outcomes.ok).toBeUndefined();
+    await eventually(
+      () => dev().server.emulator.stats().outcomes.aborted === 1,
+      'the model call was aborted',
+    );
+    expect(dev().server.emulator.stats().outcomes.ok).toBeUndefined();
   });
 
   it('answers bad input with a JSON 4xx before any event', async () => {
-    const json = { 'content-type': 'application/json', 'x-api-key': apiKey };
+    const json = { 'content-type': 'application/json', 'x-api-key': dev().apiKey };
     const cases: [string, Record<string, string>, number, string][] = [
       ['{"messages": [', json, 400, 'malformed_json'],
       [JSON.stringify({ messages: [] }), json, 400, 'validation_failed'],
@@ -182,7 +163,7 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await response.json()).toMatchObject({ error: { code } });
     }
-    expect(server.emulator.stats().attempts).toBe(0);
+    expect(dev().server.emulator.stats().attempts).toBe(0);
   });
 
   it('refuses a request without a valid x-api-key with a JSON 403, as API Gateway does', async () => {
@@ -195,6 +176,6 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
       expect(response.status).toBe(403);
       expect(await response.json()).toMatchObject({ error: { code: expect.any(String) } });
     }
-    expect(server.emulator.stats().attempts).toBe(0);
+    expect(dev().server.emulator.stats().attempts).toBe(0);
   });
 });

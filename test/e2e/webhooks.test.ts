@@ -4,10 +4,10 @@
 // Every refusal must be a JSON error and must publish nothing.
 import { randomUUID } from 'node:crypto';
 import { eventSources, type WebhookSecrets } from '@mangaassist/contracts';
-import { type DevServer, startDevServer } from '@mangaassist/local';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useDevServer } from './support.js';
 
 interface ListedEvent {
   readonly id: string;
@@ -24,38 +24,17 @@ const webhookEventSources = new Set<string>([
 const toleranceSeconds = 300;
 const maxBodyBytes = 5 * 1024 * 1024;
 
-let server: DevServer;
-let secrets: WebhookSecrets;
-
-beforeAll(async () => {
-  server = await startDevServer({ port: 0 });
-  const response = await fetch(`${server.url}/_local/webhook-secrets`);
-  expect(response.status).toBe(200);
-  secrets = (await response.json()) as WebhookSecrets;
-});
+const dev = useDevServer();
 
 afterEach(async () => {
-  await control('DELETE', '/_local/eventbridge/faults');
-  await control('DELETE', '/_local/bedrock/faults');
+  await dev().control('DELETE', '/_local/eventbridge/faults');
+  await dev().control('DELETE', '/_local/bedrock/faults');
 });
-
-afterAll(async () => {
-  await server?.close();
-});
-
-async function control(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
-}
 
 // --- deliveries ---------------------------------------------------------------------------
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const secretOf = (source: keyof WebhookSecrets) => secrets[source][0] ?? '';
+const secretOf = (source: keyof WebhookSecrets) => dev().secrets[source][0] ?? '';
 
 function deliver(
   source: string,
@@ -63,7 +42,7 @@ function deliver(
   headers: Record<string, string>,
   method = 'POST',
 ) {
-  return fetch(`${server.url}/webhooks/${source}`, {
+  return fetch(`${dev().url}/webhooks/${source}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
@@ -148,7 +127,7 @@ function catalogBatch(items: number) {
 // --- the bus ------------------------------------------------------------------------------
 
 async function listEvents(): Promise<ListedEvent[]> {
-  const response = await fetch(`${server.url}/_local/events`);
+  const response = await fetch(`${dev().url}/_local/events`);
   expect(response.status).toBe(200);
   return ((await response.json()) as { events: ListedEvent[] }).events;
 }
@@ -184,8 +163,8 @@ function flipLastHex(signature: string): string {
 
 describe('webhooks on pnpm dev: refusals publish nothing', () => {
   it('serves a dev secret per source in every scheme format', () => {
-    expect(Object.keys(secrets).sort()).toEqual(['catalog', 'reviews', 'stripe']);
-    for (const list of Object.values(secrets)) expect(list[0]).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(Object.keys(dev().secrets).sort()).toEqual(['catalog', 'reviews', 'stripe']);
+    for (const list of Object.values(dev().secrets)) expect(list[0]).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
   });
 
   it('answers 404 to an unknown source', async () => {
@@ -451,14 +430,14 @@ describe('webhooks on pnpm dev: exactly once', () => {
     const event = checkoutCompleted();
     const body = JSON.stringify(event);
     const headers = { 'stripe-signature': stripeSignature(body) };
-    await control('POST', '/_local/eventbridge/faults', {
+    await dev().control('POST', '/_local/eventbridge/faults', {
       errorCode: 'InternalFailure',
       source: 'mangaassist.payments',
     });
 
     await expectError(await deliver('stripe', body, headers), 503, 'event_bus_unavailable');
     expect(await paymentsFor(event.id)).toHaveLength(0);
-    await control('DELETE', '/_local/eventbridge/faults');
+    await dev().control('DELETE', '/_local/eventbridge/faults');
 
     const retried = await deliver('stripe', body, headers);
     expect(retried.status).toBe(200);
@@ -487,7 +466,7 @@ describe('webhooks on pnpm dev: exactly once', () => {
   });
 
   it('publishes a review with sentiment unknown when the model fails, never failing the webhook', async () => {
-    await control('POST', '/_local/bedrock/faults', { error: 'ServiceUnavailableException', rate: 1 });
+    await dev().control('POST', '/_local/bedrock/faults', { error: 'ServiceUnavailableException', rate: 1 });
     // A text never classified before: the gateway's response cache must not answer for the model.
     const payload = review({ review_text: `最高に面白い！ (${randomUUID()})` });
     const body = JSON.stringify(payload);
@@ -513,7 +492,7 @@ describe('webhooks on pnpm dev: exactly once', () => {
   it('publishes every item of a catalog despite PutEvents partial failures, each exactly once', async () => {
     const batch = catalogBatch(100);
     const body = JSON.stringify(batch);
-    await control('POST', '/_local/eventbridge/faults', {
+    await dev().control('POST', '/_local/eventbridge/faults', {
       errorCode: 'ThrottlingException',
       source: 'mangaassist.catalog',
       count: 15,

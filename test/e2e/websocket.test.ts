@@ -5,56 +5,35 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { type ServerFrame, serverFrameSchema } from '@mangaassist/contracts';
-import { type DevServer, startDevServer } from '@mangaassist/local';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { useDevServer } from './support.js';
 
-let server: DevServer;
-let apiKey: string;
+const dev = useDevServer();
 const sockets: WebSocket[] = [];
-
-beforeAll(async () => {
-  server = await startDevServer({ port: 0 });
-  const listed = (await (await fetch(`${server.url}/_local/api-keys`)).json()) as {
-    keys: { tenant: string; key: string }[];
-  };
-  apiKey = listed.keys[0]?.key ?? '';
-});
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.terminate();
-  await control('DELETE', '/_local/bedrock/faults');
-  await control('DELETE', '/_local/bedrock/scripts');
+  await dev().control('DELETE', '/_local/bedrock/faults');
+  await dev().control('DELETE', '/_local/bedrock/scripts');
 });
-
-afterAll(async () => {
-  await server?.close();
-});
-
-async function control(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
-}
 
 /** Makes the emulated model answer prompts containing `match` with `text`. */
-const script = (match: string, text: string) => control('POST', '/_local/bedrock/scripts', { match, text });
+const script = (match: string, text: string) =>
+  dev().control('POST', '/_local/bedrock/scripts', { match, text });
 
 /** A single-use WebSocket ticket for the first dev tenant. */
 async function newTicket(): Promise<string> {
-  const response = await fetch(`${server.url}/v1/ws-tickets`, {
+  const response = await fetch(`${dev().url}/v1/ws-tickets`, {
     method: 'POST',
-    headers: { 'x-api-key': apiKey },
+    headers: { 'x-api-key': dev().apiKey },
   });
   expect(response.status).toBe(201);
   const { ticket } = (await response.json()) as { ticket: string };
   return ticket;
 }
 
-const socketUrl = (query: string) => `${server.url.replace(/^http/, 'ws')}/ws${query}`;
+const socketUrl = (query: string) => `${dev().url.replace(/^http/, 'ws')}/ws${query}`;
 
 /** A connected client that keeps every frame it receives, parsed with the contract's schema. */
 interface Client {
@@ -112,7 +91,7 @@ async function refusal(url: string): Promise<number | undefined> {
 
 /** The status of a hand-made upgrade request to `path` (101 when it opened; the socket is closed). */
 async function upgradeStatus(path: string, headers: Record<string, string>): Promise<number | undefined> {
-  const { port } = new URL(server.url);
+  const { port } = new URL(dev().url);
   const request = httpRequest({
     host: '127.0.0.1',
     port,
@@ -205,7 +184,7 @@ describe('pnpm dev WebSocket at /ws', () => {
   it('survives a client that closes mid-stream, and ends that stream for a client that resumes it', async () => {
     const marker = `vanish-${randomUUID().slice(0, 8)}`;
     await script(marker, Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '));
-    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
     const leaving = await connect();
     leaving.send(sendMessage(`Count slowly (${marker})`));
     const seen = await leaving.until((frame) => frame.type === 'delta' && frame.seq >= 2);
@@ -219,7 +198,7 @@ describe('pnpm dev WebSocket at /ws', () => {
     const tail = await resumed.until(ends);
     expect(tail.at(-1)).toMatchObject({ type: 'error', code: 'stream_aborted' });
 
-    await control('DELETE', '/_local/bedrock/faults');
+    await dev().control('DELETE', '/_local/bedrock/faults');
     const next = await connect();
     next.send(sendMessage('こんにちは'));
     expect((await next.until(ends)).at(-1)?.type).toBe('complete');
@@ -229,7 +208,7 @@ describe('pnpm dev WebSocket at /ws', () => {
     const marker = `follow-${randomUUID().slice(0, 8)}`;
     const answer = Array.from({ length: 40 }, (_, index) => `token${index}`).join(' ');
     await script(marker, answer);
-    await control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
     const original = await connect();
     original.send(sendMessage(`Count slowly (${marker})`));
     const seen = await original.until((frame) => frame.type === 'delta' && frame.seq >= 2);

@@ -1,14 +1,9 @@
 // The DynamoDB analytics store through the real SDK clients against the embedded DynamoDB
 // (dynalite), with the table created from the same spec the CDK stack deploys: the shared
 // behaviour suite (50 concurrent adds sum exactly), then the stored item's layout.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { inferenceAnalyticsTable, tableName } from '@mangaassist/contracts';
-import {
-  createDocumentClient,
-  DynamoDbAnalyticsStore,
-  type DynamoDbAnalyticsStoreOptions,
-} from '@mangaassist/core';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { inferenceAnalyticsTable } from '@mangaassist/contracts';
+import { DynamoDbAnalyticsStore, type DynamoDbAnalyticsStoreOptions } from '@mangaassist/core';
 import {
   analyticsExpiresAt,
   attentionEntry,
@@ -17,36 +12,19 @@ import {
   freshModel,
   inferenceUsage,
 } from '@mangaassist/core/testing';
-import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
-const stage = 'it';
-const table = tableName(stage, inferenceAnalyticsTable);
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const region = 'ap-northeast-1';
+const table = testTableName(inferenceAnalyticsTable);
 
-let dynamo: EmbeddedDynamoDb;
-let documents: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startEmbeddedDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-  await ensureTables(client, stage, [inferenceAnalyticsTable]);
-  client.destroy();
-  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
-});
-
-afterAll(async () => {
-  documents.destroy();
-  await dynamo.close();
-});
+const documents = useEmbeddedDynamoDb([inferenceAnalyticsTable]);
 
 function analyticsStore(options: Partial<DynamoDbAnalyticsStoreOptions> = {}) {
-  return new DynamoDbAnalyticsStore(documents, { tableName: table, ...options });
+  return new DynamoDbAnalyticsStore(documents(), { tableName: table, ...options });
 }
 
 async function storedItem(pk: string) {
-  const { Item: item } = await documents.send(
+  const { Item: item } = await documents().send(
     new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }),
   );
   return item;

@@ -1,47 +1,28 @@
 // The DynamoDB session and connection stores through the real SDK clients against the embedded
 // DynamoDB (dynalite), with tables created from the same specs the CDK stack deploys.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { connectionsTable, sessionsTable, tableName, tableSpecs } from '@mangaassist/contracts';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connectionsTable, sessionsTable, tableSpecs } from '@mangaassist/contracts';
 import {
   type ConnectionRecord,
-  createDocumentClient,
   DynamoDbConnectionStore,
   DynamoDbSessionStore,
   type DynamoDbSessionStoreOptions,
   type Logger,
 } from '@mangaassist/core';
 import { describeSessionStore, sessionTurn } from '@mangaassist/core/testing';
-import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
-const stage = 'it';
-const sessions = tableName(stage, sessionsTable);
-const connections = tableName(stage, connectionsTable);
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const region = 'ap-northeast-1';
+const sessions = testTableName(sessionsTable);
+const connections = testTableName(connectionsTable);
 const epoch = Date.UTC(2026, 0, 1);
 
-let dynamo: EmbeddedDynamoDb;
-let documents: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startEmbeddedDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-  await ensureTables(client, stage, tableSpecs);
-  client.destroy();
-  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
-});
-
-afterAll(async () => {
-  documents.destroy();
-  await dynamo.close();
-});
+const documents = useEmbeddedDynamoDb(tableSpecs);
 
 /** 20 attempts: each of 20 concurrent writers can lose the race at most 19 times. */
 function sessionStore(options: Partial<DynamoDbSessionStoreOptions> = {}) {
-  return new DynamoDbSessionStore(documents, { tableName: sessions, maxAppendAttempts: 20, ...options });
+  return new DynamoDbSessionStore(documents(), { tableName: sessions, maxAppendAttempts: 20, ...options });
 }
 
 function recordingLogger() {
@@ -62,7 +43,7 @@ function freshSession() {
 }
 
 async function storedItems(pk: string) {
-  const { Items: items } = await documents.send(
+  const { Items: items } = await documents().send(
     new QueryCommand({
       TableName: sessions,
       KeyConditionExpression: 'pk = :pk',
@@ -107,7 +88,7 @@ describe('DynamoDbSessionStore items', () => {
   it('sets expires_at from the injected clock plus one day by default', async () => {
     const { tenantId, sessionId, pk } = freshSession();
     await sessionStore({ now: () => epoch }).append(tenantId, sessionId, [sessionTurn('hello')]);
-    const { Item: item } = await documents.send(
+    const { Item: item } = await documents().send(
       new GetCommand({ TableName: sessions, Key: { pk, turn: 1 } }),
     );
     expect(item?.expires_at).toBe(epoch / 1_000 + 86_400);
@@ -154,7 +135,7 @@ describe('DynamoDbSessionStore items', () => {
     const logger = recordingLogger();
     const store = sessionStore({ logger });
     await store.append(tenantId, sessionId, [sessionTurn('first')]);
-    await documents.send(
+    await documents().send(
       new PutCommand({ TableName: sessions, Item: { pk, turn: 2, role: 'system', content: 7 } }),
     );
     await store.append(tenantId, sessionId, [sessionTurn('third')]);
@@ -176,7 +157,7 @@ describe('DynamoDbConnectionStore on the embedded DynamoDB', () => {
   });
 
   function connectionStore(now = () => epoch, logger?: Logger) {
-    return new DynamoDbConnectionStore(documents, {
+    return new DynamoDbConnectionStore(documents(), {
       tableName: connections,
       now,
       ...(logger ? { logger } : {}),
@@ -194,7 +175,7 @@ describe('DynamoDbConnectionStore on the embedded DynamoDB', () => {
   it('writes the connections table layout, expiring two hours after the put by default', async () => {
     const record = connection();
     await connectionStore(() => epoch + 500).put(record);
-    const { Item: item } = await documents.send(
+    const { Item: item } = await documents().send(
       new GetCommand({ TableName: connections, Key: { connection_id: record.connectionId } }),
     );
     expect(item).toStrictEqual({
@@ -226,7 +207,7 @@ describe('DynamoDbConnectionStore on the embedded DynamoDB', () => {
   it('answers undefined for a corrupt record and logs a warning', async () => {
     const logger = recordingLogger();
     const connectionId = `conn-${randomUUID()}`;
-    await documents.send(new PutCommand({ TableName: connections, Item: { connection_id: connectionId } }));
+    await documents().send(new PutCommand({ TableName: connections, Item: { connection_id: connectionId } }));
     expect(await connectionStore(() => epoch, logger).get(connectionId)).toBeUndefined();
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });

@@ -3,12 +3,10 @@
 // behaviour suites, what the adapters must leave alone, and the FM trigger's exactly-once email on
 // the real consumed-events table.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { consumedEventsTable, productsTable, reviewsTable, tableName } from '@mangaassist/contracts';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { consumedEventsTable, productsTable, reviewsTable } from '@mangaassist/contracts';
 import {
   consumerLimits,
-  createDocumentClient,
   DynamoDbIdempotencyStore,
   DynamoDbProductStore,
   DynamoDbReviewStore,
@@ -24,38 +22,21 @@ import {
   recordingEmails,
   scriptedModel,
 } from '@mangaassist/core/testing';
-import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
-const stage = 'it';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const region = 'ap-northeast-1';
 const tables = {
-  products: tableName(stage, productsTable),
-  reviews: tableName(stage, reviewsTable),
-  consumedEvents: tableName(stage, consumedEventsTable),
+  products: testTableName(productsTable),
+  reviews: testTableName(reviewsTable),
+  consumedEvents: testTableName(consumedEventsTable),
 };
 
-let dynamo: EmbeddedDynamoDb;
-let documents: DynamoDBDocumentClient;
+const documents = useEmbeddedDynamoDb([productsTable, reviewsTable, consumedEventsTable]);
 
-beforeAll(async () => {
-  dynamo = await startEmbeddedDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-  await ensureTables(client, stage, [productsTable, reviewsTable, consumedEventsTable]);
-  client.destroy();
-  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
-});
-
-afterAll(async () => {
-  documents.destroy();
-  await dynamo.close();
-});
-
-const productStore = () => new DynamoDbProductStore(documents, { tableName: tables.products });
-const reviewStore = () => new DynamoDbReviewStore(documents, { tableName: tables.reviews });
+const productStore = () => new DynamoDbProductStore(documents(), { tableName: tables.products });
+const reviewStore = () => new DynamoDbReviewStore(documents(), { tableName: tables.reviews });
 const consumedEvents = () =>
-  new DynamoDbIdempotencyStore(documents, {
+  new DynamoDbIdempotencyStore(documents(), {
     tableName: tables.consumedEvents,
     ttlSeconds: consumerLimits.dedupeTtlSeconds,
   });
@@ -66,7 +47,7 @@ describeReviewStore('DynamoDbReviewStore', reviewStore);
 describe('DynamoDbProductStore on the products table', () => {
   it('leaves the catalog’s own attributes of a product alone', async () => {
     const productId = `product-${randomUUID()}`;
-    await documents.send(
+    await documents().send(
       new PutCommand({
         TableName: tables.products,
         Item: { product_id: productId, title: 'ONE PIECE 108', price_jpy: 594 },
@@ -74,7 +55,7 @@ describe('DynamoDbProductStore on the products table', () => {
     );
     await productStore().putAiContent(productId, productAiContent());
 
-    const { Item: item } = await documents.send(
+    const { Item: item } = await documents().send(
       new GetCommand({ TableName: tables.products, Key: { product_id: productId } }),
     );
     expect(item).toMatchObject({
@@ -125,7 +106,7 @@ describe('event consumers on the real tables', () => {
     await consumer(paymentCompletedEvent({ order_id: orderId, stripe_event_id: 'evt_async' }));
 
     expect(sent).toHaveLength(1);
-    const { Item: record } = await documents.send(
+    const { Item: record } = await documents().send(
       new GetCommand({
         TableName: tables.consumedEvents,
         Key: { idempotency_key: `confirmation:${orderId}` },
@@ -149,7 +130,7 @@ describe('event consumers on the real tables', () => {
       reason: 'already-hidden',
     });
 
-    const { Item: item } = await documents.send(
+    const { Item: item } = await documents().send(
       new GetCommand({ TableName: tables.reviews, Key: { review_id: reviewId } }),
     );
     expect(item).toMatchObject({

@@ -1,40 +1,22 @@
 // The DynamoDB product catalog (embedding and recommendation side of the products table) through
 // the real SDK clients against the embedded DynamoDB, beside what the FM trigger writes there.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { productsTable, tableName } from '@mangaassist/contracts';
-import { createDocumentClient, DynamoDbProductCatalog } from '@mangaassist/core';
-import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { productsTable } from '@mangaassist/contracts';
+import { DynamoDbProductCatalog } from '@mangaassist/core';
+import { describe, expect, it } from 'vitest';
+import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
-const stage = 'it';
-const table = tableName(stage, productsTable);
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const region = 'ap-northeast-1';
+const table = testTableName(productsTable);
 
-let dynamo: EmbeddedDynamoDb;
-let documents: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startEmbeddedDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-  await ensureTables(client, stage, [productsTable]);
-  client.destroy();
-  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
-});
-
-afterAll(async () => {
-  documents.destroy();
-  await dynamo.close();
-});
+const documents = useEmbeddedDynamoDb([productsTable]);
 
 function catalog() {
-  return new DynamoDbProductCatalog(documents, { tableName: table, maxScanPages: 50 });
+  return new DynamoDbProductCatalog(documents(), { tableName: table, maxScanPages: 50 });
 }
 
 async function storedProduct(productId: string) {
-  const { Item: item } = await documents.send(
+  const { Item: item } = await documents().send(
     new GetCommand({ TableName: table, Key: { product_id: productId }, ConsistentRead: true }),
   );
   return item;
@@ -45,7 +27,7 @@ const request = (title: string, requestedAt = '2026-02-01T09:00:00.000Z') => ({ 
 describe('DynamoDbProductCatalog on the embedded DynamoDB', () => {
   it('marks a product stale once per title, keeping every other attribute', async () => {
     const productId = `product-${randomUUID()}`;
-    await documents.send(
+    await documents().send(
       new PutCommand({
         TableName: table,
         Item: {
@@ -78,7 +60,7 @@ describe('DynamoDbProductCatalog on the embedded DynamoDB', () => {
 
     await catalog().markEmbeddingStale(productId, request('A'));
     expect(await catalog().markEmbeddingStale(productId, request('B'))).toBe('marked');
-    await documents.send(
+    await documents().send(
       new PutCommand({
         TableName: table,
         Item: { ...(await storedProduct(productId)), embedding_status: 'current' },
@@ -100,7 +82,7 @@ describe('DynamoDbProductCatalog on the embedded DynamoDB', () => {
   it('lists products with their title, genre and tags, bounded by limit', async () => {
     const ids = Array.from({ length: 5 }, () => `list-${randomUUID()}`);
     for (const productId of ids) {
-      await documents.send(
+      await documents().send(
         new PutCommand({ TableName: table, Item: { product_id: productId, genre: 'seinen' } }),
       );
     }

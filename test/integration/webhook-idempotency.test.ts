@@ -2,11 +2,9 @@
 // (dynalite), with the table created from the same spec the CDK stack deploys: the shared
 // behaviour suite, then exactly-once under 50 concurrent identical deliveries and a crashed attempt.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName, webhookIdempotencyTable, webhookLimits } from '@mangaassist/contracts';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { webhookIdempotencyTable, webhookLimits } from '@mangaassist/contracts';
 import {
-  createDocumentClient,
   DynamoDbIdempotencyStore,
   type DynamoDbIdempotencyStoreOptions,
   type IdempotencyStore,
@@ -18,34 +16,17 @@ import {
   describeIdempotencyStore,
   manualClock,
 } from '@mangaassist/core/testing';
-import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
-const stage = 'it';
-const table = tableName(stage, webhookIdempotencyTable);
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const region = 'ap-northeast-1';
+const table = testTableName(webhookIdempotencyTable);
 const epoch = Date.UTC(2026, 0, 1);
 const inProgressSeconds = webhookLimits.inProgressTtlSeconds;
 
-let dynamo: EmbeddedDynamoDb;
-let documents: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startEmbeddedDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-  await ensureTables(client, stage, [webhookIdempotencyTable]);
-  client.destroy();
-  documents = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
-});
-
-afterAll(async () => {
-  documents.destroy();
-  await dynamo.close();
-});
+const documents = useEmbeddedDynamoDb([webhookIdempotencyTable]);
 
 function idempotencyStore(options: Partial<DynamoDbIdempotencyStoreOptions> = {}) {
-  return new DynamoDbIdempotencyStore(documents, { tableName: table, ...options });
+  return new DynamoDbIdempotencyStore(documents(), { tableName: table, ...options });
 }
 
 /** A fresh `source:event-id`, so tests sharing the table never see each other's items. */
@@ -54,7 +35,7 @@ function freshKey(source = 'stripe') {
 }
 
 async function storedItem(key: string) {
-  const { Item: item } = await documents.send(
+  const { Item: item } = await documents().send(
     new GetCommand({ TableName: table, Key: { idempotency_key: key }, ConsistentRead: true }),
   );
   return item;
@@ -212,7 +193,7 @@ describe('DynamoDbIdempotencyStore items', () => {
   it('answers in_progress for a corrupt item and logs a warning instead of processing again', async () => {
     const key = freshKey();
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn<Logger['warn']>(), error: vi.fn() };
-    await documents.send(
+    await documents().send(
       new PutCommand({ TableName: table, Item: { idempotency_key: key, status: 'DONE' } }),
     );
     expect(await idempotencyStore({ logger }).claim(key, { inProgressSeconds })).toStrictEqual({

@@ -8,11 +8,10 @@
 import { websocketLimits } from '@mangaassist/contracts';
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
-import { boundedCall } from '../resilience/bounded-call.js';
+import { RateLimitedWarning } from '../observability/rate-limited-warning.js';
 import type { FrameLog } from '../streaming/frame-log.js';
 import { contiguousAfter } from '../streaming/memory-frame-log.js';
-import { whenRedisReady } from './redis-response-cache.js';
+import { RedisCommandRunner } from './redis-command.js';
 
 export interface RedisFrameLogOptions {
   /** How long a stream's frames are kept after its last append. @default websocketLimits.resumeWindowSeconds (300) */
@@ -50,9 +49,7 @@ const unavailable = Symbol('unavailable');
 export class RedisFrameLog implements FrameLog {
   private readonly ttlSeconds: number;
   private readonly keyPrefix: string;
-  private readonly commandTimeoutMs: number;
-  private readonly logger: Logger;
-  private readonly outageWarning: RateLimitedWarning;
+  private readonly commands: RedisCommandRunner;
   private readonly corruptionWarning: RateLimitedWarning;
 
   constructor(
@@ -60,19 +57,23 @@ export class RedisFrameLog implements FrameLog {
     options: RedisFrameLogOptions = {},
   ) {
     const ttlSeconds = options.ttlSeconds ?? websocketLimits.resumeWindowSeconds;
-    const commandTimeoutMs = options.commandTimeoutMs ?? 50;
     if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 1))
       throw new RangeError(`ttlSeconds must be a whole number >= 1, got ${ttlSeconds}`);
-    if (!(commandTimeoutMs > 0))
-      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
     this.ttlSeconds = ttlSeconds;
     this.keyPrefix = options.keyPrefix ?? 'ws:frames:';
-    this.commandTimeoutMs = commandTimeoutMs;
-    this.logger = options.logger ?? silentLogger;
+    const logger = options.logger ?? silentLogger;
     const now = options.now ?? Date.now;
     const warnIntervalMs = options.warnIntervalMs ?? 60_000;
-    this.outageWarning = new RateLimitedWarning(this.logger, now, warnIntervalMs);
-    this.corruptionWarning = new RateLimitedWarning(this.logger, now, warnIntervalMs);
+    this.commands = new RedisCommandRunner({
+      redis,
+      commandTimeoutMs: options.commandTimeoutMs ?? 50,
+      logger,
+      now,
+      warnIntervalMs,
+      outageMessage: 'Frame log unavailable; WebSocket streams cannot be resumed',
+      recoveredMessage: 'Frame log is reachable again',
+    });
+    this.corruptionWarning = new RateLimitedWarning(logger, now, warnIntervalMs);
   }
 
   async append(streamId: string, seq: number, frame: string): Promise<void> {
@@ -137,27 +138,9 @@ export class RedisFrameLog implements FrameLog {
     return { seq, frame: raw.slice(newline + 1) };
   }
 
-  private async run<T>(
-    operation: 'append' | 'since',
-    command: () => Promise<T>,
-  ): Promise<T | typeof unavailable> {
-    try {
-      const result = await boundedCall(async (signal) => {
-        // On a cold start the shared client is still connecting, and it queues nothing.
-        await whenRedisReady(this.redis, signal);
-        return command();
-      }, this.commandTimeoutMs);
-      const failures = this.outageWarning.recover();
-      if (failures > 0) this.logger.info('Frame log is reachable again', { failures });
-      return result;
-    } catch (error) {
-      this.outageWarning.warn('Frame log unavailable; WebSocket streams cannot be resumed', {
-        operation,
-        error: errorMessage(error),
-        status: this.redis.status,
-      });
-      return unavailable;
-    }
+  /** Every failure reads as "not logged" or "cannot resume": the log never fails a stream. */
+  private run<T>(operation: 'append' | 'since', command: () => Promise<T>): Promise<T | typeof unavailable> {
+    return this.commands.run(operation, command).catch(() => unavailable);
   }
 }
 

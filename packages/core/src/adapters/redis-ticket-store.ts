@@ -4,12 +4,11 @@
  */
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
-import { boundedCall } from '../resilience/bounded-call.js';
+import { errorMessage } from '../observability/rate-limited-warning.js';
 import { TicketStoreUnavailableError } from '../tenants/store-errors.js';
 import { assertTicketTtl, isWellFormedTicket, newTicket } from '../tenants/ticket.js';
 import type { TicketStore } from '../tenants/ticket-store.js';
-import { whenRedisReady } from './redis-response-cache.js';
+import { RedisCommandRunner } from './redis-command.js';
 
 export interface RedisTicketStoreOptions {
   /**
@@ -43,24 +42,21 @@ const maxIssueAttempts = 3;
  * number of seconds >= 1.
  */
 export class RedisTicketStore implements TicketStore {
-  private readonly commandTimeoutMs: number;
-  private readonly logger: Logger;
-  private readonly outageWarning: RateLimitedWarning;
+  private readonly commands: RedisCommandRunner;
 
   constructor(
     private readonly redis: Redis,
     options: RedisTicketStoreOptions = {},
   ) {
-    const commandTimeoutMs = options.commandTimeoutMs ?? 250;
-    if (!(commandTimeoutMs > 0))
-      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
-    this.commandTimeoutMs = commandTimeoutMs;
-    this.logger = options.logger ?? silentLogger;
-    this.outageWarning = new RateLimitedWarning(
-      this.logger,
-      options.now ?? Date.now,
-      options.warnIntervalMs ?? 60_000,
-    );
+    this.commands = new RedisCommandRunner({
+      redis,
+      commandTimeoutMs: options.commandTimeoutMs ?? 250,
+      logger: options.logger ?? silentLogger,
+      now: options.now ?? Date.now,
+      warnIntervalMs: options.warnIntervalMs ?? 60_000,
+      outageMessage: 'Ticket store (Redis) unavailable',
+      recoveredMessage: 'Ticket store is reachable again',
+    });
   }
 
   async issue(tenantId: string, ttlSeconds: number): Promise<string> {
@@ -83,19 +79,8 @@ export class RedisTicketStore implements TicketStore {
 
   private async run<T>(operation: 'issue' | 'redeem', command: () => Promise<T>): Promise<T> {
     try {
-      const result = await boundedCall(async (signal) => {
-        await whenRedisReady(this.redis, signal);
-        return command();
-      }, this.commandTimeoutMs);
-      const failures = this.outageWarning.recover();
-      if (failures > 0) this.logger.info('Ticket store is reachable again', { failures });
-      return result;
+      return await this.commands.run(operation, command);
     } catch (error) {
-      this.outageWarning.warn('Ticket store (Redis) unavailable', {
-        operation,
-        error: errorMessage(error),
-        status: this.redis.status,
-      });
       throw new TicketStoreUnavailableError(`Ticket ${operation} failed: ${errorMessage(error)}`, {
         cause: error,
       });

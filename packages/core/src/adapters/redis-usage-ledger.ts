@@ -5,11 +5,10 @@
  */
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import { errorMessage, RateLimitedWarning } from '../observability/rate-limited-warning.js';
-import { boundedCall } from '../resilience/bounded-call.js';
+import { errorMessage } from '../observability/rate-limited-warning.js';
 import { UsageLedgerUnavailableError } from '../tenants/store-errors.js';
 import type { DailyUsage, UsageLedger } from '../tenants/usage-ledger.js';
-import { whenRedisReady } from './redis-response-cache.js';
+import { RedisCommandRunner } from './redis-command.js';
 
 export interface RedisUsageLedgerOptions {
   /**
@@ -54,30 +53,27 @@ export interface RedisUsageLedgerOptions {
  * const ledger = new RedisUsageLedger(createRedisClient(config.redisUrl, { logger }), { logger });
  */
 export class RedisUsageLedger implements UsageLedger {
-  private readonly commandTimeoutMs: number;
   private readonly retentionSeconds: number;
-  private readonly logger: Logger;
-  private readonly outageWarning: RateLimitedWarning;
+  private readonly commands: RedisCommandRunner;
 
   constructor(
     private readonly redis: Redis,
     options: RedisUsageLedgerOptions = {},
   ) {
-    const commandTimeoutMs = options.commandTimeoutMs ?? 50;
+    this.commands = new RedisCommandRunner({
+      redis,
+      commandTimeoutMs: options.commandTimeoutMs ?? 50,
+      logger: options.logger ?? silentLogger,
+      now: options.now ?? Date.now,
+      warnIntervalMs: options.warnIntervalMs ?? 60_000,
+      outageMessage: 'Usage ledger (Redis) unavailable',
+      recoveredMessage: 'Usage ledger is reachable again',
+    });
     const retentionSeconds = options.retentionSeconds ?? 3 * 86_400;
-    if (!(commandTimeoutMs > 0))
-      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
     if (!Number.isInteger(retentionSeconds) || retentionSeconds < 1) {
       throw new RangeError(`retentionSeconds must be a whole number >= 1, got ${retentionSeconds}`);
     }
-    this.commandTimeoutMs = commandTimeoutMs;
     this.retentionSeconds = retentionSeconds;
-    this.logger = options.logger ?? silentLogger;
-    this.outageWarning = new RateLimitedWarning(
-      this.logger,
-      options.now ?? Date.now,
-      options.warnIntervalMs ?? 60_000,
-    );
   }
 
   async spent(tenantId: string, day: string): Promise<DailyUsage> {
@@ -107,7 +103,7 @@ export class RedisUsageLedger implements UsageLedger {
     const failure =
       replies === null ? new Error('transaction aborted') : replies.find(([error]) => error)?.[0];
     if (failure) {
-      this.outageWarning.warn(unavailableMessage, { operation: 'add', error: errorMessage(failure) });
+      this.commands.reportFailure('add', failure);
       throw new UsageLedgerUnavailableError(`Usage ledger add failed: ${errorMessage(failure)}`, {
         cause: failure,
       });
@@ -116,27 +112,14 @@ export class RedisUsageLedger implements UsageLedger {
 
   private async run<T>(operation: 'spent' | 'add', command: () => Promise<T>): Promise<T> {
     try {
-      const result = await boundedCall(async (signal) => {
-        await whenRedisReady(this.redis, signal);
-        return command();
-      }, this.commandTimeoutMs);
-      const failures = this.outageWarning.recover();
-      if (failures > 0) this.logger.info('Usage ledger is reachable again', { failures });
-      return result;
+      return await this.commands.run(operation, command);
     } catch (error) {
-      this.outageWarning.warn(unavailableMessage, {
-        operation,
-        error: errorMessage(error),
-        status: this.redis.status,
-      });
       throw new UsageLedgerUnavailableError(`Usage ledger ${operation} failed: ${errorMessage(error)}`, {
         cause: error,
       });
     }
   }
 }
-
-const unavailableMessage = 'Usage ledger (Redis) unavailable';
 
 /** The Redis key of one tenant's day. */
 export function usageKey(tenantId: string, day: string): string {

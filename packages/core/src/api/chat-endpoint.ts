@@ -14,6 +14,7 @@ import {
   jsonResponse,
 } from './http.js';
 import { type JsonBodyLimits, readJsonBody } from './json-body.js';
+import { toAnswerJson } from './usage-json.js';
 
 export interface ChatRequestOptions {
   readonly catalog: ModelCatalog;
@@ -123,20 +124,7 @@ export function toChatResponse(result: GatewayResult, sessionId?: string): ChatR
   return {
     request_id: result.requestId,
     text: result.text,
-    model: result.model,
-    model_id: result.modelId,
-    region: result.region,
-    stop_reason: result.stopReason,
-    usage: {
-      input_tokens: result.usage.inputTokens,
-      output_tokens: result.usage.outputTokens,
-      cache_read_input_tokens: result.usage.cacheReadInputTokens,
-      cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-    },
-    cost_usd: result.costUsd,
-    latency_ms: Math.round(result.latencyMs),
-    cached: result.cached,
-    degraded: result.degraded,
+    ...toAnswerJson(result),
     ...(sessionId !== undefined ? { session_id: sessionId } : {}),
     routing: result.routing,
   };

@@ -13,6 +13,7 @@ import { type TextLimits, TextRejectedError, validateUserText } from '../text/va
 import { failureResponse } from './failure.js';
 import { errorResponse, type HttpEndpoint, jsonResponse } from './http.js';
 import { type JsonBodyLimits, readJsonBody } from './json-body.js';
+import { toAnswerJson } from './usage-json.js';
 
 export interface TaskEndpointOptions {
   readonly task: TaskName;
@@ -125,19 +126,6 @@ function toTaskResponse(task: TaskName, result: GatewayResult): TaskResponse {
     task,
     text: result.text,
     ...(task === 'moderate' ? { verdict: parseModerationVerdict(result.text) } : {}),
-    model: result.model,
-    model_id: result.modelId,
-    region: result.region,
-    stop_reason: result.stopReason,
-    usage: {
-      input_tokens: result.usage.inputTokens,
-      output_tokens: result.usage.outputTokens,
-      cache_read_input_tokens: result.usage.cacheReadInputTokens,
-      cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-    },
-    cost_usd: result.costUsd,
-    latency_ms: Math.round(result.latencyMs),
-    cached: result.cached,
-    degraded: result.degraded,
+    ...toAnswerJson(result),
   };
 }

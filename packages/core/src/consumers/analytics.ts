@@ -1,74 +1,20 @@
-import {
-  busEvents,
-  type InferenceCompletedDetail,
-  inferenceCompletedDetailSchema,
-} from '@mangaassist/contracts';
+import type { InferenceCompletedDetail } from '@mangaassist/contracts';
 import type { MetricsSink, MetricValue } from '../observability/embedded-metrics.js';
-import type { Logger } from '../observability/logger.js';
-import { errorMessage } from '../observability/rate-limited-warning.js';
-import { utcDay } from '../tenants/utc-day.js';
-import type { IdempotencyStore } from '../webhooks/idempotency-store.js';
-import type { AnalyticsStore, InferenceUsage } from './analytics-store.js';
-import { PermanentConsumerError } from './consumer-errors.js';
-import { type BusEventEnvelope, type ConsumerFunction, makeEventConsumer } from './event-consumer.js';
-import { usdToNano } from './nano-usd.js';
+import type { AnalyticsStore } from './analytics-store.js';
+import type { ConsumerFunction } from './event-consumer.js';
+import {
+  emitInferenceMetrics,
+  type InferenceConsumerOptions,
+  makeInferenceConsumer,
+} from './inference-consumer.js';
 
-/** CloudWatch namespace of the per-inference metrics (dimension `model`). */
-export const inferenceMetricsNamespace = 'MangaAssist/Inference';
+export { inferenceMetricsNamespace } from './inference-consumer.js';
 
-export interface AnalyticsConsumerOptions {
-  /** The consumed-events store (`consumedEventsTable`): one claim per event id. */
-  readonly dedupe: IdempotencyStore;
+export interface AnalyticsConsumerOptions extends InferenceConsumerOptions {
   /** The analytics table (`inferenceAnalyticsTable`). */
   readonly analytics: AnalyticsStore;
   /** Where the embedded metrics go (`emfWriter()` in Lambda). */
   readonly metrics: MetricsSink;
-  /** @default silentLogger */
-  readonly logger?: Logger;
-  /** Wall-clock epoch ms. @default Date.now */
-  readonly now?: () => number;
-}
-
-const { InferenceCompleted } = busEvents;
-
-/**
- * Reads an `InferenceCompleted` event (already validated by the wrapper) as what it adds to its
- * model's UTC day. The day is that of the event's `time` — when the inference completed — not of
- * its processing, so a retried or late event counts on the right day. Throws
- * `PermanentConsumerError` (`invalid-detail`) for a detail that breaks its schema or a cost too
- * large to count exactly.
- */
-export function inferenceUsageOf(event: BusEventEnvelope): {
-  readonly detail: InferenceCompletedDetail;
-  readonly usage: InferenceUsage;
-} {
-  const parsed = inferenceCompletedDetailSchema.safeParse(event.detail);
-  if (!parsed.success) throw new PermanentConsumerError('not an InferenceCompleted detail', 'invalid-detail');
-  const detail = parsed.data;
-  let costNanoUsd: number;
-  try {
-    costNanoUsd = usdToNano(detail.metrics.estimated_cost_usd);
-  } catch (error) {
-    throw new PermanentConsumerError(`unusable cost: ${errorMessage(error)}`, 'invalid-detail', {
-      cause: error,
-    });
-  }
-  const { metrics } = detail;
-  return {
-    detail,
-    usage: {
-      model: detail.model,
-      day: utcDay(Date.parse(event.time)),
-      status: detail.status,
-      cached: detail.cached,
-      inputTokens: metrics.input_tokens,
-      outputTokens: metrics.output_tokens,
-      cacheReadInputTokens: metrics.cache_read_input_tokens,
-      cacheWriteInputTokens: metrics.cache_write_input_tokens,
-      costNanoUsd,
-      latencyMs: metrics.latency_ms,
-    },
-  };
 }
 
 /** The embedded metrics of one inference: counts that sum per period, and its latency and cost. */
@@ -114,51 +60,32 @@ export function inferenceMetrics(detail: InferenceCompletedDetail): MetricValue[
  * table twice).
  */
 export function makeAnalyticsConsumer(options: AnalyticsConsumerOptions): ConsumerFunction {
-  return makeEventConsumer({
-    name: 'analytics',
-    dedupe: options.dedupe,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-    consume: async (event, context) => {
-      if (
-        event.source !== InferenceCompleted.source ||
-        event['detail-type'] !== InferenceCompleted.detailType
-      ) {
-        throw new PermanentConsumerError(
-          `analytics does not handle ${event.source} / ${event['detail-type']}`,
-          'unhandled-event',
-        );
-      }
-      const { detail, usage } = inferenceUsageOf(event);
-      await options.analytics.recordInference(usage);
-      try {
-        options.metrics.emit({
-          namespace: inferenceMetricsNamespace,
-          dimensions: { model: detail.model },
-          metrics: inferenceMetrics(detail),
-          properties: {
-            request_id: detail.request_id,
-            tenant_id: detail.tenant_id,
-            status: detail.status,
-            region: detail.region,
-            event_id: context.eventId,
-          },
-        });
-      } catch (error) {
-        context.logger.error('analytics: could not write the embedded metrics', {
-          eventId: context.eventId,
-          error: errorMessage(error),
-        });
-      }
-      return {
-        status: 'processed',
-        summary: {
-          model: usage.model,
-          day: usage.day,
-          status: usage.status,
-          cost_nano_usd: usage.costNanoUsd,
+  return makeInferenceConsumer('analytics', options, async ({ detail, usage }, _event, context) => {
+    await options.analytics.recordInference(usage);
+    emitInferenceMetrics(
+      options.metrics,
+      {
+        model: detail.model,
+        metrics: inferenceMetrics(detail),
+        properties: {
+          request_id: detail.request_id,
+          tenant_id: detail.tenant_id,
+          status: detail.status,
+          region: detail.region,
+          event_id: context.eventId,
         },
-      };
-    },
+      },
+      context,
+      'analytics: could not write the embedded metrics',
+    );
+    return {
+      status: 'processed',
+      summary: {
+        model: usage.model,
+        day: usage.day,
+        status: usage.status,
+        cost_nano_usd: usage.costNanoUsd,
+      },
+    };
   });
 }

@@ -1,12 +1,12 @@
-import { busEvents, type InferenceCompletedDetail } from '@mangaassist/contracts';
+import type { InferenceCompletedDetail } from '@mangaassist/contracts';
 import type { MetricsSink } from '../observability/embedded-metrics.js';
-import type { Logger } from '../observability/logger.js';
-import { errorMessage } from '../observability/rate-limited-warning.js';
-import type { IdempotencyStore } from '../webhooks/idempotency-store.js';
-import { inferenceMetricsNamespace, inferenceUsageOf } from './analytics.js';
 import type { AnalyticsStore, AttentionReason } from './analytics-store.js';
-import { PermanentConsumerError } from './consumer-errors.js';
-import { type ConsumerFunction, makeEventConsumer } from './event-consumer.js';
+import type { ConsumerFunction } from './event-consumer.js';
+import {
+  emitInferenceMetrics,
+  type InferenceConsumerOptions,
+  makeInferenceConsumer,
+} from './inference-consumer.js';
 import { usdToNano } from './nano-usd.js';
 
 /** When an inference needs attention, unless configured otherwise. */
@@ -24,17 +24,11 @@ export interface AttentionThresholds {
   readonly latencySlaMs?: number;
 }
 
-export interface InferencePostProcessorOptions extends AttentionThresholds {
-  /** The consumed-events store (`consumedEventsTable`): one claim per event id. */
-  readonly dedupe: IdempotencyStore;
+export interface InferencePostProcessorOptions extends AttentionThresholds, InferenceConsumerOptions {
   /** Keeps each day's attention list (`attention#<day>`). */
   readonly analytics: AnalyticsStore;
   /** Receives `NeedsAttention` (`emfWriter()` in Lambda). */
   readonly metrics: MetricsSink;
-  /** @default silentLogger */
-  readonly logger?: Logger;
-  /** Wall-clock epoch ms. @default Date.now */
-  readonly now?: () => number;
 }
 
 /** Thresholds checked and in the units compared. */
@@ -82,8 +76,6 @@ export function attentionReasons(
   return reasons;
 }
 
-const { InferenceCompleted } = busEvents;
-
 /**
  * The inference post-processor (the fan-out's other target), behind `makeEventConsumer`: flags
  * an `InferenceCompleted` that needs attention (`attentionReasons`: degraded, error or timeout,
@@ -107,22 +99,10 @@ export function makeInferencePostProcessor(options: InferencePostProcessorOption
   // Invalid thresholds fail when the consumer is built (cold start), not on every event.
   const thresholds = resolveAttentionThresholds(options);
 
-  return makeEventConsumer({
-    name: 'inference-post-processor',
-    dedupe: options.dedupe,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-    consume: async (event, context) => {
-      if (
-        event.source !== InferenceCompleted.source ||
-        event['detail-type'] !== InferenceCompleted.detailType
-      ) {
-        throw new PermanentConsumerError(
-          `inference-post-processor does not handle ${event.source} / ${event['detail-type']}`,
-          'unhandled-event',
-        );
-      }
-      const { detail, usage } = inferenceUsageOf(event);
+  return makeInferenceConsumer(
+    'inference-post-processor',
+    options,
+    async ({ detail, usage }, event, context) => {
       const reasons = attentionReasons(detail, thresholds);
       if (reasons.length === 0) return { status: 'skipped', reason: 'no-attention-needed' };
 
@@ -150,23 +130,20 @@ export function makeInferencePostProcessor(options: InferencePostProcessorOption
         attentionList: recorded,
       };
       context.logger.warn('inference needs attention', fields);
-      try {
-        options.metrics.emit({
-          namespace: inferenceMetricsNamespace,
-          dimensions: { model: detail.model },
+      emitInferenceMetrics(
+        options.metrics,
+        {
+          model: detail.model,
           metrics: [{ name: 'NeedsAttention', unit: 'Count', value: 1 }],
           properties: { request_id: detail.request_id, reasons, event_id: context.eventId },
-        });
-      } catch (error) {
-        context.logger.error('inference-post-processor: could not write the embedded metric', {
-          eventId: context.eventId,
-          error: errorMessage(error),
-        });
-      }
+        },
+        context,
+        'inference-post-processor: could not write the embedded metric',
+      );
       return {
         status: 'processed',
         summary: { request_id: detail.request_id, reasons, attention_list: recorded, day: usage.day },
       };
     },
-  });
+  );
 }

@@ -1,4 +1,5 @@
 import type { ServerFrame } from '@mangaassist/contracts';
+import { toUsageJson } from '../api/usage-json.js';
 import type { GatewayResult } from '../gateway/gateway-types.js';
 import type { SessionTurn } from '../sessions/session-store.js';
 import { utf8ByteLength } from '../text/utf8.js';
@@ -126,12 +127,7 @@ export function completeFrame(
     stream_id: streamId,
     seq,
     stop_reason: result.stopReason,
-    usage: {
-      input_tokens: result.usage.inputTokens,
-      output_tokens: result.usage.outputTokens,
-      cache_read_input_tokens: result.usage.cacheReadInputTokens,
-      cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-    },
+    usage: toUsageJson(result.usage),
     model: result.model,
     cost_usd: result.costUsd,
     latency_ms: Math.round(result.latencyMs),

@@ -1,0 +1,64 @@
+// What every end-to-end test file needs: its own `pnpm dev` on a free port, the first dev
+// tenant's API key and the webhook secrets as `/_local` lists them, and the `/_local` controls.
+import type { WebhookSecrets } from '@mangaassist/contracts';
+import { type DevServer, startDevServer } from '@mangaassist/local';
+import { afterAll, beforeAll, expect } from 'vitest';
+
+/** A running `pnpm dev` and what a test calls it with. */
+export interface LocalDev {
+  readonly server: DevServer;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The first dev tenant's key (`GET /_local/api-keys`), for `x-api-key`. */
+  readonly apiKey: string;
+  /** The signing secrets of each webhook source (`GET /_local/webhook-secrets`). */
+  readonly secrets: WebhookSecrets;
+  /** Sends a `/_local` control request (JSON body, if any) and expects it to succeed. */
+  control(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void>;
+}
+
+/**
+ * Starts `pnpm dev` before the file's tests (`beforeAll`) and closes it after them (`afterAll`).
+ * Returns a getter, to be called inside tests and hooks only: it throws before the server is up.
+ *
+ * @example const dev = useDevServer(); … await fetch(`${dev().url}/v1/chat`, …)
+ */
+export function useDevServer(): () => LocalDev {
+  let running: LocalDev | undefined;
+  let server: DevServer | undefined;
+
+  beforeAll(async () => {
+    server = await startDevServer({ port: 0 });
+    const { url } = server;
+    const keys = await fetch(`${url}/_local/api-keys`);
+    expect(keys.status).toBe(200);
+    const listed = (await keys.json()) as { keys: { tenant: string; key: string }[] };
+    const secrets = await fetch(`${url}/_local/webhook-secrets`);
+    expect(secrets.status).toBe(200);
+    running = {
+      server,
+      url,
+      apiKey: listed.keys[0]?.key ?? '',
+      secrets: (await secrets.json()) as WebhookSecrets,
+      control: (method, path, body) => control(url, method, path, body),
+    };
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  return () => {
+    if (running === undefined) throw new Error('The dev server is not running (call inside a test or hook).');
+    return running;
+  };
+}
+
+async function control(url: string, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
+}
