@@ -52,8 +52,10 @@ export {
 export { DynamoDbSessionStore, type DynamoDbSessionStoreOptions } from './adapters/dynamodb-session-store.js';
 export {
   EventBridgeEventPublisher,
+  eventTruncationFields,
   putEventsEntrySize,
   putEventsLimits,
+  truncatableEventFields,
 } from './adapters/eventbridge-event-publisher.js';
 export {
   type FunctionUrlHandler,
@@ -82,8 +84,10 @@ export {
   type SecretsManagerWebhookSecretsOptions,
 } from './adapters/secrets-manager-webhook-secrets.js';
 export {
+  classifySendEmailFailure,
   createSesClient,
   idempotencyKeyHeader,
+  type SendEmailFailure,
   type SesClientOptions,
   SesEmailSender,
   type SesEmailSenderOptions,
@@ -153,6 +157,7 @@ export {
 } from './consumers/analytics-store.js';
 export { parseDescriptionAndTags, productTagCount } from './consumers/catalog-enrichment.js';
 export {
+  EmailOutcomeUnknownError,
   EmissionNotAllowedError,
   PermanentConsumerError,
   TransientConsumerError,

@@ -9,12 +9,14 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { recordingLogger } from '../consumers/consumer-fixtures.js';
 import { type DomainEvent, EventPublishError } from '../events/event-publisher.js';
 import type { Clock } from '../resilience/clock.js';
 import {
   EventBridgeEventPublisher,
   type EventBridgeEventPublisherOptions,
   putEventsEntrySize,
+  truncatableEventFields,
 } from './eventbridge-event-publisher.js';
 
 const eventBusName = 'MangaAssist-AI-Events';
@@ -257,6 +259,159 @@ describe('EventBridgeEventPublisher', () => {
 
   it('refuses an invalid retry setting at construction', () => {
     expect(() => makePublisher({ maxAttempts: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('EventBridgeEventPublisher: entries over 256 KB', () => {
+  const marker = /…\[truncated (\d+) bytes\]$/u;
+
+  function reviewEvent(reviewText: string, extra: Record<string, unknown> = {}): DomainEvent {
+    return {
+      source: 'mangaassist.reviews',
+      detailType: 'ReviewSubmitted',
+      detail: {
+        review_id: 'review-7',
+        product_id: 'product-onepiece-108',
+        rating: 5,
+        review_text: reviewText,
+        sentiment: 'positive',
+        processing_stage: 'raw',
+        ...extra,
+      },
+    };
+  }
+
+  function catalogEvent(title: string, synopsis: string): DomainEvent {
+    return {
+      source: 'mangaassist.catalog',
+      detailType: 'CatalogUpdate.new_release',
+      detail: {
+        batch_id: 'batch-1',
+        product_id: 'product-onepiece-108',
+        title,
+        update_type: 'new_release',
+        data: { author: '尾田栄一郎', synopsis },
+        processing_stage: 'raw',
+      },
+    };
+  }
+
+  /** The one entry sent: its detail parsed, its synopsis (if any) and its size. */
+  function sentEntry() {
+    const entries = ebMock.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    const [entry, ...others] = entries;
+    if (entry === undefined || others.length > 0)
+      throw new Error(`expected one entry, got ${entries.length}`);
+    const detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
+    const data = detail.data as Record<string, unknown> | undefined;
+    return { detail, synopsis: data?.synopsis, size: putEventsEntrySize(entry) };
+  }
+
+  it('publishes a review with a 300 KB text, the text cut with a marker to fit 256 KB', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const logger = recordingLogger();
+    const reviewText = '最高の一冊でした。'.repeat(11_112); // 300 024 bytes of UTF-8
+
+    await makePublisher({ logger }).publisher.publish([reviewEvent(reviewText)]);
+
+    const sent = sentEntry();
+    expect(sent.size).toBeLessThanOrEqual(256 * 1024);
+    const text = String(sent.detail.review_text);
+    expect(text).toMatch(marker);
+    expect(reviewText.startsWith(text.replace(marker, ''))).toBe(true);
+    expect(sent.detail).toMatchObject({ review_id: 'review-7', rating: 5, processing_stage: 'raw' });
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ detailType: 'ReviewSubmitted', truncated: ['review_text'] }),
+      }),
+    );
+  });
+
+  it('cuts a catalog update’s synopsis before its title, and only as far as needed', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const title = 'ONE PIECE 108';
+
+    await makePublisher().publisher.publish([catalogEvent(title, 'x'.repeat(300_000))]);
+
+    const sent = sentEntry();
+    expect(sent.detail.title).toBe(title);
+    expect(String(sent.synopsis)).toMatch(marker);
+    expect(sent.size).toBeLessThanOrEqual(256 * 1024);
+    expect(sent.size).toBeGreaterThan(256 * 1024 - 64);
+  });
+
+  it('cuts the title too when cutting the synopsis is not enough', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+
+    await makePublisher().publisher.publish([catalogEvent('t'.repeat(270_000), 's'.repeat(100_000))]);
+
+    const sent = sentEntry();
+    expect(String(sent.detail.title)).toMatch(marker);
+    expect(String(sent.synopsis)).toMatch(marker);
+    expect(sent.size).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('sends an entry that fits exactly as it is', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const event = reviewEvent('x'.repeat(200_000));
+
+    await makePublisher().publisher.publish([event]);
+
+    expect(ebMock).toReceiveCommandExactlyOnceWith(PutEventsCommand, { Entries: [entryFor(event)] });
+  });
+
+  it('refuses as too large an event that still does not fit once its cuttable fields are cut', async () => {
+    const event = reviewEvent('x'.repeat(300_000), { attachments: 'y'.repeat(300_000) });
+
+    const error = await publishError(makePublisher().publisher.publish([event]));
+
+    expect(error.failed).toEqual([{ event, errorCode: 'EventTooLarge' }]);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 0);
+  });
+
+  it.each([
+    ['a field its type may not cut', inferenceEvent('req-big', { summary: 'x'.repeat(300_000) })],
+    [
+      'an event type that may cut nothing',
+      {
+        source: 'mangaassist.payments',
+        detailType: 'PaymentCompleted',
+        detail: { order_id: 'x'.repeat(300_000) },
+      },
+    ],
+    [
+      'a known detail type from another source',
+      { ...reviewEvent('x'.repeat(300_000)), source: 'mangaassist.chat' },
+    ],
+  ])('never cuts %s', async (_, event) => {
+    const error = await publishError(makePublisher().publisher.publish([event]));
+    expect(error.failed).toEqual([{ event, errorCode: 'EventTooLarge' }]);
+  });
+
+  it('leaves the caller’s event unchanged', async () => {
+    ebMock.on(PutEventsCommand).callsFake(respond());
+    const reviewText = 'x'.repeat(300_000);
+    const event = reviewEvent(reviewText);
+
+    await makePublisher().publisher.publish([event]);
+
+    expect(event.detail.review_text).toBe(reviewText);
+  });
+});
+
+describe('truncatableEventFields', () => {
+  it.each([
+    ['mangaassist.reviews', 'ReviewSubmitted', ['review_text']],
+    ['mangaassist.ai', 'ModerationFlagged', ['reason', 'content_preview']],
+    ['mangaassist.ai', 'InferenceCompleted', ['response_summary']],
+    ['mangaassist.catalog', 'CatalogUpdate.price_change', ['data.synopsis', 'title']],
+    ['mangaassist.chat', 'MessageReceived', ['message']],
+    ['mangaassist.payments', 'PaymentCompleted', []],
+    ['mangaassist.ai', 'Recommendation.Generated', []],
+    ['mangaassist.unknown', 'Whatever', []],
+  ])('lets %s %s cut %j', (source, detailType, fields) => {
+    expect(truncatableEventFields(source, detailType)).toStrictEqual(fields);
   });
 });
 

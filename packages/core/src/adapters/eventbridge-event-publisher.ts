@@ -4,12 +4,14 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type BusEventName, busEventDefinition, busEvents } from '@mangaassist/contracts';
 import {
   type DomainEvent,
   EventPublishError,
   type EventPublisher,
   type PublishOptions,
 } from '../events/event-publisher.js';
+import { fitEventDetail } from '../events/event-truncation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { backoffDelayMs, type RetryPolicy, resolveRetryPolicy } from '../resilience/backoff.js';
 import { type Clock, type Random, systemClock } from '../resilience/clock.js';
@@ -39,9 +41,39 @@ const retryableCallErrors: ReadonlySet<string> = new Set([
   'RequestTimeoutException',
 ]);
 
+/**
+ * The long text fields each bus event may have cut, in the order they are cut (a dot walks into
+ * an object: `data.synopsis`), when its entry would exceed 256 KB; an event with none is refused
+ * as too large instead. Every event of the contract is listed, so a new one needs a decision.
+ */
+export const eventTruncationFields: Readonly<Record<BusEventName, readonly string[]>> = {
+  ReviewSubmitted: ['review_text'],
+  ModerationFlagged: ['reason', 'content_preview'],
+  InferenceCompleted: ['response_summary'],
+  'CatalogUpdate.*': ['data.synopsis', 'title'],
+  MessageReceived: ['message'],
+  PaymentCompleted: [],
+  'Recommendation.Generated': [],
+};
+
+/**
+ * The fields an event of this source and detail type may have cut (`eventTruncationFields`);
+ * none for an event outside the bus contract (the source must match too).
+ */
+export function truncatableEventFields(source: string, detailType: string): readonly string[] {
+  const definition = busEventDefinition(source, detailType);
+  if (definition === undefined) return [];
+  const names = Object.keys(busEvents) as BusEventName[];
+  const name = names.find((candidate) => busEvents[candidate] === definition);
+  return name === undefined ? [] : eventTruncationFields[name];
+}
+
 /** Error codes this adapter assigns itself, for events it never sent. */
 export const localPublishErrorCodes = {
-  /** The entry alone exceeds `putEventsLimits.maxBytes`; the caller must shrink the detail. */
+  /**
+   * The entry alone exceeds `putEventsLimits.maxBytes`, even with its cuttable fields
+   * (`eventTruncationFields`) cut; the caller must shrink the detail.
+   */
   tooLarge: 'EventTooLarge',
   /** `JSON.stringify(detail)` threw (a BigInt, a cycle). */
   unserializable: 'UnserializableDetail',
@@ -109,8 +141,11 @@ interface Failure {
  *
  * - Batches in order: at most 10 entries and 256 KB (EventBridge's entry-size rule) per call;
  *   batches are sent one after another.
- * - An event whose entry alone exceeds 256 KB, or whose detail cannot be serialised, is never
- *   sent (code `EventTooLarge` / `UnserializableDetail`); the other events still are.
+ * - An event whose entry alone exceeds 256 KB first has its long texts cut, only as far as
+ *   needed, each ending with `…[truncated N bytes]` (`fitEventDetail`, the fields listed in
+ *   `eventTruncationFields`; logged as a warning); the caller's event is not changed. One that
+ *   still does not fit, or whose detail cannot be serialised, is never sent (code
+ *   `EventTooLarge` / `UnserializableDetail`); the other events still are.
  * - Partial failure: only the entries that failed with a retryable code are resent, after a
  *   backoff with full jitter, up to `maxAttempts`; accepted entries are never resent. A
  *   whole-call error (throttling, 5xx, network) resends the batch; a client error (validation,
@@ -196,8 +231,46 @@ export class EventBridgeEventPublisher implements EventPublisher {
       ...(event.time === undefined ? {} : { Time: event.time }),
     };
     const size = putEventsEntrySize(entry);
-    if (size > putEventsLimits.maxBytes) return { index, event, errorCode: localPublishErrorCodes.tooLarge };
-    return { index, event, entry, size };
+    if (size <= putEventsLimits.maxBytes) return { index, event, entry, size };
+    const fitted = this.#fit(event, entry);
+    if (fitted === undefined) return { index, event, errorCode: localPublishErrorCodes.tooLarge };
+    return { index, event, entry: fitted.entry, size: fitted.size };
+  }
+
+  /**
+   * The entry with its event's cuttable fields cut to fit `putEventsLimits.maxBytes`, or
+   * `undefined` when that is not enough (or nothing may be cut).
+   */
+  #fit(
+    event: DomainEvent,
+    entry: PutEventsRequestEntry,
+  ): { entry: PutEventsRequestEntry; size: number } | undefined {
+    const fields = truncatableEventFields(event.source, event.detailType);
+    if (fields.length === 0) return undefined;
+    let fitted: ReturnType<typeof fitEventDetail<Record<string, unknown>>>;
+    try {
+      fitted = fitEventDetail(event.detail, {
+        source: event.source,
+        detailType: event.detailType,
+        fields,
+        maxEntryBytes: putEventsLimits.maxBytes,
+      });
+    } catch {
+      return undefined; // a detail that serialised once and not twice (a throwing toJSON)
+    }
+    if (!fitted.fits) return undefined;
+    const cut = { ...entry, Detail: JSON.stringify(fitted.detail) };
+    const size = putEventsEntrySize(cut);
+    if (size > putEventsLimits.maxBytes) return undefined;
+    this.#logger.warn('event detail over 256 KB; long text fields truncated to fit', {
+      eventBusName: this.#eventBusName,
+      source: event.source,
+      detailType: event.detailType,
+      truncated: fitted.truncated.map((field) => field.field),
+      removedBytes: fitted.truncated.reduce((sum, field) => sum + field.removedBytes, 0),
+      entryBytes: size,
+    });
+    return { entry: cut, size };
   }
 
   /**

@@ -38,3 +38,16 @@ export class PermanentConsumerError extends Error {
 export class EmissionNotAllowedError extends Error {
   override readonly name = 'EmissionNotAllowedError';
 }
+
+/**
+ * The email service may or may not have accepted an email: the request went out and no answer
+ * came back (a timeout, a connection reset while waiting). Sending it again could deliver a second
+ * copy, so an `EmailSender` reports this instead of retrying, and the caller records the outcome
+ * as unknown for an operator rather than resending. Belongs to the `EmailSender` port's contract.
+ */
+export class EmailOutcomeUnknownError extends Error {
+  override readonly name = 'EmailOutcomeUnknownError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -16,6 +16,22 @@ function regenerationInput(overrides: Partial<EmbeddingRegenerationInput> = {}):
   return { action: 'regenerate', product_id: 'product-onepiece-108', title: 'ONE PIECE 108', ...overrides };
 }
 
+/** What the catalog-updates rule delivers for this catalog update (the input transformer applied). */
+function transformedCatalogUpdate(detail: Record<string, unknown>): unknown {
+  const target = eventRule('catalog-updates').targets.find(
+    (candidate) => candidate.id === 'embedding-regeneration',
+  );
+  const transformer = target?.inputTransformer;
+  if (transformer === undefined) throw new Error('the rule lost its input transformer');
+  return JSON.parse(
+    applyInputTransformer(transformer, catalogUpdateEvent(detail), {
+      ruleName: 'catalog-updates',
+      ruleArn: 'arn:aws:events:ap-northeast-1:123456789012:rule/mangaassist/catalog-updates',
+      ingestionTime: new Date(Date.UTC(2026, 1, 1)),
+    }),
+  );
+}
+
 function setup() {
   let now = Date.UTC(2026, 1, 1, 9);
   const catalog = new MemoryProductCatalog();
@@ -116,6 +132,32 @@ describe('embedding regeneration consumer', () => {
     expect(catalog.embedding('product-onepiece-108')).toBeUndefined();
     expect(logger.entries.some((entry) => entry.level === 'error')).toBe(true);
   });
+
+  it.each([
+    ['an empty product id', { product_id: '' }, 'product_id'],
+    ['a product id longer than 128 characters', { product_id: 'p'.repeat(129) }, 'product_id'],
+    ['a title longer than 512 characters', { title: '巻'.repeat(513) }, 'title'],
+  ])(
+    'records a catalog update with %s as rejected, with the reason, without writing',
+    async (_, detail, field) => {
+      const { consume, catalog, logger } = setup();
+
+      const result = await consume(transformedCatalogUpdate(detail));
+
+      expect(result).toMatchObject({ status: 'rejected', reason: 'invalid-detail' });
+      expect(catalog.embedding('product-onepiece-108')).toBeUndefined();
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringContaining('permanent failure'),
+          fields: expect.objectContaining({
+            reason: 'invalid-detail',
+            issues: [expect.stringContaining(`${field}:`)],
+          }),
+        }),
+      );
+    },
+  );
 
   it('throws when the store fails, so EventBridge retries', async () => {
     const catalog = new MemoryProductCatalog();

@@ -24,6 +24,17 @@ export const embeddingRegenerationInputSchema = z
   .strict();
 export type EmbeddingRegenerationInput = z.infer<typeof embeddingRegenerationInputSchema>;
 
+/**
+ * The shape of a regeneration request, without the limits: what the transformer makes of ANY
+ * catalog update, since the bus contract lets `product_id` be empty and `title` be of any length.
+ * The reader accepts this shape, so a request the limits refuse reaches the wrapper's detail
+ * validation and is recorded as a permanent `invalid-detail`, with its issues, instead of being
+ * taken for an input that is not a request at all.
+ */
+const regenerationRequestShape = z
+  .object({ action: z.literal('regenerate'), product_id: z.string(), title: z.string() })
+  .strict();
+
 /** The envelope this consumer makes of its transformed input (no event on the bus has it). */
 export const embeddingRequestEnvelope = {
   source: eventSources.catalog,
@@ -43,11 +54,13 @@ export function embeddingRequestId(input: EmbeddingRegenerationInput): string {
 /**
  * Reads the transformed input as an envelope for `makeEventConsumer`: id from
  * `embeddingRequestId`, time now (the input has none), `detail` the input itself. An input that is
- * not a regeneration request is reported (`ok: false`), never thrown.
+ * not shaped like a regeneration request is reported (`ok: false`), never thrown; one that is,
+ * but breaks the request's limits (`embeddingRegenerationInputSchema`), is read as an envelope so
+ * that the wrapper's detail validation refuses it as `invalid-detail`.
  */
 export function embeddingRequestReader(now: () => number = Date.now): EnvelopeReader {
   return (input) => {
-    const parsed = embeddingRegenerationInputSchema.safeParse(input);
+    const parsed = regenerationRequestShape.safeParse(input);
     if (!parsed.success) {
       return {
         ok: false,
@@ -101,7 +114,12 @@ export interface EmbeddingRegenerationOptions {
  *
  * Input: the transformed payload, not an envelope; `embeddingRequestReader` turns it into one for
  * `makeEventConsumer` (chain-depth guard: none in the input, so depth 1; logging; permanent and
- * transient failure handling). A malformed input is logged and acknowledged.
+ * transient failure handling). An input that is not a regeneration request is logged and
+ * acknowledged (`malformed-envelope`). A catalog update the bus accepts but this consumer's limits
+ * refuse (an empty `product_id`, one over 128 characters, a `title` over 512) is a permanent
+ * failure: logged as an error with its reason (`invalid-detail`) and issues, returned as
+ * `rejected`, and acknowledged — nothing written. This consumer keeps no delivery records (see
+ * below), so that log line and the result are its record.
  *
  * Idempotency, without an event id (the template carries none, and the contract cannot change
  * now): by state, not by a delivery record. The write is conditional — a product already stale

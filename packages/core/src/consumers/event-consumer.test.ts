@@ -221,6 +221,38 @@ describe('makeEventConsumer', () => {
     expect((await consumer(event)).status).toBe('processed');
   });
 
+  it.each([
+    ['an InferenceCompleted without a model', new RangeError('model must not be empty')],
+    ['a CatalogUpdate without a product id', new RangeError('productId must not be empty')],
+  ])('records and acknowledges %s that core refuses with a RangeError', async (_, refusal) => {
+    let calls = 0;
+    const { consumer, logger } = consumerWith(async () => {
+      calls++;
+      throw refusal;
+    });
+    const event = paymentCompletedEvent();
+
+    expect(await consumer(event)).toMatchObject({ status: 'rejected', reason: 'invalid-input' });
+    expect(await consumer(event)).toMatchObject({
+      status: 'duplicate',
+      summary: { status: 'rejected', reason: 'invalid-input', message: refusal.message },
+    });
+    expect(calls).toBe(1);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ reason: 'invalid-input' }),
+      }),
+    );
+  });
+
+  it('treats a RangeError of the engine itself (a stack overflow) as transient, like any bug', async () => {
+    const { consumer } = consumerWith(async () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    });
+    await expect(consumer(paymentCompletedEvent())).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('records a skip with its reason', async () => {
     const { consumer } = consumerWith(async () => ({ status: 'skipped', reason: 'discontinued' }));
     const event = paymentCompletedEvent();

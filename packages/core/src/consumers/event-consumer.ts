@@ -179,9 +179,12 @@ const maxStoredMessageChars = 500;
  * 4. Validates the detail with its schema (the bus contract by default). An unknown event or a
  *    detail that breaks its schema is permanent: logged, stored as the outcome, acknowledged.
  * 5. Runs the consumer. Its outcome is stored and returned. A `PermanentConsumerError` is logged,
- *    stored and acknowledged (`rejected`). Anything else — `TransientConsumerError`, an SDK
- *    error, a bug — releases the claim and is rethrown, so the delivery is retried and the DLQ
- *    catches what never succeeds.
+ *    stored and acknowledged (`rejected`). So is a `RangeError`, core's refusal of an input its
+ *    schema let through (an empty `model`, an empty `product_id`; reason `invalid-input`) —
+ *    retrying would be refused alike; consumers therefore validate their own options when built,
+ *    never per event. Anything else — `TransientConsumerError`, an SDK error, a bug (a stack
+ *    overflow included, though a `RangeError`) — releases the claim and is rethrown, so the
+ *    delivery is retried and the DLQ catches what never succeeds.
  *
  * Never throws for bad input. Throws (rejects) only for what a retry may fix. A failure to store
  * the outcome after the work is done is logged and not thrown: retrying would do the work twice.
@@ -305,7 +308,8 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
         ...(reason === undefined ? {} : { reason }),
         ...(outcome.summary === undefined ? {} : { summary: outcome.summary }),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = asInputRefusal(thrown) ?? thrown;
       if (error instanceof PermanentConsumerError) {
         const issues =
           error instanceof InvalidDetailError ? error.issues.slice(0, maxStoredIssues) : undefined;
@@ -339,6 +343,16 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
       throw error;
     }
   };
+}
+
+/** RangeErrors of the JavaScript engine, not of a validation: a bug or exhaustion, never the input's fault. */
+const engineRangeError =
+  /^(?:Maximum call stack size exceeded|Invalid (?:array|string|typed array) length|Array buffer allocation failed)/u;
+
+/** A validation `RangeError` thrown while consuming, as the permanent failure it is. */
+function asInputRefusal(error: unknown): PermanentConsumerError | undefined {
+  if (!(error instanceof RangeError) || engineRangeError.test(error.message)) return undefined;
+  return new PermanentConsumerError(error.message, 'invalid-input', { cause: error });
 }
 
 /** A detail that breaks its schema. */

@@ -200,7 +200,7 @@ describe('fm-trigger: PaymentCompleted', () => {
       {
         failEmail: () => {
           attempts++;
-          return new EmailRejectedError('Email address is not verified.', 'MessageRejected');
+          return new EmailRejectedError("Missing final '@domain'", 'BadRequestException');
         },
       },
     );

@@ -4,7 +4,11 @@ import type { Clock } from '../resilience/clock.js';
 import { sanitizeForPrompt } from '../text/sanitize.js';
 import type { IdempotencyStore } from '../webhooks/idempotency-store.js';
 import type { PaymentCompletedDetail } from '../webhooks/processors/webhook-events.js';
-import { PermanentConsumerError, TransientConsumerError } from './consumer-errors.js';
+import {
+  EmailOutcomeUnknownError,
+  PermanentConsumerError,
+  TransientConsumerError,
+} from './consumer-errors.js';
 import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
 import { EmailRejectedError, type EmailSender } from './email-sender.js';
 import type { BusEventEnvelope, ConsumerContext, ConsumerOutcome } from './event-consumer.js';
@@ -89,10 +93,23 @@ function emailFor(detail: PaymentCompletedDetail, modelText: string): { subject:
  * (`consumerLimits.dedupeTtlSeconds`), so a replay never sends a second one; `skip` never emails
  * from a replay.
  *
- * Failures: no customer email → skipped; the model failing, slow or degraded → transient (the
- * claim is released); the email service refusing the message → permanent (recorded on the
- * confirmation key too, so no other copy tries: `confirmation-refused-before`); a failure after SES accepted the email (storing
- * the record) is logged, never retried — at most that one window can send a second email.
+ * Failures:
+ * - no customer email → skipped;
+ * - the model failing, slow or degraded, or the email service failing in a way that sent nothing
+ *   (throttling, an outage, and every account or identity problem an operator can fix: an
+ *   unverified sender, the sandbox, a paused account) → transient: the claim is released, the
+ *   event is retried and ends in the DLQ, and a replay after the fix sends the email;
+ * - the email service refusing THIS message or recipient (`EmailRejectedError`: an invalid
+ *   address) → permanent, recorded on the confirmation key as `rejected`, so no other copy tries
+ *   (`confirmation-refused-before`);
+ * - the email service not saying whether it took the email (`EmailOutcomeUnknownError`: a
+ *   timeout or a reset after the request went out) → permanent, recorded as `unknown` and logged
+ *   as an error naming the order (`confirmation-outcome-unknown` for every later copy). The
+ *   trade-off: resending could mail the customer twice, not resending may leave them without a
+ *   confirmation; this chooses at most one email and hands the doubt to an operator, who checks
+ *   SES (the `X-MangaAssist-Idempotency-Key` header, the configuration set's events) and, if
+ *   nothing went out, deletes `confirmation:<order id>` and replays the event;
+ * - a failure after SES accepted the email (storing the record) is logged, never retried.
  */
 export function makeOrderConfirmation(options: OrderConfirmationOptions) {
   const deadlineMs = options.deadlineMs ?? 5_000;
@@ -121,16 +138,9 @@ export function makeOrderConfirmation(options: OrderConfirmationOptions) {
       throw new TransientConsumerError(`could not claim ${key}: ${errorMessage(error)}`, { cause: error });
     }
     if (claim.status === 'completed') {
-      const refused = claim.summary.status === 'rejected';
-      context.logger.info(refused ? 'order confirmation refused before' : 'order confirmation already sent', {
-        ...base,
-        eventId: context.eventId,
-      });
-      return {
-        status: 'skipped',
-        reason: refused ? 'confirmation-refused-before' : 'confirmation-already-sent',
-        summary: base,
-      };
+      const recorded = previousConfirmation(claim.summary.status);
+      context.logger.info(recorded.message, { ...base, eventId: context.eventId });
+      return { status: 'skipped', reason: recorded.reason, summary: base };
     }
     if (claim.status === 'in_progress') {
       throw new TransientConsumerError(
@@ -163,6 +173,25 @@ export function makeOrderConfirmation(options: OrderConfirmationOptions) {
         idempotencyKey: key,
       }));
     } catch (error) {
+      if (error instanceof EmailOutcomeUnknownError) {
+        const unknown = { ...base, event_id: context.eventId, error: error.message };
+        // Not released: another copy would send a second email if SES did take this one.
+        await dedupe.complete(key, token, { status: 'unknown', ...unknown }).catch((storeError: unknown) => {
+          context.logger.error('order confirmation: could not record the unknown outcome', {
+            ...base,
+            error: errorMessage(storeError),
+          });
+        });
+        context.logger.error(
+          'order confirmation may or may not have been sent; not resent. Check SES and, if nothing went out, delete the confirmation record and replay the event',
+          { ...unknown, confirmation_key: key },
+        );
+        throw new PermanentConsumerError(
+          `the email service did not say whether it sent the confirmation of order ${detail.order_id}: ${error.message}`,
+          'email-outcome-unknown',
+          { cause: error },
+        );
+      }
       if (error instanceof EmailRejectedError) {
         await dedupe
           .complete(key, token, { status: 'rejected', code: error.code, event_id: context.eventId })
@@ -195,6 +224,20 @@ export function makeOrderConfirmation(options: OrderConfirmationOptions) {
     }
     return { status: 'processed', summary: sent };
   };
+}
+
+/** What an earlier copy recorded on the confirmation key, as this copy's skip. */
+function previousConfirmation(status: unknown): { reason: string; message: string } {
+  if (status === 'rejected') {
+    return { reason: 'confirmation-refused-before', message: 'order confirmation refused before' };
+  }
+  if (status === 'unknown') {
+    return {
+      reason: 'confirmation-outcome-unknown',
+      message: 'order confirmation outcome unknown; not resent',
+    };
+  }
+  return { reason: 'confirmation-already-sent', message: 'order confirmation already sent' };
 }
 
 /** One line of customer-controlled text: cleaned, no line breaks, at most 128 characters. */
