@@ -325,6 +325,7 @@ describe('failing targets on the local bus', () => {
           attempts: maximumRetryAttempts + 1,
         },
       ],
+      dropped: 0,
     });
   });
 

@@ -286,6 +286,7 @@ export {
   type MetricsSink,
 } from './observability/embedded-metrics.js';
 export { consoleLogger, type Logger, silentLogger } from './observability/logger.js';
+export { RateLimitedWarning } from './observability/rate-limited-warning.js';
 export { CircuitBreakerRegistry, CircuitOpenError } from './resilience/circuit-breaker.js';
 export { type Clock, type Random, systemClock } from './resilience/clock.js';
 export { Deadline, DeadlineExceededError } from './resilience/deadline.js';

@@ -16,9 +16,12 @@ export {
 export { type EnsureTablesOptions, ensureTables } from './dynamodb/ensure-tables.js';
 export {
   type BusEvent,
+  busClosedError,
   createEventBridgeRequestHandler,
   type LocalEventBridge,
   LocalEventBus,
+  LocalEventBusClosedError,
+  type LocalEventBusCloseOptions,
   PutEventsFaults,
   putEventsFaultSpecSchema,
   startLocalEventBridge,

@@ -549,10 +549,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The bus first: its targets still write to DynamoDB and call the emulator while they drain.
+      await eventBridge.close();
       await platform.close();
       webhookEvents.destroy();
       documents.destroy();
-      await Promise.all([emulator.close(), dynamoDb.close(), eventBridge.close()]);
+      await Promise.all([emulator.close(), dynamoDb.close()]);
     },
   };
 }

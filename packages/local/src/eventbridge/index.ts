@@ -3,6 +3,7 @@ export {
   type DeadLetterFilter,
   type DeadLetterListing,
   LocalDeadLetterQueue,
+  type LocalDeadLetterQueueOptions,
 } from './dead-letter-queue.js';
 export {
   type EventBridgeErrorName,
@@ -21,6 +22,8 @@ export {
   type ListedEvent,
   type ListFilter,
   LocalEventBus,
+  LocalEventBusClosedError,
+  type LocalEventBusCloseOptions,
   type LocalEventBusOptions,
   type PutOnBus,
   type RuleOutcome,
@@ -65,7 +68,8 @@ export {
   requestFaultSpecSchema,
 } from './put-events-faults.js';
 export { scheduleIntervalMs } from './scheduled-event.js';
-export { defaultRetryTiming, type RetryTiming, retryDelayMs } from './target-delivery.js';
+export { type ReleaseSlot, TargetConcurrency } from './target-concurrency.js';
+export { busClosedError, defaultRetryTiming, type RetryTiming, retryDelayMs } from './target-delivery.js';
 export {
   type TestEventPatternResponse,
   testEventPattern,

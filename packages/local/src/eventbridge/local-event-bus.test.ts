@@ -1,8 +1,14 @@
 import { type EventRule, eventRule, eventRules } from '@mangaassist/contracts';
-import { withChainMetadata } from '@mangaassist/core';
+import { silentLogger, withChainMetadata } from '@mangaassist/core';
 import { createFakeClock } from '@mangaassist/core/testing';
 import { describe, expect, it } from 'vitest';
-import { eventTime, LocalEventBus, type LocalEventBusOptions, type PutOnBus } from './local-event-bus.js';
+import {
+  eventTime,
+  LocalEventBus,
+  LocalEventBusClosedError,
+  type LocalEventBusOptions,
+  type PutOnBus,
+} from './local-event-bus.js';
 import type { LocalTarget, LocalTargetContext, LocalTargets } from './local-rules.js';
 
 function reviewEvent(overrides: Partial<PutOnBus> = {}): PutOnBus {
@@ -49,6 +55,7 @@ describe('LocalEventBus', () => {
           rules: [],
         },
       ],
+      dropped: 0,
     });
   });
 
@@ -74,6 +81,38 @@ describe('LocalEventBus', () => {
     expect(bus.list().events.map((event) => event.id)).toEqual(['event-5', 'event-4', 'event-3']);
     expect(bus.get('event-1')).toBeUndefined();
     expect(bus.accepted).toBe(5);
+  });
+
+  it('counts the events it forgets beyond its capacity, by what the listing is filtered on', () => {
+    const bus = new LocalEventBus({ capacity: 2 });
+    bus.put(reviewEvent());
+    bus.put(reviewEvent({ source: 'mangaassist.catalog', detailType: 'CatalogUpdate.restock' }));
+    bus.put(reviewEvent({ eventBusName: 'other' }));
+    bus.put(reviewEvent());
+
+    expect(bus.list()).toMatchObject({ dropped: 2 });
+    expect(bus.list({ source: 'mangaassist.catalog' })).toMatchObject({ events: [], dropped: 1 });
+    expect(bus.list({ eventBusName: 'other' })).toMatchObject({ dropped: 0 });
+    bus.clear();
+    expect(bus.list().dropped).toBe(0);
+  });
+
+  it('logs the events it forgets at most once per interval, with how many each line stands for', async () => {
+    const clock = createFakeClock();
+    const warnings: Record<string, unknown>[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_message: string, fields: Record<string, unknown> = {}) => void warnings.push(fields),
+    };
+    const bus = new LocalEventBus({ capacity: 1, clock, logger, newId: sequentialIds() });
+    for (let index = 0; index < 4; index++) bus.put(reviewEvent());
+    await clock.advance(10_000);
+    bus.put(reviewEvent());
+
+    expect(warnings).toEqual([
+      expect.objectContaining({ eventId: 'event-1', occurrences: 1, dropped: 1 }),
+      expect.objectContaining({ eventId: 'event-4', occurrences: 3, dropped: 4 }),
+    ]);
   });
 
   it('filters the listing by source, detail type, bus and limit', () => {
@@ -143,7 +182,7 @@ describe('LocalEventBus', () => {
     const bus = new LocalEventBus();
     bus.put(reviewEvent());
     bus.clear();
-    expect(bus.list()).toEqual({ events: [] });
+    expect(bus.list()).toEqual({ events: [], dropped: 0 });
     expect(bus.accepted).toBe(0);
   });
 
@@ -336,7 +375,7 @@ describe('LocalEventBus rules', () => {
     await bus.idle();
     expect(calls.map((call) => call.context.attempt)).toEqual([1, 2, 3]);
     expect(bus.list().events[0]?.rules[0]?.targets).toEqual([{ name: 'moderation-handler', status: 'ok' }]);
-    expect(bus.deadLetters()).toEqual({ messages: [] });
+    expect(bus.deadLetters()).toEqual({ messages: [], dropped: 0 });
   });
 
   it('sends the event to the target’s dead-letter queue once its retries are spent', async () => {
@@ -367,6 +406,7 @@ describe('LocalEventBus rules', () => {
           attempts: 4,
         },
       ],
+      dropped: 0,
     });
     bus.clearDeadLetters();
     expect(bus.deadLetters().messages).toEqual([]);
@@ -513,5 +553,243 @@ describe('LocalEventBus rules', () => {
 
   it('refuses a negative hop limit', () => {
     expect(() => new LocalEventBus({ maxHops: -1 })).toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Per-target concurrency: a Lambda's reserved concurrency, with the excess queued in order.
+
+/** A rule sending every catalog event to the embedding-regeneration consumer. */
+function catalogRule(name = 'catalog-to-embeddings'): EventRule {
+  return {
+    name,
+    description: 'every catalog event to one consumer',
+    eventPattern: { source: ['mangaassist.catalog'] },
+    targets: [
+      {
+        id: 'embedding-regeneration',
+        kind: 'lambda',
+        handler: 'embedding-regeneration',
+        retry: { maximumEventAgeSeconds: 3600, maximumRetryAttempts: 3 },
+      },
+    ],
+  };
+}
+
+/** A target that holds each call until the test releases it, recording the event ids it started. */
+function gatedTarget() {
+  const started: string[] = [];
+  const gates: (() => void)[] = [];
+  const target: LocalTarget = (_input, context) => {
+    started.push(context.eventId);
+    const gate = deferred();
+    gates.push(gate.resolve);
+    return gate.promise;
+  };
+  /** Releases every call, those started meanwhile too, until the bus is idle. */
+  const releaseAll = async (bus: LocalEventBus) => {
+    let idle = false;
+    const quiet = bus.idle().then(() => {
+      idle = true;
+    });
+    while (!idle) {
+      for (const release of gates.splice(0)) release();
+      await settle();
+    }
+    await quiet;
+  };
+  return { started, gates, target, releaseAll };
+}
+
+describe('LocalEventBus target concurrency', () => {
+  it('delivers 3 000 events to a target that fails above 8 concurrent calls, none dead-lettered', async () => {
+    const bus = new LocalEventBus({ capacity: 3000, retryTiming: { baseDelayMs: 1, maxDelayMs: 4 } });
+    let running = 0;
+    let calls = 0;
+    bus.addRules([catalogRule()], {
+      'embedding-regeneration': async () => {
+        calls += 1;
+        running += 1;
+        try {
+          if (running > 8) throw new Error('embedded DynamoDB timed out');
+          await settle();
+        } finally {
+          running -= 1;
+        }
+      },
+    });
+
+    for (let index = 0; index < 3000; index++) bus.put(catalogUpdate(`巻 ${index}`));
+    await bus.idle();
+
+    expect(bus.deadLetters()).toEqual({ messages: [], dropped: 0 });
+    expect(calls).toBe(3000);
+    const statuses = bus
+      .list()
+      .events.flatMap((event) => event.rules[0]?.targets.map((target) => target.status));
+    expect(statuses).toEqual(Array(3000).fill('ok'));
+  });
+
+  it('queues deliveries beyond a target’s concurrency and starts them in the order they came', async () => {
+    const bus = new LocalEventBus({ targetConcurrency: 2, newId: sequentialIds() });
+    const gated = gatedTarget();
+    bus.addRules([catalogRule()], { 'embedding-regeneration': gated.target });
+    for (let index = 0; index < 4; index++) bus.put(catalogUpdate(`巻 ${index}`));
+    await settle();
+
+    expect(gated.started).toEqual(['event-1', 'event-2']);
+    gated.gates[1]?.();
+    await settle();
+    expect(gated.started).toEqual(['event-1', 'event-2', 'event-3']);
+    await gated.releaseAll(bus);
+    expect(gated.started).toEqual(['event-1', 'event-2', 'event-3', 'event-4']);
+  });
+
+  it('shares one target’s limit between every rule that sends to it, as one function’s reserved concurrency', async () => {
+    const bus = new LocalEventBus({ targetConcurrency: 1 });
+    const gated = gatedTarget();
+    bus.addRules([catalogRule('first'), catalogRule('second')], { 'embedding-regeneration': gated.target });
+    bus.put(catalogUpdate('巻 1'));
+    await settle();
+
+    expect(gated.started).toHaveLength(1);
+    await gated.releaseAll(bus);
+    expect(gated.started).toHaveLength(2);
+  });
+
+  it('holds no slot for a delivery waiting to retry', async () => {
+    const clock = createFakeClock();
+    const bus = new LocalEventBus({ targetConcurrency: 1, clock, newId: sequentialIds() });
+    const attempts: string[] = [];
+    bus.addRules([catalogRule()], {
+      'embedding-regeneration': async (_input, context) => {
+        attempts.push(`${context.eventId}#${context.attempt}`);
+        if (context.eventId === 'event-1' && context.attempt === 1) throw new Error('throttled');
+      },
+    });
+    bus.put(catalogUpdate('巻 1'));
+    bus.put(catalogUpdate('巻 2'));
+    await clock.advance(0);
+
+    expect(attempts).toEqual(['event-1#1', 'event-2#1']);
+    await clock.advance(10_000);
+    await bus.idle();
+    expect(attempts).toEqual(['event-1#1', 'event-2#1', 'event-1#2']);
+  });
+
+  it('refuses a target concurrency that is not a positive integer', () => {
+    expect(() => new LocalEventBus({ targetConcurrency: 0 })).toThrow(RangeError);
+    expect(() => new LocalEventBus({ targetConcurrency: 2.5 })).toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Closing: nothing runs on after the bus (and what its targets write to) has gone.
+
+describe('LocalEventBus.close', () => {
+  it('gives up the deliveries waiting to retry, as failed with "bus closed" and not dead-lettered', async () => {
+    const clock = createFakeClock();
+    const { bus, calls } = busWithRules({ 'moderation-handler': failing('Database is closed') }, { clock });
+    bus.put(moderationFlagged('high'));
+    await clock.advance(0);
+
+    await bus.close();
+    expect(bus.list().events[0]?.rules[0]?.targets).toEqual([
+      { name: 'moderation-handler', status: 'failed', error: 'bus closed' },
+    ]);
+    expect(bus.deadLetters().messages).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('waits for the target calls running to settle, and gives up the deliveries still queued', async () => {
+    const bus = new LocalEventBus({ targetConcurrency: 1, newId: sequentialIds() });
+    const gated = gatedTarget();
+    bus.addRules([catalogRule()], { 'embedding-regeneration': gated.target });
+    bus.put(catalogUpdate('巻 1'));
+    bus.put(catalogUpdate('巻 2'));
+    await settle();
+
+    let closed = false;
+    const closing = bus.close().then(() => {
+      closed = true;
+    });
+    await settle();
+    expect(closed).toBe(false);
+    gated.gates[0]?.();
+    await closing;
+
+    expect(gated.started).toEqual(['event-1']);
+    const outcomes = bus.list().events.map((event) => [event.id, event.rules[0]?.targets]);
+    expect(outcomes).toEqual([
+      ['event-2', [{ name: 'embedding-regeneration', status: 'failed', error: 'bus closed' }]],
+      ['event-1', [{ name: 'embedding-regeneration', status: 'ok' }]],
+    ]);
+  });
+
+  it('stops waiting for target calls after drainMs and says so', async () => {
+    const clock = createFakeClock();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const bus = new LocalEventBus({ clock, logger });
+    bus.addRules([catalogRule()], { 'embedding-regeneration': () => new Promise<void>(() => {}) });
+    bus.put(catalogUpdate('巻 1'));
+    await clock.advance(0);
+
+    let closed = false;
+    const closing = bus.close({ drainMs: 1000 }).then(() => {
+      closed = true;
+    });
+    await clock.advance(999);
+    expect(closed).toBe(false);
+    await clock.advance(1);
+    await closing;
+    expect(warnings).toContain('local event bus closed with target calls still running');
+  });
+
+  it('does not route an event accepted just before it closed', async () => {
+    const { bus, calls } = busWithRules();
+    bus.put(moderationFlagged('high'));
+    await bus.close();
+
+    expect(calls).toEqual([]);
+    expect(bus.list().events[0]?.rules).toEqual([]);
+  });
+
+  it('refuses events, scheduled runs and schedule runners once closed', async () => {
+    const { bus } = busWithRules();
+    await bus.close();
+
+    expect(bus.closed).toBe(true);
+    expect(() => bus.put(reviewEvent())).toThrow(LocalEventBusClosedError);
+    expect(() => bus.runSchedule('recommendation-schedule')).toThrow(LocalEventBusClosedError);
+    expect(() => bus.startSchedules()).toThrow(LocalEventBusClosedError);
+    expect(bus.accepted).toBe(0);
+  });
+
+  it('stops the schedule runner', async () => {
+    const clock = createFakeClock();
+    const { bus, called } = busWithRules({}, { clock });
+    bus.startSchedules();
+    await bus.close();
+    await clock.advance(24 * 3_600_000);
+
+    expect(called()).toEqual([]);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('closes once however often it is called', async () => {
+    const { bus } = busWithRules();
+    const first = bus.close();
+
+    expect(bus.close({ drainMs: 1 })).toBe(first);
+    await first;
+    await expect(bus.close()).resolves.toBeUndefined();
+  });
+
+  it('refuses a negative drain time', async () => {
+    const bus = new LocalEventBus();
+    await expect(bus.close({ drainMs: -1 })).rejects.toThrow(RangeError);
+    expect(bus.closed).toBe(false);
   });
 });

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EventRule } from '@mangaassist/contracts';
-import { type Clock, type Logger, silentLogger, systemClock } from '@mangaassist/core';
+import { type Clock, type Logger, RateLimitedWarning, silentLogger, systemClock } from '@mangaassist/core';
 import { type DeadLetterFilter, type DeadLetterListing, LocalDeadLetterQueue } from './dead-letter-queue.js';
 import type { LocalTargets } from './local-rules.js';
 import { type AcceptedEvent, RuleRouter } from './rule-router.js';
 import { scheduledEventFields, scheduleIntervalMs } from './scheduled-event.js';
+import { TargetConcurrency } from './target-concurrency.js';
 import { defaultRetryTiming, type RetryTiming } from './target-delivery.js';
+
+/** Least time between two warnings that the bus or its dead-letter queue forgot something. */
+const evictionWarnIntervalMs = 10_000;
 
 /** A JSON object, as an event's `detail` is. */
 export type JsonObject = { readonly [key: string]: unknown };
@@ -53,6 +57,30 @@ export interface ListedEvent {
 /** The body of `GET /_local/events`. */
 export interface EventListing {
   readonly events: readonly ListedEvent[];
+  /**
+   * Events the filter would have listed (its `limit` aside) but that the bus forgot, being over
+   * `capacity`, since it started or was last cleared: non-zero means `events` is not the whole
+   * story. An addition to the DESIGN.md shape; `events` is exactly that shape.
+   */
+  readonly dropped: number;
+}
+
+/** Options of `LocalEventBus.close`. */
+export interface LocalEventBusCloseOptions {
+  /**
+   * How long to wait for target calls already running to settle; the bus then stops waiting and
+   * logs how many still run (they go on, unattended). @default 5000
+   */
+  readonly drainMs?: number;
+}
+
+/** `put`, `runSchedule` or `startSchedules` on a bus that has been closed (`LocalEventBus.close`). */
+export class LocalEventBusClosedError extends Error {
+  override readonly name = 'LocalEventBusClosedError';
+
+  constructor(operation: string) {
+    super(`the local event bus is closed: ${operation} refused`);
+  }
 }
 
 /** An event to put on the bus; the bus assigns the id, and the time when none is given. */
@@ -122,6 +150,15 @@ export interface LocalEventBusOptions {
   readonly maxHops?: number;
   /** Dead letters kept, over every target. @default 1000 */
   readonly deadLetterCapacity?: number;
+  /**
+   * Calls of one local target (one consumer, whichever rules send to it) running at once, as a
+   * Lambda function's reserved concurrency; further deliveries wait in order of arrival. Each
+   * attempt takes its turn, a retry queueing anew; a delivery waiting for a retry holds no turn.
+   * An event's age (`maximumEventAgeSeconds`) counts from acceptance as EventBridge counts it from
+   * ingestion, time in the queue included — but it is judged only when a retry is scheduled, and
+   * with the contract's ages (an hour by default) the queue rarely matters. @default 8
+   */
+  readonly targetConcurrency?: number;
 }
 
 /** Options of `LocalEventBus.addRules`. */
@@ -134,6 +171,14 @@ export interface AddRulesOptions {
 export interface ScheduleRunnerOptions {
   /** Runs every scheduled rule this often instead of its own `rate(…)`. @default each rule's rate */
   readonly intervalMs?: number;
+}
+
+/** Forgotten events with the same bus, source and detail type. */
+interface DropCount {
+  readonly eventBusName: string;
+  readonly source: string;
+  readonly detailType: string;
+  count: number;
 }
 
 interface Kept {
@@ -160,7 +205,12 @@ export function eventTime(date: Date): string {
  * Subscribers hear about each event after `put` returns.
  *
  * Events put by targets (through the endpoint or `put`) are routed like any other, so chains run
- * locally; an event past `maxHops` hops is not routed (logged as a warning).
+ * locally; an event past `maxHops` hops is not routed (logged as a warning). At most
+ * `targetConcurrency` calls of one target run at once, the rest queued in order.
+ *
+ * Over `capacity` (or `deadLetterCapacity`) the oldest event (dead letter) is forgotten, counted
+ * in the listing's `dropped` and logged (rate-limited). `close` stops the bus for good: call it
+ * before closing what targets write to.
  *
  * @example
  * const bus = new LocalEventBus();
@@ -184,11 +234,16 @@ export class LocalEventBus {
   readonly #kept: Kept[] = [];
   readonly #byId = new Map<string, Kept>();
   readonly #listeners = new Set<BusListener>();
+  readonly #dropped = new Map<string, DropCount>();
+  readonly #evictionWarning: RateLimitedWarning;
+  readonly #scheduleRunners = new Set<AbortController>();
   #accepted = 0;
+  #droppedTotal = 0;
+  #closing: Promise<void> | undefined;
 
   /**
-   * Throws `RangeError` when `capacity` or `deadLetterCapacity` is not a positive integer,
-   * `maxHops` not a non-negative integer, or a retry delay negative.
+   * Throws `RangeError` when `capacity`, `deadLetterCapacity` or `targetConcurrency` is not a
+   * positive integer, `maxHops` not a non-negative integer, or a retry delay negative.
    */
   constructor(options: LocalEventBusOptions = {}) {
     const capacity = options.capacity ?? 1000;
@@ -211,7 +266,14 @@ export class LocalEventBus {
     this.#newId = options.newId ?? randomUUID;
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
-    this.#deadLetters = new LocalDeadLetterQueue(options.deadLetterCapacity);
+    const now = () => this.#clock.now();
+    this.#evictionWarning = new RateLimitedWarning(this.#logger, now, evictionWarnIntervalMs);
+    this.#deadLetters = new LocalDeadLetterQueue(options.deadLetterCapacity, {
+      logger: this.#logger,
+      now,
+      warnIntervalMs: evictionWarnIntervalMs,
+    });
+    const concurrency = new TargetConcurrency(options.targetConcurrency ?? 8);
     this.#router = new RuleRouter({
       account: this.#account,
       region: this.#region,
@@ -220,6 +282,7 @@ export class LocalEventBus {
       timing,
       deadLetters: this.#deadLetters,
       logger: this.#logger,
+      concurrency,
       recorder: {
         ruleMatched: (eventId, rule, targetCount) => {
           this.#byId.get(eventId)?.rules.set(
@@ -240,6 +303,11 @@ export class LocalEventBus {
     return this.#accepted;
   }
 
+  /** `true` once `close` has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
   /**
    * Applies `rules` (defined once in `@mangaassist/contracts`) to the events accepted from now
    * on, in addition to the rules already added. `targets` runs each rule target: by handler name
@@ -257,8 +325,13 @@ export class LocalEventBus {
   /**
    * Accepts an event, keeps it, and — once the caller has moved on — routes it to the rules of
    * its bus and notifies subscribers. Never waits for targets and never throws for a target.
+   *
+   * Throws `LocalEventBusClosedError` once the bus is closed: a closed bus accepts nothing, so
+   * that no sender believes an event was delivered (the endpoint answers PutEvents with a 503
+   * `ServiceUnavailableException`).
    */
   put(input: PutOnBus): BusEvent {
+    if (this.closed) throw new LocalEventBusClosedError('put');
     const event: BusEvent = {
       version: '0',
       id: this.#newId(),
@@ -294,9 +367,10 @@ export class LocalEventBus {
    * (`source: aws.events`, `detail-type: Scheduled Event`, `resources: [<rule ARN>]`, empty
    * detail) to that rule's targets only — as EventBridge does, no other rule and no subscriber
    * sees it — and keeps it in the listing. Returns the event at once; delivery is asynchronous.
-   * Throws `Error` when no scheduled rule has that name.
+   * Throws `Error` when no scheduled rule has that name, `LocalEventBusClosedError` once closed.
    */
   runSchedule(ruleName: string): BusEvent {
+    if (this.closed) throw new LocalEventBusClosedError('runSchedule');
     const rule = this.#router.scheduledRule(ruleName);
     const eventBusName = rule.eventBusName ?? 'default';
     const fields = scheduledEventFields(this.#router.arnOf(rule, eventBusName));
@@ -318,11 +392,14 @@ export class LocalEventBus {
 
   /**
    * Runs every scheduled rule added so far on its `rate(…)` (or every `intervalMs`), the first
-   * time one interval from now, until the returned function is called. Off unless started; a rule
-   * whose expression is not a `rate(…)` is skipped with a warning.
+   * time one interval from now, until the returned function is called or the bus closes. Off
+   * unless started; a rule whose expression is not a `rate(…)` is skipped with a warning. Throws
+   * `LocalEventBusClosedError` once closed.
    */
   startSchedules(options: ScheduleRunnerOptions = {}): () => void {
+    if (this.closed) throw new LocalEventBusClosedError('startSchedules');
     const controller = new AbortController();
+    this.#scheduleRunners.add(controller);
     for (const rule of this.#router.scheduledRules) {
       const intervalMs = options.intervalMs ?? scheduleIntervalMs(rule.schedule ?? '');
       if (intervalMs === undefined || intervalMs <= 0) {
@@ -334,20 +411,31 @@ export class LocalEventBus {
       }
       void this.#runEvery(rule.name, intervalMs, controller.signal);
     }
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      this.#scheduleRunners.delete(controller);
+    };
   }
 
   /**
-   * Kept events, newest first, in the `GET /_local/events` shape. A matched rule is listed at
-   * once; each of its targets appears after its first attempt (`ok`, `failed` while retries
-   * remain, `dlq` once given up), in the rule's target order.
+   * Kept events, newest first, in the `GET /_local/events` shape, with how many the filter would
+   * have listed but the bus forgot (`dropped`). A matched rule is listed at once; each of its
+   * targets appears after its first attempt (`ok`, `failed` while retries remain, `dlq` once
+   * given up), in the rule's target order — or, when the bus closed before it ever ran, as
+   * `failed` with error `bus closed`.
    */
   list(filter: ListFilter = {}): EventListing {
     const events: ListedEvent[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     for (let index = this.#kept.length - 1; index >= 0 && events.length < limit; index--) {
       const kept = this.#kept[index];
-      if (!kept || !matches(kept, filter)) continue;
+      if (!kept) continue;
+      const listed = {
+        eventBusName: kept.eventBusName,
+        source: kept.event.source,
+        detailType: kept.event['detail-type'],
+      };
+      if (!matches(listed, filter)) continue;
       const { event } = kept;
       events.push({
         id: event.id,
@@ -361,7 +449,17 @@ export class LocalEventBus {
         })),
       });
     }
-    return { events };
+    let dropped = 0;
+    for (const count of this.#dropped.values()) {
+      if (
+        matches(
+          { eventBusName: count.eventBusName, source: count.source, detailType: count.detailType },
+          filter,
+        )
+      )
+        dropped += count.count;
+    }
+    return { events, dropped };
   }
 
   /** A kept event by id, with its bus name, its hop in its chain and whether rules saw it. */
@@ -383,7 +481,11 @@ export class LocalEventBus {
     kept.rules.set(rule.name, [...rule.targets]);
   }
 
-  /** What rule targets gave up on, newest first: the body of `GET /_local/dlq`. */
+  /**
+   * What rule targets gave up on, newest first, with how many the filter would have listed but the
+   * queue forgot (`dropped`): the body of `GET /_local/dlq`. Deliveries given up because the bus
+   * closed are not dead letters.
+   */
   deadLetters(filter: DeadLetterFilter = {}): DeadLetterListing {
     return this.#deadLetters.list(filter);
   }
@@ -409,11 +511,64 @@ export class LocalEventBus {
     };
   }
 
-  /** Forgets every kept event and resets `accepted`; rules, subscribers and dead letters stay. */
+  /**
+   * Forgets every kept event and resets `accepted` and the listing's `dropped`; rules,
+   * subscribers and dead letters stay.
+   */
   clear(): void {
     this.#kept.length = 0;
     this.#byId.clear();
     this.#accepted = 0;
+    this.#dropped.clear();
+    this.#droppedTotal = 0;
+  }
+
+  /**
+   * Stops the bus for good, so that nothing runs on after what its targets write to has closed:
+   * refuses every later `put`, `runSchedule` and `startSchedules` (`LocalEventBusClosedError`);
+   * stops the schedule runners; routes no event still waiting to be matched; gives up every
+   * delivery waiting for its turn or a retry — recorded `failed` with error `bus closed`, not
+   * dead-lettered; then waits up to `drainMs` for target calls already running to settle (one
+   * that fails is not retried). Resolves once they settled or `drainMs` passed (logging a warning
+   * with how many still run). Subscribers hear of nothing more. Rejects with `RangeError` for a
+   * negative or infinite `drainMs`, leaving the bus open.
+   *
+   * Idempotent: later calls return the first call's promise, whatever their options. The listing
+   * and dead letters stay readable.
+   */
+  close(options: LocalEventBusCloseOptions = {}): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const drainMs = options.drainMs ?? 5000;
+    if (!(Number.isFinite(drainMs) && drainMs >= 0)) {
+      return Promise.reject(new RangeError(`drainMs must be a finite number, 0 or more, got ${drainMs}`));
+    }
+    for (const runner of this.#scheduleRunners) runner.abort();
+    this.#scheduleRunners.clear();
+    this.#router.close();
+    this.#closing = this.#drain(drainMs);
+    return this.#closing;
+  }
+
+  async #drain(drainMs: number): Promise<void> {
+    const timer = new AbortController();
+    const drained = await Promise.race([
+      this.#router.idle().then(() => true),
+      this.#clock.sleep(drainMs, timer.signal).then(
+        () => false,
+        () => true,
+      ),
+    ]);
+    timer.abort();
+    const report = this.#router.closeReport;
+    if (!drained) {
+      this.#logger.warn('local event bus closed with target calls still running', {
+        running: this.#router.running,
+        drainMs,
+        ...report,
+      });
+      return;
+    }
+    this.#logger.info('local event bus closed', { ...report });
   }
 
   #keep(event: BusEvent, eventBusName: string, hop: number, routed: boolean): AcceptedEvent {
@@ -422,9 +577,31 @@ export class LocalEventBus {
     this.#byId.set(event.id, kept);
     if (this.#kept.length > this.#capacity) {
       const forgotten = this.#kept.shift();
-      if (forgotten) this.#byId.delete(forgotten.event.id);
+      if (forgotten) this.#forget(forgotten);
     }
     return { event, eventBusName, ingestedAt: this.#now(), acceptedAt: this.#clock.now() };
+  }
+
+  #forget({ event, eventBusName }: Kept): void {
+    this.#byId.delete(event.id);
+    const key = JSON.stringify([eventBusName, event.source, event['detail-type']]);
+    const count = this.#dropped.get(key) ?? {
+      eventBusName,
+      source: event.source,
+      detailType: event['detail-type'],
+      count: 0,
+    };
+    count.count += 1;
+    this.#dropped.set(key, count);
+    this.#droppedTotal += 1;
+    this.#evictionWarning.warn('local event bus full: forgot the oldest event', {
+      eventId: event.id,
+      eventBusName,
+      source: event.source,
+      detailType: event['detail-type'],
+      capacity: this.#capacity,
+      dropped: this.#droppedTotal,
+    });
   }
 
   #hopOf(detail: JsonObject): number {
@@ -442,6 +619,7 @@ export class LocalEventBus {
       } catch {
         return;
       }
+      if (signal.aborted) return;
       this.runSchedule(ruleName);
     }
   }
@@ -459,10 +637,13 @@ export class LocalEventBus {
   }
 }
 
-function matches({ event, eventBusName }: Kept, filter: ListFilter): boolean {
+function matches(
+  listed: { readonly eventBusName: string; readonly source: string; readonly detailType: string },
+  filter: ListFilter,
+): boolean {
   return (
-    (filter.source === undefined || event.source === filter.source) &&
-    (filter.detailType === undefined || event['detail-type'] === filter.detailType) &&
-    (filter.eventBusName === undefined || eventBusName === filter.eventBusName)
+    (filter.source === undefined || listed.source === filter.source) &&
+    (filter.detailType === undefined || listed.detailType === filter.detailType) &&
+    (filter.eventBusName === undefined || listed.eventBusName === filter.eventBusName)
   );
 }

@@ -255,3 +255,72 @@ describe('local EventBridge PutEvents', () => {
     });
   });
 });
+
+describe('closing the local EventBridge endpoint', () => {
+  /** A failing target with retries far enough apart that one is always pending when we close. */
+  async function endpointWithFailingTarget(): Promise<{ endpoint: LocalEventBridge; calls: () => number }> {
+    let calls = 0;
+    const endpoint = await startLocalEventBridge({
+      busOptions: { retryTiming: { baseDelayMs: 60_000, maxDelayMs: 60_000 } },
+    });
+    endpoint.bus.addRules(
+      [
+        {
+          name: 'catalog-to-embeddings',
+          description: 'every catalog event to one consumer',
+          eventPattern: { source: ['mangaassist.catalog'] },
+          targets: [
+            {
+              id: 'embedding-regeneration',
+              kind: 'lambda',
+              handler: 'embedding-regeneration',
+              retry: { maximumEventAgeSeconds: 3600, maximumRetryAttempts: 3 },
+            },
+          ],
+        },
+      ],
+      {
+        'embedding-regeneration': async () => {
+          calls += 1;
+          throw new Error('Database is closed');
+        },
+      },
+    );
+    return { endpoint, calls: () => calls };
+  }
+
+  it('closes its bus first, giving up pending retries, then stops listening', async () => {
+    const { endpoint, calls } = await endpointWithFailingTarget();
+    const sender = new EventBridgeClient({
+      endpoint: endpoint.endpoint,
+      region: 'ap-northeast-1',
+      credentials,
+    });
+    await sender.send(new PutEventsCommand({ Entries: entries(3) }));
+    sender.destroy();
+    while (calls() < 3) await new Promise<void>((resolve) => setImmediate(resolve));
+
+    await endpoint.close();
+
+    expect(endpoint.bus.closed).toBe(true);
+    const statuses = endpoint.bus.list().events.flatMap((event) => event.rules[0]?.targets);
+    expect(statuses).toEqual(
+      Array(3).fill({ name: 'embedding-regeneration', status: 'failed', error: 'bus closed' }),
+    );
+    expect(endpoint.bus.deadLetters().messages).toEqual([]);
+    await expect(fetch(endpoint.endpoint, { method: 'POST' })).rejects.toThrow();
+  });
+
+  it('answers PutEvents on a closed bus with a 503 ServiceUnavailableException and accepts nothing', async () => {
+    const { endpoint } = await endpointWithFailingTarget();
+    await endpoint.bus.close();
+    const sender = client({ endpoint: endpoint.endpoint, maxAttempts: 1 });
+
+    const error = await rejection(sender.send(new PutEventsCommand({ Entries: entries(2) })));
+    await endpoint.close();
+
+    expect(error.name).toBe('ServiceUnavailableException');
+    expect(error.$metadata?.httpStatusCode).toBe(503);
+    expect(endpoint.bus.accepted).toBe(0);
+  });
+});

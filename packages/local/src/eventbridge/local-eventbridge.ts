@@ -3,7 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '@mangaassist/core';
 import { EventBridgeServiceError } from './eventbridge-errors.js';
-import { LocalEventBus, type LocalEventBusOptions } from './local-event-bus.js';
+import {
+  LocalEventBus,
+  type LocalEventBusCloseOptions,
+  type LocalEventBusOptions,
+} from './local-event-bus.js';
 import { putEvents } from './put-events.js';
 import { PutEventsFaults } from './put-events-faults.js';
 import { testEventPattern } from './test-event-pattern.js';
@@ -140,8 +144,14 @@ export interface LocalEventBridge {
   readonly bus: LocalEventBus;
   /** Injected PutEvents failures; they take effect for the next request. */
   readonly faults: PutEventsFaults;
-  /** Stops listening and drops open connections. */
-  close(): Promise<void>;
+  /**
+   * Closes the bus first (`LocalEventBus.close`: no new event is accepted — PutEvents answers a
+   * 503 `ServiceUnavailableException` — pending retries are given up, running target calls get
+   * up to `drainMs` to settle), then stops listening and drops open connections. The bus is
+   * closed even when it was passed in as `bus`. Call it before closing what targets write to.
+   * Idempotent: later calls return the first call's promise.
+   */
+  close(options?: LocalEventBusCloseOptions): Promise<void>;
 }
 
 /**
@@ -178,15 +188,23 @@ export async function startLocalEventBridge(
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
   return {
     endpoint: `http://${urlHost}:${port}`,
     port,
     bus,
     faults,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: (closeOptions) => {
+      closing ??= (async () => {
+        // The endpoint stays up while the bus drains, so that targets still running and putting
+        // events hear a clear 503 rather than a refused connection.
+        await bus.close(closeOptions);
+        await new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((error) => (error ? reject(error) : resolve()));
+        });
+      })();
+      return closing;
+    },
   };
 }

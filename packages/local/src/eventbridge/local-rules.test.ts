@@ -53,6 +53,7 @@ const transformContext = {
 function compiledTarget(overrides: Partial<CompiledTarget>): CompiledTarget {
   return {
     id: 'target',
+    key: 'target',
     kind: 'lambda',
     invoke: noop,
     retry: { maximumEventAgeSeconds: 60, maximumRetryAttempts: 0 },

@@ -50,6 +50,8 @@ export type InputTransformerContext = Parameters<typeof applyInputTransformer>[2
 /** A rule target ready to invoke. */
 export interface CompiledTarget {
   readonly id: string;
+  /** The name it is run by in `LocalTargets`: the handler of a Lambda, the id of an API destination. */
+  readonly key: string;
   readonly kind: EventRuleTarget['kind'];
   readonly invoke: LocalTarget;
   readonly inputTransformer?: InputTransformer;
@@ -96,7 +98,7 @@ export function compileLocalRules(
 function compileTarget(ruleName: string, target: EventRuleTarget, targets: LocalTargets): CompiledTarget {
   const key = target.kind === 'lambda' ? target.handler : target.id;
   const invoke = key === undefined ? undefined : targets[key];
-  if (invoke === undefined) {
+  if (key === undefined || invoke === undefined) {
     throw new Error(`no local target "${key ?? '(no handler)'}" for target ${target.id} of rule ${ruleName}`);
   }
   if (target.inputTransformer !== undefined) {
@@ -109,6 +111,7 @@ function compileTarget(ruleName: string, target: EventRuleTarget, targets: Local
   }
   return {
     id: target.id,
+    key,
     kind: target.kind,
     invoke,
     ...(target.inputTransformer === undefined ? {} : { inputTransformer: target.inputTransformer }),

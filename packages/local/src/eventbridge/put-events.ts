@@ -53,7 +53,8 @@ const validation = (message: string) =>
  *
  * Whole-request errors (thrown as `EventBridgeServiceError`): a body that is not a JSON object
  * (`SerializationException`), `Entries` missing, empty or over 10 entries, or entries over the
- * size limit together (`ValidationException`), or an injected request fault. Otherwise each
+ * size limit together (`ValidationException`), a closed bus (`ServiceUnavailableException`, 503:
+ * the local runtime is shutting down), or an injected request fault. Otherwise each
  * entry is judged alone, in order: Source, DetailType and Detail are required (`InvalidArgument`),
  * Detail must be a JSON object (`MalformedDetail`), then injected entry faults apply; the rest
  * go on the bus. `FailedEntryCount` counts the entries that did not.
@@ -85,6 +86,9 @@ export function putEvents(body: unknown, context: PutEventsContext): PutEventsRe
       'ValidationException',
       'Total size of the entries in the request is over the limit.',
     );
+  }
+  if (context.bus.closed) {
+    throw new EventBridgeServiceError('ServiceUnavailableException', 'The local event bus is closed.');
   }
   const requestFault = context.faults.requestFailure();
   if (requestFault) throw new EventBridgeServiceError(requestFault.errorType, requestFault.message);

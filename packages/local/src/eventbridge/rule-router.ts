@@ -10,7 +10,13 @@ import {
   ruleArn,
   targetInput,
 } from './local-rules.js';
-import { type DeliveryStatus, deliverWithRetries, type RetryTiming } from './target-delivery.js';
+import type { TargetConcurrency } from './target-concurrency.js';
+import {
+  busClosedError,
+  type DeliveryStatus,
+  deliverWithRetries,
+  type RetryTiming,
+} from './target-delivery.js';
 
 /** An accepted event, with when the bus accepted it. */
 export interface AcceptedEvent {
@@ -38,19 +44,37 @@ export interface RuleRouterOptions {
   readonly deadLetters: LocalDeadLetterQueue;
   readonly recorder: OutcomeRecorder;
   readonly logger: Logger;
+  /** How many calls of each local target run at once; the rest wait in order. */
+  readonly concurrency: TargetConcurrency;
+}
+
+/** What closing the router left behind, for the bus's closing log line. */
+export interface RouterCloseReport {
+  /** Deliveries given up (`failed`, `bus closed`) because the router closed. */
+  readonly givenUp: number;
+  /** Accepted events that had not been matched against the rules yet, and never will be. */
+  readonly unrouted: number;
 }
 
 /**
  * The rules of the local bus and the deliveries they start: matches accepted events against
  * every pattern rule of their bus, invokes each matched target asynchronously with its input,
  * retries failures by the target's retry policy and sends what it gives up on to the dead-letter
- * queue. Counts work in flight so that callers can wait for quiet (`idle`).
+ * queue. At most `concurrency.limit` calls of one local target run at once; the others wait their
+ * turn in order, each attempt (a retry too) queueing anew. Counts work in flight so that callers
+ * can wait for quiet (`idle`), and stops on `close`.
  */
 export class RuleRouter {
   readonly #options: RuleRouterOptions;
   readonly #rules: CompiledRule[] = [];
   #inFlight = 0;
   readonly #idleWaiters: (() => void)[] = [];
+  /** One per delivery not yet settled, aborted on `close`. */
+  readonly #deliveries = new Set<AbortController>();
+  #running = 0;
+  #closed = false;
+  #givenUp = 0;
+  #unrouted = 0;
 
   constructor(options: RuleRouterOptions) {
     this.#options = options;
@@ -96,6 +120,10 @@ export class RuleRouter {
   route(accepted: AcceptedEvent): void {
     this.#track(
       new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.#closed) {
+          this.#unrouted += 1;
+          return;
+        }
         for (const rule of this.#rules) {
           if (rule.matches === undefined) continue;
           if (rule.eventBusName !== undefined && rule.eventBusName !== accepted.eventBusName) continue;
@@ -107,6 +135,7 @@ export class RuleRouter {
 
   /** Delivers `accepted` to every target of `rule`, without matching (a scheduled rule's event). */
   deliver(rule: CompiledRule, accepted: AcceptedEvent): void {
+    if (this.#closed) return;
     const { recorder } = this.#options;
     recorder.ruleMatched(accepted.event.id, rule.name, rule.targets.length);
     rule.targets.forEach((target, index) => {
@@ -120,6 +149,28 @@ export class RuleRouter {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Target calls running now (not those waiting for their turn or a retry). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /**
+   * Stops for good: events not matched yet never will be, nothing new is delivered, and every
+   * delivery waiting for its turn or a retry gives up at once (`failed`, `bus closed`, no
+   * dead letter). Target calls already running go on; one that then fails is not retried.
+   * `idle` resolves once they settle. Calling it again does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const delivery of this.#deliveries) delivery.abort();
+  }
+
+  /** What `close` has given up so far (deliveries still running may add to it). */
+  get closeReport(): RouterCloseReport {
+    return { givenUp: this.#givenUp, unrouted: this.#unrouted };
+  }
+
   async #deliverToTarget(
     rule: CompiledRule,
     index: number,
@@ -127,8 +178,9 @@ export class RuleRouter {
     accepted: AcceptedEvent,
   ): Promise<void> {
     const { event, eventBusName } = accepted;
-    const { clock, random, timing, recorder, deadLetters, logger } = this.#options;
+    const { clock, random, timing, recorder, deadLetters, logger, concurrency } = this.#options;
     const arn = this.arnOf(rule, eventBusName);
+    const delivery = new AbortController();
     const onStatus = (status: DeliveryStatus): void => {
       const outcome: TargetOutcome =
         status.status === 'ok'
@@ -136,7 +188,10 @@ export class RuleRouter {
           : { name: target.id, status: status.status, error: status.error };
       recorder.targetStatus(event.id, rule.name, index, outcome);
       const fields = { eventId: event.id, rule: rule.name, target: target.id, attempts: status.attempts };
-      if (status.status === 'failed')
+      // One line for all of them when the bus closes, rather than one per delivery.
+      if (status.status === 'failed' && delivery.signal.aborted && status.error === busClosedError)
+        this.#givenUp += 1;
+      else if (status.status === 'failed')
         logger.warn('local rule target failed, retrying', { ...fields, error: status.error });
       if (status.status === 'dlq') {
         logger.error('local rule target gave up: event sent to its dead-letter queue', {
@@ -152,29 +207,41 @@ export class RuleRouter {
         });
       }
     };
-    await deliverWithRetries({
-      attempt: async (attempt) => {
-        const input = targetInput(target, event, {
-          ruleName: rule.name,
-          ruleArn: arn,
-          ingestionTime: accepted.ingestedAt,
-        });
-        await target.invoke(input, {
-          ruleName: rule.name,
-          ruleArn: arn,
-          targetId: target.id,
-          eventId: event.id,
-          eventBusName,
-          attempt,
-        });
-      },
-      retry: target.retry,
-      timing,
-      clock,
-      random,
-      acceptedAt: accepted.acceptedAt,
-      onStatus,
-    });
+    this.#deliveries.add(delivery);
+    try {
+      await deliverWithRetries({
+        attempt: async (attempt) => {
+          const input = targetInput(target, event, {
+            ruleName: rule.name,
+            ruleArn: arn,
+            ingestionTime: accepted.ingestedAt,
+          });
+          this.#running += 1;
+          try {
+            await target.invoke(input, {
+              ruleName: rule.name,
+              ruleArn: arn,
+              targetId: target.id,
+              eventId: event.id,
+              eventBusName,
+              attempt,
+            });
+          } finally {
+            this.#running -= 1;
+          }
+        },
+        turn: (signal) => concurrency.acquire(target.key, signal),
+        signal: delivery.signal,
+        retry: target.retry,
+        timing,
+        clock,
+        random,
+        acceptedAt: accepted.acceptedAt,
+        onStatus,
+      });
+    } finally {
+      this.#deliveries.delete(delivery);
+    }
   }
 
   #track(work: Promise<void>): void {

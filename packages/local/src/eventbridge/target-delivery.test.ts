@@ -3,6 +3,7 @@ import { createFakeClock, type FakeClock } from '@mangaassist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { NonRetryableTargetError } from './local-rules.js';
 import {
+  busClosedError,
   type DeliveryStatus,
   defaultRetryTiming,
   deliverWithRetries,
@@ -123,5 +124,73 @@ describe('deliverWithRetries', () => {
     const { done } = deliver(clock, target.attempt);
 
     await expect(done).resolves.toEqual({ status: 'dlq', attempts: 1, error: 'not JSON' });
+  });
+
+  it('stops a delivery waiting to retry when its signal aborts, as failed with "bus closed"', async () => {
+    const clock = createFakeClock();
+    const closing = new AbortController();
+    const target = flakyTarget(Number.POSITIVE_INFINITY);
+    const statuses: DeliveryStatus[] = [];
+    const done = deliverWithRetries({
+      attempt: target.attempt,
+      signal: closing.signal,
+      retry: retryPolicy(),
+      timing,
+      clock,
+      random: () => 0.999,
+      acceptedAt: 0,
+      onStatus: (status) => statuses.push(status),
+    });
+    await clock.advance(0);
+    closing.abort();
+
+    await expect(done).resolves.toEqual({ status: 'failed', attempts: 1, error: busClosedError });
+    expect(statuses.map((status) => status.status)).toEqual(['failed', 'failed']);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('waits for its turn before each attempt and ends the turn once the attempt settles', async () => {
+    const clock = createFakeClock();
+    const turns: string[] = [];
+    const target = flakyTarget(1);
+    const done = deliverWithRetries({
+      attempt: async (attempt) => {
+        turns.push(`attempt ${attempt}`);
+        await target.attempt(attempt);
+      },
+      turn: async () => {
+        turns.push('turn');
+        return () => void turns.push('end');
+      },
+      retry: retryPolicy(),
+      timing,
+      clock,
+      random: () => 0.999,
+      acceptedAt: 0,
+      onStatus: () => {},
+    });
+    await clock.advance(10_000);
+
+    await expect(done).resolves.toEqual({ status: 'ok', attempts: 2 });
+    expect(turns).toEqual(['turn', 'attempt 1', 'end', 'turn', 'attempt 2', 'end']);
+  });
+
+  it('gives up a delivery whose turn never came, with no attempt counted', async () => {
+    const clock = createFakeClock();
+    const closing = new AbortController();
+    closing.abort();
+    const outcome = await deliverWithRetries({
+      attempt: async () => {},
+      turn: (signal) => Promise.reject(signal?.reason),
+      signal: closing.signal,
+      retry: retryPolicy(),
+      timing,
+      clock,
+      random: () => 0.5,
+      acceptedAt: 0,
+      onStatus: () => {},
+    });
+
+    expect(outcome).toEqual({ status: 'failed', attempts: 0, error: busClosedError });
   });
 });
