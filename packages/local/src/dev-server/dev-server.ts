@@ -470,6 +470,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
   }
 
+  // Requests still being handled when the server closes: waited for (bounded) before the stores close.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
   const server: Server = createServer((request, response) => {
     const requestId = randomUUID();
     // Nothing may throw out of this listener: an uncaught error would stop `pnpm dev`.
@@ -500,8 +507,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         }
       }
       if (path.startsWith('/webhooks/')) {
-        webhookRoute({ request, response, path, requestId }).catch((error: unknown) =>
-          routeFailed(response, requestId, path, error),
+        track(
+          webhookRoute({ request, response, path, requestId }).catch((error: unknown) =>
+            routeFailed(response, requestId, path, error),
+          ),
         );
         return;
       }
@@ -512,8 +521,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         sendError(response, 404, requestId, 'not_found', `No route for ${request.method} ${path}.`);
         return;
       }
-      handler({ request, response, path, requestId }).catch((error: unknown) =>
-        routeFailed(response, requestId, path, error),
+      track(
+        handler({ request, response, path, requestId }).catch((error: unknown) =>
+          routeFailed(response, requestId, path, error),
+        ),
       );
     } catch (error) {
       routeFailed(response, requestId, request.url ?? '/', error);
@@ -549,6 +560,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.race([
+        Promise.allSettled(inFlight),
+        new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+      ]);
       // The bus first: its targets still write to DynamoDB and call the emulator while they drain.
       await eventBridge.close();
       await platform.close();
