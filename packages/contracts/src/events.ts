@@ -44,6 +44,9 @@ export const inferenceCompletedDetailSchema = z.object({
   }),
   response_summary: z.string().max(500),
   processing_stage: z.literal('completed'),
+  /** Set when a consumer's model call caused it: the chain it belongs to (loop guard 3). */
+  chain_depth: z.number().int().min(1).optional(),
+  source_event_id: z.string().min(1).optional(),
 });
 
 export type InferenceCompletedDetail = z.infer<typeof inferenceCompletedDetailSchema>;

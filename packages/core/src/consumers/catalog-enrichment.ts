@@ -138,6 +138,7 @@ export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
         maxTokens: 300,
         temperature: 0.6,
         requestId: `${context.eventId}:description`,
+        chain: context.chain,
       },
       { deadlineMs, ...(options.clock ? { clock: options.clock } : {}) },
     );

@@ -161,6 +161,7 @@ export function makeOrderConfirmation(options: OrderConfirmationOptions) {
           maxTokens: 512,
           temperature: 0.5,
           requestId: `${context.eventId}:confirmation`,
+          chain: context.chain,
         },
         { deadlineMs, ...(options.clock ? { clock: options.clock } : {}) },
       );

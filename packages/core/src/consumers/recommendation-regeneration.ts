@@ -201,6 +201,7 @@ export function makeRecommendationRegenerationConsumer(
           maxTokens: 400,
           temperature: 0.3,
           requestId: `${context.eventId}:recommendations`,
+          chain: context.chain,
         },
         { deadlineMs, ...(options.clock ? { clock: options.clock } : {}) },
       );

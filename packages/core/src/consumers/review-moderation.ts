@@ -148,6 +148,7 @@ export function makeReviewModeration(options: ReviewModerationOptions) {
         maxTokens: 256,
         temperature: 0,
         requestId: `${context.eventId}:moderation`,
+        chain: context.chain,
       },
       { deadlineMs, ...(options.clock ? { clock: options.clock } : {}) },
     );

@@ -418,6 +418,13 @@ describe('FmGateway.complete', () => {
     expect(await pending).toMatchObject({ name: 'AbortError' });
   });
 
+  it("carries a consumer's event chain into its InferenceCompleted, so the depth guard counts across model calls", async () => {
+    const { gateway, published } = setup(() => ok());
+    await gateway.complete(request({ chain: { depth: 2, sourceEventId: 'evt-upstream' } }));
+    await gateway.flush();
+    expect(published[0]?.detail).toMatchObject({ chain_depth: 2, source_event_id: 'evt-upstream' });
+  });
+
   it('publishes InferenceCompleted for each answer and never fails the request when publishing fails', async () => {
     const failing: EventPublisher = { publish: async () => Promise.reject(new Error('bus down')) };
     const { gateway: quiet } = setup(() => ok(), { events: failing });

@@ -22,6 +22,11 @@ export interface GatewayRequest {
   readonly geographies?: readonly Geography[];
   /** Read and write the response cache. @default true */
   readonly useCache?: boolean;
+  /**
+   * The event chain a consumer's call belongs to: its `InferenceCompleted` carries it, so the
+   * chain-depth guard counts across the model call. @default - not part of a chain
+   */
+  readonly chain?: { readonly depth: number; readonly sourceEventId: string };
 }
 
 export interface GatewayCallOptions {

@@ -36,6 +36,9 @@ export function inferenceCompletedEvent(
     },
     response_summary: summarize(result.text),
     processing_stage: 'completed',
+    ...(request.chain
+      ? { chain_depth: request.chain.depth, source_event_id: request.chain.sourceEventId }
+      : {}),
   };
   return { source: eventSources.ai, detailType: contract.detailType, detail: contract.schema.parse(detail) };
 }
