@@ -62,6 +62,7 @@ async function measure(call: Call): Promise<Figures> {
 }
 
 const server = await startDevServer({ port: 0 });
+const apiKey = server.apiKeys[0]?.key ?? '';
 const endpoint = server.emulator.url;
 const converse =
   (client: BedrockRuntimeClient): Call =>
@@ -101,7 +102,11 @@ const viaHttp: Call = (index) =>
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-api-key': apiKey,
+        },
       },
       (response) => {
         response.resume();
