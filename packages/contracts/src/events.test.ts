@@ -44,6 +44,7 @@ function inferenceCompletedDetail(
     },
     response_summary: 'おすすめは「ワンピース」です。',
     processing_stage: 'completed',
+    inference_id: '0f8b2c1e-4d5a-4b6c-9e7f-1a2b3c4d5e6f',
     ...overrides,
   };
 }
@@ -78,6 +79,13 @@ describe('InferenceCompleted', () => {
     const { ttft_ms: _ttft, ...metrics } = detail.metrics;
 
     expect(schema.safeParse({ ...detail, metrics }).success).toBe(true);
+  });
+
+  it('accepts a detail without inference_id (older producers) and rejects one that is not a UUID', () => {
+    const { inference_id: _id, ...older } = inferenceCompletedDetail();
+
+    expect(schema.safeParse(older).success).toBe(true);
+    expect(schema.safeParse(inferenceCompletedDetail({ inference_id: 'req-1' })).success).toBe(false);
   });
 
   it('rejects a processing_stage other than completed', () => {

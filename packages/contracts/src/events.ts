@@ -23,6 +23,12 @@ export const eventSources = {
  */
 export const inferenceCompletedDetailSchema = z.object({
   request_id: z.string(),
+  /**
+   * One per inference. A publisher's resend of an event the bus had already accepted (its
+   * response lost) gets a new event id but keeps this, so `InferenceCompleted` consumers count
+   * the inference once. Absent on events from producers that predate it: those dedupe by event id.
+   */
+  inference_id: z.uuid().optional(),
   tenant_id: z.string(),
   session_id: z.string().optional(),
   /** Catalog key of the model that answered; `none` for a degraded answer. */

@@ -125,6 +125,33 @@ describe('analytics consumer', () => {
     expect(sets).toHaveLength(1);
   });
 
+  it('counts an inference its publisher sent twice once: same inference id, new event id', async () => {
+    const { consume, analytics, sets } = setup();
+    const detail = inferenceCompletedDetail();
+
+    await consume(inferenceCompletedEnvelope(detail));
+    const resent = await consume(inferenceCompletedEnvelope(detail));
+
+    expect(resent.status).toBe('duplicate');
+    expect((await analytics.dailyStats('claude-haiku-4-5', '2026-01-31'))?.requests).toBe(1);
+    expect(sets).toHaveLength(1);
+  });
+
+  it('dedupes by event id an event without a usable inference id', async () => {
+    const { consume, analytics } = setup();
+    const { inference_id: _id, ...older } = inferenceCompletedDetail();
+    const event = inferenceCompletedEnvelope(older);
+
+    await consume(event);
+    await consume(inferenceCompletedEnvelope(older));
+    const again = await consume(event);
+    const malformed = await consume(inferenceCompletedEnvelope({ ...older, inference_id: 'not-a-uuid' }));
+
+    expect(again.status).toBe('duplicate');
+    expect(malformed).toMatchObject({ status: 'rejected', reason: 'invalid-detail' });
+    expect((await analytics.dailyStats('claude-haiku-4-5', '2026-01-31'))?.requests).toBe(2);
+  });
+
   it('counts an event replayed from the archive once, when it was counted before', async () => {
     const { consume, analytics } = setup();
     const event = inferenceCompletedEnvelope();

@@ -48,8 +48,8 @@ export function inferenceMetrics(detail: InferenceCompletedDetail): MetricValue[
  * Never calls a model and emits nothing (`consumerEmissions.analytics` is empty): an
  * `InferenceCompleted` of its own would come straight back through the fan-out rule.
  *
- * Idempotency: the wrapper's claim on the event id (kept 35 days, past the archive's 30) keeps
- * redeliveries and replays from counting twice. One window remains: if the outcome cannot be
+ * Idempotency: the wrapper's claim on the inference (`inferenceDedupeKey`, kept 35 days, past the
+ * archive's 30) keeps redeliveries, replays and a publisher's resends from counting twice. One window remains: if the outcome cannot be
  * stored after the counters were added, the claim lapses after its in-progress time and a later
  * redelivery counts again — the table's `ADD`s cannot be made conditional on the event id
  * without a transaction, which a hot aggregate item cannot afford (conflicts).

@@ -143,6 +143,13 @@ export interface EventConsumerOptions {
    * one claim per `<consumer>:<event id>`.
    */
   readonly dedupe: IdempotencyStore;
+  /**
+   * What names one unit of work in the claim `<consumer>:<key>`, read from the envelope before
+   * its detail is validated (so it must accept any detail). Two deliveries with the same key are
+   * one piece of work, whatever their event ids.
+   * @default the event id
+   */
+  readonly dedupeKey?: (event: BusEventEnvelope) => string;
   /** Where `context.emit` publishes. @default - `emit` throws */
   readonly events?: EventPublisher;
   /** @default silentLogger */
@@ -171,9 +178,9 @@ const maxStoredMessageChars = 500;
  * 2. Loop guard #3: `nextChainDepth` refuses an event at or past the maximum depth (or with a
  *    malformed depth) — logged and acknowledged, since every retry would be refused alike — and
  *    gives the consumer the depth of what it emits (`context.chain`, used by `context.emit`).
- * 3. At-least-once delivery and archive replays: claims `<consumer>:<event id>` in `dedupe`. A
- *    completed claim is a duplicate (acknowledged with the stored outcome); a claim in progress
- *    elsewhere throws `TransientConsumerError`, so EventBridge retries once that attempt is done.
+ * 3. At-least-once delivery and archive replays: claims `<consumer>:<event id>` (or the key
+ *    `options.dedupeKey` gives) in `dedupe`. A completed claim is a duplicate (acknowledged with
+ *    the stored outcome); a claim in progress elsewhere throws `TransientConsumerError`, so EventBridge retries once that attempt is done.
  *    A replayed event (`replay-name`) is logged as one and flagged in `context.replay`; it is
  *    deduplicated like any other delivery.
  * 4. Validates the detail with its schema (the bus contract by default). An unknown event or a
@@ -195,6 +202,7 @@ const maxStoredMessageChars = 500;
  */
 export function makeEventConsumer(options: EventConsumerOptions): ConsumerFunction {
   const { name, consume, dedupe } = options;
+  const dedupeKey = options.dedupeKey ?? ((event: BusEventEnvelope) => event.id);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const readEnvelope = options.readEnvelope ?? readEventBridgeEnvelope;
@@ -254,7 +262,7 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
       return result('rejected', { reason: depth.reason });
     }
 
-    const key = `${name}:${event.id}`;
+    const key = `${name}:${dedupeKey(event)}`;
     let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
     try {
       claim = await dedupe.claim(key, { inProgressSeconds });

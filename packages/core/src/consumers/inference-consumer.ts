@@ -9,6 +9,7 @@ import {
   type InferenceCompletedDetail,
   inferenceCompletedDetailSchema,
 } from '@mangaassist/contracts';
+import { z } from 'zod';
 import type { MetricsSink, MetricValue } from '../observability/embedded-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { errorMessage } from '../observability/rate-limited-warning.js';
@@ -94,7 +95,7 @@ export type ConsumeInference = (
  * An `InferenceCompleted` consumer behind `makeEventConsumer`: any other event is a permanent
  * failure (`unhandled-event`, "`<name>` does not handle …"), and a detail `inferenceUsageOf`
  * cannot read is one too (`invalid-detail`); `consume` gets the reading. Failure and idempotency
- * semantics are the wrapper's.
+ * semantics are the wrapper's, with one claim per inference (`inferenceDedupeKey`).
  */
 export function makeInferenceConsumer(
   name: EventConsumer,
@@ -104,6 +105,7 @@ export function makeInferenceConsumer(
   return makeEventConsumer({
     name,
     dedupe: options.dedupe,
+    dedupeKey: inferenceDedupeKey,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.now === undefined ? {} : { now: options.now }),
     consume: async (event, context) => {
@@ -119,6 +121,18 @@ export function makeInferenceConsumer(
       return consume(inferenceUsageOf(event), event, context);
     },
   });
+}
+
+const uuid = z.uuid();
+
+/**
+ * The claim key of an `InferenceCompleted`: `inference:<inference_id>`, so a publisher's resend
+ * (same inference, new event id) is a duplicate; the event id when the detail has no usable
+ * `inference_id` (an older producer's event, or a detail the schema will refuse anyway).
+ */
+export function inferenceDedupeKey(event: BusEventEnvelope): string {
+  const id = event.detail.inference_id;
+  return uuid.safeParse(id).success ? `inference:${id}` : event.id;
 }
 
 /** One inference's embedded metrics line (`inferenceMetricsNamespace`, dimension `model`). */

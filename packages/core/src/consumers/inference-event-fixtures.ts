@@ -17,6 +17,7 @@ export function inferenceCompletedDetail(
 ): InferenceCompletedDetail {
   return {
     request_id: `req-${randomUUID()}`,
+    inference_id: randomUUID(),
     tenant_id: 'tenant-a',
     session_id: 'session-1',
     model: 'claude-haiku-4-5',

@@ -16,6 +16,8 @@ import {
 } from './gateway-errors.js';
 import type { GatewayRequest, GatewayStreamEvent, ModelSelector } from './gateway-types.js';
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 const catalog = loadModelCatalog();
 const tokyo: RegionTarget = { region: 'ap-northeast-1', profile: 'jp' };
 const osaka: RegionTarget = { region: 'ap-northeast-3', profile: 'jp' };
@@ -423,6 +425,17 @@ describe('FmGateway.complete', () => {
     await gateway.complete(request({ chain: { depth: 2, sourceEventId: 'evt-upstream' } }));
     await gateway.flush();
     expect(published[0]?.detail).toMatchObject({ chain_depth: 2, source_event_id: 'evt-upstream' });
+  });
+
+  it('gives each InferenceCompleted its own inference id, a cached answer included, so consumers can drop resends', async () => {
+    const { gateway, published } = setup(() => ok(), { cache: new MemoryResponseCache() });
+    await gateway.complete(request());
+    await gateway.complete(request());
+    await gateway.flush();
+    const ids = published.map((event) => event.detail.inference_id);
+    expect(published.map((event) => event.detail.cached)).toEqual([false, true]);
+    expect(ids).toEqual([expect.stringMatching(uuidPattern), expect.stringMatching(uuidPattern)]);
+    expect(new Set(ids).size).toBe(2);
   });
 
   it('publishes InferenceCompleted for each answer and never fails the request when publishing fails', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   inferenceCompletedEvent as contract,
   eventSources,
@@ -17,6 +18,7 @@ export function inferenceCompletedEvent(
 ): DomainEvent {
   const detail: InferenceCompletedDetail = {
     request_id: result.requestId,
+    inference_id: randomUUID(),
     tenant_id: request.tenantId,
     ...(request.sessionId !== undefined ? { session_id: request.sessionId } : {}),
     model: result.model,
