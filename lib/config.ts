@@ -1,12 +1,12 @@
+import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
-import { consumerLimits } from '@mangaassist/core';
 import {
   defaultRegionTargets,
   type Geography,
   loadModelCatalog,
   type RegionTarget,
   regionTargetsSchema,
-} from '@mangaassist/core/catalog';
+} from '@mangaassist/fm-gateway/catalog';
 import { Duration, type Environment, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 

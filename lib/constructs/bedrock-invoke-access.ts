@@ -7,7 +7,7 @@ import {
   type ModelCatalog,
   type RegionTarget,
   resolveModelKey,
-} from '@mangaassist/core/catalog';
+} from '@mangaassist/fm-gateway/catalog';
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';

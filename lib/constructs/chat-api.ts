@@ -1,5 +1,5 @@
 import { gatewayEnvironment, makeChatRequestSchema, toApiGatewaySchema } from '@mangaassist/contracts';
-import { modelNames } from '@mangaassist/core/catalog';
+import { modelNames } from '@mangaassist/fm-gateway/catalog';
 import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,

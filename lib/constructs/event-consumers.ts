@@ -1,5 +1,5 @@
 import { type EventConsumer, eventConsumers, gatewayEnvironment } from '@mangaassist/contracts';
-import type { ModelAlias } from '@mangaassist/core/catalog';
+import type { ModelAlias } from '@mangaassist/fm-gateway/catalog';
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';

@@ -1,5 +1,5 @@
 import { gatewayEnvironment, type WebhookSource, webhookSources } from '@mangaassist/contracts';
-import type { ModelAlias } from '@mangaassist/core/catalog';
+import type { ModelAlias } from '@mangaassist/fm-gateway/catalog';
 import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';

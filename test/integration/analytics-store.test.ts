@@ -2,16 +2,16 @@
 // (dynalite), with the table created from the same spec the CDK stack deploys: the shared
 // behaviour suite (50 concurrent adds sum exactly), then the stored item's layout.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { inferenceAnalyticsTable } from '@mangaassist/contracts';
-import { DynamoDbAnalyticsStore, type DynamoDbAnalyticsStoreOptions } from '@mangaassist/core';
+import { analyticsExpiresAt } from '@mangaassist/consumers';
+import { DynamoDbAnalyticsStore, type DynamoDbAnalyticsStoreOptions } from '@mangaassist/consumers/dynamodb';
 import {
-  analyticsExpiresAt,
   attentionEntry,
   describeAnalyticsStore,
   freshDay,
   freshModel,
   inferenceUsage,
-} from '@mangaassist/core/testing';
+} from '@mangaassist/consumers/testing';
+import { inferenceAnalyticsTable } from '@mangaassist/contracts';
 import { describe, expect, it } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 

@@ -2,15 +2,15 @@
 // DynamoDB (dynalite), with tables created from the same specs the CDK stack deploys.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { connectionsTable, sessionsTable, tableSpecs } from '@mangaassist/contracts';
+import type { ConnectionRecord } from '@mangaassist/chat';
 import {
-  type ConnectionRecord,
   DynamoDbConnectionStore,
   DynamoDbSessionStore,
   type DynamoDbSessionStoreOptions,
-  type Logger,
-} from '@mangaassist/core';
-import { describeSessionStore, sessionTurn } from '@mangaassist/core/testing';
+} from '@mangaassist/chat/dynamodb';
+import { describeSessionStore, sessionTurn } from '@mangaassist/chat/testing';
+import type { Logger } from '@mangaassist/commons';
+import { connectionsTable, sessionsTable, tableSpecs } from '@mangaassist/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 

@@ -2,8 +2,8 @@
 // tables created from the same specs the CDK stack deploys, and a document client on it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { type TableSpec, tableName } from '@mangaassist/contracts';
-import { createDocumentClient } from '@mangaassist/core';
 import { type EmbeddedDynamoDb, ensureTables, startEmbeddedDynamoDb } from '@mangaassist/local';
 import { afterAll, beforeAll } from 'vitest';
 

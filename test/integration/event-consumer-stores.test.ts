@@ -4,15 +4,8 @@
 // the real consumed-events table.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { consumedEventsTable, productsTable, reviewsTable } from '@mangaassist/contracts';
-import {
-  consumerLimits,
-  DynamoDbIdempotencyStore,
-  DynamoDbProductStore,
-  DynamoDbReviewStore,
-  makeFmTriggerConsumer,
-  makeModerationHandlerConsumer,
-} from '@mangaassist/core';
+import { consumerLimits, makeFmTriggerConsumer, makeModerationHandlerConsumer } from '@mangaassist/consumers';
+import { DynamoDbProductStore, DynamoDbReviewStore } from '@mangaassist/consumers/dynamodb';
 import {
   describeProductStore,
   describeReviewStore,
@@ -21,7 +14,9 @@ import {
   productAiContent,
   recordingEmails,
   scriptedModel,
-} from '@mangaassist/core/testing';
+} from '@mangaassist/consumers/testing';
+import { consumedEventsTable, productsTable, reviewsTable } from '@mangaassist/contracts';
+import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
 import { describe, expect, it } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 

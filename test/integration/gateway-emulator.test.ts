@@ -1,18 +1,19 @@
 // The core gateway driving the REAL Bedrock Runtime SDK client against the local emulator:
 // wire formats, faults and resilience end to end, with no AWS account.
+
+import { createRedisClient } from '@mangaassist/commons/redis';
+import { createFakeClock } from '@mangaassist/commons/testing';
 import {
   CircuitBreakerRegistry,
-  createGateway,
-  createRedisClient,
   type FmGatewayOptions,
-  type GatewayDependencies,
   type GatewayStreamEvent,
   GatewayTimeoutError,
   gatewayConfigSchema,
-  RedisResponseCache,
   RegionHealth,
-} from '@mangaassist/core';
-import { collect, createFakeClock } from '@mangaassist/core/testing';
+} from '@mangaassist/fm-gateway';
+import { createGateway, type GatewayDependencies } from '@mangaassist/fm-gateway/platform';
+import { RedisResponseCache } from '@mangaassist/fm-gateway/redis';
+import { collect } from '@mangaassist/fm-gateway/testing';
 import { type BedrockEmulator, startBedrockEmulator } from '@mangaassist/local';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { type BusEventName, busEvents, eventRule, eventRules } from '@mangaassist/contracts';
-import { nextChainDepth, withChainMetadata } from '@mangaassist/core';
+import { nextChainDepth, withChainMetadata } from '@mangaassist/events';
 import { type LocalEventBridge, startLocalEventBridge } from '@mangaassist/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 

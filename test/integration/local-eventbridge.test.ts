@@ -2,14 +2,11 @@
 // EventBridgeClient to the local EventBridge endpoint: batching, partial failures retried entry by
 // entry, and nothing lost or doubled on the way to the bus.
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  type CatalogBatch,
-  EventBridgeEventPublisher,
-  EventPublishError,
-  type Logger,
-  makeCatalogProcessor,
-} from '@mangaassist/core';
+import type { Logger } from '@mangaassist/commons';
+import { EventPublishError } from '@mangaassist/events';
+import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
 import { type LocalEventBridge, startLocalEventBridge } from '@mangaassist/local';
+import { type CatalogBatch, makeCatalogProcessor } from '@mangaassist/webhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const busName = 'MangaAssist-AI-Events';

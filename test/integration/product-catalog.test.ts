@@ -2,8 +2,8 @@
 // the real SDK clients against the embedded DynamoDB, beside what the FM trigger writes there.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbProductCatalog } from '@mangaassist/consumers/dynamodb';
 import { productsTable } from '@mangaassist/contracts';
-import { DynamoDbProductCatalog } from '@mangaassist/core';
 import { describe, expect, it } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 

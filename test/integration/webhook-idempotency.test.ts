@@ -3,19 +3,15 @@
 // behaviour suite, then exactly-once under 50 concurrent identical deliveries and a crashed attempt.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@mangaassist/commons';
+import { manualClock } from '@mangaassist/commons/testing';
 import { webhookIdempotencyTable, webhookLimits } from '@mangaassist/contracts';
+import type { IdempotencyStore } from '@mangaassist/idempotency';
 import {
   DynamoDbIdempotencyStore,
   type DynamoDbIdempotencyStoreOptions,
-  type IdempotencyStore,
-  type Logger,
-} from '@mangaassist/core';
-import {
-  claimedToken,
-  deliverySummary,
-  describeIdempotencyStore,
-  manualClock,
-} from '@mangaassist/core/testing';
+} from '@mangaassist/idempotency/dynamodb';
+import { claimedToken, deliverySummary, describeIdempotencyStore } from '@mangaassist/idempotency/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 

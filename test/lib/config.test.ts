@@ -1,4 +1,4 @@
-import { defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';

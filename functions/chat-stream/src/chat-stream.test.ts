@@ -1,14 +1,10 @@
 import { Writable } from 'node:stream';
-import {
-  type AwsLambdaStreamingRuntime,
-  ChatService,
-  estimateTokens,
-  FmGateway,
-  loadModelCatalog,
-  ModelRouter,
-  silentLogger,
-} from '@mangaassist/core';
-import { createFakeClock, createFakeRuntimes } from '@mangaassist/core/testing';
+import { ChatService } from '@mangaassist/chat';
+import { silentLogger } from '@mangaassist/commons';
+import { createFakeClock } from '@mangaassist/commons/testing';
+import { estimateTokens, FmGateway, loadModelCatalog, ModelRouter } from '@mangaassist/fm-gateway';
+import { createFakeRuntimes } from '@mangaassist/fm-gateway/testing';
+import type { AwsLambdaStreamingRuntime } from '@mangaassist/http/api-gateway';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { makeChatStreamHandler } from './chat-stream.js';

@@ -7,17 +7,15 @@
  * (4xx bad input, 429 budget/throttling, 503, 504); after it, an `error` event then `[DONE]`.
  * A client that goes away cancels the model call. Not idempotent: each call is a new answer.
  */
+
+import { type ChatService, makeChatRequestParser, makeChatStreamEndpoint } from '@mangaassist/chat';
+import type { Logger } from '@mangaassist/commons';
+import type { FmGateway, ModelCatalog } from '@mangaassist/fm-gateway';
 import {
   type AwsLambdaStreamingRuntime,
-  type ChatService,
-  type FmGateway,
-  type Logger,
-  type ModelCatalog,
-  makeChatRequestParser,
-  makeChatStreamEndpoint,
   makeStreamingApiGatewayHandler,
   type TenantResolver,
-} from '@mangaassist/core';
+} from '@mangaassist/http/api-gateway';
 
 export interface ChatStreamDependencies {
   readonly chat: ChatService;

@@ -7,7 +7,8 @@
  * client that goes away cancels the model call. The turn is stored only after a whole answer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { createPlatform } from '@mangaassist/chat/platform';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeChatStreamHandler } from './chat-stream.js';
 
 const config = gatewayConfigFromEnvironment(process.env);

@@ -1,12 +1,7 @@
-import {
-  type ChatService,
-  type FmGateway,
-  type Logger,
-  type ModelCatalog,
-  makeApiGatewayHandler,
-  makeChatEndpoint,
-  type TenantResolver,
-} from '@mangaassist/core';
+import { type ChatService, makeChatEndpoint } from '@mangaassist/chat';
+import type { Logger } from '@mangaassist/commons';
+import type { FmGateway, ModelCatalog } from '@mangaassist/fm-gateway';
+import { makeApiGatewayHandler, type TenantResolver } from '@mangaassist/http/api-gateway';
 
 export interface ChatSyncDependencies {
   readonly chat: ChatService;

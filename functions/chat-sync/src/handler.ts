@@ -7,7 +7,8 @@
  * `degraded: true`) or 429/503/504. Not idempotent: a retried request is a new turn.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { createPlatform } from '@mangaassist/chat/platform';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeChatSyncHandler } from './chat-sync.js';
 
 const config = gatewayConfigFromEnvironment(process.env);

@@ -1,18 +1,17 @@
 // The deployed consumer function's code with in-memory ports: the registry, the environment it
 // reads at cold start, and events end to end through the FM trigger and the moderation handler.
 import { randomUUID } from 'node:crypto';
-import { gatewayEnvironment } from '@mangaassist/contracts';
 import {
-  ConfigurationError,
   type ConsumerModel,
-  type DomainEvent,
   type EmailSender,
-  type GatewayResult,
-  MemoryIdempotencyStore,
   MemoryProductStore,
   MemoryReviewStore,
   type OutgoingEmail,
-} from '@mangaassist/core';
+} from '@mangaassist/consumers';
+import { gatewayEnvironment } from '@mangaassist/contracts';
+import type { DomainEvent } from '@mangaassist/events';
+import { ConfigurationError, type GatewayResult } from '@mangaassist/fm-gateway';
+import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
 import {
   eventConsumerEnvironmentFrom,

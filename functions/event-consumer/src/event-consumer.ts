@@ -1,11 +1,7 @@
+import { silentLogger } from '@mangaassist/commons';
+import { type ConsumerDependencies, type ConsumerResult, consumerFactory } from '@mangaassist/consumers';
 import { type EventConsumer, eventConsumers, gatewayEnvironment } from '@mangaassist/contracts';
-import {
-  ConfigurationError,
-  type ConsumerDependencies,
-  type ConsumerResult,
-  consumerFactory,
-  silentLogger,
-} from '@mangaassist/core';
+import { ConfigurationError } from '@mangaassist/fm-gateway';
 
 /** A consumer as its Lambda function runs it: the EventBridge event in, the outcome out. */
 export type EventConsumerHandler = (event: unknown) => Promise<ConsumerResult>;

@@ -13,22 +13,20 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { emfWriter } from '@mangaassist/commons';
+import { createDocumentClient } from '@mangaassist/commons/dynamodb';
+import { consumerLimits } from '@mangaassist/consumers';
 import {
-  consumerLimits,
-  createDocumentClient,
-  createGateway,
-  createSesClient,
   DynamoDbAnalyticsStore,
-  DynamoDbIdempotencyStore,
   DynamoDbProductCatalog,
   DynamoDbProductStore,
   DynamoDbReviewStore,
-  EventBridgeEventPublisher,
-  emfWriter,
-  type GatewayDependencies,
-  gatewayConfigFromEnvironment,
-  SesEmailSender,
-} from '@mangaassist/core';
+} from '@mangaassist/consumers/dynamodb';
+import { createSesClient, SesEmailSender } from '@mangaassist/consumers/ses';
+import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { createGateway, type GatewayDependencies } from '@mangaassist/fm-gateway/platform';
+import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
 import { eventConsumerEnvironmentFrom, makeEventConsumerHandler } from './event-consumer.js';
 
 /** How long the function may wait, after an event, for the gateway's InferenceCompleted events to reach the bus. */

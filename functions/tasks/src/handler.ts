@@ -6,8 +6,9 @@
  * comes back flagged for human review. Stateless; not idempotent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createPlatform } from '@mangaassist/chat/platform';
 import { gatewayEnvironment, taskNames } from '@mangaassist/contracts';
-import { ConfigurationError, createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeTaskHandler } from './tasks.js';
 
 const task = taskNames.find((name) => name === process.env[gatewayEnvironment.taskName]);

@@ -1,12 +1,8 @@
+import { type ChatService, makeTaskEndpoint } from '@mangaassist/chat';
+import type { Logger } from '@mangaassist/commons';
 import type { TaskName } from '@mangaassist/contracts';
-import {
-  type ChatService,
-  type FmGateway,
-  type Logger,
-  makeApiGatewayHandler,
-  makeTaskEndpoint,
-  type TenantResolver,
-} from '@mangaassist/core';
+import type { FmGateway } from '@mangaassist/fm-gateway';
+import { makeApiGatewayHandler, type TenantResolver } from '@mangaassist/http/api-gateway';
 
 export interface TasksDependencies {
   readonly task: TaskName;

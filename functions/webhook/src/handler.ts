@@ -11,15 +11,15 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createDocumentClient } from '@mangaassist/commons/dynamodb';
+import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { createGateway } from '@mangaassist/fm-gateway/platform';
+import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
 import {
-  createDocumentClient,
-  createGateway,
   createSecretsManagerClient,
-  DynamoDbIdempotencyStore,
-  EventBridgeEventPublisher,
-  gatewayConfigFromEnvironment,
   SecretsManagerWebhookSecrets,
-} from '@mangaassist/core';
+} from '@mangaassist/webhooks/secrets-manager';
 import {
   makeWebhookHandler,
   webhookEnvironmentFrom,

@@ -5,15 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { gatewayEnvironment } from '@mangaassist/contracts';
-import {
-  ConfigurationError,
-  type DomainEvent,
-  type EventPublisher,
-  type GatewayResult,
-  generateDevWebhookSecrets,
-  MemoryIdempotencyStore,
-  StaticWebhookSecrets,
-} from '@mangaassist/core';
+import type { DomainEvent, EventPublisher } from '@mangaassist/events';
+import { ConfigurationError, type GatewayResult } from '@mangaassist/fm-gateway';
+import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
+import { generateDevWebhookSecrets, StaticWebhookSecrets } from '@mangaassist/webhooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';

@@ -1,3 +1,4 @@
+import { silentLogger } from '@mangaassist/commons';
 import {
   catalogBatchSchema,
   gatewayEnvironment,
@@ -6,13 +7,11 @@ import {
   type WebhookSource,
   webhookSources,
 } from '@mangaassist/contracts';
+import type { EventPublisher } from '@mangaassist/events';
+import { ConfigurationError, type FmGateway } from '@mangaassist/fm-gateway';
+import { type FunctionUrlHandler, makeFunctionUrlHandler } from '@mangaassist/http/function-url';
 import {
-  ConfigurationError,
-  type EventPublisher,
-  type FmGateway,
-  type FunctionUrlHandler,
   makeCatalogProcessor,
-  makeFunctionUrlHandler,
   makeReviewProcessor,
   makeSentimentClassifier,
   makeStripeProcessor,
@@ -21,10 +20,9 @@ import {
   payloadEventId,
   type SignatureScheme,
   signatureSchemes,
-  silentLogger,
   type WebhookReceiver,
   type WebhookReceiverDependencies,
-} from '@mangaassist/core';
+} from '@mangaassist/webhooks';
 
 /**
  * The signature scheme of each source: Stripe's own for `stripe`, Standard Webhooks for

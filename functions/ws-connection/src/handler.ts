@@ -5,12 +5,9 @@
  * with 403. `$disconnect` deletes the record. Idempotent: deleting a gone record is a no-op.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  ConfigurationError,
-  createPlatform,
-  gatewayConfigFromEnvironment,
-  WebSocketChat,
-} from '@mangaassist/core';
+import { WebSocketChat } from '@mangaassist/chat';
+import { createPlatform } from '@mangaassist/chat/platform';
+import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeWsConnectionHandler } from './ws-connection.js';
 
 const logger = new Logger({ serviceName: 'ws-connection' });

@@ -1,4 +1,4 @@
-import { silentLogger } from '@mangaassist/core';
+import { silentLogger } from '@mangaassist/commons';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeWsConnectionHandler } from './ws-connection.js';

@@ -7,7 +7,10 @@
  * a delete of a missing record succeeds; a ticket opens one connection only, so a retried
  * `$connect` needs a new ticket.
  */
-import { type Logger, makeWebSocketConnectionHandler, type WebSocketChat } from '@mangaassist/core';
+
+import type { WebSocketChat } from '@mangaassist/chat';
+import { makeWebSocketConnectionHandler } from '@mangaassist/chat/api-gateway';
+import type { Logger } from '@mangaassist/commons';
 
 export interface WsConnectionDependencies {
   /** The WebSocket chat (its ticket and connection stores are what `$connect`/`$disconnect` use). */

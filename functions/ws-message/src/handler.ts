@@ -7,12 +7,9 @@
  * `sendMessage` is a new turn.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  ConfigurationError,
-  createPlatform,
-  gatewayConfigFromEnvironment,
-  WebSocketChat,
-} from '@mangaassist/core';
+import { WebSocketChat } from '@mangaassist/chat';
+import { createPlatform } from '@mangaassist/chat/platform';
+import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeWsMessageHandler } from './ws-message.js';
 
 const config = gatewayConfigFromEnvironment(process.env);

@@ -12,7 +12,10 @@
  * is stored for a half-delivered answer. Not idempotent: every `sendMessage` is a new stream, so
  * a client that lost frames sends `resume`, never the message again.
  */
-import { type FmGateway, makeWebSocketMessageHandler, type WebSocketChat } from '@mangaassist/core';
+
+import type { WebSocketChat } from '@mangaassist/chat';
+import { makeWebSocketMessageHandler } from '@mangaassist/chat/api-gateway';
+import type { FmGateway } from '@mangaassist/fm-gateway';
 
 export interface WsMessageDependencies {
   readonly webSocket: Pick<WebSocketChat, 'message'>;

@@ -7,7 +7,8 @@
  * design: every call issues a fresh ticket.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform, gatewayConfigFromEnvironment } from '@mangaassist/core';
+import { createPlatform } from '@mangaassist/chat/platform';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeWsTicketHandler } from './ws-ticket.js';
 
 const logger = new Logger({ serviceName: 'ws-ticket' });

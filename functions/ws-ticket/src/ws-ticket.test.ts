@@ -1,4 +1,5 @@
-import { MemoryTicketStore, silentLogger, TenantDirectory } from '@mangaassist/core';
+import { silentLogger } from '@mangaassist/commons';
+import { MemoryTicketStore, TenantDirectory } from '@mangaassist/tenants';
 import { describe, expect, it } from 'vitest';
 import { makeWsTicketHandler } from './ws-ticket.js';
 

@@ -1,10 +1,6 @@
-import {
-  type Logger,
-  makeApiGatewayHandler,
-  makeWsTicketEndpoint,
-  type TenantResolver,
-  type TicketStore,
-} from '@mangaassist/core';
+import type { Logger } from '@mangaassist/commons';
+import { makeApiGatewayHandler, type TenantResolver } from '@mangaassist/http/api-gateway';
+import { makeWsTicketEndpoint, type TicketStore } from '@mangaassist/tenants';
 
 export interface WsTicketDependencies {
   readonly tickets: TicketStore;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `POST /v1/chat` — request and response (seed 001 OpenAPI: 1–50 messages, role user|assistant,

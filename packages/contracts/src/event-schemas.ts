@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BusEventDefinition, busEvents } from './events.js';
 import { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 import { catalogUpdateDetailSchema, catalogUpdateTypes } from './webhooks.js';

@@ -73,6 +73,7 @@ export {
 export {
   type ModerationVerdict,
   moderationVerdictSchema,
+  parseModerationVerdict,
   type TaskName,
   type TaskRequest,
   type TaskResponse,
@@ -83,11 +84,14 @@ export {
 } from './tasks.js';
 export { type Tenant, tenantSchema } from './tenants.js';
 export {
+  type CatalogUpdateDetail,
   catalogBatchSchema,
   catalogItemSchema,
   catalogUpdateDetailSchema,
   catalogUpdateTypes,
+  type PaymentCompletedDetail,
   paymentCompletedDetailSchema,
+  type ReviewSubmittedDetail,
   reviewPayloadSchema,
   reviewSubmittedDetailSchema,
   sentiments,

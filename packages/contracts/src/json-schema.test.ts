@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeChatRequestSchema } from './chat.js';
 import { inferenceCompletedDetailSchema } from './events.js';
 import { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type JsonSchemaDraft4 = Record<string, unknown>;
 

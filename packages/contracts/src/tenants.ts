@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A tenant of the API: its API key's usage plan (seed 001 §2.4.3: 100 rps, burst 200,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Inbound webhooks (seed 000 §2, §5.1): one Lambda function URL per source, locally
@@ -117,6 +117,7 @@ export const paymentCompletedDetailSchema = z.object({
   customer_email: z.string().optional(),
   ...raw,
 });
+export type PaymentCompletedDetail = z.output<typeof paymentCompletedDetailSchema>;
 
 export const sentiments = ['positive', 'negative', 'neutral', 'mixed', 'unknown'] as const;
 
@@ -128,6 +129,7 @@ export const reviewSubmittedDetailSchema = z.object({
   sentiment: z.enum(sentiments),
   ...raw,
 });
+export type ReviewSubmittedDetail = z.output<typeof reviewSubmittedDetailSchema>;
 
 export const catalogUpdateDetailSchema = z.object({
   batch_id: z.string(),
@@ -137,3 +139,4 @@ export const catalogUpdateDetailSchema = z.object({
   data: catalogItemSchema.shape.data,
   ...raw,
 });
+export type CatalogUpdateDetail = z.output<typeof catalogUpdateDetailSchema>;

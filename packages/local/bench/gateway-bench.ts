@@ -11,7 +11,9 @@
  */
 import { Agent, request } from 'node:http';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { createBedrockRuntimeClient, createGateway, gatewayConfigSchema } from '@mangaassist/core';
+import { gatewayConfigSchema } from '@mangaassist/fm-gateway';
+import { createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
+import { createGateway } from '@mangaassist/fm-gateway/platform';
 import { startDevServer } from '../src/dev-server/dev-server.js';
 
 const sequentialRequests = Number(process.env.BENCH_SEQUENTIAL ?? 2000);

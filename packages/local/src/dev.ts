@@ -2,7 +2,7 @@
  * `pnpm dev`: the whole platform on http://localhost:3000 (PORT to change) with no AWS account.
  * REDIS_URL points the response cache at a real Redis; without it the cache is in memory.
  */
-import { consoleLogger } from '@mangaassist/core';
+import { consoleLogger } from '@mangaassist/commons';
 import { startDevServer } from './dev-server/dev-server.js';
 
 const port = Number(process.env.PORT ?? 3000);

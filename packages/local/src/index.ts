@@ -27,6 +27,20 @@ export {
   startLocalEventBridge,
 } from './eventbridge/index.js';
 export {
+  compileEventPattern,
+  type EventMatcher,
+  type EventPattern,
+  InvalidEventPatternError,
+  matchesEventPattern,
+  validateEventPattern,
+} from './eventbridge/patterns/event-pattern.js';
+export {
+  applyInputTransformer,
+  type InputTransformer,
+  InvalidInputTransformerError,
+  validateInputTransformer,
+} from './eventbridge/patterns/input-transformer.js';
+export {
   LocalOutbox,
   type LocalOutboxOptions,
   type OutboxEmail,

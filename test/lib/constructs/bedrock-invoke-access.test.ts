@@ -1,4 +1,4 @@
-import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';

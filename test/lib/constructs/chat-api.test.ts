@@ -1,5 +1,5 @@
 import { chatLimits } from '@mangaassist/contracts';
-import { defaultModelCatalog, defaultRegionTargets, modelNames } from '@mangaassist/core/catalog';
+import { defaultModelCatalog, defaultRegionTargets, modelNames } from '@mangaassist/fm-gateway/catalog';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';

@@ -1,4 +1,4 @@
-import { defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';

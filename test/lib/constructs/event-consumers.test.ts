@@ -6,7 +6,7 @@ import {
   productsTable,
   reviewsTable,
 } from '@mangaassist/contracts';
-import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';

@@ -1,5 +1,5 @@
 import { taskNames, taskRoutes } from '@mangaassist/contracts';
-import { defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RestApi } from 'aws-cdk-lib/aws-apigateway';

@@ -1,5 +1,5 @@
 import { webhookIdempotencyTable, webhookSources } from '@mangaassist/contracts';
-import { defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';

@@ -1,5 +1,5 @@
 import { webhookIdempotencyTable, webhookSources } from '@mangaassist/contracts';
-import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/core/catalog';
+import { defaultModelCatalog, defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';

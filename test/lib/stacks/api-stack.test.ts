@@ -1,4 +1,4 @@
-import { defaultModelCatalog } from '@mangaassist/core/catalog';
+import { defaultModelCatalog } from '@mangaassist/fm-gateway/catalog';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';

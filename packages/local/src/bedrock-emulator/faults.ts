@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BedrockErrorName, bedrockErrorNames } from './errors.js';
 
 /** Error names a fault may inject: every Bedrock Runtime error, plus the mid-stream one. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Body of `POST /_local/bedrock/scripts`: prompts containing `match` (case-sensitive, anywhere

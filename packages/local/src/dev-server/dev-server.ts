@@ -3,6 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { WebSocketChat } from '@mangaassist/chat';
+import { createPlatform, type Platform } from '@mangaassist/chat/platform';
+import { discardMetrics, type Logger, silentLogger } from '@mangaassist/commons';
+import { createDocumentClient } from '@mangaassist/commons/dynamodb';
+import { consumerLimits } from '@mangaassist/consumers';
+import {
+  DynamoDbAnalyticsStore,
+  DynamoDbProductCatalog,
+  DynamoDbProductStore,
+  DynamoDbReviewStore,
+} from '@mangaassist/consumers/dynamodb';
 import {
   connectionsTable,
   consumedEventsTable,
@@ -18,31 +29,8 @@ import {
   taskRoutes,
   webhookIdempotencyTable,
 } from '@mangaassist/contracts';
-import {
-  consumerLimits,
-  createDocumentClient,
-  createLocalApiKeys,
-  createPlatform,
-  DynamoDbAnalyticsStore,
-  DynamoDbIdempotencyStore,
-  DynamoDbProductCatalog,
-  DynamoDbProductStore,
-  DynamoDbReviewStore,
-  devTenants,
-  discardMetrics,
-  EventBridgeEventPublisher,
-  type FmGatewayOptions,
-  gatewayConfigSchema,
-  generateDevWebhookSecrets,
-  type Logger,
-  makeWebhookRouter,
-  type Platform,
-  StaticWebhookSecrets,
-  type StreamingLambdaHandler,
-  silentLogger,
-  toIssues,
-  WebSocketChat,
-} from '@mangaassist/core';
+import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
+import { type FmGatewayOptions, gatewayConfigSchema } from '@mangaassist/fm-gateway';
 import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
 import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
 import { makeEventConsumerHandlers } from '@mangaassist/fn-event-consumer';
@@ -51,8 +39,13 @@ import { makeWebhookReceivers, webhookSchemes } from '@mangaassist/fn-webhook';
 import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
 import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
 import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
+import { toIssues } from '@mangaassist/http';
+import type { StreamingLambdaHandler } from '@mangaassist/http/api-gateway';
+import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
+import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
+import { generateDevWebhookSecrets, makeWebhookRouter, StaticWebhookSecrets } from '@mangaassist/webhooks';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   type BedrockEmulator,
   type BedrockEmulatorOptions,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import type { LambdaResponseStream, StreamingLambdaHandler } from '@mangaassist/core';
+import type { LambdaResponseStream, StreamingLambdaHandler } from '@mangaassist/http/api-gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   localStreamingRuntime,

@@ -6,7 +6,7 @@ import type {
   HttpResponseMetadata,
   LambdaResponseStream,
   StreamingLambdaHandler,
-} from '@mangaassist/core';
+} from '@mangaassist/http/api-gateway';
 
 /**
  * The response stream `serveStreamingLambda` hands a handler: a `Writable` onto a Node.js

@@ -4,8 +4,8 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '@mangaassist/commons';
 import { connectionsTable, sessionsTable, type TableSpec, tableSpecs } from '@mangaassist/contracts';
-import type { Logger } from '@mangaassist/core';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.js';

@@ -7,8 +7,8 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Logger, silentLogger } from '@mangaassist/commons';
 import { type TableSpec, tableName } from '@mangaassist/contracts';
-import { type Logger, silentLogger } from '@mangaassist/core';
 
 export interface EnsureTablesOptions {
   /** Receives a warning when the endpoint cannot enable TTL. @default silentLogger */

@@ -1,4 +1,4 @@
-import { silentLogger } from '@mangaassist/core';
+import { silentLogger } from '@mangaassist/commons';
 import { describe, expect, it } from 'vitest';
 import { type DeadLetter, LocalDeadLetterQueue } from './dead-letter-queue.js';
 

@@ -1,4 +1,4 @@
-import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/core';
+import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
 import type { BusEvent } from './local-event-bus.js';
 
 /**

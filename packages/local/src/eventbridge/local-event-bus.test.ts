@@ -1,6 +1,7 @@
+import { silentLogger } from '@mangaassist/commons';
+import { createFakeClock } from '@mangaassist/commons/testing';
 import { type EventRule, eventRule, eventRules } from '@mangaassist/contracts';
-import { silentLogger, withChainMetadata } from '@mangaassist/core';
-import { createFakeClock } from '@mangaassist/core/testing';
+import { withChainMetadata } from '@mangaassist/events';
 import { describe, expect, it } from 'vitest';
 import {
   eventTime,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, type Logger, RateLimitedWarning, silentLogger, systemClock } from '@mangaassist/commons';
 import type { EventRule } from '@mangaassist/contracts';
-import { type Clock, type Logger, RateLimitedWarning, silentLogger, systemClock } from '@mangaassist/core';
 import { type DeadLetterFilter, type DeadLetterListing, LocalDeadLetterQueue } from './dead-letter-queue.js';
 import type { LocalTargets } from './local-rules.js';
 import { type AcceptedEvent, RuleRouter } from './rule-router.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Logger, silentLogger } from '@mangaassist/core';
+import { type Logger, silentLogger } from '@mangaassist/commons';
 import { EventBridgeServiceError } from './eventbridge-errors.js';
 import {
   LocalEventBus,

@@ -1,5 +1,4 @@
 import { type EventRule, eventRule, eventRules } from '@mangaassist/contracts';
-import { InvalidEventPatternError, InvalidInputTransformerError } from '@mangaassist/core';
 import { describe, expect, it } from 'vitest';
 import {
   type CompiledTarget,
@@ -9,6 +8,8 @@ import {
   ruleArn,
   targetInput,
 } from './local-rules.js';
+import { InvalidEventPatternError } from './patterns/event-pattern.js';
+import { InvalidInputTransformerError } from './patterns/input-transformer.js';
 
 const noop = async () => {};
 

@@ -1,12 +1,11 @@
 import type { EventRule, EventRuleTarget, TargetRetryPolicy } from '@mangaassist/contracts';
+import { compileEventPattern, type EventMatcher } from './patterns/event-pattern.js';
 import {
   applyInputTransformer,
-  compileEventPattern,
-  type EventMatcher,
   type InputTransformer,
   InvalidInputTransformerError,
   validateInputTransformer,
-} from '@mangaassist/core';
+} from './patterns/input-transformer.js';
 
 /** What a local target knows about the delivery it is running for. */
 export interface LocalTargetContext {

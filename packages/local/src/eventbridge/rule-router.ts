@@ -1,5 +1,5 @@
+import type { Clock, Logger } from '@mangaassist/commons';
 import type { EventRule } from '@mangaassist/contracts';
-import type { Clock, Logger } from '@mangaassist/core';
 import type { LocalDeadLetterQueue } from './dead-letter-queue.js';
 import type { BusEvent, TargetOutcome } from './local-event-bus.js';
 import {

@@ -1,5 +1,5 @@
+import { createFakeClock, type FakeClock } from '@mangaassist/commons/testing';
 import type { TargetRetryPolicy } from '@mangaassist/contracts';
-import { createFakeClock, type FakeClock } from '@mangaassist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { NonRetryableTargetError } from './local-rules.js';
 import {

@@ -1,5 +1,5 @@
+import type { Clock } from '@mangaassist/commons';
 import type { TargetRetryPolicy } from '@mangaassist/contracts';
-import type { Clock } from '@mangaassist/core';
 import { NonRetryableTargetError } from './local-rules.js';
 
 /** How long the local bus waits between deliveries to a failing target. */

@@ -1,5 +1,5 @@
-import { compileEventPattern, InvalidEventPatternError } from '@mangaassist/core';
 import { EventBridgeServiceError } from './eventbridge-errors.js';
+import { compileEventPattern, InvalidEventPatternError } from './patterns/event-pattern.js';
 
 /** `TestEventPattern`'s answer: whether the event matches the pattern. */
 export interface TestEventPatternResponse {

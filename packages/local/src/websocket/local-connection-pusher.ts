@@ -1,4 +1,4 @@
-import { ConnectionGoneError, type ConnectionPusher } from '@mangaassist/core';
+import { ConnectionGoneError, type ConnectionPusher } from '@mangaassist/chat';
 import { WebSocket } from 'ws';
 
 /** PostToConnection's payload limit: larger frames fail as they would when deployed. */

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
-import { ConnectionGoneError } from '@mangaassist/core';
+import { ConnectionGoneError } from '@mangaassist/chat';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

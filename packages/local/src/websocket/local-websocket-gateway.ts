@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type Logger, silentLogger } from '@mangaassist/core';
+import { type Logger, silentLogger } from '@mangaassist/commons';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalConnectionPusher } from './local-connection-pusher.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelPrompt } from '../model/model-prompt.js';
 import { parseRequestBody } from './validation.js';
 

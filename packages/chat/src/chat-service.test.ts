@@ -1,0 +1,142 @@
+import { awsError, createFakeClock } from '@mangaassist/commons/testing';
+import { FmGateway, loadModelCatalog, resolveModelKey } from '@mangaassist/fm-gateway';
+import { collect, createFakeRuntimes, type FakeCall, type FakeReply } from '@mangaassist/fm-gateway/testing';
+import { BudgetExhaustedError, BudgetGuard, MemoryUsageLedger, TenantDirectory } from '@mangaassist/tenants';
+import { describe, expect, it } from 'vitest';
+import {
+  ChatService,
+  type ChatServiceOptions,
+  type ChatTurn,
+  SessionUnavailableError,
+} from './chat-service.js';
+import { mangaAssistSystemPrompt } from './sessions/conversation.js';
+import { MemorySessionStore } from './sessions/memory-session-store.js';
+import type { SessionStore } from './sessions/session-store.js';
+
+const catalog = loadModelCatalog();
+
+function service(reply: (call: FakeCall) => FakeReply, options: Partial<ChatServiceOptions> = {}) {
+  const clock = createFakeClock();
+  const runtimes = createFakeRuntimes(reply, clock);
+  const gateway = new FmGateway({
+    catalog,
+    runtimes: runtimes.provider,
+    selectModel: ({ model }) => ({
+      model: resolveModelKey(catalog, model) ?? 'claude-haiku-4-5',
+      requested: model,
+      reason: 'test',
+    }),
+    regionTargets: [{ region: 'ap-northeast-1', profile: 'jp' }],
+    clock,
+    random: () => 0,
+  });
+  const sessions = new MemorySessionStore();
+  return { chat: new ChatService({ gateway, sessions, ...options }), sessions, calls: runtimes.calls };
+}
+
+const turn = (content: string, overrides: Partial<ChatTurn> = {}): ChatTurn => ({
+  tenantId: 'tenant-a',
+  requestId: 'req-1',
+  sessionId: 'session-0001',
+  messages: [{ role: 'user', content }],
+  model: 'fast',
+  maxTokens: 256,
+  ...overrides,
+});
+
+describe('ChatService', () => {
+  it('sends the MangaAssist system prompt with the caller instructions after it', async () => {
+    const { chat, calls } = service(() => ({ text: 'はい' }));
+    await chat.complete(turn('こんにちは', { system: '一文で答えてください。' }));
+    expect(calls[0]?.request.system).toBe(`${mangaAssistSystemPrompt}\n\n一文で答えてください。`);
+  });
+
+  it('keeps context across turns of a session', async () => {
+    const { chat, calls } = service((call) => ({ text: `answer ${call.request.messages.length}` }));
+    await chat.complete(turn('ワンピースは何巻まで？'));
+    await chat.complete(turn('その次の巻はいつ？'));
+    expect(calls[1]?.request.messages).toEqual([
+      { role: 'user', content: 'ワンピースは何巻まで？' },
+      { role: 'assistant', content: 'answer 1' },
+      { role: 'user', content: 'その次の巻はいつ？' },
+    ]);
+  });
+
+  it('stores the turns only after a real answer', async () => {
+    const { chat, sessions } = service(() => ({ error: awsError('ServiceUnavailableException') }));
+    const result = await chat.complete(turn('hello'));
+    expect(result.degraded).toBe(true);
+    expect(await sessions.history('tenant-a', 'session-0001', 10)).toEqual([]);
+  });
+
+  it('stores a streamed answer when the stream completes', async () => {
+    const { chat, sessions } = service(() => ({ deltas: ['ワン', 'ピース'] }));
+    await collect(chat.stream(turn('おすすめは？')));
+    const history = await sessions.history('tenant-a', 'session-0001', 10);
+    expect(history.map((stored) => [stored.role, stored.content])).toEqual([
+      ['user', 'おすすめは？'],
+      ['assistant', 'ワンピース'],
+    ]);
+    expect(history[1]?.model).toBe('claude-haiku-4-5');
+  });
+
+  it('keeps tenants apart even with the same session id', async () => {
+    const { chat, calls } = service(() => ({ text: 'ok' }));
+    await chat.complete(turn('secret of tenant a'));
+    await chat.complete(turn('hello', { tenantId: 'tenant-b' }));
+    expect(calls[1]?.request.messages).toEqual([{ role: 'user', content: 'hello' }]);
+  });
+
+  it('refuses with BudgetExhaustedError, before calling the model, once the daily budget is spent', async () => {
+    const ledger = new MemoryUsageLedger();
+    const budget = new BudgetGuard({
+      ledger,
+      tenants: TenantDirectory.fromConfig({
+        tenants: [{ id: 'tenant-a', name: 'A', dailyBudgetUsd: 0.00005 }],
+        apiKeys: {},
+      }),
+    });
+    const { chat, calls } = service(() => ({ text: 'ok', usage: { inputTokens: 30, outputTokens: 10 } }), {
+      budget,
+    });
+    await chat.complete(turn('first'));
+    await expect(chat.complete(turn('second'))).rejects.toBeInstanceOf(BudgetExhaustedError);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('charges an abandoned stream to the tenant budget', async () => {
+    const ledger = new MemoryUsageLedger();
+    const budget = new BudgetGuard({
+      ledger,
+      tenants: TenantDirectory.fromConfig({ tenants: [{ id: 'tenant-a', name: 'A' }], apiKeys: {} }),
+    });
+    const { chat } = service(() => ({ deltas: ['一', '二', '三'] }), { budget });
+    for await (const event of chat.stream(turn('長い答えをください'))) {
+      expect(event.type).toBe('delta');
+      break;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    await expect.poll(async () => (await ledger.spent('tenant-a', day)).costUsd).toBeGreaterThan(0);
+  });
+
+  it('fails with SessionUnavailableError when the history cannot be read', async () => {
+    const broken: SessionStore = {
+      history: async () => Promise.reject(new Error('table gone')),
+      append: async () => {},
+      clear: async () => {},
+    };
+    const { chat, calls } = service(() => ({ text: 'ok' }), { sessions: broken });
+    await expect(chat.complete(turn('hello'))).rejects.toBeInstanceOf(SessionUnavailableError);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('still answers when the answer cannot be stored', async () => {
+    const failing: SessionStore = {
+      history: async () => [],
+      append: async () => Promise.reject(new Error('throttled')),
+      clear: async () => {},
+    };
+    const { chat } = service(() => ({ text: 'answer' }), { sessions: failing });
+    await expect(chat.complete(turn('hello'))).resolves.toMatchObject({ text: 'answer' });
+  });
+});

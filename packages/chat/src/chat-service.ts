@@ -1,0 +1,172 @@
+import { type Logger, silentLogger } from '@mangaassist/commons';
+import type {
+  ChatMessage,
+  FmGateway,
+  GatewayCallOptions,
+  GatewayResult,
+  GatewayStreamEvent,
+} from '@mangaassist/fm-gateway';
+import { BudgetExhaustedError, type TenantBudget } from '@mangaassist/tenants';
+import { buildConversation, systemPromptFor } from './sessions/conversation.js';
+import type { SessionStore, SessionTurn } from './sessions/session-store.js';
+
+/** One chat turn as every door (REST, SSE, WebSocket) hands it over, already validated. */
+export interface ChatTurn {
+  readonly tenantId: string;
+  readonly requestId: string;
+  /** Continue this conversation: its stored turns precede `messages`, and the answer is stored. */
+  readonly sessionId?: string;
+  /** The new messages (sanitised); with a session, normally the one user message. */
+  readonly messages: readonly ChatMessage[];
+  /** The caller's instructions, appended to the system prompt. */
+  readonly system?: string;
+  /** Replaces the deployment's system prompt for this turn (task routes have their own). */
+  readonly persona?: string;
+  /** `auto`, an alias or a catalog key. */
+  readonly model: string;
+  readonly maxTokens: number;
+  readonly temperature?: number;
+}
+
+export interface ChatServiceOptions {
+  readonly gateway: FmGateway;
+  /** @default - stateless: no history is read or stored */
+  readonly sessions?: SessionStore;
+  /** @default - no budget */
+  readonly budget?: TenantBudget;
+  /** Stored messages carried into each prompt. @default 10 (seed 002 §1.3) */
+  readonly historyMessages?: number;
+  /** @default mangaAssistSystemPrompt */
+  readonly systemPrompt?: string;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** The session store could not be read: the conversation's context is unknown (503). */
+export class SessionUnavailableError extends Error {
+  override readonly name = 'SessionUnavailableError';
+}
+
+/**
+ * A conversation with the model: checks the tenant's budget, builds the prompt from the
+ * MangaAssist system prompt and the session's last turns, asks the gateway, then stores the
+ * new turns — only after a real answer (never a degraded or failed one) — and records the
+ * tenant's spend. Throws `BudgetExhaustedError` before any model call when the budget is
+ * spent, `SessionUnavailableError` when history cannot be read, and whatever the gateway throws.
+ */
+export class ChatService {
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ChatServiceOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async complete(turn: ChatTurn, call: GatewayCallOptions = {}): Promise<GatewayResult> {
+    const request = await this.prepare(turn);
+    const result = await this.options.gateway.complete(request, call);
+    await this.remember(turn, result);
+    return result;
+  }
+
+  /** As `complete`, streamed; the turns are stored when the stream completes. */
+  async *stream(turn: ChatTurn, call: GatewayCallOptions = {}): AsyncGenerator<GatewayStreamEvent> {
+    const request = await this.prepare(turn);
+    const { budget } = this.options;
+    const charged: GatewayCallOptions = budget
+      ? {
+          ...call,
+          onAbandoned: (spend) => {
+            call.onAbandoned?.(spend);
+            void budget.record(turn.tenantId, {
+              costUsd: spend.costUsd,
+              inputTokens: spend.usage.inputTokens,
+              outputTokens: spend.usage.outputTokens,
+            });
+          },
+        }
+      : call;
+    for await (const event of this.options.gateway.stream(request, charged)) {
+      if (event.type === 'complete') await this.remember(turn, event.result);
+      yield event;
+    }
+  }
+
+  /** The session's stored turns, oldest first. */
+  async history(tenantId: string, sessionId: string, limit = 50): Promise<SessionTurn[]> {
+    return this.options.sessions ? this.readHistory(tenantId, sessionId, limit) : [];
+  }
+
+  async clear(tenantId: string, sessionId: string): Promise<void> {
+    await this.options.sessions?.clear(tenantId, sessionId);
+  }
+
+  private async prepare(turn: ChatTurn) {
+    const { budget } = this.options;
+    if (budget) {
+      const decision = await budget.check(turn.tenantId);
+      if (!decision.allowed) {
+        throw new BudgetExhaustedError(
+          turn.tenantId,
+          decision.spentUsd,
+          decision.budgetUsd,
+          decision.retryAfterSeconds,
+        );
+      }
+    }
+    const history = turn.sessionId
+      ? await this.history(turn.tenantId, turn.sessionId, this.options.historyMessages ?? 10)
+      : [];
+    return {
+      tenantId: turn.tenantId,
+      requestId: turn.requestId,
+      model: turn.model,
+      system: systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt),
+      messages: buildConversation(history, turn.messages, this.options.historyMessages ?? 10),
+      maxTokens: turn.maxTokens,
+      ...(turn.temperature !== undefined ? { temperature: turn.temperature } : {}),
+      ...(turn.sessionId !== undefined ? { sessionId: turn.sessionId } : {}),
+    };
+  }
+
+  private async readHistory(tenantId: string, sessionId: string, limit: number): Promise<SessionTurn[]> {
+    try {
+      return (await this.options.sessions?.history(tenantId, sessionId, limit)) ?? [];
+    } catch (error) {
+      this.logger.error('session history unavailable', { tenantId, sessionId, error: String(error) });
+      throw new SessionUnavailableError('The conversation history is unavailable; retry shortly.', {
+        cause: error,
+      });
+    }
+  }
+
+  /** Stores the turns and the spend; a failure here is logged, never turned into a failed answer. */
+  private async remember(turn: ChatTurn, result: GatewayResult): Promise<void> {
+    const { sessions, budget } = this.options;
+    const at = this.now().toISOString();
+    await Promise.all([
+      budget?.record(turn.tenantId, {
+        costUsd: result.costUsd,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+      }),
+      turn.sessionId && sessions && !result.degraded
+        ? sessions
+            .append(turn.tenantId, turn.sessionId, [
+              ...turn.messages.map((message) => ({ ...message, at })),
+              { role: 'assistant' as const, content: result.text, at, model: result.model },
+            ])
+            .catch((error: unknown) => {
+              this.logger.error('answer not stored in the session', {
+                requestId: turn.requestId,
+                sessionId: turn.sessionId,
+                error: String(error),
+              });
+            })
+        : undefined,
+    ]);
+  }
+}

@@ -1,0 +1,36 @@
+// The public surface of @mangaassist/chat.
+
+export {
+  ChatService,
+  type ChatServiceOptions,
+  type ChatTurn,
+  SessionUnavailableError,
+} from './chat-service.js';
+export {
+  type ChatEndpointOptions,
+  type ChatRequestOptions,
+  makeChatEndpoint,
+  makeChatRequestParser,
+  type ParsedChatRequest,
+  toChatResponse,
+} from './endpoints/chat-endpoint.js';
+export { type ChatStreamEndpointOptions, makeChatStreamEndpoint } from './endpoints/chat-stream-endpoint.js';
+export { describeFailure, type Failure, failureResponse } from './endpoints/failure.js';
+export { makeTaskEndpoint, type TaskEndpointOptions } from './endpoints/task-endpoint.js';
+export { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './sessions/conversation.js';
+export { MemorySessionStore } from './sessions/memory-session-store.js';
+export { SessionConflictError } from './sessions/session-errors.js';
+export type { SessionStore, SessionTurn } from './sessions/session-store.js';
+export { ConnectionGoneError, type ConnectionPusher } from './websocket/connection-pusher.js';
+export type { ConnectionRecord, ConnectionStore } from './websocket/connection-store.js';
+export type { FrameLog } from './websocket/frame-log.js';
+export { MemoryConnectionStore } from './websocket/memory-connection-store.js';
+export { MemoryFrameLog, type MemoryFrameLogOptions } from './websocket/memory-frame-log.js';
+export {
+  type ConnectResult,
+  frameLogKey,
+  parseClientFrame,
+  WebSocketChat,
+  type WebSocketChatOptions,
+  webSocketErrorCodes,
+} from './websocket/websocket-chat.js';

@@ -1,0 +1,3 @@
+// The public surface of @mangaassist/chat/platform.
+
+export { type CreatePlatformOptions, createPlatform, type Platform } from './create-platform.js';

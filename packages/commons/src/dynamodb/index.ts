@@ -1,0 +1,3 @@
+// The public surface of @mangaassist/commons/dynamodb.
+
+export { createDocumentClient, type DocumentClientOptions } from './document-client.js';

@@ -1,0 +1,20 @@
+// The public surface of @mangaassist/commons.
+
+export { backoffDelayMs, defaultRetryPolicy, type RetryPolicy, resolveRetryPolicy } from './backoff.js';
+export { boundedCall } from './bounded-call.js';
+export { type Clock, type Random, systemClock } from './clock.js';
+export { Deadline, DeadlineExceededError } from './deadline.js';
+export {
+  discardMetrics,
+  EmfFormatError,
+  emfWriter,
+  formatEmf,
+  type MetricSet,
+  type MetricsSink,
+  type MetricValue,
+} from './embedded-metrics.js';
+export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export { errorMessage, RateLimitedWarning } from './rate-limited-warning.js';
+export { assertTtlSeconds, expiresAtSeconds, hasExpired } from './time-to-live.js';
+export { secondsUntilNextUtcMidnight, utcDay } from './utc-day.js';
+export { truncateUtf8, utf8ByteLength } from './utf8.js';

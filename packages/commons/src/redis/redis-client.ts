@@ -1,0 +1,229 @@
+/**
+ * The pieces every Redis adapter shares: a client built to fail fast (`createRedisClient`), the
+ * wait for its connection (`whenRedisReady`) and a command runner that bounds each command, logs
+ * an outage once per interval and says when Redis is reachable again (`RedisCommandRunner`).
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { boundedCall } from '../bounded-call.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { errorMessage, RateLimitedWarning } from '../rate-limited-warning.js';
+
+export interface RedisCommandRunnerOptions {
+  /** The client the commands go to (its status is logged with each outage warning). */
+  readonly redis: RedisConnectionState;
+  /**
+   * Longest wait for one command, including the wait for a connection that is still being
+   * made; must be positive.
+   */
+  readonly commandTimeoutMs: number;
+  /** Receives outage warnings and recoveries. */
+  readonly logger: Logger;
+  /** The current time in epoch milliseconds, for spacing out warnings. */
+  readonly now: () => number;
+  /** Least time between two outage warnings; each carries the failures since the previous one. */
+  readonly warnIntervalMs: number;
+  /** The warning logged (rate-limited) when a command fails, e.g. `'Ticket store (Redis) unavailable'`. */
+  readonly outageMessage: string;
+  /** The info logged once by the first command that succeeds after failures, e.g. `'Ticket store is reachable again'`. */
+  readonly recoveredMessage: string;
+}
+
+/**
+ * Runs an adapter's Redis commands so that none ever hangs: each waits for the connection
+ * (`whenRedisReady`) and is sent within `commandTimeoutMs` (`boundedCall`). A failure — an error
+ * reply, a closed connection, the time running out (`CallTimeoutError`) — is logged as one
+ * outage warning at most once per `warnIntervalMs` and then rejected as it is, so each adapter
+ * applies its own policy (a miss, or its own `*UnavailableError`); the first success after
+ * failures logs `recoveredMessage` with the number of failures. Throws `RangeError` from the
+ * constructor when `commandTimeoutMs` is not positive.
+ *
+ * @example
+ * const commands = new RedisCommandRunner({ redis, commandTimeoutMs: 50, logger, now: Date.now,
+ *   warnIntervalMs: 60_000, outageMessage: 'Cache unavailable', recoveredMessage: 'Cache is reachable again' });
+ * const value = await commands.run('get', () => redis.get(key)).catch(() => undefined);
+ */
+export class RedisCommandRunner {
+  private readonly outageWarning: RateLimitedWarning;
+
+  constructor(private readonly options: RedisCommandRunnerOptions) {
+    const { commandTimeoutMs } = options;
+    if (!(commandTimeoutMs > 0))
+      throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
+    this.outageWarning = new RateLimitedWarning(options.logger, options.now, options.warnIntervalMs);
+  }
+
+  /** Resolves with the command's result, or rejects with its failure after logging it (see the class). */
+  async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    const { redis, logger } = this.options;
+    try {
+      // The wait for a connection being made counts against the same bound: on a cold start
+      // the first command fails unless the connection is ready in time.
+      const result = await boundedCall(async (signal) => {
+        await whenRedisReady(redis, signal);
+        return command();
+      }, this.options.commandTimeoutMs);
+      const failures = this.outageWarning.recover();
+      if (failures > 0) logger.info(this.options.recoveredMessage, { failures });
+      return result;
+    } catch (error) {
+      this.outageWarning.warn(this.options.outageMessage, {
+        operation,
+        error: errorMessage(error),
+        status: redis.status,
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a failure that a successful round trip reported in its reply (an aborted
+   * transaction, a failed command inside `MULTI … EXEC`) as part of the same outage episode.
+   */
+  reportFailure(operation: string, error: unknown): void {
+    this.outageWarning.warn(this.options.outageMessage, { operation, error: errorMessage(error) });
+  }
+}
+
+export interface RedisClientOptions {
+  /** Receives connection errors (rate-limited) and reconnections. @default silentLogger */
+  readonly logger?: Logger;
+  /**
+   * Longest wait for a TCP connection (and TLS handshake) before it is abandoned and retried.
+   * @default 500
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * ioredis's own per-command timeout; it cleans up commands that outlive the adapter's
+   * shorter race, so nothing piles up on a hung connection.
+   * @default 250
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * A connection that owes replies and receives nothing for this long is destroyed and
+   * reconnected: it catches half-open sockets (failover, network partitions) long before TCP
+   * keep-alive would.
+   * @default 1_000
+   */
+  readonly socketTimeoutMs?: number;
+  /**
+   * Cap of the exponential reconnection backoff (100 ms, 200 ms, … plus up to 100 ms jitter).
+   * @default 5_000
+   */
+  readonly maxReconnectDelayMs?: number;
+  /** Any other ioredis options (TLS, username, password, db); applied last, so they win. */
+  readonly redisOptions?: RedisOptions;
+}
+
+/**
+ * Builds an ioredis client configured for a cache that must never slow a request down:
+ * no offline queue (a command sent while disconnected fails at once instead of waiting for
+ * the connection), no retries of a failed command, short connect and command timeouts, and
+ * endless background reconnection with capped backoff. An `error` listener logs connection
+ * failures (at most once a minute) so an unreachable Redis never surfaces as an unhandled
+ * `error` event. The connection starts immediately: create the client during a Lambda's
+ * init, outside the handler, and `quit()` it when the process shuts down. Because nothing is
+ * queued, every adapter on this client must `await whenRedisReady(client, signal)` inside its
+ * time bound before each command, or the commands of a new instance fail until it is ready.
+ *
+ * @example const redis = createRedisClient('rediss://cache.example.internal:6379', { logger });
+ */
+export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
+  const logger = options.logger ?? silentLogger;
+  const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: options.connectTimeoutMs ?? 500,
+    commandTimeout: options.commandTimeoutMs ?? 250,
+    socketTimeout: options.socketTimeoutMs ?? 1_000,
+    lazyConnect: false,
+    retryStrategy: (attempt) =>
+      Math.min(100 * 2 ** Math.min(attempt - 1, 16), maxReconnectDelayMs) + Math.floor(Math.random() * 100),
+    ...options.redisOptions,
+  });
+  const connectionWarning = new RateLimitedWarning(logger, Date.now, 60_000);
+  client.on('error', (error: unknown) => {
+    connectionWarning.warn('Redis connection error; retrying in the background', {
+      error: errorMessage(error),
+    });
+  });
+  client.on('ready', () => {
+    const failures = connectionWarning.recover();
+    if (failures > 0) logger.info('Redis connection is ready again', { failures });
+  });
+  return client;
+}
+
+/** The part of an ioredis client that `whenRedisReady` watches. */
+export interface RedisConnectionState {
+  /** ioredis's connection status: `wait`, `connecting`, `connect`, `ready`, `close`, `reconnecting`, `end`. */
+  readonly status: string;
+  connect(): Promise<void>;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  removeListener(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/** The waiters of each client that is not ready yet, released together by one listener pair. */
+const waitersByClient = new WeakMap<RedisConnectionState, ConnectionWaiters>();
+
+interface ConnectionWaiters {
+  readonly waiters: Set<() => void>;
+  readonly release: () => void;
+}
+
+/**
+ * Resolves when the client can take a command: at once when its status is `ready`, else on its
+ * next `ready`. Call it before each command of a client made by `createRedisClient`: with no
+ * offline queue, a command sent while the connection is still being made (a new Lambda
+ * instance's first request, a reconnection) fails at once instead of waiting for it.
+ *
+ * Never rejects on its own and sets no timer: the caller bounds the wait, and passes the signal
+ * of that bound (`boundedCall` hands one to its call); when the signal aborts, it rejects with
+ * the signal's reason and removes everything it registered, so a command that timed out waiting
+ * is never sent later and no listener is left behind. Also resolves for a client that has ended
+ * (`quit`/`disconnect`), whose command then fails at once; starts the connection of a lazy client
+ * that has not connected yet (`wait`). All waiters of one client share one `ready` and one `end`
+ * listener, so many concurrent waits never trip Node's listener-leak warning.
+ *
+ * @example await boundedCall(async (signal) => { await whenRedisReady(redis, signal); return redis.get(key); }, 50);
+ */
+export function whenRedisReady(redis: RedisConnectionState, signal?: AbortSignal): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (redis.status === 'wait') redis.connect().catch(() => {});
+  return new Promise<void>((resolve, reject) => {
+    const client = connectionWaiters(redis);
+    const onAbort = () => {
+      client.waiters.delete(waiter);
+      if (client.waiters.size === 0) client.release();
+      reject(signal?.reason);
+    };
+    const waiter = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    client.waiters.add(waiter);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function connectionWaiters(redis: RedisConnectionState): ConnectionWaiters {
+  const existing = waitersByClient.get(redis);
+  if (existing) return existing;
+  const waiters = new Set<() => void>();
+  const release = () => {
+    redis.removeListener('ready', releaseAll);
+    redis.removeListener('end', releaseAll);
+    waitersByClient.delete(redis);
+  };
+  const releaseAll = () => {
+    release();
+    for (const waiter of waiters) waiter();
+  };
+  redis.once('ready', releaseAll);
+  redis.once('end', releaseAll);
+  const client = { waiters, release };
+  waitersByClient.set(redis, client);
+  return client;
+}

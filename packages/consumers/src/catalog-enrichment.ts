@@ -1,0 +1,168 @@
+import type { Clock } from '@mangaassist/commons';
+import type { CatalogUpdateDetail } from '@mangaassist/contracts';
+import { catalogUpdateDetailSchema } from '@mangaassist/contracts';
+import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
+import { PermanentConsumerError } from './consumer-errors.js';
+import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
+import type { BusEventEnvelope, ConsumerContext, ConsumerOutcome } from './event-consumer.js';
+import type { ProductStore } from './product-store.js';
+
+export interface CatalogEnrichmentOptions {
+  readonly model: ConsumerModel;
+  readonly products: ProductStore;
+  /** Catalog key or alias. @default 'fast' */
+  readonly modelKey?: string;
+  /** Budget of the model's answer. @default 5000 */
+  readonly deadlineMs?: number;
+  /** Drives the model deadline. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** How many tags a product gets. */
+export const productTagCount = 5;
+
+const maxDescriptionChars = 2_000;
+const maxTagChars = 64;
+
+/** The seed's description prompt (000 §5.3), with the item's fields cleaned and bounded. */
+export function productDescriptionPrompt(detail: CatalogUpdateDetail): string {
+  const field = (value: string | number | undefined, fallback: string, max = 256) =>
+    value === undefined ? fallback : clean(String(value), max);
+  return (
+    'Generate a compelling product description for this manga item.\n' +
+    `Title: ${field(detail.title, 'Unknown')}\n` +
+    `Author: ${field(detail.data.author, 'Unknown')}\n` +
+    `Genre: ${field(detail.data.genre, 'Unknown')}\n` +
+    `Volume: ${field(detail.data.volume, 'N/A')}\n` +
+    `Synopsis: ${field(detail.data.synopsis, 'No synopsis available', 4_000)}\n\n` +
+    'Write a 2-3 sentence description that would appeal to manga fans. ' +
+    `Also provide ${productTagCount} search tags as a comma-separated list on a new line starting with 'Tags: '.`
+  );
+}
+
+/** A description and its tags, or why the answer cannot be used. */
+export type DescriptionParse =
+  | { readonly ok: true; readonly description: string; readonly tags: readonly string[] }
+  | { readonly ok: false; readonly problem: string };
+
+const tagsLine = /^[\s*_#>-]*tags[\s*_]*[:：][\s*_]*(.*)$/imu;
+const descriptionLabel = /^[\s*_#]*description[\s*_]*[:：][\s*_]*/iu;
+const tagEdges = /^[\s"'`*_#[\](){}「」『』]+|[\s"'`*_#[\](){}「」『』.。]+$/gu;
+
+/**
+ * Reads the model's answer: the description is the text before the last `Tags:` line (a leading
+ * `Description:` label dropped, lines joined, at most 2 000 characters); the tags are that line
+ * split on commas (`,`, `、`, `，`), trimmed of quotes, brackets and `#`, empties and repeats
+ * (case-insensitive) dropped.
+ *
+ * Normalised, not rejected: more than five tags keeps the first five — the model answered, just
+ * too generously. Rejected (`ok: false`): no `Tags:` line, fewer than five distinct tags, or no
+ * description — asking again would cost another call for a likely similar answer, so the caller
+ * treats it as a permanent failure.
+ */
+export function parseDescriptionAndTags(answer: string): DescriptionParse {
+  const text = answer.normalize('NFC');
+  const lines = text.split(/\r?\n/u);
+  let tagsIndex = -1;
+  for (let index = lines.length - 1; index >= 0; index--) {
+    if (tagsLine.test(lines[index] ?? '')) {
+      tagsIndex = index;
+      break;
+    }
+  }
+  if (tagsIndex < 0) return { ok: false, problem: 'no "Tags:" line' };
+  const rawTags = tagsLine.exec(lines[tagsIndex] ?? '')?.[1] ?? '';
+  const seen = new Set<string>();
+  const tags: string[] = [];
+  for (const part of rawTags.split(/[,、，]/u)) {
+    const tag = part.replace(tagEdges, '').replace(/\s+/gu, ' ').trim();
+    const folded = tag.toLowerCase();
+    if (tag === '' || tag.length > maxTagChars || seen.has(folded)) continue;
+    seen.add(folded);
+    tags.push(tag);
+  }
+  if (tags.length < productTagCount) {
+    return { ok: false, problem: `${tags.length} usable tags, ${productTagCount} needed` };
+  }
+  const description = lines
+    .slice(0, tagsIndex)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ')
+    .replace(descriptionLabel, '')
+    .trim();
+  if (description === '') return { ok: false, problem: 'no description' };
+  return {
+    ok: true,
+    description: Array.from(description).slice(0, maxDescriptionChars).join(''),
+    tags: tags.slice(0, productTagCount),
+  };
+}
+
+/**
+ * `CatalogUpdate.*` → a 2–3 sentence description and exactly five tags from the fast model →
+ * the products table (`ai_description`, `ai_tags`, `ai_model`, `ai_updated_at`), upserted by
+ * `product_id`. `ai_updated_at` is the catalog update's time (the event's `time`), and content
+ * for an older update never replaces content for a newer one (a conditional write): events
+ * arrive out of order and replays bring old ones. A product already holding newer content is
+ * skipped before the model is asked.
+ *
+ * Skipped: `discontinued` items (no description worth writing) and stale updates. Failures: an
+ * answer without five tags or a description → permanent (`unparseable-description`); the model
+ * failing, slow or degraded, or the store failing → transient.
+ */
+export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
+  const deadlineMs = options.deadlineMs ?? 5_000;
+  const modelKey = options.modelKey ?? 'fast';
+
+  return async (event: BusEventEnvelope, context: ConsumerContext): Promise<ConsumerOutcome> => {
+    const parsed = catalogUpdateDetailSchema.safeParse(event.detail);
+    if (!parsed.success) throw new PermanentConsumerError('not a CatalogUpdate detail', 'invalid-detail');
+    const detail = parsed.data;
+    const base = { product_id: detail.product_id, update_type: detail.update_type };
+    if (detail.update_type === 'discontinued')
+      return { status: 'skipped', reason: 'discontinued', summary: base };
+
+    const updatedAt = new Date(event.time).toISOString();
+    const current = await options.products.get(detail.product_id);
+    if (current?.ai !== undefined && current.ai.updatedAt > updatedAt) {
+      return { status: 'skipped', reason: 'newer-content-exists', summary: base };
+    }
+
+    const result = await modelAnswer(
+      options.model,
+      {
+        tenantId: eventConsumersTenant,
+        model: modelKey,
+        messages: [{ role: 'user', content: productDescriptionPrompt(detail) }],
+        maxTokens: 300,
+        temperature: 0.6,
+        requestId: `${context.eventId}:description`,
+        chain: context.chain,
+      },
+      { deadlineMs, ...(options.clock ? { clock: options.clock } : {}) },
+    );
+    const answer = parseDescriptionAndTags(result.text);
+    if (!answer.ok) {
+      throw new PermanentConsumerError(
+        `the model's description of ${detail.product_id} cannot be used: ${answer.problem}`,
+        'unparseable-description',
+      );
+    }
+    const written = await options.products.putAiContent(detail.product_id, {
+      description: answer.description,
+      tags: answer.tags,
+      model: result.modelId,
+      updatedAt,
+      sourceEventId: context.eventId,
+    });
+    if (written === 'stale') return { status: 'skipped', reason: 'newer-content-exists', summary: base };
+    return { status: 'processed', summary: { ...base, tags: [...answer.tags], model_id: result.modelId } };
+  };
+}
+
+function clean(text: string, max: number): string {
+  return Array.from(sanitizeForPrompt(text).replace(/[\r\n]+/gu, ' '))
+    .slice(0, max)
+    .join('');
+}

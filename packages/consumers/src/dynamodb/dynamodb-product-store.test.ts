@@ -1,0 +1,79 @@
+// The DynamoDB product store's requests and the paths a healthy table rarely shows (a corrupt
+// item, errors); the behaviour suite runs against the embedded DynamoDB in
+// test/integration/event-consumer-stores.test.ts.
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { recordingLogger } from '@mangaassist/commons/testing';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { productAiContent } from '../testing/product-store-behaviour.js';
+import { DynamoDbProductStore } from './dynamodb-product-store.js';
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-northeast-1' }));
+const dynamo = mockClient(documents);
+const tableName = 'mangaassist-test-products';
+
+beforeEach(() => {
+  dynamo.reset();
+});
+
+describe('DynamoDbProductStore', () => {
+  it('upserts the ai_* attributes only, on condition that nothing newer is stored', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    const content = productAiContent({ sourceEventId: 'evt-1' });
+
+    expect(await new DynamoDbProductStore(documents, { tableName }).putAiContent('p-1', content)).toBe(
+      'updated',
+    );
+    expect(dynamo).toReceiveCommandWith(UpdateCommand, {
+      TableName: tableName,
+      Key: { product_id: 'p-1' },
+      ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :updatedAt',
+      ExpressionAttributeValues: {
+        ':description': content.description,
+        ':tags': [...content.tags],
+        ':model': content.model,
+        ':updatedAt': content.updatedAt,
+        ':source': 'evt-1',
+      },
+    });
+  });
+
+  it('reports a failed condition as stale', async () => {
+    dynamo
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    expect(
+      await new DynamoDbProductStore(documents, { tableName }).putAiContent('p-1', productAiContent()),
+    ).toBe('stale');
+  });
+
+  it('lets any other error through, for the consumer to retry', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(
+      new DynamoDbProductStore(documents, { tableName }).putAiContent('p-1', productAiContent()),
+    ).rejects.toThrow('throttled');
+  });
+
+  it('reads a product whose ai_* attributes are corrupt as without AI content, and warns', async () => {
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { product_id: 'p-1', title: 'ONE PIECE', ai_tags: 'not-a-list' } });
+    const logger = recordingLogger();
+    expect(await new DynamoDbProductStore(documents, { tableName, logger }).get('p-1')).toStrictEqual({
+      productId: 'p-1',
+    });
+    expect(logger.entries).toContainEqual(expect.objectContaining({ level: 'warn' }));
+  });
+
+  it('reads a catalog item the model never wrote about as without AI content, silently', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { product_id: 'p-1', title: 'ONE PIECE' } });
+    const logger = recordingLogger();
+    expect(await new DynamoDbProductStore(documents, { tableName, logger }).get('p-1')).toStrictEqual({
+      productId: 'p-1',
+    });
+    expect(logger.entries).toHaveLength(0);
+  });
+});

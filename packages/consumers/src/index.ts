@@ -1,0 +1,64 @@
+// The public surface of @mangaassist/consumers.
+
+export { inferenceMetricsNamespace, makeAnalyticsConsumer } from './analytics.js';
+export { analyticsExpiresAt } from './analytics-items.js';
+export { type AnalyticsStore, MemoryAnalyticsStore } from './analytics-store.js';
+export { parseDescriptionAndTags, productTagCount } from './catalog-enrichment.js';
+export {
+  EmailOutcomeUnknownError,
+  EmissionNotAllowedError,
+  PermanentConsumerError,
+  TransientConsumerError,
+} from './consumer-errors.js';
+export { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
+export {
+  type ConsumerDependencies,
+  type ConsumerFactory,
+  consumerFactories,
+  consumerFactory,
+  registeredConsumers,
+  requireDependency,
+} from './consumer-registry.js';
+export { EmailRejectedError, type EmailSender, type OutgoingEmail } from './email-sender.js';
+export { makeEmbeddingRegenerationConsumer } from './embedding-regeneration.js';
+export {
+  type BusEventEnvelope,
+  busEventEnvelopeSchema,
+  type ConsumeEvent,
+  type ConsumerContext,
+  type ConsumerFunction,
+  type ConsumerOutcome,
+  type ConsumerResult,
+  consumerLimits,
+  type DetailSchemaLookup,
+  type EnvelopeReader,
+  type EnvelopeReading,
+  type EventConsumerOptions,
+  makeEventConsumer,
+  readEventBridgeEnvelope,
+} from './event-consumer.js';
+export { type FmTriggerOptions, makeFmTriggerConsumer } from './fm-trigger.js';
+export { makeInferencePostProcessor } from './inference-post-processor.js';
+export { MemoryProductStore } from './memory-product-store.js';
+export { MemoryReviewStore } from './memory-review-store.js';
+export {
+  hidingSeverities,
+  type ModerationHandlerOptions,
+  makeModerationHandlerConsumer,
+} from './moderation-handler.js';
+export { confirmationKey, formatAmount, type ReplayedConfirmationPolicy } from './order-confirmation.js';
+export {
+  type EmbeddingStatusStore,
+  MemoryProductCatalog,
+  type ProductCatalog,
+  type ProductCatalogReader,
+} from './product-catalog.js';
+export type { ProductAiContent, ProductStore, ProductWriteResult, StoredProduct } from './product-store.js';
+export { makeRecommendationRegenerationConsumer } from './recommendation-regeneration.js';
+export {
+  contentHash,
+  contentPreview,
+  type ModerationDecision,
+  moderationDecision,
+} from './review-moderation.js';
+export type { ReviewHiding, ReviewModeration, ReviewStore, StoredReview } from './review-store.js';

@@ -1,0 +1,4 @@
+import { MemoryProductStore } from './memory-product-store.js';
+import { describeProductStore } from './testing/product-store-behaviour.js';
+
+describeProductStore('MemoryProductStore', () => new MemoryProductStore());

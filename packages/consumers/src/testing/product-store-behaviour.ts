@@ -1,0 +1,83 @@
+// The behaviour every ProductStore must show, written once and run against each implementation
+// (in memory beside it, DynamoDB in test/integration). For tests only: it imports vitest.
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ProductAiContent, ProductStore } from '../product-store.js';
+
+/** AI content for a product, as the FM trigger writes it. For tests. */
+export function productAiContent(overrides: Partial<ProductAiContent> = {}): ProductAiContent {
+  return {
+    description: '魂を揺さぶる冒険譚、待望の最新刊。仲間との絆が試される。',
+    tags: ['shonen', 'adventure', 'pirates', 'friendship', 'new-release'],
+    model: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
+    updatedAt: '2026-01-31T09:00:00.000Z',
+    sourceEventId: `evt-${randomUUID()}`,
+    ...overrides,
+  };
+}
+
+/**
+ * Registers the ProductStore behaviour suite for one implementation. Each test uses a fresh
+ * product id, so a store backed by a shared table needs no cleaning between tests.
+ *
+ * @example describeProductStore('MemoryProductStore', () => new MemoryProductStore());
+ */
+export function describeProductStore(
+  name: string,
+  makeStore: () => ProductStore | Promise<ProductStore>,
+): void {
+  describe(`${name} (ProductStore behaviour)`, () => {
+    let store: ProductStore;
+    let productId: string;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      productId = `product-${randomUUID()}`;
+    });
+
+    it('knows nothing of a product it never stored', async () => {
+      expect(await store.get(productId)).toBeUndefined();
+    });
+
+    it('stores the AI content of a new product and reads it back', async () => {
+      const content = productAiContent();
+      expect(await store.putAiContent(productId, content)).toBe('updated');
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: content });
+    });
+
+    it('replaces the content with content for a later update', async () => {
+      await store.putAiContent(productId, productAiContent());
+      const later = productAiContent({ description: 'Later.', updatedAt: '2026-02-01T00:00:00.000Z' });
+      expect(await store.putAiContent(productId, later)).toBe('updated');
+      expect((await store.get(productId))?.ai).toStrictEqual(later);
+    });
+
+    it('never replaces content for a later update with content for an earlier one', async () => {
+      const later = productAiContent({ updatedAt: '2026-02-01T00:00:00.000Z' });
+      await store.putAiContent(productId, later);
+      const earlier = productAiContent({ description: 'Earlier.', updatedAt: '2026-01-01T00:00:00.000Z' });
+      expect(await store.putAiContent(productId, earlier)).toBe('stale');
+      expect((await store.get(productId))?.ai).toStrictEqual(later);
+    });
+
+    it('lets the later-processed of two updates of the same instant win', async () => {
+      await store.putAiContent(productId, productAiContent({ description: 'First.' }));
+      const second = productAiContent({ description: 'Second.' });
+      expect(await store.putAiContent(productId, second)).toBe('updated');
+      expect((await store.get(productId))?.ai).toStrictEqual(second);
+    });
+
+    it('rejects an update time that is not in toISOString form with RangeError', async () => {
+      await expect(
+        store.putAiContent(productId, productAiContent({ updatedAt: '2026-01-31T09:00:00Z' })),
+      ).rejects.toBeInstanceOf(RangeError);
+      expect(await store.get(productId)).toBeUndefined();
+    });
+
+    it('keeps products apart', async () => {
+      const other = `${productId}-other`;
+      await store.putAiContent(productId, productAiContent({ description: 'Mine.' }));
+      expect(await store.get(other)).toBeUndefined();
+    });
+  });
+}

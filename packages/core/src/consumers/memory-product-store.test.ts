@@ -1,4 +1,0 @@
-import { MemoryProductStore } from './memory-product-store.js';
-import { describeProductStore } from './product-store-behaviour.js';
-
-describeProductStore('MemoryProductStore', () => new MemoryProductStore());

@@ -1,0 +1,9 @@
+// The public surface of @mangaassist/events/eventbridge.
+
+export {
+  EventBridgeEventPublisher,
+  eventTruncationFields,
+  putEventsEntrySize,
+  putEventsLimits,
+  truncatableEventFields,
+} from './eventbridge-event-publisher.js';

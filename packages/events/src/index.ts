@@ -1,0 +1,22 @@
+// The public surface of @mangaassist/events.
+
+export {
+  type ChainDepthCheck,
+  type ChainRefusalReason,
+  nextChainDepth,
+  withChainMetadata,
+} from './chain-depth.js';
+export {
+  type DomainEvent,
+  EventPublishError,
+  type EventPublisher,
+  type PublishOptions,
+} from './event-publisher.js';
+export {
+  type FitEventDetailOptions,
+  type FittedEventDetail,
+  fitEventDetail,
+  maxPutEventsEntryBytes,
+  putEventsEntryBytes,
+  truncationMarker,
+} from './event-truncation.js';

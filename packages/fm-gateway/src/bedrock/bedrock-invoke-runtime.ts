@@ -1,0 +1,163 @@
+import {
+  type BedrockRuntimeClient,
+  InvokeModelCommand,
+  InvokeModelWithResponseStreamCommand,
+  type ResponseStream,
+} from '@aws-sdk/client-bedrock-runtime';
+import * as z from 'zod';
+import {
+  type ModelOutput,
+  type ModelRequest,
+  type ModelRuntime,
+  type ModelStreamEvent,
+  type StopReason,
+  type TokenUsage,
+  toStopReason,
+} from '../runtime/model-runtime.js';
+import { streamEndedEarly } from './bedrock-converse-runtime.js';
+
+/**
+ * InvokeModel / InvokeModelWithResponseStream with the Anthropic Messages body
+ * (`anthropic_version: bedrock-2023-05-31`) behind the model-runtime port.
+ */
+export class BedrockAnthropicInvokeRuntime implements ModelRuntime {
+  readonly api = 'invoke' as const;
+
+  constructor(
+    private readonly client: BedrockRuntimeClient,
+    readonly region: string,
+  ) {}
+
+  async invoke(request: ModelRequest, signal: AbortSignal): Promise<ModelOutput> {
+    const response = await this.client.send(
+      new InvokeModelCommand({
+        modelId: request.modelId,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify(toAnthropicBody(request)),
+      }),
+      { abortSignal: signal },
+    );
+    const message = anthropicMessageSchema.parse(JSON.parse(new TextDecoder().decode(response.body)));
+    return {
+      text: message.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join(''),
+      stopReason: toStopReason(message.stop_reason),
+      usage: toUsage(message.usage),
+    };
+  }
+
+  async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
+    const response = await this.client.send(
+      new InvokeModelWithResponseStreamCommand({
+        modelId: request.modelId,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify(toAnthropicBody(request)),
+      }),
+      { abortSignal: signal },
+    );
+    const decoder = new TextDecoder();
+    let stopReason: StopReason | undefined;
+    let stopped = false;
+    let usage = toUsage(undefined);
+    for await (const event of response.body ?? []) {
+      throwIfException(event);
+      if (!event.chunk?.bytes) continue;
+      const parsed = anthropicStreamEventSchema.safeParse(JSON.parse(decoder.decode(event.chunk.bytes)));
+      if (!parsed.success) continue; // an event type added after this code was written
+      const chunk = parsed.data;
+      if (chunk.type === 'error') {
+        throw Object.assign(new Error(chunk.error.message ?? chunk.error.type), {
+          name: 'ModelStreamErrorException',
+        });
+      } else if (chunk.type === 'message_start') {
+        usage = { ...toUsage(chunk.message.usage), outputTokens: chunk.message.usage?.output_tokens ?? 0 };
+      } else if (
+        chunk.type === 'content_block_delta' &&
+        chunk.delta.type === 'text_delta' &&
+        chunk.delta.text
+      ) {
+        yield { type: 'delta', text: chunk.delta.text };
+      } else if (chunk.type === 'message_stop') {
+        stopped = true;
+      } else if (chunk.type === 'message_delta') {
+        stopReason = toStopReason(chunk.delta.stop_reason);
+        usage = { ...usage, outputTokens: chunk.usage?.output_tokens ?? usage.outputTokens };
+      }
+    }
+    if (!stopped) throw streamEndedEarly();
+    yield { type: 'end', stopReason: stopReason ?? 'other', usage };
+  }
+}
+
+function toAnthropicBody(request: ModelRequest): Record<string, unknown> {
+  const system = request.system
+    ? request.promptCache
+      ? [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }]
+      : request.system
+    : undefined;
+  return {
+    anthropic_version: 'bedrock-2023-05-31',
+    max_tokens: request.maxTokens,
+    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    ...(system ? { system } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+  };
+}
+
+const anthropicUsageSchema = z.object({
+  input_tokens: z.number().optional(),
+  output_tokens: z.number().optional(),
+  cache_read_input_tokens: z.number().nullish(),
+  cache_creation_input_tokens: z.number().nullish(),
+});
+type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
+
+const anthropicMessageSchema = z.object({
+  content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
+  stop_reason: z.string().nullish(),
+  usage: anthropicUsageSchema.optional(),
+});
+
+const anthropicStreamEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('message_start'),
+    message: z.object({ usage: anthropicUsageSchema.optional() }),
+  }),
+  z.object({
+    type: z.literal('content_block_delta'),
+    delta: z.object({ type: z.string(), text: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('message_delta'),
+    delta: z.object({ stop_reason: z.string().nullish() }),
+    usage: z.object({ output_tokens: z.number().optional() }).optional(),
+  }),
+  z.object({
+    type: z.literal('error'),
+    error: z.object({ type: z.string(), message: z.string().optional() }),
+  }),
+  z.object({ type: z.literal('message_stop') }),
+  z.object({ type: z.enum(['content_block_start', 'content_block_stop', 'ping']) }),
+]);
+
+/** Anthropic reports `input_tokens` without the cache read/creation tokens, as Converse does. */
+function toUsage(usage: AnthropicUsage | undefined): TokenUsage {
+  return {
+    inputTokens: usage?.input_tokens ?? 0,
+    outputTokens: usage?.output_tokens ?? 0,
+    cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
+    cacheWriteInputTokens: usage?.cache_creation_input_tokens ?? 0,
+  };
+}
+
+function throwIfException(event: ResponseStream): void {
+  const exception =
+    event.modelStreamErrorException ??
+    event.internalServerException ??
+    event.serviceUnavailableException ??
+    event.throttlingException ??
+    event.modelTimeoutException ??
+    event.validationException;
+  if (exception) throw exception;
+}

@@ -1,0 +1,73 @@
+// The public surface of @mangaassist/fm-gateway.
+
+export { responseCacheKey } from './cache/cache-key.js';
+export { MemoryResponseCache } from './cache/memory-response-cache.js';
+export type { CachedAnswer, CacheLookup, ResponseCache } from './cache/response-cache.js';
+export type { Geography } from './catalog/geography.js';
+export {
+  defaultRegionTargets,
+  invocationTargets,
+  type RegionTarget,
+  regionTargetsSchema,
+} from './catalog/invocation-targets.js';
+export {
+  defaultModelCatalog,
+  fallbackLadder,
+  loadModelCatalog,
+  type ModelAlias,
+  type ModelCatalog,
+  ModelCatalogError,
+  type ModelSpec,
+  modelNames,
+  resolveModelKey,
+} from './catalog/model-catalog.js';
+export {
+  ConfigurationError,
+  type GatewayConfig,
+  gatewayConfigFromEnvironment,
+  gatewayConfigSchema,
+} from './config/gateway-config.js';
+export { estimateCostUsd, formatUsd } from './cost/estimate-cost.js';
+export { defaultDegradedAnswer, FmGateway, type FmGatewayOptions } from './gateway/fm-gateway.js';
+export {
+  AllModelsFailedError,
+  GatewayError,
+  GatewayTimeoutError,
+  ModelRequestRejectedError,
+  StreamInterruptedError,
+} from './gateway/gateway-errors.js';
+export type {
+  AttemptRecord,
+  GatewayCallOptions,
+  GatewayRequest,
+  GatewayResult,
+  GatewayStreamEvent,
+  ModelSelector,
+} from './gateway/gateway-types.js';
+export { CircuitBreakerRegistry, CircuitOpenError } from './resilience/circuit-breaker.js';
+export { RegionHealth } from './resilience/region-health.js';
+export {
+  ModelRouter,
+  type ModelRouterOptions,
+  type RouteDecision,
+  type RouteRequest,
+  RoutingConfigError,
+  UnknownModelError,
+} from './routing/model-router.js';
+export { classifyModelError, type ModelErrorClass, type ModelErrorKind } from './runtime/model-errors.js';
+export type {
+  ChatMessage,
+  ChatRole,
+  ModelApi,
+  ModelOutput,
+  ModelRequest,
+  ModelRuntime,
+  ModelRuntimeProvider,
+  ModelStreamEvent,
+  StopReason,
+  TokenUsage,
+} from './runtime/model-runtime.js';
+export { estimateTokens } from './text/estimate-tokens.js';
+export { normalizeForCacheKey } from './text/normalize.js';
+export { sanitizeForPrompt } from './text/sanitize.js';
+export { type TextLimits, TextRejectedError, validateUserText } from './text/validate.js';

@@ -1,0 +1,3 @@
+// The public surface of @mangaassist/fm-gateway/redis.
+
+export { RedisResponseCache } from './redis-response-cache.js';

@@ -1,0 +1,54 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import type { HttpRequest } from '../http.js';
+import { makeApiGatewayHandler, toHttpRequest } from './api-gateway-http.js';
+
+function proxyEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: 'POST',
+    path: '/v1/chat',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"a":1}',
+    isBase64Encoded: false,
+    requestContext: { requestId: 'api-req-1', identity: { apiKeyId: 'key-123' } },
+    ...overrides,
+  } as APIGatewayProxyEvent;
+}
+
+describe('API Gateway proxy adapter', () => {
+  it('lower-cases header names and carries the request id and API key as tenant', () => {
+    const request = toHttpRequest(proxyEvent());
+    expect(request).toMatchObject({
+      headers: { 'content-type': 'application/json' },
+      requestId: 'api-req-1',
+      tenantId: 'key-123',
+    });
+    expect(new TextDecoder().decode(request.body)).toBe('{"a":1}');
+  });
+
+  it('decodes a base64 body to its exact bytes', () => {
+    const bytes = toHttpRequest(
+      proxyEvent({ body: Buffer.from([0xff, 0x00]).toString('base64'), isBase64Encoded: true }),
+    ).body;
+    expect([...bytes]).toEqual([0xff, 0x00]);
+  });
+
+  it('runs the after-response work before returning', async () => {
+    const seen: HttpRequest[] = [];
+    const afterResponse = vi.fn(async () => {});
+    const handler = makeApiGatewayHandler(
+      async (request) => {
+        seen.push(request);
+        return { statusCode: 201, headers: { 'x-request-id': request.requestId }, body: '{}' };
+      },
+      { afterResponse },
+    );
+    await expect(handler(proxyEvent())).resolves.toEqual({
+      statusCode: 201,
+      headers: { 'x-request-id': 'api-req-1' },
+      body: '{}',
+    });
+    expect(afterResponse).toHaveBeenCalledOnce();
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -1,0 +1,53 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { HttpEndpoint, HttpRequest, HttpResponse } from '../http.js';
+
+/** Maps the API key API Gateway accepted (its id) to the tenant it belongs to. */
+export type TenantResolver = (apiKeyId: string | undefined) => string;
+
+/** Without a tenant directory the key id itself is the tenant; no key at all is `anonymous`. */
+export const tenantByKeyId: TenantResolver = (apiKeyId) => apiKeyId ?? 'anonymous';
+
+/** The transport-neutral request of an API Gateway REST (Lambda proxy) event. */
+export function toHttpRequest(
+  event: APIGatewayProxyEvent,
+  resolveTenant: TenantResolver = tenantByKeyId,
+): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const body = event.body ?? '';
+  return {
+    method: event.httpMethod,
+    path: event.path,
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+    requestId: event.requestContext.requestId,
+    tenantId: resolveTenant(event.requestContext.identity?.apiKeyId ?? undefined),
+  };
+}
+
+export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
+  return { statusCode: response.statusCode, headers: { ...response.headers }, body: response.body };
+}
+
+export interface ApiGatewayHandlerOptions {
+  /** @default tenantByKeyId */
+  readonly resolveTenant?: TenantResolver;
+  /** Work that must finish before Lambda freezes the environment (e.g. publishing events). */
+  readonly afterResponse?: () => Promise<void>;
+}
+
+/** Wraps a transport-neutral endpoint as an API Gateway REST (Lambda proxy) handler. */
+export function makeApiGatewayHandler(
+  endpoint: HttpEndpoint,
+  options: ApiGatewayHandlerOptions = {},
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  return async (event) => {
+    try {
+      return toProxyResult(await endpoint(toHttpRequest(event, options.resolveTenant)));
+    } finally {
+      await options.afterResponse?.();
+    }
+  };
+}

@@ -1,0 +1,14 @@
+// The public surface of @mangaassist/tenants.
+
+export { type BudgetDecision, BudgetExhaustedError, type TenantBudget } from './budget.js';
+export { BudgetGuard, type BudgetGuardOptions } from './budget-guard.js';
+export { devTenants } from './dev-tenants.js';
+export { createLocalApiKeys, type LocalApiKey, type LocalApiKeys } from './local-api-keys.js';
+export { MemoryTicketStore } from './memory-ticket-store.js';
+export { MemoryUsageLedger } from './memory-usage-ledger.js';
+export { TicketStoreUnavailableError, UsageLedgerUnavailableError } from './store-errors.js';
+export { TenantConfigError, TenantDirectory } from './tenant-directory.js';
+export { assertTicketTtl } from './ticket.js';
+export type { TicketStore } from './ticket-store.js';
+export type { DailyUsage, UsageLedger } from './usage-ledger.js';
+export { makeWsTicketEndpoint, type WsTicketEndpointOptions } from './ws-ticket-endpoint.js';
