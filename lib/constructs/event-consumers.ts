@@ -13,8 +13,19 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { pascalCase } from './pascal-case.js';
 import { PlatformFunction } from './platform-function.js';
 
-/** The handler every consumer runs, told which consumer it is by `EVENT_CONSUMER`. */
-export const eventConsumerEntry = 'functions/event-consumer/src/handler.ts';
+/**
+ * The handler each consumer's function runs (also told its consumer by `EVENT_CONSUMER`): the
+ * consumers that call a model have entries of their own, so the others carry no model, bus or
+ * email client in their bundle.
+ */
+export const eventConsumerEntries: Readonly<Record<EventConsumer, string>> = {
+  'fm-trigger': 'functions/event-consumer/src/fm-trigger-handler.ts',
+  'recommendation-regeneration': 'functions/event-consumer/src/recommendation-handler.ts',
+  'moderation-handler': 'functions/event-consumer/src/handler.ts',
+  analytics: 'functions/event-consumer/src/handler.ts',
+  'inference-post-processor': 'functions/event-consumer/src/handler.ts',
+  'embedding-regeneration': 'functions/event-consumer/src/handler.ts',
+};
 
 /** The consumers' tables, by role. */
 export const consumerTables = ['products', 'reviews', 'analytics', 'consumedEvents'] as const;
@@ -128,7 +139,7 @@ export interface EventConsumersProps {
   readonly access?: Readonly<Record<EventConsumer, ConsumerAccess>>;
   /**
    * The handler's source, relative to the repository root.
-   * @default eventConsumerEntry
+   * @default - `eventConsumerEntries` of the consumer
    */
   readonly entry?: string;
   /**
@@ -206,7 +217,7 @@ export class EventConsumers extends Construct {
       return mode === undefined ? [] : [[table, mode]];
     });
     const fn = new PlatformFunction(this, name, {
-      entry: props.entry ?? eventConsumerEntry,
+      entry: props.entry ?? eventConsumerEntries[consumer],
       description: `MangaAssist ${props.stage}: event consumer ${consumer} (EventBridge)`,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),

@@ -10,8 +10,15 @@ import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { type FunctionNetwork, PlatformFunction } from './platform-function.js';
 
-/** The handler every receiver runs, told its source by `WEBHOOK_SOURCE`. */
-export const webhookHandlerEntry = 'functions/webhook/src/handler.ts';
+/**
+ * The handler each receiver runs (also told its source by `WEBHOOK_SOURCE`): the sources that call
+ * a model have an entry of their own, so the others carry no model client in their bundle.
+ */
+export const webhookHandlerEntries: Readonly<Record<WebhookSource, string>> = {
+  stripe: 'functions/webhook/src/handler.ts',
+  reviews: 'functions/webhook/src/reviews-handler.ts',
+  catalog: 'functions/webhook/src/handler.ts',
+};
 
 /**
  * The sources whose processing calls a model, and which model: reviews get their sentiment from
@@ -43,8 +50,8 @@ export interface WebhookReceiversProps {
    */
   readonly gatewayNetwork?: FunctionNetwork;
   /**
-   * The handler's source, relative to the repository root.
-   * @default webhookHandlerEntry
+   * The handler's source of every receiver, relative to the repository root (tests).
+   * @default - `webhookHandlerEntries` of its source
    */
   readonly entry?: string;
   /**
@@ -126,7 +133,7 @@ export class WebhookReceivers extends Construct {
   private receiver(source: WebhookSource, props: WebhookReceiversProps): WebhookReceiver {
     const model = webhookModels[source];
     const fn = new PlatformFunction(this, pascalCase(source), {
-      entry: props.entry ?? webhookHandlerEntry,
+      entry: props.entry ?? webhookHandlerEntries[source],
       description: `MangaAssist ${props.stage}: webhooks from ${source} (function URL)`,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),

@@ -30,7 +30,7 @@ export interface EventsStackProps extends StackProps {
   readonly alarmTopic: ITopic;
   /**
    * The handler every consumer runs, relative to the repository root.
-   * @default eventConsumerEntry
+   * @default - `eventConsumerEntries` of each consumer
    */
   readonly consumerEntry?: string;
 }

@@ -7,13 +7,12 @@
  * client that goes away cancels the model call. The turn is stored only after a whole answer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform } from '@mangaassist/chat/platform';
-import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { createChatPlatform } from '@mangaassist/chat/platform';
 import { makeChatStreamHandler } from './chat-stream.js';
 
-const config = gatewayConfigFromEnvironment(process.env);
 const logger = new Logger({ serviceName: 'chat-stream' });
-const platform = createPlatform(config, { logger });
+const platform = createChatPlatform(chatConfigFromEnvironment(process.env), { logger });
 
 // streamifyResponse wraps the handler at module load, as the Lambda runtime requires.
-export const handler = makeChatStreamHandler({ ...platform, firstTokenDeadlineMs: config.chatDeadlineMs });
+export const handler = makeChatStreamHandler({ ...platform, firstTokenDeadlineMs: platform.deadlineMs });

@@ -7,12 +7,12 @@
  * `degraded: true`) or 429/503/504. Not idempotent: a retried request is a new turn.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform } from '@mangaassist/chat/platform';
-import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { createChatPlatform } from '@mangaassist/chat/platform';
 import { makeChatSyncHandler } from './chat-sync.js';
 
-const config = gatewayConfigFromEnvironment(process.env);
 const logger = new Logger({ serviceName: 'chat-sync' });
-const platform = createPlatform(config, { logger });
 
-export const handler = makeChatSyncHandler({ ...platform, deadlineMs: config.chatDeadlineMs });
+export const handler = makeChatSyncHandler(
+  createChatPlatform(chatConfigFromEnvironment(process.env), { logger }),
+);

@@ -1,6 +1,7 @@
-// The deployed consumer function's code with in-memory ports: the registry, the environment it
-// reads at cold start, and events end to end through the FM trigger and the moderation handler.
+// The deployed consumer function's code with in-memory ports: the registry, and events end to end
+// through the FM trigger and the moderation handler.
 import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from '@mangaassist/commons';
 import {
   type ConsumerModel,
   type EmailSender,
@@ -8,16 +9,11 @@ import {
   MemoryReviewStore,
   type OutgoingEmail,
 } from '@mangaassist/consumers';
-import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { DomainEvent } from '@mangaassist/events';
-import { ConfigurationError, type GatewayResult } from '@mangaassist/fm-gateway';
+import type { GatewayResult } from '@mangaassist/fm-gateway';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
-import {
-  eventConsumerEnvironmentFrom,
-  makeEventConsumerHandler,
-  makeEventConsumerHandlers,
-} from './event-consumer.js';
+import { makeEventConsumerHandler, makeEventConsumerHandlers } from './event-consumer.js';
 
 function paymentCompleted(orderId = 'order-42') {
   return {
@@ -127,67 +123,5 @@ describe('makeEventConsumerHandler', () => {
     expect(handlers['fm-trigger']).toBeTypeOf('function');
     expect(handlers['moderation-handler']).toBeTypeOf('function');
     expect(handlers.analytics).toBeUndefined();
-  });
-});
-
-describe('eventConsumerEnvironmentFrom', () => {
-  const names = gatewayEnvironment;
-  const fmTriggerEnvironment = {
-    [names.eventConsumer]: 'fm-trigger',
-    [names.consumedEventsTable]: 'mangaassist-prod-consumed-events',
-    [names.productsTable]: 'mangaassist-prod-products',
-    [names.reviewsTable]: 'mangaassist-prod-reviews',
-    [names.eventBusName]: 'mangaassist-prod-ai-events',
-    [names.senderEmail]: 'noreply@mangaassist.example.com',
-  };
-
-  it('reads the consumer and its settings', () => {
-    expect(eventConsumerEnvironmentFrom(fmTriggerEnvironment)).toStrictEqual({
-      consumer: 'fm-trigger',
-      consumedEventsTable: 'mangaassist-prod-consumed-events',
-      productsTable: 'mangaassist-prod-products',
-      reviewsTable: 'mangaassist-prod-reviews',
-      eventBusName: 'mangaassist-prod-ai-events',
-      senderEmail: 'noreply@mangaassist.example.com',
-    });
-  });
-
-  it('needs only the reviews table for the moderation handler', () => {
-    expect(
-      eventConsumerEnvironmentFrom({
-        [names.eventConsumer]: 'moderation-handler',
-        [names.consumedEventsTable]: 'consumed',
-        [names.reviewsTable]: 'reviews',
-      }),
-    ).toStrictEqual({
-      consumer: 'moderation-handler',
-      consumedEventsTable: 'consumed',
-      reviewsTable: 'reviews',
-    });
-  });
-
-  it('rejects an unknown consumer, naming the variable', () => {
-    expect(() =>
-      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.eventConsumer]: 'mailer' }),
-    ).toThrow(/EVENT_CONSUMER must be one of/);
-  });
-
-  it('rejects a missing consumed-events table', () => {
-    expect(() =>
-      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.consumedEventsTable]: ' ' }),
-    ).toThrow(new ConfigurationError('CONSUMED_EVENTS_TABLE is required'));
-  });
-
-  it('rejects a setting the consumer needs but was not given', () => {
-    const { [names.senderEmail]: _, ...withoutSender } = fmTriggerEnvironment;
-    expect(() => eventConsumerEnvironmentFrom(withoutSender)).toThrow(
-      new ConfigurationError('SENDER_EMAIL is required by the fm-trigger consumer'),
-    );
-  });
-
-  it('rejects a sender that is not an email address', () => {
-    expect(() =>
-      eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.senderEmail]: 'MangaAssist' }),
-    ).toThrow(new ConfigurationError('SENDER_EMAIL must be an email address'));
   });
 });

@@ -1,7 +1,6 @@
 import { silentLogger } from '@mangaassist/commons';
 import { type ConsumerDependencies, type ConsumerResult, consumerFactory } from '@mangaassist/consumers';
-import { type EventConsumer, eventConsumers, gatewayEnvironment } from '@mangaassist/contracts';
-import { ConfigurationError } from '@mangaassist/fm-gateway';
+import { type EventConsumer, eventConsumers } from '@mangaassist/contracts';
 
 /** A consumer as its Lambda function runs it: the EventBridge event in, the outcome out. */
 export type EventConsumerHandler = (event: unknown) => Promise<ConsumerResult>;
@@ -66,86 +65,4 @@ export function makeEventConsumerHandlers(
     handlers[consumer] = makeEventConsumerHandler({ ...dependencies, consumer });
   }
   return handlers;
-}
-
-/** What a consumer function reads from its environment (names in `gatewayEnvironment`). */
-export interface EventConsumerEnvironment {
-  readonly consumer: EventConsumer;
-  readonly consumedEventsTable: string;
-  readonly productsTable?: string;
-  readonly reviewsTable?: string;
-  readonly analyticsTable?: string;
-  /** `From` of order confirmations. */
-  readonly senderEmail?: string;
-  /** The bus for what the consumer emits (and the gateway's `InferenceCompleted`). */
-  readonly eventBusName?: string;
-  /** A custom EventBridge endpoint (the local bus); unset = AWS. */
-  readonly eventBridgeEndpoint?: string;
-  /** A custom DynamoDB endpoint (the embedded DynamoDB); unset = AWS. */
-  readonly dynamoDbEndpoint?: string;
-}
-
-type Setting = Exclude<keyof EventConsumerEnvironment, 'consumer' | 'consumedEventsTable'>;
-
-/** The settings each consumer cannot run without (the CDK's `consumerAccess` sets exactly these). */
-export const requiredSettings: Readonly<Record<EventConsumer, readonly Setting[]>> = {
-  'fm-trigger': ['productsTable', 'reviewsTable', 'eventBusName', 'senderEmail'],
-  'moderation-handler': ['reviewsTable'],
-  analytics: ['analyticsTable'],
-  'inference-post-processor': ['analyticsTable'],
-  'embedding-regeneration': ['productsTable'],
-  'recommendation-regeneration': ['productsTable', 'eventBusName'],
-};
-
-const variables: Readonly<Record<Setting | 'consumer' | 'consumedEventsTable', string>> = {
-  consumer: gatewayEnvironment.eventConsumer,
-  consumedEventsTable: gatewayEnvironment.consumedEventsTable,
-  productsTable: gatewayEnvironment.productsTable,
-  reviewsTable: gatewayEnvironment.reviewsTable,
-  analyticsTable: gatewayEnvironment.analyticsTable,
-  senderEmail: gatewayEnvironment.senderEmail,
-  eventBusName: gatewayEnvironment.eventBusName,
-  eventBridgeEndpoint: gatewayEnvironment.eventBridgeEndpoint,
-  dynamoDbEndpoint: gatewayEnvironment.dynamoDbEndpoint,
-};
-
-const emailAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
-
-/**
- * Reads a consumer function's settings. Throws `ConfigurationError` naming the variable that is
- * missing or invalid — `EVENT_CONSUMER` not one of `eventConsumers`, `CONSUMED_EVENTS_TABLE`
- * unset, a setting the consumer requires (`requiredSettings`) unset, `SENDER_EMAIL` not an
- * address — so a bad deployment fails at cold start rather than on an event.
- */
-export function eventConsumerEnvironmentFrom(
-  env: Readonly<Record<string, string | undefined>>,
-): EventConsumerEnvironment {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const consumerName = read(variables.consumer);
-  const consumer = eventConsumers.find((candidate) => candidate === consumerName);
-  if (consumer === undefined) {
-    throw new ConfigurationError(`${variables.consumer} must be one of ${eventConsumers.join(', ')}`);
-  }
-  const consumedEventsTable = read(variables.consumedEventsTable);
-  if (consumedEventsTable === undefined) {
-    throw new ConfigurationError(`${variables.consumedEventsTable} is required`);
-  }
-  const settings: Partial<Record<Setting, string>> = {};
-  for (const setting of Object.keys(variables) as (keyof typeof variables)[]) {
-    if (setting === 'consumer' || setting === 'consumedEventsTable') continue;
-    const value = read(variables[setting]);
-    if (value !== undefined) settings[setting] = value;
-  }
-  for (const setting of requiredSettings[consumer]) {
-    if (settings[setting] === undefined) {
-      throw new ConfigurationError(`${variables[setting]} is required by the ${consumer} consumer`);
-    }
-  }
-  if (settings.senderEmail !== undefined && !emailAddress.test(settings.senderEmail)) {
-    throw new ConfigurationError(`${variables.senderEmail} must be an email address`);
-  }
-  return { consumer, consumedEventsTable, ...settings };
 }

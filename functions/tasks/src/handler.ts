@@ -6,9 +6,10 @@
  * comes back flagged for human review. Stateless; not idempotent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform } from '@mangaassist/chat/platform';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { createTaskPlatform } from '@mangaassist/chat/platform';
+import { ConfigurationError } from '@mangaassist/commons';
 import { gatewayEnvironment, taskNames } from '@mangaassist/contracts';
-import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { makeTaskHandler } from './tasks.js';
 
 const task = taskNames.find((name) => name === process.env[gatewayEnvironment.taskName]);
@@ -16,6 +17,8 @@ if (!task) {
   throw new ConfigurationError(`${gatewayEnvironment.taskName} must be one of ${taskNames.join(', ')}`);
 }
 const logger = new Logger({ serviceName: `task-${task}` });
-const platform = createPlatform(gatewayConfigFromEnvironment(process.env), { logger });
 
-export const handler = makeTaskHandler({ task, ...platform });
+export const handler = makeTaskHandler({
+  task,
+  ...createTaskPlatform(chatConfigFromEnvironment(process.env), { logger }),
+});

@@ -1,6 +1,8 @@
 /**
  * Trigger: a Lambda function URL (auth NONE: the signature is the authentication), one function
  * per webhook source, which `WEBHOOK_SOURCE` names; served at `/` and `/webhooks/{source}`.
+ * This entry serves the sources that never call a model (stripe, catalog): it carries no model
+ * client; `reviews-handler.ts` serves reviews with the gateway.
  * Verifies the signature over the raw body (timestamp within 300 s, past or future), validates
  * the payload, and processes each `source:event-id` exactly once (DynamoDB idempotency with an
  * expiring in-progress claim), publishing to EventBridge.
@@ -10,52 +12,13 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createDocumentClient } from '@mangaassist/commons/dynamodb';
-import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
-import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
-import { createGateway } from '@mangaassist/fm-gateway/platform';
-import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
-import {
-  createSecretsManagerClient,
-  SecretsManagerWebhookSecrets,
-} from '@mangaassist/webhooks/secrets-manager';
-import {
-  makeWebhookHandler,
-  webhookEnvironmentFrom,
-  webhookEventBridgeClientConfig,
-  webhookSchemes,
-} from './webhook.js';
+import { createWebhookPlatform, webhookConfigFromEnvironment } from '@mangaassist/webhooks/platform';
+import { makeWebhookHandler } from './webhook.js';
 
-/** How long a response may wait for the gateway's InferenceCompleted events to reach the bus. */
-const eventFlushMs = 300;
-
-const env = webhookEnvironmentFrom(process.env);
-const logger = new Logger({ serviceName: `webhook-${env.source}` });
-
-// Only the reviews receiver calls a model; the others are not configured (nor allowed) to.
-const model =
-  env.source === 'reviews' ? createGateway(gatewayConfigFromEnvironment(process.env), { logger }) : undefined;
-
-const secrets = new SecretsManagerWebhookSecrets(createSecretsManagerClient(), {
-  secretId: env.secretId,
-  formats: { [env.source]: webhookSchemes[env.source] },
-  logger,
-});
-const idempotency = new DynamoDbIdempotencyStore(
-  createDocumentClient(env.dynamoDbEndpoint ? { endpoint: env.dynamoDbEndpoint } : {}),
-  { tableName: env.idempotencyTable, logger },
-);
-const events = new EventBridgeEventPublisher(new EventBridgeClient(webhookEventBridgeClientConfig(env)), {
-  eventBusName: env.eventBusName,
-  logger,
-});
+const config = webhookConfigFromEnvironment(process.env);
+const logger = new Logger({ serviceName: `webhook-${config.source}` });
 
 export const handler = makeWebhookHandler({
-  source: env.source,
-  secrets,
-  idempotency,
-  events,
-  logger,
-  ...(model ? { gateway: model.gateway, afterResponse: () => model.gateway.flush(eventFlushMs) } : {}),
+  source: config.source,
+  ...createWebhookPlatform(config, { logger }),
 });

@@ -1,25 +1,21 @@
 // The deployed handler code end to end, with in-memory ports: function URL events signed by the
 // official `stripe` and `standardwebhooks` packages, exactly as the partners sign them.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { gatewayEnvironment } from '@mangaassist/contracts';
+import { ConfigurationError } from '@mangaassist/commons';
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
-import { ConfigurationError, type GatewayResult } from '@mangaassist/fm-gateway';
+import type { GatewayResult } from '@mangaassist/fm-gateway';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
-import { generateDevWebhookSecrets, StaticWebhookSecrets } from '@mangaassist/webhooks';
+import {
+  generateDevWebhookSecrets,
+  makeWebhookReceivers,
+  StaticWebhookSecrets,
+  webhookSchemes,
+} from '@mangaassist/webhooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  makeWebhookHandler,
-  makeWebhookReceivers,
-  webhookEnvironmentFrom,
-  webhookEventBridgeClientConfig,
-  webhookSchemes,
-} from './webhook.js';
+import { describe, expect, it } from 'vitest';
+import { makeWebhookHandler } from './webhook.js';
 
 const stripeWebhooks = Stripe.webhooks;
 
@@ -114,13 +110,16 @@ function checkoutCompleted() {
 function harness(source: 'stripe' | 'reviews' | 'catalog') {
   const secrets = generateDevWebhookSecrets();
   const events = recordingPublisher();
-  const handler = makeWebhookHandler({
-    source,
-    secrets: new StaticWebhookSecrets(secrets, { formats: webhookSchemes }),
-    idempotency: new MemoryIdempotencyStore(),
-    events,
-    gateway: answeringGateway('positive'),
-  });
+  const receivers = makeWebhookReceivers(
+    {
+      secrets: new StaticWebhookSecrets(secrets, { formats: webhookSchemes }),
+      idempotency: new MemoryIdempotencyStore(),
+      events,
+      gateway: answeringGateway('positive'),
+    },
+    [source],
+  );
+  const handler = makeWebhookHandler({ source, receivers });
   return { secrets, events, handler };
 }
 
@@ -217,79 +216,5 @@ describe('the webhook function', () => {
         ['reviews'],
       ),
     ).toThrow(ConfigurationError);
-  });
-});
-
-describe('webhookEnvironmentFrom', () => {
-  const complete = {
-    [gatewayEnvironment.webhookSource]: 'catalog',
-    [gatewayEnvironment.webhookSecretId]:
-      'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks',
-    [gatewayEnvironment.idempotencyTable]: 'mangaassist-prod-webhook-idempotency',
-    [gatewayEnvironment.eventBusName]: 'MangaAssist-AI-Events',
-  };
-
-  it('reads the source, secret, table and bus', () => {
-    expect(webhookEnvironmentFrom(complete)).toEqual({
-      source: 'catalog',
-      secretId: complete[gatewayEnvironment.webhookSecretId],
-      idempotencyTable: 'mangaassist-prod-webhook-idempotency',
-      eventBusName: 'MangaAssist-AI-Events',
-    });
-  });
-
-  it('names the variable that is missing or invalid', () => {
-    expect(() =>
-      webhookEnvironmentFrom({ ...complete, [gatewayEnvironment.webhookSource]: 'paypal' }),
-    ).toThrow(/WEBHOOK_SOURCE must be one of stripe, reviews, catalog/);
-    expect(() => webhookEnvironmentFrom({ ...complete, [gatewayEnvironment.idempotencyTable]: ' ' })).toThrow(
-      /IDEMPOTENCY_TABLE is required/,
-    );
-  });
-});
-
-describe('webhookEventBridgeClientConfig', () => {
-  let silent: Server | undefined;
-  afterEach(async () => {
-    silent?.closeAllConnections();
-    await new Promise((resolve) => silent?.close(resolve) ?? resolve(undefined));
-    silent = undefined;
-  });
-
-  /** An HTTP server that accepts every request and never answers it: a stalled PutEvents. */
-  async function silentEndpoint(): Promise<string> {
-    const server = createServer(() => {});
-    silent = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  it('gives the client a 1 s connection timeout and a 5 s request timeout that fails the request', () => {
-    expect(webhookEventBridgeClientConfig({ eventBridgeEndpoint: 'http://127.0.0.1:4010' })).toEqual({
-      endpoint: 'http://127.0.0.1:4010',
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-    });
-    expect(webhookEventBridgeClientConfig({})).not.toHaveProperty('endpoint');
-  });
-
-  it('makes a PutEvents that gets no answer fail with TimeoutError instead of hanging', async () => {
-    const config = webhookEventBridgeClientConfig({ eventBridgeEndpoint: await silentEndpoint() });
-    const client = new EventBridgeClient({
-      ...config,
-      region: 'ap-northeast-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-      // The configured handler options, with a request timeout short enough for a unit test.
-      requestHandler: { ...config.requestHandler, requestTimeout: 50 },
-    });
-
-    const sent = client.send(
-      new PutEventsCommand({
-        Entries: [{ Source: 'mangaassist.payments', DetailType: 'PaymentCompleted', Detail: '{}' }],
-      }),
-    );
-
-    await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
-    client.destroy();
   });
 });

@@ -5,18 +5,12 @@
  * with 403. `$disconnect` deletes the record. Idempotent: deleting a gone record is a no-op.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { WebSocketChat } from '@mangaassist/chat';
-import { createPlatform } from '@mangaassist/chat/platform';
-import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { createConnectionPlatform } from '@mangaassist/chat/platform';
 import { makeWsConnectionHandler } from './ws-connection.js';
 
 const logger = new Logger({ serviceName: 'ws-connection' });
-const platform = createPlatform(gatewayConfigFromEnvironment(process.env), { logger });
-const { pusher } = platform;
-if (!pusher)
-  throw new ConfigurationError('WEBSOCKET_CALLBACK_URL is required: the WebSocket API answers through it');
 
-export const handler = makeWsConnectionHandler({
-  webSocket: new WebSocketChat({ ...platform, pusher }),
-  logger,
-});
+export const handler = makeWsConnectionHandler(
+  createConnectionPlatform(chatConfigFromEnvironment(process.env), { logger }),
+);

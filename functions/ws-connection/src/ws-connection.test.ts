@@ -28,11 +28,11 @@ function connectionEvent(
   };
 }
 
-function recordingWebSocket(statusCode: 200 | 401 | 403 | 500 = 200) {
+function recordingConnections(statusCode: 200 | 401 | 403 | 500 = 200) {
   const calls: unknown[] = [];
   return {
     calls,
-    webSocket: {
+    connections: {
       connect: async (request: { connectionId: string; ticket?: string }) => {
         calls.push(['connect', request]);
         return { statusCode };
@@ -46,15 +46,15 @@ function recordingWebSocket(statusCode: 200 | 401 | 403 | 500 = 200) {
 
 describe('ws-connection handler', () => {
   it('redeems the ?ticket= of $connect and answers its status', async () => {
-    const { webSocket, calls } = recordingWebSocket(403);
-    const handler = makeWsConnectionHandler({ webSocket, logger: silentLogger });
+    const { connections, calls } = recordingConnections(403);
+    const handler = makeWsConnectionHandler({ connections, logger: silentLogger });
     expect(await handler(connectionEvent('$connect', { ticket: 't-1' }))).toEqual({ statusCode: 403 });
     expect(calls).toEqual([['connect', { connectionId: 'L0SM9cOFvHcCIhw=', ticket: 't-1' }]]);
   });
 
   it('forgets the connection on $disconnect', async () => {
-    const { webSocket, calls } = recordingWebSocket();
-    const handler = makeWsConnectionHandler({ webSocket, logger: silentLogger });
+    const { connections, calls } = recordingConnections();
+    const handler = makeWsConnectionHandler({ connections, logger: silentLogger });
     expect(await handler(connectionEvent('$disconnect'))).toEqual({ statusCode: 200 });
     expect(calls).toEqual([['disconnect', 'L0SM9cOFvHcCIhw=']]);
   });

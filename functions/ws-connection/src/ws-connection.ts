@@ -8,13 +8,13 @@
  * `$connect` needs a new ticket.
  */
 
-import type { WebSocketChat } from '@mangaassist/chat';
+import type { WebSocketConnections } from '@mangaassist/chat';
 import { makeWebSocketConnectionHandler } from '@mangaassist/chat/api-gateway';
 import type { Logger } from '@mangaassist/commons';
 
 export interface WsConnectionDependencies {
-  /** The WebSocket chat (its ticket and connection stores are what `$connect`/`$disconnect` use). */
-  readonly webSocket: Pick<WebSocketChat, 'connect' | 'disconnect'>;
+  /** Redeems `$connect` tickets and keeps the connection records (`createConnectionPlatform`). */
+  readonly connections: Pick<WebSocketConnections, 'connect' | 'disconnect'>;
   readonly logger: Logger;
 }
 
@@ -22,6 +22,6 @@ export interface WsConnectionDependencies {
  * The `$connect`/`$disconnect` Lambda handler over its dependencies: the deployed entry point
  * (`handler.ts`) builds them from the environment, `pnpm dev` from the local runtime.
  */
-export function makeWsConnectionHandler({ webSocket, logger }: WsConnectionDependencies) {
-  return makeWebSocketConnectionHandler(webSocket, { logger });
+export function makeWsConnectionHandler({ connections, logger }: WsConnectionDependencies) {
+  return makeWebSocketConnectionHandler(connections, { logger });
 }

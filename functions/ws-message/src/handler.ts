@@ -7,18 +7,12 @@
  * `sendMessage` is a new turn.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { WebSocketChat } from '@mangaassist/chat';
-import { createPlatform } from '@mangaassist/chat/platform';
-import { ConfigurationError, gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { createWebSocketPlatform } from '@mangaassist/chat/platform';
 import { makeWsMessageHandler } from './ws-message.js';
 
-const config = gatewayConfigFromEnvironment(process.env);
 const logger = new Logger({ serviceName: 'ws-message' });
-const platform = createPlatform(config, { logger });
-const { pusher } = platform;
-if (!pusher) throw new ConfigurationError('WEBSOCKET_CALLBACK_URL is required: frames are posted through it');
 
-export const handler = makeWsMessageHandler({
-  webSocket: new WebSocketChat({ ...platform, pusher, firstTokenDeadlineMs: config.chatDeadlineMs }),
-  gateway: platform.gateway,
-});
+export const handler = makeWsMessageHandler(
+  createWebSocketPlatform(chatConfigFromEnvironment(process.env), { logger }),
+);

@@ -7,11 +7,11 @@
  * design: every call issues a fresh ticket.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createPlatform } from '@mangaassist/chat/platform';
-import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { createTicketPlatform, tenantsConfigFromEnvironment } from '@mangaassist/tenants/platform';
 import { makeWsTicketHandler } from './ws-ticket.js';
 
 const logger = new Logger({ serviceName: 'ws-ticket' });
-const platform = createPlatform(gatewayConfigFromEnvironment(process.env), { logger });
 
-export const handler = makeWsTicketHandler(platform);
+export const handler = makeWsTicketHandler(
+  createTicketPlatform(tenantsConfigFromEnvironment(process.env), { logger }),
+);

@@ -6,6 +6,7 @@ export {
   type ChatTurn,
   SessionUnavailableError,
 } from './chat-service.js';
+export { type ChatConfig, chatConfigFromEnvironment, chatConfigSchema } from './config/chat-config.js';
 export {
   type ChatEndpointOptions,
   type ChatRequestOptions,
@@ -27,10 +28,14 @@ export type { FrameLog } from './websocket/frame-log.js';
 export { MemoryConnectionStore } from './websocket/memory-connection-store.js';
 export { MemoryFrameLog, type MemoryFrameLogOptions } from './websocket/memory-frame-log.js';
 export {
-  type ConnectResult,
   frameLogKey,
   parseClientFrame,
   WebSocketChat,
   type WebSocketChatOptions,
   webSocketErrorCodes,
 } from './websocket/websocket-chat.js';
+export {
+  type ConnectResult,
+  WebSocketConnections,
+  type WebSocketConnectionsOptions,
+} from './websocket/websocket-connections.js';

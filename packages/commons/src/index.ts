@@ -13,6 +13,12 @@ export {
   type MetricsSink,
   type MetricValue,
 } from './embedded-metrics.js';
+export {
+  ConfigurationError,
+  configFromEnvironment,
+  type EnvironmentField,
+  requireOutsideDev,
+} from './environment.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
 export { errorMessage, RateLimitedWarning } from './rate-limited-warning.js';
 export { assertTtlSeconds, expiresAtSeconds, hasExpired } from './time-to-live.js';

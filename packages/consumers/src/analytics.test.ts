@@ -1,7 +1,6 @@
-import { emfWriter } from '@mangaassist/commons';
+import { ConfigurationError, emfWriter } from '@mangaassist/commons';
 import { recordingLogger } from '@mangaassist/commons/testing';
 import { consumerEmissions } from '@mangaassist/contracts';
-import { ConfigurationError } from '@mangaassist/fm-gateway';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,7 +1,7 @@
 import type { Clock, Logger, MetricsSink } from '@mangaassist/commons';
+import { ConfigurationError } from '@mangaassist/commons';
 import type { EventConsumer } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
-import { ConfigurationError } from '@mangaassist/fm-gateway';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
 import { makeAnalyticsConsumer } from './analytics.js';
 import type { AnalyticsStore } from './analytics-store.js';

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '@mangaassist/commons';
 import { awsError, createFakeClock, recordingLogger } from '@mangaassist/commons/testing';
 import {
   busEvents,
@@ -5,7 +6,7 @@ import {
   type EventConsumer,
   recommendationGeneratedDetailSchema,
 } from '@mangaassist/contracts';
-import { ConfigurationError, FmGateway, loadModelCatalog, resolveModelKey } from '@mangaassist/fm-gateway';
+import { FmGateway, loadModelCatalog, resolveModelKey } from '@mangaassist/fm-gateway';
 import { createFakeRuntimes, type FakeCall, type FakeReply } from '@mangaassist/fm-gateway/testing';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';

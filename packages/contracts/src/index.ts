@@ -12,6 +12,7 @@ export {
   sessionIdSchema,
   usageSchema,
 } from './chat.js';
+export { type DeploymentStage, redisUrlSchema, stageSchema, stages } from './deployment.js';
 export {
   consumerEmissions,
   defaultTargetRetry,

@@ -22,10 +22,11 @@ export {
   resolveModelKey,
 } from './catalog/model-catalog.js';
 export {
-  ConfigurationError,
   type GatewayConfig,
   gatewayConfigFromEnvironment,
   gatewayConfigSchema,
+  gatewayConfigShape,
+  gatewayEnvironmentFields,
 } from './config/gateway-config.js';
 export { estimateCostUsd, formatUsd } from './cost/estimate-cost.js';
 export { defaultDegradedAnswer, FmGateway, type FmGatewayOptions } from './gateway/fm-gateway.js';

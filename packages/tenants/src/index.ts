@@ -8,6 +8,12 @@ export { MemoryTicketStore } from './memory-ticket-store.js';
 export { MemoryUsageLedger } from './memory-usage-ledger.js';
 export { TicketStoreUnavailableError, UsageLedgerUnavailableError } from './store-errors.js';
 export { TenantConfigError, TenantDirectory } from './tenant-directory.js';
+export {
+  type TenantsConfig,
+  tenantsConfigSchema,
+  tenantsConfigShape,
+  tenantsEnvironmentFields,
+} from './tenants-config.js';
 export { assertTicketTtl } from './ticket.js';
 export type { TicketStore } from './ticket-store.js';
 export type { DailyUsage, UsageLedger } from './usage-ledger.js';

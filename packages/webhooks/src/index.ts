@@ -47,5 +47,12 @@ export {
 } from './signatures/signature-schemes.js';
 export { createStandardWebhooksScheme } from './signatures/standard-webhooks-scheme.js';
 export { createStripeScheme } from './signatures/stripe-scheme.js';
+export {
+  makeSourceReceiver,
+  makeWebhookReceivers,
+  type WebhookDependencies,
+  type WebhookProcessingDependencies,
+  webhookSchemes,
+} from './sources.js';
 export type { WebhookContext, WebhookOutcome, WebhookProcessor } from './webhook-processor.js';
 export { WebhookSecretError, type WebhookSecretProvider } from './webhook-secret-provider.js';

@@ -1,6 +1,7 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { WebSocketChat } from '../websocket/websocket-chat.js';
+import type { WebSocketConnections } from '../websocket/websocket-connections.js';
 
 /**
  * An API Gateway WebSocket (Lambda proxy) handler. `$connect` events carry
@@ -22,13 +23,13 @@ export interface WebSocketMessageHandlerOptions {
 }
 
 /**
- * The `$connect` / `$disconnect` handler. `$connect` answers the status of `WebSocketChat.connect`
+ * The `$connect` / `$disconnect` handler. `$connect` answers the status of `WebSocketConnections.connect`
  * (API Gateway refuses the upgrade on anything but 2xx): the ticket is `?ticket=` of the
  * connection URL. `$disconnect` always answers 200 (API Gateway ignores it; the client is gone).
  * Any other route is a misconfigured integration: 400, logged.
  */
 export function makeWebSocketConnectionHandler(
-  chat: Pick<WebSocketChat, 'connect' | 'disconnect'>,
+  connections: Pick<WebSocketConnections, 'connect' | 'disconnect'>,
   options: WebSocketConnectionHandlerOptions = {},
 ): WebSocketProxyHandler {
   const logger = options.logger ?? silentLogger;
@@ -37,14 +38,14 @@ export function makeWebSocketConnectionHandler(
     switch (routeKey) {
       case '$connect': {
         const ticket = event.queryStringParameters?.ticket;
-        const { statusCode } = await chat.connect({
+        const { statusCode } = await connections.connect({
           connectionId,
           ...(ticket !== undefined ? { ticket } : {}),
         });
         return { statusCode };
       }
       case '$disconnect':
-        await chat.disconnect(connectionId);
+        await connections.disconnect(connectionId);
         return { statusCode: 200 };
       default:
         logger.error('connection handler received a message route; check the WebSocket API routes', {

@@ -1,3 +1,23 @@
-// The public surface of @mangaassist/chat/platform.
+// The composition roots of the chat doors: each builds only what its door calls.
 
-export { type CreatePlatformOptions, createPlatform, type Platform } from './create-platform.js';
+export {
+  type ChatCore,
+  type ChatCoreOptions,
+  type ChatPlatformOptions,
+  createChatCore,
+} from './chat-core.js';
+export {
+  type ChatPlatform,
+  createChatPlatform,
+  createTaskPlatform,
+  type SessionChatPlatform,
+} from './chat-platform.js';
+export {
+  type ConnectionPlatform,
+  type ConnectionPlatformOptions,
+  createConnectionPlatform,
+  createWebSocketPlatform,
+  type WebSocketPlatform,
+  type WebSocketPlatformOptions,
+  type WebSocketStores,
+} from './websocket-platform.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
 import {
   type ClientFrame,
   clientFrameSchema,
@@ -22,6 +22,7 @@ import type { ConnectionRecord, ConnectionStore } from './connection-store.js';
 import type { FrameLog } from './frame-log.js';
 import { OutgoingStream, type PushOutcome } from './outgoing-stream.js';
 import { StreamResumer } from './stream-resumer.js';
+import { type ConnectResult, WebSocketConnections } from './websocket-connections.js';
 import { webSocketErrorCodes } from './websocket-error-codes.js';
 import {
   completeFrame,
@@ -67,12 +68,6 @@ export interface WebSocketChatOptions {
   readonly resumeFollowMs?: number;
 }
 
-/** The `$connect` answer: API Gateway opens the connection on 200 and refuses it otherwise. */
-export interface ConnectResult {
-  /** 200 connected; 401 no ticket; 403 unknown, expired or used ticket; 500 a store failed. */
-  readonly statusCode: 200 | 401 | 403 | 500;
-}
-
 /** The key a stream's frames are logged under: the tenant's, so no tenant can resume another's stream. */
 export function frameLogKey(tenantId: string, streamId: string): string {
   return `${tenantId}/${streamId}`;
@@ -110,8 +105,8 @@ export class WebSocketChat {
   private readonly firstTokenDeadlineMs: number;
   private readonly maxTokens: number;
   private readonly maxFrameBytes: number;
-  private readonly now: () => Date;
   private readonly resumer: StreamResumer;
+  private readonly connections: WebSocketConnections;
 
   constructor(private readonly options: WebSocketChatOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -119,7 +114,12 @@ export class WebSocketChat {
     this.firstTokenDeadlineMs = options.firstTokenDeadlineMs ?? 3000;
     this.maxTokens = options.maxTokens ?? 1024;
     this.maxFrameBytes = options.maxFrameBytes ?? websocketLimits.maxFrameBytes;
-    this.now = options.now ?? (() => new Date());
+    this.connections = new WebSocketConnections({
+      tickets: options.tickets,
+      connections: options.connections,
+      logger: this.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const followMs = options.resumeFollowMs ?? 120_000;
     if (!(followMs > 0)) throw new RangeError(`resumeFollowMs must be positive, got ${followMs}`);
     this.resumer = new StreamResumer({
@@ -132,43 +132,10 @@ export class WebSocketChat {
   }
 
   /**
-   * `$connect`: redeems the ticket and stores the connection. A ticket is spent even when the
-   * store then fails (500): the client asks for a new one.
+   * `$connect`: redeems the ticket and stores the connection (`WebSocketConnections.connect`).
    */
-  async connect(request: {
-    readonly connectionId: string;
-    readonly ticket?: string;
-  }): Promise<ConnectResult> {
-    const { connectionId, ticket } = request;
-    if (ticket === undefined || ticket === '') {
-      this.logger.info('WebSocket connection refused: no ticket', { connectionId });
-      return { statusCode: 401 };
-    }
-    let tenantId: string | undefined;
-    try {
-      tenantId = await this.options.tickets.redeem(ticket);
-    } catch (error) {
-      this.logger.error('ticket store unavailable; connection refused', {
-        connectionId,
-        error: describe(error),
-      });
-      return { statusCode: 500 };
-    }
-    if (tenantId === undefined) {
-      this.logger.info('WebSocket connection refused: unknown, expired or used ticket', { connectionId });
-      return { statusCode: 403 };
-    }
-    try {
-      await this.options.connections.put({ connectionId, tenantId, connectedAt: this.now().toISOString() });
-    } catch (error) {
-      this.logger.error('connection not stored; connection refused', {
-        connectionId,
-        tenantId,
-        error: describe(error),
-      });
-      return { statusCode: 500 };
-    }
-    return { statusCode: 200 };
+  connect(request: { readonly connectionId: string; readonly ticket?: string }): Promise<ConnectResult> {
+    return this.connections.connect(request);
   }
 
   /**
@@ -177,7 +144,7 @@ export class WebSocketChat {
    */
   async disconnect(connectionId: string): Promise<void> {
     this.resumer.stop(connectionId);
-    await this.forget(connectionId);
+    await this.connections.disconnect(connectionId);
   }
 
   /**
@@ -190,7 +157,7 @@ export class WebSocketChat {
     try {
       connection = await this.options.connections.get(connectionId);
     } catch (error) {
-      this.logger.error('connection store unavailable', { connectionId, error: describe(error) });
+      this.logger.error('connection store unavailable', { connectionId, error: errorMessage(error) });
       await this.push(
         connectionId,
         this.error(
@@ -222,7 +189,7 @@ export class WebSocketChat {
       await this.handle(connection, parsed.frame);
     } catch (error) {
       // Each action reports its own failures; this only guards against a bug escaping.
-      this.logger.error('WebSocket message failed', { connectionId, error: describe(error) });
+      this.logger.error('WebSocket message failed', { connectionId, error: errorMessage(error) });
     }
   }
 
@@ -400,10 +367,10 @@ export class WebSocketChat {
     } catch (error) {
       if (error instanceof ConnectionGoneError) {
         this.logger.info('WebSocket client gone', { connectionId });
-        await this.forget(connectionId);
+        await this.connections.disconnect(connectionId);
         return 'gone';
       }
-      this.logger.error('frame not delivered', { connectionId, error: describe(error) });
+      this.logger.error('frame not delivered', { connectionId, error: errorMessage(error) });
       return 'failed';
     }
   }
@@ -413,23 +380,16 @@ export class WebSocketChat {
     try {
       await this.options.frames.append(key, seq, data);
     } catch (error) {
-      this.logger.warn('frame not logged; resume may be unavailable', { key, seq, error: describe(error) });
+      this.logger.warn('frame not logged; resume may be unavailable', {
+        key,
+        seq,
+        error: errorMessage(error),
+      });
     }
   }
 
   private error(code: string, message: string, position: FramePosition): ServerFrame {
     return errorFrame(code, message, position, this.maxFrameBytes);
-  }
-
-  private async forget(connectionId: string): Promise<void> {
-    try {
-      await this.options.connections.delete(connectionId);
-    } catch (error) {
-      this.logger.warn('connection record not deleted; its TTL will remove it', {
-        connectionId,
-        error: describe(error),
-      });
-    }
   }
 }
 
@@ -468,8 +428,4 @@ function describeStreamFailure(error: unknown, requestId: string, logger: Logger
 
 function languageHint(language: keyof typeof languageNames): string {
   return `The customer's preferred language is ${languageNames[language]}; if they write in another language, answer in theirs.`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

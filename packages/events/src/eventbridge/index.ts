@@ -7,3 +7,8 @@ export {
   putEventsLimits,
   truncatableEventFields,
 } from './eventbridge-event-publisher.js';
+export {
+  createEventBridgePublisher,
+  type EventBridgePublisherSettings,
+  type OwnedEventBridgePublisher,
+} from './eventbridge-publisher-factory.js';

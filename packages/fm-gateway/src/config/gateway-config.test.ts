@@ -1,5 +1,6 @@
+import { ConfigurationError } from '@mangaassist/commons';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, gatewayConfigFromEnvironment } from './gateway-config.js';
+import { gatewayConfigFromEnvironment } from './gateway-config.js';
 
 describe('gatewayConfigFromEnvironment', () => {
   it('takes the defaults when nothing is set', () => {

@@ -1,103 +1,56 @@
-import { gatewayEnvironment } from '@mangaassist/contracts';
+import { configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
+import { gatewayEnvironment as names, redisUrlSchema, stageSchema } from '@mangaassist/contracts';
 import * as z from 'zod';
 import { geographies } from '../catalog/geography.js';
 import { defaultRegionTargets, regionTargetsSchema } from '../catalog/invocation-targets.js';
 import { experimentSchema } from '../routing/experiments.js';
 
 /**
- * Everything a deployment (or `pnpm dev`) configures about the gateway and the chat platform,
- * validated once at start-up. `createPlatform` additionally requires Redis, the sessions table and
- * the tenants outside `dev`; a door that builds only the gateway needs none of them.
+ * What a deployment (or `pnpm dev`) configures about the FM gateway, validated once at start-up.
+ * Doors that need more (the chat's tables and tenants) extend it; a door that builds only the
+ * gateway (a webhook, an event consumer) needs nothing else.
  */
-export const gatewayConfigSchema = z
-  .object({
-    stage: z.enum(['dev', 'staging', 'prod']).default('dev'),
-    regionTargets: regionTargetsSchema.default([...defaultRegionTargets]),
-    allowedGeographies: z.array(z.enum(geographies)).min(1).optional(),
-    modelCatalogJson: z.string().optional(),
-    /** Validated against the catalog when the router is built. */
-    routingExperiments: z.array(experimentSchema).default([]),
-    bedrockEndpoint: z.url().optional(),
-    redisUrl: z
-      .string()
-      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-      .optional(),
-    responseCacheTtlSeconds: z.coerce.number().int().positive().default(300),
-    eventBusName: z.string().min(1).optional(),
-    eventBridgeEndpoint: z.url().optional(),
-    chatDeadlineMs: z.coerce.number().int().min(100).max(29_000).default(3000),
-    sessionsTable: z.string().min(3).optional(),
-    connectionsTable: z.string().min(3).optional(),
-    dynamoDbEndpoint: z.url().optional(),
-    /** `{ tenants, apiKeys }` (see `TenantDirectory`); validated when the platform is built. */
-    tenantsJson: z.string().optional(),
-    websocketCallbackUrl: z.url().optional(),
-  })
-  .strict();
+export const gatewayConfigShape = {
+  stage: stageSchema,
+  regionTargets: regionTargetsSchema.default([...defaultRegionTargets]),
+  allowedGeographies: z.array(z.enum(geographies)).min(1).optional(),
+  modelCatalogJson: z.string().optional(),
+  /** Validated against the catalog when the router is built. */
+  routingExperiments: z.array(experimentSchema).default([]),
+  bedrockEndpoint: z.url().optional(),
+  redisUrl: redisUrlSchema.optional(),
+  responseCacheTtlSeconds: z.coerce.number().int().positive().default(300),
+  eventBusName: z.string().min(1).optional(),
+  eventBridgeEndpoint: z.url().optional(),
+  chatDeadlineMs: z.coerce.number().int().min(100).max(29_000).default(3000),
+};
+
+export const gatewayConfigSchema = z.object(gatewayConfigShape).strict();
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
-function parseJson(name: string, value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch (error) {
-    throw new ConfigurationError(`${name} is not valid JSON: ${(error as Error).message}`);
-  }
-}
+/** Where each gateway setting is read from (names in `gatewayEnvironment`). */
+export const gatewayEnvironmentFields = {
+  stage: { variable: names.stage },
+  regionTargets: { variable: names.regionTargets, format: 'json' },
+  allowedGeographies: { variable: names.allowedGeographies, format: 'list' },
+  modelCatalogJson: { variable: names.modelCatalog },
+  routingExperiments: { variable: names.routingExperiments, format: 'json' },
+  bedrockEndpoint: { variable: names.bedrockEndpoint },
+  redisUrl: { variable: names.redisUrl },
+  responseCacheTtlSeconds: { variable: names.responseCacheTtlSeconds },
+  eventBusName: { variable: names.eventBusName },
+  eventBridgeEndpoint: { variable: names.eventBridgeEndpoint },
+  chatDeadlineMs: { variable: names.chatDeadlineMs },
+} as const satisfies Record<keyof GatewayConfig, EnvironmentField>;
 
 /**
- * Reads the gateway configuration from environment variables (names in
- * `gatewayEnvironment`). Unset or empty variables take their defaults; anything invalid throws
- * `ConfigurationError` naming the variable, so a bad deployment fails at cold start.
+ * Reads the gateway configuration from environment variables (names in `gatewayEnvironment`).
+ * Unset or empty variables take their defaults; anything invalid throws `ConfigurationError`
+ * naming the variable, so a bad deployment fails at cold start.
  */
 export function gatewayConfigFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): GatewayConfig {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const names = gatewayEnvironment;
-  const targets = read(names.regionTargets);
-  const allowed = read(names.allowedGeographies);
-  const experiments = read(names.routingExperiments);
-  const raw = {
-    stage: read(names.stage),
-    regionTargets: targets === undefined ? undefined : parseJson(names.regionTargets, targets),
-    allowedGeographies: allowed?.split(',').map((geography) => geography.trim()),
-    modelCatalogJson: read(names.modelCatalog),
-    routingExperiments:
-      experiments === undefined ? undefined : parseJson(names.routingExperiments, experiments),
-    bedrockEndpoint: read(names.bedrockEndpoint),
-    redisUrl: read(names.redisUrl),
-    responseCacheTtlSeconds: read(names.responseCacheTtlSeconds),
-    eventBusName: read(names.eventBusName),
-    eventBridgeEndpoint: read(names.eventBridgeEndpoint),
-    chatDeadlineMs: read(names.chatDeadlineMs),
-    sessionsTable: read(names.sessionsTable),
-    connectionsTable: read(names.connectionsTable),
-    dynamoDbEndpoint: read(names.dynamoDbEndpoint),
-    tenantsJson: read(names.tenants),
-    websocketCallbackUrl: read(names.websocketCallbackUrl),
-  };
-  const parsed = gatewayConfigSchema.safeParse(
-    Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined)),
-  );
-  if (!parsed.success) {
-    const variable: Record<string, string> = {
-      ...names,
-      tenantsJson: names.tenants,
-      modelCatalogJson: names.modelCatalog,
-    };
-    const problems = parsed.error.issues.map((issue) => {
-      const [field] = issue.path;
-      return `${variable[String(field)] ?? String(field)}: ${issue.message}`;
-    });
-    throw new ConfigurationError(`invalid gateway configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+  return configFromEnvironment(gatewayConfigSchema, env, gatewayEnvironmentFields);
 }

@@ -1,9 +1,8 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { createRedisClient } from '@mangaassist/commons/redis';
-import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { EventPublisher } from '@mangaassist/events';
+import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
 import type { Redis } from 'ioredis';
 import { BedrockConverseRuntime } from '../bedrock/bedrock-converse-runtime.js';
 import { BedrockAnthropicInvokeRuntime } from '../bedrock/bedrock-invoke-runtime.js';
@@ -25,6 +24,11 @@ export interface CreateGatewayOptions {
   readonly transport?: BedrockClientOptions['transport'];
   /** A Redis client to share (the platform shares one); unset = one from `config.redisUrl`. */
   readonly redis?: Redis;
+  /**
+   * Where `InferenceCompleted` goes, when the door shares its publisher with the gateway.
+   * @default - EventBridge `config.eventBusName` on a client of the gateway's own; none when unset
+   */
+  readonly events?: EventPublisher;
   /** Anything else of `FmGatewayOptions` to override (tests, benchmarks). */
   readonly gateway?: Partial<FmGatewayOptions>;
 }
@@ -84,22 +88,20 @@ export function createGateway(
   const cache: ResponseCache = redis
     ? new RedisResponseCache(redis, { ttlSeconds: config.responseCacheTtlSeconds, logger })
     : new MemoryResponseCache({ ttlSeconds: config.responseCacheTtlSeconds });
-  // The publisher retries failed entries itself; the SDK's own retries would only add latency.
-  const eventBridge = config.eventBusName
-    ? new EventBridgeClient({
-        maxAttempts: 1,
-        // A custom endpoint is the local bus, which accepts any region and static credentials.
-        ...(config.eventBridgeEndpoint
-          ? { endpoint: config.eventBridgeEndpoint, region: 'ap-northeast-1' }
-          : {}),
-        ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000 }),
-      })
-    : undefined;
-  const events =
-    eventBridge && config.eventBusName
-      ? new EventBridgeEventPublisher(eventBridge, { eventBusName: config.eventBusName, logger })
+  // The gateway's own publisher: InferenceCompleted must never slow an answer, so its timeouts
+  // are short; a publisher shared with the door (`options.events`) is used as it is.
+  const owned =
+    options.events === undefined && config.eventBusName
+      ? createEventBridgePublisher({
+          eventBusName: config.eventBusName,
+          ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          logger,
+          connectionTimeoutMs: 500,
+          requestTimeoutMs: 1_000,
+        })
       : undefined;
+  const events = options.events ?? owned?.publisher;
   const router = new ModelRouter({ catalog, estimateTokens, experiments: config.routingExperiments });
 
   const gateway = new FmGateway({
@@ -121,7 +123,7 @@ export function createGateway(
     async close() {
       await gateway.flush();
       for (const client of clients.values()) client.destroy();
-      eventBridge?.destroy();
+      owned?.close();
       if (redis && ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -1,0 +1,34 @@
+/**
+ * Trigger: the fm-trigger consumer's rules (`EVENT_CONSUMER=fm-trigger`): paid orders, submitted
+ * reviews, catalog updates. Asks the model for order confirmations (sent with SES), review
+ * moderation (never fails open: an unreadable verdict holds the review) and product descriptions
+ * and tags, and publishes what follows (`ModerationFlagged`, …) and the gateway's
+ * `InferenceCompleted`, flushed after each event.
+ * Failure and idempotency: those of `handler.ts`; at most one confirmation email per order.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  createConsumerPlatform,
+  eventConsumerEnvironmentFrom,
+  requiredSetting,
+} from '@mangaassist/consumers/platform';
+import { createSesClient, SesEmailSender } from '@mangaassist/consumers/ses';
+import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { createGateway } from '@mangaassist/fm-gateway/platform';
+import { makeEventConsumerHandler } from './event-consumer.js';
+
+const config = eventConsumerEnvironmentFrom(process.env);
+const logger = new Logger({ serviceName: `event-consumer-${config.consumer}` });
+const { publisher: events } = createEventBridgePublisher({
+  eventBusName: requiredSetting(config, 'eventBusName'),
+  ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+  logger,
+});
+const { gateway } = createGateway(gatewayConfigFromEnvironment(process.env), { logger, events });
+const emails = new SesEmailSender(createSesClient(), { fromAddress: requiredSetting(config, 'senderEmail') });
+
+export const handler = makeEventConsumerHandler({
+  consumer: config.consumer,
+  ...createConsumerPlatform(config, { logger, model: gateway, events, emails }),
+});

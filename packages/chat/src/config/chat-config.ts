@@ -1,0 +1,40 @@
+import { configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
+import { gatewayEnvironment as names } from '@mangaassist/contracts';
+import { gatewayConfigShape, gatewayEnvironmentFields } from '@mangaassist/fm-gateway';
+import { tenantsConfigShape, tenantsEnvironmentFields } from '@mangaassist/tenants';
+import * as z from 'zod';
+
+/**
+ * What the chat doors (REST, SSE, tasks, WebSocket) configure: the gateway's settings, the
+ * tenants', and the chat's own tables and WebSocket callback. Validated once at start-up.
+ */
+export const chatConfigSchema = z
+  .object({
+    ...gatewayConfigShape,
+    ...tenantsConfigShape,
+    sessionsTable: z.string().min(3).optional(),
+    connectionsTable: z.string().min(3).optional(),
+    dynamoDbEndpoint: z.url().optional(),
+    websocketCallbackUrl: z.url().optional(),
+  })
+  .strict();
+
+export type ChatConfig = z.output<typeof chatConfigSchema>;
+
+const chatEnvironmentFields = {
+  ...gatewayEnvironmentFields,
+  ...tenantsEnvironmentFields,
+  sessionsTable: { variable: names.sessionsTable },
+  connectionsTable: { variable: names.connectionsTable },
+  dynamoDbEndpoint: { variable: names.dynamoDbEndpoint },
+  websocketCallbackUrl: { variable: names.websocketCallbackUrl },
+} as const satisfies Record<keyof ChatConfig, EnvironmentField>;
+
+/**
+ * Reads the chat configuration from environment variables (names in `gatewayEnvironment`);
+ * unset or empty variables take their defaults; anything invalid throws `ConfigurationError`
+ * naming the variable.
+ */
+export function chatConfigFromEnvironment(env: Readonly<Record<string, string | undefined>>): ChatConfig {
+  return configFromEnvironment(chatConfigSchema, env, chatEnvironmentFields);
+}

@@ -1,0 +1,12 @@
+// The composition root of the event consumers.
+
+export {
+  type ConsumerPlatform,
+  type ConsumerPlatformConfig,
+  type ConsumerPlatformOptions,
+  createConsumerPlatform,
+  type EventConsumerEnvironment,
+  eventConsumerEnvironmentFrom,
+  requiredSetting,
+  requiredSettings,
+} from './consumer-platform.js';

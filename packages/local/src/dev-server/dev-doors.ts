@@ -1,0 +1,185 @@
+import { chatConfigSchema } from '@mangaassist/chat';
+import {
+  createChatCore,
+  createChatPlatform,
+  createConnectionPlatform,
+  createTaskPlatform,
+  createWebSocketPlatform,
+} from '@mangaassist/chat/platform';
+import { discardMetrics, type Logger } from '@mangaassist/commons';
+import { createConsumerPlatform } from '@mangaassist/consumers/platform';
+import {
+  connectionsTable,
+  consumedEventsTable,
+  eventRules,
+  inferenceAnalyticsTable,
+  productsTable,
+  reviewsTable,
+  sessionsTable,
+  type TaskName,
+  tableName,
+  taskNames,
+  webhookIdempotencyTable,
+  webhookSources,
+} from '@mangaassist/contracts';
+import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
+import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
+import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
+import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
+import { makeEventConsumerHandlers } from '@mangaassist/fn-event-consumer';
+import { makeTaskHandler } from '@mangaassist/fn-tasks';
+import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
+import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
+import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
+import { createLocalApiKeys, devTenants, type LocalApiKeys } from '@mangaassist/tenants';
+import { createTicketPlatform } from '@mangaassist/tenants/platform';
+import { generateDevWebhookSecrets, StaticWebhookSecrets, webhookSchemes } from '@mangaassist/webhooks';
+import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
+import { LocalOutbox } from '../outbox/local-outbox.js';
+import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
+import { type LocalAws, localCredentials, localStage } from './local-aws.js';
+import { localStreamingRuntime } from './streaming-lambda.js';
+
+/** The bus the deployed stacks call MangaAssist-AI-Events, locally. */
+export const localEventBusName = 'mangaassist-local-ai-events';
+
+export interface DevDoorsOptions {
+  /** A real Redis for the response cache, budgets, tickets and resume frames; unset = process memory. */
+  readonly redisUrl?: string;
+  /** Budget for one chat answer (or a stream's first token). @default 3000 */
+  readonly chatDeadlineMs?: number;
+  /** Gateway overrides (clock, breakers) for tests. */
+  readonly gateway?: Partial<FmGatewayOptions>;
+  readonly logger: Logger;
+}
+
+/**
+ * Every door the stacks deploy, built by the same composition roots over the local endpoints:
+ * one chat core (gateway, cache, tenants' budgets) shared by the chat doors, the webhooks and the
+ * consumers, as one deployment shares Redis. The handlers are the deployed ones.
+ */
+export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
+  const { logger } = options;
+  const keys: LocalApiKeys = createLocalApiKeys(devTenants);
+  const config = chatConfigSchema.parse({
+    bedrockEndpoint: aws.emulator.url,
+    dynamoDbEndpoint: aws.dynamoDb.endpoint,
+    sessionsTable: tableName(localStage, sessionsTable),
+    connectionsTable: tableName(localStage, connectionsTable),
+    eventBridgeEndpoint: aws.eventBridge.endpoint,
+    eventBusName: localEventBusName,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
+  });
+  const core = createChatCore(config, {
+    credentials: localCredentials,
+    logger,
+    tenants: keys.directory,
+    ...(options.gateway ? { gateway: options.gateway } : {}),
+  });
+  const chat = createChatPlatform(config, { core });
+  const ticketPlatform = createTicketPlatform(config, {
+    logger,
+    tenants: keys.directory,
+    ...(core.redis ? { redis: core.redis } : {}),
+  });
+  const { tickets } = ticketPlatform;
+  const pusher = new LocalConnectionPusher();
+  const connections = createConnectionPlatform(config, { logger, credentials: localCredentials, tickets });
+  const webSocket = createWebSocketPlatform(config, { core, pusher, tickets });
+
+  const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
+  const webhooks = createWebhookPlatform(
+    {
+      sources: webhookSources,
+      idempotencyTable: tableName(localStage, webhookIdempotencyTable),
+      eventBusName: localEventBusName,
+      eventBridgeEndpoint: aws.eventBridge.endpoint,
+      dynamoDbEndpoint: aws.dynamoDb.endpoint,
+    },
+    { logger, credentials: localCredentials, secrets: webhookSecrets, gateway: core.gateway },
+  );
+
+  // The event consumers the stacks deploy, as targets of the same rules on the local bus.
+  const outbox = new LocalOutbox();
+  const consumerEvents = createEventBridgePublisher({
+    eventBusName: localEventBusName,
+    endpoint: aws.eventBridge.endpoint,
+    credentials: localCredentials,
+    logger,
+  });
+  const consumers = createConsumerPlatform(
+    {
+      consumedEventsTable: tableName(localStage, consumedEventsTable),
+      productsTable: tableName(localStage, productsTable),
+      reviewsTable: tableName(localStage, reviewsTable),
+      analyticsTable: tableName(localStage, inferenceAnalyticsTable),
+      dynamoDbEndpoint: aws.dynamoDb.endpoint,
+    },
+    {
+      logger,
+      credentials: localCredentials,
+      model: core.gateway,
+      events: consumerEvents.publisher,
+      emails: outbox,
+      metrics: discardMetrics,
+    },
+  );
+  const consumerHandlers = makeEventConsumerHandlers(consumers);
+  const targets: Record<string, (input: unknown) => Promise<void>> = {
+    'moderation-alert-webhook': async (input) => {
+      outbox.notify({ target: 'moderation-alert-webhook', payload: input });
+    },
+  };
+  for (const [name, consume] of Object.entries(consumerHandlers)) {
+    if (consume) {
+      targets[name] = async (input) => {
+        await consume(input);
+      };
+    }
+  }
+  const scheduled = eventRules.filter((rule) => rule.schedule !== undefined);
+  aws.eventBridge.bus.addRules(
+    eventRules.filter((rule) => rule.schedule === undefined),
+    targets,
+    { eventBusName: localEventBusName },
+  );
+  // EventBridge runs scheduled rules on the default bus.
+  aws.eventBridge.bus.addRules(scheduled, targets);
+
+  const task = (name: TaskName) => makeTaskHandler({ task: name, ...createTaskPlatform(config, { core }) });
+  return {
+    config,
+    keys,
+    gateway: core.gateway,
+    pusher,
+    outbox,
+    webhookSecrets,
+    scheduledRules: scheduled.map((rule) => rule.name),
+    handlers: {
+      chat: makeChatSyncHandler(chat),
+      chatStream: makeChatStreamHandler({
+        ...chat,
+        firstTokenDeadlineMs: chat.deadlineMs,
+        runtime: localStreamingRuntime,
+      }),
+      tickets: makeWsTicketHandler(ticketPlatform),
+      tasks: Object.fromEntries(taskNames.map((name) => [name, task(name)])) as Record<
+        TaskName,
+        ReturnType<typeof task>
+      >,
+      wsConnection: makeWsConnectionHandler(connections),
+      wsMessage: makeWsMessageHandler(webSocket),
+      webhookReceivers: webhooks.receivers,
+    },
+    /** After the bus has drained: closes the clients, Redis and the gateway (flushing its events). */
+    async close() {
+      await Promise.all([webSocket.close(), connections.close(), ticketPlatform.close(), webhooks.close()]);
+      await Promise.all([consumers.close(), chat.close()]);
+      consumerEvents.close();
+      await core.close();
+    },
+  };
+}
+
+export type DevDoors = ReturnType<typeof createDevDoors>;

@@ -1,0 +1,71 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '@mangaassist/commons';
+import { tableSpecs } from '@mangaassist/contracts';
+import {
+  type BedrockEmulator,
+  type BedrockEmulatorOptions,
+  startBedrockEmulator,
+} from '../bedrock-emulator/index.js';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
+import { ensureTables } from '../dynamodb/ensure-tables.js';
+import { type LocalEventBridge, startLocalEventBridge } from '../eventbridge/index.js';
+
+/** What every SDK client of `pnpm dev` signs with: the local endpoints accept any credentials. */
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The stage `pnpm dev` names its tables with (`tableName('local', spec)`). */
+export const localStage = 'local';
+
+export interface LocalAwsOptions {
+  /** Ports of the emulators; 0 picks free ports (see `/_local/endpoints`). */
+  readonly bedrockPort?: number;
+  readonly dynamoDbPort?: number;
+  readonly eventBridgePort?: number;
+  /** Emulator options (deterministic randomness, latency) for tests. */
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  readonly logger: Logger;
+}
+
+/** The AWS services of `pnpm dev`, each on a local port the real SDK clients talk to. */
+export interface LocalAws {
+  readonly emulator: BedrockEmulator;
+  readonly dynamoDb: EmbeddedDynamoDb;
+  readonly eventBridge: LocalEventBridge;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Bedrock emulator, the embedded DynamoDB with every table the stacks deploy (from the
+ * same specs), and the local EventBridge. `close` stops the bus first (its targets still write to
+ * DynamoDB and call the emulator while they drain), then the rest.
+ */
+export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
+  const { logger } = options;
+  const emulator = await startBedrockEmulator({
+    ...options.emulator,
+    port: options.bedrockPort ?? 0,
+    host: '127.0.0.1',
+  });
+  const dynamoDb = await startEmbeddedDynamoDb({ port: options.dynamoDbPort ?? 0 });
+  const tables = new DynamoDBClient({
+    endpoint: dynamoDb.endpoint,
+    region: 'ap-northeast-1',
+    credentials: localCredentials,
+  });
+  await ensureTables(tables, localStage, tableSpecs, { logger });
+  tables.destroy();
+  const eventBridge = await startLocalEventBridge({
+    port: options.eventBridgePort ?? 0,
+    logger,
+    busOptions: { capacity: 20_000 },
+  });
+  return {
+    emulator,
+    dynamoDb,
+    eventBridge,
+    async close() {
+      await eventBridge.close();
+      await Promise.all([emulator.close(), dynamoDb.close()]);
+    },
+  };
+}

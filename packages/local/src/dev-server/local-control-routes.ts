@@ -1,0 +1,132 @@
+import { toIssues } from '@mangaassist/http';
+import type * as z from 'zod';
+import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
+import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
+import type { DevDoors } from './dev-doors.js';
+import type { RequestContext, Route } from './lambda-routes.js';
+import type { LocalAws } from './local-aws.js';
+import { localCredentials } from './local-aws.js';
+import { readBody, sendError, sendJson } from './local-http.js';
+
+type Routes = Record<string, Partial<Record<string, Route>>>;
+
+/**
+ * The `/_local` inspection and control endpoints of `pnpm dev` (DESIGN.md): the dev keys and
+ * secrets, the local endpoints, Bedrock faults, scripts and stats, the bus's events, faults, dead
+ * letters and schedules, the outbox, and the gateway's health. JSON in and out.
+ */
+export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl: () => string): Routes {
+  const { emulator, dynamoDb, eventBridge } = aws;
+  return {
+    '/_local/api-keys': { GET: async ({ response }) => sendJson(response, 200, { keys: doors.keys.list() }) },
+    '/_local/endpoints': {
+      GET: async ({ response }) =>
+        sendJson(response, 200, {
+          bedrock: {
+            url: emulator.url,
+            regions: 'any: the region is read from the request signature',
+            credentials: { ...localCredentials },
+          },
+          dynamodb: {
+            url: dynamoDb.endpoint,
+            tables: [doors.config.sessionsTable, doors.config.connectionsTable],
+            credentials: { ...localCredentials },
+          },
+          eventbridge: {
+            url: eventBridge.endpoint,
+            bus: doors.config.eventBusName,
+            credentials: { ...localCredentials },
+          },
+          websocket: { url: websocketUrl() },
+        }),
+    },
+    '/_local/bedrock/faults': controls(emulator.faults, faultSpecSchema),
+    '/_local/bedrock/scripts': controls(emulator.scripts, scriptSpecSchema),
+    '/_local/bedrock/stats': {
+      GET: async ({ response }) => sendJson(response, 200, emulator.stats()),
+      DELETE: async ({ response }) => {
+        emulator.resetStats();
+        sendJson(response, 200, { cleared: true });
+      },
+    },
+    '/_local/events': {
+      GET: async ({ response }) => sendJson(response, 200, eventBridge.bus.list()),
+      DELETE: async ({ response }) => {
+        eventBridge.bus.clear();
+        sendJson(response, 200, { events: [] });
+      },
+    },
+    '/_local/eventbridge/faults': controls(eventBridge.faults, putEventsFaultSpecSchema),
+    '/_local/dlq': {
+      GET: async ({ response }) => sendJson(response, 200, eventBridge.bus.deadLetters()),
+      DELETE: async ({ response }) => {
+        eventBridge.bus.clearDeadLetters();
+        sendJson(response, 200, { messages: [] });
+      },
+    },
+    '/_local/outbox': {
+      GET: async ({ response }) => sendJson(response, 200, doors.outbox.list()),
+      DELETE: async ({ response }) => {
+        doors.outbox.clear();
+        sendJson(response, 200, { emails: [], notifications: [] });
+      },
+    },
+    ...Object.fromEntries(
+      doors.scheduledRules.map((name) => [
+        `/_local/schedules/${name}`,
+        {
+          POST: async ({ response }: RequestContext) =>
+            sendJson(response, 202, eventBridge.bus.runSchedule(name)),
+        },
+      ]),
+    ),
+    '/_local/webhook-secrets': {
+      GET: async ({ response }) => sendJson(response, 200, doors.webhookSecrets.list()),
+    },
+    '/_local/gateway/health': {
+      GET: async ({ response }) => sendJson(response, 200, doors.gateway.health()),
+    },
+  };
+}
+
+/** GET lists, POST adds one (validated by `schema`: 400 JSON with the issues), DELETE clears. */
+function controls<S extends z.ZodType>(
+  registry: { add(spec: z.output<S>): void; clear(): void; list(): unknown[] },
+  schema: S,
+): Partial<Record<string, Route>> {
+  return {
+    GET: async ({ response }) => sendJson(response, 200, { items: registry.list() }),
+    POST: async ({ request, response, requestId }) => {
+      const body = await readBody(request, 64 * 1024);
+      if (!body) {
+        sendError(response, 413, requestId, 'payload_too_large', 'A control body is at most 64 KiB.');
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch {
+        sendError(response, 400, requestId, 'malformed_json', 'The body is not valid JSON.');
+        return;
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        sendError(
+          response,
+          400,
+          requestId,
+          'validation_failed',
+          'Invalid control.',
+          toIssues(parsed.error.issues),
+        );
+        return;
+      }
+      registry.add(parsed.data);
+      sendJson(response, 201, { items: registry.list() });
+    },
+    DELETE: async ({ response }) => {
+      registry.clear();
+      sendJson(response, 200, { items: [] });
+    },
+  };
+}

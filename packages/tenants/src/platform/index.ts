@@ -1,0 +1,10 @@
+// The composition root of the ticket door, and what the other tenant-aware roots share.
+
+export {
+  createTicketPlatform,
+  type TicketPlatform,
+  type TicketPlatformOptions,
+  tenantDirectoryOf,
+  tenantResolver,
+  tenantsConfigFromEnvironment,
+} from './ticket-platform.js';

@@ -1,0 +1,73 @@
+import { configFromEnvironment, type Logger, requireOutsideDev, silentLogger } from '@mangaassist/commons';
+import { createRedisClient } from '@mangaassist/commons/redis';
+import { type TenantResolver, tenantByKeyId } from '@mangaassist/http/api-gateway';
+import type { Redis } from 'ioredis';
+import { MemoryTicketStore } from '../memory-ticket-store.js';
+import { RedisTicketStore } from '../redis/redis-ticket-store.js';
+import { TenantDirectory } from '../tenant-directory.js';
+import { type TenantsConfig, tenantsConfigSchema, tenantsEnvironmentFields } from '../tenants-config.js';
+import type { TicketStore } from '../ticket-store.js';
+
+/** Reads the tenants configuration (`MANGA_ENV`, `REDIS_URL`, `TENANTS_JSON`); throws `ConfigurationError`. */
+export function tenantsConfigFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): TenantsConfig {
+  return configFromEnvironment(tenantsConfigSchema, env, tenantsEnvironmentFields);
+}
+
+/**
+ * API key id (from API Gateway) → tenant id: the tenant the directory maps the key to, else the
+ * key id itself (`tenantByKeyId`), so usage is never attributed to nobody.
+ */
+export function tenantResolver(tenants: TenantDirectory | undefined): TenantResolver {
+  return (apiKeyId) =>
+    (apiKeyId !== undefined ? tenants?.tenantForApiKeyId(apiKeyId)?.id : undefined) ??
+    tenantByKeyId(apiKeyId);
+}
+
+/** The tenants of `config.tenantsJson`, or `undefined` (no budgets) when it is unset. */
+export function tenantDirectoryOf(config: Pick<TenantsConfig, 'tenantsJson'>): TenantDirectory | undefined {
+  return config.tenantsJson === undefined ? undefined : TenantDirectory.fromJson(config.tenantsJson);
+}
+
+export interface TicketPlatformOptions {
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** The tenants; unset = `config.tenantsJson`. */
+  readonly tenants?: TenantDirectory;
+  /** A Redis client to use (and not close); unset = one from `config.redisUrl`. */
+  readonly redis?: Redis;
+}
+
+/** What `POST /v1/ws-tickets` is built from. */
+export interface TicketPlatform {
+  readonly tickets: TicketStore;
+  readonly resolveTenant: TenantResolver;
+  readonly logger: Logger;
+  /** Closes the Redis connection it opened (servers and tests; Lambda never calls it). */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of the ticket door (`POST /v1/ws-tickets`): the ticket store on Redis
+ * (process memory in `dev` without `REDIS_URL`) and the tenant resolver. Nothing else: no model,
+ * no table. Outside `dev` it requires `redisUrl` and `tenantsJson` (`ConfigurationError`).
+ */
+export function createTicketPlatform(
+  config: TenantsConfig,
+  options: TicketPlatformOptions = {},
+): TicketPlatform {
+  requireOutsideDev(config, ['redisUrl', 'tenantsJson'], 'the ticket door');
+  const logger = options.logger ?? silentLogger;
+  const redis =
+    options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl, { logger }) : undefined);
+  const ownsRedis = options.redis === undefined && redis !== undefined;
+  return {
+    tickets: redis ? new RedisTicketStore(redis, { logger }) : new MemoryTicketStore(),
+    resolveTenant: tenantResolver(options.tenants ?? tenantDirectoryOf(config)),
+    logger,
+    async close() {
+      if (redis && ownsRedis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

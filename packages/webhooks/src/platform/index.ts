@@ -1,0 +1,11 @@
+// The composition root of the webhook function URLs.
+
+export {
+  createWebhookPlatform,
+  type WebhookEnvironment,
+  type WebhookPlatform,
+  type WebhookPlatformConfig,
+  type WebhookPlatformOptions,
+  webhookConfigFromEnvironment,
+  webhookEnvironmentFrom,
+} from './webhook-platform.js';
