@@ -35,3 +35,23 @@ export async function boundedCall<T>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * `work`'s result, or a rejection with `signal.reason` as soon as `signal` aborts (at once when
+ * it already has). The work itself is not cancelled — pass it the signal too if it can stop — and
+ * its late failure after the abort is swallowed, never an unhandled rejection. No signal: `work`.
+ *
+ * @example const answer = await untilAborted(gateway.complete(request), deadline.signal);
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  // Promise.resolve: a stubbed client may hand back a plain value.
+  const pending = Promise.resolve(work);
+  pending.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,7 +1,7 @@
 // The public surface of @mangaassist/commons.
 
 export { backoffDelayMs, defaultRetryPolicy, type RetryPolicy, resolveRetryPolicy } from './backoff.js';
-export { boundedCall } from './bounded-call.js';
+export { boundedCall, CallTimeoutError, untilAborted } from './bounded-call.js';
 export { type Clock, type Random, systemClock } from './clock.js';
 export { Deadline, DeadlineExceededError } from './deadline.js';
 export {

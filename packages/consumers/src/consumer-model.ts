@@ -1,4 +1,4 @@
-import { type Clock, Deadline, errorMessage, systemClock } from '@mangaassist/commons';
+import { type Clock, Deadline, errorMessage, systemClock, untilAborted } from '@mangaassist/commons';
 import type { GatewayCallOptions, GatewayRequest, GatewayResult } from '@mangaassist/fm-gateway';
 import { TransientConsumerError } from './consumer-errors.js';
 
@@ -49,15 +49,4 @@ export async function modelAnswer(
   } finally {
     deadline.dispose();
   }
-}
-
-/** `work`, or a rejection with the signal's reason as soon as it aborts, whichever is first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {}); // a late failure after the abort must not surface as unhandled
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -283,7 +283,7 @@ describe('makeEventConsumer', () => {
     expect(logger.entries).toContainEqual(
       expect.objectContaining({
         level: 'error',
-        message: expect.stringContaining('could not store the outcome'),
+        message: expect.stringContaining('completion not stored'),
       }),
     );
   });

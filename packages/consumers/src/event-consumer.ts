@@ -10,7 +10,12 @@ import {
 } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import { nextChainDepth, withChainMetadata } from '@mangaassist/events';
-import type { IdempotencyStore } from '@mangaassist/idempotency';
+import {
+  type IdempotencyStore,
+  IdempotencyUnavailableError,
+  type RunOnceResult,
+  runOnce,
+} from '@mangaassist/idempotency';
 import * as z from 'zod';
 import {
   EmissionNotAllowedError,
@@ -210,20 +215,6 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
   const maxChainDepth = options.maxChainDepth ?? eventChainLimits.maxChainDepth;
   const emitter = emitterFor(name, options.events);
 
-  const record = async (key: string, token: string, outcome: Record<string, unknown>) => {
-    try {
-      const stored = await completeWithFallback(dedupe, key, token, outcome);
-      if (stored === 'claim_lost') {
-        logger.warn('event consumer: the claim expired before the outcome was stored', { key });
-      }
-    } catch (error) {
-      logger.error('event consumer: could not store the outcome of a handled event', {
-        key,
-        error: errorMessage(error),
-      });
-    }
-  };
-
   return async (input) => {
     const reading = readEnvelope(input);
     if (!reading.ok) {
@@ -262,86 +253,80 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
     }
 
     const key = `${name}:${dedupeKey(event)}`;
-    let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
+    let run: RunOnceResult<ConsumerResult>;
     try {
-      claim = await dedupe.claim(key, { inProgressSeconds });
+      run = await runOnce(
+        dedupe,
+        key,
+        async () => {
+          try {
+            const schema = detailSchema(event.source, event['detail-type']);
+            if (schema === undefined) {
+              throw new PermanentConsumerError(
+                `no contract for ${event.source} / ${event['detail-type']}`,
+                'unknown-event',
+              );
+            }
+            const detail = schema.safeParse(event.detail);
+            if (!detail.success) {
+              throw new InvalidDetailError(describeIssues(detail.error));
+            }
+            const context: ConsumerContext = {
+              consumer: name,
+              eventId: event.id,
+              replay: replayName === undefined ? undefined : { name: replayName },
+              chain: { depth: depth.depth, sourceEventId: event.id },
+              emit: (eventName, emitted) =>
+                emitter(eventName, emitted, { depth: depth.depth, sourceEventId: event.id }),
+              logger,
+              now,
+            };
+            const outcome = await consume({ ...event, detail: detail.data }, context);
+            const reason = outcome.status === 'skipped' ? outcome.reason : undefined;
+            logger.info('event consumer: event handled', {
+              ...fields,
+              status: outcome.status,
+              ...(reason === undefined ? {} : { reason }),
+            });
+            return {
+              value: result(outcome.status, {
+                ...(reason === undefined ? {} : { reason }),
+                ...(outcome.summary === undefined ? {} : { summary: outcome.summary }),
+              }),
+              summary: {
+                status: outcome.status,
+                ...(reason === undefined ? {} : { reason }),
+                ...outcome.summary,
+              },
+            };
+          } catch (thrown) {
+            const error = asInputRefusal(thrown) ?? thrown;
+            if (!(error instanceof PermanentConsumerError)) throw error;
+            // A permanent failure is this event's outcome: recorded, acknowledged, never retried.
+            const issues =
+              error instanceof InvalidDetailError ? error.issues.slice(0, maxStoredIssues) : undefined;
+            logger.error('event consumer: permanent failure; recorded and acknowledged', {
+              ...fields,
+              reason: error.reason,
+              error: error.message,
+              ...(issues ? { issues } : {}),
+            });
+            return {
+              value: result('rejected', { reason: error.reason }),
+              summary: {
+                status: 'rejected',
+                reason: error.reason,
+                message: error.message.slice(0, maxStoredMessageChars),
+                ...(issues ? { issues } : {}),
+              },
+            };
+          }
+        },
+        { inProgressSeconds, logger, label: 'event consumer', logFields: fields },
+      );
     } catch (error) {
-      throw new TransientConsumerError(`could not claim ${key}: ${errorMessage(error)}`, { cause: error });
-    }
-    if (claim.status === 'completed') {
-      logger.info('event consumer: duplicate delivery acknowledged', fields);
-      return result('duplicate', { summary: claim.summary });
-    }
-    if (claim.status === 'in_progress') {
-      throw new TransientConsumerError(`${key} is being processed by another attempt; retry later`);
-    }
-    const { token } = claim;
-
-    try {
-      const schema = detailSchema(event.source, event['detail-type']);
-      if (schema === undefined) {
-        throw new PermanentConsumerError(
-          `no contract for ${event.source} / ${event['detail-type']}`,
-          'unknown-event',
-        );
-      }
-      const detail = schema.safeParse(event.detail);
-      if (!detail.success) {
-        throw new InvalidDetailError(describeIssues(detail.error));
-      }
-      const context: ConsumerContext = {
-        consumer: name,
-        eventId: event.id,
-        replay: replayName === undefined ? undefined : { name: replayName },
-        chain: { depth: depth.depth, sourceEventId: event.id },
-        emit: (eventName, emitted) =>
-          emitter(eventName, emitted, { depth: depth.depth, sourceEventId: event.id }),
-        logger,
-        now,
-      };
-      const outcome = await consume({ ...event, detail: detail.data }, context);
-      const reason = outcome.status === 'skipped' ? outcome.reason : undefined;
-      await record(key, token, {
-        status: outcome.status,
-        ...(reason === undefined ? {} : { reason }),
-        ...(outcome.summary ?? {}),
-      });
-      logger.info('event consumer: event handled', {
-        ...fields,
-        status: outcome.status,
-        ...(reason === undefined ? {} : { reason }),
-      });
-      return result(outcome.status, {
-        ...(reason === undefined ? {} : { reason }),
-        ...(outcome.summary === undefined ? {} : { summary: outcome.summary }),
-      });
-    } catch (thrown) {
-      const error = asInputRefusal(thrown) ?? thrown;
-      if (error instanceof PermanentConsumerError) {
-        const issues =
-          error instanceof InvalidDetailError ? error.issues.slice(0, maxStoredIssues) : undefined;
-        logger.error('event consumer: permanent failure; recorded and acknowledged', {
-          ...fields,
-          reason: error.reason,
-          error: error.message,
-          ...(issues ? { issues } : {}),
-        });
-        await record(key, token, {
-          status: 'rejected',
-          reason: error.reason,
-          message: error.message.slice(0, maxStoredMessageChars),
-          ...(issues ? { issues } : {}),
-        });
-        return result('rejected', { reason: error.reason });
-      }
-      try {
-        await dedupe.release(key, token);
-      } catch (releaseError) {
-        // The claim expires after inProgressSeconds; until then a retry is told in_progress.
-        logger.warn('event consumer: could not release the claim of a failed event', {
-          key,
-          error: errorMessage(releaseError),
-        });
+      if (error instanceof IdempotencyUnavailableError) {
+        throw new TransientConsumerError(error.message, { cause: error.cause });
       }
       logger.warn('event consumer: failed; the delivery will be retried', {
         ...fields,
@@ -349,6 +334,14 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
       });
       throw error;
     }
+    if (run.status === 'duplicate') {
+      logger.info('event consumer: duplicate delivery acknowledged', fields);
+      return result('duplicate', { summary: run.summary });
+    }
+    if (run.status === 'in_progress') {
+      throw new TransientConsumerError(`${key} is being processed by another attempt; retry later`);
+    }
+    return run.value;
   };
 }
 
@@ -401,21 +394,6 @@ function emitterFor(consumer: EventConsumer, events: EventPublisher | undefined)
       { source: definition.source, detailType: definition.detailType, detail: parsed.data },
     ]);
   };
-}
-
-/** Completes the claim; a summary too large (or not JSON) is replaced by its status alone. */
-async function completeWithFallback(
-  dedupe: IdempotencyStore,
-  key: string,
-  token: string,
-  outcome: Record<string, unknown>,
-): ReturnType<IdempotencyStore['complete']> {
-  try {
-    return await dedupe.complete(key, token, outcome);
-  } catch (error) {
-    if (!(error instanceof RangeError) && !(error instanceof TypeError)) throw error;
-    return dedupe.complete(key, token, { status: outcome.status, summary: 'omitted: too large' });
-  }
 }
 
 function describeIssues(error: z.ZodError): string[] {

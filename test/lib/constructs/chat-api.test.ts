@@ -264,7 +264,6 @@ describe('ChatApi', () => {
         RESPONSE_CACHE_TTL_SECONDS: '300',
         SESSIONS_TABLE: { Ref: logicalId(tuned, 'AWS::DynamoDB::Table', 'Sessions') },
         EVENT_BUS_NAME: { Ref: logicalId(tuned, 'AWS::Events::EventBus', 'Bus') },
-        NODE_OPTIONS: '--enable-source-maps',
       });
     }
   });
@@ -274,7 +273,6 @@ describe('ChatApi', () => {
       MANGA_ENV: 'dev',
       REDIS_URL: 'rediss://cache:6379',
       TENANTS_JSON: '{"tenants":[]}',
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 

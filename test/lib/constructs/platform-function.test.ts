@@ -1,4 +1,7 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -30,10 +33,26 @@ describe('PlatformFunction', () => {
     );
   });
 
-  it('turns on source-mapped stack traces next to the handler environment', () => {
+  it('passes the handler environment as given, with no source-map flag to slow the cold start', () => {
     build({ environment: { MANGA_ENV: 'dev' } }).template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { MANGA_ENV: 'dev', NODE_OPTIONS: '--enable-source-maps' } },
+      Environment: { Variables: Match.objectEquals({ MANGA_ENV: 'dev' }) },
     });
+  });
+
+  it('bundles one minified ESM file and keeps its source map out of the zip', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'platform-function-'));
+    try {
+      const app = new App({ outdir, context: { ...unitTestApp().node.getAllContext(), 'aws:cdk:bundling-stacks': ['**'] } });
+      const stack = new Stack(app, 'Bundled');
+      new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/noop-handler.ts' });
+      app.synth();
+      const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+      expect(assets).toHaveLength(1);
+      expect(readdirSync(path.join(outdir, assets[0] ?? ''))).toEqual(['index.mjs']);
+      expect(readdirSync(path.join(outdir, 'source-maps'))).toEqual(['Bundled.Fn.mjs.map']);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('logs to its own log group with the given retention', () => {

@@ -13,6 +13,7 @@ import {
   resolveRetryPolicy,
   silentLogger,
   systemClock,
+  untilAborted,
 } from '@mangaassist/commons';
 import { type BusEventName, busEventDefinition, busEvents } from '@mangaassist/contracts';
 import {
@@ -325,24 +326,6 @@ export class EventBridgeEventPublisher implements EventPublisher {
       signal?.throwIfAborted(); // a clock that ignores the signal still stops the retry
     }
   }
-}
-
-/**
- * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: a request the
- * SDK does not cut off at once (still resolving an endpoint or credentials, between its own
- * retries) must not hold the caller past its deadline. A late settlement is ignored.
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    // Promise.resolve: a stubbed client may hand back a plain value.
-    Promise.resolve(promise)
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Splits entries, in order, into requests within both PutEvents limits. */

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, Deadline, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
+import {
+  type Clock,
+  Deadline,
+  type Logger,
+  silentLogger,
+  systemClock,
+  untilAborted,
+} from '@mangaassist/commons';
 import type { sentiments } from '@mangaassist/contracts';
 import type { GatewayCallOptions, GatewayRequest, GatewayResult } from '@mangaassist/fm-gateway';
 import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
@@ -163,15 +170,4 @@ export function makeSentimentClassifier(options: SentimentClassifierOptions): Se
       deadline.dispose();
     }
   };
-}
-
-/** `work`, or a rejection with the signal's reason as soon as it aborts, whichever is first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {}); // a late failure after the abort must not surface as unhandled
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -66,8 +66,13 @@ import {
   jsonResponse,
   toIssues,
 } from '@mangaassist/http';
-import type { IdempotencyStore } from '@mangaassist/idempotency';
-import { assertIdempotencyKey } from '@mangaassist/idempotency';
+import {
+  assertIdempotencyKey,
+  type IdempotencyStore,
+  IdempotencyUnavailableError,
+  type RunOnceResult,
+  runOnce,
+} from '@mangaassist/idempotency';
 import type * as z from 'zod';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import type { SignatureScheme, SignatureVerdict } from '../signature-scheme.js';
@@ -263,62 +268,47 @@ export function makeWebhookReceiver<P>(
       );
     }
 
-    let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
+    // The processing budget starts with the processing (the claim is not part of it).
+    let processing: { readonly signal: AbortSignal; readonly timeout: AbortSignal } | undefined;
+    let run: RunOnceResult<WebhookOutcome>;
     try {
-      claim = await idempotency.claim(key, { inProgressSeconds });
-    } catch (error) {
-      logger.error('idempotency store unavailable', {
-        source,
-        requestId,
-        ...fields,
-        error: errorMessage(error),
-      });
-      return errorResponse(
-        503,
-        requestId,
-        'idempotency_unavailable',
-        'Deliveries cannot be deduplicated right now; retry later.',
-        { headers: retryAfter },
-      );
-    }
-    if (claim.status === 'in_progress') {
-      return refuse(
-        409,
-        'delivery_in_progress',
-        'This event is being processed by another delivery; retry later.',
-        {
-          fields,
-          headers: retryAfter,
+      run = await runOnce(
+        idempotency,
+        key,
+        async () => {
+          const timeout = AbortSignal.timeout(processingTimeoutMs);
+          processing = { timeout, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
+          const outcome = await processor(payload, { source, eventId, requestId, signal: processing.signal });
+          return { value: outcome, summary: storedSummary(outcome) };
         },
+        { inProgressSeconds, logger, label: 'webhook', logFields: { source, requestId } },
       );
-    }
-    if (claim.status === 'completed') {
-      logger.info('webhook duplicate answered from its first processing', { source, requestId, ...fields });
-      return jsonResponse(200, requestId, {
-        status: 'already_processed',
-        source,
-        event_id: eventId,
-        result: claim.summary,
-      });
-    }
-
-    const { token } = claim;
-    const timeout = AbortSignal.timeout(processingTimeoutMs);
-    const processing = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let outcome: WebhookOutcome;
-    try {
-      outcome = await processor(payload, { source, eventId, requestId, signal: processing });
     } catch (error) {
-      await release(key, token, requestId);
+      if (error instanceof IdempotencyUnavailableError) {
+        logger.error('idempotency store unavailable', {
+          source,
+          requestId,
+          ...fields,
+          error: errorMessage(error.cause),
+        });
+        return errorResponse(
+          503,
+          requestId,
+          'idempotency_unavailable',
+          'Deliveries cannot be deduplicated right now; retry later.',
+          { headers: retryAfter },
+        );
+      }
+      // The processing failed and its claim is released, so the sender's retry is processed.
       if (error instanceof WebhookPayloadError) {
         return refuse(400, 'payload_rejected', error.message, { fields, issues: error.issues });
       }
-      if (processing.aborted) {
+      if (processing?.signal.aborted) {
         logger.error('webhook processing aborted; released for the retry', {
           source,
           requestId,
           ...fields,
-          cause: timeout.aborted ? 'processing_timeout' : 'request_deadline',
+          cause: processing.timeout.aborted ? 'processing_timeout' : 'request_deadline',
           processingTimeoutMs,
         });
         return errorResponse(
@@ -363,7 +353,27 @@ export function makeWebhookReceiver<P>(
       );
     }
 
-    await complete(key, token, storedSummary(outcome), requestId);
+    if (run.status === 'in_progress') {
+      return refuse(
+        409,
+        'delivery_in_progress',
+        'This event is being processed by another delivery; retry later.',
+        {
+          fields,
+          headers: retryAfter,
+        },
+      );
+    }
+    if (run.status === 'duplicate') {
+      logger.info('webhook duplicate answered from its first processing', { source, requestId, ...fields });
+      return jsonResponse(200, requestId, {
+        status: 'already_processed',
+        source,
+        event_id: eventId,
+        result: run.summary,
+      });
+    }
+    const outcome = run.value;
     logger.info('webhook processed', {
       source,
       requestId,
@@ -378,44 +388,6 @@ export function makeWebhookReceiver<P>(
       events: outcome.events,
       ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
     });
-  }
-
-  /**
-   * Stores the result. Failing to store it does not fail the delivery: the work is done and its
-   * events are out, so the sender must not retry; the claim then lapses after its in-progress time.
-   */
-  async function complete(key: string, token: string, summary: Record<string, unknown>, requestId: string) {
-    try {
-      const result = await idempotency.complete(key, token, summary);
-      if (result === 'claim_lost') {
-        logger.warn('webhook claim lapsed before completion; a retry may process it again', {
-          source,
-          requestId,
-          key,
-        });
-      }
-    } catch (error) {
-      logger.error('webhook completion not stored; a retry may process it again', {
-        source,
-        requestId,
-        key,
-        error: errorMessage(error),
-      });
-    }
-  }
-
-  /** Gives the claim up; if that fails, the claim lapses after its in-progress time. */
-  async function release(key: string, token: string, requestId: string) {
-    try {
-      await idempotency.release(key, token);
-    } catch (error) {
-      logger.error('webhook claim not released; retries wait for it to lapse', {
-        source,
-        requestId,
-        key,
-        error: errorMessage(error),
-      });
-    }
   }
 
   return { source, handle };
