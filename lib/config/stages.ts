@@ -1,0 +1,109 @@
+/**
+ * The one place where deployment environments differ: each stage's own settings. `environmentConfig`
+ * (lib/config.ts) adds the values every stage shares, applies a deployment's overrides and validates
+ * the result.
+ */
+import { stages } from '@mangaassist/contracts';
+import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CacheConfig, Stage, TenantSettings } from './types.js';
+
+/** MangaAssist's home region (Tokyo), where the first Bedrock target lives too. */
+export const primaryRegion = 'ap-northeast-1';
+
+/** Whether `value` names a deployment stage (one of the contracts' `stages`). */
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (stages as readonly string[]).includes(value);
+}
+
+/** What one stage sets itself; every other value is shared by all stages (see `environmentConfig`). */
+export interface StageSettings {
+  readonly account?: string;
+  readonly region?: string;
+  readonly regionTargets?: readonly RegionTarget[];
+  readonly allowedGeographies?: readonly Geography[];
+  readonly modelCatalogOverridesJson?: string;
+  readonly provisionedConcurrency?: number;
+  readonly webhookProvisionedConcurrency?: number;
+  readonly tenants: readonly TenantSettings[];
+  readonly natGateways: number;
+  readonly cache: CacheConfig;
+  readonly senderEmail: string;
+  readonly senderIdentity: string;
+  readonly moderationWebhookUrl: string;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly terminationProtection: boolean;
+}
+
+/**
+ * Japanese customers' prompts stay in Japan first, then Asia-Pacific (APPI-friendly); never the
+ * US. Staging mirrors production so geography problems show up before release. Development may
+ * fall back to the US profile so a quota-limited sandbox account still answers.
+ */
+const inAsiaPacific: readonly Geography[] = ['jp', 'apac'];
+
+/**
+ * The store's own front ends. Throttle and quota take the seed 003 defaults (100 rps, burst 200,
+ * 100 000 requests a month); pre-production budgets are small so a runaway test stops early.
+ */
+function storeTenants(dailyBudgetUsd?: number): TenantSettings[] {
+  const budget = dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd };
+  return [
+    { id: 'manga-store-web', name: 'MangaAssist web store', ...budget },
+    { id: 'manga-store-app', name: 'MangaAssist mobile app', ...budget },
+  ];
+}
+
+/**
+ * Stand-ins under the reserved `example` domain, so `cdk synth` works offline and a deployment
+ * that forgot them fails visibly (SES refuses an unverified sender, the alert lands in its DLQ and
+ * alarms) instead of mailing or posting somewhere real. Override them per deployment with
+ * `-c senderEmail=… -c senderIdentity=… -c moderationWebhookUrl=…`.
+ */
+function placeholderEventEndpoints(
+  domain: string,
+  stage: Stage,
+): Pick<StageSettings, 'senderEmail' | 'senderIdentity' | 'moderationWebhookUrl'> {
+  return {
+    senderEmail: `orders@${domain}`,
+    senderIdentity: domain,
+    moderationWebhookUrl: `https://hooks.example.com/mangaassist/${stage}/moderation-alerts`,
+  };
+}
+
+/** Each stage's own settings, read only by `environmentConfig`. */
+export const stageSettings: Record<Stage, StageSettings> = {
+  dev: {
+    tenants: storeTenants(5),
+    natGateways: 1,
+    cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
+    ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
+    logRetention: RetentionDays.ONE_WEEK,
+    removalPolicy: RemovalPolicy.DESTROY,
+    terminationProtection: false,
+  },
+  staging: {
+    allowedGeographies: inAsiaPacific,
+    tenants: storeTenants(10),
+    natGateways: 1,
+    cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
+    ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
+    logRetention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+    terminationProtection: false,
+  },
+  prod: {
+    allowedGeographies: inAsiaPacific,
+    provisionedConcurrency: 2,
+    webhookProvisionedConcurrency: 5,
+    tenants: storeTenants(),
+    natGateways: 2,
+    cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
+    ...placeholderEventEndpoints('mangaassist.example', 'prod'),
+    logRetention: RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN,
+    terminationProtection: true,
+  },
+};

@@ -1,0 +1,224 @@
+/**
+ * The shape of an environment's configuration: the typed values `environmentConfig` (lib/config.ts)
+ * builds and the stacks and constructs receive. Types only; each stage's values are in `stages.ts`.
+ */
+import type { DeploymentStage, Tenant } from '@mangaassist/contracts';
+import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** A deployment stage (`dev`, `staging`, `prod`): the contracts' `DeploymentStage` under its config name. */
+export type Stage = DeploymentStage;
+
+/** Where Bedrock requests may go and which models exist. */
+export interface BedrockConfig {
+  /** Failover targets in order of preference (`BEDROCK_REGION_TARGETS`). */
+  readonly regionTargets: readonly RegionTarget[];
+  /**
+   * Geographies customer data may be processed in (`BEDROCK_ALLOWED_GEOGRAPHIES`); targets
+   * outside them are neither called nor granted. Undefined = any configured target.
+   */
+  readonly allowedGeographies?: readonly Geography[];
+  /**
+   * JSON overrides of the default model catalog (`MODEL_CATALOG_JSON`), validated when the
+   * config is built; undefined = the default catalog.
+   */
+  readonly modelCatalogOverridesJson?: string;
+}
+
+/** The REST API's stage. */
+export interface ApiConfig {
+  /** Steady-state requests per second across the stage (seed 002 §5.1: 100). */
+  readonly throttlingRateLimit: number;
+  /** Burst bucket size (seed 002 §5.1: 200). */
+  readonly throttlingBurstLimit: number;
+  /**
+   * Let the stack set the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`),
+   * which execution logging needs. It is one setting per account and region: turn this off where
+   * another stack or the platform team already manages it.
+   */
+  readonly manageCloudWatchRole: boolean;
+}
+
+/** The WebSocket API's stage (browsers' streaming chat). */
+export interface WebSocketConfig {
+  /** Steady-state messages per second across the stage (all connections together). */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+}
+
+/** The chat functions: synchronous (seed 000 §1.2), SSE stream and WebSocket messages. */
+export interface ChatFunctionConfig {
+  /** MB; more memory is more CPU, which shortens SDK work around the Bedrock call. */
+  readonly memorySize: number;
+  /** Matches API Gateway's 29 s integration ceiling. */
+  readonly timeout: Duration;
+  /** Budget for one chat request including retries and fallbacks (`CHAT_DEADLINE_MS`). */
+  readonly deadlineMs: number;
+  /** Lifetime of cached complete answers (`RESPONSE_CACHE_TTL_SECONDS`; seed 000: 5 minutes). */
+  readonly responseCacheTtlSeconds: number;
+  /** Warm instances behind the `live` alias; undefined = none (cold starts allowed). */
+  readonly provisionedConcurrency?: number;
+  /**
+   * Longest streamed answer (SSE `POST /v1/chat/stream` and WebSocket `sendMessage`): the
+   * streaming functions' timeout and the SSE integration's. API Gateway streams up to 15 minutes;
+   * 4 096 tokens at a slow 30 tokens/s take about 2 ½.
+   */
+  readonly streamTimeout: Duration;
+}
+
+/** The WAF web ACL on the REST stage (seed 003: AWS managed rules and a rate-based rule). */
+export interface FirewallConfig {
+  /** Requests one client IP may send in any 5 minutes before the ACL answers 429 (WAF minimum 10). */
+  readonly requestsPerIpPer5Minutes: number;
+}
+
+/** CloudWatch alarms on the APIs; they notify the stage's alarm topic. */
+export interface AlarmsConfig {
+  /** REST API: 5XXError / Count over 5 minutes, in percent, above which the alarm fires. */
+  readonly serverErrorRatePercent: number;
+  /** REST API: p99 `Latency` of `POST /v1/chat` over 5 minutes, ms (the chat SLA is 3 s). */
+  readonly chatLatencyP99Ms: number;
+  /**
+   * WebSocket API: (integration + execution errors) / (connects + messages) over 5 minutes, in
+   * percent. Rejected tickets count as integration errors, so a burst of forged tickets fires it.
+   */
+  readonly webSocketErrorRatePercent: number;
+  /**
+   * Each webhook function URL: 4xx answers in 5 minutes above which the alarm fires. A burst of
+   * 401s is a partner signing with a secret the platform does not hold (a rotation done on one
+   * side only) or someone probing the URL; 409/429 are deliveries racing their own retries.
+   */
+  readonly webhookClientErrorsPer5Minutes: number;
+  /**
+   * Each webhook function URL: 5xx answers in 5 minutes above which the alarm fires. A 5xx makes
+   * the partner retry, so a few are harmless; a run of them means deliveries are piling up in the
+   * partner's retry queue (a malformed secret, the idempotency table, the event bus).
+   */
+  readonly webhookServerErrorsPer5Minutes: number;
+}
+
+/**
+ * The webhook receivers (`stripe`, `reviews`, `catalog`): one function each behind a Lambda
+ * function URL on its `live` alias.
+ */
+export interface WebhooksConfig {
+  /** MB per function (seed: 512; signature checks and DynamoDB calls, one short model call). */
+  readonly memorySize: number;
+  /**
+   * Seed: 30 s, as long as any sender is expected to wait (Stripe does not publish its delivery
+   * timeout; a late answer is a failed delivery, retried, and the idempotency claim holds it).
+   * Must stay below the claim's in-progress time (`webhookLimits.inProgressTtlSeconds`): a claim
+   * that expired under a still-running attempt would let the sender's retry process it again.
+   */
+  readonly timeout: Duration;
+  /**
+   * Concurrency reserved for each source's function, which is also its ceiling: a flood of
+   * deliveries from one partner can neither starve the other receivers and the chat functions,
+   * nor be starved by them. Lambda keeps 100 of the account's concurrency unreserved, so the
+   * account needs at least 100 + 3 × this (the default account limit, 1 000, is enough; a new
+   * account's lower limit is not: raise it first).
+   */
+  readonly reservedConcurrency: number;
+  /** Warm instances behind each `live` alias (at most `reservedConcurrency`); undefined = none. */
+  readonly provisionedConcurrency?: number;
+}
+
+/** The VPC the Redis cache lives in and the functions that use it reach it from. */
+export interface NetworkConfig {
+  /** Availability zones (ElastiCache Serverless needs subnets in at least two). */
+  readonly maxAzs: number;
+  /**
+   * NAT gateways for the functions' egress (at least one). The functions must reach APIs no VPC
+   * endpoint serves: the WebSocket `@connections` API (an execute-api endpoint serves only
+   * private APIs) and Bedrock failover regions other than the VPC's own. One per AZ removes the
+   * cross-AZ dependency; one is cheaper.
+   */
+  readonly natGateways: number;
+}
+
+/** ElastiCache Serverless limits: ceilings that cap the bill, not reservations. */
+export interface CacheConfig {
+  readonly maxDataStorageGb: number;
+  /** ElastiCache Processing Units per second (1 000 – 15 000 000). */
+  readonly maxEcpuPerSecond: number;
+}
+
+/** The critical-moderation alert: an EventBridge API destination behind a Connection. */
+export interface ModerationWebhookConfig {
+  /**
+   * Where alerts are POSTed (Slack-style JSON with a `text` field). Must be `https://` and carry
+   * no credential of its own (the template and the console show it): the credential is the API
+   * key the Connection sends in `apiKeyHeader`. Slack's own incoming-webhook URLs embed their
+   * token, so put a relay that checks the header in front of them.
+   */
+  readonly url: string;
+  /** The header the Connection sends the key in (its value is a generated Secrets Manager secret). */
+  readonly apiKeyHeader: string;
+  /** Most alerts the destination sends per second (EventBridge queues the rest; 1 – 300). */
+  readonly rateLimitPerSecond: number;
+}
+
+/**
+ * The AI event bus and its consumers. Values that belong to one deployment rather than to a
+ * stage can also be given as context (`overridesFromContext`):
+ * `cdk deploy -c env=prod -c senderEmail=orders@example.jp -c moderationWebhookUrl=https://… -c crossAccountBusArn=arn:…`.
+ */
+export interface EventsConfig {
+  /** How long the bus archive keeps every MangaAssist event for replay (whole days; seed: 30). */
+  readonly archiveRetention: Duration;
+  /** MB per consumer function. */
+  readonly consumerMemorySize: number;
+  /** Per consumer invocation; the FM trigger waits on the model (several calls for a review). */
+  readonly consumerTimeout: Duration;
+  /** `From` of order confirmations (`SENDER_EMAIL`). */
+  readonly senderEmail: string;
+  /**
+   * The SES identity the sender belongs to (the address, its domain or a parent domain), verified
+   * in SES before the first order: the only identity the FM trigger may send from.
+   */
+  readonly senderIdentity: string;
+  readonly moderationWebhook: ModerationWebhookConfig;
+  /**
+   * Forward every event of the bus to this bus (usually another account's); its resource policy
+   * must let this account put events. Undefined = no forwarding.
+   */
+  readonly crossAccountBusArn?: string;
+}
+
+/** Everything one environment is built from: the stacks and constructs read nothing else. */
+export interface EnvironmentConfig {
+  readonly stage: Stage;
+  /** Stack name prefix and resource-name prefix: `MangaAssist-${stage}`. */
+  readonly stackPrefix: string;
+  /** Account to deploy to; undefined = the CLI's credentials decide at deploy time. */
+  readonly account?: string;
+  /** Region to deploy to; undefined = the CLI's region (use `primaryRegion` when pinning). */
+  readonly region?: string;
+  readonly bedrock: BedrockConfig;
+  readonly api: ApiConfig;
+  readonly websocket: WebSocketConfig;
+  readonly chat: ChatFunctionConfig;
+  readonly webhooks: WebhooksConfig;
+  /**
+   * The API's tenants: one API key and usage plan each (throttle, monthly quota) and a daily
+   * model budget the functions enforce (`TENANTS_JSON`). Unique ids.
+   */
+  readonly tenants: readonly Tenant[];
+  readonly firewall: FirewallConfig;
+  readonly alarms: AlarmsConfig;
+  readonly network: NetworkConfig;
+  readonly cache: CacheConfig;
+  readonly events: EventsConfig;
+  /** Retention of every log group: function logs, API access and execution logs. */
+  readonly logRetention: RetentionDays;
+  /** X-Ray active tracing on functions and the API stage. */
+  readonly tracing: boolean;
+  /** What happens to stateful resources and logs when their stack or construct goes away. */
+  readonly removalPolicy: RemovalPolicy;
+  /** CloudFormation termination protection on the stateful stack. */
+  readonly terminationProtection: boolean;
+}
+
+/** A tenant as configured: `tenantSchema` fills in the seed defaults for what is left out. */
+export type TenantSettings = Pick<Tenant, 'id' | 'name'> & Partial<Omit<Tenant, 'id' | 'name'>>;

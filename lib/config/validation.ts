@@ -1,0 +1,178 @@
+/**
+ * The checks on an environment's configuration and a deployment's overrides from CDK context. Each
+ * throws `ConfigError`, so `cdk synth` fails before any template.
+ */
+import { consumerLimits } from '@mangaassist/consumers';
+import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
+import type { EventsConfig, TenantSettings, WebhooksConfig } from './types.js';
+
+/** A configuration that cannot be deployed: an unknown stage, an invalid value or override. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Settings of one deployment rather than of a stage, from CDK context (`overridesFromContext`).
+ * Each replaces the stage's value.
+ */
+export interface DeploymentOverrides {
+  readonly senderEmail?: string;
+  readonly senderIdentity?: string;
+  readonly moderationWebhookUrl?: string;
+  readonly crossAccountBusArn?: string;
+}
+
+const overrideKeys = ['senderEmail', 'senderIdentity', 'moderationWebhookUrl', 'crossAccountBusArn'] as const;
+
+/**
+ * Reads `DeploymentOverrides` from CDK context (`-c senderEmail=…`, or `context` in cdk.json /
+ * cdk.context.json). Unset or empty keys are left out; throws `ConfigError` for a value that is not
+ * a string.
+ */
+export function overridesFromContext(tryGetContext: (key: string) => unknown): DeploymentOverrides {
+  const overrides: Partial<Record<(typeof overrideKeys)[number], string>> = {};
+  for (const key of overrideKeys) {
+    const value: unknown = tryGetContext(key);
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') throw new ConfigError(`context ${key} must be a string`);
+    overrides[key] = value.trim();
+  }
+  return overrides;
+}
+
+/**
+ * Throws `ConfigError` unless the webhook functions' timeout is shorter than an idempotency
+ * claim's in-progress time, their reserved concurrency is a whole number of at least 1 (0 would
+ * refuse every delivery) and their provisioned concurrency, when set, a whole number no larger
+ * than it (Lambda refuses more warm instances than the function may run).
+ */
+export function checkWebhooks(environment: string, webhooks: WebhooksConfig): void {
+  if (webhooks.timeout.toSeconds() >= webhookLimits.inProgressTtlSeconds) {
+    throw new ConfigError(
+      `${environment}: the webhook timeout must be shorter than an idempotency claim's ${webhookLimits.inProgressTtlSeconds} s in-progress time`,
+    );
+  }
+  const { reservedConcurrency: reserved, provisionedConcurrency: provisioned } = webhooks;
+  if (!Number.isInteger(reserved) || reserved < 1) {
+    throw new ConfigError(`${environment}: webhook reservedConcurrency must be a whole number of at least 1`);
+  }
+  if (
+    provisioned !== undefined &&
+    (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > reserved)
+  ) {
+    throw new ConfigError(
+      `${environment}: webhook provisionedConcurrency must be a whole number from 1 to reservedConcurrency (${reserved})`,
+    );
+  }
+}
+
+const emailPattern = /^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/;
+const headerNamePattern = /^[A-Za-z0-9-]{1,64}$/;
+const eventBusArnPattern =
+  /^arn:aws[a-z-]*:events:[a-z]{2}(-[a-z]+)+-\d:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+
+/** The domain of an address (`orders@example.jp` -> `example.jp`); the address itself if it has none. */
+export function emailDomain(address: string): string {
+  return emailPattern.exec(address)?.[1] ?? address;
+}
+
+/**
+ * Throws `ConfigError` unless the archive keeps events for whole days and no longer than the
+ * consumers remember handled events (`consumerLimits.dedupeTtlSeconds`, less the targets' maximum
+ * event age: a replay of an older event would run again, a second confirmation email), a consumer
+ * finishes before its idempotency claim expires (`consumerLimits.inProgressSeconds`), the sender is an address
+ * covered by the SES identity (the address, its domain or a parent domain), the alert webhook is
+ * an `https://` URL without credentials in it, its key header is a header name and its rate
+ * 1 – 300 per second, and the forwarding bus, when set, is an event bus ARN.
+ */
+export function checkEvents(environment: string, events: EventsConfig): void {
+  const days = events.archiveRetention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1) {
+    throw new ConfigError(
+      `${environment}: the event archive keeps events for a whole number of days (at least 1)`,
+    );
+  }
+  const rememberedSeconds = consumerLimits.dedupeTtlSeconds - defaultTargetRetry.maximumEventAgeSeconds;
+  if (events.archiveRetention.toSeconds() > rememberedSeconds) {
+    throw new ConfigError(
+      `${environment}: the event archive must not outlast the consumers' memory of handled events (${Math.floor(rememberedSeconds / 86_400)} days): a replay of an older event would run it again`,
+    );
+  }
+  if (events.consumerTimeout.toSeconds() >= consumerLimits.inProgressSeconds) {
+    throw new ConfigError(
+      `${environment}: the consumer timeout must be shorter than an idempotency claim's ${consumerLimits.inProgressSeconds} s in-progress time`,
+    );
+  }
+  const domain = emailPattern.exec(events.senderEmail)?.[1];
+  if (domain === undefined) {
+    throw new ConfigError(`${environment}: senderEmail "${events.senderEmail}" is not an email address`);
+  }
+  const identity = events.senderIdentity.toLowerCase();
+  const covered =
+    identity === events.senderEmail.toLowerCase() ||
+    identity === domain.toLowerCase() ||
+    domain.toLowerCase().endsWith(`.${identity}`);
+  if (!covered) {
+    throw new ConfigError(
+      `${environment}: senderIdentity "${events.senderIdentity}" does not cover senderEmail "${events.senderEmail}" (use the address, its domain or a parent domain)`,
+    );
+  }
+  const { url, apiKeyHeader, rateLimitPerSecond } = events.moderationWebhook;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${environment}: moderationWebhookUrl "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError(
+      `${environment}: moderationWebhookUrl must be an https:// URL without credentials (the key goes in the Connection)`,
+    );
+  }
+  if (!headerNamePattern.test(apiKeyHeader)) {
+    throw new ConfigError(`${environment}: "${apiKeyHeader}" is not an HTTP header name`);
+  }
+  if (!Number.isInteger(rateLimitPerSecond) || rateLimitPerSecond < 1 || rateLimitPerSecond > 300) {
+    throw new ConfigError(
+      `${environment}: the moderation webhook rate must be a whole number from 1 to 300 per second`,
+    );
+  }
+  if (events.crossAccountBusArn !== undefined && !eventBusArnPattern.test(events.crossAccountBusArn)) {
+    throw new ConfigError(
+      `${environment}: crossAccountBusArn "${events.crossAccountBusArn}" is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
+    );
+  }
+}
+
+/**
+ * Lambda's environment holds at most 4 KB in total; the tenants list shares it with the gateway
+ * settings. More tenants than fit belong in a table, not in `TENANTS_JSON`.
+ */
+const maxTenantsJsonBytes = 2048;
+/** API Gateway API-key ids are 10 characters; a stand-in of that length sizes the JSON. */
+const apiKeyIdStandIn = 'k'.repeat(10);
+
+/**
+ * Validates an environment's tenants and applies `tenantSchema`'s defaults. Throws
+ * `ConfigError` for an empty list, an invalid tenant, a duplicate id, or more tenants than fit
+ * in `TENANTS_JSON` (Lambda's environment is 4 KB in all).
+ */
+export function parseTenants(environment: string, settings: readonly TenantSettings[]): Tenant[] {
+  const parsed = tenantSchema.array().min(1).safeParse(settings);
+  if (!parsed.success) {
+    throw new ConfigError(`${environment}: invalid tenants: ${parsed.error.message}`);
+  }
+  const ids = parsed.data.map((tenant) => tenant.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`${environment}: duplicate tenant id "${duplicate}"`);
+  const estimate = JSON.stringify({
+    tenants: parsed.data,
+    apiKeys: Object.fromEntries(ids.map((id, index) => [`${apiKeyIdStandIn}${index}`, id])),
+  });
+  if (Buffer.byteLength(estimate) > maxTenantsJsonBytes) {
+    throw new ConfigError(
+      `${environment}: ${ids.length} tenants do not fit the Lambda environment (TENANTS_JSON over ${maxTenantsJsonBytes} bytes)`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,118 @@
+import { Duration } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  checkEvents,
+  checkWebhooks,
+  overridesFromContext,
+  parseTenants,
+} from '../../../lib/config/validation.js';
+import { environmentConfig, stages } from '../../../lib/config.js';
+
+describe('checkEvents', () => {
+  const events = (overrides: object = {}) => ({ ...environmentConfig('prod').events, ...overrides });
+
+  it('accepts every stage’s event settings', () => {
+    for (const stage of stages)
+      expect(() => checkEvents(stage, environmentConfig(stage).events)).not.toThrow();
+  });
+
+  it('refuses an archive kept for part of a day or not at all', () => {
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.hours(36) }))).toThrow(
+      /whole number of days/,
+    );
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.days(0) }))).toThrow(ConfigError);
+  });
+
+  it('refuses an archive that outlasts the consumers’ memory of handled events, which would rerun replays', () => {
+    expect(() => checkEvents('prod', events({ archiveRetention: Duration.days(35) }))).toThrow(
+      /must not outlast the consumers' memory of handled events/,
+    );
+  });
+
+  it('refuses a consumer timeout that outlasts its idempotency claim', () => {
+    expect(() => checkEvents('prod', events({ consumerTimeout: Duration.seconds(120) }))).toThrow(
+      /shorter than an idempotency claim's 120 s/,
+    );
+  });
+
+  it('refuses a header name with spaces and a rate outside 1 – 300 per second', () => {
+    const webhook = environmentConfig('prod').events.moderationWebhook;
+    expect(() =>
+      checkEvents('prod', events({ moderationWebhook: { ...webhook, apiKeyHeader: 'x api key' } })),
+    ).toThrow(/not an HTTP header name/);
+    expect(() =>
+      checkEvents('prod', events({ moderationWebhook: { ...webhook, rateLimitPerSecond: 301 } })),
+    ).toThrow(/from 1 to 300/);
+  });
+});
+
+describe('overridesFromContext', () => {
+  it('reads the deployment settings from context, leaving out the unset and empty ones', () => {
+    const context: Record<string, unknown> = {
+      senderEmail: ' orders@shop.example.jp ',
+      moderationWebhookUrl: '',
+      env: 'prod',
+    };
+    expect(overridesFromContext((key) => context[key])).toEqual({ senderEmail: 'orders@shop.example.jp' });
+  });
+
+  it('refuses a value that is not a string', () => {
+    expect(() => overridesFromContext((key) => (key === 'crossAccountBusArn' ? 42 : undefined))).toThrow(
+      /crossAccountBusArn must be a string/,
+    );
+  });
+});
+
+describe('checkWebhooks', () => {
+  const webhooks = (overrides: object = {}) => ({ ...environmentConfig('prod').webhooks, ...overrides });
+
+  it('accepts every stage’s webhook settings', () => {
+    for (const stage of stages)
+      expect(() => checkWebhooks(stage, environmentConfig(stage).webhooks)).not.toThrow();
+  });
+
+  it('refuses a timeout that outlasts an idempotency claim, which would let a retry process twice', () => {
+    expect(() => checkWebhooks('prod', webhooks({ timeout: Duration.seconds(60) }))).toThrow(
+      /shorter than an idempotency claim's 60 s/,
+    );
+  });
+
+  it('refuses no reserved concurrency, which would refuse every delivery', () => {
+    expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 0 }))).toThrow(ConfigError);
+    expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 2.5 }))).toThrow(ConfigError);
+  });
+
+  it('refuses more warm instances than the function may run', () => {
+    expect(() =>
+      checkWebhooks('prod', webhooks({ reservedConcurrency: 4, provisionedConcurrency: 5 })),
+    ).toThrow(/provisionedConcurrency must be a whole number from 1 to reservedConcurrency \(4\)/);
+  });
+});
+
+describe('parseTenants', () => {
+  const tenant = (id: string, extra: object = {}) => ({ id, name: `Tenant ${id}`, ...extra });
+
+  it('fills in the seed usage plan and budget for what a tenant leaves out', () => {
+    expect(parseTenants('dev', [tenant('shop')])).toEqual([
+      {
+        id: 'shop',
+        name: 'Tenant shop',
+        throttle: { rateLimit: 100, burstLimit: 200 },
+        quota: { limit: 100_000, period: 'MONTH' },
+        dailyBudgetUsd: 50,
+      },
+    ]);
+  });
+
+  it('rejects an empty list, an invalid id and a duplicate id', () => {
+    expect(() => parseTenants('dev', [])).toThrow(ConfigError);
+    expect(() => parseTenants('dev', [tenant('Not Valid')])).toThrow(/invalid tenants/);
+    expect(() => parseTenants('dev', [tenant('shop'), tenant('shop')])).toThrow(/duplicate tenant id "shop"/);
+  });
+
+  it('refuses more tenants than fit in the Lambda environment', () => {
+    const many = Array.from({ length: 20 }, (_, index) => tenant(`tenant-${index}`));
+    expect(() => parseTenants('prod', many)).toThrow(/do not fit the Lambda environment/);
+  });
+});
