@@ -1,0 +1,55 @@
+// How the gateway uses the response cache: the key of a call's answer from a given model, and
+// which answers may be kept. A fresh hit, the answers stored after a call and the stale entries
+// of the last resort must all agree on that key, so it is computed in one place.
+
+import { responseCacheKey } from '../cache/cache-key.js';
+import type { CacheLookup, ResponseCache } from '../cache/response-cache.js';
+import type { GatewayCall } from './gateway-call.js';
+import type { GatewayResult } from './gateway-types.js';
+
+/**
+ * A call's answers in the response cache, keyed by tenant, model, prompt and `maxTokens`.
+ *
+ * With no cache, or for a request with `useCache: false`, lookups miss and nothing is stored.
+ * Only an answer that ended its turn (`end_turn`) is stored: a truncated one never is.
+ */
+export class CachedAnswers {
+  constructor(
+    private readonly cache: ResponseCache | undefined,
+    /** Wall-clock epoch ms for `storedAt`. @default Date.now (looked up at each store) */
+    private readonly now?: () => number,
+  ) {}
+
+  /** The entry for the call's prompt answered by `model`, fresh or stale; `undefined` on a miss. */
+  async lookup(call: GatewayCall, model: string): Promise<CacheLookup | undefined> {
+    const { cache } = this;
+    if (!cache || call.request.useCache === false) return undefined;
+    return cache.get(this.key(call, model));
+  }
+
+  /** Keeps a model's answer under the model that answered it, unless it must not be cached. */
+  async store(call: GatewayCall, result: GatewayResult): Promise<void> {
+    const { cache } = this;
+    if (!cache || call.request.useCache === false || result.stopReason !== 'end_turn') return;
+    await cache.set(this.key(call, result.model), {
+      text: result.text,
+      model: result.model,
+      modelId: result.modelId,
+      region: result.region,
+      stopReason: result.stopReason,
+      usage: result.usage,
+      storedAt: (this.now ?? Date.now)(),
+    });
+  }
+
+  private key(call: GatewayCall, model: string): string {
+    const { request } = call;
+    return responseCacheKey({
+      tenantId: request.tenantId,
+      model,
+      ...(request.system !== undefined ? { system: request.system } : {}),
+      messages: request.messages,
+      maxTokens: call.maxTokens,
+    });
+  }
+}

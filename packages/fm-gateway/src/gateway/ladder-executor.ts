@@ -1,0 +1,301 @@
+// The ladder executor: the gateway's failover policy. It tries a call's fallback ladder (each
+// model at each allowed target) with retries in place, circuit breakers, region health, the call's
+// deadline and `minAttemptMs`. The model call itself is a parameter, so a whole answer and a
+// stream's first event fail over the same way.
+
+import type { RetryPolicy } from '@mangaassist/commons';
+import {
+  type Clock,
+  type Deadline,
+  DeadlineExceededError,
+  type Logger,
+  type Random,
+} from '@mangaassist/commons';
+import { type Geography, isWithin } from '../catalog/geography.js';
+import {
+  type InvocationTarget,
+  invocationTargets,
+  type RegionTarget,
+} from '../catalog/invocation-targets.js';
+import { fallbackLadder, type ModelCatalog, type ModelSpec } from '../catalog/model-catalog.js';
+import { type CircuitBreakerRegistry, CircuitOpenError, circuitKey } from '../resilience/circuit-breaker.js';
+import type { RegionHealth } from '../resilience/region-health.js';
+import { classifyRetryError, retry } from '../resilience/retry.js';
+import type { ModelErrorClass } from '../runtime/model-errors.js';
+import type { ModelRequest, ModelRuntime, ModelRuntimeProvider } from '../runtime/model-runtime.js';
+import type { Answered, GatewayCall, MutableAttempt } from './gateway-call.js';
+import { AllModelsFailedError, ModelRequestRejectedError } from './gateway-errors.js';
+
+/**
+ * The model call the ladder makes at each target. It must honour `signal`: the ladder aborts it
+ * when the attempt's share of the deadline runs out.
+ */
+export type ModelOperation<T> = (
+  runtime: ModelRuntime,
+  request: ModelRequest,
+  signal: AbortSignal,
+) => Promise<T>;
+
+export interface LadderExecutorOptions {
+  readonly catalog: ModelCatalog;
+  readonly runtimes: ModelRuntimeProvider;
+  /** Ordered failover targets (region + optional inference-profile geography). */
+  readonly regionTargets: readonly RegionTarget[];
+  /** @default - anywhere configured */
+  readonly allowedGeographies?: readonly Geography[];
+  /** Shared with whoever reports on them (`FmGateway.health`). */
+  readonly breakers: CircuitBreakerRegistry;
+  /** Shared with whoever reports on it (`FmGateway.health`). */
+  readonly regionHealth: RegionHealth;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** @default Math.random */
+  readonly random?: Random;
+  /** Retries in place, per target. @default 3 attempts, 100 ms base, 2 s cap */
+  readonly retry?: Partial<RetryPolicy>;
+  /** No retry or failover starts unless this much time is left (after any backoff). @default 200 */
+  readonly minAttemptMs?: number;
+  /** Most of the time left one attempt may use while other targets remain. @default 0.5 */
+  readonly attemptShare?: number;
+  /** Add a prompt-cache point after the system prompt for models that support it. @default true */
+  readonly promptCaching?: boolean;
+}
+
+/** One model at one target, or a target that model must skip (and why). */
+type Step = { readonly key: string; readonly spec: ModelSpec; readonly region: string } & (
+  | { readonly target: InvocationTarget; readonly skip?: undefined }
+  | { readonly target?: undefined; readonly skip: string }
+);
+
+const defaultMinAttemptMs = 200;
+const defaultAttemptShare = 0.5;
+
+/**
+ * A failure that says something about the route rather than one model: 5xx outages and network
+ * faults. Throttling (a per-model quota), timeouts and ModelNotReady belong to one model, so they
+ * feed that model's circuit breaker but do not take the route away from the other models.
+ */
+function isRegionFailure(failure: ModelErrorClass): boolean {
+  return (
+    failure.countsAsFailure && failure.kind === 'unavailable' && failure.code !== 'ModelNotReadyException'
+  );
+}
+
+/** Health is kept per route: a region, or a cross-region profile called from it. */
+function routeKey(target: InvocationTarget): string {
+  return target.profile ? `${target.region}/${target.profile}` : target.region;
+}
+
+/**
+ * Runs operations down a call's fallback ladder until one target answers.
+ *
+ * Targets whose region is cooling down or whose breaker is open are skipped; transient errors are
+ * retried in place while the deadline allows. Every target tried or skipped is appended to
+ * `call.attempts`. Breakers and region health are shared state: one executor serves every call.
+ */
+export class LadderExecutor {
+  private readonly minAttemptMs: number;
+  private readonly attemptShare: number;
+  private readonly promptCaching: boolean;
+
+  constructor(private readonly options: LadderExecutorOptions) {
+    this.minAttemptMs = options.minAttemptMs ?? defaultMinAttemptMs;
+    this.attemptShare = options.attemptShare ?? defaultAttemptShare;
+    this.promptCaching = options.promptCaching ?? true;
+  }
+
+  /**
+   * Tries each step of the ladder until one answers, and returns what it answered.
+   *
+   * Throws `ModelRequestRejectedError` as soon as Bedrock refuses the request itself,
+   * `DeadlineExceededError` when the deadline ran out or less than `minAttemptMs` is left,
+   * `AllModelsFailedError` when every step failed or was skipped, or the caller's own abort
+   * reason when the caller went away.
+   */
+  async run<T>(call: GatewayCall, deadline: Deadline, operation: ModelOperation<T>): Promise<Answered<T>> {
+    const steps = this.plan(call);
+    let lastError: unknown;
+    let lastKind: AllModelsFailedError['kind'] = 'no-target';
+    let skipModel: string | undefined;
+    for (const [index, step] of steps.entries()) {
+      if (step.key === skipModel) continue;
+      const { key, target } = step;
+      if (!target) {
+        call.attempts.push({
+          model: key,
+          region: step.region,
+          modelId: '',
+          outcome: 'skipped',
+          calls: 0,
+          reason: step.skip,
+        });
+        continue;
+      }
+      this.throwIfOutOfTime(deadline);
+      const record: MutableAttempt = {
+        model: key,
+        region: target.region,
+        modelId: target.modelId,
+        outcome: 'failed',
+        calls: 0,
+      };
+      call.attempts.push(record);
+      const route = routeKey(target);
+      if (!this.options.regionHealth.isAvailable(route)) {
+        Object.assign(record, { outcome: 'skipped', reason: 'cooling-down' });
+        continue;
+      }
+      const moreToTry = steps.slice(index + 1).some((next) => next.target && next.key !== skipModel);
+      try {
+        const value = await this.tryTarget(step.spec, target, call, deadline, record, operation, moreToTry);
+        record.outcome = 'success';
+        this.options.regionHealth.markSuccess(route);
+        return { value, key, spec: step.spec, target };
+      } catch (error) {
+        if (deadline.signal.aborted && !(deadline.signal.reason instanceof DeadlineExceededError)) {
+          throw deadline.signal.reason; // the caller went away
+        }
+        const failure = classifyRetryError(error);
+        lastError = error;
+        if (failure.kind === 'rejected') {
+          record.error = failure.code;
+          throw new ModelRequestRejectedError(failure.code, failure.message, call.attempts, error);
+        }
+        if (error instanceof CircuitOpenError) {
+          // Open before this call, or opened by this call's own failures (keep their error code).
+          if (record.calls === 0) Object.assign(record, { outcome: 'skipped', reason: 'circuit-open' });
+          else record.reason = 'circuit-opened';
+        } else {
+          record.error = failure.code;
+          lastKind = lastKind === 'no-target' || lastKind === failure.kind ? failure.kind : 'unavailable';
+          if (isRegionFailure(failure)) this.options.regionHealth.markFailure(route);
+          this.options.logger.warn('model attempt failed', {
+            requestId: call.requestId,
+            model: key,
+            region: target.region,
+            code: failure.code,
+          });
+          if (!failure.failover) skipModel = key;
+        }
+        this.throwIfOutOfTime(deadline);
+      }
+    }
+    throw new AllModelsFailedError(call.attempts, lastKind, lastError);
+  }
+
+  /**
+   * Counts a failure at a target whose call already succeeded (a stream that broke after its first
+   * token) against its breaker and, for a region failure, its route. The call's breaker permit
+   * was settled at the first token, so this records a new failure, but never by taking a
+   * half-open probe slot that no probe would use.
+   */
+  recordFailureAfterAnswer(target: InvocationTarget, failure: ModelErrorClass): void {
+    const breaker = this.options.breakers.get(circuitKey(target.modelId, target.region));
+    if (failure.countsAsFailure && breaker.state === 'closed') breaker.tryAcquire()?.fail();
+    if (isRegionFailure(failure)) this.options.regionHealth.markFailure(routeKey(target));
+  }
+
+  /**
+   * The ladder flattened into steps, in order: each model of the fallback ladder at each
+   * configured target. Targets a model cannot use (no such profile, not on demand, outside the
+   * allowed geographies) stay in the plan as skips, so the attempts read in the order of the ladder.
+   */
+  private plan(call: GatewayCall): Step[] {
+    const { catalog, regionTargets, allowedGeographies } = this.options;
+    const requested = call.request.geographies;
+    return fallbackLadder(catalog, call.routing.model).flatMap((key) => {
+      const spec = catalog.models[key];
+      if (!spec) return [];
+      const { usable, skipped } = invocationTargets(spec, regionTargets, allowedGeographies);
+      return [
+        ...usable.map(
+          (target): Step =>
+            // A request may narrow the deployment's data-residency policy, never widen it.
+            requested && !isWithin(target.geography, requested)
+              ? { key, spec, region: target.region, skip: 'geography' }
+              : { key, spec, region: target.region, target },
+        ),
+        ...skipped.map((target): Step => ({ key, spec, region: target.region, skip: target.reason })),
+      ];
+    });
+  }
+
+  /**
+   * Stops the ladder when the deadline expired or too little time is left for another attempt
+   * to finish (`minAttemptMs`): the last resort takes over from there.
+   */
+  private throwIfOutOfTime(deadline: Deadline): void {
+    if (deadline.signal.aborted) throw deadline.signal.reason;
+    if (deadline.remainingMs() < this.minAttemptMs) {
+      throw new DeadlineExceededError(deadline.budgetMs, deadline.elapsedMs());
+    }
+  }
+
+  /**
+   * One model at one target: retries in place under the breaker. Each attempt gets at most the
+   * model's timeout and, while other steps remain, at most `attemptShare` of the time left, so a
+   * target that hangs cannot spend the whole deadline.
+   */
+  private tryTarget<T>(
+    spec: ModelSpec,
+    target: InvocationTarget,
+    call: GatewayCall,
+    deadline: Deadline,
+    record: MutableAttempt,
+    operation: ModelOperation<T>,
+    moreToTry: boolean,
+  ): Promise<T> {
+    const runtime = this.options.runtimes(target.region, spec.api);
+    const key = circuitKey(target.modelId, target.region);
+    const breaker = this.options.breakers.get(key);
+    const modelRequest = this.modelRequest(call, spec, target);
+    return retry(
+      async () => {
+        const permit = breaker.tryAcquire();
+        if (!permit) throw new CircuitOpenError(key, breaker.retryAfterMs());
+        record.calls += 1;
+        const remaining = deadline.remainingMs();
+        const budget = Math.min(
+          spec.timeoutMs,
+          moreToTry ? Math.max(remaining * this.attemptShare, this.minAttemptMs) : remaining,
+        );
+        const attempt = deadline.child(budget);
+        try {
+          const value = await operation(runtime, modelRequest, attempt.signal);
+          permit.succeed();
+          return value;
+        } catch (error) {
+          // A budget that ran out surfaces from the SDK as an abort: report the timeout it is.
+          const timedOut = attempt.signal.reason instanceof DeadlineExceededError;
+          const failure = timedOut ? attempt.signal.reason : error;
+          const failureClass = classifyRetryError(failure);
+          record.error = failureClass.code;
+          if (failureClass.countsAsFailure) permit.fail();
+          else permit.release();
+          throw failure;
+        } finally {
+          attempt.dispose();
+        }
+      },
+      {
+        deadline,
+        clock: this.options.clock,
+        minAttemptMs: this.minAttemptMs,
+        ...(this.options.retry ? { policy: this.options.retry } : {}),
+        ...(this.options.random ? { random: this.options.random } : {}),
+      },
+    );
+  }
+
+  private modelRequest(call: GatewayCall, spec: ModelSpec, target: InvocationTarget): ModelRequest {
+    const { request } = call;
+    return {
+      modelId: target.modelId,
+      ...(request.system !== undefined ? { system: request.system } : {}),
+      messages: request.messages,
+      maxTokens: Math.min(call.maxTokens, spec.maxTokens),
+      temperature: request.temperature ?? spec.temperature,
+      promptCache: this.promptCaching && spec.promptCaching && Boolean(request.system),
+    };
+  }
+}
