@@ -27,12 +27,14 @@ export class InferenceEventSink {
     return result;
   }
 
-  /** Publishes one event in the background; a failure is logged as a warning, never thrown. */
+  /**
+   * Publishes one event in the background; any failure — building an event that breaks its
+   * contract, a publisher that throws at once or rejects — is logged as a warning, never thrown.
+   */
   publish(request: GatewayRequest, result: GatewayResult, status: InferenceCompletedDetail['status']): void {
     const { events } = this;
     if (!events) return;
-    const publishing = events
-      .publish([inferenceCompletedEvent(result, status, request)])
+    const publishing = (async () => events.publish([inferenceCompletedEvent(result, status, request)]))()
       .catch((error: unknown) => {
         this.logger.warn('InferenceCompleted was not published', {
           requestId: result.requestId,
