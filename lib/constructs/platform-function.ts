@@ -159,7 +159,10 @@ export class PlatformFunction extends Construct implements IGrantable {
       this.role.addToPrincipalPolicy(new PolicyStatement({ actions: vpcAccessActions, resources: ['*'] }));
     }
 
-    const sourceMapDirectory = path.join(Stage.of(this)?.outdir ?? path.join(repositoryRoot, 'cdk.out'), 'source-maps');
+    const sourceMapDirectory = path.join(
+      Stage.of(this)?.outdir ?? path.join(repositoryRoot, 'cdk.out'),
+      'source-maps',
+    );
     const sourceMapName = `${this.node.path.replaceAll('/', '.')}.mjs.map`;
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(repositoryRoot, props.entry),

@@ -65,7 +65,8 @@ describe('the package graph', () => {
     '%s declares every workspace package it imports',
     (_, pkg) => {
       const { shipped, tests } = importedWorkspacePackages(pkg);
-      const workspace = (names: readonly string[]) => names.filter((name) => name.startsWith('@mangaassist/'));
+      const workspace = (names: readonly string[]) =>
+        names.filter((name) => name.startsWith('@mangaassist/'));
       expect(workspace(pkg.dependencies).sort()).toEqual([...shipped].sort());
       for (const name of tests) {
         expect([...pkg.dependencies, ...pkg.devDependencies], `${name} (imported by tests)`).toContain(name);
@@ -83,7 +84,8 @@ describe('the package graph', () => {
     const state = new Map<string, 'visiting' | 'done'>();
     const visit = (name: string, trail: readonly string[]): void => {
       if (state.get(name) === 'done') return;
-      if (state.get(name) === 'visiting') throw new Error(`cycle: ${[...trail, name].map(short).join(' → ')}`);
+      if (state.get(name) === 'visiting')
+        throw new Error(`cycle: ${[...trail, name].map(short).join(' → ')}`);
       state.set(name, 'visiting');
       for (const next of edges.get(name) ?? []) visit(next, [...trail, name]);
       state.set(name, 'done');
@@ -92,7 +94,9 @@ describe('the package graph', () => {
   });
 
   it('keeps the doors on top: no package depends on a function, only local runs them', () => {
-    for (const pkg of packages.filter((candidate) => candidate.directory.includes(`${path.sep}packages${path.sep}`))) {
+    for (const pkg of packages.filter((candidate) =>
+      candidate.directory.includes(`${path.sep}packages${path.sep}`),
+    )) {
       const functions = pkg.dependencies.filter((name) => name.startsWith('@mangaassist/fn-'));
       expect(functions, pkg.name).toEqual(pkg.name === '@mangaassist/local' ? functions : []);
     }
@@ -111,10 +115,16 @@ describe('the package graph', () => {
     }
     const actual = new Map(
       packages
-        .filter((pkg) => pkg.directory.includes(`${path.sep}packages${path.sep}`) && pkg.name !== '@mangaassist/local')
+        .filter(
+          (pkg) =>
+            pkg.directory.includes(`${path.sep}packages${path.sep}`) && pkg.name !== '@mangaassist/local',
+        )
         .map((pkg) => [
           short(pkg.name),
-          pkg.dependencies.filter((name) => name.startsWith('@mangaassist/')).map(short).sort(),
+          pkg.dependencies
+            .filter((name) => name.startsWith('@mangaassist/'))
+            .map(short)
+            .sort(),
         ]),
     );
     expect(Object.fromEntries([...drawn].map(([name, deps]) => [name, [...deps].sort()]))).toEqual(

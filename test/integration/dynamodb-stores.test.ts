@@ -10,8 +10,9 @@ import {
 } from '@mangaassist/chat/dynamodb';
 import { describeSessionStore, sessionTurn } from '@mangaassist/chat/testing';
 import type { Logger } from '@mangaassist/commons';
+import { recordingLogger } from '@mangaassist/commons/testing';
 import { connectionsTable, sessionsTable, tableSpecs } from '@mangaassist/contracts';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
 const sessions = testTableName(sessionsTable);
@@ -23,15 +24,6 @@ const documents = useEmbeddedDynamoDb(tableSpecs);
 /** 20 attempts: each of 20 concurrent writers can lose the race at most 19 times. */
 function sessionStore(options: Partial<DynamoDbSessionStoreOptions> = {}) {
   return new DynamoDbSessionStore(documents(), { tableName: sessions, maxAppendAttempts: 20, ...options });
-}
-
-function recordingLogger() {
-  return {
-    debug: vi.fn<Logger['debug']>(),
-    info: vi.fn<Logger['info']>(),
-    warn: vi.fn<Logger['warn']>(),
-    error: vi.fn<Logger['error']>(),
-  };
 }
 
 /** Fresh ids, so tests sharing the table never see each other's items. */
@@ -141,10 +133,13 @@ describe('DynamoDbSessionStore items', () => {
     await store.append(tenantId, sessionId, [sessionTurn('third')]);
     const history = await store.history(tenantId, sessionId, 10);
     expect(history.map((turn) => turn.content)).toEqual(['first', 'third']);
-    expect(logger.warn).toHaveBeenCalledWith(
-      'Skipping a session item that is not a valid turn',
-      expect.objectContaining({ table: sessions, pk, turn: 2 }),
-    );
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'Skipping a session item that is not a valid turn',
+        fields: expect.objectContaining({ table: sessions, pk, turn: 2 }),
+      },
+    ]);
   });
 });
 
@@ -209,6 +204,12 @@ describe('DynamoDbConnectionStore on the embedded DynamoDB', () => {
     const connectionId = `conn-${randomUUID()}`;
     await documents().send(new PutCommand({ TableName: connections, Item: { connection_id: connectionId } }));
     expect(await connectionStore(() => epoch, logger).get(connectionId)).toBeUndefined();
-    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.entries).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Ignoring a connection item that is not a valid record',
+        fields: expect.objectContaining({ table: connections, connectionId }),
+      }),
+    ]);
   });
 });

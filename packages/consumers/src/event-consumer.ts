@@ -1,4 +1,4 @@
-import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import { type Logger, silentLogger } from '@mangaassist/commons';
 import {
   type BusEventDefinition,
   type BusEventName,

@@ -42,10 +42,12 @@ interface Row {
 function placeholder(name: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (name === 'REDIS_URL') return 'redis://127.0.0.1:9';
-  if (name === 'TENANTS_JSON') return JSON.stringify({ tenants: [{ id: 'bench', name: 'Bench' }], apiKeys: {} });
+  if (name === 'TENANTS_JSON')
+    return JSON.stringify({ tenants: [{ id: 'bench', name: 'Bench' }], apiKeys: {} });
   if (name.endsWith('_URL')) return 'https://example.execute-api.ap-northeast-1.amazonaws.com/prod';
   if (name === 'SENDER_EMAIL') return 'noreply@example.com';
-  if (name === 'WEBHOOK_SECRET_ID') return 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks';
+  if (name === 'WEBHOOK_SECRET_ID')
+    return 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks';
   return `placeholder-${name.toLowerCase().replaceAll('_', '-')}`;
 }
 
@@ -53,14 +55,17 @@ function lambdaFunctions(): LambdaFunction[] {
   const functions: LambdaFunction[] = [];
   for (const file of readdirSync(assemblyDirectory).filter((name) => name.endsWith('.template.json'))) {
     const template = JSON.parse(readFileSync(path.join(assemblyDirectory, file), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+      Resources: Record<
+        string,
+        { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+      >;
     };
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       const asset = resource.Metadata?.['aws:asset:path'];
       if (resource.Type !== 'AWS::Lambda::Function' || typeof asset !== 'string') continue;
-      const variables =
-        ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-          {}) as Record<string, unknown>;
+      const variables = ((
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables ?? {}) as Record<string, unknown>;
       functions.push({
         stack: file.replace('.template.json', ''),
         logicalId,
@@ -142,11 +147,14 @@ export function bundleRows(): Row[] {
 
 export function printBundleTable(rows: readonly Row[]): boolean {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
-  process.stdout.write(`\nDeployed bundles (cdk.out; import = median of ${imports} cold imports, Node ${process.versions.node})\n`);
+  process.stdout.write(
+    `\nDeployed bundles (cdk.out; import = median of ${imports} cold imports, Node ${process.versions.node})\n`,
+  );
   process.stdout.write(`${'bundle'.padStart(8)} ${'import'.padStart(8)}  ok  function(s)\n`);
   let ok = true;
   for (const row of rows) {
-    const within = row.bundleBytes <= maxBundleBytes && row.importMs <= maxImportMs && row.otherFiles.length === 0;
+    const within =
+      row.bundleBytes <= maxBundleBytes && row.importMs <= maxImportMs && row.otherFiles.length === 0;
     ok &&= within;
     process.stdout.write(
       `${kb(row.bundleBytes).padStart(8)} ${`${row.importMs.toFixed(1)} ms`.padStart(8)}  ${within ? 'ok' : '!!'}  ${row.name}${
@@ -154,7 +162,9 @@ export function printBundleTable(rows: readonly Row[]): boolean {
       }\n`,
     );
   }
-  process.stdout.write(`targets: every bundle ≤ ${kb(maxBundleBytes)}, import ≤ ${maxImportMs} ms, nothing else in the zip\n`);
+  process.stdout.write(
+    `targets: every bundle ≤ ${kb(maxBundleBytes)}, import ≤ ${maxImportMs} ms, nothing else in the zip\n`,
+  );
   return ok;
 }
 

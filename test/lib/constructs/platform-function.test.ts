@@ -42,7 +42,10 @@ describe('PlatformFunction', () => {
   it('bundles one minified ESM file and keeps its source map out of the zip', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'platform-function-'));
     try {
-      const app = new App({ outdir, context: { ...unitTestApp().node.getAllContext(), 'aws:cdk:bundling-stacks': ['**'] } });
+      const app = new App({
+        outdir,
+        context: { ...unitTestApp().node.getAllContext(), 'aws:cdk:bundling-stacks': ['**'] },
+      });
       const stack = new Stack(app, 'Bundled');
       new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/noop-handler.ts' });
       app.synth();

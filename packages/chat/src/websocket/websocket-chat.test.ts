@@ -1,5 +1,5 @@
 import { utf8ByteLength } from '@mangaassist/commons';
-import { awsError, recordingLogger } from '@mangaassist/commons/testing';
+import { awsError, recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
 import { websocketLimits } from '@mangaassist/contracts';
 import type { TenantBudget } from '@mangaassist/tenants';
 import { MemoryTicketStore, TicketStoreUnavailableError } from '@mangaassist/tenants';
@@ -498,7 +498,12 @@ describe('WebSocketChat resume of a finished stream', () => {
     const complete = ofType(pusher.frames(first), 'complete')[0];
 
     const second = await connect();
-    await send(second, resume(streamIdOf(pusher.frames(first)), complete?.seq ?? -1));
+    // Nothing moves the follow clock: a resumer that followed instead of answering would never settle.
+    await settlesWithin(
+      send(second, resume(streamIdOf(pusher.frames(first)), complete?.seq ?? -1)),
+      5_000,
+      'a resume after the terminal frame',
+    );
     expect(pusher.raw(second)).toEqual([original.at(-1)]);
   });
 
@@ -508,7 +513,11 @@ describe('WebSocketChat resume of a finished stream', () => {
     await send(first, sendMessage('こんにちは'));
 
     const second = await connect();
-    await send(second, resume(streamIdOf(pusher.frames(first)), 99));
+    await settlesWithin(
+      send(second, resume(streamIdOf(pusher.frames(first)), 99)),
+      5_000,
+      'a resume past the end of a finished stream',
+    );
     expect(pusher.raw(second)).toEqual([pusher.raw(first).at(-1)]);
   });
 });

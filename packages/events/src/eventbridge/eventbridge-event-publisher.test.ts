@@ -185,6 +185,21 @@ describe('EventBridgeEventPublisher', () => {
     expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 2, { Entries: at(events, 1, 3).map(entryFor) });
   });
 
+  it('treats an entry that comes back with neither an EventId nor an ErrorCode as not accepted, and resends it', async () => {
+    const events = manyEvents(3);
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        $metadata: {},
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'event-0' }, {}, { EventId: 'event-2' }],
+      })
+      .callsFake(respond());
+    await makePublisher().publisher.publish(events);
+    expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 2);
+    expect(ebMock).toReceiveNthCommandWith(PutEventsCommand, 2, { Entries: at(events, 1).map(entryFor) });
+  });
+
   it('waits a fully jittered, doubling backoff before each retry', async () => {
     ebMock.on(PutEventsCommand).callsFake(respond(() => true));
     const { publisher, clock } = makePublisher({ maxAttempts: 4, baseDelayMs: 100, random: () => 0.5 });

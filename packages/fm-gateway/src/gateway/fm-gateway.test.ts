@@ -2,6 +2,7 @@ import { awsError, createFakeClock, type FakeClock } from '@mangaassist/commons/
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
+import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { RegionTarget } from '../catalog/invocation-targets.js';
 import { loadModelCatalog, resolveModelKey } from '../catalog/model-catalog.js';
 import { RegionHealth } from '../resilience/region-health.js';
@@ -72,6 +73,21 @@ function setup(
 
 const ok = (text = 'ワンピースがおすすめです。'): FakeReply => ({ text });
 
+/** A response cache that keeps whatever it is given, so only the gateway decides what is cached. */
+function cacheStoringAnything() {
+  const stored = new Map<string, CachedAnswer>();
+  const cache: ResponseCache = {
+    get: async (key) => {
+      const answer = stored.get(key);
+      return answer ? { answer, fresh: true } : undefined;
+    },
+    set: async (key, answer) => {
+      stored.set(key, answer);
+    },
+  };
+  return { cache, stored };
+}
+
 describe('FmGateway.complete', () => {
   it('answers through the routed model at the first target, with cost and the id that answered', async () => {
     const { gateway, calls } = setup(() => ok());
@@ -123,6 +139,21 @@ describe('FmGateway.complete', () => {
     await gateway.complete(request());
     await gateway.complete(request());
     expect(calls).toHaveLength(2);
+  });
+
+  it('itself refuses to cache an answer cut short by max_tokens, and caches one that ended its turn', async () => {
+    let stopReason: 'max_tokens' | 'end_turn' = 'max_tokens';
+    const { cache, stored } = cacheStoringAnything();
+    const { gateway } = setup(() => ({ text: '途中まで', stopReason }), { cache });
+
+    await gateway.complete(request());
+    expect([...stored.values()]).toEqual([]);
+
+    stopReason = 'end_turn';
+    await gateway.complete(request());
+    expect([...stored.values()]).toEqual([
+      expect.objectContaining({ text: '途中まで', stopReason: 'end_turn' }),
+    ]);
   });
 
   it('retries a throttled region, then fails over to the next region', async () => {
@@ -238,6 +269,37 @@ describe('FmGateway.complete', () => {
     wallClock += 301_000;
     const result = await gateway.complete(request());
     expect(result).toMatchObject({ text: 'cached answer', cached: true, stale: true, degraded: true });
+  });
+
+  it('serves a stale answer cached under a fallback model when every model fails', async () => {
+    let down = false;
+    let wallClock = 0;
+    const { gateway } = setup(
+      (call) =>
+        down || call.request.modelId.includes('haiku-4-5')
+          ? { error: awsError('ModelErrorException') }
+          : ok('answer of the fallback model'),
+      {
+        regionTargets: [tokyo, { region: 'ap-northeast-1', profile: 'apac' }],
+        cache: new MemoryResponseCache({ ttlSeconds: 300, now: () => wallClock }),
+        now: () => wallClock,
+      },
+    );
+    const first = await gateway.complete(request());
+    expect(first).toMatchObject({ model: 'claude-3-haiku', degraded: false });
+
+    down = true;
+    wallClock += 301_000;
+    const result = await gateway.complete(request());
+
+    expect(result).toMatchObject({
+      text: 'answer of the fallback model',
+      model: 'claude-3-haiku',
+      routing: { model: 'claude-haiku-4-5' },
+      cached: true,
+      stale: true,
+      degraded: true,
+    });
   });
 
   it('answers with the graceful degraded text when nothing else is left', async () => {
@@ -371,6 +433,38 @@ describe('FmGateway.complete', () => {
     await pending;
     // 50 ms call, 100 ms backoff (+200 needed: fits in 350), 50 ms call, then 200 + 200 > 200 left.
     expect(calls.filter((call) => call.request.modelId.includes('haiku-4-5'))).toHaveLength(2);
+  });
+
+  it('tries no further target once less than minAttemptMs of the deadline is left', async () => {
+    const { gateway, clock, calls } = setup(
+      (call) =>
+        call.region === 'ap-northeast-1'
+          ? { delayMs: 801, reply: { error: awsError('ServiceUnavailableException') } }
+          : ok('osaka'),
+      { retry: { maxAttempts: 1 }, attemptShare: 1, minAttemptMs: 200 },
+    );
+    const pending = gateway.complete(request(), { deadlineMs: 1000 }).catch((e: unknown) => e);
+    await clock.advance(801);
+
+    const failure = await pending;
+    expect(failure).toBeInstanceOf(GatewayTimeoutError);
+    expect(calls.map((call) => call.region)).toEqual(['ap-northeast-1']);
+    expect(clock.now()).toBe(801); // gave up at once, 199 ms before the deadline
+  });
+
+  it('still tries the next target when exactly minAttemptMs of the deadline is left', async () => {
+    const { gateway, clock, calls } = setup(
+      (call) =>
+        call.region === 'ap-northeast-1'
+          ? { delayMs: 800, reply: { error: awsError('ServiceUnavailableException') } }
+          : ok('osaka'),
+      { retry: { maxAttempts: 1 }, attemptShare: 1, minAttemptMs: 200 },
+    );
+    const pending = gateway.complete(request(), { deadlineMs: 1000 });
+    await clock.advance(800);
+
+    expect(await pending).toMatchObject({ text: 'osaka', region: 'ap-northeast-3', degraded: false });
+    expect(calls.map((call) => call.region)).toEqual(['ap-northeast-1', 'ap-northeast-3']);
   });
 
   it('opens the breaker after five failures and short-circuits without calling the model', async () => {

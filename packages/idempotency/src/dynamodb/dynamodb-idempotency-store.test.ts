@@ -11,11 +11,10 @@ import {
   type PutCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Logger } from '@mangaassist/commons';
-import { awsError } from '@mangaassist/commons/testing';
+import { awsError, recordingLogger } from '@mangaassist/commons/testing';
 import { webhookLimits } from '@mangaassist/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { idempotencyLimits } from '../idempotency-rules.js';
 import { deliverySummary } from '../testing/idempotency-store-behaviour.js';
 import {
@@ -61,10 +60,6 @@ function completedItem(overrides: Record<string, unknown> = {}) {
     expires_at: now / 1_000 + 3_600,
     ...overrides,
   };
-}
-
-function recordingLogger() {
-  return { debug: vi.fn(), info: vi.fn(), warn: vi.fn<Logger['warn']>(), error: vi.fn() };
 }
 
 describe('DynamoDbIdempotencyStore.claim', () => {
@@ -146,10 +141,13 @@ describe('DynamoDbIdempotencyStore.claim', () => {
     expect(await makeStore({ logger }).claim(key, { inProgressSeconds: 60 })).toStrictEqual({
       status: 'in_progress',
     });
-    expect(logger.warn).toHaveBeenCalledWith(
-      'Treating a corrupt idempotency record as in progress',
-      expect.objectContaining({ table: tableName, key, occurrences: 1 }),
-    );
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'Treating a corrupt idempotency record as in progress',
+        fields: expect.objectContaining({ table: tableName, key, occurrences: 1 }),
+      },
+    ]);
   });
 
   it('lets other DynamoDB errors through', async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { settlesWithin } from '@mangaassist/commons/testing';
 import type { LambdaResponseStream, StreamingLambdaHandler } from '@mangaassist/http/api-gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -87,9 +88,23 @@ const writeOrClose = (stream: LambdaResponseStream, chunk: string) =>
 function stalledClient(port: number) {
   const socket = connect(port, '127.0.0.1');
   socket.pause();
-  socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  socket.on('error', () => {}); // a cut connection may surface as ECONNRESET; `close` still follows
+  // `Connection: close`: a response the server completes also ends the connection, as a cut one does.
+  socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
   return socket;
 }
+
+/** Starts reading a stalled client's socket: every byte the server sent, once the connection has closed. */
+function readUntilClosed(socket: Socket): Promise<string> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = once(socket, 'close').then(() => Buffer.concat(chunks).toString('latin1'));
+  socket.resume();
+  return closed;
+}
+
+/** The last chunk of a complete chunked HTTP/1.1 body. */
+const chunkedBodyEnd = '\r\n0\r\n\r\n';
 
 const end = (stream: LambdaResponseStream) => new Promise<void>((resolve) => stream.end(() => resolve()));
 
@@ -156,14 +171,14 @@ describe('the local awslambda streaming runtime', () => {
     const response = await get(port);
     await once(response, 'data');
     response.destroy();
-    await closed.opened;
+    await settlesWithin(closed.opened, 5_000, "the handler's response stream closing");
     await new Promise((resolve) => setImmediate(resolve));
     expect(writableAfterClose).toBe(false);
   });
 
   it('disconnects a client that takes nothing for the stall timeout, so the handler sees it go', async () => {
     const closed = gate();
-    const { port, settled } = await serve(
+    const { port, settled, failures } = await serve(
       async (_event, responseStream) => {
         const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
         stream.once('close', closed.open);
@@ -173,25 +188,37 @@ describe('the local awslambda streaming runtime', () => {
       { stallTimeoutMs: 50 },
     );
     const socket = stalledClient(port);
-    await closed.opened;
-    await settled;
-    socket.destroy();
+
+    await settlesWithin(closed.opened, 5_000, "the handler's response stream closing");
+    await settlesWithin(settled, 5_000, 'the handler returning once its stream closed');
+    expect(failures).toEqual([]);
+    // The handler never stops writing by itself: only the server can have closed the connection.
+    const received = await settlesWithin(readUntilClosed(socket), 5_000, 'the client connection closing');
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.endsWith(chunkedBodyEnd)).toBe(false);
   });
 
   it('cuts a response whose end the client does not take within the stall timeout', async () => {
-    const { port, settled } = await serve(
+    const chunk = 'x'.repeat(64 * 1024);
+    const chunks = 512;
+    const { port, settled, failures } = await serve(
       async (_event, responseStream) => {
         const stream = localStreamingRuntime.HttpResponseStream.from(responseStream, { statusCode: 200 });
-        const chunk = 'x'.repeat(64 * 1024);
         // Far more than the socket buffers hold, written without waiting, then ended.
-        for (let index = 0; index < 512; index++) stream.write(chunk);
+        for (let index = 0; index < chunks; index++) stream.write(chunk);
         stream.end();
       },
       { stallTimeoutMs: 50 },
     );
     const socket = stalledClient(port);
-    await settled;
-    socket.destroy();
+
+    await settlesWithin(settled, 5_000, 'the handler and its response stream finishing');
+    expect(failures).toEqual([]);
+    // Read only now, after the stall: what the client gets is what the server sent before the cut.
+    const received = await settlesWithin(readUntilClosed(socket), 5_000, 'the client connection closing');
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.length).toBeLessThan(chunk.length * chunks);
+    expect(received.endsWith(chunkedBodyEnd)).toBe(false);
   });
 
   it('fails a handler that returns without ending its stream, as Lambda does', async () => {

@@ -1,5 +1,4 @@
-import { silentLogger } from '@mangaassist/commons';
-import { createFakeClock } from '@mangaassist/commons/testing';
+import { createFakeClock, recordingLogger } from '@mangaassist/commons/testing';
 import { type EventRule, eventRule, eventRules } from '@mangaassist/contracts';
 import { withChainMetadata } from '@mangaassist/events';
 import { describe, expect, it } from 'vitest';
@@ -100,19 +99,21 @@ describe('LocalEventBus', () => {
 
   it('logs the events it forgets at most once per interval, with how many each line stands for', async () => {
     const clock = createFakeClock();
-    const warnings: Record<string, unknown>[] = [];
-    const logger = {
-      ...silentLogger,
-      warn: (_message: string, fields: Record<string, unknown> = {}) => void warnings.push(fields),
-    };
+    const logger = recordingLogger();
     const bus = new LocalEventBus({ capacity: 1, clock, logger, newId: sequentialIds() });
     for (let index = 0; index < 4; index++) bus.put(reviewEvent());
     await clock.advance(10_000);
     bus.put(reviewEvent());
 
-    expect(warnings).toEqual([
-      expect.objectContaining({ eventId: 'event-1', occurrences: 1, dropped: 1 }),
-      expect.objectContaining({ eventId: 'event-4', occurrences: 3, dropped: 4 }),
+    expect(logger.entries).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ eventId: 'event-1', occurrences: 1, dropped: 1 }),
+      }),
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ eventId: 'event-4', occurrences: 3, dropped: 4 }),
+      }),
     ]);
   });
 
@@ -149,8 +150,7 @@ describe('LocalEventBus', () => {
   });
 
   it('logs a failing subscriber without affecting the put or other subscribers', async () => {
-    const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => warnings.push(message) };
+    const logger = recordingLogger();
     const bus = new LocalEventBus({ logger });
     let delivered = 0;
     bus.subscribe(async () => {
@@ -162,7 +162,9 @@ describe('LocalEventBus', () => {
     expect(() => bus.put(reviewEvent())).not.toThrow();
     await settle();
     expect(delivered).toBe(1);
-    expect(warnings).toEqual(['local event bus listener failed']);
+    expect(logger.entries).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'local event bus listener failed' }),
+    ]);
   });
 
   it('shows recorded rule outcomes in the listing, the latest record of a rule replacing the earlier', () => {
@@ -504,6 +506,9 @@ describe('LocalEventBus rules', () => {
     bus.addRules([rule], {
       'fm-trigger': async (_input, context) => {
         invocations += 1;
+        // Far past the limit, the echo stops by itself: a bus that ignored the limit fails the
+        // expectations below instead of never going idle.
+        if (invocations > 100) return;
         // Forges a fresh chain depth each time: only the link to its source event counts hops.
         const detail = withChainMetadata({ text: 'again' }, { depth: 1, sourceEventId: context.eventId });
         bus.put({ source: 'test.echo', detailType: 'Echo', detail });
@@ -730,8 +735,7 @@ describe('LocalEventBus.close', () => {
 
   it('stops waiting for target calls after drainMs and says so', async () => {
     const clock = createFakeClock();
-    const warnings: string[] = [];
-    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const logger = recordingLogger();
     const bus = new LocalEventBus({ clock, logger });
     bus.addRules([catalogRule()], { 'embedding-regeneration': () => new Promise<void>(() => {}) });
     bus.put(catalogUpdate('巻 1'));
@@ -744,8 +748,14 @@ describe('LocalEventBus.close', () => {
     await clock.advance(999);
     expect(closed).toBe(false);
     await clock.advance(1);
+    expect(closed).toBe(true);
     await closing;
-    expect(warnings).toContain('local event bus closed with target calls still running');
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'local event bus closed with target calls still running',
+      }),
+    );
   });
 
   it('does not route an event accepted just before it closed', async () => {

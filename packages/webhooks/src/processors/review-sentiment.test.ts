@@ -1,5 +1,4 @@
-import type { Logger } from '@mangaassist/commons';
-import { awsError, createFakeClock } from '@mangaassist/commons/testing';
+import { awsError, createFakeClock, recordingLogger } from '@mangaassist/commons/testing';
 import { estimateTokens, FmGateway, loadModelCatalog, ModelRouter } from '@mangaassist/fm-gateway';
 import { createFakeRuntimes, type FakeCall, type FakeReply } from '@mangaassist/fm-gateway/testing';
 import { describe, expect, it } from 'vitest';
@@ -11,17 +10,6 @@ import {
   sentimentPrompt,
   sentimentSystemPrompt,
 } from './review-sentiment.js';
-
-function recordingLogger() {
-  const warnings: { message: string; fields: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    error() {},
-    warn: (message, fields = {}) => warnings.push({ message, fields }),
-  };
-  return { logger, warnings };
-}
 
 /** A real FmGateway over fake Bedrock runtimes, on a fake clock. */
 function setup(reply: (call: FakeCall) => FakeReply, options: Partial<SentimentClassifierOptions> = {}) {
@@ -37,9 +25,9 @@ function setup(reply: (call: FakeCall) => FakeReply, options: Partial<SentimentC
     clock,
     random: () => 0,
   });
-  const { logger, warnings } = recordingLogger();
+  const logger = recordingLogger();
   const classify = makeSentimentClassifier({ gateway, clock, logger, ...options });
-  return { classify, clock, calls: runtimes.calls, warnings };
+  return { classify, clock, calls: runtimes.calls, logger };
 }
 
 describe('parseSentiment', () => {
@@ -100,10 +88,11 @@ describe('makeSentimentClassifier', () => {
   });
 
   it('gives unknown, with a warning, when the model answers something other than a label', async () => {
-    const { classify, warnings } = setup(() => ({ text: 'I would say it is fairly good.' }));
+    const { classify, logger } = setup(() => ({ text: 'I would say it is fairly good.' }));
     expect(await classify('まあまあ')).toEqual({ sentiment: 'unknown', basis: 'unparseable' });
-    expect(warnings).toEqual([
+    expect(logger.entries).toEqual([
       {
+        level: 'warn',
         message: 'review sentiment unknown',
         fields: expect.objectContaining({ basis: 'unparseable', model: 'claude-haiku-4-5' }),
       },

@@ -327,6 +327,12 @@ describe('event patterns: prefix and suffix matching', () => {
       matches: true,
     },
     {
+      behaviour: 'does not match a value that holds the prefix mid-string (us-east-1 inside an ARN)',
+      pattern: { resources: [{ prefix: 'us-east-1' }] },
+      event: ec2Event({ resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-1234567890abcdef0'] }),
+      matches: false,
+    },
+    {
       behaviour: 'applies prefix matching to strings only',
       pattern: { detail: { code: [{ prefix: '12' }] } },
       event: withDetail({ code: 123 }),
@@ -360,6 +366,12 @@ describe('event patterns: prefix and suffix matching', () => {
       behaviour: 'does not match .PNG with a case-sensitive suffix',
       pattern: { FileName: [{ suffix: '.png' }] },
       event: { FileName: 'cover.PNG' },
+      matches: false,
+    },
+    {
+      behaviour: 'does not match a FileName that holds the suffix mid-string (cover.png.zip)',
+      pattern: { FileName: [{ suffix: '.png' }] },
+      event: { FileName: 'cover.png.zip' },
       matches: false,
     },
     {
