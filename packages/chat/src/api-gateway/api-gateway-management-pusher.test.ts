@@ -5,11 +5,13 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionGoneError } from '../websocket/connection-pusher.js';
 import { ApiGatewayManagementPusher } from './api-gateway-management-pusher.js';
 
 const managementMock = mockClient(ApiGatewayManagementApiClient);
+// The mock replaces the client class's `send` for the whole worker: give it back to the files that follow.
+afterAll(() => managementMock.restore());
 
 beforeEach(() => {
   managementMock.reset();

@@ -10,7 +10,7 @@ import {
 import type { Clock } from '@mangaassist/commons';
 import { recordingLogger } from '@mangaassist/commons/testing';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DomainEvent, EventPublishError } from '../event-publisher.js';
 import {
   EventBridgeEventPublisher,
@@ -21,6 +21,8 @@ import {
 
 const eventBusName = 'MangaAssist-AI-Events';
 const ebMock = mockClient(EventBridgeClient);
+// The mock replaces the client class's `send` for the whole worker: give it back to the files that follow.
+afterAll(() => ebMock.restore());
 
 beforeEach(() => {
   ebMock.reset();

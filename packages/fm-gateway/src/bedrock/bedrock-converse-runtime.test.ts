@@ -8,12 +8,14 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelRequest } from '../runtime/model-runtime.js';
 import { collect, collectUntilError } from '../testing/stream-fixtures.js';
 import { BedrockConverseRuntime } from './bedrock-converse-runtime.js';
 
 const bedrock = mockClient(BedrockRuntimeClient);
+// The mock replaces the client class's `send` for the whole worker: give it back to the files that follow.
+afterAll(() => bedrock.restore());
 const modelId = 'jp.anthropic.claude-haiku-4-5-20251001-v1:0';
 
 function modelRequest(overrides: Partial<ModelRequest> = {}): ModelRequest {

@@ -7,12 +7,14 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelRequest } from '../runtime/model-runtime.js';
 import { collect, collectUntilError } from '../testing/stream-fixtures.js';
 import { BedrockAnthropicInvokeRuntime } from './bedrock-invoke-runtime.js';
 
 const bedrock = mockClient(BedrockRuntimeClient);
+// The mock replaces the client class's `send` for the whole worker: give it back to the files that follow.
+afterAll(() => bedrock.restore());
 const modelId = 'anthropic.claude-3-sonnet-20240229-v1:0';
 
 function modelRequest(overrides: Partial<ModelRequest> = {}): ModelRequest {

@@ -6,7 +6,7 @@ import {
 import { recordingLogger } from '@mangaassist/commons/testing';
 import type { WebhookSecrets } from '@mangaassist/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebhookSecretError } from '../webhook-secret-provider.js';
 import {
   SecretsManagerWebhookSecrets,
@@ -15,6 +15,8 @@ import {
 
 const secretId = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mangaassist/webhooks';
 const smMock = mockClient(SecretsManagerClient);
+// The mock replaces the client class's `send` for the whole worker: give it back to the files that follow.
+afterAll(() => smMock.restore());
 
 beforeEach(() => {
   smMock.reset();
