@@ -17,6 +17,9 @@ import { Construct } from 'constructs';
 /** The monorepo root: esbuild's working directory and where the lock file lives. */
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/** What the bundles use instead of the SDK's default credential chain (see the file). */
+const lambdaCredentialProvider = './lib/bundling/lambda-credential-provider.ts';
+
 /**
  * ESM bundles have no `require`; CommonJS dependencies (ioredis, parts of the AWS SDK) call it.
  * Aliasing `createRequire` avoids clashing with a bundled module that imports it too.
@@ -124,7 +127,8 @@ export interface PlatformFunctionProps {
  * do: Node 22 on arm64, X-Ray active tracing, its own log group with a retention, a role that
  * may write only to that log group (no AWS managed policy; in a VPC, also the network-interface
  * actions Lambda needs), and an esbuild bundle that is ESM, minified and self-contained (the
- * pinned AWS SDK ships inside it), its source map kept out of the zip in `cdk.out/source-maps/`.
+ * pinned AWS SDK ships inside it, with the environment as its only credential provider), its
+ * source map kept out of the zip in `cdk.out/source-maps/`.
  *
  * Bundles locally with the repository's esbuild (no Docker), from the repository root and its
  * pnpm lock file.
@@ -207,9 +211,12 @@ export class PlatformFunction extends Construct implements IGrantable {
           ],
         },
         charset: Charset.UTF8,
-        // Ship the SDK version the lock file pins instead of the runtime's.
+        // Ship the SDK version the lock file pins instead of the runtime's: bundled and tree-shaken,
+        // it also loads faster than the runtime's copy (measured with `pnpm bench`).
         bundleAwsSDK: true,
         externalModules: [],
+        // Lambda's credentials are in the environment: the rest of the default chain never applies.
+        esbuildArgs: { [`--alias:@aws-sdk/credential-provider-node`]: lambdaCredentialProvider },
         forceDockerBundling: false,
       },
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -39,7 +39,7 @@ describe('PlatformFunction', () => {
     });
   });
 
-  it('bundles one minified ESM file and keeps its source map out of the zip', () => {
+  it('bundles one minified ESM file with only the SDK clients it calls, its source map out of the zip', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'platform-function-'));
     try {
       const app = new App({
@@ -47,12 +47,16 @@ describe('PlatformFunction', () => {
         context: { ...unitTestApp().node.getAllContext(), 'aws:cdk:bundling-stacks': ['**'] },
       });
       const stack = new Stack(app, 'Bundled');
-      new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/noop-handler.ts' });
+      new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/dynamodb-handler.ts' });
       app.synth();
-      const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      expect(assets).toHaveLength(1);
-      expect(readdirSync(path.join(outdir, assets[0] ?? ''))).toEqual(['index.mjs']);
+      const [asset, ...others] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+      expect(others).toEqual([]);
+      expect(readdirSync(path.join(outdir, asset ?? ''))).toEqual(['index.mjs']);
       expect(readdirSync(path.join(outdir, 'source-maps'))).toEqual(['Bundled.Fn.mjs.map']);
+      const bundle = readFileSync(path.join(outdir, asset ?? '', 'index.mjs'), 'utf8');
+      // Every SDK client names its service; the default credential chain would add STS, SSO, SSO OIDC, Signin.
+      const services = [...bundle.matchAll(/serviceId\?\?"([A-Za-z0-9 ]+)"/g)].map((match) => match[1]);
+      expect([...new Set(services)]).toEqual(['DynamoDB']);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
