@@ -138,7 +138,8 @@ export interface EventConsumersProps {
    */
   readonly access?: Readonly<Record<EventConsumer, ConsumerAccess>>;
   /**
-   * The handler's source, relative to the repository root.
+   * For tests only: one handler every consumer function runs instead of its own (unit tests
+   * switch bundling off); a real deployment needs each consumer's entry.
    * @default - `eventConsumerEntries` of the consumer
    */
   readonly entry?: string;

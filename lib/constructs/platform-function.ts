@@ -17,6 +17,9 @@ import { Construct } from 'constructs';
 /** The monorepo root: esbuild's working directory and where the lock file lives. */
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Moves a bundle's source map out of its asset (see the file). */
+const keepSourceMap = path.join(repositoryRoot, 'lib/bundling/keep-source-map.mjs');
+
 /** What the bundles use instead of the SDK's default credential chain (see the file). */
 const lambdaCredentialProvider = './lib/bundling/lambda-credential-provider.ts';
 
@@ -167,7 +170,7 @@ export class PlatformFunction extends Construct implements IGrantable {
       Stage.of(this)?.outdir ?? path.join(repositoryRoot, 'cdk.out'),
       'source-maps',
     );
-    const sourceMapName = `${this.node.path.replaceAll('/', '.')}.mjs.map`;
+    const sourceMapName = this.node.path.replaceAll('/', '.');
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(repositoryRoot, props.entry),
       handler: props.handler ?? 'handler',
@@ -198,16 +201,16 @@ export class PlatformFunction extends Construct implements IGrantable {
         target: 'node22',
         banner: requireShim,
         minify: true,
-        // The map leaves the zip (cdk.out/source-maps/, for reading a stack trace offline): it
-        // would only add to the download, and parsing it at init (--enable-source-maps) costs
-        // every cold start ~10 ms.
+        // The map leaves the zip for cdk.out/source-maps/<function>.<bundle sha>.mjs.map, to read a
+        // stack trace offline: deployed it would only add to the download, and parsing it at
+        // init (--enable-source-maps) costs every cold start ~10 ms.
         sourceMap: true,
         sourcesContent: false,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (_inputDir, outputDir) => [
-            `mkdir -p "${sourceMapDirectory}" && mv "${outputDir}/index.mjs.map" "${sourceMapDirectory}/${sourceMapName}"`,
+            `node "${keepSourceMap}" "${outputDir}" "${sourceMapDirectory}" "${sourceMapName}"`,
           ],
         },
         charset: Charset.UTF8,
@@ -216,7 +219,7 @@ export class PlatformFunction extends Construct implements IGrantable {
         bundleAwsSDK: true,
         externalModules: [],
         // Lambda's credentials are in the environment: the rest of the default chain never applies.
-        esbuildArgs: { [`--alias:@aws-sdk/credential-provider-node`]: lambdaCredentialProvider },
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': lambdaCredentialProvider },
         forceDockerBundling: false,
       },
     });

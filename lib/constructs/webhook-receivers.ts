@@ -50,7 +50,8 @@ export interface WebhookReceiversProps {
    */
   readonly gatewayNetwork?: FunctionNetwork;
   /**
-   * The handler's source of every receiver, relative to the repository root (tests).
+   * For tests only: one handler every receiver runs instead of its own (unit tests switch
+   * bundling off); a real deployment needs each source's entry (reviews has its own).
    * @default - `webhookHandlerEntries` of its source
    */
   readonly entry?: string;

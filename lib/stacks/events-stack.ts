@@ -29,7 +29,8 @@ export interface EventsStackProps extends StackProps {
   /** Where the alarms notify (the platform's alarm topic). */
   readonly alarmTopic: ITopic;
   /**
-   * The handler every consumer runs, relative to the repository root.
+   * For tests only: one handler every consumer function runs instead of its own (unit tests
+   * switch bundling off); a real deployment needs each consumer's entry.
    * @default - `eventConsumerEntries` of each consumer
    */
   readonly consumerEntry?: string;

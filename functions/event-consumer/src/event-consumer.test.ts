@@ -11,6 +11,7 @@ import {
 } from '@mangaassist/consumers';
 import type { DomainEvent } from '@mangaassist/events';
 import type { GatewayResult } from '@mangaassist/fm-gateway';
+import { gatewayResult } from '@mangaassist/fm-gateway/testing';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
 import { makeEventConsumerHandler, makeEventConsumerHandlers } from './event-consumer.js';
@@ -39,22 +40,13 @@ function paymentCompleted(orderId = 'order-42') {
 
 function answering(text: string): ConsumerModel {
   return {
-    complete: async (): Promise<GatewayResult> => ({
-      requestId: randomUUID(),
-      text,
-      model: 'claude-haiku-4-5',
-      modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-      region: 'ap-northeast-1',
-      stopReason: 'end_turn',
-      usage: { inputTokens: 40, outputTokens: 60, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-      costUsd: 0.0003,
-      latencyMs: 500,
-      cached: false,
-      stale: false,
-      degraded: false,
-      routing: { model: 'claude-haiku-4-5', requested: 'fast', reason: 'alias:fast' },
-      attempts: [],
-    }),
+    complete: async (): Promise<GatewayResult> =>
+      gatewayResult({
+        text,
+        usage: { inputTokens: 40, outputTokens: 60, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+        costUsd: 0.0003,
+        latencyMs: 500,
+      }),
   };
 }
 

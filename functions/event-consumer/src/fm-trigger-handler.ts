@@ -9,26 +9,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   createConsumerPlatform,
+  createModelConsumerParts,
   eventConsumerEnvironmentFrom,
   requiredSetting,
 } from '@mangaassist/consumers/platform';
 import { createSesClient, SesEmailSender } from '@mangaassist/consumers/ses';
-import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
 import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
-import { createGateway } from '@mangaassist/fm-gateway/platform';
 import { makeEventConsumerHandler } from './event-consumer.js';
 
 const config = eventConsumerEnvironmentFrom(process.env);
 const logger = new Logger({ serviceName: `event-consumer-${config.consumer}` });
-const { publisher: events } = createEventBridgePublisher({
-  eventBusName: requiredSetting(config, 'eventBusName'),
-  ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+const { events, model } = createModelConsumerParts(config, gatewayConfigFromEnvironment(process.env), {
   logger,
 });
-const { gateway } = createGateway(gatewayConfigFromEnvironment(process.env), { logger, events });
 const emails = new SesEmailSender(createSesClient(), { fromAddress: requiredSetting(config, 'senderEmail') });
 
 export const handler = makeEventConsumerHandler({
   consumer: config.consumer,
-  ...createConsumerPlatform(config, { logger, model: gateway, events, emails }),
+  ...createConsumerPlatform(config, { logger, model, events, emails }),
 });

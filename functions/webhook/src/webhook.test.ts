@@ -2,8 +2,9 @@
 // official `stripe` and `standardwebhooks` packages, exactly as the partners sign them.
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '@mangaassist/commons';
-import type { DomainEvent, EventPublisher } from '@mangaassist/events';
+import { recordingPublisher } from '@mangaassist/events/testing';
 import type { GatewayResult } from '@mangaassist/fm-gateway';
+import { gatewayResult } from '@mangaassist/fm-gateway/testing';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import {
   generateDevWebhookSecrets,
@@ -19,35 +20,10 @@ import { makeWebhookHandler } from './webhook.js';
 
 const stripeWebhooks = Stripe.webhooks;
 
-function recordingPublisher(): EventPublisher & { readonly published: DomainEvent[] } {
-  const published: DomainEvent[] = [];
-  return {
-    published,
-    publish: async (events) => {
-      published.push(...events);
-    },
-  };
-}
-
 /** A gateway whose fast model always answers `text`. */
 function answeringGateway(text: string) {
   return {
-    complete: async (): Promise<GatewayResult> => ({
-      requestId: randomUUID(),
-      text,
-      model: 'claude-haiku-4-5',
-      modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-      region: 'ap-northeast-1',
-      stopReason: 'end_turn',
-      usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-      costUsd: 0.00004,
-      latencyMs: 120,
-      cached: false,
-      stale: false,
-      degraded: false,
-      routing: { model: 'claude-haiku-4-5', requested: 'fast', reason: 'alias:fast' },
-      attempts: [],
-    }),
+    complete: async (): Promise<GatewayResult> => gatewayResult({ text }),
   };
 }
 
@@ -109,23 +85,23 @@ function checkoutCompleted() {
 
 function harness(source: 'stripe' | 'reviews' | 'catalog') {
   const secrets = generateDevWebhookSecrets();
-  const events = recordingPublisher();
+  const { publisher, published } = recordingPublisher();
   const receivers = makeWebhookReceivers(
     {
       secrets: new StaticWebhookSecrets(secrets, { formats: webhookSchemes }),
       idempotency: new MemoryIdempotencyStore(),
-      events,
+      events: publisher,
       gateway: answeringGateway('positive'),
     },
     [source],
   );
   const handler = makeWebhookHandler({ source, receivers });
-  return { secrets, events, handler };
+  return { secrets, published, handler };
 }
 
 describe('the webhook function', () => {
   it('accepts a Stripe event signed by the stripe package and publishes PaymentCompleted once', async () => {
-    const { secrets, events, handler } = harness('stripe');
+    const { secrets, published, handler } = harness('stripe');
     const body = JSON.stringify(checkoutCompleted());
     const header = stripeWebhooks.generateTestHeaderString({
       payload: body,
@@ -138,7 +114,7 @@ describe('the webhook function', () => {
     expect(first.statusCode).toBe(200);
     expect(JSON.parse(first.body ?? '')).toMatchObject({ status: 'processed', events: 1 });
     expect(JSON.parse(duplicate.body ?? '')).toMatchObject({ status: 'already_processed' });
-    expect(events.published).toEqual([
+    expect(published).toEqual([
       expect.objectContaining({
         source: 'mangaassist.payments',
         detailType: 'PaymentCompleted',
@@ -153,7 +129,7 @@ describe('the webhook function', () => {
   });
 
   it('rejects a Stripe event whose body was changed after signing, publishing nothing', async () => {
-    const { secrets, events, handler } = harness('stripe');
+    const { secrets, published, handler } = harness('stripe');
     const body = JSON.stringify(checkoutCompleted());
     const header = stripeWebhooks.generateTestHeaderString({
       payload: body,
@@ -165,11 +141,11 @@ describe('the webhook function', () => {
     );
 
     expect(response.statusCode).toBe(401);
-    expect(events.published).toEqual([]);
+    expect(published).toEqual([]);
   });
 
   it('accepts a review signed by the standardwebhooks package and publishes ReviewSubmitted with a sentiment', async () => {
-    const { secrets, events, handler } = harness('reviews');
+    const { secrets, published, handler } = harness('reviews');
     const body = JSON.stringify({
       review_id: 'rev-7',
       product_id: 'manga-001',
@@ -189,7 +165,7 @@ describe('the webhook function', () => {
     );
 
     expect(response.statusCode).toBe(200);
-    expect(events.published).toEqual([
+    expect(published).toEqual([
       expect.objectContaining({
         detailType: 'ReviewSubmitted',
         detail: expect.objectContaining({ review_id: 'rev-7', sentiment: 'positive' }),
@@ -211,7 +187,7 @@ describe('the webhook function', () => {
         {
           secrets: new StaticWebhookSecrets(generateDevWebhookSecrets()),
           idempotency: new MemoryIdempotencyStore(),
-          events: recordingPublisher(),
+          events: recordingPublisher().publisher,
         },
         ['reviews'],
       ),

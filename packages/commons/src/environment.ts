@@ -18,16 +18,17 @@ export interface EnvironmentField {
 /**
  * Reads a configuration from environment variables and validates it with `schema`. Unset, empty
  * and blank variables are absent (so the schema's defaults apply); `json` fields must be valid
- * JSON. Throws `ConfigurationError` listing every problem by variable name, so a bad deployment
- * fails at cold start rather than on a request.
+ * JSON. Throws `ConfigurationError` (`invalid <what> configuration: …`) listing every problem by
+ * variable name, so a bad deployment fails at cold start rather than on a request.
  *
  * @example
- * const config = configFromEnvironment(schema, process.env, { redisUrl: { variable: 'REDIS_URL' } });
+ * const config = configFromEnvironment(schema, process.env, { redisUrl: { variable: 'REDIS_URL' } }, 'cache');
  */
 export function configFromEnvironment<S extends z.ZodType>(
   schema: S,
   env: Readonly<Record<string, string | undefined>>,
   fields: Readonly<Record<string, EnvironmentField>>,
+  what = 'the',
 ): z.output<S> {
   const raw: Record<string, unknown> = {};
   for (const [field, { variable, format = 'text' }] of Object.entries(fields)) {
@@ -41,7 +42,7 @@ export function configFromEnvironment<S extends z.ZodType>(
       const [field] = issue.path;
       return `${fields[String(field)]?.variable ?? String(field)}: ${issue.message}`;
     });
-    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigurationError(`invalid ${what} configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
 }

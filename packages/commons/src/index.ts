@@ -1,5 +1,6 @@
 // The public surface of @mangaassist/commons.
 
+export { type AwsClientSettings, awsClientOptions } from './aws-client-settings.js';
 export { backoffDelayMs, defaultRetryPolicy, type RetryPolicy, resolveRetryPolicy } from './backoff.js';
 export { boundedCall, CallTimeoutError, untilAborted } from './bounded-call.js';
 export { type Clock, type Random, systemClock } from './clock.js';

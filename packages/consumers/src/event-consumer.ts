@@ -322,7 +322,7 @@ export function makeEventConsumer(options: EventConsumerOptions): ConsumerFuncti
             };
           }
         },
-        { inProgressSeconds, logger, label: 'event consumer', logFields: fields },
+        { inProgressSeconds, logger, label: 'event consumer:', logFields: fields },
       );
     } catch (error) {
       if (error instanceof IdempotencyUnavailableError) {

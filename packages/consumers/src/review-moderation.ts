@@ -5,10 +5,9 @@ import {
   type ModerationFlaggedDetail,
   type ModerationSeverity,
   type ModerationVerdict,
-  parseModerationVerdict,
   reviewSubmittedDetailSchema,
 } from '@mangaassist/contracts';
-import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
+import { parseModerationVerdict, sanitizeForPrompt } from '@mangaassist/fm-gateway';
 import { PermanentConsumerError } from './consumer-errors.js';
 import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
 import type { BusEventEnvelope, ConsumerContext, ConsumerOutcome } from './event-consumer.js';

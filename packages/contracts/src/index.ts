@@ -74,7 +74,6 @@ export {
 export {
   type ModerationVerdict,
   moderationVerdictSchema,
-  parseModerationVerdict,
   type TaskName,
   type TaskRequest,
   type TaskResponse,

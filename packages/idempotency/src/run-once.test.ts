@@ -104,7 +104,7 @@ describe('runOnce', () => {
     expect(logger.entries).toContainEqual(
       expect.objectContaining({
         level: 'error',
-        message: 'webhook completion not stored; a retry may run it again',
+        message: 'webhook completion not stored; a retry may process it again',
         fields: { key: 'key', error: 'ConditionalCheckFailed' },
       }),
     );
@@ -119,7 +119,7 @@ describe('runOnce', () => {
     expect(logger.entries).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'work claim lapsed before completion; a retry may run it again',
+        message: 'work claim lapsed before completion; a retry may process it again',
       }),
     );
   });

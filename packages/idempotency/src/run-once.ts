@@ -22,7 +22,7 @@ export interface RunOnceOptions {
   readonly inProgressSeconds: number;
   /** Where failures to complete or release the claim are logged. @default silentLogger */
   readonly logger?: Logger;
-  /** Names the work in those logs, e.g. `'webhook'` or `'event consumer'`. @default 'work' */
+  /** Begins those log messages, e.g. `'webhook'` or `'event consumer:'`. @default 'work' */
   readonly label?: string;
   /** Added to those logs (request id, source, …). */
   readonly logFields?: Readonly<Record<string, unknown>>;
@@ -94,10 +94,10 @@ export async function runOnce<T>(
   try {
     const stored = await completeWithFallback(store, key, token, outcome.summary);
     if (stored === 'claim_lost') {
-      logger.warn(`${label} claim lapsed before completion; a retry may run it again`, fields);
+      logger.warn(`${label} claim lapsed before completion; a retry may process it again`, fields);
     }
   } catch (error) {
-    logger.error(`${label} completion not stored; a retry may run it again`, {
+    logger.error(`${label} completion not stored; a retry may process it again`, {
       ...fields,
       error: errorMessage(error),
     });

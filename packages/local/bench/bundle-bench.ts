@@ -127,6 +127,11 @@ export function bundleRows(): Row[] {
   if (!existsSync(assemblyDirectory) || process.env.BENCH_SYNTH === '1') {
     process.stdout.write('synthesizing (cdk synth) …\n');
     execFileSync('pnpm', ['synth'], { cwd: repositoryRoot, stdio: 'inherit' });
+  } else {
+    const minutes = (Date.now() - statSync(path.join(assemblyDirectory, 'manifest.json')).mtimeMs) / 60_000;
+    process.stdout.write(
+      `reading the cdk.out of ${minutes.toFixed(0)} min ago (BENCH_SYNTH=1 synthesizes again first)\n`,
+    );
   }
   const byAsset = new Map<string, LambdaFunction[]>();
   for (const fn of lambdaFunctions()) byAsset.set(fn.asset, [...(byAsset.get(fn.asset) ?? []), fn]);

@@ -36,5 +36,5 @@ const chatEnvironmentFields = {
  * naming the variable.
  */
 export function chatConfigFromEnvironment(env: Readonly<Record<string, string | undefined>>): ChatConfig {
-  return configFromEnvironment(chatConfigSchema, env, chatEnvironmentFields);
+  return configFromEnvironment(chatConfigSchema, env, chatEnvironmentFields, 'chat');
 }

@@ -1,13 +1,12 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
+import { type TaskName, type TaskResponse, taskRequestSchema, taskRoutes } from '@mangaassist/contracts';
+import type { GatewayResult } from '@mangaassist/fm-gateway';
 import {
   parseModerationVerdict,
-  type TaskName,
-  type TaskResponse,
-  taskRequestSchema,
-  taskRoutes,
-} from '@mangaassist/contracts';
-import type { GatewayResult } from '@mangaassist/fm-gateway';
-import { type TextLimits, TextRejectedError, validateUserText } from '@mangaassist/fm-gateway';
+  type TextLimits,
+  TextRejectedError,
+  validateUserText,
+} from '@mangaassist/fm-gateway';
 import {
   errorResponse,
   type HttpEndpoint,

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Logger, silentLogger } from '@mangaassist/commons';
+import { awsClientOptions, type Logger, silentLogger } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import {
@@ -52,7 +52,8 @@ export function coreOf(
 /**
  * Builds what the chat doors share: one Redis client (cache, usage ledger, tickets, frames) when
  * `config.redisUrl` is set, the gateway on it, the tenants and their daily budgets, and a lazily
- * made DynamoDB document client. Opens no connection until first use.
+ * made DynamoDB document client. Redis connects at once (ready by the first request); the SDK
+ * clients open their connections on first use.
  */
 export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}): ChatCore {
   const logger = options.logger ?? silentLogger;
@@ -75,11 +76,7 @@ export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}
     resolveTenant: tenantResolver(tenants),
     logger,
     documents() {
-      documents ??= createDocumentClient({
-        // A custom endpoint is the embedded DynamoDB, which accepts any region.
-        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, region: 'ap-northeast-1' } : {}),
-        ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-      });
+      documents ??= createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
       return documents;
     },
     async close() {

@@ -1,6 +1,8 @@
 import { ConfigurationError } from '@mangaassist/commons';
+import { MemoryTicketStore } from '@mangaassist/tenants';
 import { describe, expect, it } from 'vitest';
 import { type ChatConfig, chatConfigFromEnvironment, chatConfigSchema } from '../config/chat-config.js';
+import { MemoryConnectionStore } from '../websocket/memory-connection-store.js';
 import { createChatCore } from './chat-core.js';
 import { createChatPlatform, createTaskPlatform } from './chat-platform.js';
 import { createConnectionPlatform, createWebSocketPlatform } from './websocket-platform.js';
@@ -44,6 +46,20 @@ describe('the chat doors’ composition roots', () => {
     expect(() => createWebSocketPlatform(chatConfigSchema.parse({}))).toThrow(
       /WEBSOCKET_CALLBACK_URL is required/,
     );
+  });
+
+  it('connect a ticket’s tenant on $connect and forget the connection on $disconnect', async () => {
+    const tickets = new MemoryTicketStore();
+    const connections = new MemoryConnectionStore();
+    const platform = createConnectionPlatform(chatConfigSchema.parse({}), { tickets, connections });
+    const ticket = await tickets.issue('manga-store', 60);
+
+    expect(await platform.connections.connect({ connectionId: 'c-1', ticket })).toEqual({ statusCode: 200 });
+    expect(await connections.get('c-1')).toMatchObject({ tenantId: 'manga-store' });
+    expect(await platform.connections.connect({ connectionId: 'c-2', ticket })).toEqual({ statusCode: 403 });
+    await platform.connections.disconnect('c-1');
+    expect(await connections.get('c-1')).toBeUndefined();
+    await platform.close();
   });
 
   it('share one core between doors without closing it', async () => {

@@ -33,7 +33,8 @@ export interface SessionChatPlatform extends ChatPlatform {
  * The composition root of `POST /v1/chat` and `POST /v1/chat/stream`: the gateway (Bedrock,
  * response cache, InferenceCompleted), the tenants' budgets, and the session store (DynamoDB
  * when `sessionsTable` is set, else process memory). Outside `dev` it requires `redisUrl`,
- * `sessionsTable` and `tenantsJson` (`ConfigurationError`). Opens no connection until first use.
+ * `sessionsTable` and `tenantsJson` (`ConfigurationError`). Redis connects at once; the SDK
+ * clients on first use.
  *
  * @example
  * export const handler = makeChatSyncHandler(createChatPlatform(chatConfigFromEnvironment(process.env), { logger }));

@@ -1,8 +1,16 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigurationError, type Logger, requireOutsideDev, silentLogger } from '@mangaassist/commons';
+import {
+  type AwsClientSettings,
+  awsClientOptions,
+  ConfigurationError,
+  type Logger,
+  requireOutsideDev,
+  silentLogger,
+} from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
+import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import { MemoryTicketStore, type TicketStore } from '@mangaassist/tenants';
 import { RedisTicketStore } from '@mangaassist/tenants/redis';
@@ -109,11 +117,9 @@ export function createWebSocketPlatform(
   };
 }
 
-export interface ConnectionPlatformOptions extends WebSocketStores {
+export interface ConnectionPlatformOptions extends WebSocketStores, AwsClientSettings {
   /** @default silentLogger */
   readonly logger?: Logger;
-  /** Static credentials for a local DynamoDB endpoint; unset = the default provider chain. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** What `$connect` / `$disconnect` are built from. */
@@ -140,10 +146,7 @@ export function createConnectionPlatform(
       : undefined;
   let documents: DynamoDBDocumentClient | undefined;
   const documentClient = () => {
-    documents ??= createDocumentClient({
-      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, region: 'ap-northeast-1' } : {}),
-      ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-    });
+    documents ??= createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
     return documents;
   };
   return {
@@ -162,7 +165,9 @@ export function createConnectionPlatform(
 
 function callbackUrl(config: ChatConfig): string {
   if (config.websocketCallbackUrl === undefined) {
-    throw new ConfigurationError('WEBSOCKET_CALLBACK_URL is required: frames are posted through it');
+    throw new ConfigurationError(
+      `${gatewayEnvironment.websocketCallbackUrl} is required: frames are posted through it`,
+    );
   }
   return config.websocketCallbackUrl;
 }

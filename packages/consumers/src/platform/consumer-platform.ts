@@ -1,4 +1,6 @@
 import {
+  type AwsClientSettings,
+  awsClientOptions,
   ConfigurationError,
   emfWriter,
   type Logger,
@@ -120,11 +122,9 @@ export function requiredSetting(config: EventConsumerEnvironment, setting: Setti
 /** What the consumer composition root builds from: the settings, whichever consumer it is. */
 export type ConsumerPlatformConfig = Omit<EventConsumerEnvironment, 'consumer'>;
 
-export interface ConsumerPlatformOptions {
+export interface ConsumerPlatformOptions extends AwsClientSettings {
   /** @default silentLogger */
   readonly logger?: Logger;
-  /** Static credentials for a local DynamoDB endpoint; unset = the default provider chain. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
    * The FM gateway, for the consumers that call a model (built by their entry, so the others carry
    * no model client). When it can `flush`, its `InferenceCompleted` events are flushed after each
@@ -158,16 +158,7 @@ export function createConsumerPlatform(
   options: ConsumerPlatformOptions = {},
 ): ConsumerPlatform {
   const logger = options.logger ?? silentLogger;
-  const documents = createDocumentClient(
-    // A custom endpoint is the embedded DynamoDB, which accepts any region and static credentials.
-    config.dynamoDbEndpoint
-      ? {
-          endpoint: config.dynamoDbEndpoint,
-          region: 'ap-northeast-1',
-          ...(options.credentials ? { credentials: options.credentials } : {}),
-        }
-      : {},
-  );
+  const documents = createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
   const { productsTable, reviewsTable, analyticsTable } = config;
   const { model } = options;
   const flush = model?.flush?.bind(model);

@@ -10,3 +10,8 @@ export {
   requiredSetting,
   requiredSettings,
 } from './consumer-platform.js';
+export {
+  consumerEventBridgeSettings,
+  createModelConsumerParts,
+  type ModelConsumerParts,
+} from './model-consumer.js';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { busEvents } from '@mangaassist/contracts';
 import type { GatewayCallOptions, GatewayRequest, GatewayResult } from '@mangaassist/fm-gateway';
+import { gatewayResult } from '@mangaassist/fm-gateway/testing';
 import type { ConsumerModel } from '../consumer-model.js';
 import type { EmailSender, OutgoingEmail } from '../email-sender.js';
 import type { BusEventEnvelope } from '../event-consumer.js';
@@ -119,23 +120,7 @@ export function moderationFlaggedEvent(
 
 /** A fresh model answer of the fast model. */
 export function modelResult(text: string, overrides: Partial<GatewayResult> = {}): GatewayResult {
-  return {
-    requestId: randomUUID(),
-    text,
-    model: 'claude-haiku-4-5',
-    modelId: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-    region: 'ap-northeast-1',
-    stopReason: 'end_turn',
-    usage: { inputTokens: 120, outputTokens: 80, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-    costUsd: 0.0004,
-    latencyMs: 640,
-    cached: false,
-    stale: false,
-    degraded: false,
-    routing: { model: 'claude-haiku-4-5', requested: 'fast', reason: 'alias:fast' },
-    attempts: [],
-    ...overrides,
-  };
+  return gatewayResult({ text, ...overrides });
 }
 
 /** What a scripted model answers a request: a text, a whole result, or an error to throw. */

@@ -1,30 +1,38 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@mangaassist/commons';
 import { EventBridgeEventPublisher } from './eventbridge-event-publisher.js';
+
+/** How a door's EventBridge client behaves: each door chooses its own (see the doors' constants). */
+export interface EventBridgeClientSettings {
+  /**
+   * The SDK's own attempts per PutEvents call; the publisher resends the entries that failed on
+   * top of them.
+   */
+  readonly sdkMaxAttempts: number;
+  /**
+   * Socket timeouts, in ms. With `throwOnRequestTimeout`, a request past `requestTimeoutMs` fails
+   * (`TimeoutError`, retried); without, the SDK only warns and the request keeps waiting.
+   * @default - the SDK's defaults
+   */
+  readonly timeouts?: {
+    readonly connectionTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly throwOnRequestTimeout: boolean;
+  };
+}
 
 export interface EventBridgePublisherSettings {
   /** Name or ARN of the bus every event goes to. */
   readonly eventBusName: string;
-  /** A custom endpoint (the local bus, which accepts any region and static credentials); unset = AWS. */
+  readonly client: EventBridgeClientSettings;
+  /** A custom endpoint (the local bus); unset = AWS. */
   readonly endpoint?: string;
-  /** Static credentials for a local endpoint; unset = the default provider chain. */
+  /** @default - the SDK's region chain (`AWS_REGION` in Lambda) */
+  readonly region?: string;
+  /** Static credentials (a local endpoint); unset = the SDK's credential chain. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** @default silentLogger */
   readonly logger?: Logger;
-  /**
-   * The SDK's own attempts per PutEvents call; the publisher retries the entries that failed on
-   * top of them, so 1 keeps a failing call from multiplying.
-   * @default 1
-   */
-  readonly sdkMaxAttempts?: number;
-  /** @default 1_000 */
-  readonly connectionTimeoutMs?: number;
-  /**
-   * Longest one PutEvents attempt may take; then it fails with `TimeoutError` (retried) instead of
-   * holding the caller.
-   * @default 5_000
-   */
-  readonly requestTimeoutMs?: number;
 }
 
 /** A publisher with the client it owns. */
@@ -34,29 +42,39 @@ export interface OwnedEventBridgePublisher {
   close(): void;
 }
 
+/** The `EventBridgeClient` configuration `settings` describe (the SDK builds its handler from the options). */
+export function eventBridgeClientConfig(
+  settings: Omit<EventBridgePublisherSettings, 'eventBusName' | 'logger'>,
+): EventBridgeClientConfig {
+  const { timeouts } = settings.client;
+  return {
+    maxAttempts: settings.client.sdkMaxAttempts,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
+    ...(timeouts
+      ? {
+          requestHandler: {
+            connectionTimeout: timeouts.connectionTimeoutMs,
+            requestTimeout: timeouts.requestTimeoutMs,
+            throwOnRequestTimeout: timeouts.throwOnRequestTimeout,
+          },
+        }
+      : {}),
+  };
+}
+
 /**
- * Builds an `EventBridgeEventPublisher` on a client of its own, configured to fail fast: short
- * connection and request timeouts that fail the attempt (`TimeoutError`) rather than only warn,
- * and no SDK retries unless asked (the publisher retries failed entries itself). Opens no
- * connection until the first publish.
+ * Builds an `EventBridgeEventPublisher` on a client of its own, configured as `settings.client`
+ * says (attempts, timeouts). Opens no connection until the first publish.
  *
  * @example
- * const { publisher } = createEventBridgePublisher({ eventBusName: 'MangaAssist-AI-Events', logger });
+ * const { publisher } = createEventBridgePublisher({ eventBusName, client: webhookEventBridgeSettings, logger });
  */
 export function createEventBridgePublisher(
   settings: EventBridgePublisherSettings,
 ): OwnedEventBridgePublisher {
-  const client = new EventBridgeClient({
-    maxAttempts: settings.sdkMaxAttempts ?? 1,
-    ...(settings.endpoint ? { endpoint: settings.endpoint, region: 'ap-northeast-1' } : {}),
-    ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
-    // The SDK builds its NodeHttpHandler from these options.
-    requestHandler: {
-      connectionTimeout: settings.connectionTimeoutMs ?? 1_000,
-      requestTimeout: settings.requestTimeoutMs ?? 5_000,
-      throwOnRequestTimeout: true,
-    },
-  });
+  const client = new EventBridgeClient(eventBridgeClientConfig(settings));
   return {
     publisher: new EventBridgeEventPublisher(client, {
       eventBusName: settings.eventBusName,

@@ -9,6 +9,8 @@ export {
 } from './eventbridge-event-publisher.js';
 export {
   createEventBridgePublisher,
+  type EventBridgeClientSettings,
   type EventBridgePublisherSettings,
+  eventBridgeClientConfig,
   type OwnedEventBridgePublisher,
 } from './eventbridge-publisher-factory.js';

@@ -52,5 +52,5 @@ export const gatewayEnvironmentFields = {
 export function gatewayConfigFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): GatewayConfig {
-  return configFromEnvironment(gatewayConfigSchema, env, gatewayEnvironmentFields);
+  return configFromEnvironment(gatewayConfigSchema, env, gatewayEnvironmentFields, 'gateway');
 }

@@ -2,7 +2,7 @@ import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import type { EventPublisher } from '@mangaassist/events';
-import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
+import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
 import type { Redis } from 'ioredis';
 import { BedrockConverseRuntime } from '../bedrock/bedrock-converse-runtime.js';
 import { BedrockAnthropicInvokeRuntime } from '../bedrock/bedrock-invoke-runtime.js';
@@ -17,10 +17,34 @@ import { ModelRouter } from '../routing/model-router.js';
 import type { ModelApi, ModelRuntime } from '../runtime/model-runtime.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
 
+/**
+ * The gateway's `InferenceCompleted` client: one attempt, 0.5 s to connect and 1 s per request,
+ * and a request past its timeout is only warned about, not aborted — the event must never slow
+ * an answer (the Lambda's flush bounds the wait), and an event the bus accepts late is never
+ * resent as a duplicate under a new event id.
+ */
+export const gatewayEventBridgeSettings: EventBridgeClientSettings = Object.freeze({
+  sdkMaxAttempts: 1,
+  timeouts: Object.freeze({
+    connectionTimeoutMs: 500,
+    requestTimeoutMs: 1_000,
+    throwOnRequestTimeout: false,
+  }),
+});
+
+/** How long `close` waits for `InferenceCompleted` events still in flight. */
+const closeFlushMs = 2_000;
+
 export interface CreateGatewayOptions {
   readonly logger?: Logger;
-  /** Static credentials for a local endpoint; unset = the default provider chain. */
+  /** Static credentials for local endpoints; unset = the default provider chain. */
   readonly credentials?: BedrockClientOptions['credentials'];
+  /**
+   * Region of the EventBridge client (a local bus takes any); the Bedrock clients take their
+   * target's region.
+   * @default - the SDK's region chain (`AWS_REGION` in Lambda)
+   */
+  readonly region?: string;
   readonly transport?: BedrockClientOptions['transport'];
   /** A Redis client to share (the platform shares one); unset = one from `config.redisUrl`. */
   readonly redis?: Redis;
@@ -36,7 +60,10 @@ export interface CreateGatewayOptions {
 export interface GatewayDependencies {
   readonly gateway: FmGateway;
   readonly catalog: ModelCatalog;
-  /** Closes Redis and the SDK clients' sockets (for servers and tests; Lambda never calls it). */
+  /**
+   * Waits (2 s at most) for the `InferenceCompleted` events in flight, then closes Redis and the
+   * SDK clients' sockets (for servers and tests; Lambda never calls it).
+   */
   close(): Promise<void>;
 }
 
@@ -88,17 +115,15 @@ export function createGateway(
   const cache: ResponseCache = redis
     ? new RedisResponseCache(redis, { ttlSeconds: config.responseCacheTtlSeconds, logger })
     : new MemoryResponseCache({ ttlSeconds: config.responseCacheTtlSeconds });
-  // The gateway's own publisher: InferenceCompleted must never slow an answer, so its timeouts
-  // are short; a publisher shared with the door (`options.events`) is used as it is.
   const owned =
     options.events === undefined && config.eventBusName
       ? createEventBridgePublisher({
           eventBusName: config.eventBusName,
+          client: gatewayEventBridgeSettings,
           ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+          ...(options.region ? { region: options.region } : {}),
           ...(options.credentials ? { credentials: options.credentials } : {}),
           logger,
-          connectionTimeoutMs: 500,
-          requestTimeoutMs: 1_000,
         })
       : undefined;
   const events = options.events ?? owned?.publisher;
@@ -121,7 +146,8 @@ export function createGateway(
     gateway,
     catalog,
     async close() {
-      await gateway.flush();
+      // Bounded: a stalled bus must not hold a server's shutdown; closing the client drops the event.
+      await gateway.flush(closeFlushMs);
       for (const client of clients.values()) client.destroy();
       owned?.close();
       if (redis && ownsRedis) await redis.quit().catch(() => redis.disconnect());

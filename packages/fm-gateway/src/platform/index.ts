@@ -1,3 +1,8 @@
-// The public surface of @mangaassist/fm-gateway/platform.
+// The composition root of the FM gateway.
 
-export { type CreateGatewayOptions, createGateway, type GatewayDependencies } from './create-gateway.js';
+export {
+  type CreateGatewayOptions,
+  createGateway,
+  type GatewayDependencies,
+  gatewayEventBridgeSettings,
+} from './create-gateway.js';

@@ -29,7 +29,10 @@ import {
 import type { ClaimResult, CompletionResult, IdempotencyStore } from '../idempotency-store.js';
 
 export interface DynamoDbIdempotencyStoreOptions {
-  /** The table built from `webhookIdempotencyTable` (`tableName(stage, webhookIdempotencyTable)`). */
+  /**
+   * A table with the idempotency layout: `webhookIdempotencyTable` or `consumedEventsTable`
+   * (`tableName(stage, spec)`).
+   */
   readonly tableName: string;
   /**
    * How long a completed delivery is remembered after its completion, seconds; written as
@@ -74,7 +77,8 @@ const claimCondition =
   'attribute_not_exists(#key) OR #expires <= :nowSeconds OR (#status = :inProgress AND #until <= :now)';
 
 /**
- * The idempotency-store port on DynamoDB, one item per key in the `webhookIdempotencyTable` layout:
+ * The idempotency-store port on DynamoDB, one item per key in the idempotency table layout
+ * (`webhookIdempotencyTable`, `consumedEventsTable`):
  * `idempotency_key`, `status` (`IN_PROGRESS` | `COMPLETED`), `claim_token`, `in_progress_until`
  * (epoch ms, while in progress), `summary` (once completed) and `expires_at` (epoch seconds, TTL).
  *

@@ -2,12 +2,11 @@ import { chatConfigSchema } from '@mangaassist/chat';
 import {
   createChatCore,
   createChatPlatform,
-  createConnectionPlatform,
   createTaskPlatform,
   createWebSocketPlatform,
 } from '@mangaassist/chat/platform';
 import { discardMetrics, type Logger } from '@mangaassist/commons';
-import { createConsumerPlatform } from '@mangaassist/consumers/platform';
+import { consumerEventBridgeSettings, createConsumerPlatform } from '@mangaassist/consumers/platform';
 import {
   connectionsTable,
   consumedEventsTable,
@@ -37,7 +36,7 @@ import { generateDevWebhookSecrets, StaticWebhookSecrets, webhookSchemes } from 
 import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
-import { type LocalAws, localCredentials, localStage } from './local-aws.js';
+import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
 
 /** The bus the deployed stacks call MangaAssist-AI-Events, locally. */
@@ -58,21 +57,23 @@ export interface DevDoorsOptions {
  * one chat core (gateway, cache, tenants' budgets) shared by the chat doors, the webhooks and the
  * consumers, as one deployment shares Redis. The handlers are the deployed ones.
  */
-export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
+export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   const { logger } = options;
   const keys: LocalApiKeys = createLocalApiKeys(devTenants);
   const config = chatConfigSchema.parse({
-    bedrockEndpoint: aws.emulator.url,
-    dynamoDbEndpoint: aws.dynamoDb.endpoint,
+    bedrockEndpoint: local.emulator.url,
+    dynamoDbEndpoint: local.dynamoDb.endpoint,
     sessionsTable: tableName(localStage, sessionsTable),
     connectionsTable: tableName(localStage, connectionsTable),
-    eventBridgeEndpoint: aws.eventBridge.endpoint,
+    eventBridgeEndpoint: local.eventBridge.endpoint,
     eventBusName: localEventBusName,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
   });
+  // The local endpoints accept any region and these credentials; deployed, the SDK chains apply.
+  const aws = { region: localRegion, credentials: localCredentials };
   const core = createChatCore(config, {
-    credentials: localCredentials,
+    ...aws,
     logger,
     tenants: keys.directory,
     ...(options.gateway ? { gateway: options.gateway } : {}),
@@ -85,7 +86,6 @@ export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
   });
   const { tickets } = ticketPlatform;
   const pusher = new LocalConnectionPusher();
-  const connections = createConnectionPlatform(config, { logger, credentials: localCredentials, tickets });
   const webSocket = createWebSocketPlatform(config, { core, pusher, tickets });
 
   const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
@@ -94,18 +94,19 @@ export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
       sources: webhookSources,
       idempotencyTable: tableName(localStage, webhookIdempotencyTable),
       eventBusName: localEventBusName,
-      eventBridgeEndpoint: aws.eventBridge.endpoint,
-      dynamoDbEndpoint: aws.dynamoDb.endpoint,
+      eventBridgeEndpoint: local.eventBridge.endpoint,
+      dynamoDbEndpoint: local.dynamoDb.endpoint,
     },
-    { logger, credentials: localCredentials, secrets: webhookSecrets, gateway: core.gateway },
+    { logger, ...aws, secrets: webhookSecrets, gateway: core.gateway },
   );
 
   // The event consumers the stacks deploy, as targets of the same rules on the local bus.
   const outbox = new LocalOutbox();
   const consumerEvents = createEventBridgePublisher({
     eventBusName: localEventBusName,
-    endpoint: aws.eventBridge.endpoint,
-    credentials: localCredentials,
+    client: consumerEventBridgeSettings,
+    endpoint: local.eventBridge.endpoint,
+    ...aws,
     logger,
   });
   const consumers = createConsumerPlatform(
@@ -114,11 +115,11 @@ export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
       productsTable: tableName(localStage, productsTable),
       reviewsTable: tableName(localStage, reviewsTable),
       analyticsTable: tableName(localStage, inferenceAnalyticsTable),
-      dynamoDbEndpoint: aws.dynamoDb.endpoint,
+      dynamoDbEndpoint: local.dynamoDb.endpoint,
     },
     {
       logger,
-      credentials: localCredentials,
+      ...aws,
       model: core.gateway,
       events: consumerEvents.publisher,
       emails: outbox,
@@ -139,13 +140,13 @@ export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
     }
   }
   const scheduled = eventRules.filter((rule) => rule.schedule !== undefined);
-  aws.eventBridge.bus.addRules(
+  local.eventBridge.bus.addRules(
     eventRules.filter((rule) => rule.schedule === undefined),
     targets,
     { eventBusName: localEventBusName },
   );
   // EventBridge runs scheduled rules on the default bus.
-  aws.eventBridge.bus.addRules(scheduled, targets);
+  local.eventBridge.bus.addRules(scheduled, targets);
 
   const task = (name: TaskName) => makeTaskHandler({ task: name, ...createTaskPlatform(config, { core }) });
   return {
@@ -168,13 +169,16 @@ export function createDevDoors(aws: LocalAws, options: DevDoorsOptions) {
         TaskName,
         ReturnType<typeof task>
       >,
-      wsConnection: makeWsConnectionHandler(connections),
+      // One process serves both WebSocket doors here, so $disconnect goes through the chat: it also
+      // stops the resumes this process follows for the connection (deployed, createConnectionPlatform
+      // builds the $connect/$disconnect function, which follows none).
+      wsConnection: makeWsConnectionHandler({ connections: webSocket.webSocket, logger }),
       wsMessage: makeWsMessageHandler(webSocket),
       webhookReceivers: webhooks.receivers,
     },
     /** After the bus has drained: closes the clients, Redis and the gateway (flushing its events). */
     async close() {
-      await Promise.all([webSocket.close(), connections.close(), ticketPlatform.close(), webhooks.close()]);
+      await Promise.all([webSocket.close(), ticketPlatform.close(), webhooks.close()]);
       await Promise.all([consumers.close(), chat.close()]);
       consumerEvents.close();
       await core.close();

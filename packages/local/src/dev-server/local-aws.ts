@@ -13,6 +13,9 @@ import { type LocalEventBridge, startLocalEventBridge } from '../eventbridge/ind
 /** What every SDK client of `pnpm dev` signs with: the local endpoints accept any credentials. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
+/** The region the local clients sign for (the local endpoints accept any). */
+export const localRegion = 'ap-northeast-1';
+
 /** The stage `pnpm dev` names its tables with (`tableName('local', spec)`). */
 export const localStage = 'local';
 
@@ -49,7 +52,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const dynamoDb = await startEmbeddedDynamoDb({ port: options.dynamoDbPort ?? 0 });
   const tables = new DynamoDBClient({
     endpoint: dynamoDb.endpoint,
-    region: 'ap-northeast-1',
+    region: localRegion,
     credentials: localCredentials,
   });
   await ensureTables(tables, localStage, tableSpecs, { logger });

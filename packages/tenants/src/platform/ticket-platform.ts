@@ -12,7 +12,7 @@ import type { TicketStore } from '../ticket-store.js';
 export function tenantsConfigFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): TenantsConfig {
-  return configFromEnvironment(tenantsConfigSchema, env, tenantsEnvironmentFields);
+  return configFromEnvironment(tenantsConfigSchema, env, tenantsEnvironmentFields, 'tenants');
 }
 
 /**

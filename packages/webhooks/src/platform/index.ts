@@ -8,4 +8,5 @@ export {
   type WebhookPlatformOptions,
   webhookConfigFromEnvironment,
   webhookEnvironmentFrom,
+  webhookEventBridgeSettings,
 } from './webhook-platform.js';

@@ -1,8 +1,14 @@
-import { ConfigurationError, type Logger, silentLogger } from '@mangaassist/commons';
+import {
+  type AwsClientSettings,
+  awsClientOptions,
+  ConfigurationError,
+  type Logger,
+  silentLogger,
+} from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { gatewayEnvironment, type WebhookSource, webhookSources } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
-import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
+import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
 import type { WebhookReceiver } from '../receiver/webhook-receiver.js';
@@ -15,6 +21,20 @@ import type { WebhookSecretProvider } from '../webhook-secret-provider.js';
 
 /** How long a response may wait for the gateway's InferenceCompleted events to reach the bus. */
 const eventFlushMs = 300;
+
+/**
+ * The webhooks' EventBridge client: the SDK's 3 attempts, 1 s to connect and 5 s per request,
+ * past which the request fails (`TimeoutError`, retried) instead of only warning — a stalled
+ * PutEvents must not hold a delivery past its processing timeout and its claim's in-progress time.
+ */
+export const webhookEventBridgeSettings: EventBridgeClientSettings = Object.freeze({
+  sdkMaxAttempts: 3,
+  timeouts: Object.freeze({
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 5_000,
+    throwOnRequestTimeout: true,
+  }),
+});
 
 /** What a webhook function reads from its environment (names in `gatewayEnvironment`). */
 export interface WebhookEnvironment {
@@ -82,11 +102,9 @@ export function webhookConfigFromEnvironment(
   return { ...environment, sources: [environment.source] };
 }
 
-export interface WebhookPlatformOptions {
+export interface WebhookPlatformOptions extends AwsClientSettings {
   /** @default silentLogger */
   readonly logger?: Logger;
-  /** Static credentials for local endpoints (the embedded DynamoDB, the local bus). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
    * The signing secrets.
    * @default - Secrets Manager `config.secretId` (60 s cache), validating only the served sources
@@ -101,7 +119,7 @@ export interface WebhookPlatformOptions {
   readonly gateway?: Pick<FmGateway, 'complete' | 'flush'>;
   /**
    * Where the webhooks publish.
-   * @default - EventBridge `config.eventBusName`: 1 s to connect, 5 s per attempt, 3 SDK attempts
+   * @default - EventBridge `config.eventBusName` with `webhookEventBridgeSettings`
    */
   readonly events?: EventPublisher;
 }
@@ -132,29 +150,16 @@ export function createWebhookPlatform(
   let { events } = options;
   let closeEvents = () => {};
   if (events === undefined) {
-    // A stalled PutEvents must fail (and be retried) within the delivery's processing budget.
     const owned = createEventBridgePublisher({
       eventBusName: config.eventBusName,
-      ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      client: webhookEventBridgeSettings,
+      ...awsClientOptions(config.eventBridgeEndpoint, options),
       logger,
-      sdkMaxAttempts: 3,
-      connectionTimeoutMs: 1_000,
-      requestTimeoutMs: 5_000,
     });
     events = owned.publisher;
     closeEvents = owned.close;
   }
-  const documents = createDocumentClient(
-    // A custom endpoint is the embedded DynamoDB, which accepts any region and static credentials.
-    config.dynamoDbEndpoint
-      ? {
-          endpoint: config.dynamoDbEndpoint,
-          region: 'ap-northeast-1',
-          ...(options.credentials ? { credentials: options.credentials } : {}),
-        }
-      : {},
-  );
+  const documents = createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
   const receivers = makeWebhookReceivers(
     {
       secrets: options.secrets ?? secretsManagerSecrets(config, logger),

@@ -1,0 +1,63 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '@mangaassist/commons';
+import { settlesWithin } from '@mangaassist/commons/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gatewayConfigSchema } from '../config/gateway-config.js';
+import { createFakeRuntimes } from '../testing/fake-model-runtime.js';
+import { createGateway, gatewayEventBridgeSettings } from './create-gateway.js';
+
+let bus: Server | undefined;
+let putEvents = 0;
+afterEach(async () => {
+  bus?.closeAllConnections();
+  await new Promise((resolve) => bus?.close(resolve) ?? resolve(undefined));
+  bus = undefined;
+  putEvents = 0;
+});
+
+/** An EventBridge endpoint that takes every PutEvents and never answers. */
+async function stalledBus(): Promise<string> {
+  const server = createServer(() => {
+    putEvents += 1;
+  });
+  bus = server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('createGateway', () => {
+  it('gives InferenceCompleted a client that never slows an answer and never resends a late event', () => {
+    expect(gatewayEventBridgeSettings).toEqual({
+      sdkMaxAttempts: 1,
+      timeouts: { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, throwOnRequestTimeout: false },
+    });
+  });
+
+  it('answers at once on a stalled bus, sends its InferenceCompleted once, and flushes within its bound', async () => {
+    const runtimes = createFakeRuntimes(() => ({ text: 'こんにちは' }), systemClock);
+    const { gateway, close } = createGateway(
+      gatewayConfigSchema.parse({ eventBusName: 'bus', eventBridgeEndpoint: await stalledBus() }),
+      {
+        region: 'ap-northeast-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        gateway: { runtimes: runtimes.provider },
+      },
+    );
+
+    const answer = await gateway.complete({
+      tenantId: 'manga-store',
+      requestId: 'req-1',
+      model: 'fast',
+      messages: [{ role: 'user', content: 'こんにちは' }],
+      maxTokens: 64,
+    });
+    await gateway.flush(100);
+    // Past the 1 s request timeout: a client that aborted and retried would have sent again.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    expect(answer.text).toBe('こんにちは');
+    expect(putEvents).toBe(1);
+    await settlesWithin(close(), 5_000, 'closing the gateway while its InferenceCompleted is stalled');
+  });
+});
