@@ -1,16 +1,12 @@
-import { type ChatService, makeChatEndpoint } from '@mangaassist/chat';
-import type { Logger } from '@mangaassist/commons';
-import type { FmGateway, ModelCatalog } from '@mangaassist/fm-gateway';
-import { makeApiGatewayHandler, type TenantResolver } from '@mangaassist/http/api-gateway';
+import { makeChatEndpoint } from '@mangaassist/chat';
+import type { ChatPlatform } from '@mangaassist/chat/platform';
+import { makeApiGatewayHandler } from '@mangaassist/http/api-gateway';
 
-export interface ChatSyncDependencies {
-  readonly chat: ChatService;
-  readonly gateway: FmGateway;
-  readonly catalog: ModelCatalog;
-  readonly deadlineMs: number;
-  readonly resolveTenant: TenantResolver;
-  readonly logger: Logger;
-}
+/** What the handler uses of the chat platform (`createChatPlatform`). */
+export type ChatSyncDependencies = Pick<
+  ChatPlatform,
+  'chat' | 'gateway' | 'catalog' | 'deadlineMs' | 'resolveTenant' | 'logger'
+>;
 
 /** How long a response may wait for its InferenceCompleted event to reach the bus. */
 const eventFlushMs = 300;

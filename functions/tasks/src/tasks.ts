@@ -1,15 +1,12 @@
-import { type ChatService, makeTaskEndpoint } from '@mangaassist/chat';
-import type { Logger } from '@mangaassist/commons';
+import { makeTaskEndpoint } from '@mangaassist/chat';
+import type { ChatPlatform } from '@mangaassist/chat/platform';
 import type { TaskName } from '@mangaassist/contracts';
-import type { FmGateway } from '@mangaassist/fm-gateway';
-import { makeApiGatewayHandler, type TenantResolver } from '@mangaassist/http/api-gateway';
+import { makeApiGatewayHandler } from '@mangaassist/http/api-gateway';
 
-export interface TasksDependencies {
+/** The route, and what the handler uses of the task platform (`createTaskPlatform`). */
+export interface TasksDependencies
+  extends Pick<ChatPlatform, 'chat' | 'gateway' | 'resolveTenant' | 'logger'> {
   readonly task: TaskName;
-  readonly chat: ChatService;
-  readonly gateway: FmGateway;
-  readonly resolveTenant: TenantResolver;
-  readonly logger: Logger;
 }
 
 /** How long a response may wait for its InferenceCompleted event to reach the bus. */
