@@ -20,8 +20,14 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Moves a bundle's source map out of its asset (see the file). */
 const keepSourceMap = path.join(repositoryRoot, 'lib/bundling/keep-source-map.mjs');
 
-/** What the bundles use instead of the SDK's default credential chain (see the file). */
-const lambdaCredentialProvider = './lib/bundling/lambda-credential-provider.ts';
+/**
+ * What the bundles use instead of the SDK's credential and token chains, whose other providers
+ * cannot apply in Lambda and bring STS, SSO, SSO OIDC and Signin clients into every bundle.
+ */
+const lambdaProviders = {
+  '--alias:@aws-sdk/credential-provider-node': './lib/bundling/lambda-credential-provider.ts',
+  '--alias:@aws-sdk/token-providers': './lib/bundling/lambda-token-provider.ts',
+};
 
 /**
  * ESM bundles have no `require`; CommonJS dependencies (ioredis, parts of the AWS SDK) call it.
@@ -130,8 +136,8 @@ export interface PlatformFunctionProps {
  * do: Node 22 on arm64, X-Ray active tracing, its own log group with a retention, a role that
  * may write only to that log group (no AWS managed policy; in a VPC, also the network-interface
  * actions Lambda needs), and an esbuild bundle that is ESM, minified and self-contained (the
- * pinned AWS SDK ships inside it, with the environment as its only credential provider), its
- * source map kept out of the zip in `cdk.out/source-maps/`.
+ * pinned AWS SDK ships inside it, with the environment as its only credential and token
+ * provider), its source map kept out of the zip in `cdk.out/source-maps/`.
  *
  * Bundles locally with the repository's esbuild (no Docker), from the repository root and its
  * pnpm lock file.
@@ -218,8 +224,8 @@ export class PlatformFunction extends Construct implements IGrantable {
         // it also loads faster than the runtime's copy (measured with `pnpm bench`).
         bundleAwsSDK: true,
         externalModules: [],
-        // Lambda's credentials are in the environment: the rest of the default chain never applies.
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': lambdaCredentialProvider },
+        // Lambda's credentials (and a Bedrock API key, if any) are in the environment.
+        esbuildArgs: lambdaProviders,
         forceDockerBundling: false,
       },
     });

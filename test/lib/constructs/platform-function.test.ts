@@ -40,28 +40,44 @@ describe('PlatformFunction', () => {
     });
   });
 
-  it('bundles one minified ESM file with only the SDK clients it calls, its source map out of the zip', () => {
+  /** Synthesizes one function of `entry` with bundling on: its asset files, source maps and SDK clients. */
+  function bundled(entry: string) {
     const outdir = mkdtempSync(path.join(tmpdir(), 'platform-function-'));
     try {
       const app = new App({
         outdir,
         context: { ...unitTestApp().node.getAllContext(), 'aws:cdk:bundling-stacks': ['**'] },
       });
-      const stack = new Stack(app, 'Bundled');
-      new PlatformFunction(stack, 'Fn', { entry: 'test/lib/fixtures/dynamodb-handler.ts' });
+      new PlatformFunction(new Stack(app, 'Bundled'), 'Fn', { entry });
       app.synth();
-      const [asset, ...others] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      expect(others).toEqual([]);
-      expect(readdirSync(path.join(outdir, asset ?? ''))).toEqual(['index.mjs']);
-      const bundle = readFileSync(path.join(outdir, asset ?? '', 'index.mjs'), 'utf8');
-      const sha = createHash('sha256').update(bundle).digest('hex').slice(0, 12);
-      expect(readdirSync(path.join(outdir, 'source-maps'))).toEqual([`Bundled.Fn.${sha}.mjs.map`]);
+      const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+      const bundle = readFileSync(path.join(outdir, assets[0] ?? '', 'index.mjs'), 'utf8');
       // Every SDK client names its service; the default credential chain would add STS, SSO, SSO OIDC, Signin.
       const services = [...bundle.matchAll(/serviceId\?\?"([A-Za-z0-9 ]+)"/g)].map((match) => match[1]);
-      expect([...new Set(services)]).toEqual(['DynamoDB']);
+      return {
+        assets,
+        assetFiles: readdirSync(path.join(outdir, assets[0] ?? '')),
+        sha: createHash('sha256').update(bundle).digest('hex').slice(0, 12),
+        sourceMaps: readdirSync(path.join(outdir, 'source-maps')),
+        sdkClients: [...new Set(services)],
+      };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  }
+
+  it('bundles one minified ESM file with only the SDK clients it calls, its source map out of the zip', () => {
+    const { assets, assetFiles, sha, sourceMaps, sdkClients } = bundled(
+      'test/lib/fixtures/dynamodb-handler.ts',
+    );
+    expect(assets).toHaveLength(1);
+    expect(assetFiles).toEqual(['index.mjs']);
+    expect(sourceMaps).toEqual([`Bundled.Fn.${sha}.mjs.map`]);
+    expect(sdkClients).toEqual(['DynamoDB']);
+  });
+
+  it('leaves the SSO token client out of a Bedrock bundle', () => {
+    expect(bundled('test/lib/fixtures/bedrock-handler.ts').sdkClients).toEqual(['Bedrock Runtime']);
   });
 
   it('logs to its own log group with the given retention', () => {
