@@ -1,3 +1,6 @@
+// First: zod/mini's English messages, before any schema of this package can parse.
+import './zod-locale.js';
+
 export {
   type ChatRequest,
   type ChatResponse,
