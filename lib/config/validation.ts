@@ -4,6 +4,7 @@
  */
 import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
+import * as z from 'zod/mini';
 import type { EventsConfig, TenantSettings, WebhooksConfig } from './types.js';
 
 /** A configuration that cannot be deployed: an unknown stage, an invalid value or override. */
@@ -158,7 +159,7 @@ const apiKeyIdStandIn = 'k'.repeat(10);
  * in `TENANTS_JSON` (Lambda's environment is 4 KB in all).
  */
 export function parseTenants(environment: string, settings: readonly TenantSettings[]): Tenant[] {
-  const parsed = tenantSchema.array().min(1).safeParse(settings);
+  const parsed = z.array(tenantSchema).check(z.minLength(1)).safeParse(settings);
   if (!parsed.success) {
     throw new ConfigError(`${environment}: invalid tenants: ${parsed.error.message}`);
   }

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError, configFromEnvironment, requireOutsideDev } from './environment.js';
 
-const schema = z
-  .object({
-    name: z.string().min(1),
-    targets: z.array(z.object({ region: z.string() })).default([]),
-    zones: z.array(z.enum(['a', 'b'])).optional(),
-    limit: z.coerce.number().int().positive().default(10),
-  })
-  .strict();
+const schema = z.strictObject({
+  name: z.string().check(z.minLength(1)),
+  targets: z._default(z.array(z.object({ region: z.string() })), []),
+  zones: z.optional(z.array(z.enum(['a', 'b']))),
+  limit: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
+});
 
 const fields = {
   name: { variable: 'APP_NAME' },

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /** A deployment setting that is missing or invalid: thrown at cold start, naming the variable. */
 export class ConfigurationError extends Error {
@@ -24,7 +24,7 @@ export interface EnvironmentField {
  * @example
  * const config = configFromEnvironment(schema, process.env, { redisUrl: { variable: 'REDIS_URL' } }, 'cache');
  */
-export function configFromEnvironment<S extends z.ZodType>(
+export function configFromEnvironment<S extends z.ZodMiniType>(
   schema: S,
   env: Readonly<Record<string, string | undefined>>,
   fields: Readonly<Record<string, EnvironmentField>>,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@mangaassist/commons';
 import { eventSources } from '@mangaassist/contracts';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type ConsumerFunction,
   type DetailSchemaLookup,
@@ -15,13 +15,11 @@ import type { EmbeddingStatusStore } from './product-catalog.js';
  * What the `catalog-updates` rule's input transformer delivers to this consumer — the whole
  * input, not an EventBridge envelope: `{"action":"regenerate","product_id":…,"title":…}`.
  */
-export const embeddingRegenerationInputSchema = z
-  .object({
-    action: z.literal('regenerate'),
-    product_id: z.string().min(1).max(128),
-    title: z.string().max(512),
-  })
-  .strict();
+export const embeddingRegenerationInputSchema = z.strictObject({
+  action: z.literal('regenerate'),
+  product_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  title: z.string().check(z.maxLength(512)),
+});
 export type EmbeddingRegenerationInput = z.infer<typeof embeddingRegenerationInputSchema>;
 
 /**
@@ -31,9 +29,11 @@ export type EmbeddingRegenerationInput = z.infer<typeof embeddingRegenerationInp
  * validation and is recorded as a permanent `invalid-detail`, with its issues, instead of being
  * taken for an input that is not a request at all.
  */
-const regenerationRequestShape = z
-  .object({ action: z.literal('regenerate'), product_id: z.string(), title: z.string() })
-  .strict();
+const regenerationRequestShape = z.strictObject({
+  action: z.literal('regenerate'),
+  product_id: z.string(),
+  title: z.string(),
+});
 
 /** The envelope this consumer makes of its transformed input (no event on the bus has it). */
 export const embeddingRequestEnvelope = {

@@ -16,7 +16,7 @@ import {
   type RunOnceResult,
   runOnce,
 } from '@mangaassist/idempotency';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   EmissionNotAllowedError,
   PermanentConsumerError,
@@ -50,16 +50,16 @@ export const consumerLimits = {
  * are dropped.
  */
 export const busEventEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1).max(256),
-  'detail-type': z.string().min(1).max(256),
-  source: z.string().min(1).max(256),
-  account: z.string().optional(),
+  version: z.optional(z.string()),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  'detail-type': z.string().check(z.minLength(1), z.maxLength(256)),
+  source: z.string().check(z.minLength(1), z.maxLength(256)),
+  account: z.optional(z.string()),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().optional(),
-  resources: z.array(z.string()).optional(),
+  region: z.optional(z.string()),
+  resources: z.optional(z.array(z.string())),
   detail: z.record(z.string(), z.unknown()),
-  'replay-name': z.string().min(1).max(256).optional(),
+  'replay-name': z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
 /** An EventBridge event; after the wrapper, `detail` is the output of its detail schema. */
@@ -77,7 +77,7 @@ export type EnvelopeReader = (input: unknown) => EnvelopeReading;
 export type DetailSchemaLookup = (
   source: string,
   detailType: string,
-) => z.ZodType<Record<string, unknown>> | undefined;
+) => z.ZodMiniType<Record<string, unknown>> | undefined;
 
 /** Reads an EventBridge event envelope (the default `EnvelopeReader`). Never throws. */
 export function readEventBridgeEnvelope(input: unknown): EnvelopeReading {
@@ -396,6 +396,6 @@ function emitterFor(consumer: EventConsumer, events: EventPublisher | undefined)
   };
 }
 
-function describeIssues(error: z.ZodError): string[] {
+function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }

@@ -13,7 +13,7 @@ import {
   inferenceCompletedDetailSchema,
 } from '@mangaassist/contracts';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { InferenceUsage } from './analytics-store.js';
 import { PermanentConsumerError } from './consumer-errors.js';
 import {

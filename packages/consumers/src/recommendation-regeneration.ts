@@ -2,7 +2,7 @@ import type { Clock, Logger } from '@mangaassist/commons';
 import type { EventPublisher } from '@mangaassist/events';
 import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PermanentConsumerError } from './consumer-errors.js';
 import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
 import { type ConsumerFunction, type DetailSchemaLookup, makeEventConsumer } from './event-consumer.js';

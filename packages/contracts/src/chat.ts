@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * `POST /v1/chat` — request and response (seed 001 OpenAPI: 1–50 messages, role user|assistant,
@@ -16,30 +16,29 @@ export const chatLimits = {
 
 export const routingModes = ['auto', 'fast', 'balanced', 'quality'] as const;
 
-export const chatMessageSchema = z
-  .object({
-    role: z.enum(['user', 'assistant']),
-    content: z.string().min(1).max(chatLimits.maxContentChars),
-  })
-  .strict();
+export const chatMessageSchema = z.strictObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.string().check(z.minLength(1), z.maxLength(chatLimits.maxContentChars)),
+});
 
 export const sessionIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{8,128}$/, 'letters, digits, "-" or "_", 8 to 128 characters');
+  .check(z.regex(/^[A-Za-z0-9_-]{8,128}$/, 'letters, digits, "-" or "_", 8 to 128 characters'));
 
 /** Builds the request schema for a catalog's model names (keys and aliases); `auto` is always allowed. */
 export function makeChatRequestSchema(modelNames: readonly string[]) {
   const names = [...new Set(['auto', ...modelNames])] as [string, ...string[]];
-  return z
-    .object({
-      messages: z.array(chatMessageSchema).min(1).max(chatLimits.maxMessages),
-      max_tokens: z.number().int().min(1).max(chatLimits.maxTokens).default(chatLimits.defaultMaxTokens),
-      model: z.enum(names).default('auto'),
-      system: z.string().min(1).max(chatLimits.maxSystemChars).optional(),
-      session_id: sessionIdSchema.optional(),
-      temperature: z.number().min(0).max(1).optional(),
-    })
-    .strict();
+  return z.strictObject({
+    messages: z.array(chatMessageSchema).check(z.minLength(1), z.maxLength(chatLimits.maxMessages)),
+    max_tokens: z._default(
+      z.int().check(z.minimum(1), z.maximum(chatLimits.maxTokens)),
+      chatLimits.defaultMaxTokens,
+    ),
+    model: z._default(z.enum(names), 'auto'),
+    system: z.optional(z.string().check(z.minLength(1), z.maxLength(chatLimits.maxSystemChars))),
+    session_id: z.optional(sessionIdSchema),
+    temperature: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  });
 }
 
 export type ChatRequest = z.output<ReturnType<typeof makeChatRequestSchema>>;
@@ -81,10 +80,10 @@ export function conversationIssues(
 }
 
 export const usageSchema = z.object({
-  input_tokens: z.number().int().nonnegative(),
-  output_tokens: z.number().int().nonnegative(),
-  cache_read_input_tokens: z.number().int().nonnegative(),
-  cache_write_input_tokens: z.number().int().nonnegative(),
+  input_tokens: z.int().check(z.nonnegative()),
+  output_tokens: z.int().check(z.nonnegative()),
+  cache_read_input_tokens: z.int().check(z.nonnegative()),
+  cache_write_input_tokens: z.int().check(z.nonnegative()),
 });
 
 export const chatResponseSchema = z.object({
@@ -97,13 +96,13 @@ export const chatResponseSchema = z.object({
   region: z.string(),
   stop_reason: z.string(),
   usage: usageSchema,
-  cost_usd: z.number().nonnegative(),
-  latency_ms: z.number().nonnegative(),
+  cost_usd: z.number().check(z.nonnegative()),
+  latency_ms: z.number().check(z.nonnegative()),
   /** Served from the response cache. */
   cached: z.boolean(),
   /** A last-resort answer (stale cache or the graceful degraded text), not a fresh model answer. */
   degraded: z.boolean(),
-  session_id: z.string().optional(),
+  session_id: z.optional(z.string()),
   routing: z.object({ requested: z.string(), model: z.string(), reason: z.string() }),
 });
 
@@ -115,7 +114,7 @@ export const errorResponseSchema = z.object({
     code: z.string(),
     message: z.string(),
     request_id: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   }),
 });
 

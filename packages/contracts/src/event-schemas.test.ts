@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   eventEnvelopeSchema,
   type RegistrySchema,
@@ -139,7 +139,7 @@ describe('registrySchemas', () => {
 
 describe('eventEnvelopeSchema', () => {
   it('hoists definitions of the detail schema to the root, where its references point', () => {
-    const node = z.object({ name: z.string() }).meta({ id: 'Node' });
+    const node = z.object({ name: z.string() }).register(z.globalRegistry, { id: 'Node' });
     const detail = z.object({ first: node, second: node });
 
     const document = eventEnvelopeSchema('test.source', 'Test.Event', detail);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type BusEventDefinition, busEvents } from './events.js';
 import { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 import { catalogUpdateDetailSchema, catalogUpdateTypes } from './webhooks.js';
@@ -34,7 +34,7 @@ export function registrySchemaName(source: string, detailType: string): string {
 export function eventEnvelopeSchema(
   source: string,
   detailType: string,
-  detailSchema: z.ZodType,
+  detailSchema: z.ZodMiniType,
   description?: string,
 ): JsonSchemaDraft4 {
   const definitionName = detailType.replace(/[^A-Za-z0-9]/g, '');
@@ -88,13 +88,13 @@ export function registrySchemas(): RegistrySchema[] {
 }
 
 /** The detail schema of one concrete detail type: a catalog update type pins `update_type`. */
-function detailSchemaFor(definition: BusEventDefinition, detailType: string): z.ZodType {
+function detailSchemaFor(definition: BusEventDefinition, detailType: string): z.ZodMiniType {
   const prefix = definition.detailTypePrefix;
   if (prefix === undefined || definition.schema !== catalogUpdateDetailSchema) return definition.schema;
   const updateType = catalogUpdateTypes.find((type) => `${prefix}${type}` === detailType);
   return updateType === undefined
     ? definition.schema
-    : catalogUpdateDetailSchema.extend({ update_type: z.literal(updateType) });
+    : z.extend(catalogUpdateDetailSchema, { update_type: z.literal(updateType) });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { sessionIdSchema } from './chat.js';
 import {
   catalogUpdateDetailSchema,
@@ -28,31 +28,31 @@ export const inferenceCompletedDetailSchema = z.object({
    * response lost) gets a new event id but keeps this, so `InferenceCompleted` consumers count
    * the inference once. Absent on events from producers that predate it: those dedupe by event id.
    */
-  inference_id: z.uuid().optional(),
+  inference_id: z.optional(z.uuid()),
   tenant_id: z.string(),
-  session_id: z.string().optional(),
+  session_id: z.optional(z.string()),
   /** Catalog key of the model that answered; `none` for a degraded answer. */
   model: z.string(),
   model_id: z.string(),
   region: z.string(),
   status: z.enum(['success', 'degraded', 'error', 'timeout']),
-  stop_reason: z.string().optional(),
+  stop_reason: z.optional(z.string()),
   cached: z.boolean(),
   metrics: z.object({
-    input_tokens: z.number().int().nonnegative(),
-    output_tokens: z.number().int().nonnegative(),
-    cache_read_input_tokens: z.number().int().nonnegative(),
-    cache_write_input_tokens: z.number().int().nonnegative(),
-    latency_ms: z.number().nonnegative(),
-    ttft_ms: z.number().nonnegative().optional(),
+    input_tokens: z.int().check(z.nonnegative()),
+    output_tokens: z.int().check(z.nonnegative()),
+    cache_read_input_tokens: z.int().check(z.nonnegative()),
+    cache_write_input_tokens: z.int().check(z.nonnegative()),
+    latency_ms: z.number().check(z.nonnegative()),
+    ttft_ms: z.optional(z.number().check(z.nonnegative())),
     /** Decimal string (seed format), e.g. "0.000412". */
-    estimated_cost_usd: z.string().regex(/^\d+(\.\d+)?$/),
+    estimated_cost_usd: z.string().check(z.regex(/^\d+(\.\d+)?$/)),
   }),
-  response_summary: z.string().max(500),
+  response_summary: z.string().check(z.maxLength(500)),
   processing_stage: z.literal('completed'),
   /** Set when a consumer's model call caused it: the chain it belongs to (loop guard 3). */
-  chain_depth: z.number().int().min(1).optional(),
-  source_event_id: z.string().min(1).optional(),
+  chain_depth: z.optional(z.int().check(z.minimum(1))),
+  source_event_id: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type InferenceCompletedDetail = z.infer<typeof inferenceCompletedDetailSchema>;
@@ -84,8 +84,8 @@ export const eventChainLimits = {
  * Always with `processing_stage: processed`.
  */
 export const chainMetadataSchema = z.object({
-  chain_depth: z.number().int().min(1),
-  source_event_id: z.string().min(1).max(256),
+  chain_depth: z.int().check(z.minimum(1)),
+  source_event_id: z.string().check(z.minLength(1), z.maxLength(256)),
   processing_stage: z.literal('processed'),
 });
 export type ChainMetadata = z.infer<typeof chainMetadataSchema>;
@@ -96,8 +96,8 @@ export type ChainMetadata = z.infer<typeof chainMetadataSchema>;
  */
 export const messageReceivedDetailSchema = z.object({
   session_id: sessionIdSchema,
-  user_id: z.string().min(1).max(128).optional(),
-  message: z.string().min(1).max(4000),
+  user_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  message: z.string().check(z.minLength(1), z.maxLength(4000)),
   language: z.enum(['ja', 'en']),
   channel: z.enum(['web', 'mobile', 'api']),
   processing_stage: z.literal('raw'),
@@ -114,16 +114,16 @@ export type ModerationSeverity = (typeof moderationSeverities)[number];
  * itself stays out of the event: only its SHA-256 (lower-case hex) and a 200-character preview.
  */
 export const moderationFlaggedDetailSchema = z.object({
-  review_id: z.string().min(1).max(128),
-  product_id: z.string().min(1).max(128),
-  content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits'),
-  content_preview: z.string().max(200),
+  review_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  product_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  content_hash: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits')),
+  content_preview: z.string().check(z.maxLength(200)),
   severity: z.enum(moderationSeverities),
   flagged_categories: z.array(z.string()),
   reason: z.string(),
-  model_id: z.string().min(1),
+  model_id: z.string().check(z.minLength(1)),
   /** The verdict could not be parsed or validated: a human decides. */
-  review_required: z.boolean().optional(),
+  review_required: z.optional(z.boolean()),
   ...chainMetadataSchema.shape,
 });
 export type ModerationFlaggedDetail = z.infer<typeof moderationFlaggedDetailSchema>;
@@ -133,10 +133,10 @@ export type ModerationFlaggedDetail = z.infer<typeof moderationFlaggedDetailSche
  * recommendation regeneration produced a list for. `generated_at` is ISO 8601 in UTC.
  */
 export const recommendationGeneratedDetailSchema = z.object({
-  customer_id: z.string().min(1).max(128).optional(),
-  segment: z.string().min(1).max(128).optional(),
-  product_ids: z.array(z.string().min(1).max(128)).max(100),
-  model_id: z.string().min(1),
+  customer_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  segment: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  product_ids: z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(100)),
+  model_id: z.string().check(z.minLength(1)),
   generated_at: z.iso.datetime(),
   ...chainMetadataSchema.shape,
 });
@@ -156,7 +156,7 @@ export interface BusEventDefinition {
   /** Emitted by an event consumer, so the detail carries `chain_depth` and `source_event_id`. */
   readonly chained: boolean;
   readonly description: string;
-  readonly schema: z.ZodType<Record<string, unknown>>;
+  readonly schema: z.ZodMiniType<Record<string, unknown>>;
 }
 
 const catalogUpdatePrefix = 'CatalogUpdate.';
@@ -258,6 +258,6 @@ export function busEventDefinition(source: string, detailType: string): BusEvent
 export function busEventSchema(
   source: string,
   detailType: string,
-): z.ZodType<Record<string, unknown>> | undefined {
+): z.ZodMiniType<Record<string, unknown>> | undefined {
   return busEventDefinition(source, detailType)?.schema;
 }

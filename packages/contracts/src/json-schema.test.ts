@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { makeChatRequestSchema } from './chat.js';
 import { inferenceCompletedDetailSchema } from './events.js';
 import { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
@@ -100,7 +100,7 @@ describe('toApiGatewaySchema', () => {
 
   it('writes a literal as an enum and an exclusive bound in the draft-04 boolean form', () => {
     const schema = toApiGatewaySchema(
-      z.object({ stage: z.literal('completed'), cost: z.number().positive() }),
+      z.object({ stage: z.literal('completed'), cost: z.number().check(z.positive()) }),
     );
 
     expect(property(schema, 'properties', 'stage')).toEqual({ type: 'string', enum: ['completed'] });

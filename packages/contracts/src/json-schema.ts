@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export type JsonSchemaDraft4 = Record<string, unknown>;
 
@@ -7,7 +7,7 @@ export type JsonSchemaDraft4 = Record<string, unknown>;
  * Describes the input side (fields with defaults are optional) and drops `$schema`, which the
  * caller sets (CDK's `JsonSchemaVersion.DRAFT4`).
  */
-export function toApiGatewaySchema(schema: z.ZodType, title?: string): JsonSchemaDraft4 {
+export function toApiGatewaySchema(schema: z.ZodMiniType, title?: string): JsonSchemaDraft4 {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-04',
     io: 'input',

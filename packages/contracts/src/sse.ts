@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { usageSchema } from './chat.js';
 
 /**
@@ -16,12 +16,12 @@ export const sseUsageSchema = z.object({
   model: z.string(),
   model_id: z.string(),
   region: z.string(),
-  cost_usd: z.number().nonnegative(),
-  latency_ms: z.number().nonnegative(),
-  ttft_ms: z.number().nonnegative().optional(),
+  cost_usd: z.number().check(z.nonnegative()),
+  latency_ms: z.number().check(z.nonnegative()),
+  ttft_ms: z.optional(z.number().check(z.nonnegative())),
   cached: z.boolean(),
   degraded: z.boolean(),
-  session_id: z.string().optional(),
+  session_id: z.optional(z.string()),
 });
 
 export const sseErrorSchema = z.object({

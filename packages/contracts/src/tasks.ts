@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { chatLimits, usageSchema } from './chat.js';
 
 /**
@@ -14,15 +14,16 @@ export const taskRoutes = {
 export type TaskName = keyof typeof taskRoutes;
 export const taskNames = Object.keys(taskRoutes) as TaskName[];
 
-export const taskRequestSchema = z
-  .object({
-    /** The text to moderate, summarise or analyse. */
-    text: z.string().min(1).max(chatLimits.maxContentChars),
-    /** What to look for or focus on (summarize / analyze). */
-    instructions: z.string().min(1).max(2000).optional(),
-    max_tokens: z.number().int().min(1).max(chatLimits.maxTokens).default(chatLimits.defaultMaxTokens),
-  })
-  .strict();
+export const taskRequestSchema = z.strictObject({
+  /** The text to moderate, summarise or analyse. */
+  text: z.string().check(z.minLength(1), z.maxLength(chatLimits.maxContentChars)),
+  /** What to look for or focus on (summarize / analyze). */
+  instructions: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+  max_tokens: z._default(
+    z.int().check(z.minimum(1), z.maximum(chatLimits.maxTokens)),
+    chatLimits.defaultMaxTokens,
+  ),
+});
 
 export type TaskRequest = z.output<typeof taskRequestSchema>;
 
@@ -41,14 +42,14 @@ export const taskResponseSchema = z.object({
   /** The model's answer: the summary or analysis; the raw verdict text for `moderate`. */
   text: z.string(),
   /** `moderate` only: the parsed verdict. An unparseable verdict is never `safe`: it asks for review. */
-  verdict: moderationVerdictSchema.extend({ review_required: z.boolean() }).optional(),
+  verdict: z.optional(z.extend(moderationVerdictSchema, { review_required: z.boolean() })),
   model: z.string(),
   model_id: z.string(),
   region: z.string(),
   stop_reason: z.string(),
   usage: usageSchema,
-  cost_usd: z.number().nonnegative(),
-  latency_ms: z.number().nonnegative(),
+  cost_usd: z.number().check(z.nonnegative()),
+  latency_ms: z.number().check(z.nonnegative()),
   cached: z.boolean(),
   degraded: z.boolean(),
 });

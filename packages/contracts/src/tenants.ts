@@ -1,25 +1,29 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A tenant of the API: its API key's usage plan (seed 001 §2.4.3: 100 rps, burst 200,
  * 100 000 requests a month) and its daily model budget, enforced by the API before any model
  * call, across every instance.
  */
-export const tenantSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and "-"'),
-    name: z.string().min(1).max(128),
-    throttle: z
-      .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
-      .strict()
-      .default({ rateLimit: 100, burstLimit: 200 }),
-    quota: z
-      .object({ limit: z.number().int().positive(), period: z.enum(['DAY', 'WEEK', 'MONTH']) })
-      .strict()
-      .default({ limit: 100_000, period: 'MONTH' }),
-    /** USD of model usage a day (UTC) before requests get 429 `budget_exhausted`. */
-    dailyBudgetUsd: z.number().positive().default(50),
-  })
-  .strict();
+export const tenantSchema = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and "-"')),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  throttle: z._default(
+    z.strictObject({
+      rateLimit: z.number().check(z.positive()),
+      burstLimit: z.int().check(z.positive()),
+    }),
+    { rateLimit: 100, burstLimit: 200 },
+  ),
+  quota: z._default(
+    z.strictObject({
+      limit: z.int().check(z.positive()),
+      period: z.enum(['DAY', 'WEEK', 'MONTH']),
+    }),
+    { limit: 100_000, period: 'MONTH' },
+  ),
+  /** USD of model usage a day (UTC) before requests get 429 `budget_exhausted`. */
+  dailyBudgetUsd: z._default(z.number().check(z.positive()), 50),
+});
 
 export type Tenant = z.output<typeof tenantSchema>;

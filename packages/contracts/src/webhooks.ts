@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Inbound webhooks (seed 000 §2, §5.1): one Lambda function URL per source, locally
@@ -28,47 +28,41 @@ export const webhookLimits = {
  */
 export const webhookSecretsSchema = z.object(
   Object.fromEntries(
-    webhookSources.map((source) => [source, z.array(z.string().min(1)).default(() => [])]),
-  ) as Record<WebhookSource, z.ZodDefault<z.ZodArray<z.ZodString>>>,
+    webhookSources.map((source) => [source, z._default(z.array(z.string().check(z.minLength(1))), () => [])]),
+  ) as Record<WebhookSource, z.ZodMiniDefault<z.ZodMiniArray<z.ZodMiniString<string>>>>,
 );
 export type WebhookSecrets = z.infer<typeof webhookSecretsSchema>;
 
 /** Stripe's event envelope (only what the platform reads; other fields pass through). */
 export const stripeEventSchema = z.object({
   // Bounded so that `stripe:{id}` is always a valid idempotency key (Stripe's ids are ~30 chars).
-  id: z
-    .string()
-    .max(255)
-    .regex(/^evt_[A-Za-z0-9]+$/),
-  type: z.string().min(1),
-  created: z.number().int().optional(),
+  id: z.string().check(z.maxLength(255), z.regex(/^evt_[A-Za-z0-9]+$/)),
+  type: z.string().check(z.minLength(1)),
+  created: z.optional(z.int()),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
 /** `checkout.session.completed`'s session object, as far as an order confirmation needs it. */
 export const stripeCheckoutSessionSchema = z.object({
   id: z.string(),
-  amount_total: z.number().int().nonnegative().nullable(),
-  currency: z.string().min(3).max(3).nullable(),
+  amount_total: z.nullable(z.int().check(z.nonnegative())),
+  currency: z.nullable(z.string().check(z.minLength(3), z.maxLength(3))),
   // Stripe's own address rules, not ours: a strict check here would refuse a paid order forever.
-  customer_details: z
-    .object({ email: z.string().max(512).nullable().optional() })
-    .nullable()
-    .optional(),
-  metadata: z.record(z.string(), z.string()).nullable().optional(),
-  client_reference_id: z.string().nullable().optional(),
+  customer_details: z.optional(
+    z.nullable(z.object({ email: z.optional(z.nullable(z.string().check(z.maxLength(512)))) })),
+  ),
+  metadata: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  client_reference_id: z.optional(z.nullable(z.string())),
 });
 
-export const reviewPayloadSchema = z
-  .object({
-    review_id: z.string().min(1).max(128),
-    product_id: z.string().min(1).max(128),
-    rating: z.number().int().min(1).max(5).optional(),
-    review_text: z.string().min(1).max(10_000),
-    customer_id: z.string().max(128).optional(),
-    language: z.enum(['ja', 'en', 'zh']).optional(),
-  })
-  .strict();
+export const reviewPayloadSchema = z.strictObject({
+  review_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  product_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  rating: z.optional(z.int().check(z.minimum(1), z.maximum(5))),
+  review_text: z.string().check(z.minLength(1), z.maxLength(10_000)),
+  customer_id: z.optional(z.string().check(z.maxLength(128))),
+  language: z.optional(z.enum(['ja', 'en', 'zh'])),
+});
 
 export const catalogUpdateTypes = [
   'new_release',
@@ -78,32 +72,28 @@ export const catalogUpdateTypes = [
   'metadata_change',
 ] as const;
 
-export const catalogItemSchema = z
-  .object({
-    product_id: z.string().min(1).max(128),
-    title: z.string().min(1).max(512),
-    update_type: z.enum(catalogUpdateTypes),
-    data: z
-      .object({
-        author: z.string().max(256).optional(),
-        genre: z.string().max(128).optional(),
-        volume: z.number().int().positive().optional(),
-        synopsis: z.string().max(8000).optional(),
-        price_jpy: z.number().int().nonnegative().optional(),
-        isbn: z.string().max(32).optional(),
-      })
-      .strict()
-      .default({}),
-  })
-  .strict();
+export const catalogItemSchema = z.strictObject({
+  product_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  title: z.string().check(z.minLength(1), z.maxLength(512)),
+  update_type: z.enum(catalogUpdateTypes),
+  data: z._default(
+    z.strictObject({
+      author: z.optional(z.string().check(z.maxLength(256))),
+      genre: z.optional(z.string().check(z.maxLength(128))),
+      volume: z.optional(z.int().check(z.positive())),
+      synopsis: z.optional(z.string().check(z.maxLength(8000))),
+      price_jpy: z.optional(z.int().check(z.nonnegative())),
+      isbn: z.optional(z.string().check(z.maxLength(32))),
+    }),
+    {},
+  ),
+});
 
-export const catalogBatchSchema = z
-  .object({
-    batch_id: z.string().min(1).max(128),
-    publisher: z.string().max(128).optional(),
-    items: z.array(catalogItemSchema).min(1).max(webhookLimits.maxCatalogItems),
-  })
-  .strict();
+export const catalogBatchSchema = z.strictObject({
+  batch_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  publisher: z.optional(z.string().check(z.maxLength(128))),
+  items: z.array(catalogItemSchema).check(z.minLength(1), z.maxLength(webhookLimits.maxCatalogItems)),
+});
 
 /** Events the webhooks publish carry `processing_stage: raw`: they start a chain, never continue one. */
 const raw = { processing_stage: z.literal('raw') };
@@ -112,9 +102,9 @@ export const paymentCompletedDetailSchema = z.object({
   order_id: z.string(),
   stripe_event_id: z.string(),
   checkout_session_id: z.string(),
-  amount: z.number().int().nonnegative(),
+  amount: z.int().check(z.nonnegative()),
   currency: z.string(),
-  customer_email: z.string().optional(),
+  customer_email: z.optional(z.string()),
   ...raw,
 });
 export type PaymentCompletedDetail = z.output<typeof paymentCompletedDetailSchema>;
@@ -124,7 +114,7 @@ export const sentiments = ['positive', 'negative', 'neutral', 'mixed', 'unknown'
 export const reviewSubmittedDetailSchema = z.object({
   review_id: z.string(),
   product_id: z.string(),
-  rating: z.number().int().min(1).max(5).optional(),
+  rating: z.optional(z.int().check(z.minimum(1), z.maximum(5))),
   review_text: z.string(),
   sentiment: z.enum(sentiments),
   ...raw,

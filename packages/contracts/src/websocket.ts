@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { usageSchema } from './chat.js';
 
 /**
@@ -18,51 +18,45 @@ export const websocketLimits = {
 /** Seed 002 §2.2's session id: a UUID v4. */
 export const websocketSessionIdSchema = z
   .string()
-  .regex(/^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/, 'a lower-case UUID v4');
+  .check(
+    z.regex(/^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/, 'a lower-case UUID v4'),
+  );
 
-const metadataSchema = z
-  .object({ clientVersion: z.string().max(64).optional(), timestamp: z.number().int().optional() })
-  .strict()
-  .optional();
+const metadataSchema = z.optional(
+  z.strictObject({
+    clientVersion: z.optional(z.string().check(z.maxLength(64))),
+    timestamp: z.optional(z.int()),
+  }),
+);
 
-export const sendMessageSchema = z
-  .object({
-    action: z.literal('sendMessage'),
-    data: z
-      .object({
-        message: z.string().min(1).max(websocketLimits.maxMessageChars),
-        sessionId: websocketSessionIdSchema.optional(),
-        preferredLanguage: z.enum(['ja', 'en', 'zh']).default('ja'),
-        modelPreference: z.enum(['auto', 'fast', 'balanced', 'quality']).default('auto'),
-      })
-      .strict(),
-    metadata: metadataSchema,
-  })
-  .strict();
+export const sendMessageSchema = z.strictObject({
+  action: z.literal('sendMessage'),
+  data: z.strictObject({
+    message: z.string().check(z.minLength(1), z.maxLength(websocketLimits.maxMessageChars)),
+    sessionId: z.optional(websocketSessionIdSchema),
+    preferredLanguage: z._default(z.enum(['ja', 'en', 'zh']), 'ja'),
+    modelPreference: z._default(z.enum(['auto', 'fast', 'balanced', 'quality']), 'auto'),
+  }),
+  metadata: metadataSchema,
+});
 
-export const getHistorySchema = z
-  .object({
-    action: z.literal('getHistory'),
-    data: z.object({ sessionId: websocketSessionIdSchema }).strict(),
-    metadata: metadataSchema,
-  })
-  .strict();
+export const getHistorySchema = z.strictObject({
+  action: z.literal('getHistory'),
+  data: z.strictObject({ sessionId: websocketSessionIdSchema }),
+  metadata: metadataSchema,
+});
 
-export const clearSessionSchema = z
-  .object({
-    action: z.literal('clearSession'),
-    data: z.object({ sessionId: websocketSessionIdSchema }).strict(),
-    metadata: metadataSchema,
-  })
-  .strict();
+export const clearSessionSchema = z.strictObject({
+  action: z.literal('clearSession'),
+  data: z.strictObject({ sessionId: websocketSessionIdSchema }),
+  metadata: metadataSchema,
+});
 
-export const resumeSchema = z
-  .object({
-    action: z.literal('resume'),
-    data: z.object({ streamId: z.uuid(), lastSeq: z.number().int().min(-1) }).strict(),
-    metadata: metadataSchema,
-  })
-  .strict();
+export const resumeSchema = z.strictObject({
+  action: z.literal('resume'),
+  data: z.strictObject({ streamId: z.uuid(), lastSeq: z.int().check(z.minimum(-1)) }),
+  metadata: metadataSchema,
+});
 
 export const clientFrameSchema = z.discriminatedUnion('action', [
   sendMessageSchema,
@@ -74,7 +68,7 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type SendMessageFrame = z.infer<typeof sendMessageSchema>;
 
-const streamPosition = { stream_id: z.uuid(), seq: z.number().int().nonnegative() };
+const streamPosition = { stream_id: z.uuid(), seq: z.int().check(z.nonnegative()) };
 
 export const serverFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), ...streamPosition, session_id: z.string(), request_id: z.string() }),
@@ -85,17 +79,17 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     stop_reason: z.string(),
     usage: usageSchema,
     model: z.string(),
-    cost_usd: z.number().nonnegative(),
-    latency_ms: z.number().nonnegative(),
-    ttft_ms: z.number().nonnegative().optional(),
+    cost_usd: z.number().check(z.nonnegative()),
+    latency_ms: z.number().check(z.nonnegative()),
+    ttft_ms: z.optional(z.number().check(z.nonnegative())),
     cached: z.boolean(),
     degraded: z.boolean(),
     session_id: z.string(),
   }),
   z.object({
     type: z.literal('error'),
-    stream_id: z.uuid().optional(),
-    seq: z.number().int().nonnegative().optional(),
+    stream_id: z.optional(z.uuid()),
+    seq: z.optional(z.int().check(z.nonnegative())),
     code: z.string(),
     message: z.string(),
   }),

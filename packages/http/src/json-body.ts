@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { type ErrorIssue, errorResponse, type HttpRequest, type HttpResponse } from './http.js';
 
 export interface JsonBodyLimits {
@@ -22,7 +22,7 @@ export function toIssues(issues: readonly z.core.$ZodIssue[]): ErrorIssue[] {
  * the 4xx response to send: 415 (not JSON), 413 (too large), 400 (invalid UTF-8, malformed
  * JSON, or schema issues with a path for each).
  */
-export function readJsonBody<S extends z.ZodType>(
+export function readJsonBody<S extends z.ZodMiniType>(
   request: HttpRequest,
   schema: S,
   limits: JsonBodyLimits = {},

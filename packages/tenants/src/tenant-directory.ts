@@ -1,18 +1,16 @@
 import { gatewayEnvironment, type Tenant, tenantSchema } from '@mangaassist/contracts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The tenants configuration (`TENANTS_JSON`): every tenant, and which API Gateway API-key ID
  * belongs to which tenant. Tenants may omit `throttle`, `quota` and `dailyBudgetUsd` to take
  * the defaults of `tenantSchema`.
  */
-export const tenantConfigSchema = z
-  .object({
-    tenants: z.array(tenantSchema),
-    /** API Gateway API-key ID (not the key's value) → tenant id. */
-    apiKeys: z.record(z.string().min(1), z.string().min(1)).default({}),
-  })
-  .strict();
+export const tenantConfigSchema = z.strictObject({
+  tenants: z.array(tenantSchema),
+  /** API Gateway API-key ID (not the key's value) → tenant id. */
+  apiKeys: z._default(z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))), {}),
+});
 
 /** The tenants configuration as written (defaults not yet applied). */
 export type TenantConfigInput = z.input<typeof tenantConfigSchema>;

@@ -1,17 +1,17 @@
 import type { EnvironmentField } from '@mangaassist/commons';
 import { gatewayEnvironment as names, redisUrlSchema, stageSchema } from '@mangaassist/contracts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** What the tenant-aware doors configure: the stage, the shared Redis and the tenants. */
 export const tenantsConfigShape = {
   stage: stageSchema,
   /** Budgets (usage ledger) and WebSocket tickets; unset = process memory (`dev` only). */
-  redisUrl: redisUrlSchema.optional(),
+  redisUrl: z.optional(redisUrlSchema),
   /** `{ tenants, apiKeys }` (see `TenantDirectory`); validated when a platform is built. */
-  tenantsJson: z.string().optional(),
+  tenantsJson: z.optional(z.string()),
 };
 
-export const tenantsConfigSchema = z.object(tenantsConfigShape).strict();
+export const tenantsConfigSchema = z.strictObject(tenantsConfigShape);
 
 export type TenantsConfig = z.output<typeof tenantsConfigSchema>;
 

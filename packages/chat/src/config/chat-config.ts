@@ -2,22 +2,20 @@ import { configFromEnvironment, type EnvironmentField } from '@mangaassist/commo
 import { gatewayEnvironment as names } from '@mangaassist/contracts';
 import { gatewayConfigShape, gatewayEnvironmentFields } from '@mangaassist/fm-gateway';
 import { tenantsConfigShape, tenantsEnvironmentFields } from '@mangaassist/tenants';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * What the chat doors (REST, SSE, tasks, WebSocket) configure: the gateway's settings, the
  * tenants', and the chat's own tables and WebSocket callback. Validated once at start-up.
  */
-export const chatConfigSchema = z
-  .object({
-    ...gatewayConfigShape,
-    ...tenantsConfigShape,
-    sessionsTable: z.string().min(3).optional(),
-    connectionsTable: z.string().min(3).optional(),
-    dynamoDbEndpoint: z.url().optional(),
-    websocketCallbackUrl: z.url().optional(),
-  })
-  .strict();
+export const chatConfigSchema = z.strictObject({
+  ...gatewayConfigShape,
+  ...tenantsConfigShape,
+  sessionsTable: z.optional(z.string().check(z.minLength(3))),
+  connectionsTable: z.optional(z.string().check(z.minLength(3))),
+  dynamoDbEndpoint: z.optional(z.url()),
+  websocketCallbackUrl: z.optional(z.url()),
+});
 
 export type ChatConfig = z.output<typeof chatConfigSchema>;
 

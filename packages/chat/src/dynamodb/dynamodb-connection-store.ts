@@ -7,7 +7,7 @@ import {
   RateLimitedWarning,
   silentLogger,
 } from '@mangaassist/commons';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ConnectionRecord, ConnectionStore } from '../websocket/connection-store.js';
 
 export interface DynamoDbConnectionStoreOptions {
@@ -32,7 +32,7 @@ const connectionItemSchema = z.object({
   connection_id: z.string(),
   tenant_id: z.string(),
   connected_at: z.string(),
-  expires_at: z.number().optional(),
+  expires_at: z.optional(z.number()),
 });
 
 /**

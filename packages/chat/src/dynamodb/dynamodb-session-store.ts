@@ -18,7 +18,7 @@ import {
   silentLogger,
   systemClock,
 } from '@mangaassist/commons';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SessionConflictError } from '../sessions/session-errors.js';
 import { assertHistoryLimit, sessionPartitionKey } from '../sessions/session-rules.js';
 import type { SessionStore, SessionTurn } from '../sessions/session-store.js';
@@ -70,17 +70,17 @@ export interface DynamoDbSessionStoreOptions {
 /** A turn item as read back; anything else in the table is skipped as corrupt. */
 const turnItemSchema = z.object({
   pk: z.string(),
-  turn: z.number().int().positive(),
+  turn: z.int().check(z.positive()),
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   at: z.string(),
-  model: z.string().optional(),
-  expires_at: z.number().optional(),
+  model: z.optional(z.string()),
+  expires_at: z.optional(z.number()),
 });
 
-const turnNumberSchema = z.object({ turn: z.number().int().nonnegative() });
+const turnNumberSchema = z.object({ turn: z.int().check(z.nonnegative()) });
 
-const cancellationReasonsSchema = z.array(z.object({ Code: z.string().optional() }).loose());
+const cancellationReasonsSchema = z.array(z.looseObject({ Code: z.optional(z.string()) }));
 
 const conflictReasons: ReadonlySet<string> = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
 /** A lost race clears at once (the winner has written), so a retry need not wait long. */

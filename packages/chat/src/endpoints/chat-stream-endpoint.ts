@@ -11,7 +11,7 @@ import {
   sseHeaders,
   sseKeepAlive,
 } from '@mangaassist/http';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { ChatService } from '../chat-service.js';
 import { type ParsedChatRequest, toChatResponse } from './chat-endpoint.js';
 import { describeFailure, failureResponse } from './failure.js';

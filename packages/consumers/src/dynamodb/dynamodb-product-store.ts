@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   assertIsoTimestamp,
   type ProductAiContent,

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
 import { moderationSeverities } from '@mangaassist/contracts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ReviewHiding, ReviewModeration, ReviewStore, StoredReview } from '../review-store.js';
 
 export interface DynamoDbReviewStoreOptions {

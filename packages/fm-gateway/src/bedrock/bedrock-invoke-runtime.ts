@@ -4,7 +4,7 @@ import {
   InvokeModelWithResponseStreamCommand,
   type ResponseStream,
 } from '@aws-sdk/client-bedrock-runtime';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type ModelOutput,
   type ModelRequest,
@@ -106,36 +106,36 @@ function toAnthropicBody(request: ModelRequest): Record<string, unknown> {
 }
 
 const anthropicUsageSchema = z.object({
-  input_tokens: z.number().optional(),
-  output_tokens: z.number().optional(),
-  cache_read_input_tokens: z.number().nullish(),
-  cache_creation_input_tokens: z.number().nullish(),
+  input_tokens: z.optional(z.number()),
+  output_tokens: z.optional(z.number()),
+  cache_read_input_tokens: z.nullish(z.number()),
+  cache_creation_input_tokens: z.nullish(z.number()),
 });
 type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
 
 const anthropicMessageSchema = z.object({
-  content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
-  stop_reason: z.string().nullish(),
-  usage: anthropicUsageSchema.optional(),
+  content: z.array(z.object({ type: z.string(), text: z.optional(z.string()) })),
+  stop_reason: z.nullish(z.string()),
+  usage: z.optional(anthropicUsageSchema),
 });
 
 const anthropicStreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('message_start'),
-    message: z.object({ usage: anthropicUsageSchema.optional() }),
+    message: z.object({ usage: z.optional(anthropicUsageSchema) }),
   }),
   z.object({
     type: z.literal('content_block_delta'),
-    delta: z.object({ type: z.string(), text: z.string().optional() }),
+    delta: z.object({ type: z.string(), text: z.optional(z.string()) }),
   }),
   z.object({
     type: z.literal('message_delta'),
-    delta: z.object({ stop_reason: z.string().nullish() }),
-    usage: z.object({ output_tokens: z.number().optional() }).optional(),
+    delta: z.object({ stop_reason: z.nullish(z.string()) }),
+    usage: z.optional(z.object({ output_tokens: z.optional(z.number()) })),
   }),
   z.object({
     type: z.literal('error'),
-    error: z.object({ type: z.string(), message: z.string().optional() }),
+    error: z.object({ type: z.string(), message: z.optional(z.string()) }),
   }),
   z.object({ type: z.literal('message_stop') }),
   z.object({ type: z.enum(['content_block_start', 'content_block_stop', 'ping']) }),

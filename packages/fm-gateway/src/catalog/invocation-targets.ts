@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Geography, geographies, geographyOfRegion, isWithin } from './geography.js';
 import type { ModelSpec } from './model-catalog.js';
 
@@ -7,16 +7,14 @@ import type { ModelSpec } from './model-catalog.js';
  * cross-region inference profile to call from it. Without a profile the model is called on
  * demand in that region (only models with `onDemand: true`).
  */
-export const regionTargetSchema = z
-  .object({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region like ap-northeast-1'),
-    profile: z.enum(geographies).optional(),
-  })
-  .strict();
+export const regionTargetSchema = z.strictObject({
+  region: z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region like ap-northeast-1')),
+  profile: z.optional(z.enum(geographies)),
+});
 
 export type RegionTarget = z.infer<typeof regionTargetSchema>;
 
-export const regionTargetsSchema = z.array(regionTargetSchema).min(1);
+export const regionTargetsSchema = z.array(regionTargetSchema).check(z.minLength(1));
 
 /** MangaAssist's default: stay in Japan, then Asia-Pacific, then the US. */
 export const defaultRegionTargets: readonly RegionTarget[] = [

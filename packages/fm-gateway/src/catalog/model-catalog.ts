@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Geography, geographies } from './geography.js';
 
 /**
@@ -9,50 +9,48 @@ import { type Geography, geographies } from './geography.js';
  * never on a customer's request.
  */
 
-const usdPerMillion = z.number().nonnegative();
+const usdPerMillion = z.number().check(z.nonnegative());
 
-export const modelSpecSchema = z
-  .object({
-    /** Bedrock foundation-model id (`anthropic.claude-3-haiku-20240307-v1:0`). */
-    modelId: z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9.:_-]+$/, 'a Bedrock model id like provider.name-v1:0'),
-    displayName: z.string().min(1),
-    /** USD per 1M input tokens. */
-    inputPer1M: usdPerMillion,
-    /** USD per 1M output tokens. */
-    outputPer1M: usdPerMillion,
-    /** USD per 1M input tokens written to the prompt cache (Anthropic: 1.25 × input). */
-    cacheWritePer1M: usdPerMillion.optional(),
-    /** USD per 1M input tokens read from the prompt cache (Anthropic: 0.1 × input). */
-    cacheReadPer1M: usdPerMillion.optional(),
-    /** Largest `max_tokens` the gateway will ask this model for. */
-    maxTokens: z.number().int().positive(),
-    temperature: z.number().min(0).max(1),
-    /** Per-attempt timeout; an attempt never outlives the caller's deadline either. */
-    timeoutMs: z.number().int().positive(),
-    /** The base id can be invoked on demand in a region (newer models need an inference profile). */
-    onDemand: z.boolean(),
-    /** Geographies with a cross-region inference profile (`jp.` + modelId). */
-    profiles: z.array(z.enum(geographies)),
-    /** Supports Bedrock prompt caching (a cache point after the system prompt). */
-    promptCaching: z.boolean(),
-    /** Which Bedrock API to call: model-agnostic Converse, or InvokeModel with the provider's body. */
-    api: z.enum(['converse', 'invoke']).default('converse'),
-    /** Catalog key of the next model to try when this one cannot answer. */
-    fallback: z.string().optional(),
-  })
-  .strict();
+export const modelSpecSchema = z.strictObject({
+  /** Bedrock foundation-model id (`anthropic.claude-3-haiku-20240307-v1:0`). */
+  modelId: z
+    .string()
+    .check(z.regex(/^[a-z0-9-]+\.[A-Za-z0-9.:_-]+$/, 'a Bedrock model id like provider.name-v1:0')),
+  displayName: z.string().check(z.minLength(1)),
+  /** USD per 1M input tokens. */
+  inputPer1M: usdPerMillion,
+  /** USD per 1M output tokens. */
+  outputPer1M: usdPerMillion,
+  /** USD per 1M input tokens written to the prompt cache (Anthropic: 1.25 × input). */
+  cacheWritePer1M: z.optional(usdPerMillion),
+  /** USD per 1M input tokens read from the prompt cache (Anthropic: 0.1 × input). */
+  cacheReadPer1M: z.optional(usdPerMillion),
+  /** Largest `max_tokens` the gateway will ask this model for. */
+  maxTokens: z.int().check(z.positive()),
+  temperature: z.number().check(z.minimum(0), z.maximum(1)),
+  /** Per-attempt timeout; an attempt never outlives the caller's deadline either. */
+  timeoutMs: z.int().check(z.positive()),
+  /** The base id can be invoked on demand in a region (newer models need an inference profile). */
+  onDemand: z.boolean(),
+  /** Geographies with a cross-region inference profile (`jp.` + modelId). */
+  profiles: z.array(z.enum(geographies)),
+  /** Supports Bedrock prompt caching (a cache point after the system prompt). */
+  promptCaching: z.boolean(),
+  /** Which Bedrock API to call: model-agnostic Converse, or InvokeModel with the provider's body. */
+  api: z._default(z.enum(['converse', 'invoke']), 'converse'),
+  /** Catalog key of the next model to try when this one cannot answer. */
+  fallback: z.optional(z.string()),
+});
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
 export const modelAliases = ['fast', 'balanced', 'quality'] as const;
 export type ModelAlias = (typeof modelAliases)[number];
 
-const catalogSchema = z
-  .object({
-    models: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/), modelSpecSchema),
-    aliases: z.object({ fast: z.string(), balanced: z.string(), quality: z.string() }).strict(),
-  })
-  .strict();
+const catalogSchema = z.strictObject({
+  models: z.record(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]*$/)), modelSpecSchema),
+  aliases: z.strictObject({ fast: z.string(), balanced: z.string(), quality: z.string() }),
+});
 
 export interface ModelCatalog {
   readonly models: Readonly<Record<string, ModelSpec>>;
@@ -171,11 +169,10 @@ export function loadModelCatalog(
     }
   }
   const shape = z
-    .object({
-      models: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-      aliases: z.unknown().optional(),
+    .strictObject({
+      models: z.optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
+      aliases: z.optional(z.unknown()),
     })
-    .strict()
     .safeParse(parsedOverrides);
   if (!shape.success) throw new ModelCatalogError(`model catalog overrides: ${z.prettifyError(shape.error)}`);
 

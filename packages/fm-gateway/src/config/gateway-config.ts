@@ -1,6 +1,6 @@
 import { configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
 import { gatewayEnvironment as names, redisUrlSchema, stageSchema } from '@mangaassist/contracts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { geographies } from '../catalog/geography.js';
 import { defaultRegionTargets, regionTargetsSchema } from '../catalog/invocation-targets.js';
 import { experimentSchema } from '../routing/experiments.js';
@@ -12,20 +12,20 @@ import { experimentSchema } from '../routing/experiments.js';
  */
 export const gatewayConfigShape = {
   stage: stageSchema,
-  regionTargets: regionTargetsSchema.default([...defaultRegionTargets]),
-  allowedGeographies: z.array(z.enum(geographies)).min(1).optional(),
-  modelCatalogJson: z.string().optional(),
+  regionTargets: z._default(regionTargetsSchema, [...defaultRegionTargets]),
+  allowedGeographies: z.optional(z.array(z.enum(geographies)).check(z.minLength(1))),
+  modelCatalogJson: z.optional(z.string()),
   /** Validated against the catalog when the router is built. */
-  routingExperiments: z.array(experimentSchema).default([]),
-  bedrockEndpoint: z.url().optional(),
-  redisUrl: redisUrlSchema.optional(),
-  responseCacheTtlSeconds: z.coerce.number().int().positive().default(300),
-  eventBusName: z.string().min(1).optional(),
-  eventBridgeEndpoint: z.url().optional(),
-  chatDeadlineMs: z.coerce.number().int().min(100).max(29_000).default(3000),
+  routingExperiments: z._default(z.array(experimentSchema), []),
+  bedrockEndpoint: z.optional(z.url()),
+  redisUrl: z.optional(redisUrlSchema),
+  responseCacheTtlSeconds: z._default(z.coerce.number().check(z.int(), z.positive()), 300),
+  eventBusName: z.optional(z.string().check(z.minLength(1))),
+  eventBridgeEndpoint: z.optional(z.url()),
+  chatDeadlineMs: z._default(z.coerce.number().check(z.int(), z.minimum(100), z.maximum(29_000)), 3000),
 };
 
-export const gatewayConfigSchema = z.object(gatewayConfigShape).strict();
+export const gatewayConfigSchema = z.strictObject(gatewayConfigShape);
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 

@@ -8,7 +8,7 @@
 import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
 import { RedisCommandRunner } from '@mangaassist/commons/redis';
 import type { Redis } from 'ioredis';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CachedAnswer, CacheLookup, ResponseCache } from '../cache/response-cache.js';
 
 export interface RedisResponseCacheOptions {
@@ -54,10 +54,10 @@ const storedAnswerSchema = z.object({
   // Only complete answers are ever written; anything else in the key is not ours to serve.
   stopReason: z.literal('end_turn'),
   usage: z.object({
-    inputTokens: z.number().int().nonnegative(),
-    outputTokens: z.number().int().nonnegative(),
-    cacheReadInputTokens: z.number().int().nonnegative(),
-    cacheWriteInputTokens: z.number().int().nonnegative(),
+    inputTokens: z.int().check(z.nonnegative()),
+    outputTokens: z.int().check(z.nonnegative()),
+    cacheReadInputTokens: z.int().check(z.nonnegative()),
+    cacheWriteInputTokens: z.int().check(z.nonnegative()),
   }),
   storedAt: z.number(),
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Random } from '@mangaassist/commons';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Weighted A/B traffic splitting (seed 000 §4.3: 20 % Sonnet / 80 % Haiku), sticky per session.
@@ -14,26 +14,22 @@ import * as z from 'zod';
  * reproduce the assignment for analysis.
  */
 
-export const experimentVariantSchema = z
-  .object({
-    /** A catalog key or an alias (`fast | balanced | quality`). */
-    model: z.string().min(1),
-    /** Relative share of traffic; weights need not add up to 100. */
-    weight: z.number().positive().finite(),
-  })
-  .strict();
+export const experimentVariantSchema = z.strictObject({
+  /** A catalog key or an alias (`fast | balanced | quality`). */
+  model: z.string().check(z.minLength(1)),
+  /** Relative share of traffic; weights need not add up to 100. */
+  weight: z.number().check(z.positive()),
+});
 
-export const experimentSchema = z
-  .object({
-    /** Appears in routing reasons and seeds the hash; renaming an experiment reshuffles sessions. */
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64 characters'),
-    /** The requested model name the experiment takes over: `auto`, an alias or a catalog key. */
-    appliesTo: z.string().min(1),
-    variants: z.array(experimentVariantSchema).min(1),
-  })
-  .strict();
+export const experimentSchema = z.strictObject({
+  /** Appears in routing reasons and seeds the hash; renaming an experiment reshuffles sessions. */
+  name: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64 characters')),
+  /** The requested model name the experiment takes over: `auto`, an alias or a catalog key. */
+  appliesTo: z.string().check(z.minLength(1)),
+  variants: z.array(experimentVariantSchema).check(z.minLength(1)),
+});
 
 export type ExperimentConfig = z.input<typeof experimentSchema>;
 export type ExperimentVariant = z.infer<typeof experimentVariantSchema>;

@@ -1,5 +1,5 @@
 import type { Random } from '@mangaassist/commons';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type ModelCatalog, modelNames, resolveModelKey } from '../catalog/model-catalog.js';
 import type { ChatMessage } from '../runtime/model-runtime.js';
 import {
@@ -115,73 +115,77 @@ function routerConfigSchema(catalog: ModelCatalog) {
   const known = () => [autoModelName, ...modelNames(catalog)].join(', ');
   return z
     .object({
-      complexity: z
-        .object({
-          longPromptTokens: z.number().int().positive().default(defaultLongPromptTokens),
-          keywords: z.array(z.string().trim().min(1)).default([...defaultAnalysisKeywords]),
-          includeSystem: z.boolean().default(false),
-          simpleModel: z.string().default('fast'),
-          complexModel: z.string().default('balanced'),
-        })
-        .strict()
-        .prefault({}),
-      experiments: z.array(experimentSchema).default([]),
+      complexity: z.prefault(
+        z.strictObject({
+          longPromptTokens: z._default(z.int().check(z.positive()), defaultLongPromptTokens),
+          keywords: z._default(z.array(z.string().check(z.trim(), z.minLength(1))), [
+            ...defaultAnalysisKeywords,
+          ]),
+          includeSystem: z._default(z.boolean(), false),
+          simpleModel: z._default(z.string(), 'fast'),
+          complexModel: z._default(z.string(), 'balanced'),
+        }),
+        {},
+      ),
+      experiments: z._default(z.array(experimentSchema), []),
     })
-    .superRefine(({ complexity, experiments }, context) => {
-      for (const field of ['simpleModel', 'complexModel'] as const) {
-        if (!resolves(complexity[field])) {
-          context.addIssue({
-            code: 'custom',
-            path: ['complexity', field],
-            message: `"${complexity[field]}" is not a catalog key or alias`,
-          });
-        }
-      }
-      const names = new Set<string>();
-      const targets = new Set<string>();
-      experiments.forEach((experiment, index) => {
-        if (names.has(experiment.name)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['experiments', index, 'name'],
-            message: `duplicate experiment name "${experiment.name}"`,
-          });
-        }
-        names.add(experiment.name);
-        if (targets.has(experiment.appliesTo)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['experiments', index, 'appliesTo'],
-            message: `another experiment already applies to "${experiment.appliesTo}"`,
-          });
-        }
-        targets.add(experiment.appliesTo);
-        if (experiment.appliesTo !== autoModelName && !resolves(experiment.appliesTo)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['experiments', index, 'appliesTo'],
-            message: `"${experiment.appliesTo}" is not a model name a request may use (${known()})`,
-          });
-        }
-        const variantKeys = new Set<string>();
-        experiment.variants.forEach((variant, variantIndex) => {
-          const key = resolveModelKey(catalog, variant.model);
-          if (key === undefined) {
+    .check(
+      z.superRefine(({ complexity, experiments }, context) => {
+        for (const field of ['simpleModel', 'complexModel'] as const) {
+          if (!resolves(complexity[field])) {
             context.addIssue({
               code: 'custom',
-              path: ['experiments', index, 'variants', variantIndex, 'model'],
-              message: `"${variant.model}" is not a catalog key or alias`,
+              path: ['complexity', field],
+              message: `"${complexity[field]}" is not a catalog key or alias`,
             });
-          } else if (variantKeys.has(key)) {
+          }
+        }
+        const names = new Set<string>();
+        const targets = new Set<string>();
+        experiments.forEach((experiment, index) => {
+          if (names.has(experiment.name)) {
             context.addIssue({
               code: 'custom',
-              path: ['experiments', index, 'variants', variantIndex, 'model'],
-              message: `"${variant.model}" names the same model (${key}) as another variant`,
+              path: ['experiments', index, 'name'],
+              message: `duplicate experiment name "${experiment.name}"`,
             });
-          } else variantKeys.add(key);
+          }
+          names.add(experiment.name);
+          if (targets.has(experiment.appliesTo)) {
+            context.addIssue({
+              code: 'custom',
+              path: ['experiments', index, 'appliesTo'],
+              message: `another experiment already applies to "${experiment.appliesTo}"`,
+            });
+          }
+          targets.add(experiment.appliesTo);
+          if (experiment.appliesTo !== autoModelName && !resolves(experiment.appliesTo)) {
+            context.addIssue({
+              code: 'custom',
+              path: ['experiments', index, 'appliesTo'],
+              message: `"${experiment.appliesTo}" is not a model name a request may use (${known()})`,
+            });
+          }
+          const variantKeys = new Set<string>();
+          experiment.variants.forEach((variant, variantIndex) => {
+            const key = resolveModelKey(catalog, variant.model);
+            if (key === undefined) {
+              context.addIssue({
+                code: 'custom',
+                path: ['experiments', index, 'variants', variantIndex, 'model'],
+                message: `"${variant.model}" is not a catalog key or alias`,
+              });
+            } else if (variantKeys.has(key)) {
+              context.addIssue({
+                code: 'custom',
+                path: ['experiments', index, 'variants', variantIndex, 'model'],
+                message: `"${variant.model}" names the same model (${key}) as another variant`,
+              });
+            } else variantKeys.add(key);
+          });
         });
-      });
-    });
+      }),
+    );
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   silentLogger,
 } from '@mangaassist/commons';
 import { webhookLimits } from '@mangaassist/contracts';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   assertClaimToken,
   assertIdempotencyKey,
@@ -50,13 +50,13 @@ export interface DynamoDbIdempotencyStoreOptions {
 const itemSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('IN_PROGRESS'),
-    claim_token: z.string().min(1),
+    claim_token: z.string().check(z.minLength(1)),
     in_progress_until: z.number(),
     expires_at: z.number(),
   }),
   z.object({
     status: z.literal('COMPLETED'),
-    claim_token: z.string().min(1),
+    claim_token: z.string().check(z.minLength(1)),
     expires_at: z.number(),
     summary: z.record(z.string(), z.unknown()),
   }),

@@ -36,13 +36,13 @@ export interface BedrockEmulator {
   readonly url: string;
   readonly port: number;
   readonly faults: {
-    /** @throws ZodError when the spec does not satisfy `faultSpecSchema`. */
+    /** @throws $ZodError when the spec does not satisfy `faultSpecSchema`. */
     add(fault: FaultSpec): void;
     clear(): void;
     list(): FaultSpec[];
   };
   readonly scripts: {
-    /** @throws ZodError when the spec does not satisfy `scriptSpecSchema`. */
+    /** @throws $ZodError when the spec does not satisfy `scriptSpecSchema`. */
     add(script: ScriptSpec): void;
     clear(): void;
     list(): ActiveScript[];

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type BedrockErrorName, bedrockErrorNames } from './errors.js';
 
 /** Error names a fault may inject: every Bedrock Runtime error, plus the mid-stream one. */
@@ -6,7 +6,7 @@ export const faultErrorNames = [...bedrockErrorNames, 'ModelStreamErrorException
 
 export type FaultErrorName = BedrockErrorName | 'ModelStreamErrorException';
 
-const delayMs = z.number().int().min(0).max(600_000);
+const delayMs = z.int().check(z.minimum(0), z.maximum(600_000));
 
 /**
  * Body of `POST /_local/bedrock/faults`: make matching requests fail and/or slow down.
@@ -15,18 +15,20 @@ const delayMs = z.number().int().min(0).max(600_000);
  */
 export const faultSpecSchema = z
   .strictObject({
-    region: z.string().min(1).optional(),
-    model: z.string().min(1).optional(),
-    error: z.enum(faultErrorNames).optional(),
-    rate: z.number().min(0).max(1).default(1),
-    ttftMs: delayMs.optional(),
-    tokenDelayMs: delayMs.optional(),
+    region: z.optional(z.string().check(z.minLength(1))),
+    model: z.optional(z.string().check(z.minLength(1))),
+    error: z.optional(z.enum(faultErrorNames)),
+    rate: z._default(z.number().check(z.minimum(0), z.maximum(1)), 1),
+    ttftMs: z.optional(delayMs),
+    tokenDelayMs: z.optional(delayMs),
   })
-  .refine(
-    (fault) => fault.error !== undefined || fault.ttftMs !== undefined || fault.tokenDelayMs !== undefined,
-    {
-      message: 'A fault needs an error, ttftMs or tokenDelayMs.',
-    },
+  .check(
+    z.refine(
+      (fault) => fault.error !== undefined || fault.ttftMs !== undefined || fault.tokenDelayMs !== undefined,
+      {
+        message: 'A fault needs an error, ttftMs or tokenDelayMs.',
+      },
+    ),
   );
 
 /** A fault as callers write it (`rate` may be left out). */
@@ -60,7 +62,7 @@ export class FaultBook {
     private readonly defaults: LatencyDefaults = {},
   ) {}
 
-  /** @throws ZodError when the spec is invalid. */
+  /** @throws $ZodError when the spec is invalid. */
   add(spec: FaultSpec): void {
     this.faults.push(faultSpecSchema.parse(spec));
   }

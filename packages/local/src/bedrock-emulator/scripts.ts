@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Body of `POST /_local/bedrock/scripts`: prompts containing `match` (case-sensitive, anywhere
@@ -6,9 +6,9 @@ import * as z from 'zod';
  * script expires; without `times` it never does.
  */
 export const scriptSpecSchema = z.strictObject({
-  match: z.string().min(1),
+  match: z.string().check(z.minLength(1)),
   text: z.string(),
-  times: z.number().int().positive().optional(),
+  times: z.optional(z.int().check(z.positive())),
 });
 
 export type ScriptSpec = z.input<typeof scriptSpecSchema>;
@@ -27,7 +27,7 @@ interface ScriptState {
 export class ScriptBook {
   private scripts: ScriptState[] = [];
 
-  /** @throws ZodError when the spec is invalid. */
+  /** @throws $ZodError when the spec is invalid. */
   add(spec: ScriptSpec): void {
     const parsed = scriptSpecSchema.parse(spec);
     this.scripts.push({ spec: parsed, remaining: parsed.times });

@@ -1,5 +1,5 @@
 import { toIssues } from '@mangaassist/http';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
 import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
 import type { DevDoors } from './dev-doors.js';
@@ -90,7 +90,7 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
 }
 
 /** GET lists, POST adds one (validated by `schema`: 400 JSON with the issues), DELETE clears. */
-function controls<S extends z.ZodType>(
+function controls<S extends z.ZodMiniType>(
   registry: { add(spec: z.output<S>): void; clear(): void; list(): unknown[] },
   schema: S,
 ): Partial<Record<string, Route>> {

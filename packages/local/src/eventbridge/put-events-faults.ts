@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type EventBridgeErrorName, eventBridgeErrorNames } from './eventbridge-errors.js';
 
 /**
@@ -20,14 +20,13 @@ export const putEventsEntryErrorCodes = [
 export type PutEventsEntryErrorCode = (typeof putEventsEntryErrorCodes)[number];
 
 const limits = {
-  count: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe('Fail at most this many, then the fault is spent; without it, until cleared.'),
-  rate: z.number().min(0).max(1).default(1).describe('Probability that each candidate fails.'),
-  errorMessage: z.string().max(512).optional(),
+  count: z.optional(z.int().check(z.positive())).register(z.globalRegistry, {
+    description: 'Fail at most this many, then the fault is spent; without it, until cleared.',
+  }),
+  rate: z
+    ._default(z.number().check(z.minimum(0), z.maximum(1)), 1)
+    .register(z.globalRegistry, { description: 'Probability that each candidate fails.' }),
+  errorMessage: z.optional(z.string().check(z.maxLength(512))),
 };
 
 /**
@@ -35,24 +34,20 @@ const limits = {
  * in the PutEvents result with `errorCode`, while the rest of the request is accepted — a
  * partial failure, as EventBridge reports one.
  */
-export const entryFaultSpecSchema = z
-  .object({
-    scope: z.literal('entry').default('entry'),
-    errorCode: z.enum(putEventsEntryErrorCodes).default('InternalFailure'),
-    source: z.string().min(1).optional(),
-    detailType: z.string().min(1).optional(),
-    ...limits,
-  })
-  .strict();
+export const entryFaultSpecSchema = z.strictObject({
+  scope: z._default(z.literal('entry'), 'entry'),
+  errorCode: z._default(z.enum(putEventsEntryErrorCodes), 'InternalFailure'),
+  source: z.optional(z.string().check(z.minLength(1))),
+  detailType: z.optional(z.string().check(z.minLength(1))),
+  ...limits,
+});
 
 /** A fault for whole requests: the call fails with `errorType` and nothing is accepted. */
-export const requestFaultSpecSchema = z
-  .object({
-    scope: z.literal('request'),
-    errorType: z.enum(eventBridgeErrorNames).default('InternalException'),
-    ...limits,
-  })
-  .strict();
+export const requestFaultSpecSchema = z.strictObject({
+  scope: z.literal('request'),
+  errorType: z._default(z.enum(eventBridgeErrorNames), 'InternalException'),
+  ...limits,
+});
 
 /** `POST /_local/eventbridge/faults` body: an entry fault (the default scope) or a request fault. */
 export const putEventsFaultSpecSchema = z.union([requestFaultSpecSchema, entryFaultSpecSchema]);
@@ -92,7 +87,7 @@ export class PutEventsFaults {
     this.#random = random;
   }
 
-  /** @throws ZodError when the spec does not satisfy `putEventsFaultSpecSchema`. */
+  /** @throws $ZodError when the spec does not satisfy `putEventsFaultSpecSchema`. */
   add(spec: PutEventsFaultSpec): void {
     const parsed = putEventsFaultSpecSchema.parse(spec);
     this.#faults.push({ spec: parsed, remaining: parsed.count ?? Number.POSITIVE_INFINITY });

@@ -1,6 +1,6 @@
 import type { CatalogUpdateDetail, catalogBatchSchema } from '@mangaassist/contracts';
 import { type DomainEvent, EventPublishError, type EventPublisher } from '@mangaassist/events';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { WebhookProcessor } from '../webhook-processor.js';
 import { contractEvent, webhookEvents } from './webhook-events.js';
 

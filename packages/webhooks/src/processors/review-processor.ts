@@ -1,6 +1,6 @@
 import type { ReviewSubmittedDetail, reviewPayloadSchema } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { WebhookProcessor } from '../webhook-processor.js';
 import type { SentimentClassifier } from './review-sentiment.js';
 import { contractEvent, webhookEvents } from './webhook-events.js';

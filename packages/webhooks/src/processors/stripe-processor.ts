@@ -4,7 +4,7 @@ import {
   type stripeEventSchema,
 } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { WebhookProcessor } from '../webhook-processor.js';
 import { contractEvent, webhookEvents } from './webhook-events.js';
 import { WebhookPayloadError } from './webhook-payload-error.js';

@@ -5,7 +5,7 @@ import {
   reviewSubmittedDetailSchema,
 } from '@mangaassist/contracts';
 import type { DomainEvent } from '@mangaassist/events';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /** The events the webhooks publish: source, detail type and the schema every detail must pass. */
 export const webhookEvents = {
@@ -33,7 +33,7 @@ export class EventContractError extends Error {
 
   constructor(
     readonly detailType: string,
-    readonly error: z.ZodError,
+    readonly error: z.core.$ZodError,
   ) {
     super(
       `${detailType} detail breaks its contract: ${error.issues.map((issue) => issue.message).join('; ')}`,
@@ -45,7 +45,7 @@ export class EventContractError extends Error {
  * The event for `detail` after validating it against the contract; the event carries the parsed
  * detail (keys the schema does not know are dropped). Throws `EventContractError` when it fails.
  */
-export function contractEvent<S extends z.ZodType<Record<string, unknown>>>(
+export function contractEvent<S extends z.ZodMiniType<Record<string, unknown>>>(
   definition: { readonly source: string; readonly schema: S },
   detailType: string,
   detail: z.input<S>,

@@ -1,6 +1,6 @@
 import type { ErrorIssue } from '@mangaassist/http';
 import { toIssues } from '@mangaassist/http';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * A verified delivery whose payload the processor cannot act on (a Stripe
@@ -19,7 +19,7 @@ export class WebhookPayloadError extends Error {
   }
 
   /** From a failed zod parse; `prefix` is the path of the parsed part inside the payload. */
-  static fromZod(message: string, error: z.ZodError, prefix = ''): WebhookPayloadError {
+  static fromZod(message: string, error: z.core.$ZodError, prefix = ''): WebhookPayloadError {
     const issues = toIssues(error.issues).map((issue) => ({
       path: prefix === '' ? issue.path : issue.path === '(body)' ? prefix : `${prefix}.${issue.path}`,
       message: issue.message,

@@ -11,7 +11,7 @@ import type { HttpRequest, HttpResponse } from '@mangaassist/http';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import { generateDevWebhookSecrets } from '../secrets/dev-webhook-secrets.js';
 import { StaticWebhookSecrets } from '../secrets/static-webhook-secrets.js';

@@ -73,7 +73,7 @@ import {
   type RunOnceResult,
   runOnce,
 } from '@mangaassist/idempotency';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import type { SignatureScheme, SignatureVerdict } from '../signature-scheme.js';
 import type { WebhookOutcome, WebhookProcessor } from '../webhook-processor.js';
@@ -85,7 +85,7 @@ export interface WebhookSourceConfig<P> {
   readonly source: WebhookSource;
   readonly scheme: SignatureScheme;
   /** The payload's zod schema, checked after the signature. */
-  readonly schema: z.ZodType<P>;
+  readonly schema: z.ZodMiniType<P>;
   /** The event id of a schema-valid payload (see `payloadEventId`, `signedDeliveryId`). */
   readonly eventId: EventIdSelector<P>;
   readonly processor: WebhookProcessor<P>;
@@ -394,7 +394,7 @@ export function makeWebhookReceiver<P>(
 }
 
 /** The body as the source's payload, or the 400 to answer. */
-function parsePayload<P>(request: HttpRequest, schema: z.ZodType<P>, refuse: Refuse): Parsed<P> {
+function parsePayload<P>(request: HttpRequest, schema: z.ZodMiniType<P>, refuse: Refuse): Parsed<P> {
   let text: string;
   try {
     text = utf8.decode(request.body);

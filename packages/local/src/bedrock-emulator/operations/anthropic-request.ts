@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ModelPrompt } from '../model/model-prompt.js';
 import { parseRequestBody } from './validation.js';
 
 const textBlock = z.object({
   type: z.literal('text'),
   text: z.string(),
-  cache_control: z.object({ type: z.string() }).optional(),
+  cache_control: z.optional(z.object({ type: z.string() })),
 });
 
 // Image and tool blocks are accepted but carry no text the local model reads.
@@ -14,7 +14,7 @@ const contentBlock = z.union([textBlock, z.looseObject({ type: z.string() })]);
 /** The Anthropic Messages body InvokeModel takes for Claude models on Bedrock. */
 export const anthropicRequestSchema = z.object({
   anthropic_version: z.string(),
-  max_tokens: z.number().int().positive(),
+  max_tokens: z.int().check(z.positive()),
   messages: z
     .array(
       z.object({
@@ -22,12 +22,12 @@ export const anthropicRequestSchema = z.object({
         content: z.union([z.string(), z.array(contentBlock)]),
       }),
     )
-    .min(1),
-  system: z.union([z.string(), z.array(textBlock)]).optional(),
-  temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().optional(),
-  top_k: z.number().optional(),
-  stop_sequences: z.array(z.string()).optional(),
+    .check(z.minLength(1)),
+  system: z.optional(z.union([z.string(), z.array(textBlock)])),
+  temperature: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  top_p: z.optional(z.number()),
+  top_k: z.optional(z.number()),
+  stop_sequences: z.optional(z.array(z.string())),
 });
 
 type ContentBlock = z.output<typeof contentBlock>;

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ModelPrompt } from '../model/model-prompt.js';
 import { parseRequestBody } from './validation.js';
 
 const cachePointBlock = z.object({ cachePoint: z.object({ type: z.string() }) });
 
 // Image, document and tool blocks are accepted but carry no text the local model reads.
-const contentBlock = z.looseObject({ text: z.string().optional() });
+const contentBlock = z.looseObject({ text: z.optional(z.string()) });
 
 /** The Converse / ConverseStream request body. */
 export const converseRequestSchema = z.object({
@@ -13,19 +13,19 @@ export const converseRequestSchema = z.object({
     .array(
       z.object({
         role: z.enum(['user', 'assistant']),
-        content: z.array(contentBlock).min(1),
+        content: z.array(contentBlock).check(z.minLength(1)),
       }),
     )
-    .min(1),
-  system: z.array(z.union([z.object({ text: z.string() }), cachePointBlock, z.looseObject({})])).optional(),
-  inferenceConfig: z
-    .object({
-      maxTokens: z.number().int().positive().optional(),
-      temperature: z.number().min(0).max(1).optional(),
-      topP: z.number().optional(),
-      stopSequences: z.array(z.string()).optional(),
-    })
-    .optional(),
+    .check(z.minLength(1)),
+  system: z.optional(z.array(z.union([z.object({ text: z.string() }), cachePointBlock, z.looseObject({})]))),
+  inferenceConfig: z.optional(
+    z.object({
+      maxTokens: z.optional(z.int().check(z.positive())),
+      temperature: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+      topP: z.optional(z.number()),
+      stopSequences: z.optional(z.array(z.string())),
+    }),
+  ),
 });
 
 /**
