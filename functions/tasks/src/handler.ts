@@ -2,7 +2,8 @@
  * Trigger: API Gateway REST `POST /v1/moderate`, `/v1/summarize` or `/v1/analyze` — one function
  * per route, which `TASK_NAME` names (static routing: moderate → fast, summarize → balanced,
  * analyze → quality). Validates, checks the tenant's budget and answers through the chat service.
- * Failure semantics: as `POST /v1/chat`; an unparseable moderation verdict is never "safe" — it
+ * Failure semantics: as `POST /v1/chat`; a moderation verdict that does not parse, contradicts
+ * itself or says safe amid other text is never "safe" — it
  * comes back flagged for human review. Stateless; not idempotent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';

@@ -68,33 +68,23 @@ const heldForReview = {
 
 /**
  * Reads the model's answer into a decision; never fails open (the seed took an unparseable
- * verdict as safe). Safe needs `safe: true` with severity `none` or `low`; unsafe needs
- * `safe: false` with a severity from `low` up. An answer that is not a valid verdict, or one that
- * contradicts itself (safe but `high`, unsafe but `none`), is flagged for human review with
- * severity `medium` — below the moderation handler's threshold, so nothing is hidden unseen.
+ * verdict as safe). `parseModerationVerdict` takes only consistent verdicts (and a safe one only
+ * alone); anything else — an answer that is not a valid verdict, one that contradicts itself, a
+ * safe verdict with text around it — is flagged for human review with severity `medium`, below
+ * the moderation handler's threshold, so nothing is hidden unseen.
  */
 export function moderationDecision(answer: string): ModerationDecision {
-  const verdict = parseModerationVerdict(answer);
-  if (verdict.review_required) {
+  const { review_required: reviewRequired, ...verdict } = parseModerationVerdict(answer);
+  if (reviewRequired) {
     return { ...heldForReview, categories: verdict.categories, reason: verdict.reason };
   }
-  const { review_required: _, ...valid } = verdict;
-  if (valid.safe && (valid.severity === 'none' || valid.severity === 'low')) {
-    return { flagged: false, verdict: valid };
-  }
-  if (!valid.safe && valid.severity !== 'none') {
-    return {
-      flagged: true,
-      severity: valid.severity,
-      categories: valid.categories,
-      reason: valid.reason,
-      reviewRequired: false,
-    };
-  }
+  if (verdict.safe) return { flagged: false, verdict };
   return {
-    ...heldForReview,
-    categories: [...valid.categories, 'unverified'],
-    reason: `The verdict contradicts itself (safe: ${valid.safe}, severity: ${valid.severity}); held for human review.`,
+    flagged: true,
+    severity: verdict.severity,
+    categories: verdict.categories,
+    reason: verdict.reason,
+    reviewRequired: false,
   };
 }
 

@@ -69,7 +69,7 @@ export type {
   TokenUsage,
 } from './runtime/model-runtime.js';
 export { estimateTokens } from './text/estimate-tokens.js';
-export { parseModerationVerdict } from './text/moderation-verdict.js';
+export { type ConsistentVerdict, parseModerationVerdict } from './text/moderation-verdict.js';
 export { normalizeForCacheKey } from './text/normalize.js';
 export { sanitizeForPrompt } from './text/sanitize.js';
 export { type TextLimits, TextRejectedError, validateUserText } from './text/validate.js';
