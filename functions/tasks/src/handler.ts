@@ -3,8 +3,8 @@
  * per route, which `TASK_NAME` names (static routing: moderate → fast, summarize → balanced,
  * analyze → quality). Validates, checks the tenant's budget and answers through the chat service.
  * Failure semantics: as `POST /v1/chat`; a moderation verdict that does not parse, contradicts
- * itself or says safe amid other text is never "safe" — it
- * comes back flagged for human review. Stateless; not idempotent.
+ * itself or says safe amid other text is never "safe" — it comes back flagged for human review.
+ * Stateless; not idempotent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';
