@@ -9,11 +9,36 @@
  */
 const invisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
 
+/**
+ * Unicode tag characters (U+E0000–U+E007F): invisible ASCII look-alikes, which carry a hidden
+ * instruction past a human reviewer straight to the model. Their one legitimate use is a
+ * subdivision flag: 🏴 (U+1F3F4), a subdivision code in tag letters and digits (two letters, then
+ * one to four letters or digits: `gbeng` for England), and CANCEL TAG (U+E007F). Those are kept;
+ * every other tag character is removed.
+ */
+const subdivisionFlag =
+  /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+const tagCharacter = /[\u{E0000}-\u{E007F}]/gu;
+const anyTagCharacter = /[\u{E0000}-\u{E007F}]/u;
+
+/** Removes tag characters outside well-formed subdivision flags. */
+function stripTagCharacters(text: string): string {
+  if (!anyTagCharacter.test(text)) return text;
+  let kept = '';
+  let from = 0;
+  for (const flag of text.matchAll(subdivisionFlag)) {
+    kept += text.slice(from, flag.index).replace(tagCharacter, '') + flag[0];
+    from = flag.index + flag[0].length;
+  }
+  return kept + text.slice(from).replace(tagCharacter, '');
+}
+
 /** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR. */
 const lineSeparators = /[\u2028\u2029]/g;
 
 /**
- * Removes invisible formatting characters from `text`.
+ * Removes invisible formatting characters from `text`, and tag characters outside subdivision
+ * flags.
  *
  * The seed deletes the whole U+2028–U+202F range; here the two separators among them become
  * `\n` and U+202F NARROW NO-BREAK SPACE becomes an ASCII space, because they are whitespace,
@@ -21,5 +46,8 @@ const lineSeparators = /[\u2028\u2029]/g;
  * removed too, which splits emoji ZWJ sequences (👨‍👩‍👧 becomes 👨👩👧): the meaning survives.
  */
 export function stripInvisibleCharacters(text: string): string {
-  return text.replace(invisible, '').replace(lineSeparators, '\n').replaceAll('\u202F', ' ');
+  return stripTagCharacters(text)
+    .replace(invisible, '')
+    .replace(lineSeparators, '\n')
+    .replaceAll('\u202F', ' ');
 }
