@@ -1,6 +1,8 @@
 // The event-driven half of `pnpm dev`: signed webhooks put events on the local bus, the rules
 // defined once in contracts route them to the same consumers the stacks deploy, and every event,
 // rule and target outcome is visible under /_local/events.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +10,14 @@ import { useDevServer } from './support.js';
 
 interface ListedEvent {
   id: string;
+  time: string;
   source: string;
   'detail-type': string;
   detail: Record<string, unknown>;
-  rules: { name: string; targets: { name: string; status: string; error?: string }[] }[];
+  rules: {
+    name: string;
+    targets: { name: string; status: string; error?: string; result?: Record<string, unknown> }[];
+  }[];
 }
 
 const dev = useDevServer();
@@ -44,10 +50,13 @@ const settled = (event: ListedEvent, rule: string, count = 1) => {
 
 async function sendReview(reviewId: string, text: string) {
   const body = JSON.stringify({ review_id: reviewId, product_id: 'manga-001', rating: 1, review_text: text });
-  const id = `msg_${reviewId}`;
+  return sendStandardWebhook('reviews', `msg_${reviewId}`, body);
+}
+
+async function sendStandardWebhook(source: 'reviews' | 'catalog', id: string, body: string) {
   const timestamp = new Date();
-  const signature = new Webhook(dev().secrets.reviews[0] ?? '').sign(id, timestamp, body);
-  return fetch(`${dev().url}/webhooks/reviews`, {
+  const signature = new Webhook(dev().secrets[source][0] ?? '').sign(id, timestamp, body);
+  return fetch(`${dev().url}/webhooks/${source}`, {
     method: 'POST',
     body,
     headers: {
@@ -155,5 +164,84 @@ describe('events through pnpm dev', () => {
       'analytics',
       'inference-post-processor',
     ]);
+  });
+
+  it('writes a description and five tags for a new catalog item, as the deployed FM trigger does', async () => {
+    const body = JSON.stringify({
+      batch_id: 'batch-e2e-enrichment',
+      publisher: 'Shueisha',
+      items: [
+        {
+          product_id: 'manga-e2e-enrichment',
+          title: 'チェンソーマン 20巻',
+          update_type: 'new_release',
+          data: { author: '藤本タツキ', genre: 'shonen', volume: 20, synopsis: 'Denji fights on.' },
+        },
+      ],
+    });
+    expect((await sendStandardWebhook('catalog', 'msg_catalog_e2e_1', body)).status).toBe(200);
+
+    const update = await eventually((all) =>
+      all.find(
+        (event) =>
+          event.source === 'mangaassist.catalog' &&
+          event.detail.product_id === 'manga-e2e-enrichment' &&
+          settled(event, 'catalog-updates', 2),
+      ),
+    );
+    const fmTrigger = update.rules[0]?.targets.find((target) => target.name === 'fm-trigger');
+    expect(fmTrigger?.result).toMatchObject({ status: 'processed' });
+
+    const endpoints = (await (await fetch(`${dev().url}/_local/endpoints`)).json()) as {
+      dynamodb: {
+        url: string;
+        tables: string[];
+        credentials: { accessKeyId: string; secretAccessKey: string };
+      };
+    };
+    const productsTable = endpoints.dynamodb.tables.find((table) => table.endsWith('products'));
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'ap-northeast-1',
+        endpoint: endpoints.dynamodb.url,
+        credentials: endpoints.dynamodb.credentials,
+      }),
+    );
+    try {
+      const { Item: product } = await documents.send(
+        new GetCommand({ TableName: productsTable, Key: { product_id: 'manga-e2e-enrichment' } }),
+      );
+      expect(product?.ai_description).toContain('チェンソーマン 20巻');
+      expect(product?.ai_tags).toHaveLength(5);
+      expect(product?.ai_updated_at).toBe(new Date(update.time).toISOString());
+    } finally {
+      documents.destroy();
+    }
+  });
+
+  it('shows a permanent consumer failure as the target result, not just an ok', async () => {
+    await dev().control('POST', '/_local/bedrock/scripts', {
+      match: 'Title: 失敗する巻',
+      text: 'A description with no tags line at all.',
+    });
+    const body = JSON.stringify({
+      batch_id: 'batch-e2e-unparseable',
+      publisher: 'Shueisha',
+      items: [
+        { product_id: 'manga-e2e-unparseable', title: '失敗する巻', update_type: 'new_release', data: {} },
+      ],
+    });
+    expect((await sendStandardWebhook('catalog', 'msg_catalog_e2e_2', body)).status).toBe(200);
+
+    const update = await eventually((all) =>
+      all.find(
+        (event) =>
+          event.detail.product_id === 'manga-e2e-unparseable' && settled(event, 'catalog-updates', 2),
+      ),
+    );
+    expect(update.rules[0]?.targets.find((target) => target.name === 'fm-trigger')?.result).toMatchObject({
+      status: 'rejected',
+      reason: 'unparseable-description',
+    });
   });
 });

@@ -3,7 +3,7 @@
 export { inferenceMetricsNamespace, makeAnalyticsConsumer } from './analytics.js';
 export { analyticsExpiresAt } from './analytics-items.js';
 export { type AnalyticsStore, MemoryAnalyticsStore } from './analytics-store.js';
-export { parseDescriptionAndTags, productTagCount } from './catalog-enrichment.js';
+export { parseDescriptionAndTags, productDescriptionPrompt, productTagCount } from './catalog-enrichment.js';
 export {
   EmailOutcomeUnknownError,
   EmissionNotAllowedError,

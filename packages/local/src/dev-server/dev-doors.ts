@@ -127,17 +127,13 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     },
   );
   const consumerHandlers = makeEventConsumerHandlers(consumers);
-  const targets: Record<string, (input: unknown) => Promise<void>> = {
+  const targets: Record<string, (input: unknown) => Promise<unknown>> = {
     'moderation-alert-webhook': async (input) => {
       outbox.notify({ target: 'moderation-alert-webhook', payload: input });
     },
   };
   for (const [name, consume] of Object.entries(consumerHandlers)) {
-    if (consume) {
-      targets[name] = async (input) => {
-        await consume(input);
-      };
-    }
+    if (consume) targets[name] = consume;
   }
   const scheduled = eventRules.filter((rule) => rule.schedule !== undefined);
   local.eventBridge.bus.addRules(

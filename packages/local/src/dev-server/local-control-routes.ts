@@ -1,3 +1,4 @@
+import { tableName, tableSpecs } from '@mangaassist/contracts';
 import { toIssues } from '@mangaassist/http';
 import type * as z from 'zod/mini';
 import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
@@ -5,7 +6,7 @@ import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
 import type { DevDoors } from './dev-doors.js';
 import type { RequestContext, Route } from './lambda-routes.js';
 import type { LocalAws } from './local-aws.js';
-import { localCredentials } from './local-aws.js';
+import { localCredentials, localStage } from './local-aws.js';
 import { readBody, sendError, sendJson } from './local-http.js';
 
 type Routes = Record<string, Partial<Record<string, Route>>>;
@@ -29,7 +30,7 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
           },
           dynamodb: {
             url: dynamoDb.endpoint,
-            tables: [doors.config.sessionsTable, doors.config.connectionsTable],
+            tables: tableSpecs.map((spec) => tableName(localStage, spec)),
             credentials: { ...localCredentials },
           },
           eventbridge: {

@@ -221,7 +221,7 @@ function recordingTargets(overrides: Record<string, LocalTarget> = {}) {
       name,
       async (input: unknown, context: LocalTargetContext) => {
         calls.push({ target: name, input, context });
-        await overrides[name]?.(input, context);
+        return overrides[name]?.(input, context);
       },
     ]),
   );
@@ -308,6 +308,18 @@ describe('LocalEventBus rules', () => {
     ]);
     expect(bus.list().events[0]?.rules).toEqual([
       { name: 'moderation-high-severity', targets: [{ name: 'moderation-handler', status: 'ok' }] },
+    ]);
+  });
+
+  it('lists what a target answered as its result, so an event it acknowledged but refused shows why', async () => {
+    const { bus } = busWithRules({
+      'moderation-handler': async () => ({ status: 'rejected', reason: 'invalid-detail' }),
+    });
+    bus.put(moderationFlagged('high'));
+    await bus.idle();
+
+    expect(bus.list().events[0]?.rules[0]?.targets).toEqual([
+      { name: 'moderation-handler', status: 'ok', result: { status: 'rejected', reason: 'invalid-detail' } },
     ]);
   });
 

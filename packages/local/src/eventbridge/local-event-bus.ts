@@ -36,6 +36,11 @@ export interface TargetOutcome {
   readonly name: string;
   readonly status: 'ok' | 'failed' | 'dlq';
   readonly error?: string;
+  /**
+   * What the target answered when it succeeded (a consumer's `{ status, reason? … }`), so that
+   * an event acknowledged as `rejected` or `skipped` shows why. An addition to the DESIGN.md shape.
+   */
+  readonly result?: unknown;
 }
 
 /** A rule the event matched and where it went. */

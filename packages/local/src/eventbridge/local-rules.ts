@@ -22,11 +22,12 @@ export interface LocalTargetContext {
 /**
  * A rule target run in process: the consumer function a Lambda target runs, or a local sink for
  * an API destination. Receives the event envelope, or what the target's input transformer makes
- * of it (parsed JSON; for an API destination, the text when it is not JSON). A rejection is a
- * failed delivery, retried by the target's retry policy unless it is a
- * `NonRetryableTargetError`.
+ * of it (parsed JSON; for an API destination, the text when it is not JSON). Resolves with what
+ * the target answered — a Lambda's return value, listed as the target's `result` under
+ * `/_local/events` (EventBridge itself ignores it) — or `undefined`. A rejection is a failed
+ * delivery, retried by the target's retry policy unless it is a `NonRetryableTargetError`.
  */
-export type LocalTarget = (input: unknown, context: LocalTargetContext) => Promise<void>;
+export type LocalTarget = (input: unknown, context: LocalTargetContext) => Promise<unknown>;
 
 /**
  * Local targets by the name a rule target is wired by: its `handler` (the consumer name) for a

@@ -184,7 +184,11 @@ export class RuleRouter {
     const onStatus = (status: DeliveryStatus): void => {
       const outcome: TargetOutcome =
         status.status === 'ok'
-          ? { name: target.id, status: 'ok' }
+          ? {
+              name: target.id,
+              status: 'ok',
+              ...(status.result === undefined ? {} : { result: status.result }),
+            }
           : { name: target.id, status: status.status, error: status.error };
       recorder.targetStatus(event.id, rule.name, index, outcome);
       const fields = { eventId: event.id, rule: rule.name, target: target.id, attempts: status.attempts };
@@ -218,7 +222,7 @@ export class RuleRouter {
           });
           this.#running += 1;
           try {
-            await target.invoke(input, {
+            return await target.invoke(input, {
               ruleName: rule.name,
               ruleArn: arn,
               targetId: target.id,

@@ -27,13 +27,13 @@ export const busClosedError = 'bus closed';
 
 /** Where a delivery stands after an attempt. */
 export type DeliveryStatus =
-  | { readonly status: 'ok'; readonly attempts: number }
+  | { readonly status: 'ok'; readonly attempts: number; readonly result?: unknown }
   | { readonly status: 'failed'; readonly attempts: number; readonly error: string }
   | { readonly status: 'dlq'; readonly attempts: number; readonly error: string };
 
 export interface DeliveryOptions {
-  /** One delivery attempt (numbered from 1); a rejection is a failed attempt. */
-  readonly attempt: (attempt: number) => Promise<void>;
+  /** One delivery attempt (numbered from 1), resolving with the target's answer; a rejection is a failed attempt. */
+  readonly attempt: (attempt: number) => Promise<unknown>;
   /**
    * Waits for the target's turn before each attempt (a concurrency slot) and resolves with the
    * function that ends it, called once the attempt settles; rejects when `signal` aborts first.
@@ -94,8 +94,8 @@ export async function deliverWithRetries(options: DeliveryOptions): Promise<Deli
     }
     let failure: unknown;
     try {
-      await options.attempt(attempts);
-      return report(options, { status: 'ok', attempts });
+      const result = await options.attempt(attempts);
+      return report(options, { status: 'ok', attempts, ...(result === undefined ? {} : { result }) });
     } catch (error) {
       failure = error;
     } finally {

@@ -1,3 +1,4 @@
+import { parseDescriptionAndTags, productDescriptionPrompt, productTagCount } from '@mangaassist/consumers';
 import { describe, expect, it } from 'vitest';
 import { localReply } from './local-model.js';
 import type { ModelPrompt } from './model-prompt.js';
@@ -53,5 +54,48 @@ describe('localReply', () => {
       categories: ['harassment'],
       reason: 'Local emulator lexicon matched: バカ.',
     });
+  });
+
+  it("answers the catalog consumer's description prompt in its format: sentences, then a Tags: line", () => {
+    const reply = localReply(
+      prompt(
+        productDescriptionPrompt({
+          batch_id: 'batch-1',
+          product_id: 'manga-op-108',
+          title: 'ワンピース 108巻',
+          update_type: 'new_release',
+          processing_stage: 'raw',
+          data: { author: '尾田栄一郎', genre: 'shonen', volume: 108, synopsis: 'Luffy sails on.' },
+        }),
+      ),
+      identity,
+    );
+
+    const parsed = parseDescriptionAndTags(reply);
+    expect(parsed).toMatchObject({ ok: true });
+    if (!parsed.ok) return;
+    expect(parsed.description).toContain('ワンピース 108巻');
+    expect(parsed.description).toContain('尾田栄一郎');
+    expect(parsed.description).toMatch(/local Bedrock emulator/);
+    expect(parsed.tags).toHaveLength(productTagCount);
+    expect(parsed.tags).toEqual(expect.arrayContaining(['shonen', '尾田栄一郎']));
+  });
+
+  it('gives as many distinct tags as the prompt asks for, however little the item says', () => {
+    const reply = localReply(
+      prompt(
+        'Generate a compelling product description for this manga item.\nTitle: X\n\n' +
+          "Also provide 8 search tags as a comma-separated list on a new line starting with 'Tags: '.",
+      ),
+      identity,
+    );
+
+    const tags =
+      reply
+        .split('\n')
+        .at(-1)
+        ?.replace(/^Tags: /, '')
+        .split(', ') ?? [];
+    expect(new Set(tags.map((tag) => tag.toLowerCase())).size).toBe(8);
   });
 });

@@ -1,6 +1,7 @@
 import { shortModelName } from './model-names.js';
 import { fullPromptText, lastUserText, type ModelPrompt } from './model-prompt.js';
 import { asksForModeration, moderate } from './moderation.js';
+import { asksForProductDescription, describeProduct } from './product-description.js';
 import { asksForSentiment, classifySentiment } from './sentiment.js';
 import { containsCjk } from './tokens.js';
 
@@ -14,12 +15,14 @@ const excerptLength = 60;
 
 /**
  * The emulated model's answer, before any output limit. Deterministic and honest about being
- * local: a sentiment prompt gets one word, a moderation prompt only the verdict JSON, and
- * anything else a tagged echo of the last user message (in Japanese for Japanese input).
+ * local: a product description prompt gets sentences and a `Tags:` line, a moderation prompt
+ * only the verdict JSON, a sentiment prompt one word, and anything else a tagged echo of the last
+ * user message (in Japanese for Japanese input).
  */
 export function localReply(prompt: ModelPrompt, identity: ModelIdentity): string {
   const instructions = fullPromptText(prompt);
   const question = lastUserText(prompt);
+  if (asksForProductDescription(instructions)) return describeProduct(question);
   if (asksForModeration(instructions)) return JSON.stringify(moderate(question));
   if (asksForSentiment(instructions)) return classifySentiment(question);
   return echoReply(question, identity);
