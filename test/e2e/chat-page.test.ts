@@ -79,6 +79,23 @@ interface BrowserGlobals {
   ) => { observe(target: BrowserNode, options: Record<string, boolean>): void };
   chatGrowth?: Growth;
 }
+/** The canvas API the font check draws with. */
+interface CanvasGlobals {
+  readonly document: {
+    querySelector(selector: string): BrowserNode | null;
+    createElement(tag: 'canvas'): {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        font: string;
+        textBaseline: string;
+        fillText(text: string, x: number, y: number): void;
+        getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray };
+      };
+    };
+  };
+  getComputedStyle(node: BrowserNode): { fontFamily: string };
+}
 const activeElementId = () =>
   (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement
     ?.id;
@@ -349,6 +366,33 @@ describe('the chat page', { timeout: 90_000 }, () => {
     await page.keyboard.press('Enter');
     await chat.answer(0).and(page.locator('[data-state="complete"]')).waitFor({ timeout: appearMs });
     expect(await page.locator('article.turn-user .turn-text').textContent()).toBe('一行目\n二行目');
+  });
+
+  it('renders Japanese with real glyphs, not the boxes of a missing CJK font', async () => {
+    const chat = await ChatPage.open();
+    await chat.ask(`${marker()} 漫画の新刊はありますか？`);
+    // Two different kanji drawn in the answer's font come out pixel for pixel the same only when
+    // both are the "missing glyph" box: the machine has no CJK font (README, prerequisites).
+    const glyphs = await chat.page.evaluate(() => {
+      const { document, getComputedStyle } = globalThis as unknown as CanvasGlobals;
+      const answer = document.querySelector('.answer-text');
+      if (!answer) throw new Error('The page shows no answer.');
+      const font = `32px ${getComputedStyle(answer).fontFamily}`;
+      const draw = (text: string) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 48;
+        canvas.height = 48;
+        const context = canvas.getContext('2d');
+        context.font = font;
+        context.textBaseline = 'top';
+        context.fillText(text, 4, 4);
+        return context.getImageData(0, 0, 48, 48).data.join(',');
+      };
+      return { manga: draw('漫'), picture: draw('画'), missing: draw('\u{10FFFD}') };
+    });
+    const noCjkFont = 'no CJK font: install fonts-noto-cjk or fonts-ipafont-gothic';
+    expect(glyphs.manga === glyphs.picture, noCjkFont).toBe(false);
+    expect(glyphs.manga === glyphs.missing, noCjkFont).toBe(false);
   });
 
   it('fits a 320 px wide screen without sideways scrolling', async () => {

@@ -108,6 +108,30 @@ describe('pnpm dev', () => {
     expect(body.text).toBe('来月15日発売です。');
   });
 
+  it("spends the small shop's daily budget in a few of the README's requests, then answers 429", async () => {
+    const keys = (await (await fetch(`${dev().url}/_local/api-keys`)).json()) as {
+      keys: { tenant: string; key: string }[];
+    };
+    const smallShop = keys.keys.find((key) => key.tenant === 'dev-small-shop')?.key ?? '';
+    const statuses: number[] = [];
+    while (statuses.length < 10 && !statuses.includes(429)) {
+      const response = await chat(question('おすすめの漫画は？', { session_id: 'small-shop-0001' }), {
+        'content-type': 'application/json',
+        'x-api-key': smallShop,
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(await response.json()).toMatchObject({ error: { code: 'budget_exhausted' } });
+      }
+    }
+
+    const answered = statuses.filter((status) => status === 200).length;
+    expect(statuses.at(-1), `statuses: ${statuses.join(', ')}`).toBe(429);
+    expect(answered).toBeGreaterThanOrEqual(2);
+    expect(answered).toBeLessThanOrEqual(5);
+  });
+
   it('fails over when a fault throttles the first region', async () => {
     await fetch(`${dev().url}/_local/bedrock/faults`, {
       method: 'POST',
@@ -116,6 +140,14 @@ describe('pnpm dev', () => {
     });
     const body = chatResponseSchema.parse(await (await chat(question('failover please'))).json());
     expect(body).toMatchObject({ region: 'ap-northeast-3', degraded: false });
+  });
+
+  it('answers 200 with the degraded answer when every region throttles, as the README says', async () => {
+    await dev().control('POST', '/_local/bedrock/faults', { error: 'ThrottlingException', rate: 1 });
+    const response = await chat(question(`every region throttles ${Date.now()}`));
+
+    expect(response.status).toBe(200);
+    expect(chatResponseSchema.parse(await response.json())).toMatchObject({ degraded: true, cached: false });
   });
 
   it('rejects an invalid fault with 400 and the reason', async () => {

@@ -58,7 +58,7 @@ describe('devTenants', () => {
   it('has a store with the defaults and a shop whose budget a few requests spend', () => {
     expect(devTenants.map((entry) => [entry.id, entry.dailyBudgetUsd])).toEqual([
       ['dev-manga-store', 50],
-      ['dev-small-shop', 0.01],
+      ['dev-small-shop', 0.001],
     ]);
   });
 });
