@@ -21,9 +21,8 @@ const epoch = Date.UTC(2026, 0, 1);
 
 const documents = useEmbeddedDynamoDb(tableSpecs);
 
-/** 20 attempts: each of 20 concurrent writers can lose the race at most 19 times. */
 function sessionStore(options: Partial<DynamoDbSessionStoreOptions> = {}) {
-  return new DynamoDbSessionStore(documents(), { tableName: sessions, maxAppendAttempts: 20, ...options });
+  return new DynamoDbSessionStore(documents(), { tableName: sessions, ...options });
 }
 
 /** Fresh ids, so tests sharing the table never see each other's items. */
@@ -49,7 +48,7 @@ async function storedItems(pk: string) {
 describeSessionStore('DynamoDbSessionStore on the embedded DynamoDB', (options) => sessionStore(options));
 
 describe('DynamoDbSessionStore items', () => {
-  it('stores each turn as one item of the sessions table, without attributes for absent fields', async () => {
+  it('stores each turn as one item of the sessions table, without attributes for absent fields, after the counter', async () => {
     const { tenantId, sessionId, pk } = freshSession();
     const store = sessionStore({ now: () => epoch + 999, ttlSeconds: 600 });
     await store.append(tenantId, sessionId, [
@@ -57,6 +56,7 @@ describe('DynamoDbSessionStore items', () => {
       sessionTurn('いらっしゃいませ', { role: 'assistant', model: 'claude-haiku-4-5' }),
     ]);
     expect(await storedItems(pk)).toStrictEqual([
+      { pk, turn: 0, last_turn: 2, expires_at: epoch / 1_000 + 600 },
       {
         pk,
         turn: 1,
@@ -86,17 +86,48 @@ describe('DynamoDbSessionStore items', () => {
     expect(item?.expires_at).toBe(epoch / 1_000 + 86_400);
   });
 
-  it('numbers the turns of 20 concurrent appends 1 to 20, losing none', async () => {
+  it('numbers the turns of 30 concurrent appends 1 to 30 with one write each, losing none', async () => {
     const { tenantId, sessionId, pk } = freshSession();
-    const store = sessionStore();
+    const store = sessionStore({ maxAppendAttempts: 1 });
     await Promise.all(
-      Array.from({ length: 20 }, (_, index) =>
+      Array.from({ length: 30 }, (_, index) =>
         store.append(tenantId, sessionId, [sessionTurn(`turn ${index}`)]),
       ),
     );
-    const items = await storedItems(pk);
-    expect(items.map((item) => item.turn)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
-    expect(new Set(items.map((item) => item.content)).size).toBe(20);
+    const [counter, ...turns] = await storedItems(pk);
+    expect(counter).toMatchObject({ turn: 0, last_turn: 30 });
+    expect(turns.map((item) => item.turn)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    expect(new Set(turns.map((item) => item.content)).size).toBe(30);
+  });
+
+  it('appends after turns stored without a counter, moving the counter past them', async () => {
+    const { tenantId, sessionId, pk } = freshSession();
+    for (const turn of [1, 2, 3]) {
+      await documents().send(
+        new PutCommand({
+          TableName: sessions,
+          Item: {
+            pk,
+            turn,
+            role: turn % 2 ? 'user' : 'assistant',
+            content: `old ${turn}`,
+            at: sessionTurn('').at,
+          },
+        }),
+      );
+    }
+    const store = sessionStore();
+    await store.append(tenantId, sessionId, [sessionTurn('new question')]);
+    await store.append(tenantId, sessionId, [sessionTurn('newer question')]);
+
+    expect((await store.history(tenantId, sessionId, 10)).map((turn) => turn.content)).toEqual([
+      'old 1',
+      'old 2',
+      'old 3',
+      'new question',
+      'newer question',
+    ]);
+    expect((await storedItems(pk))[0]).toMatchObject({ turn: 0, last_turn: 5 });
   });
 
   it('appends more turns than one transaction holds, in order', async () => {

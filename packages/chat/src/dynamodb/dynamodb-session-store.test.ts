@@ -8,6 +8,8 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '@mangaassist/commons';
 import { awsError } from '@mangaassist/commons/testing';
@@ -57,23 +59,72 @@ function writtenTurnNumbers(): number[][] {
     );
 }
 
+/** A counter that hands out numbers as DynamoDB's atomic ADD does, starting after `last`. */
+function counterFrom(last: number) {
+  let value = last;
+  dynamo.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
+    if (input.UpdateExpression?.startsWith('ADD')) {
+      value += Number(input.ExpressionAttributeValues?.[':count']);
+      return { Attributes: { last_turn: value } };
+    }
+    value = Math.max(value, Number(input.ExpressionAttributeValues?.[':last']));
+    return {};
+  });
+}
+
 describe('DynamoDbSessionStore.append', () => {
-  it('retries with fresh turn numbers after another writer took them', async () => {
-    dynamo
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [{ turn: 3 }] })
-      .resolves({ Items: [{ turn: 5 }] });
+  it('takes consecutive turn numbers from the counter in one atomic ADD, then writes the turns', async () => {
+    counterFrom(3);
+    dynamo.on(TransactWriteCommand).resolves({});
+    const { store } = makeStore({ now: () => 1_000_000, ttlSeconds: 600 });
+    await store.append('tenant-a', 'session-0001', [sessionTurn('q'), sessionTurn('a')]);
+
+    expect(writtenTurnNumbers()).toEqual([[4, 5]]);
+    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: tableName,
+      Key: { pk: 'tenant-a#session-0001', turn: 0 },
+      UpdateExpression: 'ADD last_turn :count SET expires_at = :expiresAt',
+      ExpressionAttributeValues: { ':count': 2, ':expiresAt': 1_600 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    expect(dynamo).toReceiveCommandTimes(QueryCommand, 0);
+  });
+
+  it('moves the counter past turns it did not know of, then retries with fresh numbers', async () => {
+    counterFrom(0);
+    dynamo.on(QueryCommand).resolves({ Items: [{ turn: 7 }] });
     dynamo.on(TransactWriteCommand).rejectsOnce(lostRace()).resolves({});
     const { store, clock } = makeStore();
     await store.append('tenant-a', 'session-0001', [sessionTurn('q'), sessionTurn('a')]);
+
     expect(writtenTurnNumbers()).toEqual([
-      [4, 5],
-      [6, 7],
+      [1, 2],
+      [8, 9],
     ]);
+    expect(dynamo.commandCalls(UpdateCommand)[1]?.args[0].input).toMatchObject({
+      UpdateExpression: 'SET last_turn = :last, expires_at = :expiresAt',
+      ConditionExpression: 'attribute_not_exists(last_turn) OR last_turn < :last',
+      ExpressionAttributeValues: { ':last': 7 },
+    });
     expect(clock.sleeps).toHaveLength(1);
   });
 
-  it('gives up with SessionConflictError after maxAppendAttempts lost races', async () => {
+  it('retries when another append moved the counter first (its condition fails)', async () => {
+    dynamo
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { last_turn: 1 } })
+      .rejectsOnce(awsError('ConditionalCheckFailedException', 'The conditional request failed'))
+      .resolves({ Attributes: { last_turn: 9 } });
+    dynamo.on(QueryCommand).resolves({ Items: [{ turn: 7 }] });
+    dynamo.on(TransactWriteCommand).rejectsOnce(lostRace()).resolves({});
+    const { store } = makeStore();
+    await store.append('tenant-a', 'session-0001', [sessionTurn('q')]);
+
+    expect(writtenTurnNumbers()).toEqual([[1], [9]]);
+  });
+
+  it('gives up with SessionConflictError after maxAppendAttempts taken numbers', async () => {
+    counterFrom(0);
     dynamo.on(QueryCommand).resolves({ Items: [{ turn: 1 }] });
     dynamo.on(TransactWriteCommand).rejects(lostRace());
     const { store } = makeStore({ maxAppendAttempts: 4 });
@@ -88,7 +139,7 @@ describe('DynamoDbSessionStore.append', () => {
   });
 
   it('does not retry a failure that fresh turn numbers cannot fix', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [] });
+    counterFrom(0);
     dynamo.on(TransactWriteCommand).rejects(awsError('ValidationException', 'Item too large'));
     const { store } = makeStore();
     await expect(store.append('tenant-a', 'session-0001', [sessionTurn('q')])).rejects.toThrow(
@@ -98,7 +149,7 @@ describe('DynamoDbSessionStore.append', () => {
   });
 
   it('does not retry a transaction cancelled for throttling', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [] });
+    counterFrom(0);
     dynamo.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
         message: 'Transaction cancelled',
@@ -113,13 +164,16 @@ describe('DynamoDbSessionStore.append', () => {
     expect(dynamo).toReceiveCommandTimes(TransactWriteCommand, 1);
   });
 
+  it('fails, writing nothing, when the counter cannot be read back as a number', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: { last_turn: 'seven' } });
+    const { store } = makeStore();
+    await expect(store.append('tenant-a', 'session-0001', [sessionTurn('q')])).rejects.toThrow();
+    expect(dynamo).toReceiveCommandTimes(TransactWriteCommand, 0);
+  });
+
   it('writes 250 turns as transactions of at most 100, in order, each conditioned and with its own token', async () => {
-    let last = 0;
-    dynamo.on(QueryCommand).callsFake(async () => ({ Items: last === 0 ? [] : [{ turn: last }] }));
-    dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
-      last += input.TransactItems?.length ?? 0;
-      return {};
-    });
+    counterFrom(0);
+    dynamo.on(TransactWriteCommand).resolves({});
     const { store } = makeStore();
     const turns = Array.from({ length: 250 }, (_, index) => sessionTurn(`turn ${index + 1}`));
     await store.append('tenant-a', 'session-0001', turns);
@@ -139,7 +193,7 @@ describe('DynamoDbSessionStore.append', () => {
   });
 
   it('splits turns whose contents would exceed the transaction size limit', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [] });
+    counterFrom(0);
     dynamo.on(TransactWriteCommand).resolves({});
     const { store } = makeStore();
     // 300 KB each: under DynamoDB's 400 KB item limit, but 15 of them exceed a transaction's 4 MB.
@@ -199,7 +253,7 @@ describe('DynamoDbSessionStore.clear', () => {
 });
 
 describe('DynamoDbSessionStore.history', () => {
-  it('asks for the newest turns with a consistent read and keeps paging past a 1 MB page', async () => {
+  it('asks for the newest turns past the counter with a consistent read and keeps paging past a 1 MB page', async () => {
     const item = (turn: number) => ({ ...sessionTurn(`turn ${turn}`), pk: 'tenant-a#session-0001', turn });
     dynamo
       .on(QueryCommand)
@@ -210,6 +264,8 @@ describe('DynamoDbSessionStore.history', () => {
     expect(history.map((turn) => turn.content)).toEqual(['turn 7', 'turn 8', 'turn 9']);
     expect(dynamo).toReceiveCommandWith(QueryCommand, {
       TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND #turn > :counter',
+      ExpressionAttributeValues: { ':pk': 'tenant-a#session-0001', ':counter': 0 },
       ScanIndexForward: false,
       ConsistentRead: true,
       Limit: 3,

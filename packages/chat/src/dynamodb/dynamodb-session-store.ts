@@ -5,6 +5,7 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   assertTtlSeconds,
@@ -45,8 +46,8 @@ export interface DynamoDbSessionStoreOptions {
    */
   readonly now?: () => number;
   /**
-   * Attempts per chunk of an append, the first included, when other writers take the next turn
-   * numbers first; then `SessionConflictError`.
+   * Attempts per chunk of an append, the first included, when the turn numbers it was given are
+   * already taken (by turns older than the session's counter); then `SessionConflictError`.
    * @default 10
    */
   readonly maxAppendAttempts?: number;
@@ -56,8 +57,8 @@ export interface DynamoDbSessionStoreOptions {
    */
   readonly maxDeleteAttempts?: number;
   /**
-   * Waits between attempts, with full-jitter backoff: after a lost race 10 ms doubling up to
-   * 200 ms, after unprocessed deletes 50 ms doubling up to 1 s.
+   * Waits between attempts, with full-jitter backoff: after taken turn numbers 10 ms doubling up
+   * to 200 ms, after unprocessed deletes 50 ms doubling up to 1 s.
    * @default systemClock
    */
   readonly clock?: Clock;
@@ -80,10 +81,15 @@ const turnItemSchema = z.object({
 
 const turnNumberSchema = z.object({ turn: z.int().check(z.nonnegative()) });
 
+/** The sort key of a session's turn counter: before every turn, which count from 1. */
+const counterTurn = 0;
+
+const counterSchema = z.object({ last_turn: z.int().check(z.nonnegative()) });
+
 const cancellationReasonsSchema = z.array(z.looseObject({ Code: z.optional(z.string()) }));
 
 const conflictReasons: ReadonlySet<string> = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
-/** A lost race clears at once (the winner has written), so a retry need not wait long. */
+/** Taken turn numbers are fixed by moving the counter past them, so a retry need not wait long. */
 const conflictBackoff = { baseDelayMs: 10, maxDelayMs: 200 } as const;
 /** Unprocessed deletes mean the partition is throttled: give it time. */
 const unprocessedBackoff = { baseDelayMs: 50, maxDelayMs: 1_000 } as const;
@@ -95,22 +101,28 @@ type KeyOfTurn = { readonly pk: string; readonly turn: number };
  * `pk` = `<tenant>#<session id>`, `turn` = the turn's 1-based number, then `role`, `content`,
  * `at`, `model` (assistant turns) and `expires_at` (epoch seconds, `ttlSeconds` after the append).
  *
- * - `history`: one strongly consistent Query, newest first, `Limit` = `limit`, returned oldest
- *   first. Turns past `expires_at` are hidden (DynamoDB's TTL deletes them only eventually); an
- *   item that does not read as a turn is skipped and logged, never thrown.
- * - `append`: reads the last turn number, then writes the new turns in one `TransactWriteItems`,
- *   each Put conditioned on `attribute_not_exists(pk)`, so two appends can never overwrite each
- *   other. When another writer took those numbers first, it re-reads and retries with fresh
- *   numbers after a jittered backoff, up to `maxAppendAttempts`, then throws
- *   `SessionConflictError`. A single turn also goes through a transaction: its client request
- *   token makes the SDK's own retry of a write that succeeded unseen harmless, where a retried
- *   conditional Put would fail and be appended twice.
+ * A counter item at `turn` 0 (`last_turn`, with the same `expires_at`) hands out turn numbers.
+ *
+ * - `history`: one strongly consistent Query over `turn > 0`, newest first, `Limit` = `limit`,
+ *   returned oldest first. Turns past `expires_at` are hidden (DynamoDB's TTL deletes them only
+ *   eventually); an item that does not read as a turn is skipped and logged, never thrown.
+ * - `append`: takes as many numbers as it has turns from the counter in one atomic `ADD`, then
+ *   writes the turns under them in one `TransactWriteItems`, each Put conditioned on
+ *   `attribute_not_exists(pk)`. Concurrent appends to one session therefore never race: each gets
+ *   its own consecutive numbers (a question stays right before its answer), in the order they
+ *   reached the counter, and none is lost however many there are. Numbers an append took but
+ *   could not write stay unused — a gap history does not show. Should the numbers be taken after
+ *   all (turns written before the counter existed, or a counter that expired before its turns
+ *   were deleted), it moves the counter past the last stored turn and retries after a jittered
+ *   backoff, up to `maxAppendAttempts`, then throws `SessionConflictError`. A single turn also
+ *   goes through a transaction: its client request token makes the SDK's own retry of a write
+ *   that succeeded unseen harmless, where a retried conditional Put would fail.
  * - Appends beyond one transaction (100 turns, or about 3.5 MB) are written in chunks, in order;
  *   each chunk is all-or-nothing, but a concurrent writer's turns may land between two chunks and
  *   an error after the first chunk leaves the earlier chunks stored.
- * - `clear`: pages through the session's keys and deletes them 25 at a time with BatchWriteItem,
- *   resending unprocessed deletes with backoff up to `maxDeleteAttempts`, then throws. Turns
- *   appended while a clear runs may survive it.
+ * - `clear`: pages through the session's keys, the counter's included, and deletes them 25 at a
+ *   time with BatchWriteItem, resending unprocessed deletes with backoff up to
+ *   `maxDeleteAttempts`, then throws. Turns appended while a clear runs may survive it.
  *
  * Errors: `RangeError` for a bad `limit` or tenant id; `SessionConflictError`; SDK errors
  * (after the SDK's own retries) propagate.
@@ -155,9 +167,7 @@ export class DynamoDbSessionStore implements SessionStore {
       // A page ends at `Limit` items or 1 MB, whichever comes first: keep going for the rest.
       const page = await this.client.send(
         new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
+          ...this.turnsOf(pk),
           ScanIndexForward: false,
           ConsistentRead: true,
           Limit: limit - items.length,
@@ -227,7 +237,7 @@ export class DynamoDbSessionStore implements SessionStore {
     ids: { readonly tenantId: string; readonly sessionId: string },
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const last = await this.lastTurnNumber(pk);
+      const first = await this.takeTurnNumbers(pk, turns.length, expiresAt);
       try {
         await this.client.send(
           new TransactWriteCommand({
@@ -235,7 +245,7 @@ export class DynamoDbSessionStore implements SessionStore {
             TransactItems: turns.map((turn, index) => ({
               Put: {
                 TableName: this.tableName,
-                Item: turnItem(pk, last + 1 + index, turn, expiresAt),
+                Item: turnItem(pk, first + index, turn, expiresAt),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             })),
@@ -247,18 +257,47 @@ export class DynamoDbSessionStore implements SessionStore {
         if (attempt >= this.maxAppendAttempts) {
           throw new SessionConflictError(ids.tenantId, ids.sessionId, attempt);
         }
+        await this.moveCounterPast(pk, await this.lastTurnNumber(pk), expiresAt);
         await this.clock.sleep(backoffDelayMs(attempt - 1, conflictBackoff, this.random));
       }
+    }
+  }
+
+  /** Takes `count` consecutive turn numbers from the session's counter; returns the first. */
+  private async takeTurnNumbers(pk: string, count: number, expiresAt: number): Promise<number> {
+    const { Attributes: counter } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, turn: counterTurn },
+        UpdateExpression: 'ADD last_turn :count SET expires_at = :expiresAt',
+        ExpressionAttributeValues: { ':count': count, ':expiresAt': expiresAt },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return counterSchema.parse(counter).last_turn - count + 1;
+  }
+
+  /** Raises the counter to `last` unless it is there already (another append may have moved it). */
+  private async moveCounterPast(pk: string, last: number, expiresAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, turn: counterTurn },
+          UpdateExpression: 'SET last_turn = :last, expires_at = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(last_turn) OR last_turn < :last',
+          ExpressionAttributeValues: { ':last': last, ':expiresAt': expiresAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
     }
   }
 
   private async lastTurnNumber(pk: string): Promise<number> {
     const { Items: items } = await this.client.send(
       new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExpressionAttributeNames: { '#turn': 'turn' },
+        ...this.turnsOf(pk),
         ProjectionExpression: '#turn',
         ScanIndexForward: false,
         ConsistentRead: true,
@@ -267,6 +306,16 @@ export class DynamoDbSessionStore implements SessionStore {
     );
     // `turn` is the table's numeric sort key, so DynamoDB itself guarantees it is a number.
     return turnNumberSchema.safeParse(items?.[0]).data?.turn ?? 0;
+  }
+
+  /** The key condition of a session's turns: its partition, past the counter. */
+  private turnsOf(pk: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND #turn > :counter',
+      ExpressionAttributeNames: { '#turn': 'turn' },
+      ExpressionAttributeValues: { ':pk': pk, ':counter': counterTurn },
+    };
   }
 
   private async deleteBatch(keys: readonly KeyOfTurn[]): Promise<void> {
