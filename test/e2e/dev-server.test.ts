@@ -97,6 +97,21 @@ describe('pnpm dev', () => {
     expect(await wrongMethod.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
+  it('stores every one of 30 concurrent turns on one session, each answer saying so', async () => {
+    const sessionId = `concurrent-${Date.now()}`;
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        chat(question(`同時の質問 ${index}`, { session_id: sessionId })),
+      ),
+    );
+    const bodies = await Promise.all(
+      responses.map(async (response) => chatResponseSchema.parse(await response.json())),
+    );
+
+    expect(responses.map((response) => response.status)).toEqual(Array(30).fill(200));
+    expect(bodies.map((body) => body.stored)).toEqual(Array(30).fill(true));
+  });
+
   it('answers scripted prompts with the scripted text', async () => {
     const scripted = await fetch(`${dev().url}/_local/bedrock/scripts`, {
       method: 'POST',

@@ -152,6 +152,24 @@ describe('pnpm dev WebSocket at /ws', () => {
     expect(frames.at(-1)).toMatchObject({ type: 'complete', session_id: sessionId, degraded: false });
   });
 
+  it('stores every one of 30 turns sent at once on one session, each complete saying so', async () => {
+    const sessionId = randomUUID();
+    const clients = await Promise.all(Array.from({ length: 30 }, () => connect()));
+    for (const [index, client] of clients.entries())
+      client.send(sendMessage(`同時の質問 ${index}`, sessionId));
+    const completes = await Promise.all(clients.map(async (client) => (await client.until(ends)).find(ends)));
+
+    expect(completes.every((frame) => frame?.type === 'complete' && frame.stored === true)).toBe(true);
+    const reader = await connect();
+    reader.send({ action: 'getHistory', data: { sessionId } });
+    const [history] = (await reader.until((frame) => frame.type === 'history')).filter(
+      (frame) => frame.type === 'history',
+    );
+    // The newest 50 of the 60 turns, each question right before its answer.
+    const roles = history?.turns.map((turn) => turn.role) ?? [];
+    expect(roles).toEqual(Array.from({ length: 25 }, () => ['user', 'assistant']).flat());
+  });
+
   it('streams the answer as several delta frames numbered in order, then complete', async () => {
     const marker = `stream-${randomUUID().slice(0, 8)}`;
     const answer = 'ONE PIECE is a long-running manga by Eiichiro Oda about Luffy and his crew.';

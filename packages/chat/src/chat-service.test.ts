@@ -65,13 +65,20 @@ describe('ChatService', () => {
   it('stores the turns only after a real answer', async () => {
     const { chat, sessions } = service(() => ({ error: awsError('ServiceUnavailableException') }));
     const result = await chat.complete(turn('hello'));
-    expect(result.degraded).toBe(true);
+    expect(result).toMatchObject({ degraded: true, stored: false });
     expect(await sessions.history('tenant-a', 'session-0001', 10)).toEqual([]);
+  });
+
+  it('says whether the turn was stored: yes in a session, nothing without one', async () => {
+    const { chat } = service(() => ({ text: 'answer' }));
+    expect((await chat.complete(turn('hello'))).stored).toBe(true);
+    expect((await chat.complete(turn('hello', { sessionId: undefined }))).stored).toBeUndefined();
   });
 
   it('stores a streamed answer when the stream completes', async () => {
     const { chat, sessions } = service(() => ({ deltas: ['ワン', 'ピース'] }));
-    await collect(chat.stream(turn('おすすめは？')));
+    const events = await collect(chat.stream(turn('おすすめは？')));
+    expect(events.at(-1)).toMatchObject({ type: 'complete', result: { stored: true } });
     const history = await sessions.history('tenant-a', 'session-0001', 10);
     expect(history.map((stored) => [stored.role, stored.content])).toEqual([
       ['user', 'おすすめは？'],
@@ -137,6 +144,8 @@ describe('ChatService', () => {
       clear: async () => {},
     };
     const { chat } = service(() => ({ text: 'answer' }), { sessions: failing });
-    await expect(chat.complete(turn('hello'))).resolves.toMatchObject({ text: 'answer' });
+    await expect(chat.complete(turn('hello'))).resolves.toMatchObject({ text: 'answer', stored: false });
+    const events = await collect(chat.stream(turn('hello')));
+    expect(events.at(-1)).toMatchObject({ type: 'complete', result: { stored: false } });
   });
 });

@@ -44,6 +44,18 @@ export interface ChatServiceOptions {
   readonly now?: () => Date;
 }
 
+/**
+ * The gateway's answer, and — for a turn in a session — whether the turn is now in the session's
+ * history (`stored`): `false` for a degraded answer (never stored) or one the store failed to
+ * keep, so that the caller knows the next turn will not see it. Absent without a session.
+ */
+export type ChatAnswer = GatewayResult & { readonly stored?: boolean };
+
+/** What `ChatService.stream` yields: the gateway's deltas, then the answer. */
+export type ChatStreamEvent =
+  | Extract<GatewayStreamEvent, { type: 'delta' }>
+  | { readonly type: 'complete'; readonly result: ChatAnswer };
+
 /** The session store could not be read: the conversation's context is unknown (503). */
 export class SessionUnavailableError extends Error {
   override readonly name = 'SessionUnavailableError';
@@ -52,7 +64,8 @@ export class SessionUnavailableError extends Error {
 /**
  * A conversation with the model: checks the tenant's budget, builds the prompt from the
  * MangaAssist system prompt and the session's last turns, asks the gateway, then stores the
- * new turns — only after a real answer (never a degraded or failed one) — and records the
+ * new turns — only after a real answer (never a degraded or failed one), saying in the answer
+ * whether they were stored — and records the
  * tenant's spend. Throws `BudgetExhaustedError` before any model call when the budget is
  * spent, `SessionUnavailableError` when history cannot be read, and whatever the gateway throws.
  */
@@ -65,15 +78,14 @@ export class ChatService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async complete(turn: ChatTurn, call: GatewayCallOptions = {}): Promise<GatewayResult> {
+  async complete(turn: ChatTurn, call: GatewayCallOptions = {}): Promise<ChatAnswer> {
     const request = await this.prepare(turn);
     const result = await this.options.gateway.complete(request, call);
-    await this.remember(turn, result);
-    return result;
+    return this.remember(turn, result);
   }
 
   /** As `complete`, streamed; the turns are stored when the stream completes. */
-  async *stream(turn: ChatTurn, call: GatewayCallOptions = {}): AsyncGenerator<GatewayStreamEvent> {
+  async *stream(turn: ChatTurn, call: GatewayCallOptions = {}): AsyncGenerator<ChatStreamEvent> {
     const request = await this.prepare(turn);
     const { budget } = this.options;
     const charged: GatewayCallOptions = budget
@@ -90,8 +102,9 @@ export class ChatService {
         }
       : call;
     for await (const event of this.options.gateway.stream(request, charged)) {
-      if (event.type === 'complete') await this.remember(turn, event.result);
-      yield event;
+      yield event.type === 'complete'
+        ? { type: 'complete', result: await this.remember(turn, event.result) }
+        : event;
     }
   }
 
@@ -143,30 +156,41 @@ export class ChatService {
     }
   }
 
-  /** Stores the turns and the spend; a failure here is logged, never turned into a failed answer. */
-  private async remember(turn: ChatTurn, result: GatewayResult): Promise<void> {
-    const { sessions, budget } = this.options;
-    const at = this.now().toISOString();
-    await Promise.all([
-      budget?.record(turn.tenantId, {
+  /**
+   * Stores the turns and the spend; a failure here is logged and reported as `stored: false`,
+   * never turned into a failed answer.
+   */
+  private async remember(turn: ChatTurn, result: GatewayResult): Promise<ChatAnswer> {
+    const [, stored] = await Promise.all([
+      this.options.budget?.record(turn.tenantId, {
         costUsd: result.costUsd,
         inputTokens: result.usage.inputTokens,
         outputTokens: result.usage.outputTokens,
       }),
-      turn.sessionId && sessions && !result.degraded
-        ? sessions
-            .append(turn.tenantId, turn.sessionId, [
-              ...turn.messages.map((message) => ({ ...message, at })),
-              { role: 'assistant' as const, content: result.text, at, model: result.model },
-            ])
-            .catch((error: unknown) => {
-              this.logger.error('answer not stored in the session', {
-                requestId: turn.requestId,
-                sessionId: turn.sessionId,
-                error: String(error),
-              });
-            })
-        : undefined,
+      this.store(turn, result),
     ]);
+    return stored === undefined ? result : { ...result, stored };
+  }
+
+  /** Appends the turn and its answer to the session; `undefined` when there is no session. */
+  private async store(turn: ChatTurn, result: GatewayResult): Promise<boolean | undefined> {
+    const { sessions } = this.options;
+    if (turn.sessionId === undefined || !sessions) return undefined;
+    if (result.degraded) return false;
+    const at = this.now().toISOString();
+    try {
+      await sessions.append(turn.tenantId, turn.sessionId, [
+        ...turn.messages.map((message) => ({ ...message, at })),
+        { role: 'assistant' as const, content: result.text, at, model: result.model },
+      ]);
+      return true;
+    } catch (error) {
+      this.logger.error('answer not stored in the session', {
+        requestId: turn.requestId,
+        sessionId: turn.sessionId,
+        error: String(error),
+      });
+      return false;
+    }
   }
 }

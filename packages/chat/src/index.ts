@@ -1,8 +1,10 @@
 // The public surface of @mangaassist/chat.
 
 export {
+  type ChatAnswer,
   ChatService,
   type ChatServiceOptions,
+  type ChatStreamEvent,
   type ChatTurn,
   SessionUnavailableError,
 } from './chat-service.js';

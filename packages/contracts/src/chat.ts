@@ -103,6 +103,11 @@ export const chatResponseSchema = z.object({
   /** A last-resort answer (stale cache or the graceful degraded text), not a fresh model answer. */
   degraded: z.boolean(),
   session_id: z.optional(z.string()),
+  /**
+   * With a session: whether this turn (question and answer) is now in its history. `false` for a
+   * degraded answer, or when the session store failed to keep it — the next turn will not see it.
+   */
+  stored: z.optional(z.boolean()),
   routing: z.object({ requested: z.string(), model: z.string(), reason: z.string() }),
 });
 

@@ -22,6 +22,8 @@ export const sseUsageSchema = z.object({
   cached: z.boolean(),
   degraded: z.boolean(),
   session_id: z.optional(z.string()),
+  /** As in `ChatResponse`. */
+  stored: z.optional(z.boolean()),
 });
 
 export const sseErrorSchema = z.object({

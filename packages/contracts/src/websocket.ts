@@ -85,6 +85,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     cached: z.boolean(),
     degraded: z.boolean(),
     session_id: z.string(),
+    /** Whether the turn is now in the session's history (as `ChatResponse.stored`). */
+    stored: z.optional(z.boolean()),
   }),
   z.object({
     type: z.literal('error'),

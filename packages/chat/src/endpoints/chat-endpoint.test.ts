@@ -50,6 +50,7 @@ describe('POST /v1/chat', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-request-id']).toBe('req-1');
     const body = chatResponseSchema.parse(response.json);
+    expect(body).not.toHaveProperty('stored'); // no session store: nothing to say
     expect(body).toMatchObject({
       text: 'こんにちは！',
       model: 'claude-haiku-4-5',
@@ -164,14 +165,37 @@ describe('POST /v1/chat', () => {
     const sessions = new MemorySessionStore();
     const chat = makeChatEndpoint({ chat: new ChatService({ gateway, sessions }), catalog });
 
-    await chat(
+    const answer = await chat(
       post({ messages: [{ role: 'user', content: `おすすめは？${hidden}` }], session_id: 'session-0001' }),
     );
 
     expect(runtimes.calls[0]?.request.messages).toEqual([{ role: 'user', content: 'おすすめは？' }]);
+    expect(JSON.parse(answer.body)).toMatchObject({ session_id: 'session-0001', stored: true });
     expect((await sessions.history('tenant-a', 'session-0001', 10)).map((turn) => turn.content)).toEqual([
       'おすすめは？',
       'はい',
     ]);
+  });
+
+  it('answers 200 with stored: false when the session store loses the turn, so the caller knows', async () => {
+    const clock = createFakeClock();
+    const gateway = new FmGateway({
+      catalog,
+      runtimes: createFakeRuntimes(() => ({ text: 'はい' }), clock).provider,
+      selectModel: (request) => new ModelRouter({ catalog, estimateTokens }).route(request),
+      regionTargets: [{ region: 'ap-northeast-1', profile: 'jp' }],
+      clock,
+    });
+    const sessions = new MemorySessionStore();
+    sessions.append = async () => Promise.reject(new Error('conflict'));
+    const chat = makeChatEndpoint({ chat: new ChatService({ gateway, sessions }), catalog });
+
+    const response = await chat(post({ ...hello, session_id: 'session-0001' }));
+
+    expect(response.statusCode).toBe(200);
+    expect(chatResponseSchema.parse(JSON.parse(response.body))).toMatchObject({
+      text: 'はい',
+      stored: false,
+    });
   });
 });

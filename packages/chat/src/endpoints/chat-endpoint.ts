@@ -1,6 +1,5 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { type ChatResponse, conversationIssues, makeChatRequestSchema } from '@mangaassist/contracts';
-import type { GatewayResult } from '@mangaassist/fm-gateway';
 import {
   type ModelCatalog,
   modelNames,
@@ -18,7 +17,7 @@ import {
   jsonResponse,
   readJsonBody,
 } from '@mangaassist/http';
-import type { ChatService, ChatTurn } from '../chat-service.js';
+import type { ChatAnswer, ChatService, ChatTurn } from '../chat-service.js';
 import { failureResponse } from './failure.js';
 import { toAnswerJson } from './usage-json.js';
 
@@ -126,12 +125,13 @@ export function makeChatEndpoint(options: ChatEndpointOptions): HttpEndpoint {
 }
 
 /** The public response shape (snake_case, as the contract says). */
-export function toChatResponse(result: GatewayResult, sessionId?: string): ChatResponse {
+export function toChatResponse(result: ChatAnswer, sessionId?: string): ChatResponse {
   return {
     request_id: result.requestId,
     text: result.text,
     ...toAnswerJson(result),
     ...(sessionId !== undefined ? { session_id: sessionId } : {}),
+    ...(result.stored !== undefined ? { stored: result.stored } : {}),
     routing: result.routing,
   };
 }

@@ -7,6 +7,7 @@ import type { HttpRequest, StreamingResponse } from '@mangaassist/http';
 import type { TenantBudget } from '@mangaassist/tenants';
 import { describe, expect, it } from 'vitest';
 import { ChatService } from '../chat-service.js';
+import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import { makeChatRequestParser } from './chat-endpoint.js';
 import { makeChatStreamEndpoint } from './chat-stream-endpoint.js';
 
@@ -34,7 +35,11 @@ function setup(
     random: () => 0,
     ...(options.degradedAnswer === false ? { degradedAnswer: false as const } : {}),
   });
-  const chat = new ChatService({ gateway, ...(options.budget ? { budget: options.budget } : {}) });
+  const chat = new ChatService({
+    gateway,
+    sessions: new MemorySessionStore(),
+    ...(options.budget ? { budget: options.budget } : {}),
+  });
   const endpoint = makeChatStreamEndpoint({ chat, parse, clock });
   return { endpoint, clock, runtimes };
 }
@@ -170,6 +175,7 @@ describe('POST /v1/chat/stream', () => {
       cached: false,
       degraded: false,
       session_id: 'session-0001',
+      stored: true,
     });
     expect(usage.cost_usd).toBeGreaterThan(0);
     expect(usage.ttft_ms).toEqual(expect.any(Number));

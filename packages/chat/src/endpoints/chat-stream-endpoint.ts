@@ -1,6 +1,5 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
 import { sseDone, type sseErrorSchema, type sseUsageSchema } from '@mangaassist/contracts';
-import type { GatewayResult, GatewayStreamEvent } from '@mangaassist/fm-gateway';
 import { StreamInterruptedError } from '@mangaassist/fm-gateway';
 import {
   errorResponse,
@@ -12,7 +11,7 @@ import {
   sseKeepAlive,
 } from '@mangaassist/http';
 import type * as z from 'zod/mini';
-import type { ChatService } from '../chat-service.js';
+import type { ChatAnswer, ChatService, ChatStreamEvent } from '../chat-service.js';
 import { type ParsedChatRequest, toChatResponse } from './chat-endpoint.js';
 import { describeFailure, failureResponse } from './failure.js';
 
@@ -37,7 +36,7 @@ export type SseUsageEvent = z.output<typeof sseUsageSchema>;
 export type SseErrorEvent = z.output<typeof sseErrorSchema>;
 
 /** The usage event for a finished answer (same fields and units as `ChatResponse`). */
-export function toSseUsageEvent(result: GatewayResult, sessionId?: string): SseUsageEvent {
+export function toSseUsageEvent(result: ChatAnswer, sessionId?: string): SseUsageEvent {
   const answer = toChatResponse(result, sessionId);
   return {
     type: 'usage',
@@ -53,10 +52,11 @@ export function toSseUsageEvent(result: GatewayResult, sessionId?: string): SseU
     cached: answer.cached,
     degraded: answer.degraded,
     ...(answer.session_id !== undefined ? { session_id: answer.session_id } : {}),
+    ...(answer.stored !== undefined ? { stored: answer.stored } : {}),
   };
 }
 
-type Next = IteratorResult<GatewayStreamEvent>;
+type Next = IteratorResult<ChatStreamEvent>;
 
 /**
  * `POST /v1/chat/stream`: the chat answer as Server-Sent Events, each token written as soon as
@@ -162,7 +162,7 @@ export function toSseErrorEvent(error: unknown, requestId: string, logger: Logge
  * quiet period). A failure of the stream rejects, as `next()` would.
  */
 async function nextOrKeepAlive(
-  events: AsyncIterator<GatewayStreamEvent>,
+  events: AsyncIterator<ChatStreamEvent>,
   keepAlive: () => Promise<void>,
   keepAliveMs: number,
   clock: Clock,

@@ -4,6 +4,7 @@ import { websocketLimits } from '@mangaassist/contracts';
 import type { TenantBudget } from '@mangaassist/tenants';
 import { MemoryTicketStore, TicketStoreUnavailableError } from '@mangaassist/tenants';
 import { describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import type { SessionTurn } from '../sessions/session-store.js';
 import {
   deferred,
@@ -116,7 +117,18 @@ describe('WebSocketChat sendMessage', () => {
       cached: false,
       degraded: false,
       session_id: sessionId,
+      stored: true,
     });
+  });
+
+  it('says stored: false in complete when the session store loses the turn, the answer still delivered', async () => {
+    const sessions = new MemorySessionStore();
+    sessions.append = async () => Promise.reject(new Error('conflict'));
+    const { connect, send, pusher } = webSocketHarness({ sessions });
+    const connectionId = await connect();
+    await send(connectionId, sendMessage('こんにちは', { sessionId }));
+
+    expect(ofType(pusher.frames(connectionId), 'complete')[0]).toMatchObject({ stored: false });
   });
 
   it('starts a new session with a UUID v4 when the client names none', async () => {

@@ -7,7 +7,6 @@ import {
   type ServerFrame,
   websocketLimits,
 } from '@mangaassist/contracts';
-import type { GatewayResult } from '@mangaassist/fm-gateway';
 import {
   StreamInterruptedError,
   type TextLimits,
@@ -15,7 +14,7 @@ import {
   validateUserText,
 } from '@mangaassist/fm-gateway';
 import type { TicketStore } from '@mangaassist/tenants';
-import type { ChatService, ChatTurn } from '../chat-service.js';
+import type { ChatAnswer, ChatService, ChatTurn } from '../chat-service.js';
 import { describeFailure, type Failure } from '../endpoints/failure.js';
 import { ConnectionGoneError, type ConnectionPusher } from './connection-pusher.js';
 import type { ConnectionRecord, ConnectionStore } from './connection-store.js';
@@ -280,7 +279,7 @@ export class WebSocketChat {
         model: frame.data.modelPreference,
         maxTokens: this.maxTokens,
       };
-      let result: GatewayResult | undefined;
+      let result: ChatAnswer | undefined;
       try {
         // Leaving this loop early closes the chat stream, which cancels the model call and never
         // reaches `complete` — so a half-delivered answer is never stored.

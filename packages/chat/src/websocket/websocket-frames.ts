@@ -1,6 +1,6 @@
 import { utf8ByteLength } from '@mangaassist/commons';
 import type { ServerFrame } from '@mangaassist/contracts';
-import type { GatewayResult } from '@mangaassist/fm-gateway';
+import type { ChatAnswer } from '../chat-service.js';
 import { toUsageJson } from '../endpoints/usage-json.js';
 import type { SessionTurn } from '../sessions/session-store.js';
 
@@ -119,7 +119,7 @@ export function errorFrame(
 export function completeFrame(
   streamId: string,
   seq: number,
-  result: GatewayResult,
+  result: ChatAnswer,
   sessionId: string,
 ): ServerFrame {
   return {
@@ -135,6 +135,7 @@ export function completeFrame(
     cached: result.cached,
     degraded: result.degraded,
     session_id: sessionId,
+    ...(result.stored !== undefined ? { stored: result.stored } : {}),
   };
 }
 

@@ -21,7 +21,8 @@ const resumePollMs = 1_000;
  * @typedef {{ tenant: string, key: string }} ApiKey
  * @typedef {{ input_tokens: number, output_tokens: number, cache_read_input_tokens?: number, cache_write_input_tokens?: number }} Usage
  * @typedef {{ model: string, usage: Usage, cost_usd: number, latency_ms: number, ttft_ms?: number,
- *   cached: boolean, degraded: boolean, stop_reason?: string, region?: string, session_id?: string }} AnswerDetails
+ *   cached: boolean, degraded: boolean, stop_reason?: string, region?: string, session_id?: string,
+ *   stored?: boolean }} AnswerDetails
  * @typedef {{ finish(): void, fail(error: Error): void, done: Promise<void> }} Completion
  * @typedef {{ answer: AnswerView, streamId: string | undefined, lastSeq: number, attempts: number,
  *   completion: Completion, watchdog: Watchdog, resumePoll: ReturnType<typeof setTimeout> | undefined }} SocketStream
@@ -289,6 +290,10 @@ class AnswerView {
     if (details.degraded) badges.append(badge('代替応答 / fallback', 'badge-degraded'));
     if (!details.cached && !details.degraded) badges.append(badge('生成 / fresh', 'badge-fresh'));
     if (details.stop_reason === 'max_tokens') badges.append(badge('途中まで / truncated', 'badge-truncated'));
+    // A degraded answer is never kept, and says so already; any other unsaved turn is news.
+    if (details.stored === false && !details.degraded) {
+      badges.append(badge('履歴に未保存 / not in history', 'badge-unsaved'));
+    }
     list.append(badges);
     this.article.append(list);
     scrollToEnd();
