@@ -9,12 +9,13 @@
  * Targets: gateway added latency ≤ 1 ms p50 and ≤ 3 ms p99; gateway throughput above the raw
  * default SDK's. Exits non-zero when a target is missed.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { gatewayConfigSchema } from '@mangaassist/fm-gateway';
 import { createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
 import { createGateway } from '@mangaassist/fm-gateway/platform';
 import { startDevServer } from '../src/dev-server/dev-server.js';
+import { postJson } from './post-json.js';
 
 const sequentialRequests = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const concurrentRequests = Number(process.env.BENCH_CONCURRENT ?? 6000);
@@ -92,34 +93,15 @@ const viaGateway: Call = (index) =>
     useCache: false,
   });
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-const viaHttp: Call = (index) =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify({
-      model: 'claude-haiku-4-5',
-      max_tokens: 256,
-      messages: [{ role: 'user', content: prompt(index) }],
-    });
-    const outgoing = request(
-      `${server.url}/v1/chat`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'x-api-key': apiKey,
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () =>
-          response.statusCode === 200 ? resolve(undefined) : reject(new Error(`HTTP ${response.statusCode}`)),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+const viaHttp: Call = async (index) => {
+  const body = {
+    model: 'claude-haiku-4-5',
+    max_tokens: 256,
+    messages: [{ role: 'user', content: prompt(index) }],
+  };
+  const answer = await postJson(`${server.url}/v1/chat`, body, apiKey, agent);
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+};
 
 const rows: [string, Figures][] = [];
 for (const [name, call] of [

@@ -5,6 +5,7 @@ import { MemoryResponseCache } from '../cache/memory-response-cache.js';
 import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { RegionTarget } from '../catalog/invocation-targets.js';
 import { loadModelCatalog, resolveModelKey } from '../catalog/model-catalog.js';
+import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { RegionHealth } from '../resilience/region-health.js';
 import { createFakeRuntimes, type FakeCall, type FakeReply } from '../testing/fake-model-runtime.js';
 import { collect } from '../testing/stream-fixtures.js';
@@ -179,19 +180,90 @@ describe('FmGateway.complete', () => {
     ]);
   });
 
-  it('skips a region that is cooling down after a failure', async () => {
-    const { gateway, calls } = setup((call) =>
+  it('does not take a region away for one failed request', async () => {
+    let tokyoCalls = 0;
+    const { gateway } = setup((call) =>
+      call.region === 'ap-northeast-1' && ++tokyoCalls <= 3
+        ? { error: awsError('ServiceUnavailableException') }
+        : ok(),
+    );
+    expect(await gateway.complete(request())).toMatchObject({ region: 'ap-northeast-3' });
+
+    expect(await gateway.complete(request())).toMatchObject({ region: 'ap-northeast-1', degraded: false });
+    expect(gateway.health().regions).toEqual([]);
+  });
+
+  it('counts a failed request against its region even when its failures opened the breaker', async () => {
+    const { gateway } = setup((call) =>
       call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok(),
     );
     await gateway.complete(request());
-    calls.length = 0;
     const second = await gateway.complete(request());
+
+    expect(second.attempts[0]).toMatchObject({ region: 'ap-northeast-1', reason: 'circuit-opened' });
+    expect(gateway.health().regions).toEqual([
+      expect.objectContaining({ region: 'ap-northeast-1/jp', available: true, failureCount: 2 }),
+    ]);
+  });
+
+  it('skips a region that failed three requests in a row', async () => {
+    const { gateway, calls } = setup(
+      (call) =>
+        call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok(),
+      { breakers: new CircuitBreakerRegistry({ failureThreshold: 100 }) },
+    );
+    for (let request_ = 0; request_ < 3; request_++) await gateway.complete(request());
+    expect(gateway.health().regions).toEqual([
+      expect.objectContaining({ region: 'ap-northeast-1/jp', available: false, failureCount: 3 }),
+    ]);
+    calls.length = 0;
+
+    const next = await gateway.complete(request());
     expect(calls.map((call) => call.region)).toEqual(['ap-northeast-3']);
-    expect(second.attempts[0]).toMatchObject({
+    expect(next.attempts[0]).toMatchObject({
       region: 'ap-northeast-1',
       outcome: 'skipped',
       reason: 'cooling-down',
     });
+  });
+
+  it('probes a cooling route at most once a second while every route cools, and is back as soon as one answers', async () => {
+    let down = true;
+    const { gateway, calls, clock } = setup(
+      () => (down ? { error: awsError('ServiceUnavailableException') } : ok()),
+      {
+        regionTargets: [tokyo, osaka],
+        breakers: new CircuitBreakerRegistry({ openMs: 0 }),
+        retry: { maxAttempts: 1 },
+      },
+    );
+    while (
+      gateway.health().regions.some((region) => region.available) ||
+      gateway.health().regions.length < 2
+    ) {
+      await gateway.complete(request({ model: 'claude-haiku-4-5' }));
+    }
+    await clock.advance(1_000);
+
+    // Ten requests in the same second: one probe per region reaches Bedrock, the rest get the
+    // degraded answer at once.
+    calls.length = 0;
+    const answers = [];
+    for (let request_ = 0; request_ < 10; request_++)
+      answers.push(await gateway.complete(request({ model: 'claude-haiku-4-5' })));
+    expect(calls.map((call) => call.region).sort()).toEqual(['ap-northeast-1', 'ap-northeast-3']);
+    expect(answers.every((answer) => answer.degraded)).toBe(true);
+    expect(answers[0]?.attempts.at(-1)).toMatchObject({ outcome: 'failed', reason: 'probe' });
+
+    // Bedrock recovers: the next probe, a second later, answers and brings its route back.
+    down = false;
+    await clock.advance(1_000);
+    const probed = await gateway.complete(request({ model: 'claude-haiku-4-5' }));
+    expect(probed).toMatchObject({ degraded: false });
+    expect(probed.attempts.at(-1)).toMatchObject({ outcome: 'success', reason: 'probe' });
+    const after = await gateway.complete(request({ model: 'claude-haiku-4-5' }));
+    expect(after).toMatchObject({ degraded: false, region: probed.region });
+    expect(after.attempts.filter((attempt) => attempt.outcome !== 'skipped')).toHaveLength(1);
   });
 
   it('fails a request Bedrock rejects at once, without failover or fallback', async () => {
@@ -352,13 +424,17 @@ describe('FmGateway.complete', () => {
         call.request.modelId.startsWith('jp.')
           ? { error: awsError('ServiceUnavailableException') }
           : ok('apac'),
-      { regionTargets: [tokyo, { region: 'ap-northeast-1', profile: 'apac' }] },
+      {
+        regionTargets: [tokyo, { region: 'ap-northeast-1', profile: 'apac' }],
+        breakers: new CircuitBreakerRegistry({ failureThreshold: 100 }),
+      },
     );
-    const result = await gateway.complete(request());
-    expect(result).toMatchObject({
-      modelId: 'apac.anthropic.claude-haiku-4-5-20251001-v1:0',
-      degraded: false,
-    });
+    for (let request_ = 0; request_ < 3; request_++) {
+      expect(await gateway.complete(request())).toMatchObject({
+        modelId: 'apac.anthropic.claude-haiku-4-5-20251001-v1:0',
+        degraded: false,
+      });
+    }
     expect(gateway.health().regions).toEqual([
       expect.objectContaining({ region: 'ap-northeast-1/jp', available: false }),
     ]);

@@ -66,6 +66,24 @@ type Step = { readonly key: string; readonly spec: ModelSpec; readonly region: s
   | { readonly target: InvocationTarget; readonly skip?: undefined }
   | { readonly target?: undefined; readonly skip: string }
 );
+type TargetStep = Extract<Step, { readonly target: InvocationTarget }>;
+
+/** How the ladder is going: the last failure, and a model not worth trying elsewhere. */
+interface LadderProgress {
+  lastError?: unknown;
+  lastKind: AllModelsFailedError['kind'];
+  skipModel?: string;
+}
+
+/** The last counted failure of a step's calls, as `tryTarget` saw it. */
+interface SeenFailure {
+  failure?: ModelErrorClass;
+}
+
+/** The fields of an attempt record that name the step. */
+function attemptAt(step: TargetStep) {
+  return { model: step.key, region: step.target.region, modelId: step.target.modelId };
+}
 
 const defaultMinAttemptMs = 200;
 const defaultAttemptShare = 0.5;
@@ -105,7 +123,10 @@ export class LadderExecutor {
   }
 
   /**
-   * Tries each step of the ladder until one answers, and returns what it answered.
+   * Tries each step of the ladder until one answers, and returns what it answered. When no step
+   * answered and some were skipped because their route is cooling down, one of those routes may
+   * be probed (`RegionHealth.claimProbe`), so that a recovered region is found within a second
+   * rather than at the end of its cooldown.
    *
    * Throws `ModelRequestRejectedError` as soon as Bedrock refuses the request itself,
    * `DeadlineExceededError` when the deadline ran out or less than `minAttemptMs` is left,
@@ -114,15 +135,13 @@ export class LadderExecutor {
    */
   async run<T>(call: GatewayCall, deadline: Deadline, operation: ModelOperation<T>): Promise<Answered<T>> {
     const steps = this.plan(call);
-    let lastError: unknown;
-    let lastKind: AllModelsFailedError['kind'] = 'no-target';
-    let skipModel: string | undefined;
+    const progress: LadderProgress = { lastKind: 'no-target' };
+    const cooling: TargetStep[] = [];
     for (const [index, step] of steps.entries()) {
-      if (step.key === skipModel) continue;
-      const { key, target } = step;
-      if (!target) {
+      if (step.key === progress.skipModel) continue;
+      if (!step.target) {
         call.attempts.push({
-          model: key,
+          model: step.key,
           region: step.region,
           modelId: '',
           outcome: 'skipped',
@@ -132,55 +151,95 @@ export class LadderExecutor {
         continue;
       }
       this.throwIfOutOfTime(deadline);
-      const record: MutableAttempt = {
-        model: key,
-        region: target.region,
-        modelId: target.modelId,
-        outcome: 'failed',
-        calls: 0,
-      };
-      call.attempts.push(record);
-      const route = routeKey(target);
-      if (!this.options.regionHealth.isAvailable(route)) {
-        Object.assign(record, { outcome: 'skipped', reason: 'cooling-down' });
+      if (!this.options.regionHealth.isAvailable(routeKey(step.target))) {
+        call.attempts.push({ ...attemptAt(step), outcome: 'skipped', calls: 0, reason: 'cooling-down' });
+        cooling.push(step);
         continue;
       }
-      const moreToTry = steps.slice(index + 1).some((next) => next.target && next.key !== skipModel);
-      try {
-        const value = await this.tryTarget(step.spec, target, call, deadline, record, operation, moreToTry);
-        record.outcome = 'success';
-        this.options.regionHealth.markSuccess(route);
-        return { value, key, spec: step.spec, target };
-      } catch (error) {
-        if (deadline.signal.aborted && !(deadline.signal.reason instanceof DeadlineExceededError)) {
-          throw deadline.signal.reason; // the caller went away
-        }
-        const failure = classifyRetryError(error);
-        lastError = error;
-        if (failure.kind === 'rejected') {
-          record.error = failure.code;
-          throw new ModelRequestRejectedError(failure.code, failure.message, call.attempts, error);
-        }
-        if (error instanceof CircuitOpenError) {
-          // Open before this call, or opened by this call's own failures (keep their error code).
-          if (record.calls === 0) Object.assign(record, { outcome: 'skipped', reason: 'circuit-open' });
-          else record.reason = 'circuit-opened';
-        } else {
-          record.error = failure.code;
-          lastKind = lastKind === 'no-target' || lastKind === failure.kind ? failure.kind : 'unavailable';
-          if (isRegionFailure(failure)) this.options.regionHealth.markFailure(route);
-          this.options.logger.warn('model attempt failed', {
-            requestId: call.requestId,
-            model: key,
-            region: target.region,
-            code: failure.code,
-          });
-          if (!failure.failover) skipModel = key;
-        }
-        this.throwIfOutOfTime(deadline);
-      }
+      const moreToTry = steps.slice(index + 1).some((next) => next.target && next.key !== progress.skipModel);
+      const answered = await this.attempt(step, call, deadline, operation, moreToTry, progress);
+      if (answered) return answered;
     }
-    throw new AllModelsFailedError(call.attempts, lastKind, lastError);
+    const probe = this.probeOf(cooling, progress.skipModel);
+    if (probe) {
+      this.throwIfOutOfTime(deadline);
+      const answered = await this.attempt(probe, call, deadline, operation, false, progress, 'probe');
+      if (answered) return answered;
+    }
+    throw new AllModelsFailedError(call.attempts, progress.lastKind, progress.lastError);
+  }
+
+  /**
+   * One step: its answer, or `undefined` after a failure worth going on from (recorded in
+   * `progress`, the route's health and the breaker). Throws what ends the whole ladder.
+   */
+  private async attempt<T>(
+    step: TargetStep,
+    call: GatewayCall,
+    deadline: Deadline,
+    operation: ModelOperation<T>,
+    moreToTry: boolean,
+    progress: LadderProgress,
+    reason?: 'probe',
+  ): Promise<Answered<T> | undefined> {
+    const { key, target } = step;
+    const record: MutableAttempt = { ...attemptAt(step), outcome: 'failed', calls: 0 };
+    if (reason) record.reason = reason;
+    call.attempts.push(record);
+    const route = routeKey(target);
+    const seen: SeenFailure = {};
+    try {
+      const value = await this.tryTarget(
+        step.spec,
+        target,
+        call,
+        deadline,
+        record,
+        operation,
+        moreToTry,
+        seen,
+      );
+      record.outcome = 'success';
+      this.options.regionHealth.markSuccess(route);
+      return { value, key, spec: step.spec, target };
+    } catch (error) {
+      if (deadline.signal.aborted && !(deadline.signal.reason instanceof DeadlineExceededError)) {
+        throw deadline.signal.reason; // the caller went away
+      }
+      const failure = classifyRetryError(error);
+      progress.lastError = error;
+      if (failure.kind === 'rejected') {
+        record.error = failure.code;
+        throw new ModelRequestRejectedError(failure.code, failure.message, call.attempts, error);
+      }
+      if (error instanceof CircuitOpenError) {
+        // Open before this call, or opened by this call's own failures (keep their error code).
+        if (record.calls === 0) Object.assign(record, { outcome: 'skipped', reason: 'circuit-open' });
+        else record.reason = 'circuit-opened';
+      } else {
+        record.error = failure.code;
+        const kind = progress.lastKind;
+        progress.lastKind = kind === 'no-target' || kind === failure.kind ? failure.kind : 'unavailable';
+        this.options.logger.warn('model attempt failed', {
+          requestId: call.requestId,
+          model: key,
+          region: target.region,
+          code: failure.code,
+        });
+        if (!failure.failover) progress.skipModel = key;
+      }
+      // The calls this step made, even those that opened the breaker, are evidence about the route.
+      if (seen.failure && isRegionFailure(seen.failure)) this.options.regionHealth.markFailure(route);
+      this.throwIfOutOfTime(deadline);
+      return undefined;
+    }
+  }
+
+  /** The step to probe among those skipped for a cooling route, if a probe is due. */
+  private probeOf(cooling: readonly TargetStep[], skipModel: string | undefined): TargetStep | undefined {
+    const candidates = cooling.filter((step) => step.key !== skipModel);
+    const route = this.options.regionHealth.claimProbe(candidates.map((step) => routeKey(step.target)));
+    return candidates.find((step) => routeKey(step.target) === route);
   }
 
   /**
@@ -244,6 +303,7 @@ export class LadderExecutor {
     record: MutableAttempt,
     operation: ModelOperation<T>,
     moreToTry: boolean,
+    seen: SeenFailure,
   ): Promise<T> {
     const runtime = this.options.runtimes(target.region, spec.api);
     const key = circuitKey(target.modelId, target.region);
@@ -270,8 +330,10 @@ export class LadderExecutor {
           const failure = timedOut ? attempt.signal.reason : error;
           const failureClass = classifyRetryError(failure);
           record.error = failureClass.code;
-          if (failureClass.countsAsFailure) permit.fail();
-          else permit.release();
+          if (failureClass.countsAsFailure) {
+            permit.fail();
+            seen.failure = failureClass;
+          } else permit.release();
           throw failure;
         } finally {
           attempt.dispose();

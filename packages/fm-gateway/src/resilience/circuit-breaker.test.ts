@@ -54,7 +54,7 @@ describe('CircuitBreaker', () => {
       key: 'claude@us-east-1',
       state: 'open',
       consecutiveFailures: 5,
-      retryAfterMs: 30_000,
+      retryAfterMs: 3_000,
       probeInFlight: false,
     });
   });
@@ -82,10 +82,10 @@ describe('CircuitBreaker', () => {
     expect(breaker.snapshot().consecutiveFailures).toBe(1);
   });
 
-  it('lets exactly one probe through after 30 s, however many callers ask at once', async () => {
+  it('lets exactly one probe through after 3 s, however many callers ask at once', async () => {
     const { clock, breaker } = openBreaker();
 
-    await clock.advance(29_999);
+    await clock.advance(2_999);
     expect(breaker.tryAcquire()).toBeUndefined();
     await clock.advance(1);
 
@@ -99,7 +99,7 @@ describe('CircuitBreaker', () => {
 
   it('closes when the probe succeeds', async () => {
     const { clock, breaker } = openBreaker();
-    await clock.advance(30_000);
+    await clock.advance(3_000);
 
     permitOf(breaker).succeed();
 
@@ -109,14 +109,14 @@ describe('CircuitBreaker', () => {
     expect(breaker.tryAcquire()).toBeDefined();
   });
 
-  it('re-opens for another 30 s when the probe fails', async () => {
+  it('re-opens for another 3 s when the probe fails', async () => {
     const { clock, breaker } = openBreaker();
-    await clock.advance(30_000);
+    await clock.advance(3_000);
 
     permitOf(breaker).fail();
 
     expect(breaker.state).toBe('open');
-    await clock.advance(29_999);
+    await clock.advance(2_999);
     expect(breaker.tryAcquire()).toBeUndefined();
     await clock.advance(1);
     expect(permitOf(breaker).probe).toBe(true);
@@ -124,7 +124,7 @@ describe('CircuitBreaker', () => {
 
   it('frees the probe slot for the next caller when the probe is released', async () => {
     const { clock, breaker } = openBreaker();
-    await clock.advance(30_000);
+    await clock.advance(3_000);
     const probe = permitOf(breaker);
     expect(breaker.tryAcquire()).toBeUndefined();
 
@@ -144,7 +144,7 @@ describe('CircuitBreaker', () => {
     lateSuccess.succeed();
     expect(breaker.state).toBe('open');
 
-    await clock.advance(30_000);
+    await clock.advance(3_000);
     permitOf(breaker).succeed();
     lateFailure.fail();
     expect(breaker.snapshot().consecutiveFailures).toBe(0);
@@ -162,7 +162,7 @@ describe('CircuitBreaker', () => {
 
   it('throws a CircuitOpenError with the key and the wait from acquire while open', async () => {
     const { clock, breaker } = openBreaker();
-    await clock.advance(10_000);
+    await clock.advance(1_000);
 
     expect(() => breaker.acquire()).toThrow(CircuitOpenError);
     try {
@@ -171,7 +171,7 @@ describe('CircuitBreaker', () => {
       expect(error).toMatchObject({
         name: 'CircuitOpenError',
         key: 'claude@us-east-1',
-        retryAfterMs: 20_000,
+        retryAfterMs: 2_000,
       });
     }
   });

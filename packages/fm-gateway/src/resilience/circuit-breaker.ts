@@ -14,8 +14,9 @@ export interface CircuitBreakerOptions {
    */
   readonly failureThreshold?: number;
   /**
-   * How long an open circuit short-circuits calls before it lets one probe through.
-   * @default 30_000
+   * How long an open circuit short-circuits calls before it lets one probe through: short, so
+   * that a model is back within seconds of its recovery, at the cost of one probe per interval.
+   * @default 3_000
    */
   readonly openMs?: number;
   /** @default systemClock */
@@ -107,7 +108,7 @@ export class CircuitBreaker {
     options: CircuitBreakerOptions = {},
   ) {
     this.failureThreshold = options.failureThreshold ?? 5;
-    this.openMs = options.openMs ?? 30_000;
+    this.openMs = options.openMs ?? 3_000;
     this.clock = options.clock ?? systemClock;
     if (!Number.isInteger(this.failureThreshold) || this.failureThreshold < 1) {
       throw new RangeError(`failureThreshold must be a positive integer, got ${this.failureThreshold}`);

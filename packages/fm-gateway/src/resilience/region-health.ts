@@ -2,7 +2,13 @@ import { type Clock, systemClock } from '@mangaassist/commons';
 
 export interface RegionHealthOptions {
   /**
-   * The cooldown after a region's first failure; each further failure doubles it.
+   * Consecutive failed calls at a route (each already retried in place) that start its first
+   * cooldown: one unlucky request is not evidence of an outage.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * The first cooldown; each further one doubles it.
    * @default 60_000
    */
   readonly baseCooldownMs?: number;
@@ -11,6 +17,11 @@ export interface RegionHealthOptions {
    * @default 600_000
    */
   readonly maxCooldownMs?: number;
+  /**
+   * While a route cools down, at most one call per this interval may probe it (`claimProbe`).
+   * @default 1_000
+   */
+  readonly probeIntervalMs?: number;
   /** @default systemClock */
   readonly clock?: Clock;
 }
@@ -18,81 +29,126 @@ export interface RegionHealthOptions {
 export interface RegionHealthSnapshot {
   readonly region: string;
   readonly available: boolean;
-  /** Failures since the region's last success. */
+  /** Failed calls since the route's last success. */
   readonly failureCount: number;
-  /** The cooldown the last counted failure started. */
+  /** The cooldown last started; 0 while none has. */
   readonly cooldownMs: number;
   readonly cooldownRemainingMs: number;
 }
 
-interface RegionState {
+interface RouteState {
   failureCount: number;
+  cooldowns: number;
   cooldownMs: number;
   availableAt: number;
+  lastFailureAt: number;
+  lastProbeAt: number;
 }
 
 /**
- * Which regions may take traffic: a failed region cools down for an exponentially growing time.
+ * Which routes (a region, or a cross-region profile called from it) may take traffic, judged
+ * on evidence: a route cools down only after `failureThreshold` failed calls in a row, then for
+ * an exponentially growing time — `min(maxCooldownMs, baseCooldownMs * 2 ** (n - 1))` for the
+ * n-th cooldown since the last success: 60 s, 120 s, 240 s, 480 s, then 600 s. After a cooldown
+ * the route is available again on probation: its next failure starts the next cooldown at once;
+ * a success forgets everything. A failure reported while the route is already cooling down (a
+ * call that was in flight, or a probe) neither extends nor doubles the cooldown: one outage seen
+ * by many concurrent requests is one outage.
  *
- * The n-th failure since the last success starts a cooldown of
- * `min(maxCooldownMs, baseCooldownMs * 2 ** (n - 1))`: 60 s, 120 s, 240 s, 480 s, then 600 s.
- * (The seed's `60 * 2 ** failure_count`, computed after the increment, started at 120 s.)
- * After the cooldown the region is available again but keeps its count, so its next failure
- * doubles the cooldown; a success resets it. A failure reported while the region is already
- * cooling down (a request that was in flight when it was marked) neither extends nor doubles
- * the cooldown: one outage seen by many concurrent requests is one failure.
- * Regions never seen are available.
+ * A cooling route still recovers as soon as its region does: when no other route can answer,
+ * callers ask `claimProbe`, which lets one call per `probeIntervalMs` through to the cooling
+ * route that failed longest ago (half-open, as a circuit breaker) — a failed probe sends the
+ * next one to another route, a successful one (`markSuccess`) ends the cooldown.
+ * Routes never seen are available.
  */
 export class RegionHealth {
+  private readonly failureThreshold: number;
   private readonly baseCooldownMs: number;
   private readonly maxCooldownMs: number;
+  private readonly probeIntervalMs: number;
   private readonly clock: Clock;
-  private readonly regions = new Map<string, RegionState>();
+  private readonly routes = new Map<string, RouteState>();
 
-  /** Throws a `RangeError` when a cooldown is negative or the cap is below the base. */
+  /** Throws a `RangeError` for a threshold below 1, a negative time, or a cap below the base. */
   constructor(options: RegionHealthOptions = {}) {
+    this.failureThreshold = options.failureThreshold ?? 3;
     this.baseCooldownMs = options.baseCooldownMs ?? 60_000;
     this.maxCooldownMs = options.maxCooldownMs ?? 600_000;
+    this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
     this.clock = options.clock ?? systemClock;
+    if (!Number.isInteger(this.failureThreshold) || this.failureThreshold < 1) {
+      throw new RangeError(`failureThreshold must be a positive integer, got ${this.failureThreshold}`);
+    }
     if (!(this.baseCooldownMs >= 0) || !(this.maxCooldownMs >= this.baseCooldownMs)) {
       throw new RangeError(
         `Cooldowns must satisfy 0 <= baseCooldownMs <= maxCooldownMs, got ${this.baseCooldownMs} and ${this.maxCooldownMs}`,
       );
     }
+    if (!(this.probeIntervalMs >= 0)) {
+      throw new RangeError(`probeIntervalMs must be at least 0, got ${this.probeIntervalMs}`);
+    }
   }
 
-  isAvailable(region: string): boolean {
-    return this.cooldownRemainingMs(region) === 0;
+  isAvailable(route: string): boolean {
+    return this.cooldownRemainingMs(route) === 0;
   }
 
-  /** Time until the region is available again; 0 when it is. */
-  cooldownRemainingMs(region: string): number {
-    const state = this.regions.get(region);
+  /** Time until the route is available again; 0 when it is. */
+  cooldownRemainingMs(route: string): number {
+    const state = this.routes.get(route);
     return state ? Math.max(0, state.availableAt - this.clock.now()) : 0;
   }
 
   /**
-   * Records a failure and starts the region's cooldown; returns the cooldown in ms (0 when
-   * the region was already cooling down and the failure was ignored).
+   * Records a failed call; returns the cooldown it started in ms, or 0 when it started none (too
+   * little evidence yet, or the route was already cooling down).
    */
-  markFailure(region: string): number {
-    if (!this.isAvailable(region)) return 0;
-    const state = this.regions.get(region) ?? { failureCount: 0, cooldownMs: 0, availableAt: 0 };
+  markFailure(route: string): number {
+    const now = this.clock.now();
+    const state = this.routes.get(route) ?? {
+      failureCount: 0,
+      cooldowns: 0,
+      cooldownMs: 0,
+      availableAt: 0,
+      lastFailureAt: now,
+      lastProbeAt: Number.NEGATIVE_INFINITY,
+    };
+    this.routes.set(route, state);
+    state.lastFailureAt = now;
+    if (state.availableAt > now) return 0;
     state.failureCount++;
-    state.cooldownMs = Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** (state.failureCount - 1));
-    state.availableAt = this.clock.now() + state.cooldownMs;
-    this.regions.set(region, state);
+    if (state.failureCount < this.failureThreshold) return 0;
+    state.cooldowns++;
+    state.cooldownMs = Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** (state.cooldowns - 1));
+    state.availableAt = now + state.cooldownMs;
     return state.cooldownMs;
   }
 
-  /** Records a success: the region is available at once and its failure count is reset. */
-  markSuccess(region: string): void {
-    this.regions.delete(region);
+  /** Records a success: the route is available at once and its failures are forgotten. */
+  markSuccess(route: string): void {
+    this.routes.delete(route);
   }
 
-  /** Every region that has failed since its last success, in order of first failure. */
+  /**
+   * Of `routes`, the cooling one a call may probe now — the one that failed longest ago among
+   * those not probed in the last `probeIntervalMs` — marked as probed; `undefined` when there is
+   * none. The caller reports the probe's outcome with `markSuccess` or `markFailure`.
+   */
+  claimProbe(routes: readonly string[]): string | undefined {
+    const now = this.clock.now();
+    let chosen: { route: string; state: RouteState } | undefined;
+    for (const route of routes) {
+      const state = this.routes.get(route);
+      if (!state || state.availableAt <= now || now - state.lastProbeAt < this.probeIntervalMs) continue;
+      if (!chosen || state.lastFailureAt < chosen.state.lastFailureAt) chosen = { route, state };
+    }
+    if (chosen) chosen.state.lastProbeAt = now;
+    return chosen?.route;
+  }
+
+  /** Every route that has failed since its last success, in order of first failure. */
   snapshot(): RegionHealthSnapshot[] {
-    return [...this.regions].map(([region, state]) => {
+    return [...this.routes].map(([region, state]) => {
       const cooldownRemainingMs = this.cooldownRemainingMs(region);
       return {
         region,
