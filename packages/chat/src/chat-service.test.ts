@@ -126,6 +126,48 @@ describe('ChatService', () => {
     await expect.poll(async () => (await ledger.spent('tenant-a', day)).costUsd).toBeGreaterThan(0);
   });
 
+  it('checks the budget and reads the history at the same time, not one after the other', async () => {
+    const started: string[] = [];
+    let allow: () => void = () => {};
+    const budget = {
+      check: () => {
+        started.push('budget');
+        return new Promise<{ allowed: true; spentUsd: number; budgetUsd: number }>((resolve) => {
+          allow = () => resolve({ allowed: true, spentUsd: 0, budgetUsd: 1 });
+        });
+      },
+      record: async () => {},
+    };
+    const sessions = new MemorySessionStore();
+    const history = sessions.history.bind(sessions);
+    sessions.history = (...args) => {
+      started.push('history');
+      return history(...args);
+    };
+    const { chat } = service(() => ({ text: 'ok' }), { budget, sessions });
+
+    const answer = chat.complete(turn('hello'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['budget', 'history']);
+    allow();
+    await expect(answer).resolves.toMatchObject({ text: 'ok' });
+  });
+
+  it('refuses a spent budget before calling the model even when the history read fails alike', async () => {
+    const budget = {
+      check: async () => ({ allowed: false as const, spentUsd: 2, budgetUsd: 1, retryAfterSeconds: 60 }),
+      record: async () => {},
+    };
+    const broken: SessionStore = {
+      history: async () => Promise.reject(new Error('table gone')),
+      append: async () => {},
+      clear: async () => {},
+    };
+    const { chat, calls } = service(() => ({ text: 'ok' }), { budget, sessions: broken });
+    await expect(chat.complete(turn('hello'))).rejects.toBeInstanceOf(BudgetExhaustedError);
+    expect(calls).toHaveLength(0);
+  });
+
   it('fails with SessionUnavailableError when the history cannot be read', async () => {
     const broken: SessionStore = {
       history: async () => Promise.reject(new Error('table gone')),

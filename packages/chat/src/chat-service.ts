@@ -117,28 +117,28 @@ export class ChatService {
     await this.options.sessions?.clear(tenantId, sessionId);
   }
 
+  /**
+   * The gateway request of a turn: the budget check and the history read run side by side (each
+   * may wait on its own store), and a spent budget wins over an unreadable history.
+   */
   private async prepare(turn: ChatTurn) {
     const { budget } = this.options;
-    if (budget) {
-      const decision = await budget.check(turn.tenantId);
-      if (!decision.allowed) {
-        throw new BudgetExhaustedError(
-          turn.tenantId,
-          decision.spentUsd,
-          decision.budgetUsd,
-          decision.retryAfterSeconds,
-        );
-      }
+    const [decision, history] = await Promise.allSettled([
+      budget?.check(turn.tenantId),
+      turn.sessionId ? this.history(turn.tenantId, turn.sessionId, this.options.historyMessages ?? 10) : [],
+    ]);
+    if (decision.status === 'rejected') throw decision.reason;
+    if (decision.value && !decision.value.allowed) {
+      const { spentUsd, budgetUsd, retryAfterSeconds } = decision.value;
+      throw new BudgetExhaustedError(turn.tenantId, spentUsd, budgetUsd, retryAfterSeconds);
     }
-    const history = turn.sessionId
-      ? await this.history(turn.tenantId, turn.sessionId, this.options.historyMessages ?? 10)
-      : [];
+    if (history.status === 'rejected') throw history.reason;
     return {
       tenantId: turn.tenantId,
       requestId: turn.requestId,
       model: turn.model,
       system: systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt),
-      messages: buildConversation(history, turn.messages, this.options.historyMessages ?? 10),
+      messages: buildConversation(history.value, turn.messages, this.options.historyMessages ?? 10),
       maxTokens: turn.maxTokens,
       ...(turn.temperature !== undefined ? { temperature: turn.temperature } : {}),
       ...(turn.sessionId !== undefined ? { sessionId: turn.sessionId } : {}),

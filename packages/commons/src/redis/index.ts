@@ -4,6 +4,8 @@ export {
   createRedisClient,
   type RedisClientOptions,
   RedisCommandRunner,
+  type RedisCommandRunnerOptions,
   type RedisConnectionState,
+  RedisOutageError,
   whenRedisReady,
 } from './redis-client.js';

@@ -1,10 +1,11 @@
 /**
  * The pieces every Redis adapter shares: a client built to fail fast (`createRedisClient`), the
- * wait for its connection (`whenRedisReady`) and a command runner that bounds each command, logs
- * an outage once per interval and says when Redis is reachable again (`RedisCommandRunner`).
+ * wait for its connection (`whenRedisReady`) and a command runner that bounds each command,
+ * remembers an outage for every adapter on the client, logs it once per interval and says when
+ * Redis is reachable again (`RedisCommandRunner`).
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { boundedCall } from '../bounded-call.js';
+import { boundedCall, CallTimeoutError } from '../bounded-call.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { errorMessage, RateLimitedWarning } from '../rate-limited-warning.js';
 
@@ -26,6 +27,73 @@ export interface RedisCommandRunnerOptions {
   readonly outageMessage: string;
   /** The info logged once by the first command that succeeds after failures, e.g. `'Ticket store is reachable again'`. */
   readonly recoveredMessage: string;
+  /**
+   * How long the adapters on a client skip Redis once one of its commands found it gone (timed
+   * out, or failed on a lost connection), before one command probes it again.
+   * @default 1_000
+   */
+  readonly outageBackoffMs?: number;
+}
+
+/** Thrown instead of sending a command while its client's Redis is known to be down. */
+export class RedisOutageError extends Error {
+  override readonly name = 'RedisOutageError';
+
+  constructor() {
+    super('Redis is down; skipped until it answers a probe again');
+  }
+}
+
+/**
+ * What every runner on one client knows about its Redis being down: until when to skip it, and
+ * whether a `ready` event (a reconnection) should end the outage at once.
+ */
+class OutageMemory {
+  /** 0 while no outage is known. */
+  private downUntil = 0;
+  private watching = false;
+  private readonly onReady = () => {
+    this.watching = false;
+    this.downUntil = 0;
+  };
+
+  constructor(private readonly redis: RedisConnectionState) {}
+
+  /**
+   * Whether a command may go to Redis now. Once the back-off has passed, the first command to ask
+   * is the probe: the others keep skipping while it runs (it is bounded far below `backoffMs`).
+   */
+  admit(now: number, backoffMs: number): boolean {
+    if (this.downUntil === 0) return true;
+    if (now < this.downUntil) return false;
+    this.downUntil = now + backoffMs;
+    return true;
+  }
+
+  down(now: number, backoffMs: number): void {
+    this.downUntil = now + backoffMs;
+    if (this.watching) return;
+    this.watching = true;
+    this.redis.once('ready', this.onReady);
+  }
+
+  up(): void {
+    this.downUntil = 0;
+    if (!this.watching) return;
+    this.watching = false;
+    this.redis.removeListener('ready', this.onReady);
+  }
+}
+
+const outagesByClient = new WeakMap<RedisConnectionState, OutageMemory>();
+
+function outageMemoryOf(redis: RedisConnectionState): OutageMemory {
+  let memory = outagesByClient.get(redis);
+  if (!memory) {
+    memory = new OutageMemory(redis);
+    outagesByClient.set(redis, memory);
+  }
+  return memory;
 }
 
 /**
@@ -34,8 +102,15 @@ export interface RedisCommandRunnerOptions {
  * reply, a closed connection, the time running out (`CallTimeoutError`) — is logged as one
  * outage warning at most once per `warnIntervalMs` and then rejected as it is, so each adapter
  * applies its own policy (a miss, or its own `*UnavailableError`); the first success after
- * failures logs `recoveredMessage` with the number of failures. Throws `RangeError` from the
- * constructor when `commandTimeoutMs` is not positive.
+ * failures logs `recoveredMessage` with the number of failures.
+ *
+ * An outage is found once per client, not once per command: when a command times out or fails
+ * on a lost connection, every runner on the same client skips Redis for `outageBackoffMs`
+ * (rejecting with `RedisOutageError` at once, nothing sent), then lets one command probe it; a
+ * probe that answers — or the client's next `ready` — ends the outage. So a request that meets
+ * a Redis outage pays one command timeout at most, and the requests after it nothing. An error
+ * reply of a healthy connection is not an outage. Throws `RangeError` from the constructor when
+ * `commandTimeoutMs` is not positive.
  *
  * @example
  * const commands = new RedisCommandRunner({ redis, commandTimeoutMs: 50, logger, now: Date.now,
@@ -44,17 +119,33 @@ export interface RedisCommandRunnerOptions {
  */
 export class RedisCommandRunner {
   private readonly outageWarning: RateLimitedWarning;
+  private readonly outage: OutageMemory;
+  private readonly outageBackoffMs: number;
 
   constructor(private readonly options: RedisCommandRunnerOptions) {
     const { commandTimeoutMs } = options;
     if (!(commandTimeoutMs > 0))
       throw new RangeError(`commandTimeoutMs must be positive, got ${commandTimeoutMs}`);
     this.outageWarning = new RateLimitedWarning(options.logger, options.now, options.warnIntervalMs);
+    this.outage = outageMemoryOf(options.redis);
+    this.outageBackoffMs = options.outageBackoffMs ?? 1_000;
   }
 
-  /** Resolves with the command's result, or rejects with its failure after logging it (see the class). */
+  /**
+   * Resolves with the command's result, or rejects with its failure after logging it — at once
+   * with `RedisOutageError` while the client's Redis is known to be down (see the class).
+   */
   async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    const { redis, logger } = this.options;
+    const { redis, logger, now } = this.options;
+    if (!this.outage.admit(now(), this.outageBackoffMs)) {
+      const skipped = new RedisOutageError();
+      this.outageWarning.warn(this.options.outageMessage, {
+        operation,
+        error: skipped.message,
+        status: redis.status,
+      });
+      throw skipped;
+    }
     try {
       // The wait for a connection being made counts against the same bound: on a cold start
       // the first command fails unless the connection is ready in time.
@@ -62,10 +153,15 @@ export class RedisCommandRunner {
         await whenRedisReady(redis, signal);
         return command();
       }, this.options.commandTimeoutMs);
+      this.outage.up();
       const failures = this.outageWarning.recover();
       if (failures > 0) logger.info(this.options.recoveredMessage, { failures });
       return result;
     } catch (error) {
+      // A timeout or a lost connection means Redis is gone; an error reply means it answered.
+      if (error instanceof CallTimeoutError || redis.status !== 'ready')
+        this.outage.down(now(), this.outageBackoffMs);
+      else this.outage.up();
       this.outageWarning.warn(this.options.outageMessage, {
         operation,
         error: errorMessage(error),

@@ -77,11 +77,17 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
-/** A server that accepts connections and never answers: a hung Redis. */
-async function silentServer(): Promise<number> {
+/** A server that accepts connections and never answers: a hung Redis. `received` counts what it was sent. */
+async function silentServer(received: { commands: number } = { commands: 0 }): Promise<number> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
+    socket.on('data', (data: Buffer) => {
+      received.commands += data
+        .toString('latin1')
+        .split('\r\n')
+        .filter((line) => /^\*\d+$/.test(line)).length;
+    });
     socket.on('close', () => sockets.delete(socket));
   });
   server.on('close', () => {
@@ -229,6 +235,32 @@ describe('RedisResponseCache during a Redis outage', () => {
     });
   });
 
+  it('sends nothing more to a hung Redis once one command found it, from any cache on the client, until the back-off ends', async () => {
+    const received = { commands: 0 };
+    const client = track(
+      createRedisClient(`redis://127.0.0.1:${await silentServer(received)}`, {
+        redisOptions: { enableReadyCheck: false, protocol: 2, disableClientInfo: true },
+      }),
+    );
+    await untilReady(client);
+    const clock = manualClock();
+    const [first, second] = [1, 2].map(
+      () => new RedisResponseCache(client, { commandTimeoutMs: 50, now: clock.now }),
+    );
+    expect(await first?.get(testKey('hung-once'))).toBeUndefined();
+    expect(received.commands).toBe(1);
+
+    for (let request = 0; request < 10; request++) {
+      expect(await first?.get(testKey('hung-once'))).toBeUndefined();
+      expect(await second?.set(testKey('hung-once'), cachedAnswer())).toBeUndefined();
+    }
+    expect(received.commands).toBe(1);
+
+    clock.advanceSeconds(1);
+    expect(await second?.get(testKey('hung-once'))).toBeUndefined();
+    expect(received.commands).toBe(2);
+  });
+
   it('warns once per interval during an outage, not once per request', async () => {
     const logger = recordingLogger();
     const clock = manualClock();
@@ -358,7 +390,8 @@ describe('whenRedisReady', () => {
     const ownListeners = client.listenerCount('ready');
     const cache = new RedisResponseCache(client, { commandTimeoutMs: 20 });
     for (let request = 0; request < 20; request++) expect(await cache.get(testKey('leak'))).toBeUndefined();
-    expect(client.listenerCount('ready')).toBe(ownListeners);
+    // One listener of the client's outage memory, which ends the outage on reconnection.
+    expect(client.listenerCount('ready')).toBe(ownListeners + 1);
     expect(client.listenerCount('end')).toBe(0);
   });
 });
