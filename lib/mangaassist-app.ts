@@ -25,6 +25,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     eventBus: stateful.eventBus,
     sessionsTable: stateful.sessionsTable,
     connectionsTable: stateful.connectionsTable,
+    ticketsTable: stateful.ticketsTable,
     webhookIdempotencyTable: stateful.webhookIdempotencyTable,
     webhookSecret: stateful.webhookSecret,
     functionNetwork: stateful.functionNetwork,

@@ -35,6 +35,8 @@ export interface ChatApiProps {
   readonly eventBus?: IEventBus;
   /** Conversation turns (`SESSIONS_TABLE`): the chat functions read and append to it. */
   readonly sessionsTable: ITable;
+  /** Where the ticket function puts tickets while Redis is down (`WS_TICKETS_TABLE`). */
+  readonly ticketsTable: ITable;
   /**
    * Where the API's functions run (inside the cache's VPC).
    * @default - outside any VPC
@@ -249,7 +251,12 @@ export class ChatApi extends Construct {
       description: `MangaAssist ${props.stage}: POST /v1/ws-tickets`,
       memorySize: 512,
       timeout: Duration.seconds(10),
+      environment: {
+        ...this.functionDefaults.environment,
+        [gatewayEnvironment.ticketsTable]: props.ticketsTable.tableName,
+      },
     });
+    props.ticketsTable.grant(this.ticketFunction, 'dynamodb:PutItem');
 
     const v1 = this.restApi.root.addResource('v1');
     const chat = v1.addResource('chat');

@@ -25,6 +25,8 @@ export interface ChatWebSocketApiProps {
   readonly sessionsTable: ITable;
   /** Open connections (`CONNECTIONS_TABLE`), read and written by both functions. */
   readonly connectionsTable: ITable;
+  /** Tickets issued while Redis is down (`WS_TICKETS_TABLE`): `$connect` redeems them by deleting. */
+  readonly ticketsTable: ITable;
   /**
    * Logging, tracing, network and the environment every function reads (`REDIS_URL`,
    * `TENANTS_JSON`).
@@ -148,9 +150,13 @@ export class ChatWebSocketApi extends Construct {
       description: `MangaAssist ${props.stage}: WebSocket $connect (ticket) and $disconnect`,
       memorySize: 512,
       timeout: Duration.seconds(10),
-      environment: commonEnvironment,
+      environment: {
+        ...commonEnvironment,
+        [gatewayEnvironment.ticketsTable]: props.ticketsTable.tableName,
+      },
     });
     props.connectionsTable.grantReadWriteData(this.connectionFunction);
+    props.ticketsTable.grant(this.connectionFunction, 'dynamodb:DeleteItem');
 
     this.messageFunction = new PlatformFunction(this, 'MessageFunction', {
       ...defaults,

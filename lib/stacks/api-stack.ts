@@ -24,6 +24,8 @@ export interface ApiStackProps extends StackProps {
   readonly sessionsTable: ITable;
   /** Open WebSocket connections. */
   readonly connectionsTable: ITable;
+  /** WebSocket tickets while Redis is down: the ticket function puts, `$connect` deletes. */
+  readonly ticketsTable: ITable;
   /** Webhook deliveries claimed and processed. */
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets. */
@@ -57,6 +59,7 @@ export class ApiStack extends Stack {
       eventBus,
       sessionsTable,
       connectionsTable,
+      ticketsTable,
       webhookIdempotencyTable,
       webhookSecret,
       functionNetwork,
@@ -85,6 +88,7 @@ export class ApiStack extends Stack {
       bedrock: this.bedrockAccess,
       eventBus,
       sessionsTable,
+      ticketsTable,
       network: functionNetwork,
       environment: platformEnvironment,
       throttlingRateLimit: config.api.throttlingRateLimit,
@@ -121,6 +125,7 @@ export class ApiStack extends Stack {
       eventBus,
       sessionsTable,
       connectionsTable,
+      ticketsTable,
       functionDefaults: this.chatApi.functionDefaults,
       throttlingRateLimit: config.websocket.throttlingRateLimit,
       throttlingBurstLimit: config.websocket.throttlingBurstLimit,

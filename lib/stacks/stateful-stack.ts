@@ -6,6 +6,7 @@ import {
   reviewsTable,
   sessionsTable,
   webhookIdempotencyTable,
+  wsTicketsTable,
 } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -28,7 +29,7 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * What holds state or is referenced by name from outside: the AI event bus (with its archive and
- * schema registry), the sessions, WebSocket connections and webhook idempotency tables, the event
+ * schema registry), the sessions, WebSocket connections and tickets, and webhook idempotency tables, the event
  * consumers' tables, the webhook signing secrets, the moderation alert webhook's API key, the
  * Redis cache and the VPC it lives in. Changes here are rare
  * and reviewed with care (termination protection, RETAIN and deletion protection in
@@ -41,6 +42,8 @@ export class StatefulStack extends Stack {
   readonly aiEventBus: AiEventBus;
   readonly sessionsTable: ITable;
   readonly connectionsTable: ITable;
+  /** WebSocket tickets issued while Redis is down (`ticket_hash` → tenant, a minute each). */
+  readonly ticketsTable: ITable;
   /** Webhook deliveries claimed and processed (`source:event-id`), kept past senders' retries. */
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets (`mangaassist-<stage>-webhook-secrets`). */
@@ -79,6 +82,7 @@ export class StatefulStack extends Stack {
       spec: connectionsTable,
       ...tableDefaults,
     }).table;
+    this.ticketsTable = new SpecTable(this, 'WsTickets', { spec: wsTicketsTable, ...tableDefaults }).table;
     this.webhookIdempotencyTable = new SpecTable(this, 'WebhookIdempotency', {
       spec: webhookIdempotencyTable,
       ...tableDefaults,

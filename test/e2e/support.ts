@@ -1,7 +1,7 @@
 // What every end-to-end test file needs: its own `pnpm dev` on a free port, the first dev
 // tenant's API key and the webhook secrets as `/_local` lists them, and the `/_local` controls.
 import type { WebhookSecrets } from '@mangaassist/contracts';
-import { type DevServer, startDevServer } from '@mangaassist/local';
+import { type DevServer, type DevServerOptions, startDevServer } from '@mangaassist/local';
 import { afterAll, beforeAll, expect } from 'vitest';
 
 /** A running `pnpm dev` and what a test calls it with. */
@@ -18,17 +18,18 @@ export interface LocalDev {
 }
 
 /**
- * Starts `pnpm dev` before the file's tests (`beforeAll`) and closes it after them (`afterAll`).
+ * Starts `pnpm dev` before the file's tests (`beforeAll`) and closes it after them (`afterAll`),
+ * with the `options` the function gives when it starts (hooks registered before run first).
  * Returns a getter, to be called inside tests and hooks only: it throws before the server is up.
  *
  * @example const dev = useDevServer(); … await fetch(`${dev().url}/v1/chat`, …)
  */
-export function useDevServer(): () => LocalDev {
+export function useDevServer(options: () => Omit<DevServerOptions, 'port'> = () => ({})): () => LocalDev {
   let running: LocalDev | undefined;
   let server: DevServer | undefined;
 
   beforeAll(async () => {
-    server = await startDevServer({ port: 0 });
+    server = await startDevServer({ ...options(), port: 0 });
     const { url } = server;
     const keys = await fetch(`${url}/_local/api-keys`);
     expect(keys.status).toBe(200);

@@ -20,11 +20,14 @@ export function testTableName(spec: TableSpec): string {
 /**
  * Starts the embedded DynamoDB with `specs`' tables before the file's tests (`beforeAll`), and
  * closes it and its client after them (`afterAll`). Returns a getter for the document client
- * (`createDocumentClient`), to be called inside tests and hooks only: it throws before then.
+ * (`createDocumentClient`), with `endpoint()` beside it, to be called inside tests and hooks
+ * only: they throw before then.
  *
  * @example const documents = useEmbeddedDynamoDb([productsTable]); … documents().send(…)
  */
-export function useEmbeddedDynamoDb(specs: readonly TableSpec[]): () => DynamoDBDocumentClient {
+export function useEmbeddedDynamoDb(
+  specs: readonly TableSpec[],
+): (() => DynamoDBDocumentClient) & { readonly endpoint: () => string } {
   let dynamo: EmbeddedDynamoDb | undefined;
   let documents: DynamoDBDocumentClient | undefined;
 
@@ -41,9 +44,10 @@ export function useEmbeddedDynamoDb(specs: readonly TableSpec[]): () => DynamoDB
     await dynamo?.close();
   });
 
-  return () => {
-    if (documents === undefined)
+  const running = <T>(value: T | undefined): T => {
+    if (value === undefined)
       throw new Error('The embedded DynamoDB is not running (call inside a test or hook).');
-    return documents;
+    return value;
   };
+  return Object.assign(() => running(documents), { endpoint: () => running(dynamo).endpoint });
 }

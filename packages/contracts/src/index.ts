@@ -73,6 +73,7 @@ export {
   tableName,
   tableSpecs,
   webhookIdempotencyTable,
+  wsTicketsTable,
 } from './tables.js';
 export {
   type ModerationVerdict,

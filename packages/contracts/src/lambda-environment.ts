@@ -26,6 +26,8 @@ export const gatewayEnvironment = {
   sessionsTable: 'SESSIONS_TABLE',
   /** Name of the WebSocket connections table. */
   connectionsTable: 'CONNECTIONS_TABLE',
+  /** Name of the table that keeps WebSocket tickets while Redis is down. */
+  ticketsTable: 'WS_TICKETS_TABLE',
   /** Custom DynamoDB endpoint (the embedded DynamoDB); unset = AWS. */
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT_URL',
   /** JSON: `{ "tenants": Tenant[], "apiKeys": { "<API Gateway key id>": "<tenant id>" } }`. */

@@ -36,6 +36,17 @@ export const connectionsTable: TableSpec = {
 };
 
 /**
+ * WebSocket tickets issued while Redis (their home) is down, so that browsers can still connect:
+ * `ticket_hash` = SHA-256 of the ticket (the table never holds a usable ticket), `tenant_id`, and
+ * `expires_at` a minute after issue. Redeemed by a conditional delete, so each works once.
+ */
+export const wsTicketsTable: TableSpec = {
+  name: 'ws-tickets',
+  partitionKey: { name: 'ticket_hash', type: 'S' },
+  timeToLiveAttribute: 'expires_at',
+};
+
+/**
  * Webhook deliveries already claimed or processed: `source:event-id`, kept past the senders'
  * retry windows (Stripe retries for up to 3 days), so a redelivery is never processed twice.
  */
@@ -74,6 +85,7 @@ export const consumedEventsTable: TableSpec = {
 export const tableSpecs = [
   sessionsTable,
   connectionsTable,
+  wsTicketsTable,
   webhookIdempotencyTable,
   productsTable,
   reviewsTable,

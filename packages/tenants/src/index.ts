@@ -3,6 +3,11 @@
 export { type BudgetDecision, BudgetExhaustedError, type TenantBudget } from './budget.js';
 export { BudgetGuard, type BudgetGuardOptions } from './budget-guard.js';
 export { devTenants } from './dev-tenants.js';
+export {
+  FallbackTicketStore,
+  type FallbackTicketStoreOptions,
+  fallbackTicketPrefix,
+} from './fallback-ticket-store.js';
 export { createLocalApiKeys, type LocalApiKey, type LocalApiKeys } from './local-api-keys.js';
 export { MemoryTicketStore } from './memory-ticket-store.js';
 export { MemoryUsageLedger } from './memory-usage-ledger.js';

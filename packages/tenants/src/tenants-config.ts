@@ -9,6 +9,10 @@ export const tenantsConfigShape = {
   redisUrl: z.optional(redisUrlSchema),
   /** `{ tenants, apiKeys }` (see `TenantDirectory`); validated when a platform is built. */
   tenantsJson: z.optional(z.string()),
+  /** Where WebSocket tickets go while Redis is down (`wsTicketsTable`); unset = nowhere. */
+  ticketsTable: z.optional(z.string().check(z.minLength(3))),
+  /** Custom DynamoDB endpoint (the embedded DynamoDB); unset = AWS. */
+  dynamoDbEndpoint: z.optional(z.url()),
 };
 
 export const tenantsConfigSchema = z.strictObject(tenantsConfigShape);
@@ -20,4 +24,6 @@ export const tenantsEnvironmentFields = {
   stage: { variable: names.stage },
   redisUrl: { variable: names.redisUrl },
   tenantsJson: { variable: names.tenants },
+  ticketsTable: { variable: names.ticketsTable },
+  dynamoDbEndpoint: { variable: names.dynamoDbEndpoint },
 } as const satisfies Record<keyof TenantsConfig, EnvironmentField>;

@@ -20,14 +20,24 @@ import {
   unitTestApp,
 } from '../support.js';
 
-function build(props: Partial<Omit<ChatApiProps, 'bedrock' | 'sessionsTable'>> = {}) {
+function build(props: Partial<Omit<ChatApiProps, 'bedrock' | 'sessionsTable' | 'ticketsTable'>> = {}) {
   const stack = new Stack(unitTestApp(), 'Test');
   const bedrock = new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets });
   const eventBus = new EventBus(stack, 'Bus', { eventBusName: 'ai-events' });
   const sessionsTable = new Table(stack, 'Sessions', {
     partitionKey: { name: 'pk', type: AttributeType.STRING },
   });
-  const chatApi = new ChatApi(stack, 'Chat', { stage: 'dev', bedrock, eventBus, sessionsTable, ...props });
+  const ticketsTable = new Table(stack, 'Tickets', {
+    partitionKey: { name: 'ticket_hash', type: AttributeType.STRING },
+  });
+  const chatApi = new ChatApi(stack, 'Chat', {
+    stage: 'dev',
+    bedrock,
+    eventBus,
+    sessionsTable,
+    ticketsTable,
+    ...props,
+  });
   return { chatApi, stack, template: Template.fromStack(stack) };
 }
 
@@ -268,11 +278,12 @@ describe('ChatApi', () => {
     }
   });
 
-  it('gives the ticket function only the shared environment: the cache and the tenants', () => {
+  it('gives the ticket function the shared environment and the tickets table for Redis outages', () => {
     expect(functionEnvironment(template, 'ChatTicketFunction')).toEqual({
       MANGA_ENV: 'dev',
       REDIS_URL: 'rediss://cache:6379',
       TENANTS_JSON: '{"tenants":[]}',
+      WS_TICKETS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Tickets') },
     });
   });
 
@@ -300,9 +311,15 @@ describe('ChatApi', () => {
     }
   });
 
-  it('gives the ticket function no AWS permission beyond its logs and traces', () => {
+  it('lets the ticket function put items into the tickets table, and do nothing else', () => {
     const actions = functionActions(template, 'ChatTicketFunction');
-    expect(actions.every((action) => /^(logs|xray):/.test(action))).toBe(true);
+    expect(actions.filter((action) => !/^(logs|xray):/.test(action))).toEqual(['dynamodb:PutItem']);
+    const tables = functionStatements(template, 'ChatTicketFunction')
+      .filter((statement) => asList(statement.Action).includes('dynamodb:PutItem'))
+      .flatMap((statement) => asList(statement.Resource).map(flatten));
+    expect(tables).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'Tickets'), 'Arn'] }),
+    ]);
   });
 
   it('leaves the account’s CloudWatch role alone when told another stack manages it', () => {
@@ -325,6 +342,9 @@ describe('ChatApi', () => {
       bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
       sessionsTable: new Table(stack, 'Sessions', {
         partitionKey: { name: 'pk', type: AttributeType.STRING },
+      }),
+      ticketsTable: new Table(stack, 'Tickets', {
+        partitionKey: { name: 'ticket_hash', type: AttributeType.STRING },
       }),
       network: { vpc, subnets: { subnetGroupName: 'functions' }, securityGroups: [group] },
       manageCloudWatchRole: false,

@@ -27,6 +27,7 @@ function build() {
     eventBus: new EventBus(stack, 'Bus'),
     sessionsTable: table('Sessions'),
     connectionsTable: table('Connections'),
+    ticketsTable: table('Tickets'),
     functionDefaults: { environment: { REDIS_URL: 'rediss://cache:6379', TENANTS_JSON: '{"tenants":[]}' } },
   });
   return { stack, webSocket, template: Template.fromStack(stack) };
@@ -146,6 +147,7 @@ describe('ChatWebSocketApi', () => {
       REDIS_URL: 'rediss://cache:6379',
       TENANTS_JSON: '{"tenants":[]}',
       CONNECTIONS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Connections') },
+      WS_TICKETS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Tickets') },
     });
     expect(functionEnvironment(template, 'ChatConnectionFunction')).not.toHaveProperty('SESSIONS_TABLE');
   });
@@ -162,13 +164,22 @@ describe('ChatWebSocketApi', () => {
     });
   });
 
-  it('grants the connection function the connections table only', () => {
+  it('grants the connection function the connections table, and deleting tickets from the tickets table', () => {
     const actions = functionActions(template, 'ChatConnectionFunction');
     expect(actions.every((action) => /^(dynamodb|logs|xray):/.test(action))).toBe(true);
-    const tables = functionStatements(template, 'ChatConnectionFunction')
-      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('dynamodb:')))
-      .flatMap((statement) => asList(statement.Resource).map(flatten));
-    expect(tables).toEqual([tableArn('Connections')]);
+    const tablesOf = (actionMatches: (action: string) => boolean) =>
+      functionStatements(template, 'ChatConnectionFunction')
+        .filter((statement) => asList(statement.Action).some(actionMatches))
+        .flatMap((statement) => asList(statement.Resource).map(flatten));
+    expect(tablesOf((action) => action.startsWith('dynamodb:') && action !== 'dynamodb:DeleteItem')).toEqual([
+      tableArn('Connections'),
+    ]);
+    const ticketStatements = functionStatements(template, 'ChatConnectionFunction').filter((statement) =>
+      asList(statement.Resource).map(flatten).includes(tableArn('Tickets')),
+    );
+    expect(ticketStatements.flatMap((statement) => asList(statement.Action))).toEqual([
+      'dynamodb:DeleteItem',
+    ]);
   });
 
   it('grants the message function both tables, Bedrock, the bus and the connections API, nothing else', () => {

@@ -25,6 +25,7 @@ function build(environment: string) {
     eventBus: new EventBus(shared, 'Bus'),
     sessionsTable: table('Sessions'),
     connectionsTable: table('Connections'),
+    ticketsTable: table('Tickets'),
     webhookIdempotencyTable: table('WebhookIdempotency'),
     webhookSecret: new Secret(shared, 'WebhookSecrets'),
     functionNetwork: {
@@ -106,7 +107,7 @@ describe('ApiStack', () => {
     const { template } = dev;
     expect(servicesOf(template, 'ChatApiChatFunction')).toEqual(['bedrock', 'dynamodb', 'events']);
     expect(servicesOf(template, 'ChatApiStreamFunction')).toEqual(['bedrock', 'dynamodb', 'events']);
-    expect(servicesOf(template, 'ChatApiTicketFunction')).toEqual([]);
+    expect(servicesOf(template, 'ChatApiTicketFunction')).toEqual(['dynamodb']);
     for (const task of ['Moderate', 'Summarize', 'Analyze']) {
       expect(servicesOf(template, `Tasks${task}Function`)).toEqual(['bedrock', 'events']);
     }

@@ -36,6 +36,18 @@ describe('StatefulStack', () => {
     }
   });
 
+  it('holds the WebSocket tickets table for Redis outages, keyed by the ticket hash, with PITR, encryption and TTL', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mangaassist-dev-ws-tickets',
+      KeySchema: [{ AttributeName: 'ticket_hash', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+    expect(dev.stack.ticketsTable).toBeDefined();
+  });
+
   it('holds the webhook idempotency table with the contract keys, PITR, encryption and TTL', () => {
     dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'mangaassist-dev-webhook-idempotency',

@@ -13,7 +13,6 @@ export const chatConfigSchema = z.strictObject({
   ...tenantsConfigShape,
   sessionsTable: z.optional(z.string().check(z.minLength(3))),
   connectionsTable: z.optional(z.string().check(z.minLength(3))),
-  dynamoDbEndpoint: z.optional(z.url()),
   websocketCallbackUrl: z.optional(z.url()),
 });
 
@@ -24,7 +23,6 @@ const chatEnvironmentFields = {
   ...tenantsEnvironmentFields,
   sessionsTable: { variable: names.sessionsTable },
   connectionsTable: { variable: names.connectionsTable },
-  dynamoDbEndpoint: { variable: names.dynamoDbEndpoint },
   websocketCallbackUrl: { variable: names.websocketCallbackUrl },
 } as const satisfies Record<keyof ChatConfig, EnvironmentField>;
 

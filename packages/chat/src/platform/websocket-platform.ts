@@ -12,9 +12,8 @@ import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { FmGateway } from '@mangaassist/fm-gateway';
-import { MemoryTicketStore, type TicketStore } from '@mangaassist/tenants';
-import { RedisTicketStore } from '@mangaassist/tenants/redis';
-import type { Redis } from 'ioredis';
+import type { TicketStore } from '@mangaassist/tenants';
+import { ticketStoreFor } from '@mangaassist/tenants/platform';
 import { ApiGatewayManagementPusher } from '../api-gateway/api-gateway-management-pusher.js';
 import { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
@@ -35,7 +34,7 @@ import { type ChatPlatformOptions, coreOf } from './chat-core.js';
 export interface WebSocketStores {
   /**
    * The ticket store `POST /v1/ws-tickets` issues into.
-   * @default - Redis at `config.redisUrl`, else process memory
+   * @default - Redis at `config.redisUrl` falling back to `config.ticketsTable`, else process memory
    */
   readonly tickets?: TicketStore;
   /**
@@ -92,6 +91,9 @@ export function createWebSocketPlatform(
   const sessions = config.sessionsTable
     ? new DynamoDbSessionStore(core.documents(), { tableName: config.sessionsTable, logger })
     : new MemorySessionStore();
+  const tickets = options.tickets
+    ? { tickets: options.tickets, close: () => {} }
+    : ticketStoreFor(config, redis, { ...options, logger });
   const webSocket = new WebSocketChat({
     chat: new ChatService({
       gateway: core.gateway,
@@ -102,7 +104,7 @@ export function createWebSocketPlatform(
     connections: options.connections ?? connectionStoreOf(config, core.documents),
     pusher: options.pusher ?? new ApiGatewayManagementPusher(management as ApiGatewayManagementApiClient),
     frames: options.frames ?? (redis ? new RedisFrameLog(redis, { logger }) : new MemoryFrameLog()),
-    tickets: options.tickets ?? ticketStoreOf(redis, logger),
+    tickets: tickets.tickets,
     firstTokenDeadlineMs: config.chatDeadlineMs,
     logger,
   });
@@ -112,6 +114,7 @@ export function createWebSocketPlatform(
     logger,
     async close() {
       await close();
+      tickets.close();
       management?.destroy();
     },
   };
@@ -130,9 +133,10 @@ export interface ConnectionPlatform {
 }
 
 /**
- * The composition root of `$connect` / `$disconnect`: the ticket store (Redis) and the
- * connection store (DynamoDB), nothing else — no model, no sessions. Outside `dev` it requires
- * `redisUrl` and `connectionsTable` (`ConfigurationError`).
+ * The composition root of `$connect` / `$disconnect`: the ticket store (Redis, falling back to
+ * the tickets table while Redis is down) and the connection store (DynamoDB), nothing else — no
+ * model, no sessions. Outside `dev` it requires `redisUrl` and `connectionsTable`
+ * (`ConfigurationError`).
  */
 export function createConnectionPlatform(
   config: ChatConfig,
@@ -149,14 +153,18 @@ export function createConnectionPlatform(
     documents ??= createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
     return documents;
   };
+  const tickets = options.tickets
+    ? { tickets: options.tickets, close: () => {} }
+    : ticketStoreFor(config, redis, { ...options, logger });
   return {
     connections: new WebSocketConnections({
-      tickets: options.tickets ?? ticketStoreOf(redis, logger),
+      tickets: tickets.tickets,
       connections: options.connections ?? connectionStoreOf(config, documentClient),
       logger,
     }),
     logger,
     async close() {
+      tickets.close();
       documents?.destroy();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
@@ -176,8 +184,4 @@ function connectionStoreOf(config: ChatConfig, documents: () => DynamoDBDocument
   return config.connectionsTable
     ? new DynamoDbConnectionStore(documents(), { tableName: config.connectionsTable })
     : new MemoryConnectionStore();
-}
-
-function ticketStoreOf(redis: Redis | undefined, logger: Logger): TicketStore {
-  return redis ? new RedisTicketStore(redis, { logger }) : new MemoryTicketStore();
 }

@@ -20,6 +20,7 @@ import {
   taskNames,
   webhookIdempotencyTable,
   webhookSources,
+  wsTicketsTable,
 } from '@mangaassist/contracts';
 import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
 import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
@@ -65,6 +66,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     dynamoDbEndpoint: local.dynamoDb.endpoint,
     sessionsTable: tableName(localStage, sessionsTable),
     connectionsTable: tableName(localStage, connectionsTable),
+    ticketsTable: tableName(localStage, wsTicketsTable),
     eventBridgeEndpoint: local.eventBridge.endpoint,
     eventBusName: localEventBusName,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
@@ -80,6 +82,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   });
   const chat = createChatPlatform(config, { core });
   const ticketPlatform = createTicketPlatform(config, {
+    ...aws,
     logger,
     tenants: keys.directory,
     ...(core.redis ? { redis: core.redis } : {}),

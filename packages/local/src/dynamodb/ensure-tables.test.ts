@@ -68,6 +68,7 @@ describe('ensureTables', () => {
     expect(await ensureTables(client, stage, tableSpecs)).toEqual([
       `mangaassist-${stage}-sessions`,
       `mangaassist-${stage}-connections`,
+      `mangaassist-${stage}-ws-tickets`,
       `mangaassist-${stage}-webhook-idempotency`,
       `mangaassist-${stage}-products`,
       `mangaassist-${stage}-reviews`,

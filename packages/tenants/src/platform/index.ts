@@ -8,3 +8,4 @@ export {
   tenantResolver,
   tenantsConfigFromEnvironment,
 } from './ticket-platform.js';
+export { type TicketStoreHandle, ticketStoreFor } from './ticket-stores.js';

@@ -1,12 +1,17 @@
-import { configFromEnvironment, type Logger, requireOutsideDev, silentLogger } from '@mangaassist/commons';
+import {
+  type AwsClientSettings,
+  configFromEnvironment,
+  type Logger,
+  requireOutsideDev,
+  silentLogger,
+} from '@mangaassist/commons';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import { type TenantResolver, tenantByKeyId } from '@mangaassist/http/api-gateway';
 import type { Redis } from 'ioredis';
-import { MemoryTicketStore } from '../memory-ticket-store.js';
-import { RedisTicketStore } from '../redis/redis-ticket-store.js';
 import { TenantDirectory } from '../tenant-directory.js';
 import { type TenantsConfig, tenantsConfigSchema, tenantsEnvironmentFields } from '../tenants-config.js';
 import type { TicketStore } from '../ticket-store.js';
+import { ticketStoreFor } from './ticket-stores.js';
 
 /** Reads the tenants configuration (`MANGA_ENV`, `REDIS_URL`, `TENANTS_JSON`); throws `ConfigurationError`. */
 export function tenantsConfigFromEnvironment(
@@ -30,7 +35,7 @@ export function tenantDirectoryOf(config: Pick<TenantsConfig, 'tenantsJson'>): T
   return config.tenantsJson === undefined ? undefined : TenantDirectory.fromJson(config.tenantsJson);
 }
 
-export interface TicketPlatformOptions {
+export interface TicketPlatformOptions extends AwsClientSettings {
   /** @default silentLogger */
   readonly logger?: Logger;
   /** The tenants; unset = `config.tenantsJson`. */
@@ -49,9 +54,10 @@ export interface TicketPlatform {
 }
 
 /**
- * The composition root of the ticket door (`POST /v1/ws-tickets`): the ticket store on Redis
- * (process memory in `dev` without `REDIS_URL`) and the tenant resolver. Nothing else: no model,
- * no table. Outside `dev` it requires `redisUrl` and `tenantsJson` (`ConfigurationError`).
+ * The composition root of the ticket door (`POST /v1/ws-tickets`): the ticket store on Redis,
+ * falling back to `ticketsTable` while Redis is down (process memory in `dev` without
+ * `REDIS_URL`; see `ticketStoreFor`), and the tenant resolver. Nothing else: no model. Outside
+ * `dev` it requires `redisUrl` and `tenantsJson` (`ConfigurationError`).
  */
 export function createTicketPlatform(
   config: TenantsConfig,
@@ -62,11 +68,13 @@ export function createTicketPlatform(
   const redis =
     options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl, { logger }) : undefined);
   const ownsRedis = options.redis === undefined && redis !== undefined;
+  const store = ticketStoreFor(config, redis, { ...options, logger });
   return {
-    tickets: redis ? new RedisTicketStore(redis, { logger }) : new MemoryTicketStore(),
+    tickets: store.tickets,
     resolveTenant: tenantResolver(options.tenants ?? tenantDirectoryOf(config)),
     logger,
     async close() {
+      store.close();
       if (redis && ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };
