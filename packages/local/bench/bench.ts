@@ -1,13 +1,18 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
- * gateway's overhead against the local emulator, then how `pnpm dev` rides out faults. Each part
- * prints its figures and its targets; the run exits non-zero when any target is missed. Run one
- * part alone with `pnpm bench bundles`, `pnpm bench gateway` or `pnpm bench faults`.
+ * gateway's overhead against the local emulator, then how `pnpm dev` rides out a Bedrock outage
+ * and a Redis outage. Each part prints its figures and its targets; the run exits non-zero when
+ * any target is missed. Run one part alone with `pnpm bench bundles|gateway|faults|redis`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const parts = { bundles: 'bundle-bench.ts', gateway: 'gateway-bench.ts', faults: 'faults-bench.ts' } as const;
+const parts = {
+  bundles: 'bundle-bench.ts',
+  gateway: 'gateway-bench.ts',
+  faults: 'faults-bench.ts',
+  redis: 'redis-outage-bench.ts',
+} as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 let failed = false;
 for (const part of chosen.length > 0 ? chosen : (Object.keys(parts) as (keyof typeof parts)[])) {

@@ -18,7 +18,7 @@ export interface RedisFrameLogOptions {
   readonly ttlSeconds?: number;
   /** Prefix of the list keys. @default 'ws:frames:' */
   readonly keyPrefix?: string;
-  /** Longest wait for one Redis round trip; after it the frame is not logged, or resume is unavailable. @default 50 */
+  /** Longest wait for one Redis round trip; after it the frame is not logged, or resume is unavailable. @default 40 */
   readonly commandTimeoutMs?: number;
   /** @default silentLogger */
   readonly logger?: Logger;
@@ -66,7 +66,7 @@ export class RedisFrameLog implements FrameLog {
     const warnIntervalMs = options.warnIntervalMs ?? 60_000;
     this.commands = new RedisCommandRunner({
       redis,
-      commandTimeoutMs: options.commandTimeoutMs ?? 50,
+      commandTimeoutMs: options.commandTimeoutMs ?? 40,
       logger,
       now,
       warnIntervalMs,

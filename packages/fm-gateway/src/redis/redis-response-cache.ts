@@ -28,7 +28,7 @@ export interface RedisResponseCacheOptions {
    * is still being made (a cold start, a reconnection); after it the lookup is a miss (or the
    * write is dropped) and a command already sent is left to finish or fail on its own. Kept
    * short on purpose: a cold start's first lookup may miss, but the cache never slows a request.
-   * @default 50
+   * @default 40
    */
   readonly commandTimeoutMs?: number;
   /** @default silentLogger */
@@ -98,7 +98,7 @@ export class RedisResponseCache implements ResponseCache {
     const warnIntervalMs = options.warnIntervalMs ?? 60_000;
     this.commands = new RedisCommandRunner({
       redis,
-      commandTimeoutMs: options.commandTimeoutMs ?? 50,
+      commandTimeoutMs: options.commandTimeoutMs ?? 40,
       logger,
       now: this.now,
       warnIntervalMs,

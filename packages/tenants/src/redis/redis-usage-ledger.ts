@@ -19,7 +19,7 @@ export interface RedisUsageLedgerOptions {
    * one still waiting for the connection is never sent). Short, as `check` is on the request
    * path: a connection slower than this fails the first check open, and the next one that finds
    * it ready is enforced.
-   * @default 50
+   * @default 40
    */
   readonly commandTimeoutMs?: number;
   /**
@@ -62,7 +62,7 @@ export class RedisUsageLedger implements UsageLedger {
   ) {
     this.commands = new RedisCommandRunner({
       redis,
-      commandTimeoutMs: options.commandTimeoutMs ?? 50,
+      commandTimeoutMs: options.commandTimeoutMs ?? 40,
       logger: options.logger ?? silentLogger,
       now: options.now ?? Date.now,
       warnIntervalMs: options.warnIntervalMs ?? 60_000,
