@@ -199,7 +199,7 @@ describe('pnpm dev WebSocket at /ws', () => {
     expect(replayed).toEqual(original.slice(3));
   });
 
-  it('survives a client that closes mid-stream, and ends that stream for a client that resumes it', async () => {
+  it('finishes the answer of a client that closed mid-stream, so that a resume gets all of it', async () => {
     const marker = `vanish-${randomUUID().slice(0, 8)}`;
     await script(marker, Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '));
     await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 30 });
@@ -209,12 +209,15 @@ describe('pnpm dev WebSocket at /ws', () => {
     leaving.socket.close();
     const lastSeq = Math.max(...seen.map((frame) => ('seq' in frame ? (frame.seq ?? -1) : -1)));
 
-    // The server notices at its next push and stops the stream; one resume, sent before or
-    // after it did, follows the stream to that end.
+    // The server notices at its next push and goes on into the frame log; a resume, sent before
+    // or after it did, gets the rest of the answer: every word once, in order, then complete.
     const resumed = await connect();
     resumed.send({ action: 'resume', data: { streamId: streamIdOf(seen), lastSeq } });
     const tail = await resumed.until(ends);
-    expect(tail.at(-1)).toMatchObject({ type: 'error', code: 'stream_aborted' });
+    expect(tail.at(-1)).toMatchObject({ type: 'complete', stored: true });
+    expect(`${deltaText(seen)}${deltaText(tail)}`).toBe(
+      Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '),
+    );
 
     await dev().control('DELETE', '/_local/bedrock/faults');
     const next = await connect();
@@ -244,15 +247,16 @@ describe('pnpm dev WebSocket at /ws', () => {
     );
   });
 
-  it('answers a resume at the end of a finished stream with its last frame again', async () => {
+  it('answers a resume at the end of a finished stream with stream_ended, never its last frame again', async () => {
     const client = await connect();
     client.send(sendMessage('こんにちは'));
     const frames = await client.until(ends);
-    const last = frames.at(-1);
 
     const again = await connect();
     again.send({ action: 'resume', data: { streamId: streamIdOf(frames), lastSeq: frames.length - 1 } });
-    expect((await again.until(ends)).at(-1)).toEqual(last);
+    expect(await again.until(ends)).toEqual([
+      expect.objectContaining({ type: 'error', stream_id: streamIdOf(frames), code: 'stream_ended' }),
+    ]);
   });
 
   it('refuses a malformed handshake with 400 before $connect, so that its ticket still opens a connection', async () => {

@@ -28,6 +28,7 @@ function recordingChannel(outcomes: PushOutcome[] = []) {
       },
       log: async (seq: number, data: string) => {
         logged.push({ seq, frame: JSON.parse(data) });
+        return true;
       },
     },
   };
@@ -96,5 +97,22 @@ describe('OutgoingStream', () => {
       await out.sendFinal((seq) => ({ type: 'error', stream_id: streamId, seq, code: 'x', message: 'x' })),
     ).toBe(true);
     expect(recording.pushed).toEqual([expect.objectContaining({ type: 'error', seq: 1 })]);
+  });
+
+  it('stays resumable while every frame is logged, and says so no longer once one is not', async () => {
+    const recording = recordingChannel();
+    let logging = true;
+    const channel = {
+      push: recording.channel.push,
+      log: async (seq: number, data: string) => logging && recording.channel.log(seq, data),
+    };
+    const out = new OutgoingStream({ streamId, maxFrameBytes: 32 * 1024, channel });
+    await out.send(start);
+    expect(out.resumable).toBe(true);
+
+    logging = false;
+    out.delta('一');
+    await out.settled();
+    expect(out.resumable).toBe(false);
   });
 });

@@ -8,8 +8,8 @@ export type PushOutcome = 'sent' | 'gone' | 'failed';
 export interface StreamChannel {
   /** Pushes a frame's JSON to the client. */
   readonly push: (data: string) => Promise<PushOutcome>;
-  /** Logs a frame's JSON at its seq, for `resume`. */
-  readonly log: (seq: number, data: string) => Promise<void>;
+  /** Logs a frame's JSON at its seq, for `resume`; resolves false when it could not. */
+  readonly log: (seq: number, data: string) => Promise<boolean>;
 }
 
 export interface OutgoingStreamOptions {
@@ -29,7 +29,8 @@ export interface OutgoingStreamOptions {
  *   as few as `maxFrameBytes` allows) when that push completes: a fast model costs one
  *   PostToConnection per round trip, not one per token. Seq numbers stay contiguous.
  * - After the first failed push (`failed` says how), frames are still numbered and logged but
- *   no longer pushed, so a `resume` can still deliver them; `onFailure` runs once.
+ *   no longer pushed, so a `resume` can still deliver them; `onFailure` runs once. `resumable`
+ *   says whether every frame so far made it into the log.
  *
  * Never throws.
  */
@@ -40,12 +41,18 @@ export class OutgoingStream {
   private queue: Promise<unknown> = Promise.resolve();
   private failure: Exclude<PushOutcome, 'sent'> | undefined;
   private terminal = false;
+  private unlogged = false;
 
   constructor(private readonly options: OutgoingStreamOptions) {}
 
   /** How the first failed push failed; undefined while every push has been delivered. */
   get failed(): Exclude<PushOutcome, 'sent'> | undefined {
     return this.failure;
+  }
+
+  /** Whether every frame so far has been logged, so that a `resume` can deliver the whole stream. */
+  get resumable(): boolean {
+    return !this.unlogged;
   }
 
   /** Whether a `complete` or `error` frame has been numbered (and logged): the stream has its end. */
@@ -104,10 +111,11 @@ export class OutgoingStream {
     if (frame.type === 'complete' || frame.type === 'error') this.terminal = true;
     const { channel } = this.options;
     if (this.failure !== undefined && !evenAfterFailure) {
-      await channel.log(seq, data);
+      if (!(await channel.log(seq, data))) this.unlogged = true;
       return false;
     }
-    const [outcome] = await Promise.all([channel.push(data), channel.log(seq, data)]);
+    const [outcome, logged] = await Promise.all([channel.push(data), channel.log(seq, data)]);
+    if (!logged) this.unlogged = true;
     if (outcome === 'sent') return true;
     if (this.failure === undefined) {
       this.failure = outcome;

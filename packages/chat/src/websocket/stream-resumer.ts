@@ -33,9 +33,10 @@ type Forwarded = 'ended' | 'more' | 'stopped';
  * - the connection is gone (a push answers `ConnectionGoneError`), it disconnects (`stop`), or
  *   the same connection resumes the same stream again (the newer resume takes over);
  * - `followMs` has passed: the client gets `error` `resume_timeout`.
- * Every resume ends with a frame that tells the client where it stands: a client that already saw
- * the stream's end gets that terminal frame again, an unknown or unreadable stream
- * `resume_unavailable`, a failed push `push_failed`. Never throws.
+ * Every resume ends with a frame that tells the client where it stands, and no frame comes twice:
+ * a client that already saw the stream's end (`lastSeq` at or past it) gets `stream_ended` without
+ * a seq — not the terminal frame again — an unknown or unreadable stream `resume_unavailable`, a
+ * failed push `push_failed`. Never throws.
  *
  * Followers live in this process: deployed, a resume runs in the message Lambda (the route's
  * integration answers at 29 s, the function keeps running and pushing), so the function's
@@ -80,14 +81,15 @@ export class StreamResumer {
     }
     const seen = overlap === 1 ? logged[0] : undefined;
     if (seen !== undefined && isTerminal(seen)) {
-      await this.forward(connectionId, streamId, [seen]);
+      await this.ended(connectionId, streamId, lastSeq);
       return;
     }
     if (logged.length === 0) {
-      // `lastSeq` is past the newest frame logged: if the stream has ended, its end is the answer.
-      const last = (await frames.since(key, -1))?.at(-1);
-      if (last !== undefined && isTerminal(last)) {
-        await this.forward(connectionId, streamId, [last]);
+      // `lastSeq` is past the newest frame logged: the stream may have ended before it.
+      const all = await frames.since(key, -1);
+      const last = all?.at(-1);
+      if (all !== undefined && last !== undefined && isTerminal(last)) {
+        await this.ended(connectionId, streamId, all.length - 1);
         return;
       }
     }
@@ -169,6 +171,18 @@ export class StreamResumer {
       if (isTerminal(data)) return 'ended';
     }
     return 'more';
+  }
+
+  /** Tells a client that already has the stream's end (at `endSeq`) that nothing follows it. */
+  private async ended(connectionId: string, streamId: string, endSeq: number): Promise<void> {
+    await this.send(
+      connectionId,
+      this.options.error(
+        webSocketErrorCodes.streamEnded,
+        `The stream ended at seq ${endSeq}, which you have; nothing follows it.`,
+        { streamId },
+      ),
+    );
   }
 
   private async unavailable(connectionId: string, streamId: string): Promise<void> {

@@ -168,8 +168,8 @@ describe('WebSocketChat sendMessage', () => {
     expect(deltas.map((frame) => frame.seq)).toEqual(deltas.map((_, index) => index + 1));
   });
 
-  it('stops the model stream, deletes the connection and stores nothing when the client vanishes mid-stream', async () => {
-    const { connect, send, pusher, connections, sessions, runtimes } = webSocketHarness({
+  it('finishes the answer for a resume when the client vanishes mid-stream: logged, stored, the connection forgotten', async () => {
+    const { connect, send, pusher, connections, sessions, runtimes, frames } = webSocketHarness({
       reply: () => ({ deltas: ['一', '二', '三', '四', '五'] }),
     });
     const connectionId = await connect();
@@ -180,12 +180,42 @@ describe('WebSocketChat sendMessage', () => {
     await send(connectionId, sendMessage('数えてください', { sessionId }));
 
     expect(pusher.frames(connectionId).map((frame) => frame.type)).toEqual(['start', 'delta']);
-    expect(runtimes.streamsClosedEarly()).toBe(1);
+    expect(runtimes.streamsClosedEarly()).toBe(0);
     expect(await connections.get(connectionId)).toBeUndefined();
+    const streamId = streamIdOf(pusher.frames(connectionId));
+    const logged = ((await frames.since(frameLogKey('manga-store', streamId), -1)) ?? []).map(
+      (data) => JSON.parse(data) as { type: string },
+    );
+    expect(logged.at(-1)).toMatchObject({ type: 'complete', stored: true });
+    expect((await sessions.history('manga-store', sessionId, 10)).map((turn) => turn.content)).toEqual([
+      '数えてください',
+      '一二三四五',
+    ]);
+  });
+
+  it('stops the model stream and stores nothing when the client vanishes and the frame log cannot keep the rest', async () => {
+    const frames = new MemoryFrameLog();
+    let logging = true;
+    const append = frames.append.bind(frames);
+    frames.append = async (...args) => (logging ? append(...args) : Promise.reject(new Error('Redis down')));
+    const { connect, send, pusher, sessions, runtimes } = webSocketHarness({
+      frames,
+      reply: () => ({ deltas: ['一', '二', '三', '四', '五'] }),
+    });
+    const connectionId = await connect();
+    pusher.failWith = (id, frame) => {
+      if (frame.type !== 'delta' || frame.seq !== 2) return undefined;
+      logging = false;
+      return new ConnectionGoneError(id);
+    };
+
+    await send(connectionId, sendMessage('数えてください', { sessionId }));
+
+    expect(runtimes.streamsClosedEarly()).toBe(1);
     expect(await sessions.history('manga-store', sessionId, 10)).toEqual([]);
   });
 
-  it('logs a final stream_aborted frame so that a client resuming a stopped stream is not left waiting', async () => {
+  it('gives a client that resumes after a drop the rest of the answer, through complete', async () => {
     const { connect, send, pusher } = webSocketHarness({ reply: () => ({ deltas: ['一', '二', '三'] }) });
     const first = await connect();
     pusher.failWith = (id, frame) =>
@@ -195,10 +225,14 @@ describe('WebSocketChat sendMessage', () => {
 
     const second = await connect();
     await send(second, { action: 'resume', data: { streamId: start?.stream_id, lastSeq: 1 } });
-    expect(pusher.frames(second)).toEqual([
-      { type: 'delta', stream_id: start?.stream_id, seq: 2, text: '二' },
-      expect.objectContaining({ type: 'error', stream_id: start?.stream_id, seq: 3, code: 'stream_aborted' }),
-    ]);
+    const resumed = pusher.frames(second);
+    expect(resumed.map((frame) => frame.type)).toEqual(['delta', 'delta', 'complete']);
+    expect(
+      ofType(resumed, 'delta')
+        .map((frame) => frame.text)
+        .join(''),
+    ).toBe('二三');
+    expect(resumed.map((frame) => ('seq' in frame ? frame.seq : undefined))).toEqual([2, 3, 4]);
   });
 
   it('rejects text that fails the Japanese-aware checks with a content_rejected frame', async () => {
@@ -424,7 +458,7 @@ describe('WebSocketChat resume of a running stream', () => {
     expect(pusher.raw(second)).toEqual(pusher.raw(first).slice(3));
   });
 
-  it('forwards stream_aborted to the resuming connection when the original client goes away', async () => {
+  it('keeps forwarding to the resuming connection when the original client goes away, through complete', async () => {
     const { connect, send, pusher, followClock, first, producing, streamId, release } = await runningStream();
     pusher.failWith = (id) => (id === first ? new ConnectionGoneError(id) : undefined);
     const second = await connect();
@@ -435,7 +469,8 @@ describe('WebSocketChat resume of a running stream', () => {
     await drive(followClock, resuming);
     expect(pusher.frames(second)).toEqual([
       { type: 'delta', stream_id: streamId, seq: 3, text: 'う' },
-      expect.objectContaining({ type: 'error', stream_id: streamId, seq: 4, code: 'stream_aborted' }),
+      { type: 'delta', stream_id: streamId, seq: 4, text: 'え' },
+      expect.objectContaining({ type: 'complete', stream_id: streamId, seq: 5, stored: true }),
     ]);
   });
 
@@ -502,24 +537,31 @@ describe('WebSocketChat resume of a running stream', () => {
 });
 
 describe('WebSocketChat resume of a finished stream', () => {
-  it('sends the terminal frame again to a client that resumes after it, so that every resume gets an answer', async () => {
+  it('answers a client that resumes at the terminal frame it already has with stream_ended, never that frame again', async () => {
     const { connect, send, pusher } = webSocketHarness();
     const first = await connect();
     await send(first, sendMessage('こんにちは'));
-    const original = pusher.raw(first);
     const complete = ofType(pusher.frames(first), 'complete')[0];
+    const streamId = streamIdOf(pusher.frames(first));
 
     const second = await connect();
     // Nothing moves the follow clock: a resumer that followed instead of answering would never settle.
     await settlesWithin(
-      send(second, resume(streamIdOf(pusher.frames(first)), complete?.seq ?? -1)),
+      send(second, resume(streamId, complete?.seq ?? -1)),
       5_000,
       'a resume after the terminal frame',
     );
-    expect(pusher.raw(second)).toEqual([original.at(-1)]);
+    expect(pusher.frames(second)).toEqual([
+      {
+        type: 'error',
+        stream_id: streamId,
+        code: 'stream_ended',
+        message: expect.stringContaining(`seq ${complete?.seq}`),
+      },
+    ]);
   });
 
-  it('answers a resume past the end of a finished stream with its terminal frame', async () => {
+  it('answers a resume past the end of a finished stream with stream_ended', async () => {
     const { connect, send, pusher } = webSocketHarness();
     const first = await connect();
     await send(first, sendMessage('こんにちは'));
@@ -530,12 +572,24 @@ describe('WebSocketChat resume of a finished stream', () => {
       5_000,
       'a resume past the end of a finished stream',
     );
+    expect(pusher.frames(second)).toEqual([expect.objectContaining({ type: 'error', code: 'stream_ended' })]);
+    expect(pusher.frames(second)[0]).not.toHaveProperty('seq');
+  });
+
+  it('still sends the terminal frame to a client that resumes just before it', async () => {
+    const { connect, send, pusher } = webSocketHarness();
+    const first = await connect();
+    await send(first, sendMessage('こんにちは'));
+    const complete = ofType(pusher.frames(first), 'complete')[0];
+
+    const second = await connect();
+    await send(second, resume(streamIdOf(pusher.frames(first)), (complete?.seq ?? 0) - 1));
     expect(pusher.raw(second)).toEqual([pusher.raw(first).at(-1)]);
   });
 });
 
 describe('WebSocketChat delivery failures', () => {
-  it('ends the stream with a logged push_failed frame when a push fails for another reason than a gone client', async () => {
+  it('finishes the answer into the log when a push fails for another reason, and tells the client to resume', async () => {
     const { connect, send, pusher, frames, runtimes, sessions } = webSocketHarness({
       reply: () => ({ deltas: ['一', '二', '三', '四'] }),
     });
@@ -551,15 +605,21 @@ describe('WebSocketChat delivery failures', () => {
     expect(delivered).toEqual([
       expect.objectContaining({ type: 'start', seq: 0 }),
       expect.objectContaining({ type: 'delta', seq: 1, text: '一' }),
-      expect.objectContaining({ type: 'error', stream_id: streamId, seq: 3, code: 'push_failed' }),
+      expect.objectContaining({ type: 'error', stream_id: streamId, code: 'push_failed' }),
     ]);
-    expect(runtimes.streamsClosedEarly()).toBe(1);
-    expect(await sessions.history('manga-store', sessionId, 10)).toEqual([]);
-    const logged = (await frames.since(frameLogKey('manga-store', streamId), 1)) ?? [];
-    expect(logged.map((data) => JSON.parse(data))).toEqual([
-      expect.objectContaining({ type: 'delta', seq: 2, text: '二' }),
-      expect.objectContaining({ type: 'error', seq: 3, code: 'push_failed' }),
-    ]);
+    expect(delivered.at(-1)).not.toHaveProperty('seq');
+    expect(runtimes.streamsClosedEarly()).toBe(0);
+    expect((await sessions.history('manga-store', sessionId, 10)).at(-1)?.content).toBe('一二三四');
+    const logged = ((await frames.since(frameLogKey('manga-store', streamId), 1)) ?? []).map(
+      (data) => JSON.parse(data) as { type: string; text?: string },
+    );
+    expect(
+      logged
+        .filter((frame) => frame.type === 'delta')
+        .map((frame) => frame.text)
+        .join(''),
+    ).toBe('二三四');
+    expect(logged.at(-1)).toMatchObject({ type: 'complete', stored: true });
   });
 
   it('answers push_failed when a history frame cannot be pushed', async () => {

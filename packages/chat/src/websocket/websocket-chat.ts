@@ -90,13 +90,14 @@ const languageNames = { ja: 'Japanese', en: 'English', zh: 'Chinese' } as const;
  *   plus `webSocketErrorCodes`); nothing throws to the caller. A message from a connection
  *   without a record is answered `unknown_connection`.
  *
- * A client that has gone (`ConnectionGoneError`) stops its stream: the model call is aborted,
- * the partial answer is not stored (only a completed stream is), the connection record is
- * deleted, and a final `error` frame `stream_aborted` is logged so that a `resume` ends
- * definitively. Any other push failure (throttled, refused) stops the stream the same way but
- * keeps the record, and the client gets (best effort) an `error` frame `push_failed`, logged
- * too. Should the model have finished before a push failed, the answer was stored: the rest of
- * it and `complete` are logged, so a `resume` delivers it whole.
+ * An answer survives its client: after a failed push — the client has gone
+ * (`ConnectionGoneError`, its record is deleted) or the push was throttled or refused — the
+ * model call goes on and its frames, through `complete`, go into the log only, so a `resume`
+ * delivers the whole answer; the completed answer is stored. A client still connected is told
+ * (best effort) with an `error` frame `push_failed`, without a seq, to resume for the rest. Only
+ * when the log has lost a frame as well (Redis down) is nothing worth producing: the model call
+ * is aborted, the partial answer is not stored, and a final `stream_aborted` (gone client) or
+ * `push_failed` frame is logged, so that a `resume` ends definitively.
  */
 export class WebSocketChat {
   private readonly logger: Logger;
@@ -259,8 +260,11 @@ export class WebSocketChat {
         push: (data) => this.pushRaw(connectionId, data),
         log: (seq, data) => this.log(key, seq, data),
       },
-      // A client that cannot be reached stops the model call: nothing more is worth producing.
-      onFailure: () => abort.abort(),
+      // A client that cannot be reached may resume: the answer goes on into the log, unless the
+      // log has lost a frame already — then nothing more is worth producing.
+      onFailure: () => {
+        if (!out.resumable) abort.abort();
+      },
     });
     const started = await out.send((seq) => ({
       type: 'start',
@@ -282,7 +286,7 @@ export class WebSocketChat {
       let result: ChatAnswer | undefined;
       try {
         // Leaving this loop early closes the chat stream, which cancels the model call and never
-        // reaches `complete` — so a half-delivered answer is never stored.
+        // reaches `complete` — so an answer no one can receive whole is never stored.
         for await (const event of this.options.chat.stream(turn, {
           signal: abort.signal,
           deadlineMs: this.firstTokenDeadlineMs,
@@ -291,7 +295,7 @@ export class WebSocketChat {
             result = event.result;
             break;
           }
-          if (out.failed) break;
+          if (out.failed && !out.resumable) break;
           out.delta(event.text);
         }
       } catch (error) {
@@ -374,16 +378,18 @@ export class WebSocketChat {
     }
   }
 
-  /** Appends a stream frame to the log; never throws. */
-  private async log(key: string, seq: number, data: string): Promise<void> {
+  /** Appends a stream frame to the log; never throws: resolves false when it could not. */
+  private async log(key: string, seq: number, data: string): Promise<boolean> {
     try {
       await this.options.frames.append(key, seq, data);
+      return true;
     } catch (error) {
       this.logger.warn('frame not logged; resume may be unavailable', {
         key,
         seq,
         error: errorMessage(error),
       });
+      return false;
     }
   }
 

@@ -6,6 +6,11 @@ export const webSocketErrorCodes = {
   contentRejected: 'content_rejected',
   /** `resume` names a stream that is unknown, expired, another tenant's, or incompletely logged. */
   resumeUnavailable: 'resume_unavailable',
+  /**
+   * `resume` came after the stream's last frame (`lastSeq` at or past its `complete` or `error`):
+   * the client has the whole stream; nothing is sent again. Carries `stream_id`, no `seq`.
+   */
+  streamEnded: 'stream_ended',
   /** `resume` followed a running stream for its whole lifetime bound and the stream did not end. */
   resumeTimeout: 'resume_timeout',
   /** Logged (not sent) when a stream stops because its client went away; `resume` replays it. */
