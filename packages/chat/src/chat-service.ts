@@ -1,10 +1,11 @@
-import { type Logger, silentLogger } from '@mangaassist/commons';
-import type {
-  ChatMessage,
-  FmGateway,
-  GatewayCallOptions,
-  GatewayResult,
-  GatewayStreamEvent,
+import { discardMetrics, type Logger, type MetricsSink, silentLogger } from '@mangaassist/commons';
+import {
+  type ChatMessage,
+  type FmGateway,
+  type GatewayCallOptions,
+  type GatewayResult,
+  type GatewayStreamEvent,
+  inspectText,
 } from '@mangaassist/fm-gateway';
 import { BudgetExhaustedError, type TenantBudget } from '@mangaassist/tenants';
 import { buildConversation, systemPromptFor } from './sessions/conversation.js';
@@ -40,9 +41,14 @@ export interface ChatServiceOptions {
   readonly systemPrompt?: string;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /** Receives the input-safety signals of each turn, per tenant. @default discardMetrics */
+  readonly metrics?: MetricsSink;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
+
+/** The CloudWatch namespace of the input-safety signals (`inspectText`), dimension `Tenant`. */
+export const inputSafetyNamespace = 'MangaAssist/InputSafety';
 
 /**
  * The gateway's answer, and — for a turn in a session — whether the turn is now in the session's
@@ -62,7 +68,9 @@ export class SessionUnavailableError extends Error {
 }
 
 /**
- * A conversation with the model: checks the tenant's budget, builds the prompt from the
+ * A conversation with the model: reads each new message for input-safety signals (`inspectText`:
+ * logged and counted per tenant, never the text, never a refusal), checks the tenant's budget,
+ * builds the prompt from the
  * MangaAssist system prompt and the session's last turns, asks the gateway, then stores the
  * new turns — only after a real answer (never a degraded or failed one), saying in the answer
  * whether they were stored — and records the
@@ -122,6 +130,7 @@ export class ChatService {
    * may wait on its own store), and a spent budget wins over an unreadable history.
    */
   private async prepare(turn: ChatTurn) {
+    this.observeSignals(turn);
     const { budget } = this.options;
     const [decision, history] = await Promise.allSettled([
       budget?.check(turn.tenantId),
@@ -143,6 +152,24 @@ export class ChatService {
       ...(turn.temperature !== undefined ? { temperature: turn.temperature } : {}),
       ...(turn.sessionId !== undefined ? { sessionId: turn.sessionId } : {}),
     };
+  }
+
+  /** Logs and counts the signals of the turn's caller-supplied text: its messages and instructions. */
+  private observeSignals(turn: ChatTurn): void {
+    const texts = [...turn.messages.map((message) => message.content), ...(turn.system ? [turn.system] : [])];
+    const signals = [...new Set(texts.flatMap((text) => inspectText(text)))];
+    if (signals.length === 0) return;
+    const { tenantId, requestId } = turn;
+    this.logger.warn('input-safety signals in a chat turn', { tenantId, requestId, signals });
+    (this.options.metrics ?? discardMetrics).emit({
+      namespace: inputSafetyNamespace,
+      dimensions: { Tenant: tenantId },
+      metrics: [
+        { name: 'MessagesWithSignals', unit: 'Count', value: 1 },
+        ...signals.map((signal) => ({ name: signal, unit: 'Count' as const, value: 1 })),
+      ],
+      properties: { requestId },
+    });
   }
 
   private async readHistory(tenantId: string, sessionId: string, limit: number): Promise<SessionTurn[]> {

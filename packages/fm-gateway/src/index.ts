@@ -69,6 +69,7 @@ export type {
   TokenUsage,
 } from './runtime/model-runtime.js';
 export { estimateTokens } from './text/estimate-tokens.js';
+export { inspectText, signalShadow, type TextSignal } from './text/inspect.js';
 export { type ConsistentVerdict, parseModerationVerdict } from './text/moderation-verdict.js';
 export { normalizeForCacheKey } from './text/normalize.js';
 export { sanitizeForPrompt } from './text/sanitize.js';

@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientOptions, type Logger, silentLogger } from '@mangaassist/commons';
+import {
+  awsClientOptions,
+  emfWriter,
+  type Logger,
+  type MetricsSink,
+  silentLogger,
+} from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import {
@@ -12,11 +18,15 @@ import { BudgetGuard, MemoryUsageLedger, type TenantDirectory } from '@mangaassi
 import { tenantDirectoryOf, tenantResolver } from '@mangaassist/tenants/platform';
 import { RedisUsageLedger } from '@mangaassist/tenants/redis';
 import type { Redis } from 'ioredis';
+import { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
+import type { SessionStore } from '../sessions/session-store.js';
 
 export interface ChatCoreOptions extends Omit<CreateGatewayOptions, 'redis'> {
   /** The tenants; unset = `config.tenantsJson` (then no budgets when that is unset too). */
   readonly tenants?: TenantDirectory;
+  /** Where the chat's own metrics go (input-safety signals). @default emfWriter() */
+  readonly metrics?: MetricsSink;
 }
 
 export interface ChatPlatformOptions extends ChatCoreOptions {
@@ -35,6 +45,7 @@ export interface ChatCore extends GatewayDependencies {
   readonly budget?: BudgetGuard;
   readonly resolveTenant: TenantResolver;
   readonly logger: Logger;
+  readonly metrics: MetricsSink;
   /** The DynamoDB document client, made on first call (for the tables the door uses). */
   documents(): DynamoDBDocumentClient;
 }
@@ -75,6 +86,7 @@ export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}
     ...(budget ? { budget } : {}),
     resolveTenant: tenantResolver(tenants),
     logger,
+    metrics: options.metrics ?? emfWriter(),
     documents() {
       documents ??= createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
       return documents;
@@ -85,4 +97,15 @@ export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The chat service of a door on `core`: its gateway, budgets, logger and metrics, and `sessions`. */
+export function chatServiceOf(core: ChatCore, sessions?: SessionStore): ChatService {
+  return new ChatService({
+    gateway: core.gateway,
+    ...(sessions ? { sessions } : {}),
+    ...(core.budget ? { budget: core.budget } : {}),
+    logger: core.logger,
+    metrics: core.metrics,
+  });
 }

@@ -1,12 +1,12 @@
 import { type Logger, requireOutsideDev } from '@mangaassist/commons';
 import type { FmGateway, ModelCatalog } from '@mangaassist/fm-gateway';
 import type { TenantResolver } from '@mangaassist/http/api-gateway';
-import { ChatService } from '../chat-service.js';
+import type { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
 import { DynamoDbSessionStore } from '../dynamodb/dynamodb-session-store.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { type ChatPlatformOptions, coreOf } from './chat-core.js';
+import { type ChatPlatformOptions, chatServiceOf, coreOf } from './chat-core.js';
 
 /** What `POST /v1/chat`, `POST /v1/chat/stream` and the task routes are built from. */
 export interface ChatPlatform {
@@ -49,12 +49,7 @@ export function createChatPlatform(
     ? new DynamoDbSessionStore(core.documents(), { tableName: config.sessionsTable, logger: core.logger })
     : new MemorySessionStore();
   return {
-    chat: new ChatService({
-      gateway: core.gateway,
-      sessions,
-      ...(core.budget ? { budget: core.budget } : {}),
-      logger: core.logger,
-    }),
+    chat: chatServiceOf(core, sessions),
     sessions,
     gateway: core.gateway,
     catalog: core.catalog,
@@ -74,11 +69,7 @@ export function createTaskPlatform(config: ChatConfig, options: ChatPlatformOpti
   requireOutsideDev(config, ['redisUrl', 'tenantsJson'], 'the task platform');
   const { core, close } = coreOf(config, options);
   return {
-    chat: new ChatService({
-      gateway: core.gateway,
-      ...(core.budget ? { budget: core.budget } : {}),
-      logger: core.logger,
-    }),
+    chat: chatServiceOf(core),
     gateway: core.gateway,
     catalog: core.catalog,
     deadlineMs: config.chatDeadlineMs,

@@ -15,7 +15,6 @@ import type { FmGateway } from '@mangaassist/fm-gateway';
 import type { TicketStore } from '@mangaassist/tenants';
 import { ticketStoreFor } from '@mangaassist/tenants/platform';
 import { ApiGatewayManagementPusher } from '../api-gateway/api-gateway-management-pusher.js';
-import { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
 import { DynamoDbConnectionStore } from '../dynamodb/dynamodb-connection-store.js';
 import { DynamoDbSessionStore } from '../dynamodb/dynamodb-session-store.js';
@@ -28,7 +27,7 @@ import { MemoryConnectionStore } from '../websocket/memory-connection-store.js';
 import { MemoryFrameLog } from '../websocket/memory-frame-log.js';
 import { WebSocketChat } from '../websocket/websocket-chat.js';
 import { WebSocketConnections } from '../websocket/websocket-connections.js';
-import { type ChatPlatformOptions, coreOf } from './chat-core.js';
+import { type ChatPlatformOptions, chatServiceOf, coreOf } from './chat-core.js';
 
 /** Stores the WebSocket doors share with each other (and, for tickets, with the ticket door). */
 export interface WebSocketStores {
@@ -95,12 +94,7 @@ export function createWebSocketPlatform(
     ? { tickets: options.tickets, close: () => {} }
     : ticketStoreFor(config, redis, { ...options, logger });
   const webSocket = new WebSocketChat({
-    chat: new ChatService({
-      gateway: core.gateway,
-      sessions,
-      ...(core.budget ? { budget: core.budget } : {}),
-      logger,
-    }),
+    chat: chatServiceOf(core, sessions),
     connections: options.connections ?? connectionStoreOf(config, core.documents),
     pusher: options.pusher ?? new ApiGatewayManagementPusher(management as ApiGatewayManagementApiClient),
     frames: options.frames ?? (redis ? new RedisFrameLog(redis, { logger }) : new MemoryFrameLog()),

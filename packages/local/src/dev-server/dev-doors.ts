@@ -77,6 +77,8 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   const core = createChatCore(config, {
     ...aws,
     logger,
+    // The warning each signal logs is what `pnpm dev` shows; EMF lines would only clutter it.
+    metrics: discardMetrics,
     tenants: keys.directory,
     ...(options.gateway ? { gateway: options.gateway } : {}),
   });
