@@ -26,8 +26,8 @@ export type TextSignal =
   | 'template_syntax'
   | 'code_execution';
 
-const previous = String.raw`(?:previous|prior|above|earlier|preceding|all|any|your)`;
-const orders = String.raw`(?:instructions?|prompts?|rules|directions|guidelines|commands?)`;
+const previous = '(?:previous|prior|above|earlier|preceding|all|any|your)';
+const orders = '(?:instructions?|prompts?|rules|directions|guidelines|commands?)';
 const earlierJa = '(?:これまで|今まで|以前|前|上記|先ほど|さっき|最初)';
 const ordersJa = '(?:指示|命令|プロンプト|ルール|設定|制約)';
 
