@@ -29,12 +29,12 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * What holds state or is referenced by name from outside: the AI event bus (with its archive and
- * schema registry), the sessions, WebSocket connections and tickets, and webhook idempotency tables, the event
- * consumers' tables, the webhook signing secrets, the moderation alert webhook's API key, the
- * Redis cache and the VPC it lives in. Changes here are rare
- * and reviewed with care (termination protection, RETAIN and deletion protection in
- * production). The stateless stacks receive interfaces and values from here, never the reverse:
- * the cache admits the functions' security group, which this stack owns too.
+ * schema registry), the sessions, WebSocket connections, WebSocket tickets and webhook idempotency
+ * tables, the event consumers' tables, the webhook signing secrets, the moderation alert
+ * webhook's API key, the Redis cache and the VPC it lives in. Changes here are rare and reviewed
+ * with care (termination protection, RETAIN and deletion protection in production). The
+ * stateless stacks receive interfaces and values from here, never the reverse: the cache admits
+ * the functions' security group, which this stack owns too.
  */
 export class StatefulStack extends Stack {
   readonly eventBus: IEventBus;

@@ -141,7 +141,7 @@ describe('DynamoDbSessionStore items', () => {
     expect((await storedItems(pk)).map((item) => item.turn).at(-1)).toBe(151);
   });
 
-  it('deletes every item of a cleared session', async () => {
+  it('deletes every turn of a cleared session, and numbers the turns after it past the old ones', async () => {
     const { tenantId, sessionId, pk } = freshSession();
     const store = sessionStore();
     await store.append(
@@ -150,7 +150,20 @@ describe('DynamoDbSessionStore items', () => {
       Array.from({ length: 60 }, (_, index) => sessionTurn(`t${index}`)),
     );
     await store.clear(tenantId, sessionId);
-    expect(await storedItems(pk)).toEqual([]);
+    expect(await storedItems(pk)).toEqual([expect.objectContaining({ turn: 0, last_turn: 60 })]);
+
+    // A turn that an append running during the clear wrote late stays older than the new ones.
+    await documents().send(
+      new PutCommand({
+        TableName: sessions,
+        Item: { pk, turn: 60, role: 'user', content: 'straggler', at: sessionTurn('').at },
+      }),
+    );
+    await store.append(tenantId, sessionId, [sessionTurn('after the clear')]);
+    expect((await store.history(tenantId, sessionId, 10)).map((turn) => turn.content)).toEqual([
+      'straggler',
+      'after the clear',
+    ]);
   });
 
   it('skips an item that is not a valid turn and logs a warning instead of failing', async () => {

@@ -70,12 +70,11 @@ export class SessionUnavailableError extends Error {
 /**
  * A conversation with the model: reads each new message for input-safety signals (`inspectText`:
  * logged and counted per tenant, never the text, never a refusal), checks the tenant's budget,
- * builds the prompt from the
- * MangaAssist system prompt and the session's last turns, asks the gateway, then stores the
- * new turns — only after a real answer (never a degraded or failed one), saying in the answer
- * whether they were stored — and records the
- * tenant's spend. Throws `BudgetExhaustedError` before any model call when the budget is
- * spent, `SessionUnavailableError` when history cannot be read, and whatever the gateway throws.
+ * builds the prompt from the MangaAssist system prompt and the session's last turns, asks the
+ * gateway, then stores the new turns — only after a real answer (never a degraded or failed one),
+ * saying in the answer whether they were stored — and records the tenant's spend. Throws
+ * `BudgetExhaustedError` before any model call when the budget is spent,
+ * `SessionUnavailableError` when history cannot be read, and whatever the gateway throws.
  */
 export class ChatService {
   private readonly logger: Logger;

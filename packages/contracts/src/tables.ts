@@ -19,7 +19,8 @@ export interface TableSpec {
 /**
  * Conversation turns: one item per turn, so a session never meets the 400 KB item limit and the
  * last N turns are one Query. `pk` = `<tenant>#<session id>` keeps tenants apart; `turn` is the
- * turn's number in the session; every item expires `sessionTtlSeconds` after it was written.
+ * turn's number in the session, handed out by the session's counter item at `turn` 0
+ * (`last_turn`); every item expires `sessionTtlSeconds` after it was written.
  */
 export const sessionsTable: TableSpec = {
   name: 'sessions',
@@ -38,7 +39,8 @@ export const connectionsTable: TableSpec = {
 /**
  * WebSocket tickets issued while Redis (their home) is down, so that browsers can still connect:
  * `ticket_hash` = SHA-256 of the ticket (the table never holds a usable ticket), `tenant_id`, and
- * `expires_at` a minute after issue. Redeemed by a conditional delete, so each works once.
+ * `expires_at` a minute after issue. Redeemed by a delete that returns what it deleted, so of
+ * concurrent redeemers exactly one gets the tenant.
  */
 export const wsTicketsTable: TableSpec = {
   name: 'ws-tickets',

@@ -76,8 +76,16 @@ describe('FallbackTicketStore', () => {
     expect(attempts).toBe(2);
   });
 
-  it('passes on what is not an outage, such as a bad TTL', async () => {
-    const { store } = stores(down);
+  it('passes on what is not an outage, such as a bad TTL, without trying the fallback', async () => {
+    const { store, built } = stores();
     await expect(store.issue('tenant-a', 0)).rejects.toBeInstanceOf(RangeError);
+    expect(built()).toBe(0);
+  });
+
+  it('answers a marked string that is no ticket at all without building the fallback', async () => {
+    const { store, built } = stores();
+    expect(await store.redeem(`${fallbackTicketPrefix}not-a-ticket`)).toBeUndefined();
+    expect(await store.redeem(fallbackTicketPrefix)).toBeUndefined();
+    expect(built()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
 import { TicketStoreUnavailableError } from './store-errors.js';
+import { isWellFormedTicket } from './ticket.js';
 import type { TicketStore } from './ticket-store.js';
 
 /** Marks a ticket the fallback store issued: `.` never occurs in a ticket of the primary. */
@@ -45,7 +46,8 @@ export class FallbackTicketStore implements TicketStore {
 
   async redeem(ticket: string): Promise<string | undefined> {
     if (!ticket.startsWith(fallbackTicketPrefix)) return this.options.primary.redeem(ticket);
-    return (await this.fallback()).redeem(ticket.slice(fallbackTicketPrefix.length));
+    const unmarked = ticket.slice(fallbackTicketPrefix.length);
+    return isWellFormedTicket(unmarked) ? (await this.fallback()).redeem(unmarked) : undefined;
   }
 
   private fallback(): Promise<TicketStore> {

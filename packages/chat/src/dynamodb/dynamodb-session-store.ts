@@ -120,9 +120,10 @@ type KeyOfTurn = { readonly pk: string; readonly turn: number };
  * - Appends beyond one transaction (100 turns, or about 3.5 MB) are written in chunks, in order;
  *   each chunk is all-or-nothing, but a concurrent writer's turns may land between two chunks and
  *   an error after the first chunk leaves the earlier chunks stored.
- * - `clear`: pages through the session's keys, the counter's included, and deletes them 25 at a
- *   time with BatchWriteItem, resending unprocessed deletes with backoff up to
- *   `maxDeleteAttempts`, then throws. Turns appended while a clear runs may survive it.
+ * - `clear`: pages through the session's turns and deletes them 25 at a time with BatchWriteItem,
+ *   resending unprocessed deletes with backoff up to `maxDeleteAttempts`, then throws. The counter
+ *   stays (until its TTL), so turns appended after a clear are numbered after any that an append
+ *   running during it wrote late — those may survive the clear, but never read as newer.
  *
  * Errors: `RangeError` for a bad `limit` or tenant id; `SessionConflictError`; SDK errors
  * (after the SDK's own retries) propagate.
@@ -213,10 +214,7 @@ export class DynamoDbSessionStore implements SessionStore {
     do {
       const page = await this.client.send(
         new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExpressionAttributeNames: { '#turn': 'turn' },
+          ...this.turnsOf(pk),
           ProjectionExpression: 'pk, #turn',
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

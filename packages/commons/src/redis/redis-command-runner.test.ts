@@ -157,4 +157,30 @@ describe('RedisCommandRunner outage memory', () => {
     ]);
     expect(logger.entries[1]?.fields).toEqual({ failures: 6 });
   });
+
+  it('waits for the reconnection with one listener, however many probes fail meanwhile', async () => {
+    const clock = manualClock();
+    const redis = new FakeConnection();
+    const runner = runnerOn(redis, clock);
+    for (let probe = 0; probe < 5; probe++) {
+      await expect(runner.run('get', hangs)).rejects.toThrow();
+      clock.advanceSeconds(1);
+    }
+
+    expect(redis.listenerCount('ready')).toBe(1);
+  });
+
+  it('ends the outage when a probe gets an error reply: Redis answered', async () => {
+    const clock = manualClock();
+    const runner = runnerOn(new FakeConnection(), clock);
+    await expect(runner.run('get', hangs)).rejects.toThrow();
+    clock.advanceSeconds(1);
+    await expect(
+      runner.run('get', async () => {
+        throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+      }),
+    ).rejects.toThrow('WRONGTYPE');
+
+    await expect(runner.run('get', counted('value'))).resolves.toBe('value');
+  });
 });

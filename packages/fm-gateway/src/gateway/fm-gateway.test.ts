@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
 import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { RegionTarget } from '../catalog/invocation-targets.js';
+import { defaultRegionTargets } from '../catalog/invocation-targets.js';
 import { loadModelCatalog, resolveModelKey } from '../catalog/model-catalog.js';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { RegionHealth } from '../resilience/region-health.js';
@@ -191,6 +192,18 @@ describe('FmGateway.complete', () => {
 
     expect(await gateway.complete(request())).toMatchObject({ region: 'ap-northeast-1', degraded: false });
     expect(gateway.health().regions).toEqual([]);
+  });
+
+  it('counts one failed request once against each route, however many models of its ladder failed there', async () => {
+    const { gateway } = setup(() => ({ error: awsError('ServiceUnavailableException') }), {
+      regionTargets: defaultRegionTargets,
+      breakers: new CircuitBreakerRegistry({ failureThreshold: 100 }),
+    });
+    await gateway.complete(request({ model: 'balanced' }));
+
+    const regions = gateway.health().regions;
+    expect(regions.length).toBeGreaterThan(0);
+    expect(regions.every((region) => region.available && region.failureCount === 1)).toBe(true);
   });
 
   it('counts a failed request against its region even when its failures opened the breaker', async () => {

@@ -68,11 +68,13 @@ type Step = { readonly key: string; readonly spec: ModelSpec; readonly region: s
 );
 type TargetStep = Extract<Step, { readonly target: InvocationTarget }>;
 
-/** How the ladder is going: the last failure, and a model not worth trying elsewhere. */
+/** How the ladder is going: the last failure, a model not worth trying elsewhere, the routes it failed on. */
 interface LadderProgress {
   lastError?: unknown;
   lastKind: AllModelsFailedError['kind'];
   skipModel?: string;
+  /** Routes already counted as failed by this call: one request is one piece of evidence. */
+  readonly failedRoutes: Set<string>;
 }
 
 /** The last counted failure of a step's calls, as `tryTarget` saw it. */
@@ -135,7 +137,7 @@ export class LadderExecutor {
    */
   async run<T>(call: GatewayCall, deadline: Deadline, operation: ModelOperation<T>): Promise<Answered<T>> {
     const steps = this.plan(call);
-    const progress: LadderProgress = { lastKind: 'no-target' };
+    const progress: LadderProgress = { lastKind: 'no-target', failedRoutes: new Set() };
     const cooling: TargetStep[] = [];
     for (const [index, step] of steps.entries()) {
       if (step.key === progress.skipModel) continue;
@@ -228,8 +230,12 @@ export class LadderExecutor {
         });
         if (!failure.failover) progress.skipModel = key;
       }
-      // The calls this step made, even those that opened the breaker, are evidence about the route.
-      if (seen.failure && isRegionFailure(seen.failure)) this.options.regionHealth.markFailure(route);
+      // The calls this step made, even those that opened the breaker, are evidence about the route
+      // — counted once per request, however many models of the ladder failed there.
+      if (seen.failure && isRegionFailure(seen.failure) && !progress.failedRoutes.has(route)) {
+        progress.failedRoutes.add(route);
+        this.options.regionHealth.markFailure(route);
+      }
       this.throwIfOutOfTime(deadline);
       return undefined;
     }

@@ -56,9 +56,10 @@ interface RouteState {
  * by many concurrent requests is one outage.
  *
  * A cooling route still recovers as soon as its region does: when no other route can answer,
- * callers ask `claimProbe`, which lets one call per `probeIntervalMs` through to the cooling
- * route that failed longest ago (half-open, as a circuit breaker) — a failed probe sends the
- * next one to another route, a successful one (`markSuccess`) ends the cooldown.
+ * callers ask `claimProbe`, which lets one call per route and `probeIntervalMs` through, to the
+ * cooling route that failed longest ago (half-open, as a circuit breaker) — a failed probe sends
+ * the next one to another route, a successful one (`markSuccess`) ends the cooldown. Each
+ * process (Lambda instance) probes on its own.
  * Routes never seen are available.
  */
 export class RegionHealth {

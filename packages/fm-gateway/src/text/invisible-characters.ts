@@ -12,16 +12,21 @@ const invisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/
 /**
  * Unicode tag characters (U+E0000–U+E007F): invisible ASCII look-alikes, which carry a hidden
  * instruction past a human reviewer straight to the model. Their one legitimate use is a
- * subdivision flag: 🏴 (U+1F3F4), a subdivision code in tag letters and digits (two letters, then
- * one to four letters or digits: `gbeng` for England), and CANCEL TAG (U+E007F). Those are kept;
- * every other tag character is removed.
+ * subdivision flag — 🏴 (U+1F3F4), a subdivision code in tag letters, CANCEL TAG (U+E007F) — and
+ * only three are recommended for general interchange (RGI) and drawn by any platform: England,
+ * Scotland and Wales. Those three are kept; every other tag character is removed, so no word can
+ * ride along dressed as the code of a flag nobody draws.
  */
-const subdivisionFlag =
-  /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+const tag = (code: string) =>
+  [...code].map((letter) => String.fromCodePoint(0xe0000 + letter.charCodeAt(0))).join('');
+const subdivisionFlag = new RegExp(
+  `\u{1F3F4}(?:${['gbeng', 'gbsct', 'gbwls'].map(tag).join('|')})\u{E007F}`,
+  'gu',
+);
 const tagCharacter = /[\u{E0000}-\u{E007F}]/gu;
 const anyTagCharacter = /[\u{E0000}-\u{E007F}]/u;
 
-/** Removes tag characters outside well-formed subdivision flags. */
+/** Removes tag characters outside the three RGI subdivision flags. */
 function stripTagCharacters(text: string): string {
   if (!anyTagCharacter.test(text)) return text;
   let kept = '';

@@ -55,5 +55,20 @@ describe('sanitizeForPrompt', () => {
     it('removes stray tags and cancel tags outside a flag', () => {
       expect(sanitizeForPrompt(`a\u{E0001}b\u{E007F}c${tags('x')}`)).toBe('abc');
     });
+
+    it('keeps only the real subdivision flags: a word smuggled as a fake one is removed', () => {
+      const fakeFlags = ['ignore', 'previo', 'rules', 'usxyz'].map(
+        (word) => `\u{1F3F4}${tags(word)}\u{E007F}`,
+      );
+      expect(sanitizeForPrompt(`こんにちは${fakeFlags.join('')}`)).toBe(`こんにちは${'\u{1F3F4}'.repeat(4)}`);
+      for (const code of ['gbsct', 'gbwls']) {
+        const flag = `\u{1F3F4}${tags(code)}\u{E007F}`;
+        expect(sanitizeForPrompt(flag)).toBe(flag);
+      }
+    });
+
+    it('removes the tags of a flag without its cancel tag', () => {
+      expect(sanitizeForPrompt(`\u{1F3F4}${tags('gbeng')}`)).toBe('\u{1F3F4}');
+    });
   });
 });
