@@ -5,9 +5,12 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { errorMessage, expiresAtSeconds, hasExpired } from '@mangaassist/commons';
+import * as z from 'zod/mini';
 import { TicketStoreUnavailableError } from '../store-errors.js';
 import { assertTicketTtl, isWellFormedTicket, newTicket } from '../ticket.js';
 import type { TicketStore } from '../ticket-store.js';
+
+const ticketItemSchema = z.object({ tenant_id: z.string(), expires_at: z.number() });
 
 export interface DynamoDbTicketStoreOptions {
   /** The table built from `wsTicketsTable` (`tableName(stage, wsTicketsTable)`). */
@@ -67,12 +70,9 @@ export class DynamoDbTicketStore implements TicketStore {
         }),
       ),
     );
-    // Read by hand: zod imported by a module loaded with `import()` (see `ticketStoreFor`) would
-    // keep every zod locale in the door's bundle.
-    const tenantId: unknown = item?.tenant_id;
-    const expiresAt: unknown = item?.expires_at;
-    if (typeof tenantId !== 'string' || typeof expiresAt !== 'number') return undefined;
-    return hasExpired(expiresAt, this.now()) ? undefined : tenantId;
+    const parsed = ticketItemSchema.safeParse(item);
+    if (!parsed.success || hasExpired(parsed.data.expires_at, this.now())) return undefined;
+    return parsed.data.tenant_id;
   }
 
   private async send<T>(operation: 'issue' | 'redeem', call: () => Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
 import type { AwsClientSettings, Logger } from '@mangaassist/commons';
 import { awsClientOptions } from '@mangaassist/commons';
+import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import type { Redis } from 'ioredis';
+import { DynamoDbTicketStore } from '../dynamodb/dynamodb-ticket-store.js';
 import { FallbackTicketStore } from '../fallback-ticket-store.js';
 import { MemoryTicketStore } from '../memory-ticket-store.js';
 import { RedisTicketStore } from '../redis/redis-ticket-store.js';
@@ -18,8 +20,8 @@ export interface TicketStoreHandle {
  * The ticket store the ticket door and `$connect` share: Redis, and — with `config.ticketsTable`
  * — the tickets table while Redis is down (`FallbackTicketStore`), so WebSocket chat keeps
  * working through a Redis outage. Without Redis (`dev` only): process memory. The DynamoDB
- * client and its module are loaded on the first fallback only, so a door whose Redis never fails
- * pays nothing for them.
+ * client is made on the first fallback only, so a door whose Redis never fails opens no
+ * connection to DynamoDB.
  */
 export function ticketStoreFor(
   config: Pick<TenantsConfig, 'ticketsTable' | 'dynamoDbEndpoint'>,
@@ -33,10 +35,9 @@ export function ticketStoreFor(
   if (ticketsTable === undefined) return { tickets: primary, close: () => {} };
   let destroy = () => {};
   const fallback = async () => {
-    const { openDynamoDbTicketStore } = await import('../dynamodb/open-dynamodb-ticket-store.js');
-    const opened = openDynamoDbTicketStore(ticketsTable, awsClientOptions(config.dynamoDbEndpoint, settings));
-    destroy = opened.close;
-    return opened.tickets;
+    const documents = createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, settings));
+    destroy = () => documents.destroy();
+    return new DynamoDbTicketStore(documents, { tableName: ticketsTable });
   };
   return { tickets: new FallbackTicketStore({ primary, fallback, logger }), close: () => destroy() };
 }
