@@ -206,6 +206,41 @@ describe('FmGateway.complete', () => {
     expect(regions.every((region) => region.available && region.failureCount === 1)).toBe(true);
   });
 
+  it('probes no cooling route when the routes it tried left too little of the deadline', async () => {
+    const clock = createFakeClock();
+    const regionHealth = new RegionHealth({ clock, failureThreshold: 1 });
+    regionHealth.markFailure('ap-northeast-1/jp');
+    const { gateway, calls } = setup(
+      () => ({ delayMs: 2_900, reply: { error: awsError('ServiceUnavailableException') } }),
+      { clock, regionHealth },
+    );
+    const pending = gateway
+      .complete(request({ model: 'claude-haiku-4-5' }), { deadlineMs: 3000 })
+      .catch((e: unknown) => e);
+    await clock.advance(3_000);
+    await pending;
+
+    expect(calls.map((call) => call.region)).toEqual(['ap-northeast-3']);
+  });
+
+  it('probes a cooling route with the whole time left, as the last thing the ladder tries', async () => {
+    const clock = createFakeClock();
+    const regionHealth = new RegionHealth({ clock, failureThreshold: 1 });
+    regionHealth.markFailure('ap-northeast-1/jp');
+    regionHealth.markFailure('ap-northeast-3/jp');
+    await clock.advance(1_000);
+    const { gateway, calls } = setup((call) => ({ delayMs: 2_000, reply: ok(call.region) }), {
+      clock,
+      regionHealth,
+    });
+    const pending = gateway.complete(request({ model: 'claude-haiku-4-5' }), { deadlineMs: 3000 });
+    await clock.advance(2_000);
+
+    // Half the time left would have cut the probe off at 1.5 s; the probe has all of it.
+    expect(await pending).toMatchObject({ degraded: false, text: 'ap-northeast-1' });
+    expect(calls).toHaveLength(1);
+  });
+
   it('counts a failed request against its region even when its failures opened the breaker', async () => {
     const { gateway } = setup((call) =>
       call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok(),

@@ -163,8 +163,8 @@ export class LadderExecutor {
       if (answered) return answered;
     }
     const probe = this.probeOf(cooling, progress.skipModel);
+    // A step that failed has already checked the time left (`attempt`); skips take none.
     if (probe) {
-      this.throwIfOutOfTime(deadline);
       const answered = await this.attempt(probe, call, deadline, operation, false, progress, 'probe');
       if (answered) return answered;
     }
