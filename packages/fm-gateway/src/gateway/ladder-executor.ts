@@ -77,8 +77,20 @@ interface LadderProgress {
   readonly failedRoutes: Set<string>;
 }
 
-/** The last counted failure of a step's calls, as `tryTarget` saw it. */
-interface SeenFailure {
+/** One call's walk down its ladder: what every step of it shares. */
+interface LadderWalk<T> {
+  readonly call: GatewayCall;
+  readonly deadline: Deadline;
+  readonly operation: ModelOperation<T>;
+  readonly progress: LadderProgress;
+}
+
+/** The step being tried: its attempt record and the last counted failure of its calls. */
+interface StepTrial {
+  readonly step: TargetStep;
+  readonly record: MutableAttempt;
+  /** Whether other steps remain, so this one may use only `attemptShare` of the time left. */
+  readonly moreToTry: boolean;
   failure?: ModelErrorClass;
 }
 
@@ -138,6 +150,7 @@ export class LadderExecutor {
   async run<T>(call: GatewayCall, deadline: Deadline, operation: ModelOperation<T>): Promise<Answered<T>> {
     const steps = this.plan(call);
     const progress: LadderProgress = { lastKind: 'no-target', failedRoutes: new Set() };
+    const walk: LadderWalk<T> = { call, deadline, operation, progress };
     const cooling: TargetStep[] = [];
     for (const [index, step] of steps.entries()) {
       if (step.key === progress.skipModel) continue;
@@ -159,13 +172,13 @@ export class LadderExecutor {
         continue;
       }
       const moreToTry = steps.slice(index + 1).some((next) => next.target && next.key !== progress.skipModel);
-      const answered = await this.attempt(step, call, deadline, operation, moreToTry, progress);
+      const answered = await this.attempt(walk, step, moreToTry);
       if (answered) return answered;
     }
     const probe = this.probeOf(cooling, progress.skipModel);
     // A step that failed has already checked the time left (`attempt`); skips take none.
     if (probe) {
-      const answered = await this.attempt(probe, call, deadline, operation, false, progress, 'probe');
+      const answered = await this.attempt(walk, probe, false, 'probe');
       if (answered) return answered;
     }
     throw new AllModelsFailedError(call.attempts, progress.lastKind, progress.lastError);
@@ -176,31 +189,20 @@ export class LadderExecutor {
    * `progress`, the route's health and the breaker). Throws what ends the whole ladder.
    */
   private async attempt<T>(
+    walk: LadderWalk<T>,
     step: TargetStep,
-    call: GatewayCall,
-    deadline: Deadline,
-    operation: ModelOperation<T>,
     moreToTry: boolean,
-    progress: LadderProgress,
     reason?: 'probe',
   ): Promise<Answered<T> | undefined> {
+    const { call, deadline, progress } = walk;
     const { key, target } = step;
     const record: MutableAttempt = { ...attemptAt(step), outcome: 'failed', calls: 0 };
     if (reason) record.reason = reason;
     call.attempts.push(record);
     const route = routeKey(target);
-    const seen: SeenFailure = {};
+    const trial: StepTrial = { step, record, moreToTry };
     try {
-      const value = await this.tryTarget(
-        step.spec,
-        target,
-        call,
-        deadline,
-        record,
-        operation,
-        moreToTry,
-        seen,
-      );
+      const value = await this.tryTarget(walk, trial);
       record.outcome = 'success';
       this.options.regionHealth.markSuccess(route);
       return { value, key, spec: step.spec, target };
@@ -232,7 +234,7 @@ export class LadderExecutor {
       }
       // The calls this step made, even those that opened the breaker, are evidence about the route
       // — counted once per request, however many models of the ladder failed there.
-      if (seen.failure && isRegionFailure(seen.failure) && !progress.failedRoutes.has(route)) {
+      if (trial.failure && isRegionFailure(trial.failure) && !progress.failedRoutes.has(route)) {
         progress.failedRoutes.add(route);
         this.options.regionHealth.markFailure(route);
       }
@@ -301,16 +303,10 @@ export class LadderExecutor {
    * model's timeout and, while other steps remain, at most `attemptShare` of the time left, so a
    * target that hangs cannot spend the whole deadline.
    */
-  private tryTarget<T>(
-    spec: ModelSpec,
-    target: InvocationTarget,
-    call: GatewayCall,
-    deadline: Deadline,
-    record: MutableAttempt,
-    operation: ModelOperation<T>,
-    moreToTry: boolean,
-    seen: SeenFailure,
-  ): Promise<T> {
+  private tryTarget<T>(walk: LadderWalk<T>, trial: StepTrial): Promise<T> {
+    const { call, deadline, operation } = walk;
+    const { step, record, moreToTry } = trial;
+    const { spec, target } = step;
     const runtime = this.options.runtimes(target.region, spec.api);
     const key = circuitKey(target.modelId, target.region);
     const breaker = this.options.breakers.get(key);
@@ -338,7 +334,7 @@ export class LadderExecutor {
           record.error = failureClass.code;
           if (failureClass.countsAsFailure) {
             permit.fail();
-            seen.failure = failureClass;
+            trial.failure = failureClass;
           } else permit.release();
           throw failure;
         } finally {
