@@ -572,7 +572,14 @@ describe('WebSocketChat resume of a finished stream', () => {
       5_000,
       'a resume past the end of a finished stream',
     );
-    expect(pusher.frames(second)).toEqual([expect.objectContaining({ type: 'error', code: 'stream_ended' })]);
+    const endSeq = ofType(pusher.frames(first), 'complete')[0]?.seq;
+    expect(pusher.frames(second)).toEqual([
+      expect.objectContaining({
+        type: 'error',
+        code: 'stream_ended',
+        message: expect.stringContaining(`seq ${endSeq},`),
+      }),
+    ]);
     expect(pusher.frames(second)[0]).not.toHaveProperty('seq');
   });
 

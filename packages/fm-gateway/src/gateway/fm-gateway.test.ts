@@ -223,6 +223,27 @@ describe('FmGateway.complete', () => {
     expect(calls.map((call) => call.region)).toEqual(['ap-northeast-3']);
   });
 
+  it('probes a cooling route with a model the ladder has not ruled out', async () => {
+    const clock = createFakeClock();
+    const regionHealth = new RegionHealth({ clock, failureThreshold: 1 });
+    regionHealth.markFailure('ap-northeast-3/jp');
+    await clock.advance(1_000);
+    const { gateway, calls } = setup(
+      (call) => {
+        // Sonnet fails as a model (no failover for it); the ladder goes on to Haiku.
+        if (call.request.modelId.includes('sonnet')) return { error: awsError('ModelErrorException') };
+        return call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok();
+      },
+      // Osaka first: Sonnet's step there is skipped as cooling before Sonnet is ruled out.
+      { clock, regionHealth, retry: { maxAttempts: 1 }, regionTargets: [osaka, tokyo] },
+    );
+
+    const answer = await gateway.complete(request({ model: 'claude-sonnet-4-5' }));
+
+    expect(answer).toMatchObject({ degraded: false, region: 'ap-northeast-3', model: 'claude-haiku-4-5' });
+    expect(calls.filter((call) => call.region === 'ap-northeast-3')).toHaveLength(1);
+  });
+
   it('probes a cooling route with the whole time left, as the last thing the ladder tries', async () => {
     const clock = createFakeClock();
     const regionHealth = new RegionHealth({ clock, failureThreshold: 1 });
