@@ -13,6 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface ApiAlarmsProps {
@@ -30,6 +31,17 @@ export interface ApiAlarmsProps {
    * @default - no WebSocket alarm
    */
   readonly webSocketStage?: IWebSocketStage;
+  /**
+   * The WebSocket message queue (route → stream function) and its dead-letter queue.
+   * @default - no queue alarms
+   */
+  readonly webSocketQueues?: { readonly messages: IQueue; readonly deadLetters: IQueue };
+  /**
+   * Oldest queued WebSocket message, seconds. One connection's messages wait for its previous
+   * answer (up to the stream timeout), so keep it above that.
+   * @default 300
+   */
+  readonly webSocketQueueAgeSeconds?: number;
   /**
    * @default 1
    */
@@ -61,6 +73,11 @@ const period = Duration.minutes(5);
  *   include `POST /v1/chat/stream`, whose latency is the whole answer's;
  * - `WebSocketErrorRate`: (IntegrationError + ExecutionError) / (ConnectCount + MessageCount)
  *   of the WebSocket stage, percent.
+ * - `WebSocketQueueAge`: the oldest client message waiting for the stream function
+ *   (`ApproximateAgeOfOldestMessage`, maximum) is older than `webSocketQueueAgeSeconds`: the
+ *   stream function is throttled, failing or short of concurrency, and answers come late.
+ * - `WebSocketDeadLetters`: a client message was dead-lettered (the stream function failed it
+ *   `maxReceiveCount` times); it stays in alarm until the queue is redriven or purged.
  *
  * Missing data (no traffic) is not breaching. The topic is encrypted with a customer managed
  * key, because CloudWatch can publish to an encrypted topic only if the key policy lets
@@ -72,6 +89,8 @@ export class ApiAlarms extends Construct {
   readonly serverErrorRate: Alarm;
   readonly chatLatencyP99: Alarm;
   readonly webSocketErrorRate?: Alarm;
+  readonly webSocketQueueAge?: Alarm;
+  readonly webSocketDeadLetters?: Alarm;
 
   constructor(scope: Construct, id: string, props: ApiAlarmsProps) {
     super(scope, id);
@@ -160,6 +179,21 @@ export class ApiAlarms extends Construct {
           period,
         }),
         threshold: props.webSocketErrorRatePercent ?? 5,
+      });
+    }
+
+    if (props.webSocketQueues) {
+      const { messages, deadLetters } = props.webSocketQueues;
+      const maxAgeSeconds = props.webSocketQueueAgeSeconds ?? 300;
+      this.webSocketQueueAge = this.alarm('WebSocketQueueAge', {
+        description: `MangaAssist ${props.stage}: a WebSocket chat message has waited more than ${maxAgeSeconds} s for the stream function (throttled, failing or short of concurrency)`,
+        metric: messages.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period }),
+        threshold: maxAgeSeconds,
+      });
+      this.webSocketDeadLetters = this.alarm('WebSocketDeadLetters', {
+        description: `MangaAssist ${props.stage}: WebSocket chat messages the stream function failed are waiting in its dead-letter queue: inspect, fix the cause, redrive`,
+        metric: deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period }),
+        threshold: 0,
       });
     }
   }

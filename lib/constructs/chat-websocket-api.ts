@@ -1,29 +1,32 @@
-import { gatewayEnvironment } from '@mangaassist/contracts';
+import { gatewayEnvironment, websocketMessageQueueName } from '@mangaassist/contracts';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 import { nagResourceName } from './nag-resource-name.js';
 import { PlatformFunction, type SharedFunctionProps } from './platform-function.js';
 
 export interface ChatWebSocketApiProps {
   /** Deployment stage: the WebSocket stage name, part of resource names, and `MANGA_ENV`. */
   readonly stage: string;
-  /** Bedrock permission and gateway settings for the message function. */
+  /** Bedrock permission and gateway settings for the stream function. */
   readonly bedrock: BedrockInvokeAccess;
   /**
    * Bus for `InferenceCompleted` events.
    * @default - no bus: the message function does not publish events
    */
   readonly eventBus?: IEventBus;
-  /** Conversation turns (`SESSIONS_TABLE`), read and written by the message function. */
+  /** Conversation turns (`SESSIONS_TABLE`), read and written by the stream function. */
   readonly sessionsTable: ITable;
-  /** Open connections (`CONNECTIONS_TABLE`), read and written by both functions. */
+  /** Open connections (`CONNECTIONS_TABLE`), read and written by the connection and stream functions. */
   readonly connectionsTable: ITable;
   /** Tickets issued while Redis is down (`WS_TICKETS_TABLE`): `$connect` redeems them by deleting. */
   readonly ticketsTable: ITable;
@@ -43,16 +46,24 @@ export interface ChatWebSocketApiProps {
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * The message function's memory, MB.
+   * The stream function's memory, MB.
    * @default 1024
    */
   readonly memorySize?: number;
   /**
-   * Longest streamed answer: the message function's timeout. The route's integration times out
-   * after 29 s, but the function goes on pushing frames to the connection until it finishes.
+   * Longest streamed answer (or followed `resume`): the stream function's timeout. The message
+   * queue's visibility timeout is 30 s longer, so a message is never redelivered while its
+   * answer still streams.
    * @default Duration.minutes(3)
    */
   readonly streamTimeout?: Duration;
+  /**
+   * Receives of a queued client message before it goes to the dead-letter queue. More than one
+   * lets a message through a throttled stream function; a message whose answer failed part-way
+   * is answered again from the start (a new stream).
+   * @default 3
+   */
+  readonly maxReceiveCount?: number;
   /**
    * Budget for one model request, ms (`CHAT_DEADLINE_MS`).
    * @default 3000
@@ -83,9 +94,17 @@ export const messageRouteKeys = ['sendMessage', 'getHistory', 'clearSession', 'r
  * - `$connect` / `$disconnect` → `functions/ws-connection`: stores the connection (TTL) and
  *   removes it.
  * - `sendMessage`, `getHistory`, `clearSession`, `resume` and `$default` →
- *   `functions/ws-message`, which pushes `delta` … `complete` frames back through the stage's
- *   `@connections` API (`WEBSOCKET_CALLBACK_URL`); it alone may call it
- *   (`execute-api:ManageConnections` on this stage's connections only).
+ *   `functions/ws-message`, which only puts the frame on an SQS FIFO queue (message group: the
+ *   connection; deduplication id: API Gateway's message id) and answers at once, so that no
+ *   route integration reaches API Gateway's 29 s timeout, however long the answer streams.
+ * - The queue → `functions/ws-stream` (batch size 1, partial batch responses), which answers
+ *   and pushes `start`, `delta` … `complete` frames back through the stage's `@connections` API
+ *   (`WEBSOCKET_CALLBACK_URL`) for as long as the answer runs. One connection's messages are
+ *   answered in the order sent, one at a time; a message that keeps failing goes, after
+ *   `maxReceiveCount` receives, to a FIFO dead-letter queue (`messageDeadLetters`), which
+ *   should be alarmed. Only these two functions may manage connections
+ *   (`execute-api:ManageConnections` on this stage's connections only): the route tells a
+ *   client its message could not be queued.
  *
  * Authentication: a browser cannot set `x-api-key` on a WebSocket, so it first gets a
  * single-use ticket from `POST /v1/ws-tickets` (with its tenant's key) and connects with
@@ -103,7 +122,14 @@ export class ChatWebSocketApi extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
   readonly connectionFunction: PlatformFunction;
+  /** The message route: queues client messages. */
   readonly messageFunction: PlatformFunction;
+  /** The stream worker: answers queued messages. */
+  readonly streamFunction: PlatformFunction;
+  /** Client messages on their way from the route to the stream worker (SQS FIFO). */
+  readonly messageQueue: Queue;
+  /** Client messages the stream worker failed `maxReceiveCount` times. */
+  readonly messageDeadLetters: DeadLetterQueue;
   readonly accessLogs: LogGroup;
   /** `wss://…/<stage>`: where browsers connect (with `?ticket=`). */
   readonly url: string;
@@ -139,8 +165,8 @@ export class ChatWebSocketApi extends Construct {
       ...defaults.environment,
       [gatewayEnvironment.stage]: props.stage,
       [gatewayEnvironment.connectionsTable]: props.connectionsTable.tableName,
-      // The platform wires its pusher from this URL in both functions; only the message
-      // function posts, so only it may manage connections.
+      // The platforms wire their pusher from this URL; the connection function never posts, so
+      // only the message and stream functions may manage connections.
       [gatewayEnvironment.websocketCallbackUrl]: this.stage.callbackUrl,
     };
 
@@ -158,12 +184,43 @@ export class ChatWebSocketApi extends Construct {
     props.connectionsTable.grantReadWriteData(this.connectionFunction);
     props.ticketsTable.grant(this.connectionFunction, 'dynamodb:DeleteItem');
 
+    const streamTimeout = props.streamTimeout ?? Duration.minutes(3);
+    this.messageDeadLetters = new DeadLetterQueue(this, 'MessageDeadLetters', {
+      purpose: 'WebSocket client messages the stream function failed to answer',
+      fifo: true,
+    });
+    this.messageQueue = new Queue(this, 'MessageQueue', {
+      queueName: websocketMessageQueueName(props.stage),
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: streamTimeout.plus(Duration.seconds(30)),
+      deadLetterQueue: { queue: this.messageDeadLetters.queue, maxReceiveCount: props.maxReceiveCount ?? 3 },
+    });
+
+    // The route calls only SQS and the @connections API: outside the VPC, with none of the
+    // shared environment (Redis, tenants) it has no use for.
+    const { network: _vpc, environment: _shared, ...routeDefaults } = defaults;
     this.messageFunction = new PlatformFunction(this, 'MessageFunction', {
-      ...defaults,
+      ...routeDefaults,
       entry: 'functions/ws-message/src/handler.ts',
-      description: `MangaAssist ${props.stage}: WebSocket chat actions`,
+      description: `MangaAssist ${props.stage}: WebSocket chat actions, queued for the stream function`,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: {
+        [gatewayEnvironment.stage]: props.stage,
+        [gatewayEnvironment.websocketCallbackUrl]: this.stage.callbackUrl,
+        [gatewayEnvironment.websocketMessageQueueUrl]: this.messageQueue.queueUrl,
+      },
+    });
+    this.messageQueue.grantSendMessages(this.messageFunction);
+
+    this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
+      ...defaults,
+      entry: 'functions/ws-stream/src/handler.ts',
+      description: `MangaAssist ${props.stage}: answers queued WebSocket chat actions, streaming`,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
-      timeout: props.streamTimeout ?? Duration.minutes(3),
+      timeout: streamTimeout,
       environment: {
         ...commonEnvironment,
         ...props.bedrock.handlerEnvironment,
@@ -173,16 +230,21 @@ export class ChatWebSocketApi extends Construct {
         ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
       },
     });
-    props.connectionsTable.grantReadWriteData(this.messageFunction);
-    props.sessionsTable.grantReadWriteData(this.messageFunction);
-    props.bedrock.grantInvoke(this.messageFunction);
-    props.eventBus?.grantPutEventsTo(this.messageFunction);
-    this.stage.grantManagementApiAccess(this.messageFunction);
-    Validations.of(this.messageFunction.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, connectionsArn(this.stage))}]`,
-      reason:
-        "execute-api:ManageConnections on this stage's @connections only: connection ids are assigned by API Gateway at $connect, so the last segment must be a wildcard.",
-    });
+    this.streamFunction.invocationTarget.addEventSource(
+      new SqsEventSource(this.messageQueue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    props.connectionsTable.grantReadWriteData(this.streamFunction);
+    props.sessionsTable.grantReadWriteData(this.streamFunction);
+    props.bedrock.grantInvoke(this.streamFunction);
+    props.eventBus?.grantPutEventsTo(this.streamFunction);
+    for (const pusher of [this.messageFunction, this.streamFunction]) {
+      this.stage.grantManagementApiAccess(pusher);
+      Validations.of(pusher.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, connectionsArn(this.stage))}]`,
+        reason:
+          "execute-api:ManageConnections on this stage's @connections only: connection ids are assigned by API Gateway at $connect, so the last segment must be a wildcard.",
+      });
+    }
 
     const connection = new WebSocketLambdaIntegration('Connection', this.connectionFunction.invocationTarget);
     const message = new WebSocketLambdaIntegration('Message', this.messageFunction.invocationTarget);

@@ -10,6 +10,11 @@ export interface DeadLetterQueueProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A FIFO queue, for the dead letters of a FIFO queue (SQS requires the same kind).
+   * @default false
+   */
+  readonly fifo?: boolean;
 }
 
 /**
@@ -33,6 +38,7 @@ export class DeadLetterQueue extends Construct {
       retentionPeriod: DeadLetterQueue.retention,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      ...(props.fifo ? { fifo: true } : {}),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     Validations.of(this.queue).acknowledge({

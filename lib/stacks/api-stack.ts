@@ -152,6 +152,10 @@ export class ApiStack extends Stack {
       stage: config.stage,
       restStage,
       webSocketStage: this.webSocket.stage,
+      webSocketQueues: {
+        messages: this.webSocket.messageQueue,
+        deadLetters: this.webSocket.messageDeadLetters.queue,
+      },
       serverErrorRatePercent: config.alarms.serverErrorRatePercent,
       latencyP99Ms: config.alarms.chatLatencyP99Ms,
       webSocketErrorRatePercent: config.alarms.webSocketErrorRatePercent,

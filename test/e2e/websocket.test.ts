@@ -247,6 +247,28 @@ describe('pnpm dev WebSocket at /ws', () => {
     );
   });
 
+  it('queues each message for the stream worker: one connection’s answers in the order sent, one at a time', async () => {
+    const marker = `queued-${randomUUID().slice(0, 8)}`;
+    await script(marker, Array.from({ length: 20 }, (_, index) => `part${index}`).join(' '));
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 20 });
+    const client = await connect();
+    client.send(sendMessage(`first (${marker})`));
+    client.send(sendMessage(`second (${marker})`));
+    await client.until((frame) => frame.type === 'delta');
+
+    // The route has answered both; the first streams from the queue while the second waits its turn.
+    const { queues } = (await (await fetch(`${dev().url}/_local/queues`)).json()) as { queues: unknown[] };
+    expect(queues).toEqual([
+      { name: 'mangaassist-local-ws-messages.fifo', waiting: 1, in_flight: 1, dead_letters: [], dropped: 0 },
+    ]);
+    const frames = await client.until(
+      () => client.frames.filter((frame) => frame.type === 'complete').length === 2,
+    );
+    const types = frames.map((frame) => frame.type);
+    expect(types.filter((type) => type === 'start')).toHaveLength(2);
+    expect(types.lastIndexOf('start')).toBeGreaterThan(types.indexOf('complete'));
+  });
+
   it('answers a resume at the end of a finished stream with stream_ended, never its last frame again', async () => {
     const client = await connect();
     client.send(sendMessage('こんにちは'));

@@ -1,3 +1,5 @@
+import type { QueuedClientMessage } from '@mangaassist/chat';
+import { silentLogger } from '@mangaassist/commons';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeWsMessageHandler } from './ws-message.js';
@@ -13,7 +15,7 @@ function messageEvent(body: string): APIGatewayProxyWebsocketEventV2 {
       messageDirection: 'IN',
       stage: 'prod',
       connectedAt: 1_767_225_600_000,
-      requestTimeEpoch: 1_767_225_600_000,
+      requestTimeEpoch: 1_767_225_600_123,
       requestId: 'req-1',
       domainName: 'abc123.execute-api.ap-northeast-1.amazonaws.com',
       connectionId: 'L0SM9cOFvHcCIhw=',
@@ -25,21 +27,31 @@ function messageEvent(body: string): APIGatewayProxyWebsocketEventV2 {
 }
 
 describe('ws-message handler', () => {
-  it('hands the frame to the WebSocket chat, flushes events, then answers 200', async () => {
-    const order: string[] = [];
+  it('queues the frame for the stream worker and answers 200 without pushing anything', async () => {
+    const queued: QueuedClientMessage[] = [];
+    const pushed: string[] = [];
     const handler = makeWsMessageHandler({
-      webSocket: {
-        message: async (connectionId: string, body: string) => {
-          order.push(`message ${connectionId} ${body}`);
+      queue: {
+        enqueue: async (message) => {
+          queued.push(message);
         },
       },
-      gateway: {
-        flush: async (timeoutMs?: number) => {
-          order.push(`flush ${timeoutMs}`);
+      pusher: {
+        send: async (_connectionId, data) => {
+          pushed.push(data);
         },
       },
+      logger: silentLogger,
     });
     expect(await handler(messageEvent('{"action":"getHistory"}'))).toEqual({ statusCode: 200 });
-    expect(order).toEqual(['message L0SM9cOFvHcCIhw= {"action":"getHistory"}', 'flush 300']);
+    expect(queued).toEqual([
+      {
+        connection_id: 'L0SM9cOFvHcCIhw=',
+        message_id: 'msg-1',
+        body: '{"action":"getHistory"}',
+        received_at: 1_767_225_600_123,
+      },
+    ]);
+    expect(pushed).toEqual([]);
   });
 });

@@ -1,37 +1,34 @@
 /**
  * Trigger: API Gateway WebSocket message routes (`sendMessage`, `getHistory`, `clearSession`,
  * `resume`, `$default`; Lambda proxy integration).
- * Handles one client frame and pushes the answer to the connection through API Gateway's
- * management API: a chat answer streams as `start`, `delta`…, `complete` frames (each logged
- * for `resume`; deltas produced during a push leave together), failures as `error` frames; a
- * `resume` of a running stream follows it to its end (at most `resumeFollowMs`, 120 s). The
- * route's integration answers at 29 s; the function keeps running and pushing, so its timeout
- * must exceed both the stream's lifetime and `resumeFollowMs`.
- * Failure semantics: a vanished client (410) stops the model call and deletes its connection;
- * another failed push (throttled) stops it too and ends the stream with `push_failed`; nothing
- * is stored for a half-delivered answer. Not idempotent: every `sendMessage` is a new stream, so
- * a client that lost frames sends `resume`, never the message again.
+ * Puts the client frame, unparsed, on the message queue (`ClientMessageQueue`: SQS FIFO, the
+ * connection id as message group, API Gateway's message id as deduplication id) and answers 200
+ * at once; the stream worker (`functions/ws-stream`) validates it and answers through the
+ * management API, however long the answer streams. The route's integration timeout (29 s) is
+ * therefore never reached.
+ * Failure semantics: when the queue refuses the message, the client gets an `error` frame
+ * `message_not_queued` (best effort) and the failure is logged; the route still answers 200.
+ * Idempotency: a route call API Gateway retries carries the same message id, which the FIFO
+ * queue deduplicates for 5 minutes.
  */
 
-import type { WebSocketChat } from '@mangaassist/chat';
-import { makeWebSocketMessageHandler } from '@mangaassist/chat/api-gateway';
-import type { FmGateway } from '@mangaassist/fm-gateway';
+import type { ClientMessageQueue, ConnectionPusher } from '@mangaassist/chat';
+import { makeWebSocketRouteHandler } from '@mangaassist/chat/api-gateway';
+import type { Logger } from '@mangaassist/commons';
 
 export interface WsMessageDependencies {
-  readonly webSocket: Pick<WebSocketChat, 'message'>;
-  /** Its InferenceCompleted events are flushed before the handler returns. */
-  readonly gateway: Pick<FmGateway, 'flush'>;
+  /** Where client messages go for the stream worker. */
+  readonly queue: ClientMessageQueue;
+  /** Tells a client its message could not be queued. */
+  readonly pusher: ConnectionPusher;
+  readonly logger: Logger;
 }
-
-/** How long a message may wait for its InferenceCompleted event to reach the bus. */
-const eventFlushMs = 300;
 
 /**
  * The message-route Lambda handler over its dependencies: the deployed entry point
- * (`handler.ts`) builds them from the environment, `pnpm dev` from the local runtime.
- * InferenceCompleted events are flushed (for at most 300 ms) before the handler returns,
- * because Lambda may freeze the environment as soon as it has.
+ * (`handler.ts`) builds them from the environment (`createWebSocketRoutePlatform`), `pnpm dev`
+ * from the local runtime.
  */
-export function makeWsMessageHandler({ webSocket, gateway }: WsMessageDependencies) {
-  return makeWebSocketMessageHandler(webSocket, { afterMessage: () => gateway.flush(eventFlushMs) });
+export function makeWsMessageHandler({ queue, pusher, logger }: WsMessageDependencies) {
+  return makeWebSocketRouteHandler(queue, { pusher, logger });
 }

@@ -24,6 +24,14 @@ export { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './s
 export { MemorySessionStore } from './sessions/memory-session-store.js';
 export { SessionConflictError } from './sessions/session-errors.js';
 export type { SessionStore, SessionTurn } from './sessions/session-store.js';
+export {
+  type ClientMessageQueue,
+  type FifoMessage,
+  fifoMessageOf,
+  type QueuedClientMessage,
+  type ReadQueuedMessage,
+  readQueuedMessage,
+} from './websocket/client-message-queue.js';
 export { ConnectionGoneError, type ConnectionPusher } from './websocket/connection-pusher.js';
 export type { ConnectionRecord, ConnectionStore } from './websocket/connection-store.js';
 export type { FrameLog } from './websocket/frame-log.js';

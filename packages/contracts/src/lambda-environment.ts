@@ -34,6 +34,8 @@ export const gatewayEnvironment = {
   tenants: 'TENANTS_JSON',
   /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`: where to post WebSocket frames. */
   websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
+  /** URL of the SQS FIFO queue the WebSocket message route puts client messages on for the stream worker. */
+  websocketMessageQueueUrl: 'WEBSOCKET_MESSAGE_QUEUE_URL',
   /** Which static route a task function serves: `moderate | summarize | analyze`. */
   taskName: 'TASK_NAME',
   /** Which webhook source a function URL serves: `stripe | reviews | catalog`. */

@@ -68,6 +68,29 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type SendMessageFrame = z.infer<typeof sendMessageSchema>;
 
+/**
+ * A client message as the message route queues it for the stream worker (the body of an SQS
+ * FIFO message, grouped by connection): the frame as received, unparsed — the worker validates
+ * it and answers a bad one with an `error` frame — and where it came from.
+ */
+export const queuedClientMessageSchema = z.strictObject({
+  /** API Gateway's connection id: the FIFO message group, so one connection's messages run in order. */
+  connection_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** API Gateway's message id: the FIFO deduplication id, so a retried route call queues once. */
+  message_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** The client frame's text (a binary frame decoded as UTF-8). */
+  body: z.string(),
+  /** When API Gateway received it, epoch milliseconds. */
+  received_at: z.int().check(z.nonnegative()),
+});
+
+export type QueuedClientMessage = z.infer<typeof queuedClientMessageSchema>;
+
+/** The name of a stage's WebSocket message queue (SQS FIFO names end in `.fifo`), deployed and local. */
+export function websocketMessageQueueName(stage: string): string {
+  return `mangaassist-${stage}-ws-messages.fifo`;
+}
+
 const streamPosition = { stream_id: z.uuid(), seq: z.int().check(z.nonnegative()) };
 
 export const serverFrameSchema = z.discriminatedUnion('type', [

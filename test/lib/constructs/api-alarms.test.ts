@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ApiAlarms } from '../../../lib/constructs/api-alarms.js';
 import { flatten, logicalId, unitTestApp } from '../support.js';
@@ -20,6 +21,10 @@ function build() {
     stage: 'dev',
     restStage: restApi.deploymentStage,
     webSocketStage,
+    webSocketQueues: {
+      messages: new Queue(stack, 'Messages', { fifo: true }),
+      deadLetters: new Queue(stack, 'DeadLetters', { fifo: true }),
+    },
     serverErrorRatePercent: 1,
     latencyP99Ms: 3000,
     webSocketErrorRatePercent: 5,
@@ -115,7 +120,7 @@ describe('ApiAlarms', () => {
   });
 
   it('alarms when more than 5 % of WebSocket connects and messages fail in their integration', () => {
-    const alarm = alarmAbout('WebSocket');
+    const alarm = alarmAbout('WebSocket connects and messages failed');
     expect(alarm.Threshold).toBe(5);
     expect(metricNames(alarm)).toEqual([
       'ConnectCount',
@@ -133,8 +138,39 @@ describe('ApiAlarms', () => {
     }
   });
 
+  it('alarms when a WebSocket message has waited more than 5 minutes for the stream function', () => {
+    expect(alarmAbout('waited more than 300 s for the stream function')).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Namespace: 'AWS/SQS',
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'Messages'), 'QueueName'] },
+        },
+      ],
+    });
+  });
+
+  it('alarms on the first WebSocket message in the dead-letter queue', () => {
+    expect(alarmAbout('waiting in its dead-letter queue')).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      Threshold: 0,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'DeadLetters'), 'QueueName'] },
+        },
+      ],
+    });
+  });
+
   it('treats no traffic as healthy', () => {
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) expect(alarm.TreatMissingData).toBe('notBreaching');
   });
 

@@ -117,21 +117,81 @@ describe('ChatWebSocketApi', () => {
     });
   });
 
-  it("lets only the message function manage connections, and only this stage's", () => {
+  it("lets only the message and stream functions manage connections, and only this stage's", () => {
     const manage = (prefix: string) =>
       functionStatements(template, prefix).filter((statement) =>
         asList(statement.Action).includes('execute-api:ManageConnections'),
       );
     expect(manage('ChatConnectionFunction')).toEqual([]);
-    const [statement, ...others] = manage('ChatMessageFunction');
-    expect(others).toEqual([]);
-    expect(asList(statement?.Resource).map(flatten)).toEqual([
-      `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${api()}>/dev/*/@connections/*`,
-    ]);
+    for (const prefix of ['ChatMessageFunction', 'ChatStreamFunction']) {
+      const [statement, ...others] = manage(prefix);
+      expect(others).toEqual([]);
+      expect(asList(statement?.Resource).map(flatten)).toEqual([
+        `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${api()}>/dev/*/@connections/*`,
+      ]);
+    }
   });
 
-  it('tells both functions where frames go: the stage callback URL', () => {
-    for (const prefix of ['ChatConnectionFunction', 'ChatMessageFunction']) {
+  it('queues client messages on an encrypted FIFO queue, TLS only, dead-lettered after three receives', () => {
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue');
+    const deadLetters = logicalId(template, 'AWS::SQS::Queue', 'ChatMessageDeadLetters');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'mangaassist-dev-ws-messages.fifo',
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      // Longer than the stream function's timeout: never redelivered while its answer streams.
+      VisibilityTimeout: 210,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+
+  it('lets the message function only send to the queue (and push), outside the VPC and its environment', () => {
+    const queueArn = JSON.stringify({
+      'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue'), 'Arn'],
+    });
+    const actions = functionActions(template, 'ChatMessageFunction');
+    expect(actions.filter((action) => !/^(logs|xray):/.test(action)).sort()).toEqual([
+      'execute-api:ManageConnections',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+    const sqsResources = functionStatements(template, 'ChatMessageFunction')
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('sqs:')))
+      .flatMap((statement) => asList(statement.Resource).map(flatten));
+    expect(sqsResources).toEqual([queueArn]);
+    expect(functionEnvironment(template, 'ChatMessageFunction')).toEqual({
+      MANGA_ENV: 'dev',
+      WEBSOCKET_CALLBACK_URL: expect.anything(),
+      WEBSOCKET_MESSAGE_QUEUE_URL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue') },
+    });
+    expect(functionProperties(template, 'ChatMessageFunction')).not.toHaveProperty('VpcConfig');
+  });
+
+  it('feeds the stream function one message at a time, reporting failed messages only', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue'), 'Arn'] },
+      FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'ChatStreamFunction') },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+
+  it('tells every function that pushes, or connects, where frames go: the stage callback URL', () => {
+    for (const prefix of ['ChatConnectionFunction', 'ChatMessageFunction', 'ChatStreamFunction']) {
       expect(flatten(functionEnvironment(template, prefix).WEBSOCKET_CALLBACK_URL)).toBe(
         `https://<${api()}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/dev`,
       );
@@ -152,8 +212,8 @@ describe('ChatWebSocketApi', () => {
     expect(functionEnvironment(template, 'ChatConnectionFunction')).not.toHaveProperty('SESSIONS_TABLE');
   });
 
-  it('gives the message function both tables, the gateway settings and the bus', () => {
-    expect(functionEnvironment(template, 'ChatMessageFunction')).toMatchObject({
+  it('gives the stream function both tables, the gateway settings and the bus', () => {
+    expect(functionEnvironment(template, 'ChatStreamFunction')).toMatchObject({
       MANGA_ENV: 'dev',
       REDIS_URL: 'rediss://cache:6379',
       CONNECTIONS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Connections') },
@@ -182,27 +242,31 @@ describe('ChatWebSocketApi', () => {
     ]);
   });
 
-  it('grants the message function both tables, Bedrock, the bus and the connections API, nothing else', () => {
-    const actions = functionActions(template, 'ChatMessageFunction');
+  it('grants the stream function both tables, Bedrock, the bus, the queue and the connections API, nothing else', () => {
+    const actions = functionActions(template, 'ChatStreamFunction');
     expect(actions).toEqual(
       expect.arrayContaining([
         'bedrock:InvokeModelWithResponseStream',
         'events:PutEvents',
         'execute-api:ManageConnections',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
       ]),
     );
-    expect(actions.every((action) => /^(bedrock|events|execute-api|dynamodb|logs|xray):/.test(action))).toBe(
-      true,
-    );
-    const tables = functionStatements(template, 'ChatMessageFunction')
+    expect(
+      actions.every((action) => /^(bedrock|events|execute-api|dynamodb|sqs|logs|xray):/.test(action)),
+    ).toBe(true);
+    expect(actions).not.toContain('sqs:SendMessage');
+    const tables = functionStatements(template, 'ChatStreamFunction')
       .filter((statement) => asList(statement.Action).some((action) => action.startsWith('dynamodb:')))
       .flatMap((statement) => asList(statement.Resource).map(flatten))
       .sort();
     expect(tables).toEqual([tableArn('Connections'), tableArn('Sessions')].sort());
   });
 
-  it('lets a streamed answer run for minutes while connects stay short', () => {
-    expect(functionProperties(template, 'ChatMessageFunction').Timeout).toBe(180);
+  it('lets a streamed answer run for minutes while the routes stay short', () => {
+    expect(functionProperties(template, 'ChatStreamFunction').Timeout).toBe(180);
+    expect(functionProperties(template, 'ChatMessageFunction').Timeout).toBe(10);
     expect(functionProperties(template, 'ChatConnectionFunction').Timeout).toBe(10);
   });
 

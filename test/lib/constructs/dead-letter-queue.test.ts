@@ -38,6 +38,11 @@ describe('DeadLetterQueue', () => {
     });
   });
 
+  it('is a standard queue unless it collects a FIFO queue’s dead letters', () => {
+    expect(JSON.stringify(template.findResources('AWS::SQS::Queue'))).not.toMatch(/FifoQueue/);
+    build({ fifo: true }).template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true });
+  });
+
   it('is deleted with its stack unless told to retain', () => {
     template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete' });
     build({ removalPolicy: RemovalPolicy.RETAIN }).template.hasResource('AWS::SQS::Queue', {

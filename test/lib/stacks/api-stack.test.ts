@@ -55,6 +55,11 @@ const isWebhook = (fn: { Description?: string }) => fn.Description?.includes('we
 /** Receivers that call no model: they reach only AWS APIs, from outside any VPC. */
 const isPlainWebhook = (fn: { Description?: string }) =>
   isWebhook(fn) && !fn.Description?.includes('reviews');
+/** The WebSocket message route: it only queues frames (SQS) and pushes errors, from outside any VPC. */
+const isMessageRoute = (fn: { Description?: string }) =>
+  fn.Description?.includes('queued for the stream function') ?? false;
+/** Functions that never build the gateway nor touch Redis. */
+const isOutsideVpc = (fn: { Description?: string }) => isPlainWebhook(fn) || isMessageRoute(fn);
 
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
@@ -75,23 +80,24 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs eleven Node.js 22 arm64 functions, all but two webhook receivers in the cache’s network', () => {
+  it('runs twelve Node.js 22 arm64 functions, all but two webhook receivers and the message route in the cache’s network', () => {
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
     expect(functions.filter(isWebhook)).toHaveLength(3);
+    expect(functions.filter(isMessageRoute)).toHaveLength(1);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
       });
-      if (isPlainWebhook(fn)) expect(fn.VpcConfig).toBeUndefined();
+      if (isOutsideVpc(fn)) expect(fn.VpcConfig).toBeUndefined();
       else expect(fn.VpcConfig).toBeDefined();
     }
   });
 
   it('gives every function that builds the gateway the cache, the tenants, the sessions table name and the stage', () => {
-    for (const fn of functionsOf(dev.template).filter((fn) => !isPlainWebhook(fn))) {
+    for (const fn of functionsOf(dev.template).filter((fn) => !isOutsideVpc(fn))) {
       const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables).toMatchObject({
         MANGA_ENV: 'dev',
@@ -125,11 +131,13 @@ describe('ApiStack', () => {
       'events',
       'secretsmanager',
     ]);
-    expect(servicesOf(template, 'WebSocketMessageFunction')).toEqual([
+    expect(servicesOf(template, 'WebSocketMessageFunction')).toEqual(['execute-api', 'sqs']);
+    expect(servicesOf(template, 'WebSocketStreamFunction')).toEqual([
       'bedrock',
       'dynamodb',
       'events',
       'execute-api',
+      'sqs',
     ]);
   });
 
@@ -180,8 +188,34 @@ describe('ApiStack', () => {
     );
   });
 
-  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket error rate and each webhook URL', () => {
-    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 3);
+  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, and each webhook URL', () => {
+    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3);
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [logicalId(dev.template, 'AWS::SQS::Queue', 'WebSocketMessageQueue'), 'QueueName'],
+          },
+        },
+      ],
+    });
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [
+              logicalId(dev.template, 'AWS::SQS::Queue', 'WebSocketMessageDeadLetters'),
+              'QueueName',
+            ],
+          },
+        },
+      ],
+    });
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', Threshold: 3000 });
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Url4xxCount',
@@ -251,8 +285,8 @@ describe('ApiStack', () => {
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 11 functions, REST access and execution logs, WebSocket access logs, WAF logs.
-    expect(prodLogs).toHaveLength(15);
+    // 12 functions, REST access and execution logs, WebSocket access logs, WAF logs.
+    expect(prodLogs).toHaveLength(16);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

@@ -1,8 +1,10 @@
 import { recordingLogger } from '@mangaassist/commons/testing';
+import type { QueuedClientMessage } from '@mangaassist/contracts';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { ofType, sendMessage, webSocketHarness } from '../testing/websocket-fixtures.js';
-import { makeWebSocketConnectionHandler, makeWebSocketMessageHandler } from './api-gateway-websocket.js';
+import { ofType, RecordingPusher, sendMessage, webSocketHarness } from '../testing/websocket-fixtures.js';
+import type { ClientMessageQueue } from '../websocket/client-message-queue.js';
+import { makeWebSocketConnectionHandler, makeWebSocketRouteHandler } from './api-gateway-websocket.js';
 
 /** An API Gateway WebSocket proxy event, as the integration delivers it. */
 function webSocketEvent(
@@ -75,47 +77,100 @@ describe('makeWebSocketConnectionHandler', () => {
   });
 });
 
-describe('makeWebSocketMessageHandler', () => {
-  it('answers 200 and pushes the streamed answer to the connection', async () => {
-    const { webSocket, connect, pusher } = webSocketHarness();
-    const connectionId = await connect();
-    const handler = makeWebSocketMessageHandler(webSocket);
-    const result = await handler(
-      webSocketEvent('sendMessage', connectionId, { body: JSON.stringify(sendMessage('こんにちは')) }),
+/** A queue that records what it accepted, or refuses everything with `refuseWith`. */
+class RecordingQueue implements ClientMessageQueue {
+  readonly messages: QueuedClientMessage[] = [];
+  refuseWith: Error | undefined;
+
+  async enqueue(message: QueuedClientMessage): Promise<void> {
+    if (this.refuseWith) throw this.refuseWith;
+    this.messages.push(message);
+  }
+}
+
+describe('makeWebSocketRouteHandler', () => {
+  it('queues the frame with its connection, message id and arrival time, and answers 200', async () => {
+    const queue = new RecordingQueue();
+    const pusher = new RecordingPusher();
+    const body = JSON.stringify(sendMessage('こんにちは'));
+    const result = await makeWebSocketRouteHandler(queue, { pusher })(
+      webSocketEvent('sendMessage', 'c1=', { body }),
     );
     expect(result).toEqual({ statusCode: 200 });
-    expect(ofType(pusher.frames(connectionId), 'complete')).toHaveLength(1);
+    expect(queue.messages).toEqual([
+      { connection_id: 'c1=', message_id: 'msg-1', body, received_at: 1_767_225_600_000 },
+    ]);
+    expect(pusher.frames('c1=')).toEqual([]);
   });
 
-  it('decodes a base64 (binary) body as UTF-8', async () => {
+  it('answers at once while the answer has not started: the route never waits for the stream', async () => {
     const { webSocket, connect, pusher } = webSocketHarness();
     const connectionId = await connect();
-    const body = Buffer.from(JSON.stringify(sendMessage('こんにちは')), 'utf8').toString('base64');
-    await makeWebSocketMessageHandler(webSocket)(
-      webSocketEvent('$default', connectionId, { body, isBase64Encoded: true }),
-    );
-    expect(ofType(pusher.frames(connectionId), 'complete')).toHaveLength(1);
-  });
-
-  it('answers an event without a body with an invalid_frame error frame', async () => {
-    const { webSocket, connect, pusher } = webSocketHarness();
-    const connectionId = await connect();
-    expect(await makeWebSocketMessageHandler(webSocket)(webSocketEvent('$default', connectionId))).toEqual({
-      statusCode: 200,
-    });
-    expect(pusher.frames(connectionId)).toEqual([expect.objectContaining({ code: 'invalid_frame' })]);
-  });
-
-  it('runs the after-message work before returning', async () => {
-    const { webSocket, connect } = webSocketHarness();
-    const connectionId = await connect();
-    const done: string[] = [];
-    const handler = makeWebSocketMessageHandler(webSocket, {
-      afterMessage: async () => {
-        done.push('flushed');
+    const queued: QueuedClientMessage[] = [];
+    const queue: ClientMessageQueue = {
+      enqueue: async (message) => {
+        queued.push(message);
       },
-    });
-    await handler(webSocketEvent('sendMessage', connectionId, { body: JSON.stringify(sendMessage('hi')) }));
-    expect(done).toEqual(['flushed']);
+    };
+    await makeWebSocketRouteHandler(queue, { pusher })(
+      webSocketEvent('sendMessage', connectionId, { body: JSON.stringify(sendMessage('hi')) }),
+    );
+    expect(pusher.frames(connectionId)).toEqual([]);
+    // The worker's turn: the same message, handled later, streams the answer.
+    await webSocket.message(connectionId, queued[0]?.body ?? '');
+    expect(ofType(pusher.frames(connectionId), 'complete')).toHaveLength(1);
+  });
+
+  it('decodes a base64 (binary) body as UTF-8 and queues an empty body as it came', async () => {
+    const queue = new RecordingQueue();
+    const handler = makeWebSocketRouteHandler(queue, { pusher: new RecordingPusher() });
+    const text = JSON.stringify(sendMessage('こんにちは'));
+    await handler(
+      webSocketEvent('$default', 'c1=', {
+        body: Buffer.from(text, 'utf8').toString('base64'),
+        isBase64Encoded: true,
+      }),
+    );
+    await handler(webSocketEvent('$default', 'c1='));
+    expect(queue.messages.map((message) => message.body)).toEqual([text, '']);
+  });
+
+  it('tells the client with message_not_queued, logged, when the queue refuses the message', async () => {
+    const queue = new RecordingQueue();
+    queue.refuseWith = new Error('ThrottlingException: Rate exceeded');
+    const pusher = new RecordingPusher();
+    const logger = recordingLogger();
+    const result = await makeWebSocketRouteHandler(queue, { pusher, logger })(
+      webSocketEvent('sendMessage', 'c1=', { body: JSON.stringify(sendMessage('hi')) }),
+    );
+    expect(result).toEqual({ statusCode: 200 });
+    expect(pusher.frames('c1=')).toEqual([
+      { type: 'error', code: 'message_not_queued', message: expect.stringContaining('send it again') },
+    ]);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringContaining('not queued'),
+        fields: expect.objectContaining({ error: expect.stringContaining('Rate exceeded') }),
+      }),
+    );
+  });
+
+  it('still answers 200, logging it, when neither the queue nor the client can be reached', async () => {
+    const queue = new RecordingQueue();
+    queue.refuseWith = new Error('queue down');
+    const pusher = new RecordingPusher();
+    pusher.failWith = () => new Error('push refused');
+    const logger = recordingLogger();
+    const result = await makeWebSocketRouteHandler(queue, { pusher, logger })(
+      webSocketEvent('sendMessage', 'c1=', { body: '{}' }),
+    );
+    expect(result).toEqual({ statusCode: 200 });
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ error: expect.stringContaining('push refused') }),
+      }),
+    );
   });
 });

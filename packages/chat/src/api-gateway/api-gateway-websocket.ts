@@ -1,7 +1,11 @@
-import { type Logger, silentLogger } from '@mangaassist/commons';
+import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import { websocketLimits } from '@mangaassist/contracts';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import type { WebSocketChat } from '../websocket/websocket-chat.js';
+import type { ClientMessageQueue } from '../websocket/client-message-queue.js';
+import type { ConnectionPusher } from '../websocket/connection-pusher.js';
 import type { WebSocketConnections } from '../websocket/websocket-connections.js';
+import { webSocketErrorCodes } from '../websocket/websocket-error-codes.js';
+import { errorFrame, serializeFrame } from '../websocket/websocket-frames.js';
 
 /**
  * An API Gateway WebSocket (Lambda proxy) handler. `$connect` events carry
@@ -17,9 +21,11 @@ export interface WebSocketConnectionHandlerOptions {
   readonly logger?: Logger;
 }
 
-export interface WebSocketMessageHandlerOptions {
-  /** Work that must finish before Lambda freezes the environment (e.g. flushing events). */
-  readonly afterMessage?: () => Promise<void>;
+export interface WebSocketRouteHandlerOptions {
+  /** Tells a client whose message could not be queued (an `error` frame `message_not_queued`). */
+  readonly pusher: ConnectionPusher;
+  /** @default silentLogger */
+  readonly logger?: Logger;
 }
 
 /**
@@ -59,21 +65,49 @@ export function makeWebSocketConnectionHandler(
 
 /**
  * The handler of every message route (`sendMessage`, `getHistory`, `clearSession`, `resume`,
- * `$default`): hands the body to `WebSocketChat.message`, which answers through the connection
- * pusher, and returns 200 (no route response: the answers are pushed frames). A base64 body
- * (a binary frame) is decoded as UTF-8.
+ * `$default`): queues the frame for the stream worker (`ClientMessageQueue`, FIFO per
+ * connection) and answers 200 at once, so that no route integration outlives API Gateway's 29 s
+ * however long the answer streams; the worker answers through the connection pusher. A base64
+ * body (a binary frame) is decoded as UTF-8; the frame itself is validated by the worker.
+ *
+ * A message the queue refused is not lost silently: it is logged and the client gets an `error`
+ * frame `message_not_queued` (best effort) telling it to send the message again. The route
+ * still answers 200: API Gateway would only turn a 500 into a frame outside the contract.
  */
-export function makeWebSocketMessageHandler(
-  chat: Pick<WebSocketChat, 'message'>,
-  options: WebSocketMessageHandlerOptions = {},
+export function makeWebSocketRouteHandler(
+  queue: ClientMessageQueue,
+  options: WebSocketRouteHandlerOptions,
 ): WebSocketProxyHandler {
+  const logger = options.logger ?? silentLogger;
   return async (event) => {
+    const { connectionId, messageId, requestTimeEpoch } = event.requestContext;
     const raw = event.body ?? '';
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     try {
-      await chat.message(event.requestContext.connectionId, body);
-    } finally {
-      await options.afterMessage?.();
+      await queue.enqueue({
+        connection_id: connectionId,
+        message_id: messageId,
+        body,
+        received_at: requestTimeEpoch,
+      });
+    } catch (error) {
+      logger.error('WebSocket message not queued; the client is told to send it again', {
+        connectionId,
+        messageId,
+        error: errorMessage(error),
+      });
+      const frame = errorFrame(
+        webSocketErrorCodes.messageNotQueued,
+        'The message could not be accepted just now; send it again.',
+        {},
+        websocketLimits.maxFrameBytes,
+      );
+      await options.pusher.send(connectionId, serializeFrame(frame)).catch((pushError: unknown) => {
+        logger.warn('client not told its message was not queued', {
+          connectionId,
+          error: errorMessage(pushError),
+        });
+      });
     }
     return { statusCode: 200 };
   };

@@ -3,8 +3,8 @@
 export { ApiGatewayManagementPusher } from './api-gateway-management-pusher.js';
 export {
   makeWebSocketConnectionHandler,
-  makeWebSocketMessageHandler,
+  makeWebSocketRouteHandler,
   type WebSocketConnectionHandlerOptions,
-  type WebSocketMessageHandlerOptions,
   type WebSocketProxyHandler,
+  type WebSocketRouteHandlerOptions,
 } from './api-gateway-websocket.js';

@@ -14,6 +14,7 @@ export const chatConfigSchema = z.strictObject({
   sessionsTable: z.optional(z.string().check(z.minLength(3))),
   connectionsTable: z.optional(z.string().check(z.minLength(3))),
   websocketCallbackUrl: z.optional(z.url()),
+  websocketMessageQueueUrl: z.optional(z.url()),
 });
 
 export type ChatConfig = z.output<typeof chatConfigSchema>;
@@ -24,6 +25,7 @@ const chatEnvironmentFields = {
   sessionsTable: { variable: names.sessionsTable },
   connectionsTable: { variable: names.connectionsTable },
   websocketCallbackUrl: { variable: names.websocketCallbackUrl },
+  websocketMessageQueueUrl: { variable: names.websocketMessageQueueUrl },
 } as const satisfies Record<keyof ChatConfig, EnvironmentField>;
 
 /**

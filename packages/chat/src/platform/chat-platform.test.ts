@@ -2,10 +2,13 @@ import { ConfigurationError } from '@mangaassist/commons';
 import { MemoryTicketStore } from '@mangaassist/tenants';
 import { describe, expect, it } from 'vitest';
 import { type ChatConfig, chatConfigFromEnvironment, chatConfigSchema } from '../config/chat-config.js';
+import { SqsClientMessageQueue } from '../sqs/sqs-client-message-queue.js';
+import { RecordingPusher } from '../testing/websocket-fixtures.js';
 import { MemoryConnectionStore } from '../websocket/memory-connection-store.js';
 import { createChatCore } from './chat-core.js';
 import { createChatPlatform, createTaskPlatform } from './chat-platform.js';
 import { createConnectionPlatform, createWebSocketPlatform } from './websocket-platform.js';
+import { createWebSocketRoutePlatform } from './websocket-route-platform.js';
 
 const prod = (settings: Partial<ChatConfig> = {}) => chatConfigSchema.parse({ stage: 'prod', ...settings });
 
@@ -69,6 +72,25 @@ describe('the chat doors’ composition roots', () => {
     expect(() => createWebSocketPlatform(chatConfigSchema.parse({}))).toThrow(
       /WEBSOCKET_CALLBACK_URL is required/,
     );
+  });
+
+  it('require the message queue and callback URLs of the message route unless given its queue and pusher', () => {
+    const queueUrl = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/ws-messages.fifo';
+    const callbackUrl = 'https://abc123.execute-api.ap-northeast-1.amazonaws.com/prod';
+    expect(() =>
+      createWebSocketRoutePlatform(chatConfigSchema.parse({ websocketCallbackUrl: callbackUrl })),
+    ).toThrow(/WEBSOCKET_MESSAGE_QUEUE_URL is required/);
+    expect(() =>
+      createWebSocketRoutePlatform(chatConfigSchema.parse({ websocketMessageQueueUrl: queueUrl })),
+    ).toThrow(/WEBSOCKET_CALLBACK_URL is required/);
+    const pusher = new RecordingPusher();
+    const route = createWebSocketRoutePlatform(
+      chatConfigSchema.parse({ websocketMessageQueueUrl: queueUrl }),
+      { pusher, region: 'ap-northeast-1' },
+    );
+    expect(route.queue).toBeInstanceOf(SqsClientMessageQueue);
+    expect(route.pusher).toBe(pusher);
+    route.close();
   });
 
   it('connect a ticket’s tenant on $connect and forget the connection on $disconnect', async () => {

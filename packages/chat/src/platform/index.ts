@@ -21,3 +21,8 @@ export {
   type WebSocketPlatformOptions,
   type WebSocketStores,
 } from './websocket-platform.js';
+export {
+  createWebSocketRoutePlatform,
+  type WebSocketRoutePlatform,
+  type WebSocketRoutePlatformOptions,
+} from './websocket-route-platform.js';

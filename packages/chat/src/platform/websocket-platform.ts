@@ -3,14 +3,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type AwsClientSettings,
   awsClientOptions,
-  ConfigurationError,
   type Logger,
   requireOutsideDev,
   silentLogger,
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
-import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import type { TicketStore } from '@mangaassist/tenants';
 import { ticketStoreFor } from '@mangaassist/tenants/platform';
@@ -28,6 +26,7 @@ import { MemoryFrameLog } from '../websocket/memory-frame-log.js';
 import { WebSocketChat } from '../websocket/websocket-chat.js';
 import { WebSocketConnections } from '../websocket/websocket-connections.js';
 import { type ChatPlatformOptions, chatServiceOf, coreOf } from './chat-core.js';
+import { websocketCallbackUrl } from './websocket-route-platform.js';
 
 /** Stores the WebSocket doors share with each other (and, for tickets, with the ticket door). */
 export interface WebSocketStores {
@@ -83,7 +82,7 @@ export function createWebSocketPlatform(
   );
   const management =
     options.pusher === undefined
-      ? new ApiGatewayManagementApiClient({ endpoint: callbackUrl(config) })
+      ? new ApiGatewayManagementApiClient({ endpoint: websocketCallbackUrl(config) })
       : undefined;
   const { core, close } = coreOf(config, options);
   const { logger, redis } = core;
@@ -163,15 +162,6 @@ export function createConnectionPlatform(
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-function callbackUrl(config: ChatConfig): string {
-  if (config.websocketCallbackUrl === undefined) {
-    throw new ConfigurationError(
-      `${gatewayEnvironment.websocketCallbackUrl} is required: frames are posted through it`,
-    );
-  }
-  return config.websocketCallbackUrl;
 }
 
 function connectionStoreOf(config: ChatConfig, documents: () => DynamoDBDocumentClient): ConnectionStore {

@@ -19,6 +19,7 @@ import { describeFailure, type Failure } from '../endpoints/failure.js';
 import { ConnectionGoneError, type ConnectionPusher } from './connection-pusher.js';
 import type { ConnectionRecord, ConnectionStore } from './connection-store.js';
 import type { FrameLog } from './frame-log.js';
+import { readJson } from './json-text.js';
 import { OutgoingStream, type PushOutcome } from './outgoing-stream.js';
 import { StreamResumer } from './stream-resumer.js';
 import { type ConnectResult, WebSocketConnections } from './websocket-connections.js';
@@ -402,16 +403,10 @@ type ParsedClientFrame = { ok: true; frame: ClientFrame } | { ok: false; message
 
 /** Reads a client message: JSON, then the contract's client frames (the zod issues say what is wrong). */
 export function parseClientFrame(body: string): ParsedClientFrame {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, message: 'The message is not valid JSON.' };
-  }
-  const parsed = clientFrameSchema.safeParse(json);
-  if (parsed.success) return { ok: true, frame: parsed.data };
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(frame)'}: ${issue.message}`);
-  return { ok: false, message: `Invalid frame: ${issues.join('; ')}` };
+  const read = readJson(clientFrameSchema, body, '(frame)');
+  if (read.ok) return { ok: true, frame: read.value };
+  if (read.issues === undefined) return { ok: false, message: 'The message is not valid JSON.' };
+  return { ok: false, message: `Invalid frame: ${read.issues}` };
 }
 
 /** `describeFailure`, plus the failure only a stream has: the model stopped after the first token. */

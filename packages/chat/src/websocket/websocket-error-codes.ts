@@ -21,6 +21,8 @@ export const webSocketErrorCodes = {
   pushFailed: 'push_failed',
   /** The connection store could not be read. */
   connectionUnavailable: 'connection_unavailable',
+  /** The message route could not queue the message for the stream worker: send it again. */
+  messageNotQueued: 'message_not_queued',
   /** A message came from a connection without a record (expired or never stored): reconnect. */
   unknownConnection: 'unknown_connection',
 } as const;

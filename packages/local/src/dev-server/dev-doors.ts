@@ -1,4 +1,4 @@
-import { chatConfigSchema } from '@mangaassist/chat';
+import { type ClientMessageQueue, chatConfigSchema, fifoMessageOf } from '@mangaassist/chat';
 import {
   createChatCore,
   createChatPlatform,
@@ -20,6 +20,7 @@ import {
   taskNames,
   webhookIdempotencyTable,
   webhookSources,
+  websocketMessageQueueName,
   wsTicketsTable,
 } from '@mangaassist/contracts';
 import { createEventBridgePublisher } from '@mangaassist/events/eventbridge';
@@ -30,12 +31,14 @@ import { makeEventConsumerHandlers } from '@mangaassist/fn-event-consumer';
 import { makeTaskHandler } from '@mangaassist/fn-tasks';
 import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
 import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
+import { makeWsStreamHandler } from '@mangaassist/fn-ws-stream';
 import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
 import { createLocalApiKeys, devTenants, type LocalApiKeys } from '@mangaassist/tenants';
 import { createTicketPlatform } from '@mangaassist/tenants/platform';
 import { generateDevWebhookSecrets, StaticWebhookSecrets, webhookSchemes } from '@mangaassist/webhooks';
 import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
+import { LocalFifoQueue } from '../sqs/local-fifo-queue.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
@@ -92,6 +95,15 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   const { tickets } = ticketPlatform;
   const pusher = new LocalConnectionPusher();
   const webSocket = createWebSocketPlatform(config, { core, pusher, tickets });
+  // The message route queues each client frame; the stream worker consumes the queue, as deployed.
+  const messageQueue = new LocalFifoQueue({
+    name: websocketMessageQueueName(localStage),
+    consume: makeWsStreamHandler(webSocket),
+    logger,
+  });
+  const clientMessages: ClientMessageQueue = {
+    enqueue: async (message) => messageQueue.send(fifoMessageOf(message)),
+  };
 
   const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
   const webhooks = createWebhookPlatform(
@@ -155,6 +167,8 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     keys,
     gateway: core.gateway,
     pusher,
+    /** The SQS queues the stacks deploy, in process (`GET /_local/queues`). */
+    queues: [messageQueue],
     outbox,
     webhookSecrets,
     scheduledRules: scheduled.map((rule) => rule.name),
@@ -174,7 +188,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
       // stops the resumes this process follows for the connection (deployed, createConnectionPlatform
       // builds the $connect/$disconnect function, which follows none).
       wsConnection: makeWsConnectionHandler({ connections: webSocket.webSocket, logger }),
-      wsMessage: makeWsMessageHandler(webSocket),
+      wsMessage: makeWsMessageHandler({ queue: clientMessages, pusher, logger }),
       webhookReceivers: webhooks.receivers,
     },
     /** After the bus has drained: closes the clients, Redis and the gateway (flushing its events). */

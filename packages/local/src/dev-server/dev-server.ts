@@ -216,6 +216,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         Promise.allSettled(inFlight),
         new Promise((resolve) => setTimeout(resolve, 5000).unref()),
       ]);
+      // Queued WebSocket messages next: their answers still go into the frame log and the sessions.
+      await Promise.all(doors.queues.map((queue) => queue.close(5000)));
       // The bus first: its targets still write to DynamoDB and call the emulator while they drain.
       await aws.eventBridge.close();
       await doors.close();

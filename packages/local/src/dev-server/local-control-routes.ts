@@ -50,6 +50,10 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
         sendJson(response, 200, { cleared: true });
       },
     },
+    '/_local/queues': {
+      GET: async ({ response }) =>
+        sendJson(response, 200, { queues: doors.queues.map((queue) => queue.listing()) }),
+    },
     '/_local/events': {
       GET: async ({ response }) => sendJson(response, 200, eventBridge.bus.list()),
       DELETE: async ({ response }) => {

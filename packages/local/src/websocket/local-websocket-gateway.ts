@@ -94,11 +94,13 @@ interface CloseCause {
  * @example
  * const pusher = new LocalConnectionPusher();
  * const webSocket = new WebSocketChat({ ...platform, pusher });
+ * // The route queues each frame; the stream worker answers it (see createDevDoors).
+ * const queue = { enqueue: async (message) => messageQueue.send(fifoMessageOf(message)) };
  * attachLocalWebSocketGateway(server, {
  *   path: '/ws',
  *   pusher,
- *   connectionHandler: makeWsConnectionHandler({ webSocket, logger }),
- *   messageHandler: makeWsMessageHandler({ webSocket, gateway }),
+ *   connectionHandler: makeWsConnectionHandler({ connections: webSocket, logger }),
+ *   messageHandler: makeWsMessageHandler({ queue, pusher, logger }),
  * });
  */
 export function attachLocalWebSocketGateway(

@@ -1,0 +1,181 @@
+import { recordingLogger } from '@mangaassist/commons/testing';
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { LocalFifoQueue, type LocalQueueConsumer } from './local-fifo-queue.js';
+
+/** A gate a test opens by hand. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** Resolves once `condition` holds; fails with a message instead of hanging. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 1000; turn += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`still waiting for: ${what}`);
+}
+
+const message = (groupId: string, id: string, body = id) => ({ groupId, deduplicationId: id, body });
+
+function recorder() {
+  const seen: { body: string; receiveCount: string; group: string | undefined }[] = [];
+  const consume: LocalQueueConsumer = async (event: SQSEvent) => {
+    for (const record of event.Records) {
+      seen.push({
+        body: record.body,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        group: record.attributes.MessageGroupId,
+      });
+    }
+  };
+  return { seen, consume };
+}
+
+describe('LocalFifoQueue', () => {
+  it('hands each message to the consumer as a one-record SQS event of the group', async () => {
+    const { seen, consume } = recorder();
+    const queue = new LocalFifoQueue({ name: 'ws-messages.fifo', consume });
+    queue.send(message('c1', 'm1', '{"a":1}'));
+    await queue.close();
+    expect(seen).toEqual([{ body: '{"a":1}', receiveCount: '1', group: 'c1' }]);
+  });
+
+  it('consumes one group in order, one at a time, while another group goes on', async () => {
+    const first = gate();
+    const order: string[] = [];
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      consume: async (event) => {
+        const body = event.Records[0]?.body ?? '';
+        order.push(`start ${body}`);
+        if (body === 'c1-a') await first.opened;
+        order.push(`end ${body}`);
+      },
+    });
+    queue.send(message('c1', 'a', 'c1-a'));
+    queue.send(message('c1', 'b', 'c1-b'));
+    queue.send(message('c2', 'c', 'c2-a'));
+    await until(() => queue.listing().in_flight === 1, 'the other group to be consumed');
+    expect(order).toEqual(['start c1-a', 'start c2-a', 'end c2-a']);
+    expect(queue.listing()).toMatchObject({ waiting: 1, in_flight: 1 });
+    first.open();
+    await queue.close();
+    expect(order).toEqual(['start c1-a', 'start c2-a', 'end c2-a', 'end c1-a', 'start c1-b', 'end c1-b']);
+  });
+
+  it('accepts and drops a deduplication id sent again within the window, and takes it after', async () => {
+    let now = 1_000_000;
+    const { seen, consume } = recorder();
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      consume,
+      now: () => now,
+      deduplicationWindowMs: 300_000,
+    });
+    queue.send(message('c1', 'm1', 'first'));
+    queue.send(message('c1', 'm1', 'again'));
+    now += 300_000;
+    queue.send(message('c1', 'm1', 'at the end of the window'));
+    now += 1;
+    queue.send(message('c1', 'm1', 'later'));
+    await queue.close();
+    expect(seen.map((entry) => entry.body)).toEqual(['first', 'later']);
+  });
+
+  it('receives a failed message again, then dead-letters it after maxReceiveCount and moves on', async () => {
+    const logger = recordingLogger();
+    const received: string[] = [];
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      maxReceiveCount: 3,
+      redeliveryDelayMs: 0,
+      logger,
+      now: () => Date.parse('2026-12-06T00:00:00Z'),
+      consume: async (event) => {
+        const record = event.Records[0];
+        received.push(`${record?.body} #${record?.attributes.ApproximateReceiveCount}`);
+        if (record?.body === 'bad') throw new Error('consumer broke');
+      },
+    });
+    queue.send(message('c1', 'm1', 'bad'));
+    queue.send(message('c1', 'm2', 'good'));
+    await queue.close();
+    expect(received).toEqual(['bad #1', 'bad #2', 'bad #3', 'good #1']);
+    expect(queue.listing().dead_letters).toEqual([
+      {
+        message_id: 'local-1',
+        group_id: 'c1',
+        body: 'bad',
+        error: 'consumer broke',
+        receive_count: 3,
+        at: '2026-12-06T00:00:00.000Z',
+      },
+    ]);
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toHaveLength(1);
+  });
+
+  it('treats a record the consumer reports in batchItemFailures as failed, as the mapping does', async () => {
+    let receives = 0;
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      maxReceiveCount: 2,
+      redeliveryDelayMs: 0,
+      consume: async (event) => {
+        receives += 1;
+        return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+      },
+    });
+    queue.send(message('c1', 'm1'));
+    await queue.close();
+    expect(receives).toBe(2);
+    expect(queue.listing().dead_letters).toEqual([
+      expect.objectContaining({ error: expect.stringContaining('batchItemFailures'), receive_count: 2 }),
+    ]);
+  });
+
+  it('keeps the newest dead letters up to its capacity and counts the ones it forgot', async () => {
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      maxReceiveCount: 1,
+      deadLetterCapacity: 2,
+      consume: async () => {
+        throw new Error('no');
+      },
+    });
+    for (const id of ['a', 'b', 'c']) queue.send(message('c1', id));
+    await queue.close();
+    expect(queue.listing()).toMatchObject({
+      dead_letters: [expect.objectContaining({ body: 'c' }), expect.objectContaining({ body: 'b' })],
+      dropped: 1,
+    });
+  });
+
+  it('refuses a body over 256 KiB and any message once closed', async () => {
+    const queue = new LocalFifoQueue({ name: 'q.fifo', consume: async () => {} });
+    expect(() => queue.send(message('c1', 'big', 'x'.repeat(256 * 1024 + 1)))).toThrow(RangeError);
+    await queue.close();
+    expect(() => queue.send(message('c1', 'late'))).toThrow(/closed/);
+  });
+
+  it('stops waiting for a consumer that outlives the drain time', async () => {
+    const never = gate();
+    const queue = new LocalFifoQueue({ name: 'q.fifo', consume: () => never.opened });
+    queue.send(message('c1', 'm1'));
+    await queue.close(10);
+    expect(queue.listing()).toMatchObject({ in_flight: 1 });
+    never.open();
+  });
+
+  it('refuses options a queue cannot have', () => {
+    const consume = async () => {};
+    expect(() => new LocalFifoQueue({ name: 'q', consume, maxReceiveCount: 0 })).toThrow(RangeError);
+    expect(() => new LocalFifoQueue({ name: 'q', consume, redeliveryDelayMs: -1 })).toThrow(RangeError);
+    expect(() => new LocalFifoQueue({ name: 'q', consume, deadLetterCapacity: 1.5 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,284 @@
+import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/** A message as a FIFO queue takes it (`SendMessage`'s group, deduplication id and body). */
+export interface LocalFifoMessage {
+  readonly groupId: string;
+  readonly deduplicationId: string;
+  readonly body: string;
+}
+
+/** An SQS event source mapping's function: the deployed handler, called with one record at a time. */
+export type LocalQueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse> | Promise<void>;
+
+/** A message the consumer failed `maxReceiveCount` times, as `GET /_local/queues` lists it. */
+export interface LocalDeadLetter {
+  readonly message_id: string;
+  readonly group_id: string;
+  readonly body: string;
+  /** Why the last receive failed: the consumer's error, or that it reported the record failed. */
+  readonly error: string;
+  readonly receive_count: number;
+  /** When it was dead-lettered, ISO 8601. */
+  readonly at: string;
+}
+
+/** One queue in `GET /_local/queues`. */
+export interface LocalQueueListing {
+  readonly name: string;
+  /** Messages accepted and not yet handed to the consumer. */
+  readonly waiting: number;
+  /** Messages the consumer is handling now (at most one per group). */
+  readonly in_flight: number;
+  /** Newest first. */
+  readonly dead_letters: readonly LocalDeadLetter[];
+  /** Dead letters forgotten because the list was full: non-zero means the list is not the whole story. */
+  readonly dropped: number;
+}
+
+export interface LocalFifoQueueOptions {
+  /** As the deployed queue is named, for the listing and the records' ARN. */
+  readonly name: string;
+  readonly consume: LocalQueueConsumer;
+  /** Receives before a failing message is dead-lettered: the redrive policy's. @default 3 */
+  readonly maxReceiveCount?: number;
+  /**
+   * Wait before a failed message is received again (deployed: the visibility timeout, minutes;
+   * locally short, so a retry is seen). Its group waits with it. @default 1000
+   */
+  readonly redeliveryDelayMs?: number;
+  /** SQS FIFO's deduplication interval. @default 300_000 (5 minutes) */
+  readonly deduplicationWindowMs?: number;
+  /** Dead letters kept; beyond it the oldest are forgotten and counted. @default 100 */
+  readonly deadLetterCapacity?: number;
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+}
+
+/** SQS's largest message body. */
+const maxBodyBytes = 256 * 1024;
+
+interface Pending {
+  readonly messageId: string;
+  readonly message: LocalFifoMessage;
+  readonly sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+}
+
+/**
+ * An SQS FIFO queue and the Lambda event source mapping that consumes it, in process, for
+ * `pnpm dev`: what the deployed FIFO queue and its mapping (batch size 1, partial batch
+ * responses, a redrive policy to a dead-letter queue) do, on the same handler.
+ *
+ * - One group's messages are consumed one at a time, in the order they were sent; different
+ *   groups' concurrently.
+ * - A message whose deduplication id was sent within the deduplication window is accepted and
+ *   dropped, as SQS does.
+ * - A consumer that throws, or reports the record in `batchItemFailures`, has it received again
+ *   after `redeliveryDelayMs` (its group waits); after `maxReceiveCount` receives it is
+ *   dead-lettered (listed, logged) and the group moves on. Nothing accepted is dropped silently.
+ *
+ * Memory is bounded by what is waiting: deduplication ids are forgotten once their window has
+ * passed, dead letters beyond `deadLetterCapacity`.
+ */
+export class LocalFifoQueue {
+  readonly #options: Required<Omit<LocalFifoQueueOptions, 'logger' | 'now'>>;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #arn: string;
+  /** Each group's messages not yet consumed, oldest first; a group is present while it has any. */
+  readonly #groups = new Map<string, Pending[]>();
+  /** Groups being consumed now, with the run that consumes them. */
+  readonly #running = new Map<string, Promise<void>>();
+  /** Deduplication ids by when they were sent, oldest first (for pruning) and by id. */
+  readonly #seen = new Map<string, number>();
+  readonly #deadLetters: LocalDeadLetter[] = [];
+  #dropped = 0;
+  #sequence = 0;
+  #closed = false;
+
+  constructor(options: LocalFifoQueueOptions) {
+    this.#options = {
+      name: options.name,
+      consume: options.consume,
+      maxReceiveCount: positiveInteger('maxReceiveCount', options.maxReceiveCount ?? 3),
+      redeliveryDelayMs: nonNegative('redeliveryDelayMs', options.redeliveryDelayMs ?? 1000),
+      deduplicationWindowMs: nonNegative('deduplicationWindowMs', options.deduplicationWindowMs ?? 300_000),
+      deadLetterCapacity: positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 100),
+    };
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#arn = `arn:aws:sqs:local:000000000000:${options.name}`;
+  }
+
+  /**
+   * Accepts a message (`SendMessage`). Throws `RangeError` for a body over 256 KiB and `Error`
+   * once the queue is closed, as SQS refuses them.
+   */
+  send(message: LocalFifoMessage): void {
+    if (this.#closed) throw new Error(`queue ${this.#options.name} is closed`);
+    if (Buffer.byteLength(message.body, 'utf8') > maxBodyBytes) {
+      throw new RangeError(`message body over ${maxBodyBytes} bytes (SQS's limit)`);
+    }
+    const now = this.#now();
+    this.#forgetDeduplicationIdsBefore(now - this.#options.deduplicationWindowMs);
+    if (this.#seen.has(message.deduplicationId)) return;
+    this.#seen.set(message.deduplicationId, now);
+    this.#sequence += 1;
+    const pending: Pending = {
+      messageId: `local-${this.#sequence}`,
+      message,
+      sentAt: now,
+      receiveCount: 0,
+    };
+    const group = this.#groups.get(message.groupId);
+    if (group) group.push(pending);
+    else this.#groups.set(message.groupId, [pending]);
+    if (!this.#running.has(message.groupId)) this.#start(message.groupId);
+  }
+
+  listing(): LocalQueueListing {
+    let waiting = 0;
+    for (const group of this.#groups.values()) waiting += group.length;
+    return {
+      name: this.#options.name,
+      waiting: waiting - this.#running.size,
+      in_flight: this.#running.size,
+      dead_letters: [...this.#deadLetters].reverse(),
+      dropped: this.#dropped,
+    };
+  }
+
+  /** Refuses new messages and waits, at most `drainMs`, for the accepted ones to be consumed. */
+  async close(drainMs = 5000): Promise<void> {
+    this.#closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainMs);
+    });
+    try {
+      while (this.#running.size > 0) {
+        const settled = await Promise.race([
+          Promise.allSettled(this.#running.values()).then(() => true),
+          timeout.then(() => false),
+        ]);
+        if (!settled) break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #start(groupId: string): void {
+    const run = this.#consumeGroup(groupId).finally(() => this.#running.delete(groupId));
+    this.#running.set(groupId, run);
+  }
+
+  async #consumeGroup(groupId: string): Promise<void> {
+    for (;;) {
+      const group = this.#groups.get(groupId);
+      const pending = group?.[0];
+      if (group === undefined || pending === undefined) {
+        this.#groups.delete(groupId);
+        return;
+      }
+      pending.receiveCount += 1;
+      pending.firstReceivedAt ??= this.#now();
+      const failure = await this.#deliver(pending);
+      if (failure === undefined) {
+        group.shift();
+        continue;
+      }
+      if (pending.receiveCount >= this.#options.maxReceiveCount) {
+        group.shift();
+        this.#deadLetter(pending, failure);
+        continue;
+      }
+      this.#logger.warn('local queue: message failed; receiving it again', {
+        queue: this.#options.name,
+        messageId: pending.messageId,
+        receiveCount: pending.receiveCount,
+        error: failure,
+      });
+      await new Promise((resolve) => setTimeout(resolve, this.#options.redeliveryDelayMs));
+    }
+  }
+
+  /** Hands one message to the consumer; resolves to why it failed, or undefined. */
+  async #deliver(pending: Pending): Promise<string | undefined> {
+    const record = this.#record(pending);
+    try {
+      const response = await this.#options.consume({ Records: [record] });
+      const failed = response?.batchItemFailures.some((item) => item.itemIdentifier === record.messageId);
+      return failed ? 'the consumer reported it in batchItemFailures' : undefined;
+    } catch (error) {
+      return errorMessage(error);
+    }
+  }
+
+  #deadLetter(pending: Pending, error: string): void {
+    this.#logger.error('local queue: message dead-lettered', {
+      queue: this.#options.name,
+      messageId: pending.messageId,
+      groupId: pending.message.groupId,
+      receiveCount: pending.receiveCount,
+      error,
+    });
+    this.#deadLetters.push({
+      message_id: pending.messageId,
+      group_id: pending.message.groupId,
+      body: pending.message.body,
+      error,
+      receive_count: pending.receiveCount,
+      at: new Date(this.#now()).toISOString(),
+    });
+    if (this.#deadLetters.length > this.#options.deadLetterCapacity) {
+      this.#deadLetters.shift();
+      this.#dropped += 1;
+    }
+  }
+
+  #record(pending: Pending): SQSRecord {
+    return {
+      messageId: pending.messageId,
+      receiptHandle: `${pending.messageId}/${pending.receiveCount}`,
+      body: pending.message.body,
+      attributes: {
+        ApproximateReceiveCount: String(pending.receiveCount),
+        SentTimestamp: String(pending.sentAt),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(pending.firstReceivedAt),
+        SequenceNumber: pending.messageId.slice('local-'.length),
+        MessageGroupId: pending.message.groupId,
+        MessageDeduplicationId: pending.message.deduplicationId,
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.#arn,
+      awsRegion: 'local',
+    };
+  }
+
+  /** Ids are kept in the order they were sent, so the expired ones are at the front. */
+  #forgetDeduplicationIdsBefore(cutoff: number): void {
+    for (const [id, sentAt] of this.#seen) {
+      if (sentAt >= cutoff) return;
+      this.#seen.delete(id);
+    }
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!(value >= 0)) throw new RangeError(`${name} must be zero or more, got ${value}`);
+  return value;
+}
