@@ -13,6 +13,10 @@ export const gatewayEnvironment = {
   routingExperiments: 'ROUTING_EXPERIMENTS_JSON',
   /** JSON overrides of the model catalog. */
   modelCatalog: 'MODEL_CATALOG_JSON',
+  /** Id or ARN of the Bedrock guardrail applied to users' new messages; unset = none. */
+  guardrailId: 'BEDROCK_GUARDRAIL_ID',
+  /** Its version (`DRAFT` or a number; default `DRAFT`). */
+  guardrailVersion: 'BEDROCK_GUARDRAIL_VERSION',
   /** Custom Bedrock Runtime endpoint (the local emulator); unset = AWS. */
   bedrockEndpoint: 'BEDROCK_ENDPOINT_URL',
   /** `rediss://…` of the response cache; unset = an in-memory cache per instance. */

@@ -59,6 +59,8 @@ export { classifyModelError, type ModelErrorClass, type ModelErrorKind } from '.
 export type {
   ChatMessage,
   ChatRole,
+  GuardrailRef,
+  GuardrailVerdict,
   ModelApi,
   ModelOutput,
   ModelRequest,

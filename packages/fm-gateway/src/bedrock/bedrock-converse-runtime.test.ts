@@ -328,4 +328,97 @@ describe('BedrockConverseRuntime', () => {
       expect(sendOptions(0)).toEqual({ abortSignal: controller.signal });
     });
   });
+
+  describe('with a guardrail', () => {
+    const guardrail = { id: 'gr0abc123def', version: '3' };
+    const promptAttack = {
+      guardrail: {
+        inputAssessment: {
+          gr0abc123def: {
+            contentPolicy: {
+              filters: [
+                { type: 'PROMPT_ATTACK' as const, confidence: 'HIGH' as const, action: 'BLOCKED' as const },
+                { type: 'HATE' as const, confidence: 'NONE' as const, action: 'NONE' as const },
+              ],
+            },
+            topicPolicy: {
+              topics: [{ name: 'competitors', type: 'DENY' as const, action: 'BLOCKED' as const }],
+            },
+          },
+        },
+      },
+    };
+
+    it('guards only the new user message, and asks for the trace', async () => {
+      bedrock.on(ConverseCommand).resolves(converseOutput());
+      await runtime.invoke(
+        modelRequest({ guardrail, system: 'You are MangaAssist.' }),
+        new AbortController().signal,
+      );
+      expect(bedrock).toReceiveCommandWith(ConverseCommand, {
+        messages: [
+          { role: 'user', content: [{ text: 'おすすめの漫画は？' }] },
+          { role: 'assistant', content: [{ text: 'ジャンルは？' }] },
+          { role: 'user', content: [{ guardContent: { text: { text: '冒険もの' } } }] },
+        ],
+        system: [{ text: 'You are MangaAssist.' }],
+        guardrailConfig: { guardrailIdentifier: 'gr0abc123def', guardrailVersion: '3', trace: 'enabled' },
+      });
+    });
+
+    it('reports an intervention with the policies that acted, and none when it let the call through', async () => {
+      bedrock
+        .on(ConverseCommand)
+        .resolvesOnce(
+          converseOutput({
+            output: { message: { role: 'assistant', content: [{ text: 'お答えできません。' }] } },
+            stopReason: 'guardrail_intervened',
+            trace: promptAttack,
+          }),
+        )
+        .resolves(converseOutput());
+
+      const blocked = await runtime.invoke(modelRequest({ guardrail }), new AbortController().signal);
+      expect(blocked).toMatchObject({
+        text: 'お答えできません。',
+        stopReason: 'guardrail_intervened',
+        guardrail: { action: 'intervened', filters: ['PROMPT_ATTACK', 'competitors'] },
+      });
+      const passed = await runtime.invoke(modelRequest({ guardrail }), new AbortController().signal);
+      expect(passed.guardrail).toEqual({ action: 'none', filters: [] });
+    });
+
+    it('reports no verdict, and sends no guardrail, without one', async () => {
+      bedrock.on(ConverseCommand).resolves(converseOutput());
+      const output = await runtime.invoke(modelRequest(), new AbortController().signal);
+      expect(output).not.toHaveProperty('guardrail');
+      expect(bedrock.commandCalls(ConverseCommand)[0]?.args[0].input).not.toHaveProperty('guardrailConfig');
+    });
+
+    it('streams the verdict from the metadata event with the end', async () => {
+      bedrock.on(ConverseStreamCommand).resolves({
+        stream: eventStream([
+          messageStart,
+          delta('お答えできません。'),
+          { messageStop: { stopReason: 'guardrail_intervened' } },
+          {
+            metadata: {
+              usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+              metrics: { latencyMs: 5 },
+              trace: promptAttack,
+            },
+          },
+        ]),
+      });
+      const events = await collect(runtime.stream(modelRequest({ guardrail }), new AbortController().signal));
+      expect(events.at(-1)).toMatchObject({
+        type: 'end',
+        stopReason: 'guardrail_intervened',
+        guardrail: { action: 'intervened', filters: ['PROMPT_ATTACK', 'competitors'] },
+      });
+      expect(bedrock).toReceiveCommandWith(ConverseStreamCommand, {
+        guardrailConfig: { guardrailIdentifier: 'gr0abc123def', guardrailVersion: '3', trace: 'enabled' },
+      });
+    });
+  });
 });

@@ -1,13 +1,17 @@
 import {
   type BedrockRuntimeClient,
+  type ContentBlock,
   ConverseCommand,
   type ConverseCommandInput,
   ConverseStreamCommand,
   type ConverseStreamOutput,
+  type GuardrailAssessment,
+  type GuardrailTraceAssessment,
   type TokenUsage as SdkTokenUsage,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import {
+  type GuardrailVerdict,
   type ModelOutput,
   type ModelRequest,
   type ModelRuntime,
@@ -31,7 +35,13 @@ export class BedrockConverseRuntime implements ModelRuntime {
       abortSignal: signal,
     });
     const text = (response.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
-    return { text, stopReason: toStopReason(response.stopReason), usage: toUsage(response.usage) };
+    const stopReason = toStopReason(response.stopReason);
+    return {
+      text,
+      stopReason,
+      usage: toUsage(response.usage),
+      ...(request.guardrail ? { guardrail: toVerdict(stopReason, response.trace?.guardrail) } : {}),
+    };
   }
 
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
@@ -40,6 +50,7 @@ export class BedrockConverseRuntime implements ModelRuntime {
     });
     let stopReason: StopReason | undefined;
     let usage: TokenUsage | undefined;
+    let trace: GuardrailTraceAssessment | undefined;
     for await (const event of response.stream ?? []) {
       throwIfException(event);
       if (event.contentBlockDelta?.delta?.text) {
@@ -48,10 +59,16 @@ export class BedrockConverseRuntime implements ModelRuntime {
         stopReason = toStopReason(event.messageStop.stopReason);
       } else if (event.metadata) {
         usage = toUsage(event.metadata.usage);
+        trace = event.metadata.trace?.guardrail;
       }
     }
     if (stopReason === undefined) throw streamEndedEarly();
-    yield { type: 'end', stopReason, usage: usage ?? toUsage(undefined) };
+    yield {
+      type: 'end',
+      stopReason,
+      usage: usage ?? toUsage(undefined),
+      ...(request.guardrail ? { guardrail: toVerdict(stopReason, trace) } : {}),
+    };
   }
 }
 
@@ -62,18 +79,72 @@ function toConverseInput(request: ModelRequest): ConverseCommandInput {
         ...(request.promptCache ? [{ cachePoint: { type: 'default' as const } }] : []),
       ]
     : undefined;
+  const { guardrail } = request;
+  const last = request.messages.length - 1;
   return {
     modelId: request.modelId,
-    messages: request.messages.map((message) => ({
+    messages: request.messages.map((message, index) => ({
       role: message.role,
-      content: [{ text: message.content }],
+      content: [guardrail && index === last ? guarded(message.content) : { text: message.content }],
     })),
     ...(system ? { system } : {}),
     inferenceConfig: {
       maxTokens: request.maxTokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     },
+    ...(guardrail
+      ? {
+          guardrailConfig: {
+            guardrailIdentifier: guardrail.id,
+            guardrailVersion: guardrail.version,
+            trace: 'enabled' as const,
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * The new input as guarded content: with a guardrail, Converse evaluates only `guardContent`
+ * blocks when there are any, so the system prompt and the history (checked on their own turn)
+ * are not evaluated, nor charged, again.
+ */
+function guarded(text: string): ContentBlock {
+  return { guardContent: { text: { text } } };
+}
+
+/**
+ * The guardrail's verdict: `intervened` when the call stopped on it, with the policies that
+ * acted (any action but `NONE`) in the trace's input and output assessments: content filter
+ * types (`PROMPT_ATTACK`…), denied topics by name, `WORDS`, sensitive-information types.
+ */
+export function toVerdict(
+  stopReason: StopReason,
+  trace: GuardrailTraceAssessment | undefined,
+): GuardrailVerdict {
+  const assessments = [
+    ...Object.values(trace?.inputAssessment ?? {}),
+    ...Object.values(trace?.outputAssessments ?? {}).flat(),
+  ];
+  const filters = [...new Set(assessments.flatMap(actedPolicies))];
+  return { action: stopReason === 'guardrail_intervened' ? 'intervened' : 'none', filters };
+}
+
+function actedPolicies(assessment: GuardrailAssessment): string[] {
+  const acted = (action: string | undefined) => action !== undefined && action !== 'NONE';
+  const words = assessment.wordPolicy;
+  const sensitive = assessment.sensitiveInformationPolicy;
+  return [
+    ...(assessment.contentPolicy?.filters ?? [])
+      .filter((f) => acted(f.action))
+      .map((f) => f.type ?? 'CONTENT'),
+    ...(assessment.topicPolicy?.topics ?? []).filter((t) => acted(t.action)).map((t) => t.name ?? 'TOPIC'),
+    ...([...(words?.customWords ?? []), ...(words?.managedWordLists ?? [])].some((w) => acted(w.action))
+      ? ['WORDS']
+      : []),
+    ...(sensitive?.piiEntities ?? []).filter((e) => acted(e.action)).map((e) => e.type ?? 'PII'),
+    ...(sensitive?.regexes ?? []).filter((r) => acted(r.action)).map((r) => r.name ?? 'REGEX'),
+  ];
 }
 
 /** Converse reports `inputTokens` without the tokens read from or written to the prompt cache. */

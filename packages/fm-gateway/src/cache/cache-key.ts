@@ -10,6 +10,8 @@ export interface ResponseCacheKeyInput {
   readonly system?: string;
   readonly messages: readonly ChatMessage[];
   readonly maxTokens: number;
+  /** The guardrail (`id:version`) that passed the prompt, if any: answers are not shared across guardrails. */
+  readonly guardrail?: string;
 }
 
 /** Bump when the encoding or the normalisation changes, so old entries are simply never read. */
@@ -18,7 +20,7 @@ const keyVersion = 'fm:v1';
 /**
  * The response-cache key for a request: `fm:v1:` and a SHA-256 (hex) of a JSON array of the
  * tenant, the model's catalog key, the normalised system prompt, each message as
- * `[role, normalised content]` in order, and `maxTokens`.
+ * `[role, normalised content]` in order, `maxTokens` and, when one applies, the guardrail.
  *
  * JSON of an array is unambiguous where string concatenation is not (`["a|b","c"]` and
  * `["a","b|c"]` differ). Texts go through `normalizeForCacheKey`, so full-width/half-width,
@@ -41,6 +43,8 @@ export function responseCacheKey(input: ResponseCacheKeyInput): string {
     normalizeForCacheKey(input.system ?? ''),
     input.messages.map((message) => [message.role, normalizeForCacheKey(message.content)]),
     input.maxTokens,
+    // Absent without a guardrail, so keys stored before guardrails existed stay valid.
+    ...(input.guardrail !== undefined ? [input.guardrail] : []),
   ]);
   return `${keyVersion}:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
 }

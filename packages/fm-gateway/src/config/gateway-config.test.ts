@@ -32,6 +32,24 @@ describe('gatewayConfigFromEnvironment', () => {
     });
   });
 
+  it('reads the guardrail by id or ARN, its version DRAFT unless set, and refuses anything else', () => {
+    expect(gatewayConfigFromEnvironment({})).not.toHaveProperty('guardrailId');
+    expect(gatewayConfigFromEnvironment({ BEDROCK_GUARDRAIL_ID: 'gr0abc123def' })).toMatchObject({
+      guardrailId: 'gr0abc123def',
+      guardrailVersion: 'DRAFT',
+    });
+    const arn = 'arn:aws:bedrock:ap-northeast-1:123456789012:guardrail/gr0abc123def';
+    expect(
+      gatewayConfigFromEnvironment({ BEDROCK_GUARDRAIL_ID: arn, BEDROCK_GUARDRAIL_VERSION: '12' }),
+    ).toMatchObject({ guardrailId: arn, guardrailVersion: '12' });
+    expect(() => gatewayConfigFromEnvironment({ BEDROCK_GUARDRAIL_ID: 'Not An Id' })).toThrow(
+      /BEDROCK_GUARDRAIL_ID/,
+    );
+    expect(() =>
+      gatewayConfigFromEnvironment({ BEDROCK_GUARDRAIL_ID: 'gr0abc', BEDROCK_GUARDRAIL_VERSION: '0' }),
+    ).toThrow(/BEDROCK_GUARDRAIL_VERSION/);
+  });
+
   it('reads A/B experiments as JSON', () => {
     const config = gatewayConfigFromEnvironment({
       ROUTING_EXPERIMENTS_JSON:

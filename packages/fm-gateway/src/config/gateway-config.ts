@@ -23,6 +23,22 @@ export const gatewayConfigShape = {
   eventBusName: z.optional(z.string().check(z.minLength(1))),
   eventBridgeEndpoint: z.optional(z.url()),
   chatDeadlineMs: z._default(z.coerce.number().check(z.int(), z.minimum(100), z.maximum(29_000)), 3000),
+  /** A Bedrock guardrail's id or ARN: applied to every call's new user message. Unset = none. */
+  guardrailId: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^([a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/,
+          'a guardrail id or ARN',
+        ),
+      ),
+  ),
+  /** The guardrail's version: `DRAFT` or a number. */
+  guardrailVersion: z._default(
+    z.string().check(z.regex(/^(DRAFT|[1-9][0-9]{0,7})$/, 'DRAFT or a version number')),
+    'DRAFT',
+  ),
 };
 
 export const gatewayConfigSchema = z.strictObject(gatewayConfigShape);
@@ -42,6 +58,8 @@ export const gatewayEnvironmentFields = {
   eventBusName: { variable: names.eventBusName },
   eventBridgeEndpoint: { variable: names.eventBridgeEndpoint },
   chatDeadlineMs: { variable: names.chatDeadlineMs },
+  guardrailId: { variable: names.guardrailId },
+  guardrailVersion: { variable: names.guardrailVersion },
 } as const satisfies Record<keyof GatewayConfig, EnvironmentField>;
 
 /**

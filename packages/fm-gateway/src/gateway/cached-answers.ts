@@ -4,6 +4,7 @@
 
 import { responseCacheKey } from '../cache/cache-key.js';
 import type { CacheLookup, ResponseCache } from '../cache/response-cache.js';
+import type { GuardrailRef } from '../runtime/model-runtime.js';
 import type { GatewayCall } from './gateway-call.js';
 import type { GatewayResult } from './gateway-types.js';
 
@@ -18,6 +19,8 @@ export class CachedAnswers {
     private readonly cache: ResponseCache | undefined,
     /** Wall-clock epoch ms for `storedAt`. @default Date.now (looked up at each store) */
     private readonly now?: () => number,
+    /** Part of the key: an answer is served only where the guardrail that passed its prompt applies. */
+    private readonly guardrail?: GuardrailRef,
   ) {}
 
   /** The entry for the call's prompt answered by `model`, fresh or stale; `undefined` on a miss. */
@@ -50,6 +53,7 @@ export class CachedAnswers {
       ...(request.system !== undefined ? { system: request.system } : {}),
       messages: request.messages,
       maxTokens: call.maxTokens,
+      ...(this.guardrail ? { guardrail: `${this.guardrail.id}:${this.guardrail.version}` } : {}),
     });
   }
 }

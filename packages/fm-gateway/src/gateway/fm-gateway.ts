@@ -17,7 +17,7 @@ import type { RegionTarget } from '../catalog/invocation-targets.js';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { RegionHealth } from '../resilience/region-health.js';
-import type { ModelRuntimeProvider } from '../runtime/model-runtime.js';
+import type { GuardrailRef, ModelRuntimeProvider } from '../runtime/model-runtime.js';
 import { CachedAnswers } from './cached-answers.js';
 import { callDeadline, type GatewayCall, startCall } from './gateway-call.js';
 import { resultAsStream, resultFromCache, resultFromModel } from './gateway-result.js';
@@ -82,6 +82,12 @@ export interface FmGatewayOptions {
   readonly promptCaching?: boolean;
   /** Wall-clock epoch ms, for cache entries. @default Date.now */
   readonly now?: () => number;
+  /**
+   * A Bedrock guardrail (e.g. a prompt-attack filter) applied to every call's new user message,
+   * through Converse; its verdict is `GatewayResult.guardrail`. Answers are cached per guardrail.
+   * @default - none
+   */
+  readonly guardrail?: GuardrailRef;
 }
 
 /**
@@ -116,7 +122,7 @@ export class FmGateway {
     this.clock = clock;
     this.breakers = options.breakers ?? new CircuitBreakerRegistry({ clock });
     this.regionHealth = options.regionHealth ?? new RegionHealth({ clock });
-    this.answers = new CachedAnswers(options.cache, options.now);
+    this.answers = new CachedAnswers(options.cache, options.now, options.guardrail);
     this.events = new InferenceEventSink(options.events, logger, clock);
     this.ladder = new LadderExecutor({
       catalog: options.catalog,
@@ -132,6 +138,7 @@ export class FmGateway {
       minAttemptMs: options.minAttemptMs,
       attemptShare: options.attemptShare,
       promptCaching: options.promptCaching,
+      guardrail: options.guardrail,
     });
     this.lastResort = new LastResort({
       catalog: options.catalog,

@@ -25,6 +25,7 @@ export function resultFromModel(
     stopReason: output.stopReason,
     usage: output.usage,
     costUsd: estimateCostUsd(answered.spec, output.usage),
+    ...(output.guardrail ? { guardrail: output.guardrail } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Geography } from '../catalog/geography.js';
 import type { RouteDecision, RouteRequest } from '../routing/model-router.js';
-import type { ChatMessage, StopReason, TokenUsage } from '../runtime/model-runtime.js';
+import type { ChatMessage, GuardrailVerdict, StopReason, TokenUsage } from '../runtime/model-runtime.js';
 
 /** What a caller asks the gateway for. */
 export interface GatewayRequest {
@@ -91,6 +91,11 @@ export interface GatewayResult {
   readonly stale: boolean;
   /** A last resort (stale cache or the graceful degraded text), not a fresh model answer. */
   readonly degraded: boolean;
+  /**
+   * What the guardrail decided about the model's answer; absent when no guardrail applied (none
+   * configured, or the answer came from the cache or the degraded path).
+   */
+  readonly guardrail?: GuardrailVerdict;
   readonly routing: RouteDecision;
   readonly attempts: readonly AttemptRecord[];
 }

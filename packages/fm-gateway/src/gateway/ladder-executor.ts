@@ -22,7 +22,12 @@ import { type CircuitBreakerRegistry, CircuitOpenError, circuitKey } from '../re
 import type { RegionHealth } from '../resilience/region-health.js';
 import { classifyRetryError, retry } from '../resilience/retry.js';
 import type { ModelErrorClass } from '../runtime/model-errors.js';
-import type { ModelRequest, ModelRuntime, ModelRuntimeProvider } from '../runtime/model-runtime.js';
+import type {
+  GuardrailRef,
+  ModelRequest,
+  ModelRuntime,
+  ModelRuntimeProvider,
+} from '../runtime/model-runtime.js';
 import type { Answered, GatewayCall, MutableAttempt } from './gateway-call.js';
 import { AllModelsFailedError, ModelRequestRejectedError } from './gateway-errors.js';
 
@@ -59,6 +64,8 @@ export interface LadderExecutorOptions {
   readonly attemptShare?: number;
   /** Add a prompt-cache point after the system prompt for models that support it. @default true */
   readonly promptCaching?: boolean;
+  /** Applied to each call's new user message (through Converse). @default - none */
+  readonly guardrail?: GuardrailRef;
 }
 
 /** One model at one target, or a target that model must skip (and why). */
@@ -307,10 +314,11 @@ export class LadderExecutor {
     const { call, deadline, operation } = walk;
     const { step, record, moreToTry } = trial;
     const { spec, target } = step;
-    const runtime = this.options.runtimes(target.region, spec.api);
+    const modelRequest = this.modelRequest(call, spec, target);
+    // A guardrail marks the new input as guarded content, which only Converse has.
+    const runtime = this.options.runtimes(target.region, modelRequest.guardrail ? 'converse' : spec.api);
     const key = circuitKey(target.modelId, target.region);
     const breaker = this.options.breakers.get(key);
-    const modelRequest = this.modelRequest(call, spec, target);
     return retry(
       async () => {
         const permit = breaker.tryAcquire();
@@ -360,6 +368,9 @@ export class LadderExecutor {
       maxTokens: Math.min(call.maxTokens, spec.maxTokens),
       temperature: request.temperature ?? spec.temperature,
       promptCache: this.promptCaching && spec.promptCaching && Boolean(request.system),
+      ...(this.options.guardrail && request.messages.at(-1)?.role === 'user'
+        ? { guardrail: this.options.guardrail }
+        : {}),
     };
   }
 }

@@ -84,7 +84,12 @@ export class StreamLifecycle {
         const event = next.value;
         if (event.type === 'end') {
           finished = true;
-          const output = { text, stopReason: event.stopReason, usage: event.usage };
+          const output = {
+            text,
+            stopReason: event.stopReason,
+            usage: event.usage,
+            ...(event.guardrail ? { guardrail: event.guardrail } : {}),
+          };
           const result = { ...resultFromModel(call, opened, output, clock), ttftMs };
           await answers.store(call, result);
           yield { type: 'complete', result: events.answered(call.request, result) };

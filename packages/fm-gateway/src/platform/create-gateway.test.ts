@@ -34,6 +34,17 @@ describe('createGateway', () => {
     });
   });
 
+  it('applies the configured guardrail to every call', async () => {
+    const runtimes = createFakeRuntimes(() => ({ text: 'こんにちは' }), systemClock);
+    const { gateway, close } = createGateway(
+      gatewayConfigSchema.parse({ guardrailId: 'gr0abc123def', guardrailVersion: '2' }),
+      { gateway: { runtimes: runtimes.provider } },
+    );
+    await gateway.complete({ tenantId: 'manga-store', messages: [{ role: 'user', content: 'こんにちは' }] });
+    expect(runtimes.calls[0]?.request.guardrail).toEqual({ id: 'gr0abc123def', version: '2' });
+    await close();
+  });
+
   it('answers at once on a stalled bus, sends its InferenceCompleted once, and flushes within its bound', async () => {
     const runtimes = createFakeRuntimes(() => ({ text: 'こんにちは' }), systemClock);
     const { gateway, close } = createGateway(

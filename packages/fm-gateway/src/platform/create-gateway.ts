@@ -139,6 +139,9 @@ export function createGateway(
     ...(events ? { events } : {}),
     logger,
     defaultDeadlineMs: config.chatDeadlineMs,
+    ...(config.guardrailId
+      ? { guardrail: { id: config.guardrailId, version: config.guardrailVersion } }
+      : {}),
     ...options.gateway,
   });
 

@@ -34,6 +34,23 @@ export function toStopReason(reported: string | null | undefined): StopReason {
   return (stopReasons as readonly string[]).includes(reported ?? '') ? (reported as StopReason) : 'other';
 }
 
+/** A Bedrock guardrail and the version to apply (`DRAFT` or a number). */
+export interface GuardrailRef {
+  /** The guardrail's id or ARN. */
+  readonly id: string;
+  readonly version: string;
+}
+
+/**
+ * What a guardrail decided about a call: `intervened` when it blocked the input (or masked or
+ * blocked the output), with the policies that acted (`PROMPT_ATTACK`, `HATE`, a denied topic's
+ * name…); `none` when it let the call through.
+ */
+export interface GuardrailVerdict {
+  readonly action: 'none' | 'intervened';
+  readonly filters: readonly string[];
+}
+
 export interface ModelRequest {
   /** The id sent to Bedrock: a foundation-model id or an inference-profile id (`jp.anthropic…`). */
   readonly modelId: string;
@@ -43,6 +60,11 @@ export interface ModelRequest {
   readonly temperature?: number;
   /** Put a Bedrock prompt-cache point after the system prompt (only for models that support it). */
   readonly promptCache?: boolean;
+  /**
+   * Evaluate the last message — the user's new input — with this guardrail (Converse
+   * `guardContent`); the system prompt and earlier turns are not evaluated again.
+   */
+  readonly guardrail?: GuardrailRef;
 }
 
 export interface TokenUsage {
@@ -58,12 +80,20 @@ export interface ModelOutput {
   readonly text: string;
   readonly stopReason: StopReason;
   readonly usage: TokenUsage;
+  /** Set when the request carried a guardrail. */
+  readonly guardrail?: GuardrailVerdict;
 }
 
 /** A stream is zero or more deltas followed by exactly one `end`; any failure is thrown. */
 export type ModelStreamEvent =
   | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'end'; readonly stopReason: StopReason; readonly usage: TokenUsage };
+  | {
+      readonly type: 'end';
+      readonly stopReason: StopReason;
+      readonly usage: TokenUsage;
+      /** Set when the request carried a guardrail. */
+      readonly guardrail?: GuardrailVerdict;
+    };
 
 export type ModelApi = 'converse' | 'invoke';
 

@@ -1,5 +1,6 @@
 import type { Clock } from '@mangaassist/commons';
 import type {
+  GuardrailVerdict,
   ModelApi,
   ModelRequest,
   ModelRuntime,
@@ -11,7 +12,12 @@ import type {
 
 /** What the fake model does for one call. */
 export type FakeReply =
-  | { readonly text: string; readonly stopReason?: StopReason; readonly usage?: Partial<TokenUsage> }
+  | {
+      readonly text: string;
+      readonly stopReason?: StopReason;
+      readonly usage?: Partial<TokenUsage>;
+      readonly guardrail?: GuardrailVerdict;
+    }
   | { readonly error: Error }
   /** Waits on the clock (honouring the abort signal) before replying. */
   | { readonly delayMs: number; readonly reply: FakeReply }
@@ -69,6 +75,7 @@ export function createFakeRuntimes(reply: (call: FakeCall) => FakeReply, clock: 
         text: outcome.text,
         stopReason: outcome.stopReason ?? 'end_turn',
         usage: usageOf(outcome.usage),
+        ...(outcome.guardrail ? { guardrail: outcome.guardrail } : {}),
       };
     },
     async *stream(request, signal): AsyncIterable<ModelStreamEvent> {
@@ -82,7 +89,13 @@ export function createFakeRuntimes(reply: (call: FakeCall) => FakeReply, clock: 
         if ('deltas' in outcome && outcome.error) throw outcome.error;
         const stopReason = ('stopReason' in outcome ? outcome.stopReason : undefined) ?? 'end_turn';
         ended = true;
-        yield { type: 'end', stopReason, usage: usageOf('usage' in outcome ? outcome.usage : undefined) };
+        const guardrail = 'guardrail' in outcome ? outcome.guardrail : undefined;
+        yield {
+          type: 'end',
+          stopReason,
+          usage: usageOf('usage' in outcome ? outcome.usage : undefined),
+          ...(guardrail ? { guardrail } : {}),
+        };
       } finally {
         if (!ended) closedEarly += 1;
       }
