@@ -121,7 +121,7 @@ export function environmentConfig(
         : {}),
     },
     api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
-    websocket: { throttlingRateLimit: 100, throttlingBurstLimit: 200 },
+    websocket: { throttlingRateLimit: 100, throttlingBurstLimit: 200, maxConcurrentAnswers: 100 },
     chat: {
       memorySize: 1024,
       timeout: Duration.seconds(29),

@@ -45,6 +45,12 @@ export interface WebSocketConfig {
   /** Steady-state messages per second across the stage (all connections together). */
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
+  /**
+   * Answers the stream function runs at once (the message queue's event source mapping's
+   * maximum concurrency, 2–1000): each holds an instance for as long as it streams. Beyond it,
+   * messages wait in the queue rather than throttle the account's other functions.
+   */
+  readonly maxConcurrentAnswers: number;
 }
 
 /** The chat functions: synchronous (seed 000 §1.2), SSE stream and WebSocket messages. */

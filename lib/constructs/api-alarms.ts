@@ -191,7 +191,7 @@ export class ApiAlarms extends Construct {
         threshold: maxAgeSeconds,
       });
       this.webSocketDeadLetters = this.alarm('WebSocketDeadLetters', {
-        description: `MangaAssist ${props.stage}: WebSocket chat messages the stream function failed are waiting in its dead-letter queue: inspect, fix the cause, redrive`,
+        description: `MangaAssist ${props.stage}: WebSocket chat messages the stream function failed are waiting in its dead-letter queue: inspect, fix the cause, then purge (their connections have most likely closed; a redrive would answer no one)`,
         metric: deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period }),
         threshold: 0,
       });

@@ -7,7 +7,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -59,11 +59,16 @@ export interface ChatWebSocketApiProps {
   readonly streamTimeout?: Duration;
   /**
    * Receives of a queued client message before it goes to the dead-letter queue. More than one
-   * lets a message through a throttled stream function; a message whose answer failed part-way
-   * is answered again from the start (a new stream).
-   * @default 3
+   * lets a message through a throttled or crashed stream function; a message whose answer was
+   * started already is never answered twice (its logged stream is replayed instead).
+   * @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * Answers the stream function runs at once (the event source mapping's maximum concurrency).
+   * @default 100
+   */
+  readonly maxConcurrentAnswers?: number;
   /**
    * Budget for one model request, ms (`CHAT_DEADLINE_MS`).
    * @default 3000
@@ -192,10 +197,16 @@ export class ChatWebSocketApi extends Construct {
     this.messageQueue = new Queue(this, 'MessageQueue', {
       queueName: websocketMessageQueueName(props.stage),
       fifo: true,
+      // High-throughput FIFO: ordering and deduplication only matter within one connection.
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Past the function's timeout, so a message is never delivered again while it streams; not
+      // six times it (AWS's advice for throttles), which would hold a crashed connection's later
+      // messages for 18 minutes: the mapping's maximum concurrency keeps throttles away instead.
       visibilityTimeout: streamTimeout.plus(Duration.seconds(30)),
-      deadLetterQueue: { queue: this.messageDeadLetters.queue, maxReceiveCount: props.maxReceiveCount ?? 3 },
+      deadLetterQueue: { queue: this.messageDeadLetters.queue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
 
     // The route calls only SQS and the @connections API: outside the VPC, with none of the
@@ -213,7 +224,8 @@ export class ChatWebSocketApi extends Construct {
         [gatewayEnvironment.websocketMessageQueueUrl]: this.messageQueue.queueUrl,
       },
     });
-    this.messageQueue.grantSendMessages(this.messageFunction);
+    // SendMessage only: the route has the queue's URL and never reads its attributes.
+    this.messageQueue.grant(this.messageFunction, 'sqs:SendMessage');
 
     this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
       ...defaults,
@@ -231,7 +243,11 @@ export class ChatWebSocketApi extends Construct {
       },
     });
     this.streamFunction.invocationTarget.addEventSource(
-      new SqsEventSource(this.messageQueue, { batchSize: 1, reportBatchItemFailures: true }),
+      new SqsEventSource(this.messageQueue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrentAnswers ?? 100,
+      }),
     );
     props.connectionsTable.grantReadWriteData(this.streamFunction);
     props.sessionsTable.grantReadWriteData(this.streamFunction);

@@ -129,6 +129,7 @@ export class ApiStack extends Stack {
       functionDefaults: this.chatApi.functionDefaults,
       throttlingRateLimit: config.websocket.throttlingRateLimit,
       throttlingBurstLimit: config.websocket.throttlingBurstLimit,
+      maxConcurrentAnswers: config.websocket.maxConcurrentAnswers,
       memorySize: config.chat.memorySize,
       streamTimeout: config.chat.streamTimeout,
       chatDeadlineMs: config.chat.deadlineMs,

@@ -250,17 +250,25 @@ describe('pnpm dev WebSocket at /ws', () => {
   it('queues each message for the stream worker: one connection’s answers in the order sent, one at a time', async () => {
     const marker = `queued-${randomUUID().slice(0, 8)}`;
     await script(marker, Array.from({ length: 20 }, (_, index) => `part${index}`).join(' '));
-    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 20 });
+    // Slow enough (about 4 s an answer) that the second message is seen waiting while the first streams.
+    await dev().control('POST', '/_local/bedrock/faults', { tokenDelayMs: 200 });
     const client = await connect();
     client.send(sendMessage(`first (${marker})`));
     client.send(sendMessage(`second (${marker})`));
     await client.until((frame) => frame.type === 'delta');
 
-    // The route has answered both; the first streams from the queue while the second waits its turn.
-    const { queues } = (await (await fetch(`${dev().url}/_local/queues`)).json()) as { queues: unknown[] };
-    expect(queues).toEqual([
+    // Both routes have answered; the first message streams from the queue, the second waits its turn.
+    const queueListing = async () =>
+      ((await (await fetch(`${dev().url}/_local/queues`)).json()) as { queues: unknown[] }).queues;
+    const waitingBehind = [
       { name: 'mangaassist-local-ws-messages.fifo', waiting: 1, in_flight: 1, dead_letters: [], dropped: 0 },
-    ]);
+    ];
+    let listing = await queueListing();
+    for (let read = 0; read < 20 && JSON.stringify(listing) !== JSON.stringify(waitingBehind); read += 1) {
+      listing = await queueListing();
+    }
+    expect(listing).toEqual(waitingBehind);
+    await dev().control('DELETE', '/_local/bedrock/faults');
     const frames = await client.until(
       () => client.frames.filter((frame) => frame.type === 'complete').length === 2,
     );

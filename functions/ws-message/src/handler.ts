@@ -3,8 +3,8 @@
  * and `$default`. Queues the frame on the SQS FIFO message queue (grouped by connection) for the
  * stream worker (`functions/ws-stream`) and answers at once, so no route outlives API Gateway's
  * 29 s integration timeout.
- * Failure semantics: a message the queue refuses is answered with an `error` frame
- * `message_not_queued`. Idempotent per API Gateway message id (the FIFO deduplication id).
+ * Failure semantics: an invalid frame is answered with `invalid_frame`, a message the queue
+ * refuses with `message_not_queued`. The FIFO deduplication id is API Gateway's message id.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';

@@ -43,12 +43,13 @@ describe('ws-message handler', () => {
       },
       logger: silentLogger,
     });
-    expect(await handler(messageEvent('{"action":"getHistory"}'))).toEqual({ statusCode: 200 });
+    const frame = '{"action":"getHistory","data":{"sessionId":"3f1c2b9e-5a4d-4c1e-9b2a-7d6e5f4a3b2c"}}';
+    expect(await handler(messageEvent(frame))).toEqual({ statusCode: 200 });
     expect(queued).toEqual([
       {
         connection_id: 'L0SM9cOFvHcCIhw=',
         message_id: 'msg-1',
-        body: '{"action":"getHistory"}',
+        body: frame,
         received_at: 1_767_225_600_123,
       },
     ]);

@@ -6,10 +6,13 @@
  * at once; the stream worker (`functions/ws-stream`) validates it and answers through the
  * management API, however long the answer streams. The route's integration timeout (29 s) is
  * therefore never reached.
- * Failure semantics: when the queue refuses the message, the client gets an `error` frame
- * `message_not_queued` (best effort) and the failure is logged; the route still answers 200.
- * Idempotency: a route call API Gateway retries carries the same message id, which the FIFO
- * queue deduplicates for 5 minutes.
+ * Failure semantics: a frame that is not a client frame of the contract is answered at once
+ * with `invalid_frame` and not queued; when the queue refuses the message, the client gets an
+ * `error` frame `message_not_queued` (best effort) and the failure is logged. The route always
+ * answers 200.
+ * Idempotency: the message is queued with API Gateway's message id as deduplication id, so a
+ * SendMessage the SDK retries is queued once (within 5 minutes); the stream worker recognises a
+ * message the queue delivers again by that id and never answers it twice.
  */
 
 import type { ClientMessageQueue, ConnectionPusher } from '@mangaassist/chat';

@@ -10,7 +10,9 @@
  * the stream's lifetime and `resumeFollowMs`; the queue's visibility timeout must exceed it.
  * Failure semantics: a vanished client (410) lets the answer go on into the frame log for a
  * `resume`; a record that is not a queued client message is a batch item failure (redriven, then
- * dead-lettered). Not idempotent: a redelivered `sendMessage` is a new stream.
+ * dead-lettered). Idempotency: a `sendMessage`'s stream id derives from API Gateway's message id,
+ * so a message the queue delivers again after its stream started is replayed from the frame log
+ * (ended by `stream_interrupted` if the earlier attempt died part-way), not answered twice.
  */
 
 import type { WebSocketChat } from '@mangaassist/chat';

@@ -132,7 +132,7 @@ describe('ChatWebSocketApi', () => {
     }
   });
 
-  it('queues client messages on an encrypted FIFO queue, TLS only, dead-lettered after three receives', () => {
+  it('queues client messages on an encrypted high-throughput FIFO queue, TLS only, dead-lettered after five receives', () => {
     const queue = logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue');
     const deadLetters = logicalId(template, 'AWS::SQS::Queue', 'ChatMessageDeadLetters');
     template.hasResourceProperties('AWS::SQS::Queue', {
@@ -141,7 +141,9 @@ describe('ChatWebSocketApi', () => {
       SqsManagedSseEnabled: true,
       // Longer than the stream function's timeout: never redelivered while its answer streams.
       VisibilityTimeout: 210,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 3 },
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 5 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,
@@ -164,8 +166,6 @@ describe('ChatWebSocketApi', () => {
     const actions = functionActions(template, 'ChatMessageFunction');
     expect(actions.filter((action) => !/^(logs|xray):/.test(action)).sort()).toEqual([
       'execute-api:ManageConnections',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
       'sqs:SendMessage',
     ]);
     const sqsResources = functionStatements(template, 'ChatMessageFunction')
@@ -180,12 +180,13 @@ describe('ChatWebSocketApi', () => {
     expect(functionProperties(template, 'ChatMessageFunction')).not.toHaveProperty('VpcConfig');
   });
 
-  it('feeds the stream function one message at a time, reporting failed messages only', () => {
+  it('feeds the stream function one message at a time, reporting failed messages only, at most 100 answers at once', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'ChatMessageQueue'), 'Arn'] },
       FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'ChatStreamFunction') },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 100 },
     });
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
   });

@@ -121,7 +121,7 @@ describe('makeWebSocketRouteHandler', () => {
     expect(ofType(pusher.frames(connectionId), 'complete')).toHaveLength(1);
   });
 
-  it('decodes a base64 (binary) body as UTF-8 and queues an empty body as it came', async () => {
+  it('decodes a base64 (binary) body as UTF-8', async () => {
     const queue = new RecordingQueue();
     const handler = makeWebSocketRouteHandler(queue, { pusher: new RecordingPusher() });
     const text = JSON.stringify(sendMessage('こんにちは'));
@@ -131,8 +131,29 @@ describe('makeWebSocketRouteHandler', () => {
         isBase64Encoded: true,
       }),
     );
-    await handler(webSocketEvent('$default', 'c1='));
-    expect(queue.messages.map((message) => message.body)).toEqual([text, '']);
+    expect(queue.messages.map((message) => message.body)).toEqual([text]);
+  });
+
+  it.each([
+    ['no body', undefined, 'not valid JSON'],
+    ['not JSON', '{"action":', 'not valid JSON'],
+    ['no client frame', '{"action":"dance"}', 'Invalid frame'],
+    [
+      'larger than any client frame',
+      JSON.stringify(sendMessage('漫'.repeat(12_000))),
+      'larger than 32768 bytes',
+    ],
+  ])('answers %s with invalid_frame at once, queueing nothing', async (_case, body, reason) => {
+    const queue = new RecordingQueue();
+    const pusher = new RecordingPusher();
+    const result = await makeWebSocketRouteHandler(queue, { pusher })(
+      webSocketEvent('$default', 'c1=', body === undefined ? {} : { body }),
+    );
+    expect(result).toEqual({ statusCode: 200 });
+    expect(queue.messages).toEqual([]);
+    expect(pusher.frames('c1=')).toEqual([
+      { type: 'error', code: 'invalid_frame', message: expect.stringContaining(reason) },
+    ]);
   });
 
   it('tells the client with message_not_queued, logged, when the queue refuses the message', async () => {
@@ -163,7 +184,7 @@ describe('makeWebSocketRouteHandler', () => {
     pusher.failWith = () => new Error('push refused');
     const logger = recordingLogger();
     const result = await makeWebSocketRouteHandler(queue, { pusher, logger })(
-      webSocketEvent('sendMessage', 'c1=', { body: '{}' }),
+      webSocketEvent('sendMessage', 'c1=', { body: JSON.stringify(sendMessage('hi')) }),
     );
     expect(result).toEqual({ statusCode: 200 });
     expect(logger.entries).toContainEqual(

@@ -1,6 +1,7 @@
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
 import { websocketLimits } from '@mangaassist/contracts';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { parseClientFrame } from '../websocket/client-frames.js';
 import type { ClientMessageQueue } from '../websocket/client-message-queue.js';
 import type { ConnectionPusher } from '../websocket/connection-pusher.js';
 import type { WebSocketConnections } from '../websocket/websocket-connections.js';
@@ -68,7 +69,9 @@ export function makeWebSocketConnectionHandler(
  * `$default`): queues the frame for the stream worker (`ClientMessageQueue`, FIFO per
  * connection) and answers 200 at once, so that no route integration outlives API Gateway's 29 s
  * however long the answer streams; the worker answers through the connection pusher. A base64
- * body (a binary frame) is decoded as UTF-8; the frame itself is validated by the worker.
+ * body (a binary frame) is decoded as UTF-8. A frame that is not a client frame of the contract
+ * (too large, not JSON, invalid) is answered at once with an `error` frame `invalid_frame` and
+ * never queued: it would only wait behind the connection's running answer for the same reply.
  *
  * A message the queue refused is not lost silently: it is logged and the client gets an `error`
  * frame `message_not_queued` (best effort) telling it to send the message again. The route
@@ -79,10 +82,25 @@ export function makeWebSocketRouteHandler(
   options: WebSocketRouteHandlerOptions,
 ): WebSocketProxyHandler {
   const logger = options.logger ?? silentLogger;
+  const tell = async (connectionId: string, code: string, message: string) => {
+    const frame = errorFrame(code, message, {}, websocketLimits.maxFrameBytes);
+    await options.pusher.send(connectionId, serializeFrame(frame)).catch((pushError: unknown) => {
+      logger.warn('client not told why its message was not queued', {
+        connectionId,
+        code,
+        error: errorMessage(pushError),
+      });
+    });
+  };
   return async (event) => {
     const { connectionId, messageId, requestTimeEpoch } = event.requestContext;
     const raw = event.body ?? '';
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    const parsed = parseClientFrame(body);
+    if (!parsed.ok) {
+      await tell(connectionId, webSocketErrorCodes.invalidFrame, parsed.message);
+      return { statusCode: 200 };
+    }
     try {
       await queue.enqueue({
         connection_id: connectionId,
@@ -96,18 +114,11 @@ export function makeWebSocketRouteHandler(
         messageId,
         error: errorMessage(error),
       });
-      const frame = errorFrame(
+      await tell(
+        connectionId,
         webSocketErrorCodes.messageNotQueued,
         'The message could not be accepted just now; send it again.',
-        {},
-        websocketLimits.maxFrameBytes,
       );
-      await options.pusher.send(connectionId, serializeFrame(frame)).catch((pushError: unknown) => {
-        logger.warn('client not told its message was not queued', {
-          connectionId,
-          error: errorMessage(pushError),
-        });
-      });
     }
     return { statusCode: 200 };
   };

@@ -47,9 +47,10 @@ export function makeClientMessageQueueHandler(
           batchItemFailures.push({ itemIdentifier: record.messageId });
           continue;
         }
-        const { connection_id: connectionId, body } = read.message;
+        const { connection_id: connectionId, message_id: messageId, body } = read.message;
+        const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
         try {
-          await chat.message(connectionId, body);
+          await chat.message(connectionId, body, { messageId, receiveCount });
         } catch (error) {
           // `message` answers its own failures; this only catches a bug escaping it.
           logger.error('queued WebSocket message failed', { connectionId, error: errorMessage(error) });
@@ -57,7 +58,10 @@ export function makeClientMessageQueueHandler(
         }
       }
     } finally {
-      await options.afterMessages?.();
+      // Never in place of the batch response: a failed flush only loses events, not messages.
+      await options.afterMessages?.().catch((error: unknown) => {
+        logger.warn('work after the queued WebSocket messages failed', { error: errorMessage(error) });
+      });
     }
     return { batchItemFailures };
   };

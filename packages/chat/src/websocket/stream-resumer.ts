@@ -218,7 +218,8 @@ export class StreamResumer {
 }
 
 /** Whether a logged frame ends its stream (`complete` or `error`). */
-function isTerminal(data: string): boolean {
+/** Whether a logged frame ends its stream (`complete` or `error`). */
+export function isTerminal(data: string): boolean {
   try {
     const frame: unknown = JSON.parse(data);
     const type = typeof frame === 'object' && frame !== null && 'type' in frame ? frame.type : undefined;

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
 import {
   type ClientFrame,
-  clientFrameSchema,
   type SendMessageFrame,
   type ServerFrame,
   websocketLimits,
@@ -16,12 +15,12 @@ import {
 import type { TicketStore } from '@mangaassist/tenants';
 import type { ChatAnswer, ChatService, ChatTurn } from '../chat-service.js';
 import { describeFailure, type Failure } from '../endpoints/failure.js';
+import { parseClientFrame } from './client-frames.js';
 import { ConnectionGoneError, type ConnectionPusher } from './connection-pusher.js';
 import type { ConnectionRecord, ConnectionStore } from './connection-store.js';
 import type { FrameLog } from './frame-log.js';
-import { readJson } from './json-text.js';
 import { OutgoingStream, type PushOutcome } from './outgoing-stream.js';
-import { StreamResumer } from './stream-resumer.js';
+import { isTerminal, StreamResumer } from './stream-resumer.js';
 import { type ConnectResult, WebSocketConnections } from './websocket-connections.js';
 import { webSocketErrorCodes } from './websocket-error-codes.js';
 import {
@@ -32,6 +31,7 @@ import {
   serializeFrame,
 } from './websocket-frames.js';
 
+export { parseClientFrame } from './client-frames.js';
 export { webSocketErrorCodes } from './websocket-error-codes.js';
 
 export interface WebSocketChatOptions {
@@ -74,6 +74,24 @@ export function frameLogKey(tenantId: string, streamId: string): string {
 }
 
 const languageNames = { ja: 'Japanese', en: 'English', zh: 'Chinese' } as const;
+
+/** How the message queue delivered a client message to the stream worker. */
+export interface MessageDelivery {
+  /** API Gateway's id of the message: a `sendMessage`'s stream id is derived from it. */
+  readonly messageId: string;
+  /** Deliveries of this message so far, this one included (SQS `ApproximateReceiveCount`). */
+  readonly receiveCount: number;
+}
+
+/**
+ * The stream id of a queued `sendMessage`: a UUID (version 8, RFC 9562) of the SHA-256 of API
+ * Gateway's message id, so that every delivery of one message names the same stream.
+ */
+export function streamIdForMessage(messageId: string): string {
+  const hex = createHash('sha256').update(`ws-stream:${messageId}`, 'utf8').digest('hex');
+  const variant = ((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /**
  * The chat over WebSocket, transport-neutral: the API Gateway adapter (deployed) and the local
@@ -152,8 +170,14 @@ export class WebSocketChat {
    * One message from a client: a JSON client frame. Answers go through the pusher; a message
    * from a connection without a record (expired, or never stored) is answered with an `error`
    * frame `unknown_connection`, best effort. Never throws.
+   *
+   * With a `delivery` (the message came through the queue), a `sendMessage`'s stream id is
+   * derived from the message id, and a redelivered message whose stream was started already is
+   * not answered again — no second model call, no second stored turn: its logged frames are
+   * replayed to the connection, ended by `stream_interrupted` when the attempt that produced
+   * them stopped part-way (a worker that crashed or timed out).
    */
-  async message(connectionId: string, body: string): Promise<void> {
+  async message(connectionId: string, body: string, delivery?: MessageDelivery): Promise<void> {
     let connection: ConnectionRecord | undefined;
     try {
       connection = await this.options.connections.get(connectionId);
@@ -187,17 +211,21 @@ export class WebSocketChat {
       return;
     }
     try {
-      await this.handle(connection, parsed.frame);
+      await this.handle(connection, parsed.frame, delivery);
     } catch (error) {
       // Each action reports its own failures; this only guards against a bug escaping.
       this.logger.error('WebSocket message failed', { connectionId, error: errorMessage(error) });
     }
   }
 
-  private async handle(connection: ConnectionRecord, frame: ClientFrame): Promise<void> {
+  private async handle(
+    connection: ConnectionRecord,
+    frame: ClientFrame,
+    delivery: MessageDelivery | undefined,
+  ): Promise<void> {
     switch (frame.action) {
       case 'sendMessage':
-        return this.sendMessage(connection, frame);
+        return this.sendMessage(connection, frame, delivery);
       case 'getHistory':
         return this.answer(connection, async () => {
           const turns = await this.options.chat.history(connection.tenantId, frame.data.sessionId);
@@ -235,7 +263,11 @@ export class WebSocketChat {
     }
   }
 
-  private async sendMessage(connection: ConnectionRecord, frame: SendMessageFrame): Promise<void> {
+  private async sendMessage(
+    connection: ConnectionRecord,
+    frame: SendMessageFrame,
+    delivery: MessageDelivery | undefined,
+  ): Promise<void> {
     const { connectionId, tenantId } = connection;
     let text: string;
     try {
@@ -249,10 +281,17 @@ export class WebSocketChat {
       return;
     }
 
+    const streamId = delivery ? streamIdForMessage(delivery.messageId) : this.newId();
+    const key = frameLogKey(tenantId, streamId);
+    if (
+      delivery &&
+      delivery.receiveCount > 1 &&
+      (await this.replayedRedelivery(connectionId, key, streamId))
+    ) {
+      return;
+    }
     const requestId = this.newId();
     const sessionId = frame.data.sessionId ?? this.newId();
-    const streamId = this.newId();
-    const key = frameLogKey(tenantId, streamId);
     const abort = new AbortController();
     const out = new OutgoingStream({
       streamId,
@@ -354,6 +393,43 @@ export class WebSocketChat {
     }
   }
 
+  /**
+   * A message delivered again whose stream has logged frames was answered (or began to be) by an
+   * earlier delivery: replays that stream instead of answering twice, after logging its end as
+   * `stream_interrupted` when the earlier attempt never logged one. False when nothing was logged
+   * (the earlier delivery never reached the model, e.g. a throttled invocation): answer it then.
+   */
+  private async replayedRedelivery(connectionId: string, key: string, streamId: string): Promise<boolean> {
+    let logged: string[] | undefined;
+    try {
+      logged = await this.options.frames.since(key, -1);
+    } catch (error) {
+      this.logger.warn('frame log unreadable for a redelivered message; answering it again', {
+        streamId,
+        error: errorMessage(error),
+      });
+      return false;
+    }
+    const last = logged?.at(-1);
+    if (logged === undefined || last === undefined) return false;
+    this.logger.warn('redelivered message already answered; replaying its stream', {
+      connectionId,
+      streamId,
+      frames: logged.length,
+    });
+    if (!isTerminal(last)) {
+      const seq = logged.length;
+      const interrupted = this.error(
+        webSocketErrorCodes.streamInterrupted,
+        'The answer stopped part-way and was not stored; send the message again.',
+        { streamId, seq },
+      );
+      await this.log(key, seq, serializeFrame(interrupted));
+    }
+    await this.resumer.resume(connectionId, key, streamId, -1);
+    return true;
+  }
+
   private async resume(connection: ConnectionRecord, streamId: string, lastSeq: number): Promise<void> {
     const key = frameLogKey(connection.tenantId, streamId);
     await this.resumer.resume(connection.connectionId, key, streamId, lastSeq);
@@ -397,16 +473,6 @@ export class WebSocketChat {
   private error(code: string, message: string, position: FramePosition): ServerFrame {
     return errorFrame(code, message, position, this.maxFrameBytes);
   }
-}
-
-type ParsedClientFrame = { ok: true; frame: ClientFrame } | { ok: false; message: string };
-
-/** Reads a client message: JSON, then the contract's client frames (the zod issues say what is wrong). */
-export function parseClientFrame(body: string): ParsedClientFrame {
-  const read = readJson(clientFrameSchema, body, '(frame)');
-  if (read.ok) return { ok: true, frame: read.value };
-  if (read.issues === undefined) return { ok: false, message: 'The message is not valid JSON.' };
-  return { ok: false, message: `Invalid frame: ${read.issues}` };
 }
 
 /** `describeFailure`, plus the failure only a stream has: the model stopped after the first token. */

@@ -99,6 +99,8 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   const messageQueue = new LocalFifoQueue({
     name: websocketMessageQueueName(localStage),
     consume: makeWsStreamHandler(webSocket),
+    // As the stack's redrive policy.
+    maxReceiveCount: 5,
     logger,
   });
   const clientMessages: ClientMessageQueue = {

@@ -42,7 +42,7 @@ describe('LocalFifoQueue', () => {
     const { seen, consume } = recorder();
     const queue = new LocalFifoQueue({ name: 'ws-messages.fifo', consume });
     queue.send(message('c1', 'm1', '{"a":1}'));
-    await queue.close();
+    await queue.settled();
     expect(seen).toEqual([{ body: '{"a":1}', receiveCount: '1', group: 'c1' }]);
   });
 
@@ -65,7 +65,7 @@ describe('LocalFifoQueue', () => {
     expect(order).toEqual(['start c1-a', 'start c2-a', 'end c2-a']);
     expect(queue.listing()).toMatchObject({ waiting: 1, in_flight: 1 });
     first.open();
-    await queue.close();
+    await queue.settled();
     expect(order).toEqual(['start c1-a', 'start c2-a', 'end c2-a', 'end c1-a', 'start c1-b', 'end c1-b']);
   });
 
@@ -84,7 +84,7 @@ describe('LocalFifoQueue', () => {
     queue.send(message('c1', 'm1', 'at the end of the window'));
     now += 1;
     queue.send(message('c1', 'm1', 'later'));
-    await queue.close();
+    await queue.settled();
     expect(seen.map((entry) => entry.body)).toEqual(['first', 'later']);
   });
 
@@ -105,7 +105,7 @@ describe('LocalFifoQueue', () => {
     });
     queue.send(message('c1', 'm1', 'bad'));
     queue.send(message('c1', 'm2', 'good'));
-    await queue.close();
+    await queue.settled();
     expect(received).toEqual(['bad #1', 'bad #2', 'bad #3', 'good #1']);
     expect(queue.listing().dead_letters).toEqual([
       {
@@ -132,7 +132,7 @@ describe('LocalFifoQueue', () => {
       },
     });
     queue.send(message('c1', 'm1'));
-    await queue.close();
+    await queue.settled();
     expect(receives).toBe(2);
     expect(queue.listing().dead_letters).toEqual([
       expect.objectContaining({ error: expect.stringContaining('batchItemFailures'), receive_count: 2 }),
@@ -149,18 +149,59 @@ describe('LocalFifoQueue', () => {
       },
     });
     for (const id of ['a', 'b', 'c']) queue.send(message('c1', id));
-    await queue.close();
+    await queue.settled();
     expect(queue.listing()).toMatchObject({
       dead_letters: [expect.objectContaining({ body: 'c' }), expect.objectContaining({ body: 'b' })],
       dropped: 1,
     });
   });
 
-  it('refuses a body over 256 KiB and any message once closed', async () => {
+  it('refuses what SQS refuses: a body over 256 KiB, ids it does not allow, and any message once closed', async () => {
     const queue = new LocalFifoQueue({ name: 'q.fifo', consume: async () => {} });
     expect(() => queue.send(message('c1', 'big', 'x'.repeat(256 * 1024 + 1)))).toThrow(RangeError);
+    expect(() => queue.send(message('c 1', 'm1'))).toThrow(/MessageGroupId/);
+    expect(() => queue.send(message('c1', 'é'))).toThrow(/MessageDeduplicationId/);
+    expect(() => queue.send(message('c1', 'x'.repeat(129)))).toThrow(/MessageDeduplicationId/);
+    expect(() => queue.send(message('L0SM9cOFvHcCIhw=', 'Qk3n+LfK/vtjMCJTg='))).not.toThrow();
     await queue.close();
     expect(() => queue.send(message('c1', 'late'))).toThrow(/closed/);
+  });
+
+  it('refuses messages beyond maxWaiting until the consumer catches up', async () => {
+    const held = gate();
+    const queue = new LocalFifoQueue({ name: 'q.fifo', maxWaiting: 2, consume: () => held.opened });
+    queue.send(message('c1', 'a'));
+    queue.send(message('c2', 'b'));
+    expect(() => queue.send(message('c3', 'c'))).toThrow(/full \(2 messages waiting\)/);
+    held.open();
+    await queue.settled();
+    expect(() => queue.send(message('c3', 'c'))).not.toThrow();
+    await queue.settled();
+  });
+
+  it('on close, finishes what the consumer is handling, starts nothing more and logs what it abandoned', async () => {
+    const first = gate();
+    const consumed: string[] = [];
+    const logger = recordingLogger();
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      logger,
+      consume: async (event) => {
+        const body = event.Records[0]?.body ?? '';
+        if (body === 'a') await first.opened;
+        consumed.push(body);
+      },
+    });
+    queue.send(message('c1', 'a'));
+    queue.send(message('c1', 'b'));
+    const closing = queue.close();
+    first.open();
+    await closing;
+    await queue.settled();
+    expect(consumed).toEqual(['a']);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ level: 'warn', fields: { queue: 'q.fifo', abandoned: 1 } }),
+    );
   });
 
   it('stops waiting for a consumer that outlives the drain time', async () => {
@@ -170,6 +211,7 @@ describe('LocalFifoQueue', () => {
     await queue.close(10);
     expect(queue.listing()).toMatchObject({ in_flight: 1 });
     never.open();
+    await queue.settled();
   });
 
   it('refuses options a queue cannot have', () => {

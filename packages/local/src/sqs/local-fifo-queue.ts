@@ -51,6 +51,11 @@ export interface LocalFifoQueueOptions {
   readonly deduplicationWindowMs?: number;
   /** Dead letters kept; beyond it the oldest are forgotten and counted. @default 100 */
   readonly deadLetterCapacity?: number;
+  /**
+   * Messages accepted and not yet consumed, across groups; beyond it `send` refuses (as a
+   * caller of SQS would see a throttle), so a stalled consumer cannot grow the process. @default 10_000
+   */
+  readonly maxWaiting?: number;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
   /** @default silentLogger */
@@ -59,6 +64,9 @@ export interface LocalFifoQueueOptions {
 
 /** SQS's largest message body. */
 const maxBodyBytes = 256 * 1024;
+
+/** What SQS allows in a message group id and a deduplication id: 1 to 128 of these. */
+const fifoIdPattern = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
 
 interface Pending {
   readonly messageId: string;
@@ -81,8 +89,9 @@ interface Pending {
  *   after `redeliveryDelayMs` (its group waits); after `maxReceiveCount` receives it is
  *   dead-lettered (listed, logged) and the group moves on. Nothing accepted is dropped silently.
  *
- * Memory is bounded by what is waiting: deduplication ids are forgotten once their window has
- * passed, dead letters beyond `deadLetterCapacity`.
+ * Memory is bounded: at most `maxWaiting` messages wait (beyond, `send` refuses), deduplication
+ * ids are forgotten once their window has passed, dead letters beyond `deadLetterCapacity`.
+ * `close` stops the consumption: what has not started by then is logged as abandoned.
  */
 export class LocalFifoQueue {
   readonly #options: Required<Omit<LocalFifoQueueOptions, 'logger' | 'now'>>;
@@ -97,6 +106,8 @@ export class LocalFifoQueue {
   readonly #seen = new Map<string, number>();
   readonly #deadLetters: LocalDeadLetter[] = [];
   #dropped = 0;
+  /** Messages in the groups, the ones being consumed included. */
+  #held = 0;
   #sequence = 0;
   #closed = false;
 
@@ -108,6 +119,7 @@ export class LocalFifoQueue {
       redeliveryDelayMs: nonNegative('redeliveryDelayMs', options.redeliveryDelayMs ?? 1000),
       deduplicationWindowMs: nonNegative('deduplicationWindowMs', options.deduplicationWindowMs ?? 300_000),
       deadLetterCapacity: positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 100),
+      maxWaiting: positiveInteger('maxWaiting', options.maxWaiting ?? 10_000),
     };
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
@@ -115,13 +127,27 @@ export class LocalFifoQueue {
   }
 
   /**
-   * Accepts a message (`SendMessage`). Throws `RangeError` for a body over 256 KiB and `Error`
-   * once the queue is closed, as SQS refuses them.
+   * Accepts a message (`SendMessage`). Throws `RangeError` for a body over 256 KiB or a group or
+   * deduplication id SQS would refuse, and `Error` once the queue is closed or `maxWaiting`
+   * messages wait.
    */
   send(message: LocalFifoMessage): void {
     if (this.#closed) throw new Error(`queue ${this.#options.name} is closed`);
     if (Buffer.byteLength(message.body, 'utf8') > maxBodyBytes) {
       throw new RangeError(`message body over ${maxBodyBytes} bytes (SQS's limit)`);
+    }
+    for (const [name, id] of [
+      ['MessageGroupId', message.groupId],
+      ['MessageDeduplicationId', message.deduplicationId],
+    ] as const) {
+      if (!fifoIdPattern.test(id)) {
+        throw new RangeError(
+          `${name} must be 1 to 128 letters, digits or ASCII punctuation, got ${JSON.stringify(id)}`,
+        );
+      }
+    }
+    if (this.#held >= this.#options.maxWaiting) {
+      throw new Error(`queue ${this.#options.name} is full (${this.#options.maxWaiting} messages waiting)`);
     }
     const now = this.#now();
     this.#forgetDeduplicationIdsBefore(now - this.#options.deduplicationWindowMs);
@@ -137,38 +163,41 @@ export class LocalFifoQueue {
     const group = this.#groups.get(message.groupId);
     if (group) group.push(pending);
     else this.#groups.set(message.groupId, [pending]);
+    this.#held += 1;
     if (!this.#running.has(message.groupId)) this.#start(message.groupId);
   }
 
   listing(): LocalQueueListing {
-    let waiting = 0;
-    for (const group of this.#groups.values()) waiting += group.length;
     return {
       name: this.#options.name,
-      waiting: waiting - this.#running.size,
+      waiting: this.#held - this.#running.size,
       in_flight: this.#running.size,
       dead_letters: [...this.#deadLetters].reverse(),
       dropped: this.#dropped,
     };
   }
 
-  /** Refuses new messages and waits, at most `drainMs`, for the accepted ones to be consumed. */
+  /** Resolves once every message accepted so far has been consumed or dead-lettered. */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled(this.#running.values());
+  }
+
+  /**
+   * Refuses new messages, lets the consumer finish what it is handling (for at most `drainMs`)
+   * and starts nothing more: messages still waiting then are logged as abandoned, as a stopped
+   * local runtime cannot keep them.
+   */
   async close(drainMs = 5000): Promise<void> {
     this.#closed = true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
     });
-    try {
-      while (this.#running.size > 0) {
-        const settled = await Promise.race([
-          Promise.allSettled(this.#running.values()).then(() => true),
-          timeout.then(() => false),
-        ]);
-        if (!settled) break;
-      }
-    } finally {
-      clearTimeout(timer);
+    await Promise.race([Promise.allSettled(this.#running.values()), timeout]);
+    clearTimeout(timer);
+    const abandoned = this.#held - this.#running.size;
+    if (abandoned > 0) {
+      this.#logger.warn('local queue closed: messages abandoned', { queue: this.#options.name, abandoned });
     }
   }
 
@@ -185,26 +214,33 @@ export class LocalFifoQueue {
         this.#groups.delete(groupId);
         return;
       }
+      if (this.#closed && pending.receiveCount === 0) return;
       pending.receiveCount += 1;
       pending.firstReceivedAt ??= this.#now();
       const failure = await this.#deliver(pending);
       if (failure === undefined) {
-        group.shift();
+        this.#remove(group);
         continue;
       }
       if (pending.receiveCount >= this.#options.maxReceiveCount) {
-        group.shift();
+        this.#remove(group);
         this.#deadLetter(pending, failure);
         continue;
       }
+      if (this.#closed) return;
       this.#logger.warn('local queue: message failed; receiving it again', {
         queue: this.#options.name,
         messageId: pending.messageId,
         receiveCount: pending.receiveCount,
         error: failure,
       });
-      await new Promise((resolve) => setTimeout(resolve, this.#options.redeliveryDelayMs));
+      await new Promise((resolve) => setTimeout(resolve, this.#options.redeliveryDelayMs).unref());
     }
+  }
+
+  #remove(group: Pending[]): void {
+    group.shift();
+    this.#held -= 1;
   }
 
   /** Hands one message to the consumer; resolves to why it failed, or undefined. */
