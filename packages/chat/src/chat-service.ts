@@ -202,7 +202,9 @@ export class ChatService {
   private async store(turn: ChatTurn, result: GatewayResult): Promise<boolean | undefined> {
     const { sessions } = this.options;
     if (turn.sessionId === undefined || !sessions) return undefined;
-    if (result.degraded) return false;
+    // A message the guardrail blocked stays out of the history: the next turns would send it to
+    // the model again, unchecked (only the new message is guarded).
+    if (result.degraded || result.stopReason === 'guardrail_intervened') return false;
     const at = this.now().toISOString();
     try {
       await sessions.append(turn.tenantId, turn.sessionId, [

@@ -86,6 +86,17 @@ export const usageSchema = z.object({
   cache_write_input_tokens: z.int().check(z.nonnegative()),
 });
 
+/**
+ * What the deployment's Bedrock guardrail decided about the new message: `intervened` when it
+ * blocked it (the text is then the guardrail's message, and the turn is not stored), with the
+ * policies that acted (`PROMPT_ATTACK`, a denied topic's name…). Present only when a guardrail
+ * checked this answer — not for cached or degraded answers.
+ */
+export const guardrailVerdictSchema = z.object({
+  action: z.enum(['none', 'intervened']),
+  filters: z.array(z.string()),
+});
+
 export const chatResponseSchema = z.object({
   request_id: z.string(),
   text: z.string(),
@@ -102,10 +113,12 @@ export const chatResponseSchema = z.object({
   cached: z.boolean(),
   /** A last-resort answer (stale cache or the graceful degraded text), not a fresh model answer. */
   degraded: z.boolean(),
+  guardrail: z.optional(guardrailVerdictSchema),
   session_id: z.optional(z.string()),
   /**
    * With a session: whether this turn (question and answer) is now in its history. `false` for a
-   * degraded answer, or when the session store failed to keep it — the next turn will not see it.
+   * degraded answer, a message the guardrail blocked, or when the session store failed to keep
+   * it — the next turn will not see it.
    */
   stored: z.optional(z.boolean()),
   routing: z.object({ requested: z.string(), model: z.string(), reason: z.string() }),

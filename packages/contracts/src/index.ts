@@ -10,6 +10,7 @@ export {
   conversationIssues,
   type ErrorResponse,
   errorResponseSchema,
+  guardrailVerdictSchema,
   makeChatRequestSchema,
   routingModes,
   sessionIdSchema,

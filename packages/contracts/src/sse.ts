@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { usageSchema } from './chat.js';
+import { guardrailVerdictSchema, usageSchema } from './chat.js';
 
 /**
  * `POST /v1/chat/stream` (Server-Sent Events): `data: {"text":…}` per delta, then one usage
@@ -21,6 +21,7 @@ export const sseUsageSchema = z.object({
   ttft_ms: z.optional(z.number().check(z.nonnegative())),
   cached: z.boolean(),
   degraded: z.boolean(),
+  guardrail: z.optional(guardrailVerdictSchema),
   session_id: z.optional(z.string()),
   /** As in `ChatResponse`. */
   stored: z.optional(z.boolean()),

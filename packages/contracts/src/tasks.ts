@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { chatLimits, usageSchema } from './chat.js';
+import { chatLimits, guardrailVerdictSchema, usageSchema } from './chat.js';
 
 /**
  * Static routes (seed 001 §2.4.4): each path always uses one model tier.
@@ -52,6 +52,7 @@ export const taskResponseSchema = z.object({
   latency_ms: z.number().check(z.nonnegative()),
   cached: z.boolean(),
   degraded: z.boolean(),
+  guardrail: z.optional(guardrailVerdictSchema),
 });
 
 export type TaskResponse = z.infer<typeof taskResponseSchema>;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { usageSchema } from './chat.js';
+import { guardrailVerdictSchema, usageSchema } from './chat.js';
 
 /**
  * WebSocket chat protocol (seed 002 §2.2, extended). Client frames carry an `action`; server
@@ -107,6 +107,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     ttft_ms: z.optional(z.number().check(z.nonnegative())),
     cached: z.boolean(),
     degraded: z.boolean(),
+    guardrail: z.optional(guardrailVerdictSchema),
     session_id: z.string(),
     /** Whether the turn is now in the session's history (as `ChatResponse.stored`). */
     stored: z.optional(z.boolean()),

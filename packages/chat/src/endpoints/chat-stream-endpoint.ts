@@ -51,6 +51,7 @@ export function toSseUsageEvent(result: ChatAnswer, sessionId?: string): SseUsag
     ...(result.ttftMs !== undefined ? { ttft_ms: Math.round(result.ttftMs) } : {}),
     cached: answer.cached,
     degraded: answer.degraded,
+    ...(answer.guardrail ? { guardrail: answer.guardrail } : {}),
     ...(answer.session_id !== undefined ? { session_id: answer.session_id } : {}),
     ...(answer.stored !== undefined ? { stored: answer.stored } : {}),
   };

@@ -20,6 +20,7 @@ export type AnswerJson = Pick<
   | 'latency_ms'
   | 'cached'
   | 'degraded'
+  | 'guardrail'
 >;
 
 /** Token usage in the contract's snake_case (`usageSchema`). */
@@ -48,5 +49,12 @@ export function toAnswerJson(result: GatewayResult): AnswerJson {
     latency_ms: Math.round(result.latencyMs),
     cached: result.cached,
     degraded: result.degraded,
+    ...guardrailJson(result),
   };
+}
+
+/** The guardrail's verdict in the contract's shape, when a guardrail checked the answer. */
+export function guardrailJson(result: GatewayResult): Pick<AnswerJson, 'guardrail'> {
+  const { guardrail } = result;
+  return guardrail ? { guardrail: { action: guardrail.action, filters: [...guardrail.filters] } } : {};
 }
