@@ -59,6 +59,7 @@ export {
   type RecommendationGeneratedDetail,
   recommendationGeneratedDetailSchema,
 } from './events.js';
+export { guardrailMessages } from './guardrail.js';
 export { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 export { gatewayEnvironment } from './lambda-environment.js';
 export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.js';

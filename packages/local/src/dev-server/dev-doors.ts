@@ -43,6 +43,9 @@ import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
 
+/** The guardrail `pnpm dev` applies: the Bedrock emulator's prompt-attack filter. */
+export const localGuardrail = { id: 'localpromptattack', version: '1' } as const;
+
 /** The bus the deployed stacks call MangaAssist-AI-Events, locally. */
 export const localEventBusName = 'mangaassist-local-ai-events';
 
@@ -72,6 +75,9 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     ticketsTable: tableName(localStage, wsTicketsTable),
     eventBridgeEndpoint: local.eventBridge.endpoint,
     eventBusName: localEventBusName,
+    // The emulator's prompt-attack guardrail, as a stage with `guardrail` configured deploys one.
+    guardrailId: localGuardrail.id,
+    guardrailVersion: localGuardrail.version,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
   });

@@ -1,9 +1,10 @@
+import { assessGuardrail, type GuardrailTrace } from './guardrail.js';
 import { localReply, type ModelIdentity } from './local-model.js';
 import { fullPromptText, type ModelPrompt } from './model-prompt.js';
 import type { PromptCache } from './prompt-cache.js';
 import { countTokens, splitIntoDeltas, truncateToTokens } from './tokens.js';
 
-export type StopReason = 'end_turn' | 'max_tokens';
+export type StopReason = 'end_turn' | 'max_tokens' | 'guardrail_intervened';
 
 export interface TokenUsage {
   /** Input tokens not read from or written to the prompt cache (Anthropic and Converse semantics). */
@@ -20,7 +21,9 @@ export interface Completion {
   readonly deltas: readonly string[];
   readonly stopReason: StopReason;
   readonly usage: TokenUsage;
-  readonly source: 'script' | 'local-model';
+  readonly source: 'script' | 'local-model' | 'guardrail';
+  /** The guardrail's trace, when the request asked for a guardrail and its trace. */
+  readonly guardrailTrace?: GuardrailTrace;
 }
 
 export interface CompletionSources {
@@ -29,12 +32,31 @@ export interface CompletionSources {
   readonly promptCache: PromptCache;
 }
 
-/** Answers a prompt: a matching script's text or the local model's reply, cut to `maxTokens`. */
+/**
+ * Answers a prompt: a matching script's text or the local model's reply, cut to `maxTokens`.
+ * With a guardrail, its assessment comes first: a blocked prompt is answered with the
+ * guardrail's message (`guardrail_intervened`, no tokens: the model never ran).
+ */
 export function complete(
   prompt: ModelPrompt,
   identity: ModelIdentity,
   sources: CompletionSources,
 ): Completion {
+  if (prompt.guardrail === undefined) return answer(prompt, identity, sources);
+  const assessment = assessGuardrail(prompt.guardrail);
+  const trace = prompt.guardrail.trace ? { guardrailTrace: assessment.trace } : {};
+  if (!assessment.intervened) return { ...answer(prompt, identity, sources), ...trace };
+  return {
+    text: assessment.blockedMessage,
+    deltas: splitIntoDeltas(assessment.blockedMessage),
+    stopReason: 'guardrail_intervened',
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+    source: 'guardrail',
+    ...trace,
+  };
+}
+
+function answer(prompt: ModelPrompt, identity: ModelIdentity, sources: CompletionSources): Completion {
   const scripted = sources.scriptedReply(fullPromptText(prompt));
   const fullText = scripted ?? localReply(prompt, identity);
   const limited =

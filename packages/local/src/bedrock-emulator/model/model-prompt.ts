@@ -1,3 +1,5 @@
+import type { GuardrailRequest } from './guardrail.js';
+
 /** A request to the emulated model, whichever API (InvokeModel or Converse) it came through. */
 export interface ModelPrompt {
   /** All system text, blocks joined by blank lines. */
@@ -10,6 +12,8 @@ export interface ModelPrompt {
   readonly messages: readonly PromptMessage[];
   /** Output limit; `undefined` lets the model answer in full. */
   readonly maxTokens: number | undefined;
+  /** The guardrail a Converse request asked for. */
+  readonly guardrail?: GuardrailRequest;
 }
 
 export interface PromptMessage {

@@ -1,11 +1,30 @@
 import * as z from 'zod/mini';
+import type { GuardrailRequest } from '../model/guardrail.js';
 import type { ModelPrompt } from '../model/model-prompt.js';
 import { parseRequestBody } from './validation.js';
 
 const cachePointBlock = z.object({ cachePoint: z.object({ type: z.string() }) });
 
 // Image, document and tool blocks are accepted but carry no text the local model reads.
-const contentBlock = z.looseObject({ text: z.optional(z.string()) });
+const contentBlock = z.looseObject({
+  text: z.optional(z.string()),
+  /** Text a guardrail evaluates (the model reads it too). */
+  guardContent: z.optional(
+    z.object({ text: z.object({ text: z.string(), qualifiers: z.optional(z.array(z.string())) }) }),
+  ),
+});
+
+/** As Bedrock validates them: an id or a guardrail ARN, and `DRAFT` or a version number. */
+const guardrailConfig = z.object({
+  guardrailIdentifier: z
+    .string()
+    .check(
+      z.regex(/^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+))$/),
+    ),
+  guardrailVersion: z.string().check(z.regex(/^(([1-9][0-9]{0,7})|(DRAFT))$/)),
+  trace: z.optional(z.enum(['enabled', 'disabled', 'enabled_full'])),
+  streamProcessingMode: z.optional(z.enum(['sync', 'async'])),
+});
 
 /** The Converse / ConverseStream request body. */
 export const converseRequestSchema = z.object({
@@ -26,6 +45,7 @@ export const converseRequestSchema = z.object({
       stopSequences: z.optional(z.array(z.string())),
     }),
   ),
+  guardrailConfig: z.optional(guardrailConfig),
 });
 
 /**
@@ -44,10 +64,31 @@ export function conversePrompt(body: unknown): ModelPrompt {
       lastCachePoint < 0 ? undefined : systemTexts(system.slice(0, lastCachePoint)).join('\n\n'),
     messages: request.messages.map((message) => ({
       role: message.role,
-      text: message.content
-        .flatMap((block) => (typeof block.text === 'string' ? [block.text] : []))
-        .join('\n'),
+      text: message.content.flatMap(blockTexts).join('\n'),
     })),
     maxTokens: request.inferenceConfig?.maxTokens,
+    ...(request.guardrailConfig ? { guardrail: guardrailOf(request.guardrailConfig, request.messages) } : {}),
+  };
+}
+
+type ContentBlock = z.output<typeof contentBlock>;
+
+function blockTexts(block: ContentBlock): string[] {
+  if (typeof block.text === 'string') return [block.text];
+  return block.guardContent ? [block.guardContent.text.text] : [];
+}
+
+/** The guardrail evaluates the `guardContent` blocks, or every message when there are none. */
+function guardrailOf(
+  config: z.output<typeof guardrailConfig>,
+  messages: readonly { readonly content: readonly ContentBlock[] }[],
+): GuardrailRequest {
+  const blocks = messages.flatMap((message) => message.content);
+  const marked = blocks.flatMap((block) => (block.guardContent ? [block.guardContent.text.text] : []));
+  return {
+    identifier: config.guardrailIdentifier,
+    version: config.guardrailVersion,
+    trace: config.trace !== undefined && config.trace !== 'disabled',
+    guarded: marked.length > 0 ? marked : blocks.flatMap(blockTexts),
   };
 }

@@ -18,7 +18,11 @@ export const converseStream: Operation = {
       closing: ({ totalMs }) => [
         encodeEvent('contentBlockStop', { contentBlockIndex: 0 }),
         encodeEvent('messageStop', { stopReason: completion.stopReason }),
-        encodeEvent('metadata', { usage: converseUsage(completion), metrics: { latencyMs: totalMs } }),
+        encodeEvent('metadata', {
+          usage: converseUsage(completion),
+          metrics: { latencyMs: totalMs },
+          ...(completion.guardrailTrace ? { trace: { guardrail: completion.guardrailTrace } } : {}),
+        }),
       ],
     });
   },

@@ -15,6 +15,7 @@ export const converse: Operation = {
       stopReason: completion.stopReason,
       usage: converseUsage(completion),
       metrics: { latencyMs },
+      ...(completion.guardrailTrace ? { trace: { guardrail: completion.guardrailTrace } } : {}),
     }));
   },
 };
