@@ -8,7 +8,7 @@ import {
   inspectText,
 } from '@mangaassist/fm-gateway';
 import { BudgetExhaustedError, type TenantBudget } from '@mangaassist/tenants';
-import { buildConversation, systemPromptFor } from './sessions/conversation.js';
+import { buildConversation, newInputFrom, systemPromptFor } from './sessions/conversation.js';
 import type { SessionStore, SessionTurn } from './sessions/session-store.js';
 
 /** One chat turn as every door (REST, SSE, WebSocket) hands it over, already validated. */
@@ -141,12 +141,18 @@ export class ChatService {
       throw new BudgetExhaustedError(turn.tenantId, spentUsd, budgetUsd, retryAfterSeconds);
     }
     if (history.status === 'rejected') throw history.reason;
+    const historyMessages = this.options.historyMessages ?? 10;
     return {
       tenantId: turn.tenantId,
       requestId: turn.requestId,
       model: turn.model,
       system: systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt),
-      messages: buildConversation(history.value, turn.messages, this.options.historyMessages ?? 10),
+      messages: buildConversation(history.value, turn.messages, historyMessages),
+      // Everything the caller wrote for this turn, the guardrail's to evaluate.
+      callerInput: {
+        fromMessage: newInputFrom(history.value, turn.messages, historyMessages),
+        ...(turn.system ? { instructions: turn.system } : {}),
+      },
       maxTokens: turn.maxTokens,
       ...(turn.temperature !== undefined ? { temperature: turn.temperature } : {}),
       ...(turn.sessionId !== undefined ? { sessionId: turn.sessionId } : {}),

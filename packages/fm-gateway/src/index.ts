@@ -57,6 +57,7 @@ export {
 } from './routing/model-router.js';
 export { classifyModelError, type ModelErrorClass, type ModelErrorKind } from './runtime/model-errors.js';
 export type {
+  CallerInput,
   ChatMessage,
   ChatRole,
   GuardrailRef,

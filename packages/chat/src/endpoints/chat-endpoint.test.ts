@@ -137,6 +137,16 @@ describe('POST /v1/chat', () => {
     expect(response).toMatchObject({ statusCode: 400, json: { error: { code: 'model_rejected_input' } } });
   });
 
+  it('answers 502, not 400, when Bedrock cannot find or use the deployment’s guardrail', async () => {
+    const response = await send(post(hello), () => ({
+      error: awsError(
+        'ValidationException',
+        'The guardrail identifier or version provided in the request does not exist.',
+      ),
+    }));
+    expect(response).toMatchObject({ statusCode: 502, json: { error: { code: 'model_access_error' } } });
+  });
+
   it('answers 502, not 4xx, when the deployment may not call the model', async () => {
     const response = await send(post(hello), () => ({ error: awsError('AccessDeniedException') }));
     expect(response).toMatchObject({ statusCode: 502, json: { error: { code: 'model_access_error' } } });

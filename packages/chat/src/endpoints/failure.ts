@@ -49,7 +49,8 @@ export function describeFailure(error: unknown, requestId: string, logger: Logge
   }
   if (error instanceof ModelRequestRejectedError) {
     logger.warn('Bedrock rejected the request', { requestId, code: error.code, detail: error.detail });
-    return error.code === 'ValidationException'
+    // A guardrail Bedrock cannot find or use is the deployment's fault, not the input's.
+    return error.code === 'ValidationException' && !/guardrail/i.test(error.detail)
       ? {
           status: 400,
           code: 'model_rejected_input',

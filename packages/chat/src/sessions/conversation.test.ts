@@ -1,6 +1,6 @@
 import type { ChatMessage } from '@mangaassist/fm-gateway';
 import { describe, expect, it } from 'vitest';
-import { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './conversation.js';
+import { buildConversation, mangaAssistSystemPrompt, newInputFrom, systemPromptFor } from './conversation.js';
 import type { SessionTurn } from './session-store.js';
 
 const turn = (role: SessionTurn['role'], content: string): SessionTurn => ({
@@ -37,6 +37,38 @@ describe('buildConversation', () => {
     expect(buildConversation([turn('user', 'first')], [user('second')])).toEqual([
       { role: 'user', content: 'first\n\nsecond' },
     ]);
+  });
+});
+
+describe('newInputFrom', () => {
+  const stored = turn;
+
+  it('points at the first new message after the stored turns', () => {
+    const history = [stored('user', 'a'), stored('assistant', 'b')];
+    const messages = [{ role: 'user' as const, content: 'c' }];
+    expect(newInputFrom(history, messages)).toBe(2);
+    expect(buildConversation(history, messages)[2]?.content).toBe('c');
+  });
+
+  it('counts a stored turn the new message is merged into as new, and starts at 0 without history', () => {
+    const history = [stored('user', 'a'), stored('assistant', 'b'), stored('user', 'unanswered')];
+    expect(newInputFrom(history, [{ role: 'user', content: 'c' }])).toBe(2);
+    expect(
+      newInputFrom(
+        [],
+        [
+          { role: 'user', content: 'c' },
+          { role: 'assistant', content: 'd' },
+        ],
+      ),
+    ).toBe(0);
+  });
+
+  it('looks at the history the conversation keeps, not all of it', () => {
+    const history = Array.from({ length: 30 }, (_, index) =>
+      stored(index % 2 === 0 ? 'user' : 'assistant', `t${index}`),
+    );
+    expect(newInputFrom(history, [{ role: 'user', content: 'new' }], 10)).toBe(10);
   });
 });
 

@@ -35,3 +35,18 @@ export function buildConversation(
   }
   return combined;
 }
+
+/**
+ * Where the new messages begin in `buildConversation(history, messages, maxHistoryMessages)`:
+ * the index of the first message holding any of them (one merged with the last stored turn
+ * counts as new). What is before it was stored, and checked, on an earlier turn.
+ */
+export function newInputFrom(
+  history: readonly SessionTurn[],
+  messages: readonly ChatMessage[],
+  maxHistoryMessages = 10,
+): number {
+  const stored = buildConversation(history, [], maxHistoryMessages);
+  const merged = stored.length > 0 && stored.at(-1)?.role === messages[0]?.role;
+  return merged ? stored.length - 1 : stored.length;
+}

@@ -388,6 +388,32 @@ describe('BedrockConverseRuntime', () => {
       expect(passed.guardrail).toEqual({ action: 'none', filters: [] });
     });
 
+    it('guards every message the caller wrote and its instructions, and nothing of the stored history', async () => {
+      bedrock.on(ConverseCommand).resolves(converseOutput());
+      const system = 'You are MangaAssist.\n\n一文で答えてください。';
+      await runtime.invoke(
+        modelRequest({
+          guardrail,
+          system,
+          promptCache: true,
+          callerInput: { fromMessage: 1, instructions: '一文で答えてください。' },
+        }),
+        new AbortController().signal,
+      );
+      expect(bedrock).toReceiveCommandWith(ConverseCommand, {
+        messages: [
+          { role: 'user', content: [{ text: 'おすすめの漫画は？' }] },
+          { role: 'assistant', content: [{ guardContent: { text: { text: 'ジャンルは？' } } }] },
+          { role: 'user', content: [{ guardContent: { text: { text: '冒険もの' } } }] },
+        ],
+        system: [
+          { text: 'You are MangaAssist.' },
+          { cachePoint: { type: 'default' } },
+          { guardContent: { text: { text: '一文で答えてください。' } } },
+        ],
+      });
+    });
+
     it('reports no verdict, and sends no guardrail, without one', async () => {
       bedrock.on(ConverseCommand).resolves(converseOutput());
       const output = await runtime.invoke(modelRequest(), new AbortController().signal);
@@ -417,7 +443,12 @@ describe('BedrockConverseRuntime', () => {
         guardrail: { action: 'intervened', filters: ['PROMPT_ATTACK', 'competitors'] },
       });
       expect(bedrock).toReceiveCommandWith(ConverseStreamCommand, {
-        guardrailConfig: { guardrailIdentifier: 'gr0abc123def', guardrailVersion: '3', trace: 'enabled' },
+        guardrailConfig: {
+          guardrailIdentifier: 'gr0abc123def',
+          guardrailVersion: '3',
+          trace: 'enabled',
+          streamProcessingMode: 'async',
+        },
       });
     });
   });

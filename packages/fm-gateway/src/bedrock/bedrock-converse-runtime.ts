@@ -45,7 +45,12 @@ export class BedrockConverseRuntime implements ModelRuntime {
   }
 
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
-    const response = await this.client.send(new ConverseStreamCommand(toConverseInput(request)), {
+    const input = toConverseInput(request);
+    // The filter reads input only, so the answer need not wait for it chunk by chunk.
+    const streamInput = input.guardrailConfig
+      ? { ...input, guardrailConfig: { ...input.guardrailConfig, streamProcessingMode: 'async' as const } }
+      : input;
+    const response = await this.client.send(new ConverseStreamCommand(streamInput), {
       abortSignal: signal,
     });
     let stopReason: StopReason | undefined;
@@ -73,21 +78,16 @@ export class BedrockConverseRuntime implements ModelRuntime {
 }
 
 function toConverseInput(request: ModelRequest): ConverseCommandInput {
-  const system: SystemContentBlock[] | undefined = request.system
-    ? [
-        { text: request.system },
-        ...(request.promptCache ? [{ cachePoint: { type: 'default' as const } }] : []),
-      ]
-    : undefined;
   const { guardrail } = request;
-  const last = request.messages.length - 1;
+  const guardFrom = request.callerInput?.fromMessage ?? request.messages.length - 1;
+  const system = systemBlocks(request);
   return {
     modelId: request.modelId,
     messages: request.messages.map((message, index) => ({
       role: message.role,
-      content: [guardrail && index === last ? guarded(message.content) : { text: message.content }],
+      content: [guardrail && index >= guardFrom ? guarded(message.content) : { text: message.content }],
     })),
-    ...(system ? { system } : {}),
+    ...(system.length > 0 ? { system } : {}),
     inferenceConfig: {
       maxTokens: request.maxTokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -105,8 +105,26 @@ function toConverseInput(request: ModelRequest): ConverseCommandInput {
 }
 
 /**
- * The new input as guarded content: with a guardrail, Converse evaluates only `guardContent`
- * blocks when there are any, so the system prompt and the history (checked on their own turn)
+ * The system prompt, a cache point after it when asked, and — with a guardrail — the caller's
+ * instructions at its end split off as guarded content, so a prompt attack hidden there is
+ * evaluated as well.
+ */
+function systemBlocks(request: ModelRequest): SystemContentBlock[] {
+  if (!request.system) return [];
+  const instructions = request.callerInput?.instructions;
+  const guardInstructions =
+    request.guardrail !== undefined && instructions && request.system.endsWith(instructions);
+  const base = guardInstructions ? request.system.slice(0, -instructions.length).trimEnd() : request.system;
+  return [
+    ...(base ? [{ text: base }] : []),
+    ...(request.promptCache && base ? [{ cachePoint: { type: 'default' as const } }] : []),
+    ...(guardInstructions ? [{ guardContent: { text: { text: instructions } } }] : []),
+  ];
+}
+
+/**
+ * New input as guarded content: with a guardrail, Converse evaluates only `guardContent` blocks
+ * when there are any, so the system prompt and the stored history (checked on their own turn)
  * are not evaluated, nor charged, again.
  */
 function guarded(text: string): ContentBlock {

@@ -850,6 +850,24 @@ describe('FmGateway with a guardrail', () => {
     expect(guarded.calls[0]?.request).not.toHaveProperty('guardrail');
   });
 
+  it('sends a guarded call from the guardrail’s region only: another region is skipped, never refused', async () => {
+    const regional = {
+      id: 'arn:aws:bedrock:ap-northeast-1:123456789012:guardrail/gr0abc123def',
+      version: '3',
+    };
+    const { gateway, calls } = setup(
+      (call) => (call.region === tokyo.region ? { error: awsError('ThrottlingException') } : ok()),
+      { guardrail: regional, regionTargets: [tokyo, osaka] },
+    );
+    const result = await gateway.complete(request());
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((call) => call.region === tokyo.region)).toBe(true);
+    expect(result.degraded).toBe(true);
+    expect(result.attempts).toContainEqual(
+      expect.objectContaining({ region: osaka.region, outcome: 'skipped', reason: 'guardrail-region' }),
+    );
+  });
+
   it('never caches an intervention, and serves an answer only under the guardrail that passed its prompt', async () => {
     const { cache, stored } = cacheStoringAnything();
     const first = setup(() => blocked, { guardrail, cache });

@@ -1,6 +1,12 @@
 import type { Geography } from '../catalog/geography.js';
 import type { RouteDecision, RouteRequest } from '../routing/model-router.js';
-import type { ChatMessage, GuardrailVerdict, StopReason, TokenUsage } from '../runtime/model-runtime.js';
+import type {
+  CallerInput,
+  ChatMessage,
+  GuardrailVerdict,
+  StopReason,
+  TokenUsage,
+} from '../runtime/model-runtime.js';
 
 /** What a caller asks the gateway for. */
 export interface GatewayRequest {
@@ -27,6 +33,11 @@ export interface GatewayRequest {
    * chain-depth guard counts across the model call. @default - not part of a chain
    */
   readonly chain?: { readonly depth: number; readonly sourceEventId: string };
+  /**
+   * Which messages (and which end of `system`) the caller wrote for this call, as opposed to a
+   * stored history or the deployment's prompt: what the guardrail evaluates. @default the last message
+   */
+  readonly callerInput?: CallerInput;
 }
 
 export interface GatewayCallOptions {

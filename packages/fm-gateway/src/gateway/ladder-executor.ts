@@ -64,7 +64,10 @@ export interface LadderExecutorOptions {
   readonly attemptShare?: number;
   /** Add a prompt-cache point after the system prompt for models that support it. @default true */
   readonly promptCaching?: boolean;
-  /** Applied to each call's new user message (through Converse). @default - none */
+  /**
+   * Applied to each call's new user input (through Converse). Named by ARN, calls it guards are
+   * sent from its region only (other targets are skipped as `guardrail-region`). @default - none
+   */
   readonly guardrail?: GuardrailRef;
 }
 
@@ -277,6 +280,8 @@ export class LadderExecutor {
   private plan(call: GatewayCall): Step[] {
     const { catalog, regionTargets, allowedGeographies } = this.options;
     const requested = call.request.geographies;
+    // A guardrail lives in one region: a call it guards can be sent from there only.
+    const guardrailRegion = this.guarded(call) ? guardrailRegionOf(this.options.guardrail) : undefined;
     return fallbackLadder(catalog, call.routing.model).flatMap((key) => {
       const spec = catalog.models[key];
       if (!spec) return [];
@@ -287,7 +292,9 @@ export class LadderExecutor {
             // A request may narrow the deployment's data-residency policy, never widen it.
             requested && !isWithin(target.geography, requested)
               ? { key, spec, region: target.region, skip: 'geography' }
-              : { key, spec, region: target.region, target },
+              : guardrailRegion !== undefined && target.region !== guardrailRegion
+                ? { key, spec, region: target.region, skip: 'guardrail-region' }
+                : { key, spec, region: target.region, target },
         ),
         ...skipped.map((target): Step => ({ key, spec, region: target.region, skip: target.reason })),
       ];
@@ -359,6 +366,11 @@ export class LadderExecutor {
     );
   }
 
+  /** Whether the guardrail, if any, applies to the call: it ends with a user's message. */
+  private guarded(call: GatewayCall): boolean {
+    return this.options.guardrail !== undefined && call.request.messages.at(-1)?.role === 'user';
+  }
+
   private modelRequest(call: GatewayCall, spec: ModelSpec, target: InvocationTarget): ModelRequest {
     const { request } = call;
     return {
@@ -368,9 +380,17 @@ export class LadderExecutor {
       maxTokens: Math.min(call.maxTokens, spec.maxTokens),
       temperature: request.temperature ?? spec.temperature,
       promptCache: this.promptCaching && spec.promptCaching && Boolean(request.system),
-      ...(this.options.guardrail && request.messages.at(-1)?.role === 'user'
-        ? { guardrail: this.options.guardrail }
+      ...(this.options.guardrail && this.guarded(call)
+        ? {
+            guardrail: this.options.guardrail,
+            ...(request.callerInput ? { callerInput: request.callerInput } : {}),
+          }
         : {}),
     };
   }
+}
+
+/** The region of a guardrail named by ARN; undefined for a bare id (valid wherever it was made). */
+function guardrailRegionOf(guardrail: GuardrailRef | undefined): string | undefined {
+  return guardrail?.id.startsWith('arn:') ? guardrail.id.split(':')[3] : undefined;
 }

@@ -51,6 +51,14 @@ export interface GuardrailVerdict {
   readonly filters: readonly string[];
 }
 
+/** Which parts of a request are the caller's new input: what a guardrail evaluates. */
+export interface CallerInput {
+  /** Index of the first message holding new input; it and every message after it are evaluated. */
+  readonly fromMessage: number;
+  /** The caller's own instructions, the end of `system`: evaluated too. */
+  readonly instructions?: string;
+}
+
 export interface ModelRequest {
   /** The id sent to Bedrock: a foundation-model id or an inference-profile id (`jp.anthropic…`). */
   readonly modelId: string;
@@ -61,10 +69,13 @@ export interface ModelRequest {
   /** Put a Bedrock prompt-cache point after the system prompt (only for models that support it). */
   readonly promptCache?: boolean;
   /**
-   * Evaluate the last message — the user's new input — with this guardrail (Converse
-   * `guardContent`); the system prompt and earlier turns are not evaluated again.
+   * Evaluate the caller's new input (`callerInput`: by default the last message) with this
+   * guardrail, as Converse `guardContent`; the deployment's system prompt and the stored history
+   * are not evaluated again.
    */
   readonly guardrail?: GuardrailRef;
+  /** @default the last message */
+  readonly callerInput?: CallerInput;
 }
 
 export interface TokenUsage {

@@ -5,14 +5,13 @@ import { parseRequestBody } from './validation.js';
 
 const cachePointBlock = z.object({ cachePoint: z.object({ type: z.string() }) });
 
-// Image, document and tool blocks are accepted but carry no text the local model reads.
-const contentBlock = z.looseObject({
-  text: z.optional(z.string()),
-  /** Text a guardrail evaluates (the model reads it too). */
-  guardContent: z.optional(
-    z.object({ text: z.object({ text: z.string(), qualifiers: z.optional(z.array(z.string())) }) }),
-  ),
+/** Text a guardrail evaluates (the model reads it too). */
+const guardContent = z.object({
+  text: z.object({ text: z.string(), qualifiers: z.optional(z.array(z.string())) }),
 });
+
+// Image, document and tool blocks are accepted but carry no text the local model reads.
+const contentBlock = z.looseObject({ text: z.optional(z.string()), guardContent: z.optional(guardContent) });
 
 /** As Bedrock validates them: an id or a guardrail ARN, and `DRAFT` or a version number. */
 const guardrailConfig = z.object({
@@ -36,7 +35,11 @@ export const converseRequestSchema = z.object({
       }),
     )
     .check(z.minLength(1)),
-  system: z.optional(z.array(z.union([z.object({ text: z.string() }), cachePointBlock, z.looseObject({})]))),
+  system: z.optional(
+    z.array(
+      z.looseObject({ cachePoint: z.optional(cachePointBlock.shape.cachePoint), ...contentBlock.shape }),
+    ),
+  ),
   inferenceConfig: z.optional(
     z.object({
       maxTokens: z.optional(z.int().check(z.positive())),
@@ -55,9 +58,8 @@ export const converseRequestSchema = z.object({
 export function conversePrompt(body: unknown): ModelPrompt {
   const request = parseRequestBody(converseRequestSchema, body);
   const system = request.system ?? [];
-  const systemTexts = (blocks: typeof system) =>
-    blocks.flatMap((block) => ('text' in block && typeof block.text === 'string' ? [block.text] : []));
-  const lastCachePoint = system.findLastIndex((block) => 'cachePoint' in block);
+  const systemTexts = (blocks: typeof system) => blocks.flatMap(blockTexts);
+  const lastCachePoint = system.findLastIndex((block) => block.cachePoint !== undefined);
   return {
     system: systemTexts(system).join('\n\n'),
     cachedSystemPrefix:
@@ -67,23 +69,30 @@ export function conversePrompt(body: unknown): ModelPrompt {
       text: message.content.flatMap(blockTexts).join('\n'),
     })),
     maxTokens: request.inferenceConfig?.maxTokens,
-    ...(request.guardrailConfig ? { guardrail: guardrailOf(request.guardrailConfig, request.messages) } : {}),
+    ...(request.guardrailConfig
+      ? {
+          guardrail: guardrailOf(request.guardrailConfig, [
+            ...system,
+            ...request.messages.flatMap((message) => message.content),
+          ]),
+        }
+      : {}),
   };
 }
 
-type ContentBlock = z.output<typeof contentBlock>;
+/** What a system or message block may carry in text. */
+type ContentBlock = Pick<z.output<typeof contentBlock>, 'text' | 'guardContent'>;
 
 function blockTexts(block: ContentBlock): string[] {
   if (typeof block.text === 'string') return [block.text];
   return block.guardContent ? [block.guardContent.text.text] : [];
 }
 
-/** The guardrail evaluates the `guardContent` blocks, or every message when there are none. */
+/** The guardrail evaluates the `guardContent` blocks (system and messages), or everything when there are none. */
 function guardrailOf(
   config: z.output<typeof guardrailConfig>,
-  messages: readonly { readonly content: readonly ContentBlock[] }[],
+  blocks: readonly ContentBlock[],
 ): GuardrailRequest {
-  const blocks = messages.flatMap((message) => message.content);
   const marked = blocks.flatMap((block) => (block.guardContent ? [block.guardContent.text.text] : []));
   return {
     identifier: config.guardrailIdentifier,
