@@ -119,6 +119,9 @@ export function environmentConfig(
       ...(settings.modelCatalogOverridesJson
         ? { modelCatalogOverridesJson: settings.modelCatalogOverridesJson }
         : {}),
+      ...(settings.promptAttackStrength
+        ? { guardrail: { promptAttackStrength: settings.promptAttackStrength } }
+        : {}),
     },
     api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
     websocket: { throttlingRateLimit: 100, throttlingBurstLimit: 200, maxConcurrentAnswers: 100 },

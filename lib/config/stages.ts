@@ -7,6 +7,7 @@ import { stages } from '@mangaassist/contracts';
 import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
 import type { CacheConfig, Stage, TenantSettings } from './types.js';
 
 /** MangaAssist's home region (Tokyo), where the first Bedrock target lives too. */
@@ -24,6 +25,7 @@ export interface StageSettings {
   readonly regionTargets?: readonly RegionTarget[];
   readonly allowedGeographies?: readonly Geography[];
   readonly modelCatalogOverridesJson?: string;
+  readonly promptAttackStrength?: PromptAttackStrength;
   readonly provisionedConcurrency?: number;
   readonly webhookProvisionedConcurrency?: number;
   readonly tenants: readonly TenantSettings[];
@@ -86,6 +88,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   staging: {
     allowedGeographies: inAsiaPacific,
+    promptAttackStrength: 'HIGH',
     tenants: storeTenants(10),
     natGateways: 1,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
@@ -96,6 +99,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   prod: {
     allowedGeographies: inAsiaPacific,
+    promptAttackStrength: 'HIGH',
     provisionedConcurrency: 2,
     webhookProvisionedConcurrency: 5,
     tenants: storeTenants(),

@@ -6,6 +6,7 @@ import type { DeploymentStage, Tenant } from '@mangaassist/contracts';
 import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
 
 /** A deployment stage (`dev`, `staging`, `prod`): the contracts' `DeploymentStage` under its config name. */
 export type Stage = DeploymentStage;
@@ -24,6 +25,11 @@ export interface BedrockConfig {
    * config is built; undefined = the default catalog.
    */
   readonly modelCatalogOverridesJson?: string;
+  /**
+   * A Bedrock guardrail with a prompt-attack filter of this strength, applied to every user's new
+   * message (chat, SSE, WebSocket, tasks, reviews); undefined = none.
+   */
+  readonly guardrail?: { readonly promptAttackStrength: PromptAttackStrength };
 }
 
 /** The REST API's stage. */

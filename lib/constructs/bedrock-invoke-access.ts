@@ -31,6 +31,22 @@ export interface BedrockInvokeAccessProps {
    * @default - every configured target is allowed
    */
   readonly allowedGeographies?: readonly Geography[];
+  /**
+   * The guardrail the gateway applies to users' new messages: in the handler environment, and
+   * `bedrock:ApplyGuardrail` on it with every grant (Bedrock requires it of a call that names a
+   * guardrail).
+   * @default - no guardrail
+   */
+  readonly guardrail?: GuardrailReference;
+}
+
+/** A deployed guardrail version (`ModelGuardrail`). */
+export interface GuardrailReference {
+  readonly guardrailVersion: string;
+  /** Named to the functions by ARN, so that the gateway knows its region. */
+  readonly guardrailArn: string;
+  /** The guardrail profile's ARN in every destination region (`ModelGuardrail.profileArn('*')`). */
+  profileArn(region: string): string;
 }
 
 /** Which models `grantInvoke` covers. */
@@ -88,6 +104,8 @@ export class BedrockInvokeAccess extends Construct {
   readonly onDemandModelArns: readonly string[];
   /** Catalog keys with no usable target under the configured targets and geographies. */
   readonly unreachableModels: readonly string[];
+  /** The guardrail every grant may apply. */
+  readonly guardrail?: GuardrailReference;
   private readonly resourcesByModel: ReadonlyMap<string, ModelResources>;
 
   constructor(scope: Construct, id: string, props: BedrockInvokeAccessProps) {
@@ -101,7 +119,14 @@ export class BedrockInvokeAccess extends Construct {
       ...(props.catalogOverridesJson
         ? { [gatewayEnvironment.modelCatalog]: props.catalogOverridesJson }
         : {}),
+      ...(props.guardrail
+        ? {
+            [gatewayEnvironment.guardrailId]: props.guardrail.guardrailArn,
+            [gatewayEnvironment.guardrailVersion]: props.guardrail.guardrailVersion,
+          }
+        : {}),
     };
+    this.guardrail = props.guardrail;
     const stack = Stack.of(this);
     const byModel = new Map<string, ModelResources>();
     const unreachable: string[] = [];
@@ -149,8 +174,8 @@ export class BedrockInvokeAccess extends Construct {
 
   /**
    * Lets `grantee` invoke (and stream from) the catalog's models through the configured targets:
-   * all of them, or only `options.models` and their fallbacks. A selection none of which is
-   * reachable grants nothing.
+   * all of them, or only `options.models` and their fallbacks — and apply the guardrail, if there
+   * is one. A selection none of which is reachable grants nothing.
    */
   grantInvoke(grantee: IGrantable, options: BedrockGrantOptions = {}): Grant {
     const resources = mergeResources(this.modelKeys(options.models).map((key) => this.resourcesOf(key)));
@@ -170,6 +195,24 @@ export class BedrockInvokeAccess extends Construct {
     }
     if (resources.onDemandModels.length > 0) {
       grants.push(Grant.addToPrincipal({ grantee, actions, resourceArns: [...resources.onDemandModels] }));
+    }
+    if (this.guardrail && grants.length > 0) {
+      const profiles = this.guardrail.profileArn('*');
+      grants.push(
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['bedrock:ApplyGuardrail'],
+          resourceArns: [this.guardrail.guardrailArn, profiles],
+        }),
+      );
+      const principal = grantee.grantPrincipal;
+      if (isConstruct(principal)) {
+        Validations.of(principal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, profiles)}]`,
+          reason:
+            'bedrock:ApplyGuardrail on the guardrail profile in every region: the profile sends the guardrail’s own inference to any region of its geography, and AWS adds regions to it without notice.',
+        });
+      }
     }
     const [first, ...rest] = grants;
     if (first === undefined) return Grant.drop(grantee, 'no reachable Bedrock model');

@@ -10,6 +10,7 @@ import { ApiFirewall } from '../constructs/api-firewall.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
 import { ChatApi } from '../constructs/chat-api.js';
 import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
+import { ModelGuardrail } from '../constructs/model-guardrail.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
 import { TenantApiKeys } from '../constructs/tenant-api-keys.js';
@@ -48,6 +49,8 @@ export class ApiStack extends Stack {
   readonly chatApi: ChatApi;
   readonly taskRoutes: TaskRoutes;
   readonly webSocket: ChatWebSocketApi;
+  /** The prompt-attack guardrail, in stages that configure one (`bedrock.guardrail`). */
+  readonly guardrail?: ModelGuardrail;
   readonly firewall: ApiFirewall;
   readonly alarms: ApiAlarms;
   readonly webhooks: WebhookReceivers;
@@ -67,8 +70,16 @@ export class ApiStack extends Stack {
       ...stackProps
     } = props;
     super(scope, id, stackProps);
+    const { guardrail } = config.bedrock;
+    this.guardrail = guardrail
+      ? new ModelGuardrail(this, 'Guardrail', {
+          stage: config.stage,
+          promptAttackStrength: guardrail.promptAttackStrength,
+        })
+      : undefined;
     this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {
       regionTargets: config.bedrock.regionTargets,
+      ...(this.guardrail ? { guardrail: this.guardrail } : {}),
       ...(config.bedrock.allowedGeographies ? { allowedGeographies: config.bedrock.allowedGeographies } : {}),
       ...(config.bedrock.modelCatalogOverridesJson
         ? { catalogOverridesJson: config.bedrock.modelCatalogOverridesJson }

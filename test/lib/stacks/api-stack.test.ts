@@ -295,6 +295,37 @@ describe('ApiStack', () => {
     }
   });
 
+  it('applies a prompt-attack guardrail in prod, to every function that calls a model, and none in dev', () => {
+    prod.template.resourceCountIs('AWS::Bedrock::Guardrail', 1);
+    prod.template.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      ContentPolicyConfig: {
+        FiltersConfig: [Match.objectLike({ Type: 'PROMPT_ATTACK', InputStrength: 'HIGH' })],
+      },
+    });
+    dev.template.resourceCountIs('AWS::Bedrock::Guardrail', 0);
+    const modelFunctions = functionsOf(prod.template).filter(
+      (fn) =>
+        'BEDROCK_REGION_TARGETS' in
+        ((fn.Environment as { Variables: Record<string, unknown> }).Variables ?? {}),
+    );
+    expect(modelFunctions.length).toBeGreaterThanOrEqual(6);
+    for (const fn of modelFunctions) {
+      const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables).toMatchObject({
+        BEDROCK_GUARDRAIL_ID: expect.anything(),
+        BEDROCK_GUARDRAIL_VERSION: expect.anything(),
+      });
+    }
+    for (const prefix of [
+      'ChatApiChatFunction',
+      'ChatApiStreamFunction',
+      'WebSocketStreamFunction',
+      'TasksModerateFunction',
+    ]) {
+      expect(functionActions(prod.template, prefix)).toContain('bedrock:ApplyGuardrail');
+    }
+  });
+
   it('tells the prod functions which geographies they may use', () => {
     prod.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
