@@ -1,8 +1,9 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
- * gateway's overhead against the local emulator, then how `pnpm dev` rides out a Bedrock outage
- * and a Redis outage. Each part prints its figures and its targets; the run exits non-zero when
- * any target is missed. Run one part alone with `pnpm bench bundles|gateway|faults|redis`.
+ * gateway's overhead against the local emulator, how `pnpm dev` rides out a Bedrock outage and a
+ * Redis outage, and its memory under a minute of steady load. Each part prints its figures and its
+ * targets; the run exits non-zero when any target is missed. Run one part alone with
+ * `pnpm bench bundles|gateway|faults|redis|soak`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const parts = {
   gateway: 'gateway-bench.ts',
   faults: 'faults-bench.ts',
   redis: 'redis-outage-bench.ts',
+  soak: 'soak-bench.ts',
 } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 let failed = false;

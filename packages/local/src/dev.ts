@@ -10,7 +10,7 @@ const server = await startDevServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-  logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
+  logger: consoleLogger(logLevel(process.env.LOG_LEVEL)),
 });
 
 process.stdout.write(
@@ -42,3 +42,8 @@ const shutdown = () => {
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);
+
+/** `LOG_LEVEL`: debug, info (the default), warn or error. */
+function logLevel(value: string | undefined): 'debug' | 'info' | 'warn' | 'error' {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}

@@ -10,6 +10,9 @@ import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../dynamodb/embedd
 import { ensureTables } from '../dynamodb/ensure-tables.js';
 import { type LocalEventBridge, startLocalEventBridge } from '../eventbridge/index.js';
 
+/** Items each table of `pnpm dev` keeps; beyond, the least recently written go (`TableRetention`). */
+export const localItemsPerTable = 10_000;
+
 /** What every SDK client of `pnpm dev` signs with: the local endpoints accept any credentials. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
@@ -49,7 +52,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     port: options.bedrockPort ?? 0,
     host: '127.0.0.1',
   });
-  const dynamoDb = await startEmbeddedDynamoDb({ port: options.dynamoDbPort ?? 0 });
+  // A day of a developer's clicking fits; a soak test stays within a few hundred MB.
+  const dynamoDb = await startEmbeddedDynamoDb({
+    port: options.dynamoDbPort ?? 0,
+    retention: { maxItemsPerTable: localItemsPerTable, logger },
+  });
   const tables = new DynamoDBClient({
     endpoint: dynamoDb.endpoint,
     region: localRegion,

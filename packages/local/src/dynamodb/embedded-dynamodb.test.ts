@@ -1,6 +1,5 @@
 import {
   type AttributeValue,
-  CreateTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -12,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
-import { embeddedClient } from './test-support.js';
+import { createStringKeyTable, embeddedClient } from './test-support.js';
 import { maxTransactItems } from './transact-write-items.js';
 
 const table = 'embedded-test';
@@ -23,14 +22,7 @@ let keyCount = 0;
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamoDb();
   client = embeddedClient(dynamo.endpoint);
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    }),
-  );
+  await createStringKeyTable(client, table, 'id');
 });
 
 afterAll(async () => {

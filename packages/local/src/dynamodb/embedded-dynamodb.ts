@@ -6,9 +6,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import {
+  checkRetentionOptions,
+  type RetentionOptions,
+  retainedOperations,
+  TableRetention,
+} from './retention.js';
 import { createTimeToLive } from './time-to-live.js';
 import { createTransactWriteItems } from './transact-write-items.js';
 import {
+  isObject,
   loopbackCaller,
   operationOf,
   readJsonObject,
@@ -22,11 +29,15 @@ export interface EmbeddedDynamoDbOptions {
   readonly port?: number;
   /** Interface to listen on. @default '127.0.0.1' */
   readonly host?: string;
+  /** What the tables may keep: TTL sweeps and a per-table item bound (`TableRetention`). */
+  readonly retention?: RetentionOptions;
 }
 
 export interface EmbeddedDynamoDb {
   /** `http://host:port`: the `endpoint` for a `DynamoDBClient` (any region, any credentials). */
   readonly endpoint: string;
+  /** Deletes expired items and bounds each table's item count. */
+  readonly retention: TableRetention;
   /** Stops listening, drops open connections and discards every table. */
   close(): Promise<void>;
 }
@@ -37,8 +48,9 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
  * Starts an in-memory DynamoDB on dynalite. Tables become ACTIVE at once (no CREATING delay).
  * Beyond dynalite it answers `TransactWriteItems` (all-or-nothing, transactions one at a time;
  * see `transact-write-items.ts` for how it differs from DynamoDB) and records TTL settings
- * (`UpdateTimeToLive` / `DescribeTimeToLive`, without ever expiring items). Data lives as long as
- * the process; nothing is written to disk. Rejects when the port is taken.
+ * (`UpdateTimeToLive` / `DescribeTimeToLive`); `TableRetention` deletes items past their TTL and
+ * keeps each table under an item bound, so memory stays bounded. Data lives as long as the
+ * process; nothing is written to disk. Rejects when the port is taken.
  *
  * @example
  * const dynamo = await startEmbeddedDynamoDb();
@@ -49,15 +61,20 @@ export async function startEmbeddedDynamoDb(
   options: EmbeddedDynamoDbOptions = {},
 ): Promise<EmbeddedDynamoDb> {
   const host = options.host ?? '127.0.0.1';
+  checkRetentionOptions(options.retention ?? {});
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynaliteListeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
 
   const extensions = new Map<string, (input: WireBody) => Promise<WireReply>>();
+  let retention: TableRetention | undefined;
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const operation = operationOf(request);
     const extension = operation === undefined ? undefined : extensions.get(operation);
     if (extension === undefined || request.method !== 'POST') {
+      if (retention && operation !== undefined && retainedOperations.has(operation)) {
+        watchWrite(request, response, (body) => retention?.observe(operation, body));
+      }
       for (const listener of dynaliteListeners) listener.call(server, request, response);
       return;
     }
@@ -76,19 +93,45 @@ export async function startEmbeddedDynamoDb(
 
   const call = loopbackCaller(endpoint);
   const timeToLive = createTimeToLive(call);
+  retention = new TableRetention(call, timeToLive.attributeOf, options.retention);
   extensions.set('TransactWriteItems', createTransactWriteItems(call));
   extensions.set('UpdateTimeToLive', timeToLive.update);
   extensions.set('DescribeTimeToLive', timeToLive.describe);
 
+  const watched = retention;
   return {
     endpoint,
+    retention: watched,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        watched.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of SDK clients would hold the server open until they idle out.
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Reads a write's request body beside dynalite (both listen to its `data`) and, once dynalite has
+ * answered 200, hands it to `observe`.
+ */
+function watchWrite(
+  request: IncomingMessage,
+  response: ServerResponse,
+  observe: (body: WireBody) => Promise<void> | undefined,
+): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  response.once('finish', () => {
+    if (response.statusCode !== 200) return;
+    try {
+      const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (isObject(body)) void observe(body)?.catch(() => {});
+    } catch {
+      // dynalite answered 200 to a body it could read; nothing to learn from one it could not.
+    }
+  });
 }
 
 async function answer(

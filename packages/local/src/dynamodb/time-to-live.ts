@@ -1,9 +1,9 @@
 /**
  * `UpdateTimeToLive` and `DescribeTimeToLive` for the embedded DynamoDB. dynalite has no
  * `UpdateTimeToLive` and always describes TTL as `DISABLED`; these record the setting per table so
- * that code enabling TTL runs unchanged and reads it back. Nothing is ever expired: DynamoDB itself
- * deletes expired items only eventually (typically within days), so readers that care must compare
- * the TTL attribute with the clock anyway.
+ * that code enabling TTL runs unchanged and reads it back. `TableRetention` deletes expired items
+ * (as DynamoDB does, eventually: readers that care must compare the TTL attribute with the clock
+ * anyway).
  */
 import {
   type DynamoDbCall,
@@ -17,6 +17,8 @@ import {
 export interface TimeToLiveOperations {
   update(input: WireBody): Promise<WireReply>;
   describe(input: WireBody): Promise<WireReply>;
+  /** The TTL attribute of a table with TTL enabled. */
+  attributeOf(tableName: string): string | undefined;
 }
 
 /** TTL settings kept in memory, checked against the tables that exist (through `call`). */
@@ -30,6 +32,7 @@ export function createTimeToLive(call: DynamoDbCall): TimeToLiveOperations {
   };
 
   return {
+    attributeOf: (tableName) => enabled.get(tableName),
     async update(input) {
       const tableName = await existing(input);
       if (typeof tableName !== 'string') return tableName;

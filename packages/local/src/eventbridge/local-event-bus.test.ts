@@ -621,7 +621,12 @@ function gatedTarget() {
 
 describe('LocalEventBus target concurrency', () => {
   it('delivers 3 000 events to a target that fails above 8 concurrent calls, none dead-lettered', async () => {
-    const bus = new LocalEventBus({ capacity: 3000, retryTiming: { baseDelayMs: 1, maxDelayMs: 4 } });
+    // A backlog of 3 000 at once: over the default bound of waiting deliveries, raised here.
+    const bus = new LocalEventBus({
+      capacity: 3000,
+      maxWaitingPerTarget: 3000,
+      retryTiming: { baseDelayMs: 1, maxDelayMs: 4 },
+    });
     let running = 0;
     let calls = 0;
     bus.addRules([catalogRule()], {
@@ -695,9 +700,30 @@ describe('LocalEventBus target concurrency', () => {
     expect(attempts).toEqual(['event-1#1', 'event-2#1', 'event-1#2']);
   });
 
-  it('refuses a target concurrency that is not a positive integer', () => {
+  it('sends an event straight to the dead-letter queue when its target’s backlog is full, so memory stays bounded', async () => {
+    const bus = new LocalEventBus({ targetConcurrency: 1, maxWaitingPerTarget: 2, newId: sequentialIds() });
+    const gated = gatedTarget();
+    bus.addRules([catalogRule()], { 'embedding-regeneration': gated.target });
+    for (let index = 0; index < 4; index++) bus.put(catalogUpdate(`巻 ${index}`));
+    await settle();
+
+    expect(gated.started).toEqual(['event-1']);
+    expect(bus.deadLetters().messages).toEqual([
+      expect.objectContaining({
+        target: 'embedding-regeneration',
+        attempts: 0,
+        error: expect.stringContaining('backlog full: 2 deliveries already wait'),
+        event: expect.objectContaining({ id: 'event-4' }),
+      }),
+    ]);
+    await gated.releaseAll(bus);
+    expect(gated.started).toEqual(['event-1', 'event-2', 'event-3']);
+  });
+
+  it('refuses a target concurrency or a backlog bound that is not a positive integer', () => {
     expect(() => new LocalEventBus({ targetConcurrency: 0 })).toThrow(RangeError);
     expect(() => new LocalEventBus({ targetConcurrency: 2.5 })).toThrow(RangeError);
+    expect(() => new LocalEventBus({ maxWaitingPerTarget: 0 })).toThrow(RangeError);
   });
 });
 

@@ -164,6 +164,12 @@ export interface LocalEventBusOptions {
    * with the contract's ages (an hour by default) the queue rarely matters. @default 8
    */
   readonly targetConcurrency?: number;
+  /**
+   * Deliveries one target may have waiting for a turn (a Lambda's async queue, bounded here so a
+   * consumer slower than the traffic cannot grow `pnpm dev` without limit): an event beyond it
+   * goes straight to the dead-letter queue, error `local target backlog full`. @default 1000
+   */
+  readonly maxWaitingPerTarget?: number;
 }
 
 /** Options of `LocalEventBus.addRules`. */
@@ -247,8 +253,8 @@ export class LocalEventBus {
   #closing: Promise<void> | undefined;
 
   /**
-   * Throws `RangeError` when `capacity`, `deadLetterCapacity` or `targetConcurrency` is not a
-   * positive integer, `maxHops` not a non-negative integer, or a retry delay negative.
+   * Throws `RangeError` when `capacity`, `deadLetterCapacity`, `targetConcurrency` or
+   * `maxWaitingPerTarget` is not a positive integer, `maxHops` not a non-negative integer, or a retry delay negative.
    */
   constructor(options: LocalEventBusOptions = {}) {
     const capacity = options.capacity ?? 1000;
@@ -258,6 +264,10 @@ export class LocalEventBus {
     const maxHops = options.maxHops ?? 10;
     if (!Number.isSafeInteger(maxHops) || maxHops < 0) {
       throw new RangeError(`maxHops must be a non-negative integer, got ${maxHops}`);
+    }
+    const maxWaitingPerTarget = options.maxWaitingPerTarget ?? 1000;
+    if (!Number.isSafeInteger(maxWaitingPerTarget) || maxWaitingPerTarget < 1) {
+      throw new RangeError(`maxWaitingPerTarget must be a positive integer, got ${maxWaitingPerTarget}`);
     }
     const timing = { ...defaultRetryTiming, ...options.retryTiming };
     if (!(timing.baseDelayMs >= 0 && timing.maxDelayMs >= 0)) {
@@ -288,6 +298,7 @@ export class LocalEventBus {
       deadLetters: this.#deadLetters,
       logger: this.#logger,
       concurrency,
+      maxWaitingPerTarget,
       recorder: {
         ruleMatched: (eventId, rule, targetCount) => {
           this.#byId.get(eventId)?.rules.set(

@@ -46,6 +46,12 @@ export interface RuleRouterOptions {
   readonly logger: Logger;
   /** How many calls of each local target run at once; the rest wait in order. */
   readonly concurrency: TargetConcurrency;
+  /**
+   * Deliveries one target may have waiting for a turn; an event beyond it goes straight to the
+   * dead-letter queue (`local target backlog full`), so a target slower than the traffic cannot
+   * grow the process without bound.
+   */
+  readonly maxWaitingPerTarget: number;
 }
 
 /** What closing the router left behind, for the bus's closing log line. */
@@ -211,6 +217,15 @@ export class RuleRouter {
         });
       }
     };
+    const { waiting } = concurrency.load(target.key);
+    if (waiting >= this.#options.maxWaitingPerTarget) {
+      onStatus({
+        status: 'dlq',
+        attempts: 0,
+        error: `local target backlog full: ${waiting} deliveries already wait for ${target.id}`,
+      });
+      return;
+    }
     this.#deliveries.add(delivery);
     try {
       await deliverWithRetries({
