@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
  * gateway's overhead against the local emulator, how `pnpm dev` rides out a Bedrock outage and a
- * Redis outage, and its memory under a minute of steady load. Each part prints its figures and its
+ * Redis outage, and its memory under five minutes of steady load. Each part prints its figures and its
  * targets; the run exits non-zero when any target is missed. Run one part alone with
  * `pnpm bench bundles|gateway|faults|redis|soak`.
  */

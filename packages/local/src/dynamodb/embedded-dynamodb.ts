@@ -29,15 +29,18 @@ export interface EmbeddedDynamoDbOptions {
   readonly port?: number;
   /** Interface to listen on. @default '127.0.0.1' */
   readonly host?: string;
-  /** What the tables may keep: TTL sweeps and a per-table item bound (`TableRetention`). */
+  /**
+   * Bound what the tables keep: TTL sweeps and a per-table item bound (`TableRetention`).
+   * @default - none: items live until deleted, as a test expects
+   */
   readonly retention?: RetentionOptions;
 }
 
 export interface EmbeddedDynamoDb {
   /** `http://host:port`: the `endpoint` for a `DynamoDBClient` (any region, any credentials). */
   readonly endpoint: string;
-  /** Deletes expired items and bounds each table's item count. */
-  readonly retention: TableRetention;
+  /** Deletes expired items and bounds each table's item count, when `options.retention` asked for it. */
+  readonly retention?: TableRetention;
   /** Stops listening, drops open connections and discards every table. */
   close(): Promise<void>;
 }
@@ -48,8 +51,8 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
  * Starts an in-memory DynamoDB on dynalite. Tables become ACTIVE at once (no CREATING delay).
  * Beyond dynalite it answers `TransactWriteItems` (all-or-nothing, transactions one at a time;
  * see `transact-write-items.ts` for how it differs from DynamoDB) and records TTL settings
- * (`UpdateTimeToLive` / `DescribeTimeToLive`); `TableRetention` deletes items past their TTL and
- * keeps each table under an item bound, so memory stays bounded. Data lives as long as the
+ * (`UpdateTimeToLive` / `DescribeTimeToLive`); with `retention`, `TableRetention` deletes items
+ * past their TTL and keeps each table under an item bound, so memory stays bounded. Data lives as long as the
  * process; nothing is written to disk. Rejects when the port is taken.
  *
  * @example
@@ -61,7 +64,7 @@ export async function startEmbeddedDynamoDb(
   options: EmbeddedDynamoDbOptions = {},
 ): Promise<EmbeddedDynamoDb> {
   const host = options.host ?? '127.0.0.1';
-  checkRetentionOptions(options.retention ?? {});
+  if (options.retention) checkRetentionOptions(options.retention);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynaliteListeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
@@ -93,7 +96,9 @@ export async function startEmbeddedDynamoDb(
 
   const call = loopbackCaller(endpoint);
   const timeToLive = createTimeToLive(call);
-  retention = new TableRetention(call, timeToLive.attributeOf, options.retention);
+  retention = options.retention
+    ? new TableRetention(call, timeToLive.attributeOf, options.retention)
+    : undefined;
   extensions.set('TransactWriteItems', createTransactWriteItems(call));
   extensions.set('UpdateTimeToLive', timeToLive.update);
   extensions.set('DescribeTimeToLive', timeToLive.describe);
@@ -101,10 +106,10 @@ export async function startEmbeddedDynamoDb(
   const watched = retention;
   return {
     endpoint,
-    retention: watched,
+    ...(watched ? { retention: watched } : {}),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        watched.close();
+        watched?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of SDK clients would hold the server open until they idle out.
         server.closeAllConnections();

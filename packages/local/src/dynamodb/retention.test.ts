@@ -9,9 +9,9 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { recordingLogger } from '@mangaassist/commons/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
-import type { RetentionOptions } from './retention.js';
+import { type RetentionOptions, TableRetention } from './retention.js';
 import { createStringKeyTable, embeddedClient } from './test-support.js';
 
 let dynamo: EmbeddedDynamoDb | undefined;
@@ -25,14 +25,20 @@ afterEach(async () => {
 });
 
 const table = 'retention-test';
-const now = Date.parse('2026-12-06T00:00:00Z');
+const start0 = Date.parse('2026-12-06T00:00:00Z');
+let now = start0;
+beforeEach(() => {
+  now = start0;
+});
 
-async function start(retention: RetentionOptions = {}, ttl = true) {
+async function start(options: RetentionOptions = {}, ttl = true) {
   dynamo = await startEmbeddedDynamoDb({
-    retention: { now: () => now, sweepIntervalMs: 3_600_000, ...retention },
+    retention: { now: () => now, sweepIntervalMs: 3_600_000, ...options },
   });
   client = embeddedClient(dynamo.endpoint);
   await createStringKeyTable(client, table, 'pk');
+  const { retention } = dynamo;
+  if (retention === undefined) throw new Error('the embedded DynamoDB started without retention');
   if (ttl) {
     await client.send(
       new UpdateTimeToLiveCommand({
@@ -41,7 +47,7 @@ async function start(retention: RetentionOptions = {}, ttl = true) {
       }),
     );
   }
-  return { dynamo, client };
+  return { dynamo, client, retention };
 }
 
 const put = (pk: string, expiresAt?: number) =>
@@ -56,53 +62,96 @@ async function keys(db: DynamoDBClient): Promise<string[]> {
 }
 
 /** Resolves once the retention has seen `count` items of the table (writes are watched after they answer). */
-async function seen(db: EmbeddedDynamoDb, count: number): Promise<void> {
-  for (let turn = 0; turn < 200; turn += 1) {
-    if ((db.retention.stats()[table]?.items ?? 0) >= count) return;
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 1000; turn += 1) {
+    if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error(`retention saw ${db.retention.stats()[table]?.items ?? 0} items, not ${count}`);
+  throw new Error(`still waiting for ${what}`);
 }
+
+const itemsSeen = (retention: TableRetention) => retention.stats()[table]?.items ?? 0;
+
+describe('TableRetention on its own', () => {
+  it('tracks nothing, and throws nothing, for a table it cannot describe', async () => {
+    const retention = new TableRetention(
+      async () => {
+        throw new Error('connection refused');
+      },
+      () => undefined,
+    );
+    await retention.observe('PutItem', { TableName: 'gone', Item: { pk: { S: 'a' } } });
+    expect(retention.stats()).toEqual({});
+    retention.close();
+  });
+
+  it('never evicts an item written again after it was picked', async () => {
+    const deleted: unknown[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const retention = new TableRetention(
+      async (operation, input) => {
+        if (operation === 'DescribeTable') {
+          return { status: 200, body: { Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } } };
+        }
+        await held;
+        deleted.push(input.Key);
+        return { status: 200, body: {} };
+      },
+      () => undefined,
+      { maxItemsPerTable: 20 },
+    );
+    const put = (pk: string) => retention.observe('PutItem', { TableName: table, Item: { pk: { S: pk } } });
+    for (let index = 0; index <= 20; index += 1) await put(`item-${String(index).padStart(2, '0')}`);
+    // Over the bound: item-00 and item-01 are picked; item-01 is written again before its delete goes.
+    await put('item-01');
+    release();
+    await retention.settled();
+    expect(deleted).toEqual([{ pk: { S: 'item-00' } }]);
+    expect(retention.stats()[table]).toEqual({ items: 20, expired: 0, evicted: 1 });
+    retention.close();
+  });
+});
 
 describe('TableRetention on the embedded DynamoDB', () => {
   it('deletes items whose TTL has passed at its sweep, and keeps the others', async () => {
-    const { dynamo: db, client: dynamo } = await start();
+    const { client: dynamo, retention } = await start();
     const seconds = Math.floor(now / 1000);
     await dynamo.send(put('expired', seconds - 1));
     await dynamo.send(put('at-the-second', seconds));
     await dynamo.send(put('later', seconds + 60));
     await dynamo.send(put('no-ttl'));
-    await seen(db, 4);
-    await db.retention.sweep();
+    await until(() => itemsSeen(retention) === 4, 'four items');
+    await retention.sweep();
     expect(await keys(dynamo)).toEqual(['later', 'no-ttl']);
-    expect(db.retention.stats()[table]).toEqual({ items: 2, expired: 2, evicted: 0 });
+    expect(retention.stats()[table]).toEqual({ items: 2, expired: 2, evicted: 0 });
   });
 
   it('keeps a table under its bound by deleting the least recently written items, and says so', async () => {
     const logger = recordingLogger();
-    const { dynamo: db, client: dynamo } = await start({ maxItemsPerTable: 20, logger });
+    const { client: dynamo, retention } = await start({ maxItemsPerTable: 20, logger });
     for (let index = 0; index < 20; index += 1)
       await dynamo.send(put(`item-${String(index).padStart(2, '0')}`));
     // Written again: now the most recent.
     await dynamo.send(put('item-00'));
     await dynamo.send(put('item-20'));
-    for (let turn = 0; turn < 200 && (db.retention.stats()[table]?.evicted ?? 0) < 2; turn += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await db.retention.settled();
+    await until(() => itemsSeen(retention) === 19, 'the eviction');
+    await retention.settled();
     const left = await keys(dynamo);
     expect(left).toHaveLength(19);
     expect(left).toContain('item-00');
     expect(left).not.toContain('item-01');
     expect(left).not.toContain('item-02');
-    expect(db.retention.stats()[table]).toMatchObject({ items: 19, evicted: 2 });
+    expect(retention.stats()[table]).toMatchObject({ items: 19, evicted: 2 });
     expect(logger.entries).toContainEqual(
       expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ table, maxItems: 20 }) }),
     );
   });
 
   it('follows every kind of write: update, delete, batch and transaction', async () => {
-    const { dynamo: db, client: dynamo } = await start({ maxItemsPerTable: 100 });
+    const { client: dynamo, retention } = await start({ maxItemsPerTable: 100 });
     const seconds = Math.floor(now / 1000);
     await dynamo.send(
       new UpdateItemCommand({
@@ -135,14 +184,33 @@ describe('TableRetention on the embedded DynamoDB', () => {
       }),
     );
     await dynamo.send(put('deleted'));
-    await seen(db, 5);
+    await until(() => itemsSeen(retention) === 5, 'five items');
     await dynamo.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'deleted' } } }));
-    for (let turn = 0; turn < 200 && (db.retention.stats()[table]?.items ?? 0) !== 4; turn += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    expect(db.retention.stats()[table]?.items).toBe(4);
-    await db.retention.sweep();
+    await until(() => itemsSeen(retention) === 4, 'the delete');
+    await retention.sweep();
     expect(await keys(dynamo)).toEqual(['batch', 'updated']);
+  });
+
+  it('keeps an item whose TTL an update moved on, and deletes it once that has passed', async () => {
+    const { client: dynamo, retention } = await start();
+    const seconds = Math.floor(now / 1000);
+    await dynamo.send(put('extended', seconds + 10));
+    await until(() => itemsSeen(retention) === 1, 'the put');
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: 'extended' } },
+        UpdateExpression: 'SET expires_at = :later',
+        ExpressionAttributeValues: { ':later': { N: String(seconds + 3600) } },
+      }),
+    );
+    now += 60_000;
+    await retention.sweep();
+    expect(await keys(dynamo)).toEqual(['extended']);
+    now += 3_600_000;
+    await retention.sweep();
+    expect(await keys(dynamo)).toEqual([]);
+    expect(retention.stats()[table]).toMatchObject({ expired: 1 });
   });
 
   it('refuses a bound that is not a positive integer', async () => {

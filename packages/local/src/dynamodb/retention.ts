@@ -1,4 +1,4 @@
-import { errorMessage, type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
+import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
 import { type DynamoDbCall, errorName, isObject, type WireBody } from './wire.js';
 
 export interface RetentionOptions {
@@ -12,7 +12,7 @@ export interface RetentionOptions {
   readonly logger?: Logger;
 }
 
-/** What `/_local/endpoints` reports of one table. */
+/** What `stats` reports of one table. */
 export interface TableRetentionStats {
   readonly items: number;
   /** Deleted because their TTL passed. */
@@ -29,29 +29,28 @@ export const retainedOperations: ReadonlySet<string> = new Set([
   'BatchWriteItem',
 ]);
 
-interface Tracked {
-  readonly key: WireBody;
-  /** TTL attribute value, epoch seconds, when the write carried one. */
-  expiresAt: number | undefined;
-}
-
 interface Table {
-  /** Least recently written first: a Map keeps insertion order, and a rewrite moves to the end. */
-  readonly items: Map<string, Tracked>;
+  /**
+   * Item ids (`itemId`) with the TTL a put gave them (epoch seconds, a hint: an update may have
+   * moved it), least recently written first — a Map keeps insertion order, a rewrite moves to the end.
+   */
+  readonly items: Map<string, number | undefined>;
   expired: number;
   evicted: number;
 }
 
 /**
  * Bounds what the embedded DynamoDB keeps, so a long `pnpm dev` session does not grow without
- * limit: it watches the writes the tables accepted and deletes (1) items whose TTL attribute has
- * passed, every `sweepIntervalMs`, as DynamoDB itself does eventually, and (2) the least recently
- * written items of a table holding more than `maxItemsPerTable` — which DynamoDB would keep: a
- * local bound only, logged when it bites. Deletes go through the same endpoint, as any client's.
+ * limit: it watches the writes the tables accepted and deletes (1) items past their TTL, every
+ * `sweepIntervalMs`, as DynamoDB itself does eventually — with a condition on the TTL attribute,
+ * so an item whose TTL an update moved on is kept — and (2) the least recently written items of a
+ * table holding more than `maxItemsPerTable`, which DynamoDB would keep: a local bound only,
+ * logged when it bites. Deletes go through the same endpoint, as any client's, one at a time;
+ * an item written again after its eviction was decided is not deleted.
  *
- * Only items written while it watched are known: tables are created empty by `pnpm dev`.
- * An item's TTL is read from `PutItem` and `BatchWriteItem` puts; one written by `UpdateItem`
- * is bounded by the item count alone.
+ * Only items written while it watched are known: tables are created empty by `pnpm dev`. An
+ * item's TTL is read from puts (`PutItem`, `BatchWriteItem`); one only ever written by
+ * `UpdateItem` is bounded by the item count alone.
  */
 export class TableRetention {
   readonly #call: DynamoDbCall;
@@ -103,22 +102,46 @@ export class TableRetention {
     else if (operation === 'DeleteItem' && isObject(body.Key)) await this.#forget(table, body.Key);
   }
 
-  /** Deletes every known item past its TTL; resolves when done. */
+  /** Deletes the known items past their TTL (still past it when deleted); resolves when done. */
   async sweep(): Promise<void> {
-    const nowSeconds = this.#now() / 1000;
+    const nowSeconds = Math.floor(this.#now() / 1000);
     for (const [name, table] of this.#tables) {
-      const expired = [...table.items.values()].filter(
-        (item) => item.expiresAt !== undefined && item.expiresAt <= nowSeconds,
-      );
-      for (const item of expired) table.items.delete(itemId(item.key));
-      table.expired += expired.length;
-      if (expired.length > 0)
-        this.#delete(
-          name,
-          expired.map((item) => item.key),
-        );
+      const attribute = this.#ttlAttribute(name);
+      if (attribute === undefined) continue;
+      for (const [id, expiresAt] of table.items) {
+        if (expiresAt === undefined || expiresAt > nowSeconds) continue;
+        table.items.delete(id);
+        this.#enqueue(async () => {
+          const reply = await this.#send('DeleteItem', {
+            TableName: name,
+            Key: keyOf(id),
+            ConditionExpression: '#ttl <= :now',
+            ExpressionAttributeNames: { '#ttl': attribute },
+            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+          });
+          if (errorName(reply) === undefined) table.expired += 1;
+          // Its TTL was moved on, or it was written again: still there, swept at its new TTL.
+          else if (errorName(reply) === 'ConditionalCheckFailedException')
+            await this.#retrack(name, table, id, attribute);
+        });
+      }
     }
     await this.#deleting;
+  }
+
+  /** Tracks an item the sweep found alive again, with the TTL it has now. */
+  async #retrack(tableName: string, table: Table, id: string, attribute: string): Promise<void> {
+    if (table.items.has(id)) return;
+    const reply = await this.#send('GetItem', {
+      TableName: tableName,
+      Key: keyOf(id),
+      ProjectionExpression: '#ttl',
+      ExpressionAttributeNames: { '#ttl': attribute },
+    });
+    const item = reply.body.Item;
+    if (errorName(reply) === undefined && isObject(item) && !table.items.has(id)) {
+      table.items.set(id, expiryOf(item, attribute));
+    }
   }
 
   /** Per table: items known, and how many were deleted for their TTL or the bound. */
@@ -141,66 +164,73 @@ export class TableRetention {
   }
 
   async #put(tableName: string, item: WireBody, whole: boolean): Promise<void> {
-    const names = await this.#keyNamesOf(tableName);
-    if (names === undefined) return;
-    const key = Object.fromEntries(names.map((name) => [name, item[name]]));
-    if (names.some((name) => key[name] === undefined)) return;
+    const id = await this.#idOf(tableName, item);
+    if (id === undefined) return;
     const table = this.#table(tableName);
-    const id = itemId(key);
     const previous = table.items.get(id);
     table.items.delete(id);
-    table.items.set(id, {
-      key,
-      expiresAt: whole ? expiryOf(item, this.#ttlAttribute(tableName)) : previous?.expiresAt,
-    });
+    table.items.set(id, whole ? expiryOf(item, this.#ttlAttribute(tableName)) : previous);
     if (table.items.size > this.#maxItems) this.#evict(tableName, table);
   }
 
   async #forget(tableName: string, key: WireBody): Promise<void> {
-    const names = await this.#keyNamesOf(tableName);
-    if (names === undefined) return;
-    this.#tables
-      .get(tableName)
-      ?.items.delete(itemId(Object.fromEntries(names.map((name) => [name, key[name]]))));
+    const id = await this.#idOf(tableName, key);
+    if (id !== undefined) this.#tables.get(tableName)?.items.delete(id);
   }
 
   /** Deletes the least recently written items down to 95 % of the bound, so it is not paid per write. */
   #evict(tableName: string, table: Table): void {
     const excess = table.items.size - Math.floor(this.#maxItems * 0.95);
-    const oldest: WireBody[] = [];
-    for (const [id, item] of table.items) {
+    const oldest: string[] = [];
+    for (const id of table.items.keys()) {
       if (oldest.length >= excess) break;
-      oldest.push(item.key);
-      table.items.delete(id);
+      oldest.push(id);
     }
-    table.evicted += oldest.length;
+    for (const id of oldest) table.items.delete(id);
     this.#evictionWarning.warn(
-      'local DynamoDB table over its item bound: deleted the least recently written',
+      'local DynamoDB table over its item bound: deleting the least recently written',
       {
         table: tableName,
         maxItems: this.#maxItems,
-        evicted: table.evicted,
+        evicted: table.evicted + oldest.length,
       },
     );
-    this.#delete(tableName, oldest);
+    for (const id of oldest) {
+      this.#enqueue(async () => {
+        // Written again since it was picked: the newest item of the table now, not one to evict.
+        if (table.items.has(id)) return;
+        const reply = await this.#send('DeleteItem', { TableName: tableName, Key: keyOf(id) });
+        if (errorName(reply) === undefined) table.evicted += 1;
+      });
+    }
   }
 
-  /** Sends the deletes one after another, behind any already under way; a failure is logged. */
-  #delete(tableName: string, keys: readonly WireBody[]): void {
-    this.#deleting = this.#deleting.then(async () => {
-      for (const key of keys) {
-        const reply = await this.#call('DeleteItem', { TableName: tableName, Key: key }).catch(
-          (error: unknown) => ({ status: 500, body: { __type: `#${errorMessage(error)}` } }),
-        );
-        const failed = errorName(reply);
-        if (failed !== undefined && failed !== 'ResourceNotFoundException') {
-          this.#logger.warn('local DynamoDB retention could not delete an item', {
-            table: tableName,
-            error: failed,
-          });
-        }
+  /** Runs deletes one after another, behind any already under way. */
+  #enqueue(work: () => Promise<void>): void {
+    this.#deleting = this.#deleting.then(work);
+  }
+
+  /** A call whose failure, of any kind, is a logged reply (never a rejection). */
+  async #send(operation: string, input: WireBody) {
+    try {
+      const reply = await this.#call(operation, input);
+      const failed = errorName(reply);
+      if (failed !== undefined && failed !== 'ConditionalCheckFailedException') {
+        this.#logger.warn('local DynamoDB retention call failed', {
+          operation,
+          table: input.TableName,
+          error: failed,
+        });
       }
-    });
+      return reply;
+    } catch (error) {
+      this.#logger.warn('local DynamoDB retention call failed', {
+        operation,
+        table: input.TableName,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { status: 500, body: { __type: '#LocalRetentionError' } };
+    }
   }
 
   #table(name: string): Table {
@@ -212,16 +242,26 @@ export class TableRetention {
     return table;
   }
 
+  /** The item's id under the table's key schema; undefined when the table cannot be described. */
+  async #idOf(tableName: string, item: WireBody): Promise<string | undefined> {
+    const names = await this.#keyNamesOf(tableName);
+    if (names === undefined || names.some((name) => item[name] === undefined)) return undefined;
+    return itemId(Object.fromEntries(names.map((name) => [name, item[name]])));
+  }
+
   #keyNamesOf(table: string): Promise<readonly string[] | undefined> {
     let names = this.#keyNames.get(table);
     if (names === undefined) {
-      names = this.#call('DescribeTable', { TableName: table }).then((reply) => {
-        const schema = isObject(reply.body.Table) ? reply.body.Table.KeySchema : undefined;
-        if (!Array.isArray(schema)) return undefined;
-        return schema.flatMap((element) =>
-          isObject(element) && typeof element.AttributeName === 'string' ? [element.AttributeName] : [],
-        );
-      });
+      names = this.#call('DescribeTable', { TableName: table }).then(
+        (reply) => {
+          const schema = isObject(reply.body.Table) ? reply.body.Table.KeySchema : undefined;
+          if (!Array.isArray(schema)) return undefined;
+          return schema.flatMap((element) =>
+            isObject(element) && typeof element.AttributeName === 'string' ? [element.AttributeName] : [],
+          );
+        },
+        () => undefined,
+      );
       // A table that could not be described is asked again next time (it may be created later).
       void names.then((found) => {
         if (found === undefined) this.#keyNames.delete(table);
@@ -238,16 +278,28 @@ export function checkRetentionOptions(options: RetentionOptions): number {
   if (!Number.isInteger(maxItems) || maxItems < 1) {
     throw new RangeError(`maxItemsPerTable must be a positive integer, got ${maxItems}`);
   }
+  const interval = options.sweepIntervalMs ?? 30_000;
+  if (!(interval > 0)) throw new RangeError(`sweepIntervalMs must be positive, got ${interval}`);
   return maxItems;
 }
 
-/** An item's key as one string: attribute names sorted, values in wire form. */
+/** An item's key as one string: `[name, wire value]` pairs sorted by name, as JSON. */
 function itemId(key: WireBody): string {
   return JSON.stringify(
     Object.keys(key)
       .sort()
       .map((name) => [name, key[name]]),
   );
+}
+
+/** The key an id was made from. */
+function keyOf(id: string): WireBody {
+  const pairs: unknown = JSON.parse(id);
+  return Object.fromEntries(Array.isArray(pairs) ? pairs.filter(isPair) : []);
+}
+
+function isPair(value: unknown): value is [string, unknown] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string';
 }
 
 /** The TTL attribute's value, epoch seconds, when the item has it as a number. */

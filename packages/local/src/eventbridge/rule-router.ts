@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@mangaassist/commons';
+import { type Clock, type Logger, RateLimitedWarning } from '@mangaassist/commons';
 import type { EventRule } from '@mangaassist/contracts';
 import type { LocalDeadLetterQueue } from './dead-letter-queue.js';
 import type { BusEvent, TargetOutcome } from './local-event-bus.js';
@@ -81,9 +81,12 @@ export class RuleRouter {
   #closed = false;
   #givenUp = 0;
   #unrouted = 0;
+  /** A target that cannot keep up turns away many events a second: one line every 10 s says so. */
+  readonly #backlogWarning: RateLimitedWarning;
 
   constructor(options: RuleRouterOptions) {
     this.#options = options;
+    this.#backlogWarning = new RateLimitedWarning(options.logger, () => options.clock.now(), 10_000);
   }
 
   /** See `LocalEventBus.addRules`. Adds nothing when any rule is invalid. */
@@ -219,10 +222,13 @@ export class RuleRouter {
     };
     const { waiting } = concurrency.load(target.key);
     if (waiting >= this.#options.maxWaitingPerTarget) {
-      onStatus({
-        status: 'dlq',
-        attempts: 0,
-        error: `local target backlog full: ${waiting} deliveries already wait for ${target.id}`,
+      const error = `local target backlog full: ${waiting} deliveries already wait for ${target.id}`;
+      recorder.targetStatus(event.id, rule.name, index, { name: target.id, status: 'dlq', error });
+      deadLetters.send({ rule: rule.name, target: target.id, event, error, attempts: 0 });
+      this.#backlogWarning.warn('local rule target backlog full: events sent to its dead-letter queue', {
+        rule: rule.name,
+        target: target.id,
+        waiting,
       });
       return;
     }
