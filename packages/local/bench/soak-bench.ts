@@ -20,8 +20,8 @@ import { postJson } from './post-json.js';
 const rate = Number(process.env.BENCH_SOAK_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 // The growth is judged on the last third: by then the tables have reached their item bound
-// (10,000 items, about a minute at 100 req/s), the response cache its 10,000 answers, and V8
-// its heap cap; what still grows is what an hour would add.
+// (10,000 items, about a minute at 100 req/s) and the response cache its 10,000 answers; what
+// still grows is what an hour would add.
 const warmupSeconds = (seconds * 2) / 3;
 const hourRequests = rate * 3600;
 const targetMb = 600;
