@@ -56,7 +56,8 @@ async function startServer(): Promise<Server> {
   });
   let url: string | undefined;
   let apiKey: string | undefined;
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+  if (child.stdout === null) throw new Error('pnpm dev started without a stdout to read');
+  for await (const line of createInterface({ input: child.stdout })) {
     url ??= /MangaAssist local runtime on (\S+)/.exec(line)?.[1];
     apiKey ??= /API key of [^:]+: (\S+)/.exec(line)?.[1];
     if (url !== undefined && apiKey !== undefined) break;
@@ -89,11 +90,11 @@ function rssMb(pid: number): number {
 
 /** Events the local bus dead-lettered (a consumer's backlog full, or its retries spent). */
 async function deadLetterCount({ url }: Server): Promise<number> {
-  const listing = (await (await fetch(`${url}/_local/dlq`)).json()) as {
-    messages: unknown[];
-    dropped: number;
-  };
-  return listing.messages.length + listing.dropped;
+  const listing: unknown = await (await fetch(`${url}/_local/dlq`)).json();
+  if (typeof listing !== 'object' || listing === null) return 0;
+  const kept = 'messages' in listing && Array.isArray(listing.messages) ? listing.messages.length : 0;
+  const dropped = 'dropped' in listing && typeof listing.dropped === 'number' ? listing.dropped : 0;
+  return kept + dropped;
 }
 
 /** Least-squares slope of y over x. */

@@ -47,20 +47,32 @@ export function createWebSocketRoutePlatform(
   config: ChatConfig,
   options: WebSocketRoutePlatformOptions = {},
 ): WebSocketRoutePlatform {
-  const sqs = options.queue === undefined ? new SQSClient(awsClientOptions(undefined, options)) : undefined;
-  const management =
-    options.pusher === undefined
-      ? new ApiGatewayManagementApiClient({ endpoint: websocketCallbackUrl(config) })
-      : undefined;
+  const queue = options.queue ? { queue: options.queue, close() {} } : sqsQueue(config, options);
+  const pusher = options.pusher
+    ? { pusher: options.pusher, close() {} }
+    : managementPusher(websocketCallbackUrl(config));
   return {
-    queue: options.queue ?? new SqsClientMessageQueue(sqs as SQSClient, messageQueueUrl(config)),
-    pusher: options.pusher ?? new ApiGatewayManagementPusher(management as ApiGatewayManagementApiClient),
+    queue: queue.queue,
+    pusher: pusher.pusher,
     logger: options.logger ?? silentLogger,
     close() {
-      sqs?.destroy();
-      management?.destroy();
+      queue.close();
+      pusher.close();
     },
   };
+}
+
+function sqsQueue(config: ChatConfig, settings: AwsClientSettings) {
+  const client = new SQSClient(awsClientOptions(undefined, settings));
+  return {
+    queue: new SqsClientMessageQueue(client, messageQueueUrl(config)),
+    close: () => client.destroy(),
+  };
+}
+
+function managementPusher(endpoint: string) {
+  const client = new ApiGatewayManagementApiClient({ endpoint });
+  return { pusher: new ApiGatewayManagementPusher(client), close: () => client.destroy() };
 }
 
 /** `config.websocketCallbackUrl`, which frames are posted through. */
