@@ -36,7 +36,7 @@ interface Server {
   readonly apiKey: string;
 }
 
-/** Starts `packages/local/src/dev.ts` on a free port and reads its URL and first API key. */
+/** Starts `packages/local/src/dev.ts` on a free port and reads its URL and the load tests' API key. */
 async function startServer(): Promise<Server> {
   const entry = fileURLToPath(new URL('../src/dev.ts', import.meta.url));
   const child = spawn(process.execPath, [...devNodeFlags(), entry], {
@@ -59,7 +59,7 @@ async function startServer(): Promise<Server> {
   if (child.stdout === null) throw new Error('pnpm dev started without a stdout to read');
   for await (const line of createInterface({ input: child.stdout })) {
     url ??= /MangaAssist local runtime on (\S+)/.exec(line)?.[1];
-    apiKey ??= /API key of [^:]+: (\S+)/.exec(line)?.[1];
+    apiKey ??= /API key of dev-load-test: (\S+)/.exec(line)?.[1];
     if (url !== undefined && apiKey !== undefined) break;
   }
   if (url === undefined || apiKey === undefined) throw new Error('pnpm dev printed no URL or API key');

@@ -2,10 +2,19 @@ import { type Tenant, tenantSchema } from '@mangaassist/contracts';
 
 /**
  * The tenants of `pnpm dev`: `dev-manga-store` with the production defaults (100 rps, burst
- * 200, 100 000 requests a month, $50 a day) and `dev-small-shop` with a $0.001 daily budget, so
- * that two or three chat requests spend it and the 429 `budget_exhausted` path is easy to try.
+ * 200, 100 000 requests a month, $50 a day), `dev-small-shop` with a $0.001 daily budget, so
+ * that two or three chat requests spend it and the 429 `budget_exhausted` path is easy to try,
+ * and `dev-load-test` for load runs (`pnpm bench soak`: an hour at 100 req/s spends ~$220 of
+ * emulated model usage, which would stop the store after ~13 minutes).
  */
 export const devTenants: readonly Tenant[] = [
   tenantSchema.parse({ id: 'dev-manga-store', name: 'Dev manga store' }),
   tenantSchema.parse({ id: 'dev-small-shop', name: 'Dev small shop (tiny budget)', dailyBudgetUsd: 0.001 }),
+  tenantSchema.parse({
+    id: 'dev-load-test',
+    name: 'Dev load tests (large budget)',
+    throttle: { rateLimit: 1_000, burstLimit: 2_000 },
+    quota: { limit: 10_000_000, period: 'MONTH' },
+    dailyBudgetUsd: 10_000,
+  }),
 ];

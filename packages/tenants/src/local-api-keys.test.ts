@@ -7,9 +7,9 @@ import { tenant } from './testing/tenant-fixtures.js';
 describe('createLocalApiKeys', () => {
   it('makes one 40-character URL-safe key per tenant', () => {
     const keys = createLocalApiKeys(devTenants).list();
-    expect(keys.map((entry) => entry.tenant)).toEqual(['dev-manga-store', 'dev-small-shop']);
+    expect(keys.map((entry) => entry.tenant)).toEqual(['dev-manga-store', 'dev-small-shop', 'dev-load-test']);
     for (const { key } of keys) expect(key).toMatch(/^[A-Za-z0-9_-]{40}$/);
-    expect(new Set(keys.map((entry) => entry.key)).size).toBe(2);
+    expect(new Set(keys.map((entry) => entry.key)).size).toBe(3);
   });
 
   it('makes new keys every time it starts', () => {
@@ -55,10 +55,15 @@ describe('createLocalApiKeys', () => {
 });
 
 describe('devTenants', () => {
-  it('has a store with the defaults and a shop whose budget a few requests spend', () => {
+  it('has a store with the defaults, a shop whose budget a few requests spend, and room for an hour of load', () => {
     expect(devTenants.map((entry) => [entry.id, entry.dailyBudgetUsd])).toEqual([
       ['dev-manga-store', 50],
       ['dev-small-shop', 0.001],
+      ['dev-load-test', 10_000],
     ]);
+    // The soak's hour at 100 req/s: 360,000 requests at the emulator's ~$0.0006 each.
+    const load = devTenants[2];
+    expect(load?.throttle.rateLimit).toBeGreaterThanOrEqual(100);
+    expect(load?.quota).toEqual({ limit: 10_000_000, period: 'MONTH' });
   });
 });

@@ -97,23 +97,71 @@ describe('TableRetention on its own', () => {
           return { status: 200, body: { Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } } };
         }
         await held;
-        deleted.push(input.Key);
+        deleted.push(...deleteKeysOf(input));
         return { status: 200, body: {} };
       },
       () => undefined,
       { maxItemsPerTable: 20 },
     );
     const put = (pk: string) => retention.observe('PutItem', { TableName: table, Item: { pk: { S: pk } } });
+    // Over the bound: item-00 and item-01 are picked, and their delete is sent (held).
     for (let index = 0; index <= 20; index += 1) await put(`item-${String(index).padStart(2, '0')}`);
-    // Over the bound: item-00 and item-01 are picked; item-01 is written again before its delete goes.
-    await put('item-01');
+    // Over it again: item-02 and item-03 are picked, waiting behind; item-03 is written again.
+    await put('item-21');
+    await put('item-22');
+    await put('item-03');
     release();
     await retention.settled();
-    expect(deleted).toEqual([{ pk: { S: 'item-00' } }]);
-    expect(retention.stats()[table]).toEqual({ items: 20, expired: 0, evicted: 1 });
+    expect(deleted).toEqual(['item-00', 'item-01', 'item-02'].map((pk) => ({ pk: { S: pk } })));
+    expect(retention.stats()[table]).toEqual({ items: 20, expired: 0, evicted: 3 });
+    retention.close();
+  });
+
+  it('evicts in batches of 25 deletes, one round trip each, and retries what DynamoDB left unprocessed', async () => {
+    const calls: unknown[][] = [];
+    let unprocessedOnce: unknown[] = [];
+    const retention = new TableRetention(
+      async (operation, input) => {
+        if (operation === 'DescribeTable') {
+          return { status: 200, body: { Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } } };
+        }
+        expect(operation).toBe('BatchWriteItem');
+        calls.push(deleteKeysOf(input));
+        const unprocessed = unprocessedOnce.map((Key) => ({ DeleteRequest: { Key } }));
+        unprocessedOnce = [];
+        return {
+          status: 200,
+          body: { UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} },
+        };
+      },
+      () => undefined,
+      { maxItemsPerTable: 1000 },
+    );
+    for (let index = 0; index < 1000; index += 1) {
+      await retention.observe('PutItem', { TableName: table, Item: { pk: { S: `item-${index}` } } });
+    }
+    expect(calls).toEqual([]);
+    // One over the bound: down to 950 items, so the 51 oldest go; DynamoDB leaves one for later.
+    unprocessedOnce = [{ pk: { S: 'item-0' } }];
+    await retention.observe('PutItem', { TableName: table, Item: { pk: { S: 'newest' } } });
+    await retention.settled();
+    expect(calls.map((keys) => keys.length)).toEqual([25, 1, 25, 1]);
+    expect(calls[1]).toEqual([{ pk: { S: 'item-0' } }]);
+    expect(calls[3]).toEqual([{ pk: { S: 'item-50' } }]);
+    expect(retention.stats()[table]).toEqual({ items: 950, expired: 0, evicted: 51 });
     retention.close();
   });
 });
+
+/** The keys a DeleteItem, or a BatchWriteItem of deletes, asks to delete. */
+function deleteKeysOf(input: Record<string, unknown>): unknown[] {
+  if (input.Key !== undefined) return [input.Key];
+  const requests = input.RequestItems;
+  if (typeof requests !== 'object' || requests === null) return [];
+  return Object.values(requests).flatMap((writes: unknown) =>
+    Array.isArray(writes) ? writes.map((write) => write?.DeleteRequest?.Key) : [],
+  );
+}
 
 describe('TableRetention on the embedded DynamoDB', () => {
   it('deletes items whose TTL has passed at its sweep, and keeps the others', async () => {

@@ -45,8 +45,9 @@ interface Table {
  * `sweepIntervalMs`, as DynamoDB itself does eventually — with a condition on the TTL attribute,
  * so an item whose TTL an update moved on is kept — and (2) the least recently written items of a
  * table holding more than `maxItemsPerTable`, which DynamoDB would keep: a local bound only,
- * logged when it bites. Deletes go through the same endpoint, as any client's, one at a time;
- * an item written again after its eviction was decided is not deleted.
+ * logged when it bites. Deletes go through the same endpoint, as any client's, one call after
+ * another: the TTL's one item each (conditional), evictions 25 items each (`BatchWriteItem`); an
+ * item written again after its eviction was decided, before its batch is sent, is not deleted.
  *
  * Only items written while it watched are known: tables are created empty by `pnpm dev`. An
  * item's TTL is read from puts (`PutItem`, `BatchWriteItem`); one only ever written by
@@ -195,14 +196,42 @@ export class TableRetention {
         evicted: table.evicted + oldest.length,
       },
     );
-    for (const id of oldest) {
-      this.#enqueue(async () => {
-        // Written again since it was picked: the newest item of the table now, not one to evict.
-        if (table.items.has(id)) return;
-        const reply = await this.#send('DeleteItem', { TableName: tableName, Key: keyOf(id) });
-        if (errorName(reply) === undefined) table.evicted += 1;
-      });
+    // Batched: one delete per call fell behind pnpm dev's writes at 100 req/s, and the queue grew.
+    for (let index = 0; index < oldest.length; index += maxDeletesPerBatch) {
+      const batch = oldest.slice(index, index + maxDeletesPerBatch);
+      this.#enqueue(() => this.#evictBatch(tableName, table, batch));
     }
+  }
+
+  /**
+   * Deletes a batch of picked items in one `BatchWriteItem`, but those written again since they
+   * were picked (the newest items of the table now); retries what DynamoDB leaves unprocessed.
+   */
+  async #evictBatch(tableName: string, table: Table, picked: readonly string[]): Promise<void> {
+    let ids = picked;
+    for (let attempt = 0; attempt < maxDeleteAttempts; attempt += 1) {
+      ids = ids.filter((id) => !table.items.has(id));
+      if (ids.length === 0) return;
+      const reply = await this.#send('BatchWriteItem', {
+        RequestItems: { [tableName]: ids.map((id) => ({ DeleteRequest: { Key: keyOf(id) } })) },
+      });
+      if (errorName(reply) !== undefined) return;
+      const unprocessed = await this.#unprocessedIds(tableName, reply.body);
+      table.evicted += ids.length - unprocessed.length;
+      ids = unprocessed;
+    }
+  }
+
+  /** The ids of the deletes a `BatchWriteItem` reply left unprocessed. */
+  async #unprocessedIds(tableName: string, reply: WireBody): Promise<string[]> {
+    const unprocessed = isObject(reply.UnprocessedItems) ? reply.UnprocessedItems[tableName] : undefined;
+    const ids: string[] = [];
+    for (const write of Array.isArray(unprocessed) ? unprocessed : []) {
+      const key = isObject(write) && isObject(write.DeleteRequest) ? write.DeleteRequest.Key : undefined;
+      const id = isObject(key) ? await this.#idOf(tableName, key) : undefined;
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
   }
 
   /** Runs deletes one after another, behind any already under way. */
@@ -271,6 +300,12 @@ export class TableRetention {
     return names;
   }
 }
+
+/** DynamoDB's limit of writes in one `BatchWriteItem`. */
+const maxDeletesPerBatch = 25;
+
+/** Calls of one batch of evictions, the first included, while DynamoDB leaves some unprocessed. */
+const maxDeleteAttempts = 3;
 
 /** Throws `RangeError` for options a retention cannot have; returns the item bound. */
 export function checkRetentionOptions(options: RetentionOptions): number {

