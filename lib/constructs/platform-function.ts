@@ -30,7 +30,7 @@ const lambdaProviders = {
 };
 
 /**
- * ESM bundles have no `require`; CommonJS dependencies (ioredis, parts of the AWS SDK) call it.
+ * ESM bundles have no `require`; CommonJS dependencies (parts of the AWS SDK) call it.
  * Aliasing `createRequire` avoids clashing with a bundled module that imports it too.
  */
 const requireShim =

@@ -39,9 +39,10 @@ export interface SharedCacheProps {
 
 /**
  * The platform's Redis: ElastiCache Serverless with the Valkey engine (Redis OSS-compatible, so
- * `ioredis` works unchanged). It holds the response cache, the per-tenant daily usage that
- * budgets are enforced against across all function instances, single-use WebSocket tickets and
- * recent stream frames for `resume`: all short-lived, so no snapshots are kept.
+ * the platform's own RESP2 client, `@mangaassist/commons/redis`, talks to it over TLS). It holds
+ * the response cache, the per-tenant daily usage that budgets are enforced against across all
+ * function instances, single-use WebSocket tickets and recent stream frames for `resume`: all
+ * short-lived, so no snapshots are kept.
  *
  * Why Serverless Valkey: no nodes to size or patch, multi-AZ by construction, and the lowest
  * floor price (Valkey bills from 100 MB stored, Redis OSS from 1 GB). Serverless caches

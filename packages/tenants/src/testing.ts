@@ -1,3 +1,3 @@
 // The public surface of @mangaassist/tenants/testing.
 
-export { closedPort, silentServer, untilReady } from './testing/tenant-fixtures.js';
+export { closedPort, untilReady } from './testing/tenant-fixtures.js';

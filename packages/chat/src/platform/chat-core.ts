@@ -7,7 +7,7 @@ import {
   silentLogger,
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
-import { createRedisClient } from '@mangaassist/commons/redis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
 import {
   type CreateGatewayOptions,
   createGateway,
@@ -17,7 +17,6 @@ import type { TenantResolver } from '@mangaassist/http/api-gateway';
 import { BudgetGuard, MemoryUsageLedger, type TenantDirectory } from '@mangaassist/tenants';
 import { tenantDirectoryOf, tenantResolver } from '@mangaassist/tenants/platform';
 import { RedisUsageLedger } from '@mangaassist/tenants/redis';
-import type { Redis } from 'ioredis';
 import { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
 import type { SessionStore } from '../sessions/session-store.js';
@@ -40,7 +39,7 @@ export interface ChatPlatformOptions extends ChatCoreOptions {
 
 /** What every chat door shares: one Redis client, the gateway, the tenants and their budgets. */
 export interface ChatCore extends GatewayDependencies {
-  readonly redis?: Redis;
+  readonly redis?: RedisConnection;
   readonly tenants?: TenantDirectory;
   readonly budget?: BudgetGuard;
   readonly resolveTenant: TenantResolver;

@@ -3,10 +3,9 @@
  * Redis fails them: start one with `docker run -p 6379:6379 redis:7` or `redis-server`.
  */
 import { randomUUID } from 'node:crypto';
-import { createRedisClient } from '@mangaassist/commons/redis';
-import { recordingLogger } from '@mangaassist/commons/testing';
-import { closedPort, silentServer, untilReady } from '@mangaassist/tenants/testing';
-import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
+import { recordingLogger, scriptedRedisServer } from '@mangaassist/commons/testing';
+import { closedPort, untilReady } from '@mangaassist/tenants/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisFrameLog, type RedisFrameLogOptions } from './redis-frame-log.js';
 
@@ -14,15 +13,15 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:redis-frame-log:${randomUUID()}:`;
 /** Far above any healthy reply and any fail-fast path, far below a hung request. */
 const promptBoundMs = 1_000;
-const clients: Redis[] = [];
-let redis: Redis;
+const clients: RedisConnection[] = [];
+let redis: RedisConnection;
 
-function track(client: Redis): Redis {
+function track(client: RedisConnection): RedisConnection {
   clients.push(client);
   return client;
 }
 
-function logOn(client: Redis, options: RedisFrameLogOptions = {}): RedisFrameLog {
+function logOn(client: RedisConnection, options: RedisFrameLogOptions = {}): RedisFrameLog {
   // A generous timeout against the real server keeps a loaded CI machine from flaking.
   return new RedisFrameLog(client, { keyPrefix, commandTimeoutMs: 2_000, ...options });
 }
@@ -124,15 +123,11 @@ describe('RedisFrameLog during a Redis outage', () => {
   });
 
   it('gives up on a Redis that accepted the connection but does not answer, and warns', async () => {
-    const server = await silentServer();
+    // Answers the handshake, then nothing.
+    const server = await scriptedRedisServer(() => {});
     try {
       const logger = recordingLogger();
-      const client = track(
-        createRedisClient(`redis://127.0.0.1:${server.port}`, {
-          // Skip the handshake so the client reports ready and sends commands into the void.
-          redisOptions: { enableReadyCheck: false, protocol: 2, disableClientInfo: true },
-        }),
-      );
+      const client = track(createRedisClient(`redis://127.0.0.1:${server.port}`));
       await untilReady(client, 'the silent server');
       const log = new RedisFrameLog(client, { commandTimeoutMs: 50, logger });
       expect(await within(log.append(newStream(), 0, frame(0)), promptBoundMs)).toBeUndefined();

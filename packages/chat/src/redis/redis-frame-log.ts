@@ -7,9 +7,8 @@
  */
 
 import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
-import { RedisCommandRunner } from '@mangaassist/commons/redis';
+import { RedisCommandRunner, type RedisConnection } from '@mangaassist/commons/redis';
 import { websocketLimits } from '@mangaassist/contracts';
-import type { Redis } from 'ioredis';
 import type { FrameLog } from '../websocket/frame-log.js';
 import { contiguousAfter } from '../websocket/memory-frame-log.js';
 
@@ -36,7 +35,7 @@ interface Entry {
 const unavailable = Symbol('unavailable');
 
 /**
- * A `FrameLog` on an injected ioredis client (build it with `createRedisClient`). A stream is
+ * A `FrameLog` on an injected Redis client (build it with `createRedisClient`). A stream is
  * one list: `append` is `RPUSH <seq>\n<frame>` and `EXPIRE ttlSeconds` in one transaction, so
  * the frames live `ttlSeconds` after the last one; `since` reads `LRANGE afterSeq+1 -1` (entry
  * i holds seq i while nothing was lost) plus the last entry, and falls back to the whole list
@@ -53,7 +52,7 @@ export class RedisFrameLog implements FrameLog {
   private readonly corruptionWarning: RateLimitedWarning;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: RedisFrameLogOptions = {},
   ) {
     const ttlSeconds = options.ttlSeconds ?? websocketLimits.resumeWindowSeconds;

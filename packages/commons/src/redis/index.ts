@@ -9,3 +9,21 @@ export {
   RedisOutageError,
   whenRedisReady,
 } from './redis-client.js';
+export {
+  RedisConnection,
+  RedisConnectionError,
+  type RedisConnectionEvents,
+  type RedisConnectionOptions,
+  type RedisServerOptions,
+  type RedisSetOptions,
+  type RedisStatus,
+  RedisTimeoutError,
+  RedisTransaction,
+  type RedisTransactionResult,
+} from './redis-connection.js';
+export {
+  type RedisArgument,
+  RedisProtocolError,
+  type RedisReply,
+  RedisReplyError,
+} from './redis-protocol.js';

@@ -4,10 +4,31 @@
  * remembers an outage for every adapter on the client, logs it once per interval and says when
  * Redis is reachable again (`RedisCommandRunner`).
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { boundedCall, CallTimeoutError } from '../bounded-call.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { errorMessage, RateLimitedWarning } from '../rate-limited-warning.js';
+import { RedisConnection, type RedisServerOptions, RedisTimeoutError } from './redis-connection.js';
+import { RedisReplyError } from './redis-protocol.js';
+
+/**
+ * Error replies that say the server behind the endpoint cannot serve now, whatever the command:
+ * loading its data, a replica (a failover), no primary, a cluster moving or missing slots.
+ */
+const unavailableReplyCodes: ReadonlySet<string> = new Set([
+  'LOADING',
+  'READONLY',
+  'MASTERDOWN',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'MOVED',
+  'ASK',
+]);
+
+/** Whether `error` is such a reply, or a transaction Redis refused because of one (its `cause`). */
+function isUnavailableReply(error: unknown): boolean {
+  if (!(error instanceof RedisReplyError)) return false;
+  return unavailableReplyCodes.has(error.code) || isUnavailableReply(error.cause);
+}
 
 export interface RedisCommandRunnerOptions {
   /** The client the commands go to (its status is logged with each outage warning). */
@@ -104,12 +125,14 @@ function outageMemoryOf(redis: RedisConnectionState): OutageMemory {
  * applies its own policy (a miss, or its own `*UnavailableError`); the first success after
  * failures logs `recoveredMessage` with the number of failures.
  *
- * An outage is found once per client, not once per command: when a command times out or fails
- * on a lost connection, every runner on the same client skips Redis for `outageBackoffMs`
+ * An outage is found once per client, not once per command: when a command times out, fails
+ * on a lost connection or gets an error reply that says the server cannot serve now (`LOADING`,
+ * `READONLY`, `MASTERDOWN`, `TRYAGAIN`, `CLUSTERDOWN`, `MOVED`, `ASK`, also as the cause of a
+ * refused transaction), every runner on the same client skips Redis for `outageBackoffMs`
  * (rejecting with `RedisOutageError` at once, nothing sent), then lets one command probe it; a
  * probe that answers — or the client's next `ready` — ends the outage. So a request that meets
- * a Redis outage pays one command timeout at most, and the requests after it nothing. An error
- * reply of a healthy connection is not an outage. Throws `RangeError` from the constructor when
+ * a Redis outage pays one command timeout at most, and the requests after it nothing. Any other
+ * error reply (`WRONGTYPE`, `ERR …`) is not an outage. Throws `RangeError` from the constructor when
  * `commandTimeoutMs` is not positive.
  *
  * @example
@@ -158,8 +181,14 @@ export class RedisCommandRunner {
       if (failures > 0) logger.info(this.options.recoveredMessage, { failures });
       return result;
     } catch (error) {
-      // A timeout or a lost connection means Redis is gone; an error reply means it answered.
-      if (error instanceof CallTimeoutError || redis.status !== 'ready')
+      // A timeout (this bound's or the client's own), a lost connection or a server that says it
+      // cannot serve means Redis is gone; any other error reply means it answered.
+      if (
+        error instanceof CallTimeoutError ||
+        error instanceof RedisTimeoutError ||
+        isUnavailableReply(error) ||
+        redis.status !== 'ready'
+      )
         this.outage.down(now(), this.outageBackoffMs);
       else this.outage.up();
       this.outageWarning.warn(this.options.outageMessage, {
@@ -184,12 +213,13 @@ export interface RedisClientOptions {
   /** Receives connection errors (rate-limited) and reconnections. @default silentLogger */
   readonly logger?: Logger;
   /**
-   * Longest wait for a TCP connection (and TLS handshake) before it is abandoned and retried.
+   * Longest wait for a connection to be ready (TCP, TLS handshake, then AUTH, SELECT and PING
+   * answered) before it is abandoned and retried.
    * @default 500
    */
   readonly connectTimeoutMs?: number;
   /**
-   * ioredis's own per-command timeout; it cleans up commands that outlive the adapter's
+   * The client's own per-command timeout; it cleans up commands that outlive the adapter's
    * shorter race, so nothing piles up on a hung connection.
    * @default 250
    */
@@ -202,58 +232,68 @@ export interface RedisClientOptions {
    */
   readonly socketTimeoutMs?: number;
   /**
-   * Cap of the exponential reconnection backoff (100 ms, 200 ms, … plus up to 100 ms jitter).
+   * Cap of the exponential reconnection backoff (100 ms, 200 ms, 400 ms, … plus less than 100 ms
+   * of jitter), which starts over each time Redis has answered a connection's handshake.
    * @default 5_000
    */
   readonly maxReconnectDelayMs?: number;
-  /** Any other ioredis options (TLS, username, password, db); applied last, so they win. */
-  readonly redisOptions?: RedisOptions;
+  /** Credentials, database and TLS options; each field set here overrides what the URL says. */
+  readonly server?: RedisServerOptions;
 }
 
 /**
- * Builds an ioredis client configured for a cache that must never slow a request down:
+ * Builds a `RedisConnection` configured for a cache that must never slow a request down:
  * no offline queue (a command sent while disconnected fails at once instead of waiting for
  * the connection), no retries of a failed command, short connect and command timeouts, and
  * endless background reconnection with capped backoff. An `error` listener logs connection
- * failures (at most once a minute) so an unreachable Redis never surfaces as an unhandled
- * `error` event. The connection starts immediately: create the client during a Lambda's
+ * failures (at most once a minute), and `Redis connection is ready again` once it recovers — at
+ * most once a minute too: a connection that drops each time it is ready (flapping) reads as one
+ * outage, its warnings still spaced a minute apart, instead of a warning and a recovery per cycle.
+ * The connection starts immediately: create the client during a Lambda's
  * init, outside the handler, and `quit()` it when the process shuts down. Because nothing is
  * queued, every adapter on this client must `await whenRedisReady(client, signal)` inside its
  * time bound before each command, or the commands of a new instance fail until it is ready.
  *
- * @example const redis = createRedisClient('rediss://cache.example.internal:6379', { logger });
+ * @example
+ * const redis = createRedisClient('rediss://cache.example.internal:6379', { logger });
+ * const withAuth = createRedisClient('rediss://redis.example.internal:6380/2', {
+ *   server: { username: 'mangaassist', password: authToken, tls: { ca: privateCa } },
+ * });
  */
-export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
+export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisConnection {
   const logger = options.logger ?? silentLogger;
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: options.connectTimeoutMs ?? 500,
-    commandTimeout: options.commandTimeoutMs ?? 250,
-    socketTimeout: options.socketTimeoutMs ?? 1_000,
-    lazyConnect: false,
+  const client = new RedisConnection(url, {
+    ...options.server,
+    connectTimeoutMs: options.connectTimeoutMs ?? 500,
+    commandTimeoutMs: options.commandTimeoutMs ?? 250,
+    socketTimeoutMs: options.socketTimeoutMs ?? 1_000,
     retryStrategy: (attempt) =>
       Math.min(100 * 2 ** Math.min(attempt - 1, 16), maxReconnectDelayMs) + Math.floor(Math.random() * 100),
-    ...options.redisOptions,
   });
-  const connectionWarning = new RateLimitedWarning(logger, Date.now, 60_000);
+  const logIntervalMs = 60_000;
+  const connectionWarning = new RateLimitedWarning(logger, Date.now, logIntervalMs);
+  let recoveryLoggedAt: number | undefined;
   client.on('error', (error: unknown) => {
     connectionWarning.warn('Redis connection error; retrying in the background', {
       error: errorMessage(error),
     });
   });
   client.on('ready', () => {
+    // Ending the episode lets the next warning out at once: no more often than the warnings.
+    const at = Date.now();
+    if (recoveryLoggedAt !== undefined && at - recoveryLoggedAt < logIntervalMs) return;
     const failures = connectionWarning.recover();
-    if (failures > 0) logger.info('Redis connection is ready again', { failures });
+    if (failures === 0) return;
+    logger.info('Redis connection is ready again', { failures });
+    recoveryLoggedAt = at;
   });
   return client;
 }
 
-/** The part of an ioredis client that `whenRedisReady` watches. */
+/** The part of a Redis client (`RedisConnection`) that `whenRedisReady` watches. */
 export interface RedisConnectionState {
-  /** ioredis's connection status: `wait`, `connecting`, `connect`, `ready`, `close`, `reconnecting`, `end`. */
+  /** The connection status (`RedisStatus`): `wait`, `connecting`, `connect`, `ready`, `close`, `reconnecting`, `end`. */
   readonly status: string;
   connect(): Promise<void>;
   once(event: 'ready' | 'end', listener: () => void): unknown;

@@ -7,8 +7,10 @@ import { CallTimeoutError } from '../bounded-call.js';
 import { manualClock } from '../testing/manual-clock.js';
 import { recordingLogger } from '../testing/recording-logger.js';
 import { RedisCommandRunner, type RedisCommandRunnerOptions, RedisOutageError } from './redis-client.js';
+import { RedisTimeoutError } from './redis-connection.js';
+import { RedisReplyError } from './redis-protocol.js';
 
-/** A stand-in for an ioredis client's connection state. */
+/** A stand-in for a Redis client's connection state. */
 class FakeConnection extends EventEmitter {
   constructor(public status = 'ready') {
     super();
@@ -59,6 +61,16 @@ describe('RedisCommandRunner outage memory', () => {
     const redis = new FakeConnection();
     const runner = runnerOn(redis);
     await expect(runner.run('get', hangs)).rejects.toBeInstanceOf(CallTimeoutError);
+
+    const command = counted('value');
+    await expect(runner.run('get', command)).rejects.toBeInstanceOf(RedisOutageError);
+    expect(command.calls).toBe(0);
+  });
+
+  it("counts the client's own command timeout as an outage, as its own bound", async () => {
+    const runner = runnerOn(new FakeConnection());
+    const timedOut = () => Promise.reject(new RedisTimeoutError('Redis did not reply within 20 ms'));
+    await expect(runner.run('get', timedOut)).rejects.toBeInstanceOf(RedisTimeoutError);
 
     const command = counted('value');
     await expect(runner.run('get', command)).rejects.toBeInstanceOf(RedisOutageError);
@@ -123,11 +135,44 @@ describe('RedisCommandRunner outage memory', () => {
     const runner = runnerOn(new FakeConnection());
     await expect(
       runner.run('incrbyfloat', async () => {
-        throw new Error('ERR value is not a valid float');
+        throw new RedisReplyError('ERR value is not a valid float');
       }),
     ).rejects.toThrow('not a valid float');
 
     await expect(runner.run('get', counted('value'))).resolves.toBe('value');
+  });
+
+  it('counts an error reply saying that the server behind the endpoint cannot serve as an outage', async () => {
+    const replies = [
+      'LOADING Redis is loading the dataset in memory',
+      "READONLY You can't write against a read only replica.",
+      'MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      'CLUSTERDOWN The cluster is down',
+      'MOVED 3999 127.0.0.1:6381',
+      'ASK 3999 127.0.0.1:6381',
+    ];
+    for (const reply of replies) {
+      const runner = runnerOn(new FakeConnection());
+      await expect(runner.run('get', () => Promise.reject(new RedisReplyError(reply)))).rejects.toThrow(
+        reply,
+      );
+
+      const command = counted('value');
+      await expect(runner.run('get', command), reply).rejects.toBeInstanceOf(RedisOutageError);
+      expect(command.calls).toBe(0);
+    }
+  });
+
+  it('counts a transaction that Redis refused because the server cannot serve as an outage', async () => {
+    const runner = runnerOn(new FakeConnection());
+    const loading = new RedisReplyError('LOADING Redis is loading the dataset in memory');
+    const aborted = new RedisReplyError(`EXECABORT Transaction discarded (${loading.message})`, {
+      cause: loading,
+    });
+    await expect(runner.run('add', () => Promise.reject(aborted))).rejects.toThrow('EXECABORT');
+
+    await expect(runner.run('get', counted('value'))).rejects.toBeInstanceOf(RedisOutageError);
   });
 
   it('ends the outage as soon as the client is ready again', async () => {

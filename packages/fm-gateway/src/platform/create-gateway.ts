@@ -1,9 +1,8 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { type Logger, silentLogger } from '@mangaassist/commons';
-import { createRedisClient } from '@mangaassist/commons/redis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
 import type { EventPublisher } from '@mangaassist/events';
 import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
-import type { Redis } from 'ioredis';
 import { BedrockConverseRuntime } from '../bedrock/bedrock-converse-runtime.js';
 import { BedrockAnthropicInvokeRuntime } from '../bedrock/bedrock-invoke-runtime.js';
 import { type BedrockClientOptions, createBedrockRuntimeClient } from '../bedrock/bedrock-runtime-client.js';
@@ -47,7 +46,7 @@ export interface CreateGatewayOptions {
   readonly region?: string;
   readonly transport?: BedrockClientOptions['transport'];
   /** A Redis client to share (the platform shares one); unset = one from `config.redisUrl`. */
-  readonly redis?: Redis;
+  readonly redis?: RedisConnection;
   /**
    * Where `InferenceCompleted` goes, when the door shares its publisher with the gateway.
    * @default - EventBridge `config.eventBusName` on a client of the gateway's own; none when unset

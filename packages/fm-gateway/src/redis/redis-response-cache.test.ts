@@ -4,10 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
-import { createRedisClient, whenRedisReady } from '@mangaassist/commons/redis';
-import { manualClock, recordingLogger } from '@mangaassist/commons/testing';
-import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisConnection, whenRedisReady } from '@mangaassist/commons/redis';
+import {
+  closedPort,
+  manualClock,
+  recordingLogger,
+  type ScriptedRedisServer,
+  scriptedRedisServer,
+} from '@mangaassist/commons/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CachedAnswer } from '../cache/response-cache.js';
 import { cachedAnswer, cacheEpoch } from '../testing/cache-fixtures.js';
@@ -20,9 +24,9 @@ const start = cacheEpoch;
 const promptBoundMs = 1_000;
 
 const usedKeys = new Set<string>();
-const clients: Redis[] = [];
-const servers: Server[] = [];
-let redis: Redis;
+const clients: RedisConnection[] = [];
+const servers: ScriptedRedisServer[] = [];
+let redis: RedisConnection;
 
 function testKey(name: string): string {
   const key = `${keyPrefix}${name}`;
@@ -30,17 +34,17 @@ function testKey(name: string): string {
   return key;
 }
 
-function track(client: Redis): Redis {
+function track(client: RedisConnection): RedisConnection {
   clients.push(client);
   return client;
 }
 
-function cacheOn(client: Redis, options: RedisResponseCacheOptions = {}): RedisResponseCache {
+function cacheOn(client: RedisConnection, options: RedisResponseCacheOptions = {}): RedisResponseCache {
   // A generous command timeout against the real server keeps a loaded CI machine from flaking.
   return new RedisResponseCache(client, { commandTimeoutMs: 2_000, now: manualClock().now, ...options });
 }
 
-async function untilReady(client: Redis): Promise<void> {
+async function untilReady(client: RedisConnection): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -67,37 +71,11 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'too slow
   }
 }
 
-/** A port with nothing listening on it: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  return address.port;
-}
-
-/** A server that accepts connections and never answers: a hung Redis. `received` counts what it was sent. */
+/** A Redis that answers the handshake, then nothing: a hung Redis. `received` counts what it was sent. */
 async function silentServer(received: { commands: number } = { commands: 0 }): Promise<number> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (data: Buffer) => {
-      received.commands += data
-        .toString('latin1')
-        .split('\r\n')
-        .filter((line) => /^\*\d+$/.test(line)).length;
-    });
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('close', () => {
-    for (const socket of sockets) socket.destroy();
-  });
+  const server = await scriptedRedisServer(() => received.commands++);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  return address.port;
+  return server.port;
 }
 
 beforeAll(async () => {
@@ -112,10 +90,7 @@ afterAll(async () => {
     if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
     else client.disconnect();
   }
-  for (const server of servers) {
-    server.close();
-    server.emit('close');
-  }
+  for (const server of servers) server.close();
 });
 
 describe('RedisResponseCache with Redis up', () => {
@@ -219,12 +194,7 @@ describe('RedisResponseCache during a Redis outage', () => {
 
   it('gives up on a Redis that accepted the connection but does not answer', async () => {
     const logger = recordingLogger();
-    const client = track(
-      createRedisClient(`redis://127.0.0.1:${await silentServer()}`, {
-        // Skip the handshake so the client reports ready and sends commands into the void.
-        redisOptions: { enableReadyCheck: false, protocol: 2, disableClientInfo: true },
-      }),
-    );
+    const client = track(createRedisClient(`redis://127.0.0.1:${await silentServer()}`));
     await untilReady(client);
     const cache = new RedisResponseCache(client, { commandTimeoutMs: 50, logger });
     expect(await within(cache.get(testKey('hung')), promptBoundMs)).toBeUndefined();
@@ -237,11 +207,7 @@ describe('RedisResponseCache during a Redis outage', () => {
 
   it('sends nothing more to a hung Redis once one command found it, from any cache on the client, until the back-off ends', async () => {
     const received = { commands: 0 };
-    const client = track(
-      createRedisClient(`redis://127.0.0.1:${await silentServer(received)}`, {
-        redisOptions: { enableReadyCheck: false, protocol: 2, disableClientInfo: true },
-      }),
-    );
+    const client = track(createRedisClient(`redis://127.0.0.1:${await silentServer(received)}`));
     await untilReady(client);
     const clock = manualClock();
     const [first, second] = [1, 2].map(
@@ -292,7 +258,7 @@ describe('RedisResponseCache during a Redis outage', () => {
   });
 });
 
-/** A stand-in for an ioredis client's connection state: a status and its events, nothing else. */
+/** A stand-in for a Redis client's connection state: a status and its events, nothing else. */
 class FakeConnection extends EventEmitter {
   connects = 0;
 
@@ -414,6 +380,6 @@ describe('createRedisClient', () => {
 
   it('fails a command at once instead of queueing it while disconnected', async () => {
     const client = track(createRedisClient(`redis://127.0.0.1:${await closedPort()}`));
-    await expect(within(client.get('anything'), promptBoundMs)).rejects.toThrow(/enableOfflineQueue/);
+    await expect(within(client.get('anything'), promptBoundMs)).rejects.toThrow(/commands are not queued/);
   });
 });

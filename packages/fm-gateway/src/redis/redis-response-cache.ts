@@ -6,8 +6,7 @@
  */
 
 import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/commons';
-import { RedisCommandRunner } from '@mangaassist/commons/redis';
-import type { Redis } from 'ioredis';
+import { RedisCommandRunner, type RedisConnection } from '@mangaassist/commons/redis';
 import * as z from 'zod/mini';
 import type { CachedAnswer, CacheLookup, ResponseCache } from '../cache/response-cache.js';
 
@@ -65,7 +64,7 @@ const storedAnswerSchema = z.object({
 const failed = Symbol('failed');
 
 /**
- * A `ResponseCache` on an injected ioredis client (build one with `createRedisClient`, which
+ * A `ResponseCache` on an injected Redis client (build one with `createRedisClient`, which
  * configures it to fail fast). Entries are JSON written with `SET key value PX ttl+stale`;
  * freshness is the age of `storedAt`. What is read is validated: an entry that is not valid
  * JSON of a complete answer reads as a miss. Each command waits for the connection to be ready
@@ -84,7 +83,7 @@ export class RedisResponseCache implements ResponseCache {
   private readonly corruptionWarning: RateLimitedWarning;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: RedisResponseCacheOptions = {},
   ) {
     const ttlSeconds = options.ttlSeconds ?? 300;

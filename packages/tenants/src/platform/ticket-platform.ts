@@ -5,9 +5,8 @@ import {
   requireOutsideDev,
   silentLogger,
 } from '@mangaassist/commons';
-import { createRedisClient } from '@mangaassist/commons/redis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
 import { type TenantResolver, tenantByKeyId } from '@mangaassist/http/api-gateway';
-import type { Redis } from 'ioredis';
 import { TenantDirectory } from '../tenant-directory.js';
 import { type TenantsConfig, tenantsConfigSchema, tenantsEnvironmentFields } from '../tenants-config.js';
 import type { TicketStore } from '../ticket-store.js';
@@ -41,7 +40,7 @@ export interface TicketPlatformOptions extends AwsClientSettings {
   /** The tenants; unset = `config.tenantsJson`. */
   readonly tenants?: TenantDirectory;
   /** A Redis client to use (and not close); unset = one from `config.redisUrl`. */
-  readonly redis?: Redis;
+  readonly redis?: RedisConnection;
 }
 
 /** What `POST /v1/ws-tickets` is built from. */

@@ -1,7 +1,7 @@
 import type { AwsClientSettings, Logger } from '@mangaassist/commons';
 import { awsClientOptions } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@mangaassist/commons/redis';
 import { DynamoDbTicketStore } from '../dynamodb/dynamodb-ticket-store.js';
 import { FallbackTicketStore } from '../fallback-ticket-store.js';
 import { MemoryTicketStore } from '../memory-ticket-store.js';
@@ -25,7 +25,7 @@ export interface TicketStoreHandle {
  */
 export function ticketStoreFor(
   config: Pick<TenantsConfig, 'ticketsTable' | 'dynamoDbEndpoint'>,
-  redis: Redis | undefined,
+  redis: RedisConnection | undefined,
   settings: AwsClientSettings & { readonly logger: Logger },
 ): TicketStoreHandle {
   const { logger } = settings;

@@ -3,10 +3,9 @@
  * Redis fails them: start one with `docker run -p 6379:6379 redis:7` or `redis-server`.
  */
 import { randomUUID } from 'node:crypto';
-import { createRedisClient } from '@mangaassist/commons/redis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
 import { recordingLogger } from '@mangaassist/commons/testing';
 import type { HttpRequest } from '@mangaassist/http';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketStoreUnavailableError } from '../store-errors.js';
 import { closedPort, untilReady } from '../testing/tenant-fixtures.js';
@@ -14,17 +13,17 @@ import { makeWsTicketEndpoint } from '../ws-ticket-endpoint.js';
 import { RedisTicketStore, ticketKey } from './redis-ticket-store.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const clients: Redis[] = [];
+const clients: RedisConnection[] = [];
 const usedKeys = new Set<string>();
-let instanceA: Redis;
-let instanceB: Redis;
+let instanceA: RedisConnection;
+let instanceB: RedisConnection;
 
-function track(client: Redis): Redis {
+function track(client: RedisConnection): RedisConnection {
   clients.push(client);
   return client;
 }
 
-function storeOn(client: Redis): RedisTicketStore {
+function storeOn(client: RedisConnection): RedisTicketStore {
   return new RedisTicketStore(client, { commandTimeoutMs: 2_000 });
 }
 

@@ -4,8 +4,7 @@
  */
 
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
-import { RedisCommandRunner } from '@mangaassist/commons/redis';
-import type { Redis } from 'ioredis';
+import { RedisCommandRunner, type RedisConnection } from '@mangaassist/commons/redis';
 import { TicketStoreUnavailableError } from '../store-errors.js';
 import { assertTicketTtl, isWellFormedTicket, newTicket } from '../ticket.js';
 import type { TicketStore } from '../ticket-store.js';
@@ -31,7 +30,7 @@ export interface RedisTicketStoreOptions {
 const maxIssueAttempts = 3;
 
 /**
- * A `TicketStore` on an injected ioredis client (Redis >= 6.2 for GETDEL). `issue` writes
+ * A `TicketStore` on an injected Redis client (Redis >= 6.2 for GETDEL). `issue` writes
  * `SET ticket:<t> <tenant> EX <ttl> NX`; `redeem` is `GETDEL`, so of any number of concurrent
  * redeemers exactly one gets the tenant. Tickets are 32 random bytes, base64url; a string of
  * any other shape is refused without asking Redis.
@@ -45,7 +44,7 @@ export class RedisTicketStore implements TicketStore {
   private readonly commands: RedisCommandRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: RedisTicketStoreOptions = {},
   ) {
     this.commands = new RedisCommandRunner({

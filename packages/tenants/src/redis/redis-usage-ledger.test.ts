@@ -3,24 +3,23 @@
  * Redis fails them: start one with `docker run -p 6379:6379 redis:7` or `redis-server`.
  */
 import { randomUUID } from 'node:crypto';
-import { createRedisClient } from '@mangaassist/commons/redis';
-import { recordingLogger } from '@mangaassist/commons/testing';
-import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
+import { recordingLogger, scriptedRedisServer } from '@mangaassist/commons/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetGuard } from '../budget-guard.js';
 import { UsageLedgerUnavailableError } from '../store-errors.js';
 import { TenantDirectory } from '../tenant-directory.js';
-import { closedPort, silentServer, tenant, untilReady, wallClock } from '../testing/tenant-fixtures.js';
+import { closedPort, tenant, untilReady, wallClock } from '../testing/tenant-fixtures.js';
 import { RedisUsageLedger, type RedisUsageLedgerOptions, usageKey } from './redis-usage-ledger.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const clients: Redis[] = [];
+const clients: RedisConnection[] = [];
 const usedKeys = new Set<string>();
 /** Two clients: two instances of the service, sharing nothing but Redis. */
-let instanceA: Redis;
-let instanceB: Redis;
+let instanceA: RedisConnection;
+let instanceB: RedisConnection;
 
-function track(client: Redis): Redis {
+function track(client: RedisConnection): RedisConnection {
   clients.push(client);
   return client;
 }
@@ -36,7 +35,7 @@ function trackDay(tenantId: string, day: string): string {
   return key;
 }
 
-function ledgerOn(client: Redis, options: RedisUsageLedgerOptions = {}): RedisUsageLedger {
+function ledgerOn(client: RedisConnection, options: RedisUsageLedgerOptions = {}): RedisUsageLedger {
   // A generous timeout against the real server keeps a loaded CI machine from flaking.
   return new RedisUsageLedger(client, { commandTimeoutMs: 2_000, ...options });
 }
@@ -202,14 +201,10 @@ describe('RedisUsageLedger with Redis unreachable', () => {
   });
 
   it('gives up after commandTimeoutMs on a Redis that accepts the connection but never answers', async () => {
-    const server = await silentServer();
+    // Answers the handshake, then nothing.
+    const server = await scriptedRedisServer(() => {});
     try {
-      const client = track(
-        createRedisClient(`redis://127.0.0.1:${server.port}`, {
-          // Skip the handshake so the client reports ready and sends commands into the void.
-          redisOptions: { enableReadyCheck: false, protocol: 2, disableClientInfo: true },
-        }),
-      );
+      const client = track(createRedisClient(`redis://127.0.0.1:${server.port}`));
       await untilReady(client, `silent server on ${server.port}`);
       const ledger = new RedisUsageLedger(client, { commandTimeoutMs: 50 });
       await expect(ledger.spent('manga-store', '2025-01-01')).rejects.toThrow('No reply within 50 ms');

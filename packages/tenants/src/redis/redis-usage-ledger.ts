@@ -5,8 +5,7 @@
  */
 
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
-import { RedisCommandRunner } from '@mangaassist/commons/redis';
-import type { Redis } from 'ioredis';
+import { RedisCommandRunner, type RedisConnection } from '@mangaassist/commons/redis';
 import { UsageLedgerUnavailableError } from '../store-errors.js';
 import type { DailyUsage, UsageLedger } from '../usage-ledger.js';
 
@@ -36,7 +35,7 @@ export interface RedisUsageLedgerOptions {
 }
 
 /**
- * A `UsageLedger` on an injected ioredis client (build one with `createRedisClient`, which
+ * A `UsageLedger` on an injected Redis client (build one with `createRedisClient`, which
  * fails fast while disconnected; each call waits for the connection within its bound).
  *
  * Layout: key `usage:<tenant>:<YYYY-MM-DD>`, a hash with `cost_usd` (HINCRBYFLOAT),
@@ -57,7 +56,7 @@ export class RedisUsageLedger implements UsageLedger {
   private readonly commands: RedisCommandRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     options: RedisUsageLedgerOptions = {},
   ) {
     this.commands = new RedisCommandRunner({

@@ -1,20 +1,11 @@
 // Test data and helpers for the tenants module's tests (not part of the public surface).
-import { createServer, type Server, type Socket } from 'node:net';
 import { type Tenant, tenantSchema } from '@mangaassist/contracts';
+
+export { closedPort } from '@mangaassist/commons/testing';
 
 /** A tenant with the schema's defaults unless overridden. */
 export function tenant(overrides: Partial<Tenant> & { id?: string } = {}): Tenant {
   return tenantSchema.parse({ id: 'manga-store', name: 'Manga store', ...overrides });
-}
-
-/** A TCP port with nothing listening on it: bound by the OS, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  return address.port;
 }
 
 /** Noon UTC on 2025-01-01, a day the budget tests start in. */
@@ -50,23 +41,4 @@ export async function untilReady(
       resolve();
     });
   });
-}
-
-/** A server that accepts connections and never answers: a hung Redis. Close it after the test. */
-export async function silentServer(): Promise<{ port: number; close: () => void }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  return {
-    port: address.port,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
 }
