@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { loadTestTenantId } from '@mangaassist/tenants';
 import { postJson } from './post-json.js';
 
 const rate = Number(process.env.BENCH_SOAK_RATE ?? 100);
@@ -59,10 +60,15 @@ async function startServer(): Promise<Server> {
   if (child.stdout === null) throw new Error('pnpm dev started without a stdout to read');
   for await (const line of createInterface({ input: child.stdout })) {
     url ??= /MangaAssist local runtime on (\S+)/.exec(line)?.[1];
-    apiKey ??= /API key of dev-load-test: (\S+)/.exec(line)?.[1];
-    if (url !== undefined && apiKey !== undefined) break;
+    if (line.startsWith(`  API key of ${loadTestTenantId}: `)) apiKey = line.split(': ')[1];
+    // The banner ends with an empty line.
+    if ((url !== undefined && apiKey !== undefined) || line === '') break;
   }
-  if (url === undefined || apiKey === undefined) throw new Error('pnpm dev printed no URL or API key');
+  if (url === undefined || apiKey === undefined) {
+    stopping = true;
+    child.kill('SIGTERM');
+    throw new Error(`pnpm dev printed no URL or no API key of ${loadTestTenantId}`);
+  }
   child.stdout?.resume();
   return { child, url, apiKey };
 }

@@ -2,7 +2,7 @@
 
 export { type BudgetDecision, BudgetExhaustedError, type TenantBudget } from './budget.js';
 export { BudgetGuard, type BudgetGuardOptions } from './budget-guard.js';
-export { devTenants } from './dev-tenants.js';
+export { devTenants, loadTestTenantId } from './dev-tenants.js';
 export {
   FallbackTicketStore,
   type FallbackTicketStoreOptions,

@@ -61,9 +61,5 @@ describe('devTenants', () => {
       ['dev-small-shop', 0.001],
       ['dev-load-test', 10_000],
     ]);
-    // The soak's hour at 100 req/s: 360,000 requests at the emulator's ~$0.0006 each.
-    const load = devTenants[2];
-    expect(load?.throttle.rateLimit).toBeGreaterThanOrEqual(100);
-    expect(load?.quota).toEqual({ limit: 10_000_000, period: 'MONTH' });
   });
 });

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { type RetentionOptions, TableRetention } from './retention.js';
 import { createStringKeyTable, embeddedClient } from './test-support.js';
+import { isObject } from './wire.js';
 
 let dynamo: EmbeddedDynamoDb | undefined;
 let client: DynamoDBClient | undefined;
@@ -152,6 +153,208 @@ describe('TableRetention on its own', () => {
     retention.close();
   });
 });
+
+describe('TableRetention when deletes fail or race', () => {
+  it('tracks again the items of a batch that failed, so the table comes back under its bound, and names the table', async () => {
+    const dynamo = fakeTable();
+    const logger = recordingLogger();
+    const retention = new TableRetention(dynamo.call, () => undefined, { maxItemsPerTable: 100, logger });
+    for (let index = 0; index < 100; index += 1) await dynamo.put(retention, `a-${index}`);
+    dynamo.failures = 1;
+    await dynamo.put(retention, 'over');
+    await retention.settled();
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ table, operation: 'BatchWriteItem' }),
+      }),
+    );
+    for (let index = 0; index < 1000; index += 1) await dynamo.put(retention, `b-${index}`);
+    await retention.settled();
+    expect(dynamo.stored.size).toBeLessThanOrEqual(100);
+    expect(retention.stats()[table]).toEqual({
+      items: dynamo.stored.size,
+      expired: 0,
+      evicted: dynamo.deleted,
+    });
+    retention.close();
+  });
+
+  it('tracks again what DynamoDB still left unprocessed after its attempts, and deletes it later', async () => {
+    const dynamo = fakeTable();
+    const retention = new TableRetention(dynamo.call, () => undefined, { maxItemsPerTable: 20 });
+    dynamo.unprocessedAlways = true;
+    for (let index = 0; index <= 20; index += 1) await dynamo.put(retention, `a-${index}`);
+    await retention.settled();
+    expect(retention.stats()[table]).toEqual({ items: 21, expired: 0, evicted: 0 });
+    dynamo.unprocessedAlways = false;
+    for (let index = 0; index < 40; index += 1) await dynamo.put(retention, `b-${index}`);
+    await retention.settled();
+    expect(dynamo.stored.size).toBeLessThanOrEqual(20);
+    expect(retention.stats()[table]).toEqual({
+      items: dynamo.stored.size,
+      expired: 0,
+      evicted: dynamo.deleted,
+    });
+    retention.close();
+  });
+
+  it('knows one item under two spellings of a number key (1 and 1.0) as one', async () => {
+    const retention = new TableRetention(fakeTable(['pk', 'turn']).call, () => undefined);
+    for (const turn of ['1', '1.0', '01', '1e0']) {
+      await retention.observe('PutItem', { TableName: table, Item: { pk: { S: 's' }, turn: { N: turn } } });
+    }
+    await retention.observe('PutItem', { TableName: table, Item: { pk: { S: 's' }, turn: { N: '2' } } });
+    expect(retention.stats()[table]?.items).toBe(2);
+    retention.close();
+  });
+
+  it('never lets an eviction delete an item written again after it was picked, even once a sweep forgot it', async () => {
+    const dynamo = fakeTable();
+    const retention = new TableRetention(dynamo.call, () => 'expires_at', {
+      maxItemsPerTable: 20,
+      now: () => now,
+    });
+    dynamo.holdBatches = true;
+    // Over the bound: i-00 and i-01 are picked, their batch sent and held; then i-02 and i-03,
+    // whose batch waits behind it.
+    for (let index = 0; index <= 22; index += 1)
+      await dynamo.put(retention, `i-${String(index).padStart(2, '0')}`);
+    // i-02 is written again with a TTL, which an update then moves a day on (the tracked hint stays).
+    const seconds = Math.floor(now / 1000);
+    await dynamo.put(retention, 'i-02', seconds + 10);
+    dynamo.setExpiry('i-02', seconds + 86_400);
+    await retention.observe('UpdateItem', { TableName: table, Key: { pk: { S: 'i-02' } } });
+    // The sweep finds the hint passed and forgets i-02 (its conditional delete will fail).
+    now += 60_000;
+    const sweep = retention.sweep();
+    dynamo.release();
+    await sweep;
+    await retention.settled();
+    expect(dynamo.stored.has('i-02')).toBe(true);
+    expect(dynamo.stored.has('i-03')).toBe(false);
+    expect(retention.stats()[table]).toEqual({
+      items: dynamo.stored.size,
+      expired: 0,
+      evicted: dynamo.deleted,
+    });
+    retention.close();
+  });
+
+  it('keeps the TTL of a picked item that an update wrote again, and sweeps it at that TTL', async () => {
+    const dynamo = fakeTable();
+    const retention = new TableRetention(dynamo.call, () => 'expires_at', {
+      maxItemsPerTable: 20,
+      now: () => now,
+    });
+    const seconds = Math.floor(now / 1000);
+    dynamo.holdBatches = true;
+    await dynamo.put(retention, 'i-00');
+    await dynamo.put(retention, 'i-01');
+    await dynamo.put(retention, 'i-02', seconds + 10);
+    // i-00 and i-01 go in a held batch, then i-02 and i-03 wait behind it; an update keeps i-02.
+    for (let index = 3; index <= 22; index += 1)
+      await dynamo.put(retention, `i-${String(index).padStart(2, '0')}`);
+    await retention.observe('UpdateItem', { TableName: table, Key: { pk: { S: 'i-02' } } });
+    dynamo.release();
+    await retention.settled();
+    expect(dynamo.stored.has('i-02')).toBe(true);
+    now += 60_000;
+    await retention.sweep();
+    expect(dynamo.stored.has('i-02')).toBe(false);
+    expect(retention.stats()[table]).toMatchObject({ expired: 1 });
+    retention.close();
+  });
+
+  it('counts an item picked twice as evicted once', async () => {
+    const dynamo = fakeTable();
+    const retention = new TableRetention(dynamo.call, () => undefined, { maxItemsPerTable: 20 });
+    dynamo.holdBatches = true;
+    for (let index = 0; index <= 20; index += 1)
+      await dynamo.put(retention, `i-${String(index).padStart(2, '0')}`);
+    // i-00 (picked, held) is written again, then picked again as the oldest once more.
+    await dynamo.put(retention, 'i-00');
+    for (let index = 21; index < 60; index += 1) await dynamo.put(retention, `i-${index}`);
+    dynamo.release();
+    await retention.settled();
+    expect(retention.stats()[table]).toEqual({
+      items: dynamo.stored.size,
+      expired: 0,
+      evicted: dynamo.deleted,
+    });
+    retention.close();
+  });
+});
+
+/**
+ * DynamoDB as far as `TableRetention` calls it, over one table whose items are kept by their
+ * `pk` (`stored`: pk → TTL): deletes can fail (`failures` calls), stay unprocessed, or be held.
+ */
+function fakeTable(keyNames: readonly string[] = ['pk']) {
+  const stored = new Map<string, number | undefined>();
+  let release = () => {};
+  let held = Promise.resolve();
+  const fake = {
+    stored,
+    deleted: 0,
+    failures: 0,
+    unprocessedAlways: false,
+    set holdBatches(hold: boolean) {
+      held = hold ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+    },
+    release: () => release(),
+    setExpiry: (pk: string, expiresAt: number) => stored.set(pk, expiresAt),
+    async put(retention: TableRetention, pk: string, expiresAt?: number) {
+      stored.set(pk, expiresAt);
+      const ttl = expiresAt === undefined ? {} : { expires_at: { N: String(expiresAt) } };
+      await retention.observe('PutItem', { TableName: table, Item: { pk: { S: pk }, ...ttl } });
+    },
+    async call(operation: string, input: Record<string, unknown>) {
+      if (operation === 'DescribeTable') {
+        return {
+          status: 200,
+          body: { Table: { KeySchema: keyNames.map((AttributeName) => ({ AttributeName })) } },
+        };
+      }
+      const pks = deleteKeysOf(input).map((key) =>
+        isObject(key) && isObject(key.pk) ? String(key.pk.S) : '',
+      );
+      if (operation === 'GetItem') {
+        const expiresAt = stored.get(pks[0] ?? '');
+        return { status: 200, body: { Item: { expires_at: { N: String(expiresAt) } } } };
+      }
+      if (operation === 'DeleteItem') {
+        const expiresAt = stored.get(pks[0] ?? '');
+        const values = input.ExpressionAttributeValues;
+        const limit = isObject(values) && isObject(values[':now']) ? Number(values[':now'].N) : Number.NaN;
+        if (expiresAt === undefined || expiresAt > limit) {
+          return {
+            status: 400,
+            body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' },
+          };
+        }
+        stored.delete(pks[0] ?? '');
+        return { status: 200, body: {} };
+      }
+      await held;
+      if (fake.failures > 0) {
+        fake.failures -= 1;
+        return { status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' } };
+      }
+      if (fake.unprocessedAlways) {
+        return {
+          status: 200,
+          body: {
+            UnprocessedItems: { [table]: pks.map((pk) => ({ DeleteRequest: { Key: { pk: { S: pk } } } })) },
+          },
+        };
+      }
+      for (const pk of pks) if (stored.delete(pk)) fake.deleted += 1;
+      return { status: 200, body: { UnprocessedItems: {} } };
+    },
+  };
+  return fake;
+}
 
 /** The keys a DeleteItem, or a BatchWriteItem of deletes, asks to delete. */
 function deleteKeysOf(input: Record<string, unknown>): unknown[] {

@@ -35,6 +35,11 @@ interface Table {
    * moved it), least recently written first — a Map keeps insertion order, a rewrite moves to the end.
    */
   readonly items: Map<string, number | undefined>;
+  /**
+   * Items picked for eviction whose delete has not succeeded yet, with their TTL hint: a write
+   * takes an item out (it is the newest now), a failed delete puts it back among `items`.
+   */
+  readonly evicting: Map<string, number | undefined>;
   expired: number;
   evicted: number;
 }
@@ -46,8 +51,9 @@ interface Table {
  * so an item whose TTL an update moved on is kept — and (2) the least recently written items of a
  * table holding more than `maxItemsPerTable`, which DynamoDB would keep: a local bound only,
  * logged when it bites. Deletes go through the same endpoint, as any client's, one call after
- * another: the TTL's one item each (conditional), evictions 25 items each (`BatchWriteItem`); an
- * item written again after its eviction was decided, before its batch is sent, is not deleted.
+ * another: the TTL's one item each (conditional), evictions 25 items each (`BatchWriteItem`). An
+ * item written again after its eviction was decided, before its batch is sent, is not deleted;
+ * one whose delete failed (or stayed unprocessed) is tracked again, to go with a later eviction.
  *
  * Only items written while it watched are known: tables are created empty by `pnpm dev`. An
  * item's TTL is read from puts (`PutItem`, `BatchWriteItem`); one only ever written by
@@ -113,13 +119,17 @@ export class TableRetention {
         if (expiresAt === undefined || expiresAt > nowSeconds) continue;
         table.items.delete(id);
         this.#enqueue(async () => {
-          const reply = await this.#send('DeleteItem', {
-            TableName: name,
-            Key: keyOf(id),
-            ConditionExpression: '#ttl <= :now',
-            ExpressionAttributeNames: { '#ttl': attribute },
-            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-          });
+          const reply = await this.#send(
+            'DeleteItem',
+            {
+              TableName: name,
+              Key: keyOf(id),
+              ConditionExpression: '#ttl <= :now',
+              ExpressionAttributeNames: { '#ttl': attribute },
+              ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+            },
+            name,
+          );
           if (errorName(reply) === undefined) table.expired += 1;
           // Its TTL was moved on, or it was written again: still there, swept at its new TTL.
           else if (errorName(reply) === 'ConditionalCheckFailedException')
@@ -133,12 +143,16 @@ export class TableRetention {
   /** Tracks an item the sweep found alive again, with the TTL it has now. */
   async #retrack(tableName: string, table: Table, id: string, attribute: string): Promise<void> {
     if (table.items.has(id)) return;
-    const reply = await this.#send('GetItem', {
-      TableName: tableName,
-      Key: keyOf(id),
-      ProjectionExpression: '#ttl',
-      ExpressionAttributeNames: { '#ttl': attribute },
-    });
+    const reply = await this.#send(
+      'GetItem',
+      {
+        TableName: tableName,
+        Key: keyOf(id),
+        ProjectionExpression: '#ttl',
+        ExpressionAttributeNames: { '#ttl': attribute },
+      },
+      tableName,
+    );
     const item = reply.body.Item;
     if (errorName(reply) === undefined && isObject(item) && !table.items.has(id)) {
       table.items.set(id, expiryOf(item, attribute));
@@ -168,8 +182,9 @@ export class TableRetention {
     const id = await this.#idOf(tableName, item);
     if (id === undefined) return;
     const table = this.#table(tableName);
-    const previous = table.items.get(id);
+    const previous = table.items.has(id) ? table.items.get(id) : table.evicting.get(id);
     table.items.delete(id);
+    table.evicting.delete(id);
     table.items.set(id, whole ? expiryOf(item, this.#ttlAttribute(tableName)) : previous);
     if (table.items.size > this.#maxItems) this.#evict(tableName, table);
   }
@@ -187,7 +202,10 @@ export class TableRetention {
       if (oldest.length >= excess) break;
       oldest.push(id);
     }
-    for (const id of oldest) table.items.delete(id);
+    for (const id of oldest) {
+      table.evicting.set(id, table.items.get(id));
+      table.items.delete(id);
+    }
     this.#evictionWarning.warn(
       'local DynamoDB table over its item bound: deleting the least recently written',
       {
@@ -205,20 +223,37 @@ export class TableRetention {
 
   /**
    * Deletes a batch of picked items in one `BatchWriteItem`, but those written again since they
-   * were picked (the newest items of the table now); retries what DynamoDB leaves unprocessed.
+   * were picked; retries what DynamoDB leaves unprocessed, and tracks again what it could not
+   * delete (the call failed, or the attempts ran out), for a later eviction to take.
    */
   async #evictBatch(tableName: string, table: Table, picked: readonly string[]): Promise<void> {
     let ids = picked;
     for (let attempt = 0; attempt < maxDeleteAttempts; attempt += 1) {
-      ids = ids.filter((id) => !table.items.has(id));
+      ids = ids.filter((id) => table.evicting.has(id));
       if (ids.length === 0) return;
-      const reply = await this.#send('BatchWriteItem', {
-        RequestItems: { [tableName]: ids.map((id) => ({ DeleteRequest: { Key: keyOf(id) } })) },
+      const reply = await this.#send(
+        'BatchWriteItem',
+        { RequestItems: { [tableName]: ids.map((id) => ({ DeleteRequest: { Key: keyOf(id) } })) } },
+        tableName,
+      );
+      if (errorName(reply) !== undefined) break;
+      const unprocessed = new Set(await this.#unprocessedIds(tableName, reply.body));
+      for (const id of ids) {
+        if (unprocessed.has(id) || !table.evicting.delete(id)) continue;
+        table.evicted += 1;
+      }
+      ids = ids.filter((id) => unprocessed.has(id));
+    }
+    const kept = ids.filter((id) => table.evicting.has(id));
+    for (const id of kept) {
+      table.items.set(id, table.evicting.get(id));
+      table.evicting.delete(id);
+    }
+    if (kept.length > 0) {
+      this.#logger.warn('local DynamoDB retention could not evict items; tracked again', {
+        table: tableName,
+        items: kept.length,
       });
-      if (errorName(reply) !== undefined) return;
-      const unprocessed = await this.#unprocessedIds(tableName, reply.body);
-      table.evicted += ids.length - unprocessed.length;
-      ids = unprocessed;
     }
   }
 
@@ -240,22 +275,18 @@ export class TableRetention {
   }
 
   /** A call whose failure, of any kind, is a logged reply (never a rejection). */
-  async #send(operation: string, input: WireBody) {
+  async #send(operation: string, input: WireBody, table: string) {
     try {
       const reply = await this.#call(operation, input);
       const failed = errorName(reply);
       if (failed !== undefined && failed !== 'ConditionalCheckFailedException') {
-        this.#logger.warn('local DynamoDB retention call failed', {
-          operation,
-          table: input.TableName,
-          error: failed,
-        });
+        this.#logger.warn('local DynamoDB retention call failed', { operation, table, error: failed });
       }
       return reply;
     } catch (error) {
       this.#logger.warn('local DynamoDB retention call failed', {
         operation,
-        table: input.TableName,
+        table,
         error: error instanceof Error ? error.message : String(error),
       });
       return { status: 500, body: { __type: '#LocalRetentionError' } };
@@ -265,7 +296,7 @@ export class TableRetention {
   #table(name: string): Table {
     let table = this.#tables.get(name);
     if (table === undefined) {
-      table = { items: new Map(), expired: 0, evicted: 0 };
+      table = { items: new Map(), evicting: new Map(), expired: 0, evicted: 0 };
       this.#tables.set(name, table);
     }
     return table;
@@ -318,13 +349,33 @@ export function checkRetentionOptions(options: RetentionOptions): number {
   return maxItems;
 }
 
-/** An item's key as one string: `[name, wire value]` pairs sorted by name, as JSON. */
+/**
+ * An item's key as one string: `[name, wire value]` pairs sorted by name, as JSON, numbers in
+ * one spelling (DynamoDB compares them by value: `1`, `1.0` and `1e0` are one key).
+ */
 function itemId(key: WireBody): string {
   return JSON.stringify(
     Object.keys(key)
       .sort()
-      .map((name) => [name, key[name]]),
+      .map((name) => {
+        const value = key[name];
+        return [
+          name,
+          isObject(value) && typeof value.N === 'string' ? { N: canonicalNumber(value.N) } : value,
+        ];
+      }),
   );
+}
+
+/**
+ * A number's shortest spelling, when a double holds it exactly (up to 15 significant digits);
+ * a longer one is kept as written — DynamoDB's 38 digits are more than a double has.
+ */
+function canonicalNumber(text: string): string {
+  const mantissa = text.trim().replace(/^[+-]/, '').replace(/e.*$/i, '');
+  const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const value = Number(text);
+  return Number.isFinite(value) && digits.length <= 15 ? String(value) : text;
 }
 
 /** The key an id was made from. */
