@@ -362,7 +362,11 @@ function deleteKeysOf(input: Record<string, unknown>): unknown[] {
   const requests = input.RequestItems;
   if (typeof requests !== 'object' || requests === null) return [];
   return Object.values(requests).flatMap((writes: unknown) =>
-    Array.isArray(writes) ? writes.map((write) => write?.DeleteRequest?.Key) : [],
+    Array.isArray(writes)
+      ? writes.map((write: unknown) =>
+          isObject(write) && isObject(write.DeleteRequest) ? write.DeleteRequest.Key : undefined,
+        )
+      : [],
   );
 }
 
