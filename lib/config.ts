@@ -10,10 +10,17 @@ import { stages } from '@mangaassist/contracts';
 import { defaultRegionTargets, loadModelCatalog, regionTargetsSchema } from '@mangaassist/fm-gateway/catalog';
 import { Duration, type Environment } from 'aws-cdk-lib';
 import { isStage, primaryRegion, stageSettings } from './config/stages.js';
-import type { EnvironmentConfig, EventsConfig, NetworkConfig, WebhooksConfig } from './config/types.js';
+import type {
+  EnvironmentConfig,
+  EventsConfig,
+  JobsConfig,
+  NetworkConfig,
+  WebhooksConfig,
+} from './config/types.js';
 import {
   ConfigError,
   checkEvents,
+  checkJobs,
   checkWebhooks,
   type DeploymentOverrides,
   emailDomain,
@@ -31,6 +38,7 @@ export type {
   EnvironmentConfig,
   EventsConfig,
   FirewallConfig,
+  JobsConfig,
   ModerationWebhookConfig,
   NetworkConfig,
   Stage,
@@ -41,6 +49,7 @@ export type {
 export {
   ConfigError,
   checkEvents,
+  checkJobs,
   checkWebhooks,
   type DeploymentOverrides,
   overridesFromContext,
@@ -108,6 +117,17 @@ export function environmentConfig(
     ...(crossAccountBusArn === undefined ? {} : { crossAccountBusArn }),
   };
   checkEvents(environment, events);
+  const jobs: JobsConfig = {
+    chunkConcurrency: settings.jobChunkConcurrency,
+    laneConcurrency: { normal: 10, low: 2 },
+    starterTimeout: Duration.seconds(30),
+    callbackConcurrency: 5,
+    stepsMemorySize: 1024,
+    // Below ProcessChunk's 300 s, so Lambda's own timeout error (not States.Timeout) ends a hung
+    // step; well above a model call's 120 s deadline.
+    stepsTimeout: Duration.seconds(280),
+  };
+  checkJobs(environment, jobs);
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
@@ -142,10 +162,14 @@ export function environmentConfig(
       webSocketErrorRatePercent: 5,
       webhookClientErrorsPer5Minutes: 25,
       webhookServerErrorsPer5Minutes: 5,
+      jobQueueAgeSeconds: 900,
+      // The longest retry wait (8 h) and an hour.
+      jobCallbackAgeSeconds: 32_400,
     },
     network,
     cache: settings.cache,
     events,
+    jobs,
     logRetention: settings.logRetention,
     tracing: true,
     removalPolicy: settings.removalPolicy,

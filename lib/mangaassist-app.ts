@@ -17,7 +17,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
     config,
     ...(env ? { env } : {}),
-    description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, webhook secrets, cache, VPC)`,
+    description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, document bucket, webhook and job callback secrets, cache, VPC)`,
   });
   const api = new ApiStack(app, `${config.stackPrefix}-Api`, {
     config,
@@ -28,10 +28,15 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     ticketsTable: stateful.ticketsTable,
     webhookIdempotencyTable: stateful.webhookIdempotencyTable,
     webhookSecret: stateful.webhookSecret,
+    callbackSecret: stateful.callbackSecret,
+    jobsTable: stateful.jobsTable,
+    documentsBucketName: stateful.documentsBucketName,
     functionNetwork: stateful.functionNetwork,
     redisUrl: stateful.redisUrl,
-    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, their functions, WAF and alarms`,
+    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, document jobs, their functions, WAF and alarms`,
   });
+  // The API stack refers to the documents bucket by name, not by an export: make the order explicit.
+  api.addDependency(stateful);
   const events = new EventsStack(app, `${config.stackPrefix}-Events`, {
     config,
     ...(env ? { env } : {}),

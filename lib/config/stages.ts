@@ -34,6 +34,8 @@ export interface StageSettings {
   readonly senderEmail: string;
   readonly senderIdentity: string;
   readonly moderationWebhookUrl: string;
+  /** Chunks of one document job asked of the model at once (`JobsConfig.chunkConcurrency`). */
+  readonly jobChunkConcurrency: number;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly terminationProtection: boolean;
@@ -82,6 +84,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     natGateways: 1,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
+    // A sandbox account's Bedrock quotas are small: one job must not take all of them.
+    jobChunkConcurrency: 2,
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -93,6 +97,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     natGateways: 1,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
+    jobChunkConcurrency: 4,
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -106,6 +111,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     natGateways: 2,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     ...placeholderEventEndpoints('mangaassist.example', 'prod'),
+    jobChunkConcurrency: 4,
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
     terminationProtection: true,

@@ -108,6 +108,18 @@ export interface AlarmsConfig {
    * partner's retry queue (a malformed secret, the idempotency table, the event bus).
    */
   readonly webhookServerErrorsPer5Minutes: number;
+  /**
+   * Each job queue: age of its oldest message, seconds, above which the alarm fires. The starter
+   * only starts executions, so a job waits seconds in a healthy queue; minutes mean the starter
+   * is failing, throttled or out of concurrency.
+   */
+  readonly jobQueueAgeSeconds: number;
+  /**
+   * The job callback queue: age, seconds, of its oldest callback still on its first attempts
+   * (SQS leaves messages received three times or more out of the metric, so callbacks retried on
+   * their schedule do not count) above which the alarm fires: callbacks are not being attempted.
+   */
+  readonly jobCallbackAgeSeconds: number;
 }
 
 /**
@@ -134,6 +146,40 @@ export interface WebhooksConfig {
   readonly reservedConcurrency: number;
   /** Warm instances behind each `live` alias (at most `reservedConcurrency`); undefined = none. */
   readonly provisionedConcurrency?: number;
+}
+
+/**
+ * Asynchronous document jobs (`POST /v1/jobs`): the two priority lanes (SQS queues) and their
+ * starter, the job state machine and its steps function.
+ */
+export interface JobsConfig {
+  /**
+   * Chunks of one job sent to the model at once: the workflow Map's `MaxConcurrency` (1–40).
+   * Each is a model call of up to a few thousand tokens, charged to the account's Bedrock quota.
+   */
+  readonly chunkConcurrency: number;
+  /**
+   * Starter instances per lane: each event source mapping's maximum concurrency (2–1000; the
+   * low lane's at most the normal lane's). The starter only starts executions, so this bounds
+   * how fast queued jobs start, not how many run.
+   */
+  readonly laneConcurrency: { readonly normal: number; readonly low: number };
+  /** The starter's timeout; each job queue's visibility timeout is six times it. */
+  readonly starterTimeout: Duration;
+  /**
+   * Callback deliverer instances at most: the event source mapping's maximum concurrency
+   * (2–1000). Each delivers up to 10 callbacks at once, so this also bounds the requests in
+   * flight to tenants' endpoints (10 × this).
+   */
+  readonly callbackConcurrency: number;
+  /** MB of the steps function (chunking, model calls, reading and writing documents). */
+  readonly stepsMemorySize: number;
+  /**
+   * The steps function's timeout: at most the ASL's longest Task timeout (ProcessChunk, 300 s),
+   * so that Lambda ends a step that hangs before its state does (the function's own error, not
+   * States.Timeout), and above a model call's deadline (120 s) so a slow answer still fits.
+   */
+  readonly stepsTimeout: Duration;
 }
 
 /** The VPC the Redis cache lives in and the functions that use it reach it from. */
@@ -222,6 +268,7 @@ export interface EnvironmentConfig {
   readonly network: NetworkConfig;
   readonly cache: CacheConfig;
   readonly events: EventsConfig;
+  readonly jobs: JobsConfig;
   /** Retention of every log group: function logs, API access and execution logs. */
   readonly logRetention: RetentionDays;
   /** X-Ray active tracing on functions and the API stage. */

@@ -5,7 +5,8 @@
 import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
 import * as z from 'zod/mini';
-import type { EventsConfig, TenantSettings, WebhooksConfig } from './types.js';
+import { shortestTaskTimeoutSeconds } from '../job-workflow-definition.js';
+import type { EventsConfig, JobsConfig, TenantSettings, WebhooksConfig } from './types.js';
 
 /** A configuration that cannot be deployed: an unknown stage, an invalid value or override. */
 export class ConfigError extends Error {
@@ -141,6 +142,52 @@ export function checkEvents(environment: string, events: EventsConfig): void {
   if (events.crossAccountBusArn !== undefined && !eventBusArnPattern.test(events.crossAccountBusArn)) {
     throw new ConfigError(
       `${environment}: crossAccountBusArn "${events.crossAccountBusArn}" is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
+    );
+  }
+}
+
+/** SQS's longest visibility timeout (12 hours). */
+const maxVisibilityTimeoutSeconds = 43_200;
+
+/**
+ * Throws `ConfigError` unless a job's chunk concurrency is a whole number from 1 to 40 (an inline
+ * Map runs at most 40 iterations at once), each lane's starter concurrency a whole number from 2
+ * to 1000 (an SQS event source mapping's range) with the low lane's no larger than the normal
+ * lane's, the callback deliverer's concurrency in that same range, six starter timeouts fit SQS's longest visibility timeout, and the steps function ends
+ * no later than the workflow's longest Task state times out.
+ */
+export function checkJobs(environment: string, jobs: JobsConfig): void {
+  const { chunkConcurrency, laneConcurrency } = jobs;
+  if (!Number.isInteger(chunkConcurrency) || chunkConcurrency < 1 || chunkConcurrency > 40) {
+    throw new ConfigError(`${environment}: job chunkConcurrency must be a whole number from 1 to 40`);
+  }
+  for (const [lane, concurrency] of Object.entries(laneConcurrency)) {
+    if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000) {
+      throw new ConfigError(
+        `${environment}: the ${lane} job lane's concurrency must be a whole number from 2 to 1000`,
+      );
+    }
+  }
+  if (laneConcurrency.low > laneConcurrency.normal) {
+    throw new ConfigError(
+      `${environment}: the low job lane may not start more jobs at once than the normal lane`,
+    );
+  }
+  const { callbackConcurrency } = jobs;
+  if (!Number.isInteger(callbackConcurrency) || callbackConcurrency < 2 || callbackConcurrency > 1000) {
+    throw new ConfigError(
+      `${environment}: the job callback deliverer's concurrency must be a whole number from 2 to 1000`,
+    );
+  }
+  if (jobs.starterTimeout.toSeconds() * 6 > maxVisibilityTimeoutSeconds) {
+    throw new ConfigError(
+      `${environment}: six job starter timeouts (the queues' visibility timeout) must fit SQS's ${maxVisibilityTimeoutSeconds} s`,
+    );
+  }
+  const shortestTask = shortestTaskTimeoutSeconds();
+  if (jobs.stepsTimeout.toSeconds() > shortestTask) {
+    throw new ConfigError(
+      `${environment}: the job steps function's timeout must not exceed the workflow's shortest Task timeout (${shortestTask} s)`,
     );
   }
 }

@@ -23,6 +23,12 @@ export interface ApiKeyMethodOptions {
    */
   readonly requestModel?: IModel;
   /**
+   * Request parameters (`method.request.path.id`, `method.request.header.x`), each required or
+   * not; a validator that validates parameters refuses a request without a required one.
+   * @default - none declared
+   */
+  readonly requestParameters?: Readonly<Record<string, boolean>>;
+  /**
    * @default - a Lambda proxy integration with API Gateway's defaults (buffered, 29 s)
    */
   readonly integrationOptions?: LambdaIntegrationOptions;
@@ -38,13 +44,27 @@ export function addApiKeyPostMethod(
   target: IFunction,
   options: ApiKeyMethodOptions,
 ): Method {
-  const method = resource.addMethod('POST', new LambdaIntegration(target, options.integrationOptions), {
+  return addApiKeyMethod(resource, 'POST', target, options);
+}
+
+/**
+ * Adds `httpMethod` (`GET`, `DELETE`, `POST`, …) on `resource`, as `addApiKeyPostMethod` does:
+ * a Lambda proxy integration with `target`, open only to callers with a tenant API key.
+ */
+export function addApiKeyMethod(
+  resource: IResource,
+  httpMethod: string,
+  target: IFunction,
+  options: ApiKeyMethodOptions,
+): Method {
+  const method = resource.addMethod(httpMethod, new LambdaIntegration(target, options.integrationOptions), {
     operationName: options.operationName,
     apiKeyRequired: true,
     ...(options.requestValidator ? { requestValidator: options.requestValidator } : {}),
     ...(options.requestModel
       ? { requestModels: { 'application/json': options.requestModel, $default: options.requestModel } }
       : {}),
+    ...(options.requestParameters ? { requestParameters: { ...options.requestParameters } } : {}),
   });
   Validations.of(method).acknowledge(
     {

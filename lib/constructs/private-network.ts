@@ -40,9 +40,10 @@ export interface PrivateNetworkProps {
  * The VPC the Redis cache lives in and the functions that use it run in:
  *
  * - `data` subnets (isolated, no route out) for the cache;
- * - `functions` subnets (private, egress through NAT) for the Lambda functions, with a gateway
- *   endpoint for DynamoDB and interface endpoints for Bedrock Runtime and EventBridge, so that
- *   prompts, answers, conversation turns and events stay on the AWS network and off the NAT;
+ * - `functions` subnets (private, egress through NAT) for the Lambda functions, with gateway
+ *   endpoints for DynamoDB and S3 and interface endpoints for Bedrock Runtime and EventBridge, so
+ *   that prompts, answers, conversation turns, events and the document jobs' documents stay on
+ *   the AWS network and off the NAT (the gateway endpoints cost nothing);
  * - `public` subnets holding only the NAT gateways.
  *
  * Why NAT and not isolated subnets with endpoints only: two things the functions call have no
@@ -85,6 +86,7 @@ export class PrivateNetwork extends Construct {
       ],
       gatewayEndpoints: {
         DynamoDb: { service: GatewayVpcEndpointAwsService.DYNAMODB, subnets: [this.functionSubnets] },
+        S3: { service: GatewayVpcEndpointAwsService.S3, subnets: [this.functionSubnets] },
       },
     });
 

@@ -2,6 +2,7 @@ import { gatewayEnvironment } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
@@ -10,6 +11,7 @@ import { ApiFirewall } from '../constructs/api-firewall.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
 import { ChatApi } from '../constructs/chat-api.js';
 import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
+import { DocumentJobs } from '../constructs/document-jobs.js';
 import { ModelGuardrail } from '../constructs/model-guardrail.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
@@ -31,6 +33,15 @@ export interface ApiStackProps extends StackProps {
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets. */
   readonly webhookSecret: ISecret;
+  /** Each tenant's job callback signing secrets. */
+  readonly callbackSecret: ISecret;
+  /** Asynchronous document jobs and their idempotency keys. */
+  readonly jobsTable: ITable;
+  /**
+   * The bucket of uploads and every document job's objects, by name (the stateful stack's
+   * `documentsBucketName`: referred to without an export).
+   */
+  readonly documentsBucketName: string;
   /** Where the functions run: the cache's VPC, with the security group the cache admits. */
   readonly functionNetwork: FunctionNetwork;
   /** `rediss://…` of the shared cache (`REDIS_URL`). */
@@ -38,10 +49,15 @@ export interface ApiStackProps extends StackProps {
 }
 
 /**
- * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks)
- * behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for browsers; the
- * webhook receivers' function URLs; the Bedrock access behind them; and the alarms that watch
- * them.
+ * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks,
+ * document jobs) behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for
+ * browsers; the webhook receivers' function URLs; the Bedrock access behind them; the document
+ * jobs' queues, workflow, callback deliverer and notification topic; and the alarms that watch them.
+ *
+ * The document jobs live here rather than in a stack of their own: their routes must be methods
+ * of the REST API, whose deployment (in this stack) has to include them, and their function needs
+ * the queues' URLs and the state machine's ARN, while the workflow's alarms notify this stack's
+ * topic; a separate stack would depend on this one and this one on it.
  */
 export class ApiStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
@@ -55,6 +71,7 @@ export class ApiStack extends Stack {
   readonly alarms: ApiAlarms;
   readonly webhooks: WebhookReceivers;
   readonly webhookAlarms: WebhookAlarms;
+  readonly documentJobs: DocumentJobs;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     const {
@@ -65,6 +82,9 @@ export class ApiStack extends Stack {
       ticketsTable,
       webhookIdempotencyTable,
       webhookSecret,
+      callbackSecret,
+      jobsTable,
+      documentsBucketName,
       functionNetwork,
       redisUrl,
       ...stackProps
@@ -199,6 +219,30 @@ export class ApiStack extends Stack {
       topic: this.alarms.topic,
       clientErrorsPer5Minutes: config.alarms.webhookClientErrorsPer5Minutes,
       serverErrorsPer5Minutes: config.alarms.webhookServerErrorsPer5Minutes,
+    });
+
+    this.documentJobs = new DocumentJobs(this, 'DocumentJobs', {
+      stage: config.stage,
+      restApi: this.chatApi.restApi,
+      requestValidator: this.chatApi.requestValidator,
+      bedrock: this.bedrockAccess,
+      tenantsEnvironment: this.tenants.environment,
+      jobsTable,
+      documentsBucket: Bucket.fromBucketName(this, 'DocumentsBucket', documentsBucketName),
+      eventBus,
+      callbackSecret,
+      functionDefaults: this.chatApi.functionDefaults,
+      alarmTopic: this.alarms.topic,
+      chunkConcurrency: config.jobs.chunkConcurrency,
+      laneConcurrency: config.jobs.laneConcurrency,
+      starterTimeout: config.jobs.starterTimeout,
+      stepsMemorySize: config.jobs.stepsMemorySize,
+      stepsTimeout: config.jobs.stepsTimeout,
+      responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
+      queueAgeAlarmSeconds: config.alarms.jobQueueAgeSeconds,
+      callbackConcurrency: config.jobs.callbackConcurrency,
+      callbackAgeAlarmSeconds: config.alarms.jobCallbackAgeSeconds,
+      removalPolicy: config.removalPolicy,
     });
   }
 }

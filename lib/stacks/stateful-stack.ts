@@ -2,6 +2,7 @@ import {
   connectionsTable,
   consumedEventsTable,
   inferenceAnalyticsTable,
+  jobsTable,
   productsTable,
   reviewsTable,
   sessionsTable,
@@ -11,10 +12,13 @@ import {
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { AiEventBus } from '../constructs/ai-event-bus.js';
+import { CallbackSecret } from '../constructs/callback-secret.js';
+import { DocumentBucket } from '../constructs/document-bucket.js';
 import type { ConsumerTable } from '../constructs/event-consumers.js';
 import { OutboundWebhookKey } from '../constructs/outbound-webhook-key.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
@@ -30,8 +34,8 @@ export interface StatefulStackProps extends StackProps {
 /**
  * What holds state or is referenced by name from outside: the AI event bus (with its archive and
  * schema registry), the sessions, WebSocket connections, WebSocket tickets and webhook idempotency
- * tables, the event consumers' tables, the webhook signing secrets, the moderation alert
- * webhook's API key, the Redis cache and the VPC it lives in. Changes here are rare and reviewed
+ * tables, the event consumers' tables, the document jobs' table and bucket, the webhook signing
+ * secrets, the tenants' job callback signing secrets, the moderation alert webhook's API key, the Redis cache and the VPC it lives in. Changes here are rare and reviewed
  * with care (termination protection, RETAIN and deletion protection in production). The
  * stateless stacks receive interfaces and values from here, never the reverse: the cache admits
  * the functions' security group, which this stack owns too.
@@ -48,11 +52,22 @@ export class StatefulStack extends Stack {
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets (`mangaassist-<stage>-webhook-secrets`). */
   readonly webhookSecret: ISecret;
+  /** Each tenant's job callback signing secrets (`mangaassist-<stage>-callback-secrets`). */
+  readonly callbackSecret: ISecret;
   /**
    * The event consumers' tables: products (with what the model wrote), reviews (verdicts, hidden
    * flags), inference analytics per model and day, and the events each consumer already handled.
    */
   readonly eventTables: Readonly<Record<ConsumerTable, ITable>>;
+  /** Asynchronous document jobs and their idempotency keys (`job_id`, TTL `expires_at`). */
+  readonly jobsTable: ITable;
+  /** Uploads and every job's document, chunks, answers and result (`uploads/`, `jobs/`). */
+  readonly documentsBucket: IBucket;
+  /**
+   * The documents bucket's name, which the stateless stacks refer to it by (no export; see
+   * `DocumentBucket.bucketNameFor`).
+   */
+  readonly documentsBucketName: string;
   /** The API key EventBridge sends to the moderation alert webhook (`mangaassist-<stage>-moderation-alerts-key`). */
   readonly moderationWebhookKey: ISecret;
   readonly network: PrivateNetwork;
@@ -97,7 +112,18 @@ export class StatefulStack extends Stack {
       consumedEvents: new SpecTable(this, 'ConsumedEvents', { spec: consumedEventsTable, ...tableDefaults })
         .table,
     };
+    this.jobsTable = new SpecTable(this, 'Jobs', { spec: jobsTable, ...tableDefaults }).table;
+    this.documentsBucket = new DocumentBucket(this, 'Documents', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+      accessLogRetentionDays: config.logRetention,
+    }).bucket;
+    this.documentsBucketName = DocumentBucket.bucketNameFor(config.stage);
     this.webhookSecret = new WebhookSecret(this, 'WebhookSecrets', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+    }).secret;
+    this.callbackSecret = new CallbackSecret(this, 'CallbackSecrets', {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
     }).secret;

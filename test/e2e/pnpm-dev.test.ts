@@ -39,7 +39,7 @@ describe('pnpm dev in a terminal', () => {
     process.kill(-(child.pid ?? 0), 'SIGINT');
     const [code, signal] = await settlesWithin(exited, 30_000, 'pnpm dev stopping after Ctrl-C');
 
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect({ code, signal }, `pnpm dev said:\n${output.slice(-3000)}`).toEqual({ code: 0, signal: null });
     expect(output).not.toContain('ELIFECYCLE');
   }, 120_000);
 });

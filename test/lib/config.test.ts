@@ -76,7 +76,7 @@ describe('environmentConfig', () => {
   });
 
   it.each(stages)(
-    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors and webhook error spikes',
+    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors, webhook error spikes, 15-minute-old queued jobs and callbacks unattempted for 9 hours',
     (stage) => {
       expect(environmentConfig(stage).alarms).toEqual({
         serverErrorRatePercent: 1,
@@ -84,9 +84,29 @@ describe('environmentConfig', () => {
         webSocketErrorRatePercent: 5,
         webhookClientErrorsPer5Minutes: 25,
         webhookServerErrorsPer5Minutes: 5,
+        jobQueueAgeSeconds: 900,
+        jobCallbackAgeSeconds: 9 * 3600,
       });
     },
   );
+
+  it.each(stages)(
+    'starts %s jobs on a normal lane of 10 starters and a low lane of 2, steps ending within 280 s, callbacks by 5 deliverers',
+    (stage) => {
+      const { jobs } = environmentConfig(stage);
+      expect(jobs.laneConcurrency).toEqual({ normal: 10, low: 2 });
+      expect(jobs.callbackConcurrency).toBe(5);
+      expect(jobs.starterTimeout.toSeconds()).toBe(30);
+      expect(jobs.stepsMemorySize).toBe(1024);
+      expect(jobs.stepsTimeout.toSeconds()).toBe(280);
+    },
+  );
+
+  it('asks the model about two chunks of a job at once in dev and four in staging and prod', () => {
+    expect(environmentConfig('dev').jobs.chunkConcurrency).toBe(2);
+    expect(environmentConfig('staging').jobs.chunkConcurrency).toBe(4);
+    expect(environmentConfig('prod').jobs.chunkConcurrency).toBe(4);
+  });
 
   it.each(stages)('sizes the %s webhook functions at 512 MB, 30 s and 50 reserved instances', (stage) => {
     const { webhooks } = environmentConfig(stage);

@@ -8,7 +8,12 @@ export {
   type ChatTurn,
   SessionUnavailableError,
 } from './chat-service.js';
-export { type ChatConfig, chatConfigFromEnvironment, chatConfigSchema } from './config/chat-config.js';
+export {
+  type ChatConfig,
+  chatConfigFromEnvironment,
+  chatConfigSchema,
+  chatEnvironmentFields,
+} from './config/chat-config.js';
 export {
   type ChatEndpointOptions,
   type ChatRequestOptions,

@@ -66,6 +66,8 @@ describe('registrySchemas', () => {
       'mangaassist.ai@Recommendation.Generated',
       'mangaassist.payments@PaymentCompleted',
       'mangaassist.reviews@ReviewSubmitted',
+      'mangaassist.ai@JobCompleted',
+      'mangaassist.ai@JobFailed',
       ...catalogUpdateTypes.map((type) => `mangaassist.catalog@CatalogUpdate.${type}`),
     ]);
     expect(registrySchemas().every((entry) => entry.type === 'JSONSchemaDraft4')).toBe(true);

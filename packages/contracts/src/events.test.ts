@@ -265,6 +265,8 @@ describe('busEvents', () => {
       [
         'CatalogUpdate.*',
         'InferenceCompleted',
+        'JobCompleted',
+        'JobFailed',
         'MessageReceived',
         'ModerationFlagged',
         'PaymentCompleted',

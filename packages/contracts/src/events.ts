@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { sessionIdSchema } from './chat.js';
+import { sessionIdSchema, usageSchema } from './chat.js';
+import { jobErrorSchema, jobIdSchema, jobTypes } from './jobs.js';
 import {
   catalogUpdateDetailSchema,
   catalogUpdateTypes,
@@ -159,6 +160,27 @@ export interface BusEventDefinition {
   readonly schema: z.ZodMiniType<Record<string, unknown>>;
 }
 
+/**
+ * `mangaassist.ai` / `JobCompleted` and `JobFailed`: a document job ended (the jobs API's
+ * `GET /v1/jobs/{id}` has the whole job, its result text included; events stay small).
+ */
+export const jobEndedDetailSchema = z.object({
+  job_id: jobIdSchema,
+  tenant_id: z.string(),
+  type: z.enum(jobTypes),
+  status: z.enum(['succeeded', 'failed']),
+  progress: z.object({ chunks_done: z.int(), chunks_total: z.int() }),
+  created_at: z.string(),
+  updated_at: z.string(),
+  result: z.optional(
+    z.object({ model: z.string(), usage: usageSchema, cost_usd: z.number().check(z.nonnegative()) }),
+  ),
+  error: z.optional(jobErrorSchema),
+  processing_stage: z.literal('completed'),
+});
+
+export type JobEndedDetail = z.infer<typeof jobEndedDetailSchema>;
+
 const catalogUpdatePrefix = 'CatalogUpdate.';
 
 /**
@@ -220,6 +242,24 @@ export const busEvents = {
     chained: false,
     description: 'A customer review, with a quick sentiment, from the reviews webhook.',
     schema: reviewSubmittedDetailSchema,
+  },
+  JobCompleted: {
+    source: eventSources.ai,
+    detailType: 'JobCompleted',
+    detailTypes: ['JobCompleted'],
+    stage: 'completed',
+    chained: false,
+    description: 'A document job succeeded: its usage and cost (the result is at the jobs API).',
+    schema: jobEndedDetailSchema,
+  },
+  JobFailed: {
+    source: eventSources.ai,
+    detailType: 'JobFailed',
+    detailTypes: ['JobFailed'],
+    stage: 'completed',
+    chained: false,
+    description: 'A document job failed, with the reason.',
+    schema: jobEndedDetailSchema,
   },
   'CatalogUpdate.*': {
     source: eventSources.catalog,

@@ -48,6 +48,8 @@ export {
   type InferenceCompletedDetail,
   inferenceCompletedDetailSchema,
   inferenceCompletedEvent,
+  type JobEndedDetail,
+  jobEndedDetailSchema,
   type MessageReceivedDetail,
   type ModerationFlaggedDetail,
   type ModerationSeverity,
@@ -60,6 +62,30 @@ export {
   recommendationGeneratedDetailSchema,
 } from './events.js';
 export { guardrailMessages } from './guardrail.js';
+export {
+  type CreateJobRequest,
+  type JobAccepted,
+  type JobDocument,
+  type JobDocumentInput,
+  type JobPriority,
+  type JobStatus,
+  type JobType,
+  jobAcceptedSchema,
+  jobDocumentInputSchema,
+  jobDocumentSchema,
+  jobErrorSchema,
+  jobIdSchema,
+  jobLimits,
+  jobPriorities,
+  jobRoutes,
+  jobStatuses,
+  jobTypes,
+  makeCreateJobRequestSchema,
+  terminalJobStatuses,
+  type UploadResponse,
+  uploadIdSchema,
+  uploadResponseSchema,
+} from './jobs.js';
 export { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 export { gatewayEnvironment } from './lambda-environment.js';
 export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.js';
@@ -67,6 +93,7 @@ export {
   connectionsTable,
   consumedEventsTable,
   inferenceAnalyticsTable,
+  jobsTable,
   type KeyAttribute,
   productsTable,
   reviewsTable,

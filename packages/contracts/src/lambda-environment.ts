@@ -59,4 +59,18 @@ export const gatewayEnvironment = {
   eventConsumer: 'EVENT_CONSUMER',
   /** Custom EventBridge endpoint (the local bus); unset = AWS. */
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT_URL',
+  /** Name of the jobs table (`jobsTable`). */
+  jobsTable: 'JOBS_TABLE',
+  /** Name of the bucket of documents, chunks and results. */
+  documentsBucket: 'DOCUMENTS_BUCKET',
+  /** URL of the SQS queue of normal-priority jobs. */
+  jobsQueueUrl: 'JOBS_QUEUE_URL',
+  /** URL of the SQS queue of low-priority jobs. */
+  jobsLowQueueUrl: 'JOBS_LOW_QUEUE_URL',
+  /** URL of the SQS queue of job callbacks waiting for delivery. */
+  jobCallbacksQueueUrl: 'JOB_CALLBACKS_QUEUE_URL',
+  /** ARN (or name) of the Secrets Manager secret holding each tenant's callback signing secrets. */
+  callbackSecretId: 'CALLBACK_SECRET_ID',
+  /** ARN of the job workflow's state machine. */
+  jobStateMachineArn: 'JOB_STATE_MACHINE_ARN',
 } as const;

@@ -84,6 +84,17 @@ export const consumedEventsTable: TableSpec = {
   timeToLiveAttribute: 'expires_at',
 };
 
+/**
+ * Asynchronous document jobs, one item per job (`job_id`, its tenant, status, progress, result
+ * summary), and one item per `Idempotency-Key` a tenant sent (`job_id` = `idempotency#<tenant>#<key
+ * hash>`, pointing at its job). Both expire `jobLimits.retentionDays` after they were written.
+ */
+export const jobsTable: TableSpec = {
+  name: 'jobs',
+  partitionKey: { name: 'job_id', type: 'S' },
+  timeToLiveAttribute: 'expires_at',
+};
+
 export const tableSpecs = [
   sessionsTable,
   connectionsTable,
@@ -93,6 +104,7 @@ export const tableSpecs = [
   reviewsTable,
   inferenceAnalyticsTable,
   consumedEventsTable,
+  jobsTable,
 ] as const;
 
 /** The deployed name of a table: `mangaassist-<stage>-<name>`. */

@@ -1,9 +1,9 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
  * gateway's overhead against the local emulator, how `pnpm dev` rides out a Bedrock outage and a
- * Redis outage, and its memory under five minutes of steady load. Each part prints its figures and its
- * targets; the run exits non-zero when any target is missed. Run one part alone with
- * `pnpm bench bundles|gateway|faults|redis|soak`.
+ * Redis outage, its memory under five minutes of steady load, and document jobs' throughput. Each
+ * part prints its figures and its targets; the run exits non-zero when any target is missed. Run one part alone with
+ * `pnpm bench bundles|gateway|faults|redis|soak|jobs`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ const parts = {
   faults: 'faults-bench.ts',
   redis: 'redis-outage-bench.ts',
   soak: 'soak-bench.ts',
+  jobs: 'jobs-bench.ts',
 } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 let failed = false;

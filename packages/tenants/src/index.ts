@@ -1,6 +1,6 @@
 // The public surface of @mangaassist/tenants.
 
-export { type BudgetDecision, BudgetExhaustedError, type TenantBudget } from './budget.js';
+export { type BudgetDecision, BudgetExhaustedError, type BudgetUsage, type TenantBudget } from './budget.js';
 export { BudgetGuard, type BudgetGuardOptions } from './budget-guard.js';
 export { devTenants, loadTestTenantId } from './dev-tenants.js';
 export {

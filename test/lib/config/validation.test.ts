@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   checkEvents,
+  checkJobs,
   checkWebhooks,
   overridesFromContext,
   parseTenants,
@@ -87,6 +88,53 @@ describe('checkWebhooks', () => {
     expect(() =>
       checkWebhooks('prod', webhooks({ reservedConcurrency: 4, provisionedConcurrency: 5 })),
     ).toThrow(/provisionedConcurrency must be a whole number from 1 to reservedConcurrency \(4\)/);
+  });
+});
+
+describe('checkJobs', () => {
+  const jobs = (overrides: object = {}) => ({ ...environmentConfig('prod').jobs, ...overrides });
+
+  it('accepts every stage’s job settings', () => {
+    for (const stage of stages) expect(() => checkJobs(stage, environmentConfig(stage).jobs)).not.toThrow();
+  });
+
+  it('refuses a chunk concurrency an inline Map cannot run', () => {
+    expect(() => checkJobs('prod', jobs({ chunkConcurrency: 0 }))).toThrow(/chunkConcurrency/);
+    expect(() => checkJobs('prod', jobs({ chunkConcurrency: 41 }))).toThrow(/chunkConcurrency/);
+    expect(() => checkJobs('prod', jobs({ chunkConcurrency: 2.5 }))).toThrow(ConfigError);
+  });
+
+  it('refuses a lane concurrency an SQS event source mapping cannot have', () => {
+    expect(() => checkJobs('prod', jobs({ laneConcurrency: { normal: 10, low: 1 } }))).toThrow(
+      /low job lane's concurrency must be a whole number from 2 to 1000/,
+    );
+    expect(() => checkJobs('prod', jobs({ laneConcurrency: { normal: 1001, low: 2 } }))).toThrow(ConfigError);
+  });
+
+  it('refuses a callback deliverer concurrency an SQS event source mapping cannot have', () => {
+    for (const callbackConcurrency of [1, 1001, 2.5]) {
+      expect(() => checkJobs('prod', jobs({ callbackConcurrency }))).toThrow(
+        /callback deliverer's concurrency must be a whole number from 2 to 1000/,
+      );
+    }
+    expect(() => checkJobs('prod', jobs({ callbackConcurrency: 2 }))).not.toThrow();
+  });
+
+  it('refuses a low lane that starts more jobs at once than the normal lane', () => {
+    expect(() => checkJobs('prod', jobs({ laneConcurrency: { normal: 4, low: 8 } }))).toThrow(
+      /low job lane may not start more jobs/,
+    );
+  });
+
+  it('refuses a starter timeout whose six-fold visibility timeout SQS cannot set', () => {
+    expect(() => checkJobs('prod', jobs({ starterTimeout: Duration.hours(3) }))).toThrow(/43200 s/);
+  });
+
+  it('refuses a steps timeout longer than the workflow’s shortest Task timeout', () => {
+    expect(() => checkJobs('prod', jobs({ stepsTimeout: Duration.seconds(301) }))).toThrow(
+      /shortest Task timeout \(300 s\)/,
+    );
+    expect(() => checkJobs('prod', jobs({ stepsTimeout: Duration.seconds(300) }))).not.toThrow();
   });
 });
 

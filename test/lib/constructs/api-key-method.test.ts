@@ -1,9 +1,9 @@
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { JsonSchemaType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { addApiKeyPostMethod } from '../../../lib/constructs/api-key-method.js';
+import { addApiKeyMethod, addApiKeyPostMethod } from '../../../lib/constructs/api-key-method.js';
 import { unitTestApp } from '../support.js';
 
 function build() {
@@ -16,15 +16,21 @@ function build() {
   });
   const validator = restApi.addRequestValidator('Validator', { validateRequestBody: true });
   const model = restApi.addModel('Body', { schema: { type: JsonSchemaType.OBJECT } });
-  const method = addApiKeyPostMethod(restApi.root.addResource('things'), target, {
+  const things = restApi.root.addResource('things');
+  const method = addApiKeyPostMethod(things, target, {
     operationName: 'CreateThing',
     requestValidator: validator,
     requestModel: model,
   });
-  return { method, model, stack, template: Template.fromStack(stack) };
+  const getMethod = addApiKeyMethod(things.addResource('{id}'), 'GET', target, {
+    operationName: 'GetThing',
+    requestValidator: validator,
+    requestParameters: { 'method.request.path.id': true },
+  });
+  return { method, getMethod, model, stack, template: Template.fromStack(stack) };
 }
 
-const { method, model, stack, template } = build();
+const { method, getMethod, model, stack, template } = build();
 
 describe('addApiKeyPostMethod', () => {
   it('adds a POST that requires an API key, through a Lambda proxy integration', () => {
@@ -44,12 +50,29 @@ describe('addApiKeyPostMethod', () => {
     });
   });
 
-  it('records for cdk-nag that API keys, not an authorizer or Cognito, authenticate the callers', () => {
-    const acknowledged = method.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
-    const ids = acknowledged.map(([id]) => id.replace(/^annotation::/i, ''));
-    expect(ids).toEqual(expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-COG4']));
-    for (const [, reason] of acknowledged) expect(reason).toMatch(/API key/);
+  it('adds other methods the same way, with the path parameters they require', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      OperationName: 'GetThing',
+      ApiKeyRequired: true,
+      RequestParameters: { 'method.request.path.id': true },
+      RequestModels: Match.absent(),
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
   });
+
+  it.each([
+    ['POST', () => method],
+    ['GET', () => getMethod],
+  ])(
+    'records on %s for cdk-nag that API keys, not an authorizer or Cognito, authenticate the callers',
+    (_, methodOf) => {
+      const acknowledged = methodOf()
+        .node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+      const ids = acknowledged.map(([id]) => id.replace(/^annotation::/i, ''));
+      expect(ids).toEqual(expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-COG4']));
+      for (const [, reason] of acknowledged) expect(reason).toMatch(/API key/);
+    },
+  );
 });

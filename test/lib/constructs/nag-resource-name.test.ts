@@ -1,4 +1,4 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { nagResourceName } from '../../../lib/constructs/nag-resource-name.js';
@@ -13,8 +13,23 @@ describe('nagResourceName', () => {
       'arn:<AWS::Partition>:sns:<AWS::Region>:*',
     );
     expect(nagResourceName(stack, `${topic.topicName}/*`)).toBe(
-      `${JSON.stringify({ 'Fn::GetAtt': [stack.getLogicalId(topic.node.defaultChild as never), 'TopicName'] })}/*`,
+      `<${stack.getLogicalId(topic.node.defaultChild as never)}.TopicName>/*`,
     );
+  });
+
+  it('writes the text of an import and of a substitution, with placeholders as <X>', () => {
+    expect(nagResourceName(stack, `${Fn.importValue('Producer:Export')}/jobs/*`)).toBe(
+      'Producer:Export/jobs/*',
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an Fn::Sub placeholder, not a template.
+    expect(nagResourceName(stack, Fn.sub('arn:${AWS::Partition}:s3:::b/*'))).toBe(
+      'arn:<AWS::Partition>:s3:::b/*',
+    );
+  });
+
+  it('writes any other intrinsic as JSON', () => {
+    const selected = Fn.select(1, Fn.split(':', topic.topicArn));
+    expect(nagResourceName(stack, `${selected}:*`)).toBe(`${JSON.stringify(stack.resolve(selected))}:*`);
   });
 
   it('leaves plain strings as they are', () => {

@@ -47,11 +47,13 @@ describe('PrivateNetwork', () => {
     build({ natGateways: 2 }).template.resourceCountIs('AWS::EC2::NatGateway', 2);
   });
 
-  it('reaches DynamoDB through a gateway endpoint and Bedrock Runtime and EventBridge through private interface endpoints', () => {
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-      VpcEndpointType: 'Gateway',
-      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.dynamodb'])]) }),
-    });
+  it('reaches DynamoDB and S3 through gateway endpoints and Bedrock Runtime and EventBridge through private interface endpoints', () => {
+    for (const service of ['.dynamodb', '.s3']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([service])]) }),
+      });
+    }
     const interfaceServices = Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
       .map((endpoint) => (endpoint as { Properties: Record<string, unknown> }).Properties)
       .filter((endpoint) => endpoint.VpcEndpointType === 'Interface')

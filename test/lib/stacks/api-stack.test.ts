@@ -8,7 +8,15 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../../lib/config.js';
 import { ApiStack } from '../../../lib/stacks/api-stack.js';
-import { asList, flatten, functionActions, logicalId, policyStatements, unitTestApp } from '../support.js';
+import {
+  asList,
+  flatten,
+  functionActions,
+  functionStatements,
+  logicalId,
+  policyStatements,
+  unitTestApp,
+} from '../support.js';
 
 function build(environment: string) {
   const app = unitTestApp();
@@ -28,6 +36,9 @@ function build(environment: string) {
     ticketsTable: table('Tickets'),
     webhookIdempotencyTable: table('WebhookIdempotency'),
     webhookSecret: new Secret(shared, 'WebhookSecrets'),
+    callbackSecret: new Secret(shared, 'CallbackSecrets'),
+    jobsTable: table('Jobs'),
+    documentsBucketName: 'mangaassist-dev-documents-123456789012-ap-northeast-1',
     functionNetwork: {
       vpc,
       subnets: { subnetGroupName: 'functions' },
@@ -58,8 +69,17 @@ const isPlainWebhook = (fn: { Description?: string }) =>
 /** The WebSocket message route: it only queues frames (SQS) and pushes errors, from outside any VPC. */
 const isMessageRoute = (fn: { Description?: string }) =>
   fn.Description?.includes('queued for the stream function') ?? false;
+/**
+ * The document jobs' API, starter, safety net and callback deliverer: AWS APIs and (the
+ * deliverer) tenants' public endpoints only.
+ */
+const isPlainJobFunction = (fn: { Description?: string }) =>
+  ['/v1/jobs', 'each queued job', 'ended without settling', 'callbacks of settled'].some(
+    (what) => fn.Description?.includes(what) ?? false,
+  );
 /** Functions that never build the gateway nor touch Redis. */
-const isOutsideVpc = (fn: { Description?: string }) => isPlainWebhook(fn) || isMessageRoute(fn);
+const isOutsideVpc = (fn: { Description?: string }) =>
+  isPlainWebhook(fn) || isMessageRoute(fn) || isPlainJobFunction(fn);
 
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
@@ -70,21 +90,28 @@ function servicesOf(template: Template, prefix: string): string[] {
 }
 
 describe('ApiStack', () => {
-  it('serves chat, the SSE stream, tickets and the three static tasks, each behind an API key', () => {
-    const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method'));
-    expect(methods).toHaveLength(6);
-    for (const method of methods)
-      expect(method).toMatchObject({ Properties: { ApiKeyRequired: true, HttpMethod: 'POST' } });
+  it('serves chat, the SSE stream, tickets, the three static tasks, uploads and jobs, each behind an API key', () => {
+    const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method')).map(
+      (method) => (method as { Properties: { ApiKeyRequired: boolean; HttpMethod: string } }).Properties,
+    );
+    expect(methods).toHaveLength(10);
+    for (const method of methods) expect(method.ApiKeyRequired).toBe(true);
+    expect(methods.map((method) => method.HttpMethod).sort()).toEqual([
+      'DELETE',
+      'GET',
+      ...Array.from({ length: 8 }, () => 'POST'),
+    ]);
     dev.template.hasResourceProperties('AWS::ApiGateway::Method', {
       Integration: Match.objectLike({ ResponseTransferMode: 'STREAM' }),
     });
   });
 
-  it('runs twelve Node.js 22 arm64 functions, all but two webhook receivers and the message route in the cache’s network', () => {
+  it('runs seventeen Node.js 22 arm64 functions, in the cache’s network all but two webhook receivers, the message route and four job functions', () => {
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(17);
     expect(functions.filter(isWebhook)).toHaveLength(3);
     expect(functions.filter(isMessageRoute)).toHaveLength(1);
+    expect(functions.filter(isPlainJobFunction)).toHaveLength(4);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -132,6 +159,28 @@ describe('ApiStack', () => {
       'secretsmanager',
     ]);
     expect(servicesOf(template, 'WebSocketMessageFunction')).toEqual(['execute-api', 'sqs']);
+    expect(servicesOf(template, 'DocumentJobsRoutesFunction')).toEqual([
+      'dynamodb',
+      's3',
+      'secretsmanager',
+      'sqs',
+      'states',
+    ]);
+    expect(servicesOf(template, 'DocumentJobsStarterFunction')).toEqual(['dynamodb', 'sqs', 'states']);
+    expect(servicesOf(template, 'DocumentJobsSafetyNetFunction')).toEqual(['dynamodb', 'events', 'sqs']);
+    expect(servicesOf(template, 'DocumentJobsWorkflowStepsFunction')).toEqual([
+      'bedrock',
+      'dynamodb',
+      'events',
+      's3',
+      'sqs',
+    ]);
+    expect(servicesOf(template, 'DocumentJobsCallbackDelivererFunction')).toEqual([
+      'dynamodb',
+      's3',
+      'secretsmanager',
+      'sqs',
+    ]);
     expect(servicesOf(template, 'WebSocketStreamFunction')).toEqual([
       'bedrock',
       'dynamodb',
@@ -188,8 +237,8 @@ describe('ApiStack', () => {
     );
   });
 
-  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, and each webhook URL', () => {
-    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3);
+  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, each webhook URL and the document jobs', () => {
+    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3 + 10);
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [
@@ -222,6 +271,86 @@ describe('ApiStack', () => {
       Threshold: 25,
     });
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Url5xxCount', Threshold: 5 });
+  });
+
+  it('delivers job callbacks at the configured concurrency, signed with the secret it is given, and announces settled jobs on the job notification topic', () => {
+    const { jobs, alarms } = environmentConfig('prod');
+    prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: {
+        Ref: logicalId(prod.template, 'AWS::Lambda::Function', 'DocumentJobsCallbackDelivererFunction'),
+      },
+      ScalingConfig: { MaximumConcurrency: jobs.callbackConcurrency },
+    });
+    prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: alarms.jobCallbackAgeSeconds,
+    });
+    for (const prefix of ['DocumentJobsCallbackDelivererFunction', 'DocumentJobsRoutesFunction']) {
+      const secret = functionStatements(prod.template, prefix)
+        .filter((statement) => asList(statement.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((statement) => asList(statement.Resource).map(flatten));
+      expect(secret).toEqual([expect.stringMatching(/CallbackSecrets/)]);
+    }
+    prod.template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'mangaassist-prod-job-notifications',
+    });
+    // The topic's key follows the stage's removal policy, as the alarm topic's.
+    prod.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  it('sends the document jobs’ alarms to the API alarm topic', () => {
+    const topic = { Ref: logicalId(dev.template, 'AWS::SNS::Topic', 'AlarmsTopic') };
+    const alarms = Object.entries(dev.template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
+      id.startsWith('DocumentJobsAlarms'),
+    );
+    expect(alarms).toHaveLength(10);
+    for (const [, alarm] of alarms)
+      expect(alarm).toMatchObject({ Properties: { AlarmActions: [topic], OKActions: [topic] } });
+  });
+
+  it('serves the job routes from the jobs API function on the chat REST API, validating POST /v1/jobs bodies', () => {
+    const jobsFunction = logicalId(dev.template, 'AWS::Lambda::Function', 'DocumentJobsRoutesFunction');
+    const restApi = logicalId(dev.template, 'AWS::ApiGateway::RestApi', 'ChatApi');
+    const model = logicalId(dev.template, 'AWS::ApiGateway::Model', 'ChatApiCreateJobRequest');
+    for (const httpMethod of ['GET', 'DELETE']) {
+      dev.template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: httpMethod,
+        RestApiId: { Ref: restApi },
+        RequestParameters: { 'method.request.path.id': true },
+        Integration: Match.objectLike({
+          Uri: Match.objectLike({
+            'Fn::Join': Match.arrayWith([Match.arrayWith([{ 'Fn::GetAtt': [jobsFunction, 'Arn'] }])]),
+          }),
+        }),
+      });
+    }
+    dev.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      OperationName: 'CreateJob',
+      RequestModels: { 'application/json': { Ref: model }, $default: { Ref: model } },
+    });
+  });
+
+  it('runs each stage’s job chunks at its configured concurrency', () => {
+    const maxConcurrency = (template: Template) => {
+      const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+      const definition = (machine as { Properties: { DefinitionString: string } }).Properties
+        .DefinitionString;
+      return (JSON.parse(definition) as { States: { ProcessChunks: { MaxConcurrency: number } } }).States
+        .ProcessChunks.MaxConcurrency;
+    };
+    expect(maxConcurrency(dev.template)).toBe(2);
+    expect(maxConcurrency(prod.template)).toBe(4);
+  });
+
+  it('refers to the documents bucket by its name, with no import', () => {
+    const statements = functionStatements(dev.template, 'DocumentJobsWorkflowStepsFunction');
+    const resources = statements
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:')))
+      .flatMap((statement) => asList(statement.Resource).map(flatten));
+    expect(resources).toContain(
+      'arn:<AWS::Partition>:s3:::mangaassist-dev-documents-123456789012-ap-northeast-1/jobs/*',
+    );
   });
 
   it('sends the webhook alarms to the API alarm topic', () => {
@@ -285,8 +414,8 @@ describe('ApiStack', () => {
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 12 functions, REST access and execution logs, WebSocket access logs, WAF logs.
-    expect(prodLogs).toHaveLength(16);
+    // 17 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state machine.
+    expect(prodLogs).toHaveLength(22);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

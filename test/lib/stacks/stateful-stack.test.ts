@@ -94,6 +94,38 @@ describe('StatefulStack', () => {
     ]);
   });
 
+  it('holds the document jobs’ table, keyed by job id with PITR, encryption and TTL', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'mangaassist-dev-jobs',
+      KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
+  it('holds the documents bucket, named after the stage, with its access log bucket, retained in prod', () => {
+    dev.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: {
+        'Fn::Join': [
+          '',
+          ['mangaassist-dev-documents-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
+        ],
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'documents/' }),
+    });
+    expect(flatten(dev.stack.resolve(dev.stack.documentsBucketName))).toBe(
+      'mangaassist-dev-documents-<AWS::AccountId>-<AWS::Region>',
+    );
+    prod.template.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    dev.template.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    // The access logs expire with the stage's log retention.
+    prod.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
+    });
+  });
+
   it('holds the moderation alert webhook key, generated so no value is in the template', () => {
     dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mangaassist-dev-moderation-alerts-key',
@@ -109,6 +141,21 @@ describe('StatefulStack', () => {
     });
     prod.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     dev.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
+  it('holds the job callback signing secrets, starting as an empty document, retained in prod', () => {
+    dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'mangaassist-dev-callback-secrets',
+      SecretString: '{}',
+    });
+    prod.template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'mangaassist-prod-callback-secrets' }),
+      DeletionPolicy: 'Retain',
+    });
+    dev.template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'mangaassist-dev-callback-secrets' }),
+      DeletionPolicy: 'Delete',
+    });
   });
 
   it('retains and deletion-protects its data in prod only, behind termination protection', () => {
@@ -162,10 +209,10 @@ describe('StatefulStack', () => {
     expect(flatten(stack.resolve(stack.redisUrl))).toMatch(/^rediss:\/\//);
   });
 
-  it('has a VPC with flow logs and private endpoints for DynamoDB, Bedrock Runtime and EventBridge', () => {
+  it('has a VPC with flow logs and private endpoints for DynamoDB, S3, Bedrock Runtime and EventBridge', () => {
     dev.template.resourceCountIs('AWS::EC2::VPC', 1);
     dev.template.resourceCountIs('AWS::EC2::FlowLog', 1);
-    dev.template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    dev.template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     dev.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     prod.template.hasResource('AWS::Logs::LogGroup', {
       DeletionPolicy: 'Retain',

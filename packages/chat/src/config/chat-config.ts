@@ -19,7 +19,7 @@ export const chatConfigSchema = z.strictObject({
 
 export type ChatConfig = z.output<typeof chatConfigSchema>;
 
-const chatEnvironmentFields = {
+export const chatEnvironmentFields = {
   ...gatewayEnvironmentFields,
   ...tenantsEnvironmentFields,
   sessionsTable: { variable: names.sessionsTable },

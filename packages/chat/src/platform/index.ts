@@ -4,6 +4,7 @@ export {
   type ChatCore,
   type ChatCoreOptions,
   type ChatPlatformOptions,
+  coreOf,
   createChatCore,
 } from './chat-core.js';
 export {

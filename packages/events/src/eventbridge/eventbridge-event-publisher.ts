@@ -62,6 +62,9 @@ export const eventTruncationFields: Readonly<Record<BusEventName, readonly strin
   MessageReceived: ['message'],
   PaymentCompleted: [],
   'Recommendation.Generated': [],
+  // Small by design: a job's text is at the jobs API, never on the bus.
+  JobCompleted: [],
+  JobFailed: [],
 };
 
 /**

@@ -38,8 +38,10 @@ import { createTicketPlatform } from '@mangaassist/tenants/platform';
 import { generateDevWebhookSecrets, StaticWebhookSecrets, webhookSchemes } from '@mangaassist/webhooks';
 import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
+import type { FileDocumentStore } from '../s3/file-document-store.js';
 import { LocalFifoQueue } from '../sqs/local-fifo-queue.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
+import { createDevJobs } from './dev-jobs.js';
 import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
 
@@ -56,6 +58,10 @@ export interface DevDoorsOptions {
   readonly chatDeadlineMs?: number;
   /** Gateway overrides (clock, breakers) for tests. */
   readonly gateway?: Partial<FmGatewayOptions>;
+  /** Shrinks the job callbacks' retry schedule, for tests. @default 1 */
+  readonly callbackRetryScale?: number;
+  /** The local bucket of the jobs' documents (presigned URLs on the dev server). */
+  readonly documents: FileDocumentStore;
   readonly logger: Logger;
 }
 
@@ -169,6 +175,16 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   // EventBridge runs scheduled rules on the default bus.
   local.eventBridge.bus.addRules(scheduled, targets);
 
+  const jobs = createDevJobs({
+    config,
+    core,
+    tenants: keys.directory,
+    documents: options.documents,
+    events: consumerEvents.publisher,
+    ...(options.callbackRetryScale !== undefined ? { callbackRetryScale: options.callbackRetryScale } : {}),
+    logger,
+  });
+
   const task = (name: TaskName) => makeTaskHandler({ task: name, ...createTaskPlatform(config, { core }) });
   return {
     config,
@@ -176,7 +192,11 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     gateway: core.gateway,
     pusher,
     /** The SQS queues the stacks deploy, in process (`GET /_local/queues`). */
-    queues: [messageQueue],
+    queues: [messageQueue, ...jobs.queues],
+    /** Each dev tenant's callback signing secrets (`GET /_local/callback-secrets`). */
+    callbackSecrets: jobs.callbackSecrets,
+    /** The state machines the stacks deploy, in process (`GET /_local/executions`). */
+    stateMachines: jobs.machines,
     outbox,
     webhookSecrets,
     scheduledRules: scheduled.map((rule) => rule.name),
@@ -198,9 +218,11 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
       wsConnection: makeWsConnectionHandler({ connections: webSocket.webSocket, logger }),
       wsMessage: makeWsMessageHandler({ queue: clientMessages, pusher, logger }),
       webhookReceivers: webhooks.receivers,
+      jobs: jobs.handler,
     },
     /** After the bus has drained: closes the clients, Redis and the gateway (flushing its events). */
     async close() {
+      await jobs.close();
       await Promise.all([webSocket.close(), ticketPlatform.close(), webhooks.close()]);
       await Promise.all([consumers.close(), chat.close()]);
       consumerEvents.close();

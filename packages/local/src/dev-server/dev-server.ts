@@ -3,12 +3,13 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
-import { taskNames, taskRoutes } from '@mangaassist/contracts';
+import { jobRoutes, taskNames, taskRoutes } from '@mangaassist/contracts';
 import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
 import { makeWebhookRouter } from '@mangaassist/webhooks';
 import type { BedrockEmulator, BedrockEmulatorOptions } from '../bedrock-emulator/index.js';
 import type { EmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
 import type { LocalEventBridge } from '../eventbridge/index.js';
+import { FileDocumentStore, localDocumentPathPrefix } from '../s3/file-document-store.js';
 import { serveStaticPage } from '../web/static-site.js';
 import {
   attachLocalWebSocketGateway,
@@ -20,6 +21,7 @@ import { localStage, startLocalAws } from './local-aws.js';
 import { refuseLocalControl } from './local-control-guard.js';
 import { localControlRoutes } from './local-control-routes.js';
 import { readBody, sendError } from './local-http.js';
+import { localS3Route } from './local-s3-route.js';
 import { parseRequestTarget } from './request-target.js';
 
 export interface DevServerOptions {
@@ -43,6 +45,8 @@ export interface DevServerOptions {
   readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
   /** Gateway overrides (clock, breakers) for tests. */
   readonly gateway?: Partial<FmGatewayOptions>;
+  /** Shrinks the job callbacks' retry schedule (30 s doubling to 8 h) for tests. @default 1 */
+  readonly callbackRetryScale?: number;
 }
 
 export interface DevServer {
@@ -75,25 +79,43 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.eventBridgePort !== undefined ? { eventBridgePort: options.eventBridgePort } : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
   });
+  let port = 0;
+  // The local documents bucket: its presigned URLs point at this server, known once it listens.
+  const documents = await FileDocumentStore.temporary({ baseUrl: () => `http://${host}:${port}` });
   const doors = createDevDoors(aws, {
     logger,
+    documents,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.callbackRetryScale !== undefined ? { callbackRetryScale: options.callbackRetryScale } : {}),
   });
   const { handlers } = doors;
   const api = apiGatewayRoutes(doors.keys, localStage);
   const webhooks = makeWebhookRouter([...handlers.webhookReceivers], { logger });
-  let port = 0;
 
   const routes: Record<string, Partial<Record<string, Route>>> = {
     '/v1/chat': { POST: api.proxy(handlers.chat) },
     '/v1/chat/stream': { POST: api.streaming(handlers.chatStream) },
     '/v1/ws-tickets': { POST: api.proxy(handlers.tickets) },
+    [jobRoutes.uploads]: { POST: api.proxy(handlers.jobs) },
+    [jobRoutes.jobs]: { POST: api.proxy(handlers.jobs) },
     ...Object.fromEntries(
       taskNames.map((task) => [taskRoutes[task].path, { POST: api.proxy(handlers.tasks[task]) }]),
     ),
     ...localControlRoutes(aws, doors, () => `ws://${host}:${port}/ws?ticket=<POST /v1/ws-tickets>`),
+  };
+
+  /** Routes with a path parameter (`/v1/jobs/{id}`, the local bucket's keys), by prefix. */
+  const prefixRoutes: readonly [string, Partial<Record<string, Route>>][] = [
+    [jobRoutes.jobPrefix, { GET: api.proxy(handlers.jobs), DELETE: api.proxy(handlers.jobs) }],
+    [localDocumentPathPrefix, { GET: localS3Route(documents), PUT: localS3Route(documents) }],
+  ];
+  const routeOf = (path: string, method: string): Route | undefined => {
+    const exact = routes[path]?.[method];
+    if (exact) return exact;
+    const prefixed = prefixRoutes.find(([prefix]) => path.startsWith(prefix) && path.length > prefix.length);
+    return prefixed?.[1][method];
   };
 
   /** Function URLs take any method and path: the router answers 404 / 405 / 413 itself. */
@@ -167,7 +189,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           return;
         }
       }
-      const route = path.startsWith('/webhooks/') ? webhookRoute : routes[path]?.[request.method ?? 'GET'];
+      const route = path.startsWith('/webhooks/') ? webhookRoute : routeOf(path, request.method ?? 'GET');
       if (!route) {
         // API Gateway answers an unknown resource or method alike (its MISSING_AUTHENTICATION_TOKEN
         // response, which the stack maps to this 404), so the local server does too.
@@ -222,6 +244,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await aws.eventBridge.close();
       await doors.close();
       await aws.close();
+      await documents.dispose();
     },
   };
 }

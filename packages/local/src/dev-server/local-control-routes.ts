@@ -50,6 +50,12 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
         sendJson(response, 200, { cleared: true });
       },
     },
+    '/_local/callback-secrets': {
+      GET: async ({ response }) => sendJson(response, 200, doors.callbackSecrets),
+    },
+    '/_local/executions': {
+      GET: async ({ response }) => sendJson(response, 200, doors.stateMachines.listing()),
+    },
     '/_local/queues': {
       GET: async ({ response }) =>
         sendJson(response, 200, { queues: doors.queues.map((queue) => queue.listing()) }),

@@ -74,6 +74,7 @@ describe('ensureTables', () => {
       `mangaassist-${stage}-reviews`,
       `mangaassist-${stage}-inference-analytics`,
       `mangaassist-${stage}-consumed-events`,
+      `mangaassist-${stage}-jobs`,
     ]);
   });
 

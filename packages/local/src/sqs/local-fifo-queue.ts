@@ -8,13 +8,27 @@ export interface LocalFifoMessage {
   readonly body: string;
 }
 
-/** An SQS event source mapping's function: the deployed handler, called with one record at a time. */
-export type LocalQueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse> | Promise<void>;
+/**
+ * An SQS event source mapping's function: the deployed handler (`SQSHandler`'s shape). It may
+ * return a partial batch response, nothing (every record succeeded), or throw (every record failed).
+ */
+export type LocalQueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined> | Promise<void>;
+
+/** What the local runtime needs of an in-process queue, FIFO or standard: its listing and its shutdown. */
+export interface LocalQueue {
+  /** The queue as `GET /_local/queues` lists it. */
+  listing(): LocalQueueListing;
+  /** Resolves once every message accepted so far has been consumed or dead-lettered. */
+  settled(): Promise<void>;
+  /** Refuses new messages and stops consuming, waiting at most `drainMs` for what runs. */
+  close(drainMs?: number): Promise<void>;
+}
 
 /** A message the consumer failed `maxReceiveCount` times, as `GET /_local/queues` lists it. */
 export interface LocalDeadLetter {
   readonly message_id: string;
-  readonly group_id: string;
+  /** FIFO queues only: a standard queue's messages have no group. */
+  readonly group_id?: string;
   readonly body: string;
   /** Why the last receive failed: the consumer's error, or that it reported the record failed. */
   readonly error: string;
@@ -26,9 +40,9 @@ export interface LocalDeadLetter {
 /** One queue in `GET /_local/queues`. */
 export interface LocalQueueListing {
   readonly name: string;
-  /** Messages accepted and not yet handed to the consumer. */
+  /** Messages accepted and not yet handed to the consumer (delayed and returning ones included). */
   readonly waiting: number;
-  /** Messages the consumer is handling now (at most one per group). */
+  /** Messages the consumer is handling now (on a FIFO queue, at most one per group). */
   readonly in_flight: number;
   /** Newest first. */
   readonly dead_letters: readonly LocalDeadLetter[];
@@ -62,8 +76,8 @@ export interface LocalFifoQueueOptions {
   readonly logger?: Logger;
 }
 
-/** SQS's largest message body. */
-const maxBodyBytes = 256 * 1024;
+/** SQS's largest message (body and attributes). */
+export const maxBodyBytes = 256 * 1024;
 
 /** What SQS allows in a message group id and a deduplication id: 1 to 128 of these. */
 const fifoIdPattern = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
@@ -93,7 +107,7 @@ interface Pending {
  * ids are forgotten once their window has passed, dead letters beyond `deadLetterCapacity`.
  * `close` stops the consumption: what has not started by then is logged as abandoned.
  */
-export class LocalFifoQueue {
+export class LocalFifoQueue implements LocalQueue {
   readonly #options: Required<Omit<LocalFifoQueueOptions, 'logger' | 'now'>>;
   readonly #logger: Logger;
   readonly #now: () => number;

@@ -1,0 +1,3 @@
+// The public surface of @mangaassist/jobs/dynamodb.
+
+export { DynamoDbJobStore, type DynamoDbJobStoreOptions } from './dynamodb-job-store.js';

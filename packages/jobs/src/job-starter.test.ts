@@ -1,0 +1,105 @@
+import { recordingLogger } from '@mangaassist/commons/testing';
+import type { JobStatus } from '@mangaassist/contracts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type JobExecutions, jobMessageBody, makeJobStarter } from './job-starter.js';
+import { MemoryJobStore } from './memory-job-store.js';
+import { jobRecord, newJobId } from './testing/job-store-contract.js';
+import { RecordingJobExecutions } from './testing/recording-job-queue.js';
+
+/** Job executions whose start always fails, as Step Functions throttling or an outage would. */
+class FailingJobExecutions implements JobExecutions {
+  async start(): Promise<string> {
+    throw new Error('ExecutionLimitExceeded');
+  }
+
+  async stop(): Promise<void> {}
+}
+
+describe('makeJobStarter', () => {
+  let jobs: MemoryJobStore;
+  let executions: RecordingJobExecutions;
+  let start: ReturnType<typeof makeJobStarter>;
+
+  beforeEach(() => {
+    jobs = new MemoryJobStore();
+    executions = new RecordingJobExecutions();
+    start = makeJobStarter({ jobs, executions });
+  });
+
+  /** Stores a job in `status` and answers its id. */
+  async function storedJob(status: JobStatus = 'queued'): Promise<string> {
+    const { job } = await jobs.create(jobRecord({ status }));
+    return job.jobId;
+  }
+
+  it('starts the execution of a queued job named by its message, once', async () => {
+    const jobId = await storedJob();
+    const other = await storedJob();
+
+    expect(await start(jobMessageBody(jobId))).toEqual({ outcome: 'started', executionId: `exec-${jobId}` });
+
+    expect(executions.started).toEqual([jobId]);
+    expect(executions.started).not.toContain(other);
+  });
+
+  it('logs the started job with its tenant and execution', async () => {
+    const logger = recordingLogger();
+    const jobId = await storedJob();
+
+    await makeJobStarter({ jobs, executions, logger })(jobMessageBody(jobId));
+
+    expect(logger.entries).toEqual([
+      {
+        level: 'info',
+        message: 'job started',
+        fields: { jobId, tenantId: 'tenant-1', executionId: `exec-${jobId}` },
+      },
+    ]);
+  });
+
+  it('skips a job that does not exist (expired, or never stored), starting nothing', async () => {
+    const outcome = await start(jobMessageBody(newJobId()));
+
+    expect(outcome).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/no such job/) });
+    expect(executions.started).toEqual([]);
+  });
+
+  it.each<JobStatus>(['cancelled', 'running', 'succeeded', 'failed'])(
+    'skips a job that is %s, naming its status, starting nothing',
+    async (status) => {
+      const jobId = await storedJob(status);
+
+      expect(await start(jobMessageBody(jobId))).toEqual({
+        outcome: 'skipped',
+        reason: `the job is ${status}`,
+      });
+      expect(executions.started).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['a body that is not JSON', 'job_abc'],
+    ['a body without a job id', JSON.stringify({ jobId: newJobId() })],
+    ['a job id that is not a string', JSON.stringify({ job_id: 42 })],
+    ['a malformed job id', JSON.stringify({ job_id: 'job_UPPERCASE' })],
+    ['a body with an extra field', JSON.stringify({ job_id: newJobId(), priority: 'low' })],
+    ['a JSON array', JSON.stringify([newJobId()])],
+  ])('throws on %s, so the message is retried and then dead-lettered', async (_, body) => {
+    await expect(start(body)).rejects.toThrow();
+    expect(executions.started).toEqual([]);
+  });
+
+  it('throws what the executions throw, so the message is retried', async () => {
+    const jobId = await storedJob();
+    const failing = makeJobStarter({ jobs, executions: new FailingJobExecutions() });
+
+    await expect(failing(jobMessageBody(jobId))).rejects.toThrow('ExecutionLimitExceeded');
+  });
+
+  it('writes a message body that its starter reads', async () => {
+    const jobId = await storedJob();
+
+    expect(JSON.parse(jobMessageBody(jobId))).toEqual({ job_id: jobId });
+    expect(await start(jobMessageBody(jobId))).toMatchObject({ outcome: 'started' });
+  });
+});

@@ -1,0 +1,58 @@
+import { type Logger, silentLogger } from '@mangaassist/commons';
+import { type JobPriority, jobIdSchema } from '@mangaassist/contracts';
+import * as z from 'zod/mini';
+import type { JobRecord } from './job.js';
+import type { JobStore } from './job-store.js';
+
+/** Where new jobs wait to be started (deployed: an SQS queue per priority). */
+export interface JobQueue {
+  /** Queues the job (its id only: the job store has the rest). Throws when the queue refuses. */
+  send(jobId: string, priority: JobPriority): Promise<void>;
+}
+
+/** Runs job workflows (deployed: Step Functions Standard executions of the job state machine). */
+export interface JobExecutions {
+  /**
+   * Starts the workflow of a job, named by the job id, so a second start of the same job (a
+   * redelivered message) is the same execution: resolves with its id either way.
+   */
+  start(jobId: string): Promise<string>;
+  /** Stops an execution; an execution that has already ended is not an error. */
+  stop(executionId: string, cause: string): Promise<void>;
+}
+
+/** A queued job's message: its id. */
+export const jobMessageSchema = z.strictObject({ job_id: jobIdSchema });
+
+/** The body of a job's queue message. */
+export function jobMessageBody(jobId: string): string {
+  return JSON.stringify({ job_id: jobId });
+}
+
+/** What became of one queued message. */
+export type StartOutcome =
+  /** Its execution runs (just started, or already was). */
+  | { readonly outcome: 'started'; readonly executionId: string }
+  /** Nothing to do: no such job, or it is no longer queued (cancelled, already running or done). */
+  | { readonly outcome: 'skipped'; readonly reason: string };
+
+/**
+ * Starts the workflow of a queued job: the SQS consumer's logic. A job that is gone or no longer
+ * queued is skipped (a cancel before its start, a redelivery); a malformed message throws (it is
+ * retried, then dead-lettered, where it can be seen). Throws what the stores and Step Functions
+ * throw, so the message is retried.
+ */
+export function makeJobStarter(deps: { jobs: JobStore; executions: JobExecutions; logger?: Logger }) {
+  const logger = deps.logger ?? silentLogger;
+  return async (body: string): Promise<StartOutcome> => {
+    const message = jobMessageSchema.parse(JSON.parse(body));
+    const job: JobRecord | undefined = await deps.jobs.get(message.job_id);
+    if (!job) return { outcome: 'skipped', reason: 'no such job (expired?)' };
+    if (job.status !== 'queued') return { outcome: 'skipped', reason: `the job is ${job.status}` };
+    const executionId = await deps.executions.start(job.jobId);
+    logger.info('job started', { jobId: job.jobId, tenantId: job.tenantId, executionId });
+    return { outcome: 'started', executionId };
+  };
+}
+
+export type JobStarter = ReturnType<typeof makeJobStarter>;

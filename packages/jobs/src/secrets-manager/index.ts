@@ -1,0 +1,5 @@
+export {
+  type CallbackSecretsDocument,
+  callbackSecretsDocumentSchema,
+  SecretsManagerCallbackSecrets,
+} from './secrets-manager-callback-secrets.js';

@@ -1,0 +1,1 @@
+export { StepFunctionsJobExecutions } from './step-functions-job-executions.js';
