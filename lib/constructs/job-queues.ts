@@ -1,4 +1,5 @@
 import { type JobPriority, jobPriorities } from '@mangaassist/contracts';
+import { jobStartAttempts } from '@mangaassist/jobs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,7 +15,7 @@ export interface JobQueuesProps {
   readonly consumerTimeout: Duration;
   /**
    * Receives of one message before it moves to its lane's dead-letter queue.
-   * @default 5
+   * @default jobStartAttempts (5): the starter fails the job on the last receive
    */
   readonly maxReceiveCount?: number;
   /**
@@ -52,7 +53,7 @@ export class JobQueues extends Construct {
     for (const priority of jobPriorities) {
       const name = pascalCase(priority);
       const deadLetters = new DeadLetterQueue(this, `${name}DeadLetters`, {
-        purpose: `${priority}-priority jobs the starter failed to start ${props.maxReceiveCount ?? 5} times`,
+        purpose: `${priority}-priority jobs the starter failed to start ${props.maxReceiveCount ?? jobStartAttempts} times`,
         removalPolicy,
       });
       const queue = new Queue(this, `${name}Queue`, {
@@ -60,7 +61,10 @@ export class JobQueues extends Construct {
         enforceSSL: true,
         retentionPeriod: DeadLetterQueue.retention,
         visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
-        deadLetterQueue: { queue: deadLetters.queue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+        deadLetterQueue: {
+          queue: deadLetters.queue,
+          maxReceiveCount: props.maxReceiveCount ?? jobStartAttempts,
+        },
         removalPolicy,
       });
       lanes[priority] = { queue, deadLetters };

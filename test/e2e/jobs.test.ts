@@ -295,6 +295,24 @@ describe('document jobs on pnpm dev', () => {
     expect(created.status).toBe(400);
   });
 
+  it('takes an upload from a page of another origin, as the deployed bucket’s CORS rule does', async () => {
+    const created = await api('POST', '/v1/uploads');
+    const { url } = (await created.json()) as { url: string };
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://shop.example', 'access-control-request-method': 'PUT' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { origin: 'http://shop.example' },
+      body: '本文。',
+    });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('fails a job whose document is not UTF-8, saying why', async () => {
     const created = await api('POST', '/v1/uploads');
     const { url, upload_id } = (await created.json()) as { url: string; upload_id: string };

@@ -259,9 +259,9 @@ describe('pnpm dev WebSocket at /ws', () => {
 
     // Both routes have answered; the first message streams from the queue, the second waits its turn.
     const queueListing = async () =>
-      ((await (await fetch(`${dev().url}/_local/queues`)).json()) as { queues: { name: string }[] }).queues.filter(
-        (queue) => queue.name.endsWith('ws-messages.fifo'),
-      );
+      (
+        (await (await fetch(`${dev().url}/_local/queues`)).json()) as { queues: { name: string }[] }
+      ).queues.filter((queue) => queue.name.endsWith('ws-messages.fifo'));
     const waitingBehind = [
       { name: 'mangaassist-local-ws-messages.fifo', waiting: 1, in_flight: 1, dead_letters: [], dropped: 0 },
     ];

@@ -13,8 +13,16 @@ export function makeJobsApiHandler({
 }
 
 /** The job queues' consumer over its platform (`createJobStarterPlatform`). */
-export function makeJobStarterQueueHandler({ start, logger }: { start: JobStarter; logger: Logger }) {
-  return makeJobStarterHandler(start, logger);
+export function makeJobStarterQueueHandler({
+  start,
+  abandon,
+  logger,
+}: {
+  start: JobStarter;
+  abandon?: (body: string, reason: string) => Promise<void>;
+  logger: Logger;
+}) {
+  return makeJobStarterHandler(start, logger, abandon);
 }
 
 /** How long a step may wait for the gateway's InferenceCompleted events to reach the bus. */

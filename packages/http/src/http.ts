@@ -13,6 +13,12 @@ export interface HttpRequest {
   readonly requestId: string;
   /** Who is calling: the API key's tenant; `anonymous` when the stage has no keys. */
   readonly tenantId: string;
+  /**
+   * What precedes `path` in the URL the client called: `/<stage>` on API Gateway's own domain,
+   * nothing behind a custom domain or locally. Links the API hands out start with it.
+   * @default ''
+   */
+  readonly basePath?: string;
 }
 
 export interface HttpResponse {

@@ -37,6 +37,8 @@ export {
   type JobStarter,
   jobMessageBody,
   jobMessageSchema,
+  jobStartAttempts,
+  makeJobStartAbandoner,
   makeJobStarter,
   type StartOutcome,
 } from './job-starter.js';

@@ -1,6 +1,7 @@
 import type { CreateJobRequest } from '@mangaassist/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { documentKeys } from './document-store.js';
+import { toJobDocument } from './job.js';
 import {
   DocumentTooLargeError,
   JobQueueUnavailableError,
@@ -123,6 +124,19 @@ describe('JobService', () => {
     await expect(service.createJob('store', request())).rejects.toBeInstanceOf(JobQueueUnavailableError);
     const [stored] = [...(await Promise.all([...jobs.ids()].map((id) => jobs.get(id))))];
     expect(stored).toMatchObject({ status: 'failed', error: { code: 'queue_unavailable' } });
+  });
+
+  it('queues the same job again when the retry the 503 asked for comes with the same Idempotency-Key', async () => {
+    queue.failSends = true;
+    await expect(service.createJob('store', request(), 'key-9')).rejects.toBeInstanceOf(
+      JobQueueUnavailableError,
+    );
+    queue.failSends = false;
+    const retried = await service.createJob('store', request(), 'key-9');
+    expect(retried.job.status).toBe('queued');
+    expect(queue.sent).toEqual([{ jobId: retried.job.jobId, priority: 'normal' }]);
+    expect((await jobs.get(retried.job.jobId))?.status).toBe('queued');
+    expect(toJobDocument(retried.job)).not.toHaveProperty('error');
   });
 
   it('shows a job only to its tenant', async () => {

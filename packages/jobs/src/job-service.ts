@@ -44,6 +44,9 @@ export interface JobServiceDependencies {
 
 const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
+/** The error of a job the API could not queue: a retry under its Idempotency-Key queues it again. */
+const queueUnavailable = 'queue_unavailable';
+
 /** `prefix` and 26 base-32 characters of 130 random bits. */
 function newId(prefix: string, random: (bytes: number) => Uint8Array): string {
   const bytes = random(17);
@@ -143,19 +146,32 @@ export class JobService {
           }
         : undefined,
     );
-    if (!stored.created) return stored;
+    if (stored.created) return { job: await this.enqueue(stored.job), created: true };
+    if (stored.job.status === 'failed' && stored.job.error?.code === queueUnavailable) {
+      // The retry the 503 asked for, under the same key: queue the same job again.
+      const requeued = await this.deps.jobs.transition(stored.job.jobId, ['failed'], {
+        status: 'queued',
+        updatedAt: this.now().toISOString(),
+      });
+      if (requeued) return { job: await this.enqueue(requeued), created: false };
+    }
+    return stored;
+  }
+
+  /** Hands the job to its queue; a job that cannot be queued is failed, never left queued. */
+  private async enqueue(job: JobRecord): Promise<JobRecord> {
     try {
-      await this.deps.queue.send(jobId, stored.job.priority);
+      await this.deps.queue.send(job.jobId, job.priority);
+      return job;
     } catch (error) {
-      this.logger.error('job queue unavailable', { jobId, error: String(error) });
-      await this.deps.jobs.transition(jobId, ['queued'], {
+      this.logger.error('job queue unavailable', { jobId: job.jobId, error: String(error) });
+      await this.deps.jobs.transition(job.jobId, ['queued'], {
         status: 'failed',
-        error: { code: 'queue_unavailable', message: 'The job could not be queued; send it again.' },
+        error: { code: queueUnavailable, message: 'The job could not be queued; send it again.' },
         updatedAt: this.now().toISOString(),
       });
       throw new JobQueueUnavailableError('The job queue is unavailable; retry shortly.', { cause: error });
     }
-    return stored;
   }
 
   /** The tenant's job (and a URL for its whole result when the job holds only its start). */

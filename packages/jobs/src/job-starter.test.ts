@@ -1,7 +1,7 @@
 import { recordingLogger } from '@mangaassist/commons/testing';
 import type { JobStatus } from '@mangaassist/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type JobExecutions, jobMessageBody, makeJobStarter } from './job-starter.js';
+import { type JobExecutions, jobMessageBody, makeJobStartAbandoner, makeJobStarter } from './job-starter.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { jobRecord, newJobId } from './testing/job-store-contract.js';
 import { RecordingJobExecutions } from './testing/recording-job-queue.js';
@@ -101,5 +101,25 @@ describe('makeJobStarter', () => {
 
     expect(JSON.parse(jobMessageBody(jobId))).toEqual({ job_id: jobId });
     expect(await start(jobMessageBody(jobId))).toMatchObject({ outcome: 'started' });
+  });
+});
+
+describe('makeJobStartAbandoner', () => {
+  it('fails a job still queued, saying it could not be started', async () => {
+    const jobs = new MemoryJobStore();
+    const job = jobRecord({ status: 'queued' });
+    await jobs.create(job);
+    await makeJobStartAbandoner({ jobs })(jobMessageBody(job.jobId), 'throttled');
+    expect(await jobs.get(job.jobId)).toMatchObject({ status: 'failed', error: { code: 'start_failed' } });
+  });
+
+  it('leaves a job that has moved on, and ignores a body that names no job', async () => {
+    const jobs = new MemoryJobStore();
+    const job = jobRecord({ status: 'running' });
+    await jobs.create(job);
+    const abandon = makeJobStartAbandoner({ jobs });
+    await abandon(jobMessageBody(job.jobId), 'throttled');
+    await abandon('not json', 'throttled');
+    expect((await jobs.get(job.jobId))?.status).toBe('running');
   });
 });

@@ -21,6 +21,12 @@ export interface JobExecutions {
   stop(executionId: string, cause: string): Promise<void>;
 }
 
+/**
+ * Receives a job's start message gets (the queues' `maxReceiveCount`): after the last failed one
+ * the job is failed (`start_failed`) as its message goes to the dead-letter queue.
+ */
+export const jobStartAttempts = 5;
+
 /** A queued job's message: its id. */
 export const jobMessageSchema = z.strictObject({ job_id: jobIdSchema });
 
@@ -56,3 +62,26 @@ export function makeJobStarter(deps: { jobs: JobStore; executions: JobExecutions
 }
 
 export type JobStarter = ReturnType<typeof makeJobStarter>;
+
+/**
+ * Fails a queued job whose start message is about to be dead-lettered, so that no job stays
+ * `queued` with nothing left to start it (a redrive of the message then finds it failed and skips
+ * it: send the job again). Never throws for a malformed body or a job that moved on.
+ */
+export function makeJobStartAbandoner(deps: { jobs: JobStore; now?: () => Date; logger?: Logger }) {
+  const logger = deps.logger ?? silentLogger;
+  return async (body: string, reason: string): Promise<void> => {
+    let jobId: string;
+    try {
+      jobId = jobMessageSchema.parse(JSON.parse(body)).job_id;
+    } catch {
+      return;
+    }
+    const failed = await deps.jobs.transition(jobId, ['queued'], {
+      status: 'failed',
+      error: { code: 'start_failed', message: 'The job could not be started; send it again.' },
+      updatedAt: (deps.now ?? (() => new Date()))().toISOString(),
+    });
+    if (failed) logger.error('job abandoned: it could not be started', { jobId, reason });
+  };
+}

@@ -75,6 +75,7 @@ export function toJobDocument(job: JobRecord, resultUrl?: string): JobDocument {
           },
         }
       : {}),
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    // A job queued again after a failure keeps the old error on its record: it is not shown.
+    ...(error && job.status === 'failed' ? { error: { code: error.code, message: error.message } } : {}),
   };
 }

@@ -65,6 +65,13 @@ describe('the jobs endpoint', () => {
     expect(response.headers.location).toBe(accepted.status_url);
   });
 
+  it('links the job under the stage the client called', async () => {
+    const response = await endpoint({ ...call('POST', '/v1/jobs', { body: summarize }), basePath: '/prod' });
+    const accepted = body(response);
+    expect(accepted.status_url).toBe(`/prod/v1/jobs/${accepted.job_id}`);
+    expect(response.headers.location).toBe(accepted.status_url);
+  });
+
   it('returns the same job for the same Idempotency-Key and body, and 409 for another body', async () => {
     const headers = { 'idempotency-key': 'order-42' };
     const first = body(await endpoint(call('POST', '/v1/jobs', { body: summarize, headers })));

@@ -118,7 +118,7 @@ export function makeJobsEndpoint(options: JobsEndpointOptions): HttpEndpoint {
         if (refusal) return refusal;
       }
       const { job, created } = await service.createJob(tenantId, body.value, idempotencyKey);
-      const statusUrl = `${jobRoutes.jobPrefix}${job.jobId}`;
+      const statusUrl = `${request.basePath ?? ''}${jobRoutes.jobPrefix}${job.jobId}`;
       const accepted: JobAccepted = { job_id: job.jobId, status: 'queued', status_url: statusUrl };
       return jsonResponse(202, requestId, accepted, {
         location: statusUrl,

@@ -123,7 +123,10 @@ for (const [index, piece] of pieces.entries()) {
   );
   callMs.push(performance.now() - begin);
   begin = performance.now();
-  await steps.processChunk({ step: 'process-chunk', job_id: jobId, round: 0, index, rung: 0 }, undefined);
+  await steps.processChunk(
+    { step: 'process-chunk', job_id: jobId, round: 0, index, count: pieces.length, rung: 0 },
+    undefined,
+  );
   stepMs.push(performance.now() - begin);
 }
 await core.close();

@@ -26,6 +26,20 @@ describe('API Gateway proxy adapter', () => {
     expect(new TextDecoder().decode(request.body)).toBe('{"a":1}');
   });
 
+  it('says the stage precedes the path on API Gateway’s own domain, and nothing behind a custom one', () => {
+    const context = (domainName: string) =>
+      proxyEvent({
+        requestContext: {
+          requestId: 'r',
+          stage: 'prod',
+          domainName,
+        } as APIGatewayProxyEvent['requestContext'],
+      });
+    expect(toHttpRequest(context('abc123.execute-api.ap-northeast-1.amazonaws.com')).basePath).toBe('/prod');
+    expect(toHttpRequest(context('api.mangaassist.example')).basePath).toBe('');
+    expect(toHttpRequest(proxyEvent()).basePath).toBe('');
+  });
+
   it('decodes a base64 body to its exact bytes', () => {
     const bytes = toHttpRequest(
       proxyEvent({ body: Buffer.from([0xff, 0x00]).toString('base64'), isBase64Encoded: true }),

@@ -24,7 +24,16 @@ export function toHttpRequest(
     body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
     requestId: event.requestContext.requestId,
     tenantId: resolveTenant(event.requestContext.identity?.apiKeyId ?? undefined),
+    basePath: basePathOf(event),
   };
+}
+
+/** `/<stage>` when the client called API Gateway's own `execute-api` domain, else nothing. */
+function basePathOf(event: APIGatewayProxyEvent): string {
+  const domain = event.requestContext.domainName ?? event.headers?.Host ?? event.headers?.host ?? '';
+  return /\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(domain)
+    ? `/${event.requestContext.stage}`
+    : '';
 }
 
 export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {

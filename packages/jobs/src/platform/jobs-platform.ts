@@ -26,7 +26,13 @@ import { type CallbackQueue, makeJobNotifier } from '../callbacks/job-notificati
 import type { DocumentStore } from '../document-store.js';
 import { DynamoDbJobStore } from '../dynamodb/dynamodb-job-store.js';
 import { JobService } from '../job-service.js';
-import { type JobExecutions, type JobQueue, type JobStarter, makeJobStarter } from '../job-starter.js';
+import {
+  type JobExecutions,
+  type JobQueue,
+  type JobStarter,
+  makeJobStartAbandoner,
+  makeJobStarter,
+} from '../job-starter.js';
 import type { JobStore } from '../job-store.js';
 import { makeJobsEndpoint } from '../jobs-endpoint.js';
 import { createS3Client, S3DocumentStore } from '../s3/s3-document-store.js';
@@ -214,12 +220,13 @@ export interface JobStarterPlatformOptions extends Pick<JobPorts, 'jobs' | 'exec
 export function createJobStarterPlatform(
   config: JobsConfig,
   options: JobStarterPlatformOptions = {},
-): { start: JobStarter; close(): void } {
+): { start: JobStarter; abandon: (body: string, reason: string) => Promise<void>; close(): void } {
   const logger = options.logger ?? silentLogger;
   const { jobs, close: closeJobs } = jobStoreOf(config, options, options);
   const { executions, close: closeExecutions } = executionsOf(config, options, options);
   return {
     start: makeJobStarter({ jobs, executions, logger }),
+    abandon: makeJobStartAbandoner({ jobs, logger }),
     close() {
       closeJobs();
       closeExecutions();

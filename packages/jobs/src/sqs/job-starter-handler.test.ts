@@ -100,3 +100,25 @@ describe('makeJobStarterHandler', () => {
     expect(response.batchItemFailures).toHaveLength(2);
   });
 });
+
+describe('makeJobStarterHandler on a start that keeps failing', () => {
+  const failingStart = async () => {
+    throw new Error('StartExecution throttled');
+  };
+
+  it('fails the job only on the last receive, as its message goes to the dead-letter queue', async () => {
+    const abandoned: { body: string; reason: string }[] = [];
+    const handler = makeJobStarterHandler(failingStart, undefined, async (body, reason) => {
+      abandoned.push({ body, reason });
+    });
+    const body = jobMessageBody(newJobId());
+    expect(await handler(event(record('m-1', body, 4)))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }],
+    });
+    expect(abandoned).toEqual([]);
+    expect(await handler(event(record('m-1', body, 5)))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }],
+    });
+    expect(abandoned).toEqual([{ body, reason: 'StartExecution throttled' }]);
+  });
+});

@@ -1,14 +1,20 @@
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { JobStarter } from '../job-starter.js';
+import { type JobStarter, jobStartAttempts } from '../job-starter.js';
 
 /**
  * The job queues' consumer (an SQS event source mapping with `ReportBatchItemFailures`): starts
  * each record's job. A record that fails comes back alone after its visibility timeout and, after
- * the queue's `maxReceiveCount`, goes to the dead-letter queue; the others are done.
+ * the queue's `maxReceiveCount` (`jobStartAttempts`), goes to the dead-letter queue, its job
+ * failed (`abandon`); the others are done.
  */
-export function makeJobStarterHandler(start: JobStarter, logger: Logger = silentLogger) {
+export function makeJobStarterHandler(
+  start: JobStarter,
+  logger: Logger = silentLogger,
+  /** Fails the job of a message on its last receive (`makeJobStartAbandoner`). @default - none */
+  abandon?: (body: string, reason: string) => Promise<void>,
+) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: { itemIdentifier: string }[] = [];
     await Promise.all(
@@ -24,6 +30,12 @@ export function makeJobStarterHandler(start: JobStarter, logger: Logger = silent
             receiveCount: record.attributes.ApproximateReceiveCount,
             error: error instanceof Error ? error.message : String(error),
           });
+          if (abandon && Number(record.attributes.ApproximateReceiveCount) >= jobStartAttempts) {
+            await abandon(record.body, error instanceof Error ? error.message : String(error)).catch(
+              (abandonError: unknown) =>
+                logger.error('failing an unstartable job failed', { error: String(abandonError) }),
+            );
+          }
           failures.push({ itemIdentifier: record.messageId });
         }
       }),

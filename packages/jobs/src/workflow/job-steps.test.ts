@@ -7,8 +7,9 @@ import {
 import { gatewayResult } from '@mangaassist/fm-gateway/testing';
 import type { BudgetDecision, BudgetUsage, TenantBudget } from '@mangaassist/tenants';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { documentKeys } from '../document-store.js';
+import { DocumentStoreUnavailableError, documentKeys } from '../document-store.js';
 import type { JobRecord } from '../job.js';
+import { JobStoreUnavailableError } from '../job-store.js';
 import { MemoryJobStore } from '../memory-job-store.js';
 import { MemoryDocumentStore } from '../testing/memory-document-store.js';
 import {
@@ -150,6 +151,16 @@ describe('the job workflow steps', () => {
       });
     });
 
+    it('refuses a translation longer than its chunks can hold', async () => {
+      await storedJob({ type: 'translate', language: 'en' }, 'あ'.repeat(4001));
+      await expect(steps({ maxChunks: 4 }).prepare({ step: 'prepare', job_id: jobId })).rejects.toMatchObject(
+        {
+          name: 'DocumentRejected',
+          message: expect.stringContaining('at most 4000 characters'),
+        },
+      );
+    });
+
     it('gives a long document longer chunks instead of more than maxChunks', async () => {
       await storedJob({}, 'ルフィは笑った。'.repeat(125));
       const output = await steps({ maxChunks: 4 }).prepare({ step: 'prepare', job_id: jobId });
@@ -171,12 +182,13 @@ describe('the job workflow steps', () => {
       await runningJob();
       model = fakeModel(() => ({ text: '海賊の話。', costUsd: 0.002 }));
       await steps().processChunk(
-        { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 },
+        { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
         undefined,
       );
       expect(model.calls).toHaveLength(1);
       expect(model.calls[0]).toMatchObject({ tenantId: 'store', model: 'claude-sonnet-4-5' });
       expect(model.calls[0]?.messages[0]?.content).toContain(`${'あ'.repeat(90)}。`);
+      expect(model.calls[0]?.messages[0]?.content).toContain('(part 1 of 2)');
       expect(JSON.parse(documents.text(documentKeys.answer(jobId, 0, 0)) ?? '')).toMatchObject({
         text: '海賊の話。',
         model: 'claude-sonnet-4-5',
@@ -188,7 +200,7 @@ describe('the job workflow steps', () => {
 
     it('never asks the model again for a chunk whose answer is stored', async () => {
       await runningJob();
-      const step = { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 } as const;
+      const step = { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 } as const;
       await steps().processChunk(step, undefined);
       await steps().processChunk(step, undefined);
       expect(model.calls).toHaveLength(1);
@@ -198,13 +210,13 @@ describe('the job workflow steps', () => {
     it('asks the next model of the ladder on each rung, and fails past its end', async () => {
       await runningJob();
       await steps().processChunk(
-        { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 1 },
+        { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 1 },
         undefined,
       );
       expect(model.calls[0]?.model).toBe('claude-haiku-4-5');
       await expect(
         steps().processChunk(
-          { step: 'process-chunk', job_id: jobId, round: 0, index: 1, rung: 3 },
+          { step: 'process-chunk', job_id: jobId, round: 0, index: 1, count: 2, rung: 3 },
           undefined,
         ),
       ).rejects.toMatchObject({ name: 'NoModelLeft' });
@@ -214,7 +226,7 @@ describe('the job workflow steps', () => {
       await runningJob({ status: 'cancelled' });
       await expect(
         steps().processChunk(
-          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 },
+          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
           undefined,
         ),
       ).rejects.toMatchObject({ name: 'JobNotRunning', message: 'The job is cancelled.' });
@@ -226,7 +238,7 @@ describe('the job workflow steps', () => {
       model = fakeModel(() => ({ degraded: true, text: 'ただいま混み合っています。' }));
       await expect(
         steps().processChunk(
-          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 },
+          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
           undefined,
         ),
       ).rejects.toMatchObject({ name: 'ModelUnavailable' });
@@ -238,10 +250,42 @@ describe('the job workflow steps', () => {
       model = fakeModel(() => new AllModelsFailedError([], 'throttled'));
       await expect(
         steps().processChunk(
-          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 },
+          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
           undefined,
         ),
       ).rejects.toMatchObject({ name: 'ModelThrottled' });
+    });
+
+    it('refuses a translation or extraction cut at the output limit, rather than lose text', async () => {
+      await runningJob();
+      model = fakeModel(() => ({ stopReason: 'max_tokens' }));
+      const extract = steps();
+      const record = await jobs.get(jobId);
+      if (!record) throw new Error('no job');
+      await jobs.create({ ...record, jobId: 'job_bbbbbbbbbbbbbbbbbbbbbbbbbb', type: 'extract' });
+      await documents.put(
+        documentKeys.chunk('job_bbbbbbbbbbbbbbbbbbbbbbbbbb', 0, 0),
+        'ISBN 978-4-08-872509-3',
+      );
+      await expect(
+        extract.processChunk(
+          {
+            step: 'process-chunk',
+            job_id: 'job_bbbbbbbbbbbbbbbbbbbbbbbbbb',
+            round: 0,
+            index: 0,
+            count: 1,
+            rung: 0,
+          },
+          undefined,
+        ),
+      ).rejects.toMatchObject({ name: 'DocumentRejected' });
+      // A summary cut at the limit is still a summary.
+      await extract.processChunk(
+        { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
+        undefined,
+      );
+      expect(documents.objects.has(documentKeys.answer(jobId, 0, 0))).toBe(true);
     });
 
     it('calls no model once the tenant’s budget is spent', async () => {
@@ -249,7 +293,7 @@ describe('the job workflow steps', () => {
       budget.allowed = false;
       await expect(
         steps().processChunk(
-          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, rung: 0 },
+          { step: 'process-chunk', job_id: jobId, round: 0, index: 0, count: 2, rung: 0 },
           undefined,
         ),
       ).rejects.toMatchObject({ name: 'BudgetExhausted' });
@@ -259,7 +303,10 @@ describe('the job workflow steps', () => {
 
   describe('reduce', () => {
     async function answered(texts: string[], overrides: Partial<JobRecord> = {}) {
-      await jobs.create(job({ status: 'running', chunksTotal: texts.length, ...overrides }));
+      // Reduce runs once every chunk of the round is done.
+      await jobs.create(
+        job({ status: 'running', chunksTotal: texts.length, chunksDone: texts.length, ...overrides }),
+      );
       for (const [index, text] of texts.entries()) {
         const usage = { ...noUsage, input_tokens: 10, output_tokens: 5, cost_usd: 0.5 };
         await documents.put(
@@ -302,6 +349,14 @@ describe('the job workflow steps', () => {
       expect(await jobs.get(jobId)).toMatchObject({ chunksTotal: 4 });
     });
 
+    it('counts the next round once when the state machine runs Reduce again', async () => {
+      await answered(['一。', '二。', '三。']);
+      const input = { step: 'reduce', job_id: jobId, round: 0, count: 3, usage: noUsage } as const;
+      await steps().reduce(input);
+      await steps().reduce(input);
+      expect(await jobs.get(jobId)).toMatchObject({ chunksTotal: 4 });
+    });
+
     it('joins translations in order instead of asking a model again', async () => {
       await answered(['One.', 'Two.'], { type: 'translate', language: 'en' });
       const output = await steps().reduce({
@@ -315,11 +370,38 @@ describe('the job workflow steps', () => {
       expect(documents.text(documentKeys.result(jobId))).toBe('One.\nTwo.');
     });
 
-    it('gives up when the answers do not shrink to one within maxRounds', async () => {
+    it('gives up, as an error of ours, when the answers do not shrink to one within maxRounds', async () => {
       await answered(['一。', '二。']);
       await expect(
         steps({ maxRounds: 1 }).reduce({ step: 'reduce', job_id: jobId, round: 0, count: 2, usage: noUsage }),
-      ).rejects.toMatchObject({ name: 'DocumentRejected' });
+      ).rejects.toMatchObject({ name: 'Error', message: expect.stringContaining('did not shrink') });
+    });
+
+    it('gives up when a round of reduction would make as many chunks as it had answers', async () => {
+      await answered(['あ'.repeat(90), 'い'.repeat(90)]);
+      await expect(
+        steps({ reduceChunkChars: 100 }).reduce({
+          step: 'reduce',
+          job_id: jobId,
+          round: 0,
+          count: 2,
+          usage: noUsage,
+        }),
+      ).rejects.toThrow('did not shrink (2 → 2)');
+    });
+
+    it('combines several answers in one call of the next round', async () => {
+      await answered(Array.from({ length: 8 }, (_, index) => `${'要約'.repeat(200)}${index}。`));
+      const output = await steps({ reduceChunkChars: 2000 }).reduce({
+        step: 'reduce',
+        job_id: jobId,
+        round: 0,
+        count: 8,
+        usage: noUsage,
+      });
+      expect(output).toMatchObject({ round: 1, done: false });
+      const count = 'indexes' in output ? (output.indexes?.length ?? 0) : 0;
+      expect(count).toBeLessThanOrEqual(2);
     });
   });
 
@@ -426,6 +508,33 @@ describe('the job workflow steps', () => {
       expect(await record('NoModelLeft')).toMatchObject({ operator_attention: true });
       expect(await record('TypeError')).toMatchObject({ operator_attention: true });
     });
+  });
+
+  it('reports a store outage as StoreUnavailable, the error the state machine retries', async () => {
+    await jobs.create(job({ status: 'running' }));
+    jobs.get = async () => {
+      throw new JobStoreUnavailableError('throttled');
+    };
+    await expect(makeJobStepsHandler(steps())({ step: 'prepare', job_id: jobId })).rejects.toMatchObject({
+      name: 'StoreUnavailable',
+    });
+    documents.get = async () => {
+      throw new DocumentStoreUnavailableError('SlowDown');
+    };
+    await expect(
+      makeJobStepsHandler(steps())({ step: 'finish', job_id: jobId, model: 'm', usage: noUsage }),
+    ).rejects.toMatchObject({ name: 'StoreUnavailable' });
+  });
+
+  it('records nothing and alarms no one for a job cancelled under a running step', async () => {
+    await jobs.create(job({ status: 'cancelled' }));
+    const output = await steps().recordFailure({
+      step: 'record-failure',
+      job_id: jobId,
+      failure: { Error: 'JobNotRunning', Cause: 'The job is cancelled.' },
+    });
+    expect(output).toMatchObject({ operator_attention: false });
+    expect(await jobs.get(jobId)).toMatchObject({ status: 'cancelled' });
   });
 
   it('maps failures to stable codes without leaking internal errors', () => {

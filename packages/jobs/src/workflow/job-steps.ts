@@ -14,9 +14,9 @@ import {
 import type { TenantBudget } from '@mangaassist/tenants';
 import * as z from 'zod/mini';
 import { chunkText } from '../chunking/chunk-text.js';
-import { type DocumentStore, documentKeys } from '../document-store.js';
+import { type DocumentStore, DocumentStoreUnavailableError, documentKeys } from '../document-store.js';
 import type { JobRecord } from '../job.js';
-import type { JobStore } from '../job-store.js';
+import { type JobStore, JobStoreUnavailableError } from '../job-store.js';
 import { jobStepErrors } from './job-workflow.js';
 
 /** A step failed in a way the state machine acts on: `name` is the ASL error it matches. */
@@ -59,6 +59,8 @@ export const jobStepInputSchema = z.discriminatedUnion('step', [
     job_id: jobId,
     round,
     index: z.int().check(z.nonnegative()),
+    /** The round's chunks, for the prompt's "part i of n". */
+    count: z.int().check(z.positive()),
     rung: z.int().check(z.nonnegative()),
   }),
   z.object({
@@ -102,6 +104,11 @@ export interface JobStepsDependencies {
   readonly maxChunks?: number;
   /** Rounds of reduction before a job gives up (answers that do not shrink). @default 6 */
   readonly maxRounds?: number;
+  /**
+   * Characters of answers one combining call reads: several answers each, so every round of
+   * reduction has a fraction of the calls of the one before. @default 24 000
+   */
+  readonly reduceChunkChars?: number;
   /** Characters of the answer kept on the job; beyond it `result_url` has the whole. @default 30 000 */
   readonly inlineResultChars?: number;
   /** One model call's budget. @default 120 000 */
@@ -204,6 +211,7 @@ export function makeJobSteps(deps: JobStepsDependencies) {
   const maxChunks = deps.maxChunks ?? 2000;
   const maxRounds = deps.maxRounds ?? 6;
   const inlineResultChars = deps.inlineResultChars ?? 30_000;
+  const reduceChunkChars = deps.reduceChunkChars ?? 24_000;
 
   async function readJob(id: string): Promise<JobRecord> {
     const job = await jobs.get(id);
@@ -273,6 +281,13 @@ export function makeJobSteps(deps: JobStepsDependencies) {
       }
       throw error;
     }
+    if (job.type === 'translate' && text.length > (maxChunks * translationChunkChars) / 2) {
+      // A translation is as long as its source: its chunks cannot grow with the document.
+      throw new JobStepError(
+        jobStepErrors.documentRejected,
+        `A translation takes at most ${(maxChunks * translationChunkChars) / 2} characters; split the document.`,
+      );
+    }
     const chunks = chunkText(text, { maxChars: chunkCharsFor(job, text.length) });
     const indexes = await writeRound(job, 0, chunks);
     await jobs.transition(job.jobId, ['running'], { chunksTotal: chunks.length, updatedAt: now() });
@@ -311,14 +326,8 @@ export function makeJobSteps(deps: JobStepsDependencies) {
       );
     }
     const text = await readText(documentKeys.chunk(job.jobId, input.round, input.index));
-    const count = job.chunksTotal;
-    const answer = await ask(
-      job,
-      model,
-      input,
-      prompt(job, input.round, { index: input.index, count }, text),
-      signal,
-    );
+    const part = { index: input.index, count: input.count };
+    const answer = await ask(job, model, input, prompt(job, input.round, part, text), signal);
     await deps.budget?.record(job.tenantId, {
       costUsd: answer.usage.cost_usd,
       inputTokens: answer.usage.input_tokens,
@@ -351,6 +360,13 @@ export function makeJobSteps(deps: JobStepsDependencies) {
       // A degraded answer is a stand-in for chat, never part of a document's result.
       if (result.degraded) {
         throw new JobStepError(jobStepErrors.modelUnavailable, `${model} gave no answer (degraded).`);
+      }
+      // A translation or an extraction cut at the output limit would lose text without a sign.
+      if (result.stopReason === 'max_tokens' && (job.type === 'translate' || job.type === 'extract')) {
+        throw new JobStepError(
+          jobStepErrors.documentRejected,
+          `An answer reached the model's output limit (part ${part.index + 1}); split the document or use a model with more output.`,
+        );
       }
       return {
         text: result.text,
@@ -386,16 +402,20 @@ export function makeJobSteps(deps: JobStepsDependencies) {
       return { job_id: job.jobId, round: input.round, done: true, model: last.model, usage };
     }
     const round = input.round + 1;
-    if (round >= maxRounds) {
-      throw new JobStepError(
-        jobStepErrors.documentRejected,
-        `The answers did not shrink to one in ${maxRounds} rounds of reduction.`,
+    const chunks = chunkText(joined, {
+      maxChars: Math.max(reduceChunkChars, chunkCharsFor(job, joined.length)),
+    });
+    // Ours, not the caller's: answers too long to combine (an Error, so an operator is told).
+    if (round >= maxRounds || chunks.length >= answers.length) {
+      throw new Error(
+        `The answers of round ${input.round} did not shrink (${answers.length} → ${chunks.length}).`,
       );
     }
-    const chunks = chunkText(joined, { maxChars: chunkCharsFor(job, joined.length) });
     const indexes = await writeRound(job, round, chunks);
+    // Every earlier chunk is done by now: the total is set, not added to, so a retried Reduce
+    // counts the next round once.
     await jobs.transition(job.jobId, ['running'], {
-      chunksTotal: job.chunksTotal + chunks.length,
+      chunksTotal: job.chunksDone + chunks.length,
       updatedAt: now(),
     });
     return { job_id: job.jobId, round, indexes, done: false, usage };
@@ -451,6 +471,10 @@ export function makeJobSteps(deps: JobStepsDependencies) {
 
   /** Puts the failure on the job, unless it has already ended (a cancel got there first). */
   async function recordFailure(input: Extract<JobStepInput, { step: 'record-failure' }>) {
+    if (input.failure.Error === jobStepErrors.jobNotRunning) {
+      // Cancelled (or ended) under a running step: the job already says so; nothing failed.
+      return { job_id: input.job_id, status: 'unchanged', operator_attention: false };
+    }
     const error = describeFailure(input.failure);
     const failed = await jobs.transition(input.job_id, ['queued', 'running'], {
       status: 'failed',
@@ -552,11 +576,23 @@ function causeMessage(cause: string | undefined): string | undefined {
 export function makeJobStepsHandler(steps: JobSteps) {
   return async (event: unknown, context: { readonly signal?: AbortSignal } = {}): Promise<unknown> => {
     const input = jobStepInputSchema.parse(event);
+    try {
+      return await runStep(input, context.signal);
+    } catch (error) {
+      // The stores' outages are the one error the state machine retries in place.
+      if (error instanceof JobStoreUnavailableError || error instanceof DocumentStoreUnavailableError) {
+        throw new JobStepError(jobStepErrors.storeUnavailable, error.message);
+      }
+      throw error;
+    }
+  };
+
+  function runStep(input: JobStepInput, signal: AbortSignal | undefined): Promise<unknown> {
     switch (input.step) {
       case 'prepare':
         return steps.prepare(input);
       case 'process-chunk':
-        return steps.processChunk(input, context.signal);
+        return steps.processChunk(input, signal);
       case 'reduce':
         return steps.reduce(input);
       case 'finish':
@@ -564,5 +600,5 @@ export function makeJobStepsHandler(steps: JobSteps) {
       case 'record-failure':
         return steps.recordFailure(input);
     }
-  };
+  }
 }

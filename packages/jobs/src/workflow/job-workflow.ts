@@ -117,6 +117,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
           'job_id.$': '$.job_id',
           'round.$': '$.round',
           'index.$': '$$.Map.Item.Value',
+          'count.$': 'States.ArrayLength($.indexes)',
           rung: 0,
         },
         ItemProcessor: {
@@ -128,6 +129,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
                 'job_id.$': '$.job_id',
                 'round.$': '$.round',
                 'index.$': '$.index',
+                'count.$': '$.count',
                 'rung.$': '$.rung',
               }),
               Retry: [
@@ -164,6 +166,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
                 'job_id.$': '$.job_id',
                 'round.$': '$.round',
                 'index.$': '$.index',
+                'count.$': '$.count',
                 'rung.$': 'States.MathAdd($.rung, 1)',
               },
               Next: processChunk,

@@ -11,6 +11,7 @@ import {
   type JobExecutions,
   type JobQueue,
   jobMessageBody,
+  jobStartAttempts,
   jobWorkflowDefinition,
   jobWorkflowStates,
 } from '@mangaassist/jobs';
@@ -147,7 +148,7 @@ export function createDevJobs(options: DevJobsOptions) {
   };
 
   const starter = createJobStarterPlatform(config, { jobs, executions, logger });
-  const consume = makeJobStarterQueueHandler({ start: starter.start, logger });
+  const consume = makeJobStarterQueueHandler({ start: starter.start, abandon: starter.abandon, logger });
   // As the stacks deploy them: a visibility timeout per retry, five receives, then the DLQ.
   const lanes = {
     normal: new LocalStandardQueue({
@@ -159,7 +160,7 @@ export function createDevJobs(options: DevJobsOptions) {
     low: new LocalStandardQueue({
       name: `mangaassist-${localStage}-jobs-low`,
       consume,
-      maxReceiveCount: 5,
+      maxReceiveCount: jobStartAttempts,
       maxConcurrency: 1,
       logger,
     }),

@@ -173,7 +173,23 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         sendError(response, 400, requestId, 'bad_request', 'The request target is not a URL.');
         return;
       }
-      if (path === '/_local' || path.startsWith('/_local/')) {
+      // The local bucket answers any page, as the deployed bucket's CORS rule does: its presigned
+      // URLs carry their own signature, which is the whole of their authority.
+      const bucketPath = path.startsWith(localDocumentPathPrefix);
+      if (bucketPath) {
+        response.setHeader('access-control-allow-origin', '*');
+        if (request.method === 'OPTIONS') {
+          request.resume();
+          response.writeHead(204, {
+            'access-control-allow-methods': 'GET, PUT',
+            'access-control-allow-headers': 'content-type',
+            'access-control-max-age': '3000',
+          });
+          response.end();
+          return;
+        }
+      }
+      if (!bucketPath && (path === '/_local' || path.startsWith('/_local/'))) {
         const refusal = refuseLocalControl(request.method, request.headers, { port, listenHost: host });
         if (refusal) {
           request.resume();
