@@ -122,6 +122,7 @@ export function environmentConfig(
     laneConcurrency: { normal: 10, low: 2 },
     starterTimeout: Duration.seconds(30),
     callbackConcurrency: 5,
+    jobsPerTenant: 5,
     stepsMemorySize: 1024,
     // Below ProcessChunk's 300 s, so Lambda's own timeout error (not States.Timeout) ends a hung
     // step; well above a model call's 120 s deadline.

@@ -28,6 +28,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     ticketsTable: stateful.ticketsTable,
     webhookIdempotencyTable: stateful.webhookIdempotencyTable,
     webhookSecret: stateful.webhookSecret,
+    catalogEnrichmentQueue: stateful.catalogEnrichment.queue,
     callbackSecret: stateful.callbackSecret,
     jobsTable: stateful.jobsTable,
     documentsBucketName: stateful.documentsBucketName,
@@ -42,6 +43,10 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     ...(env ? { env } : {}),
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
+    catalogEnrichment: {
+      queue: stateful.catalogEnrichment.queue,
+      deadLetters: stateful.catalogEnrichment.deadLetters.queue,
+    },
     moderationWebhookKey: stateful.moderationWebhookKey,
     alarmTopic: api.alarms.topic,
     description: `MangaAssist ${config.stage}: event consumers, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,

@@ -172,6 +172,8 @@ export interface JobsConfig {
    * flight to tenants' endpoints (10 × this).
    */
   readonly callbackConcurrency: number;
+  /** Jobs one tenant may run at once (1–1000); the next wait in their queue. */
+  readonly jobsPerTenant: number;
   /** MB of the steps function (chunking, model calls, reading and writing documents). */
   readonly stepsMemorySize: number;
   /**

@@ -173,6 +173,9 @@ export function checkJobs(environment: string, jobs: JobsConfig): void {
       `${environment}: the low job lane may not start more jobs at once than the normal lane`,
     );
   }
+  if (!Number.isInteger(jobs.jobsPerTenant) || jobs.jobsPerTenant < 1 || jobs.jobsPerTenant > 1000) {
+    throw new ConfigError(`${environment}: jobsPerTenant must be a whole number from 1 to 1000`);
+  }
   const { callbackConcurrency } = jobs;
   if (!Number.isInteger(callbackConcurrency) || callbackConcurrency < 2 || callbackConcurrency > 1000) {
     throw new ConfigError(

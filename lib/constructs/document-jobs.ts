@@ -86,6 +86,11 @@ export interface DocumentJobsProps {
    */
   readonly callbackConcurrency?: number;
   /**
+   * Jobs one tenant may run at once; the next wait in their queue.
+   * @default 5
+   */
+  readonly jobsPerTenant?: number;
+  /**
    * The callback deliverer's timeout; the callback queue's visibility timeout is six times it.
    * @default Duration.seconds(30)
    */
@@ -167,6 +172,7 @@ export class DocumentJobs extends Construct {
       jobsTable: props.jobsTable,
       stateMachine,
       ...(props.laneConcurrency ? { laneConcurrency: props.laneConcurrency } : {}),
+      ...(props.jobsPerTenant !== undefined ? { jobsPerTenant: props.jobsPerTenant } : {}),
       timeout: starterTimeout,
       functionDefaults: loggingDefaults,
     });

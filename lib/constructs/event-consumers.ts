@@ -61,8 +61,9 @@ export interface ConsumerAccess {
  * Least privilege per consumer. Every consumer records the events it handled in the consumed
  * events table (idempotency on the event id, replays included).
  *
- * - `fm-trigger`: payments (confirmation text, email), reviews (moderation verdict, flag, emits
- *   `ModerationFlagged`) and catalog updates (description and tags into products).
+ * - `fm-trigger`: payments (confirmation text, email) and reviews (moderation verdict, flag, emits
+ *   `ModerationFlagged`). Catalog enrichment is the catalog enrichment queue's consumer
+ *   (`CatalogEnrichmentConsumer`), not a bus consumer.
  * - `moderation-handler`: hides a flagged review and records why.
  * - `analytics`: aggregates `InferenceCompleted` into its table; its CloudWatch metrics are
  *   embedded-metric-format log lines, which need no permission beyond its log group.
@@ -74,7 +75,7 @@ export interface ConsumerAccess {
  */
 export const consumerAccess: Readonly<Record<EventConsumer, ConsumerAccess>> = {
   'fm-trigger': {
-    tables: { products: 'readWrite', reviews: 'readWrite', consumedEvents: 'readWrite' },
+    tables: { reviews: 'readWrite', consumedEvents: 'readWrite' },
     putEvents: true,
     models: ['fast'],
     sendEmail: true,

@@ -1,6 +1,12 @@
-import { gatewayEnvironment, type JobPriority, jobPriorities } from '@mangaassist/contracts';
+import {
+  gatewayEnvironment,
+  type JobPriority,
+  jobPriorities,
+  jobsByTenantStatusIndex,
+} from '@mangaassist/contracts';
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,6 +27,11 @@ export interface JobStarterProps {
    * @default { normal: 10, low: 2 }
    */
   readonly laneConcurrency?: Readonly<Record<JobPriority, number>>;
+  /**
+   * Jobs one tenant may run at once (`JOBS_PER_TENANT`); the starter queues the next ones again.
+   * @default 5
+   */
+  readonly jobsPerTenant?: number;
   /**
    * Must stay a sixth of the queues' visibility timeout or less (`JobQueues.consumerTimeout`).
    * @default Duration.seconds(30)
@@ -57,9 +68,21 @@ export class JobStarter extends Construct {
         [gatewayEnvironment.stage]: props.stage,
         [gatewayEnvironment.jobsTable]: props.jobsTable.tableName,
         [gatewayEnvironment.jobStateMachineArn]: props.stateMachine.stateMachineArn,
+        [gatewayEnvironment.jobsQueueUrl]: props.queues.normal.queueUrl,
+        [gatewayEnvironment.jobsLowQueueUrl]: props.queues.low.queueUrl,
+        [gatewayEnvironment.jobsPerTenant]: String(props.jobsPerTenant ?? 5),
       },
     });
     props.jobsTable.grant(this.function, 'dynamodb:GetItem');
+    // The cap counts a tenant's running jobs on one index (no grant method names a single index).
+    this.function.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.jobsTable.tableArn}/index/${jobsByTenantStatusIndex.name}`],
+      }),
+    );
+    // A job over its tenant's cap is queued again, as a new message with a delay.
+    for (const priority of jobPriorities) props.queues[priority].grantSendMessages(this.function);
     props.stateMachine.grantStartExecution(this.function);
 
     const eventSources: Partial<Record<JobPriority, SqsEventSource>> = {};

@@ -1,6 +1,13 @@
 import { type TableSpec, tableName } from '@mangaassist/contracts';
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type Attribute,
+  AttributeType,
+  BillingMode,
+  type CfnTable,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface SpecTableProps {
@@ -48,6 +55,35 @@ export class SpecTable extends Construct {
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    const indexes = spec.globalSecondaryIndexes ?? [];
+    if (indexes.length > 0) {
+      // Declared on the CloudFormation resource, not through `addGlobalSecondaryIndex`: the L2
+      // table would then add `index/*` to every grant of the table (GetItem, PutItem…, which no
+      // index serves). A door that queries an index is granted that index alone.
+      const resource = this.table.node.defaultChild as CfnTable;
+      const keys = [spec, ...indexes].flatMap((keyed) => [
+        keyed.partitionKey,
+        ...(keyed.sortKey ? [keyed.sortKey] : []),
+      ]);
+      resource.addPropertyOverride(
+        'AttributeDefinitions',
+        [...new Map(keys.map((key) => [key.name, key.type]))].map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        })),
+      );
+      resource.addPropertyOverride(
+        'GlobalSecondaryIndexes',
+        indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type Alias, type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { type FunctionNetwork, PlatformFunction } from './platform-function.js';
@@ -17,7 +18,7 @@ import { type FunctionNetwork, PlatformFunction } from './platform-function.js';
 export const webhookHandlerEntries: Readonly<Record<WebhookSource, string>> = {
   stripe: 'functions/webhook/src/handler.ts',
   reviews: 'functions/webhook/src/reviews-handler.ts',
-  catalog: 'functions/webhook/src/handler.ts',
+  catalog: 'functions/webhook/src/catalog-handler.ts',
 };
 
 /**
@@ -35,6 +36,11 @@ export interface WebhookReceiversProps {
   readonly idempotencyTable: ITable;
   /** Where the receivers publish `PaymentCompleted`, `ReviewSubmitted`, `CatalogUpdate.*` (`EVENT_BUS_NAME`). */
   readonly eventBus: IEventBus;
+  /**
+   * The catalog enrichment queue (SQS FIFO, `CATALOG_ENRICHMENT_QUEUE_URL`): only the catalog
+   * receiver may send to it.
+   */
+  readonly catalogEnrichmentQueue: IQueue;
   /** Bedrock permission and gateway settings, for the sources in `webhookModels`. */
   readonly bedrock: BedrockInvokeAccess;
   /**
@@ -102,8 +108,8 @@ export interface WebhookReceiver {
 }
 
 /**
- * The inbound webhooks: one function per source (`stripe`, `reviews`, `catalog`), all running
- * `functions/webhook/src/handler.ts` and told their source by `WEBHOOK_SOURCE`, each behind a
+ * The inbound webhooks: one function per source (`stripe`, `reviews`, `catalog`), each running
+ * its entry of `webhookHandlerEntries` and told its source by `WEBHOOK_SOURCE`, each behind a
  * Lambda function URL on its `live` alias (so the URL partners register survives configuration
  * changes such as provisioned concurrency). A source scales, is capped by its reserved
  * concurrency and fails on its own.
@@ -117,7 +123,7 @@ export interface WebhookReceiver {
  *   principal `*`.
  * - Each receiver may read the one webhook secret, read and write the idempotency table and put
  *   events on the bus; only the sources in `webhookModels` may invoke Bedrock, and only their
- *   model and its fallbacks.
+ *   model and its fallbacks; only the catalog receiver may send to the catalog enrichment queue.
  */
 export class WebhookReceivers extends Construct {
   readonly receivers: Readonly<Record<WebhookSource, WebhookReceiver>>;
@@ -154,12 +160,17 @@ export class WebhookReceivers extends Construct {
         [gatewayEnvironment.webhookSecretId]: props.secret.secretArn,
         [gatewayEnvironment.idempotencyTable]: props.idempotencyTable.tableName,
         [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName,
+        ...(source === 'catalog'
+          ? { [gatewayEnvironment.catalogEnrichmentQueueUrl]: props.catalogEnrichmentQueue.queueUrl }
+          : {}),
       },
     });
     props.secret.grantRead(fn);
     props.idempotencyTable.grantReadWriteData(fn);
     props.eventBus.grantPutEventsTo(fn);
     if (model) props.bedrock.grantInvoke(fn, { models: [model] });
+    // SendMessage only (it covers SendMessageBatch): the receiver has the queue's URL.
+    if (source === 'catalog') props.catalogEnrichmentQueue.grant(fn, 'sqs:SendMessage');
 
     const alias = fn.alias;
     if (alias === undefined) throw new Error(`${fn.node.path}: a receiver always has a live alias`);

@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { ApiAlarms } from '../constructs/api-alarms.js';
@@ -33,6 +34,8 @@ export interface ApiStackProps extends StackProps {
   readonly webhookIdempotencyTable: ITable;
   /** Every webhook source's signing secrets. */
   readonly webhookSecret: ISecret;
+  /** The catalog enrichment queue (SQS FIFO) the catalog webhook puts each item on. */
+  readonly catalogEnrichmentQueue: IQueue;
   /** Each tenant's job callback signing secrets. */
   readonly callbackSecret: ISecret;
   /** Asynchronous document jobs and their idempotency keys. */
@@ -82,6 +85,7 @@ export class ApiStack extends Stack {
       ticketsTable,
       webhookIdempotencyTable,
       webhookSecret,
+      catalogEnrichmentQueue,
       callbackSecret,
       jobsTable,
       documentsBucketName,
@@ -199,6 +203,7 @@ export class ApiStack extends Stack {
       secret: webhookSecret,
       idempotencyTable: webhookIdempotencyTable,
       eventBus,
+      catalogEnrichmentQueue,
       bedrock: this.bedrockAccess,
       // Only the reviews receiver builds the gateway; it needs Redis, hence the cache's network.
       gatewayEnvironment: platformEnvironment,
@@ -241,6 +246,7 @@ export class ApiStack extends Stack {
       responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
       queueAgeAlarmSeconds: config.alarms.jobQueueAgeSeconds,
       callbackConcurrency: config.jobs.callbackConcurrency,
+      jobsPerTenant: config.jobs.jobsPerTenant,
       callbackAgeAlarmSeconds: config.alarms.jobCallbackAgeSeconds,
       removalPolicy: config.removalPolicy,
     });

@@ -5,9 +5,11 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
+import { CatalogEnrichmentConsumer } from '../constructs/catalog-enrichment-consumer.js';
 import { CrossAccountForwarding } from '../constructs/cross-account-forwarding.js';
 import { EventAlarms, type WatchedQueue, type WatchedRule } from '../constructs/event-alarms.js';
 import { type ConsumerTable, EventConsumers } from '../constructs/event-consumers.js';
@@ -24,34 +26,48 @@ export interface EventsStackProps extends StackProps {
   readonly eventBus: IEventBus;
   /** The consumers' tables: products, reviews, inference analytics, consumed events. */
   readonly tables: Readonly<Record<ConsumerTable, ITable>>;
+  /** The catalog enrichment queue (SQS FIFO) and its dead-letter queue, from the stateful stack. */
+  readonly catalogEnrichment: { readonly queue: IQueue; readonly deadLetters: IQueue };
   /** The API key the moderation alert webhook receives. */
   readonly moderationWebhookKey: ISecret;
   /** Where the alarms notify (the platform's alarm topic). */
   readonly alarmTopic: ITopic;
   /**
-   * For tests only: one handler every consumer function runs instead of its own (unit tests
-   * switch bundling off); a real deployment needs each consumer's entry.
+   * For tests only: one handler every consumer function (the catalog enrichment's included) runs
+   * instead of its own (unit tests switch bundling off); a real deployment needs each consumer's
+   * entry.
    * @default - `eventConsumerEntries` of each consumer
    */
   readonly consumerEntry?: string;
 }
 
 /**
- * The stateless side of the event pipeline: the consumer functions, the bus's rules from the
- * contracts with their retry policies and DLQs, the outbound moderation alert (API destination),
- * the optional cross-account forwarding rule, and the alarms on every DLQ and rule.
+ * The stateless side of the event pipeline: the consumer functions (the catalog enrichment
+ * queue's included), the bus's rules from the contracts with their retry policies and DLQs, the
+ * outbound moderation alert (API destination), the optional cross-account forwarding rule, and
+ * the alarms on every DLQ and rule.
  */
 export class EventsStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
   readonly consumers: EventConsumers;
+  /** The catalog enrichment queue's consumer. */
+  readonly catalogEnrichment: CatalogEnrichmentConsumer;
   readonly moderationAlert: ModerationAlertWebhook;
   readonly routing: EventRouting;
   readonly forwarding?: CrossAccountForwarding;
   readonly alarms: EventAlarms;
 
   constructor(scope: Construct, id: string, props: EventsStackProps) {
-    const { config, eventBus, tables, moderationWebhookKey, alarmTopic, consumerEntry, ...stackProps } =
-      props;
+    const {
+      config,
+      eventBus,
+      tables,
+      catalogEnrichment,
+      moderationWebhookKey,
+      alarmTopic,
+      consumerEntry,
+      ...stackProps
+    } = props;
     super(scope, id, stackProps);
     const { events } = config;
     this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {
@@ -75,6 +91,21 @@ export class EventsStack extends Stack {
       tracing: config.tracing,
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
+    });
+
+    this.catalogEnrichment = new CatalogEnrichmentConsumer(this, 'CatalogEnrichment', {
+      stage: config.stage,
+      queue: catalogEnrichment.queue,
+      productsTable: tables.products,
+      consumedEventsTable: tables.consumedEvents,
+      eventBus,
+      bedrock: this.bedrockAccess,
+      ...(consumerEntry ? { entry: consumerEntry } : {}),
+      memorySize: events.consumerMemorySize,
+      timeout: events.consumerTimeout,
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
     });
 
     this.moderationAlert = new ModerationAlertWebhook(this, 'ModerationAlert', {
@@ -119,6 +150,11 @@ export class EventsStack extends Stack {
           queue,
         })),
       ),
+      {
+        name: 'CatalogEnrichmentDlq',
+        description: 'Catalog updates the catalog enrichment consumer failed to enrich',
+        queue: catalogEnrichment.deadLetters,
+      },
       ...(this.forwarding
         ? [
             {

@@ -18,6 +18,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { AiEventBus } from '../constructs/ai-event-bus.js';
 import { CallbackSecret } from '../constructs/callback-secret.js';
+import { CatalogEnrichmentQueue } from '../constructs/catalog-enrichment-queue.js';
 import { DocumentBucket } from '../constructs/document-bucket.js';
 import type { ConsumerTable } from '../constructs/event-consumers.js';
 import { OutboundWebhookKey } from '../constructs/outbound-webhook-key.js';
@@ -34,7 +35,7 @@ export interface StatefulStackProps extends StackProps {
 /**
  * What holds state or is referenced by name from outside: the AI event bus (with its archive and
  * schema registry), the sessions, WebSocket connections, WebSocket tickets and webhook idempotency
- * tables, the event consumers' tables, the document jobs' table and bucket, the webhook signing
+ * tables, the event consumers' tables and the catalog enrichment queue, the document jobs' table and bucket, the webhook signing
  * secrets, the tenants' job callback signing secrets, the moderation alert webhook's API key, the Redis cache and the VPC it lives in. Changes here are rare and reviewed
  * with care (termination protection, RETAIN and deletion protection in production). The
  * stateless stacks receive interfaces and values from here, never the reverse: the cache admits
@@ -59,6 +60,11 @@ export class StatefulStack extends Stack {
    * flags), inference analytics per model and day, and the events each consumer already handled.
    */
   readonly eventTables: Readonly<Record<ConsumerTable, ITable>>;
+  /**
+   * The catalog enrichment queue (SQS FIFO, one group per product) and its dead-letter queue:
+   * the catalog webhook (API stack) sends to it, the enrichment consumer (events stack) reads it.
+   */
+  readonly catalogEnrichment: CatalogEnrichmentQueue;
   /** Asynchronous document jobs and their idempotency keys (`job_id`, TTL `expires_at`). */
   readonly jobsTable: ITable;
   /** Uploads and every job's document, chunks, answers and result (`uploads/`, `jobs/`). */
@@ -112,6 +118,10 @@ export class StatefulStack extends Stack {
       consumedEvents: new SpecTable(this, 'ConsumedEvents', { spec: consumedEventsTable, ...tableDefaults })
         .table,
     };
+    this.catalogEnrichment = new CatalogEnrichmentQueue(this, 'CatalogEnrichment', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+    });
     this.jobsTable = new SpecTable(this, 'Jobs', { spec: jobsTable, ...tableDefaults }).table;
     this.documentsBucket = new DocumentBucket(this, 'Documents', {
       stage: config.stage,

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { startTcpProxy, type TcpProxy } from '@mangaassist/commons/testing';
 import { chatResponseSchema, type ServerFrame, serverFrameSchema } from '@mangaassist/contracts';
 import { fallbackTicketPrefix } from '@mangaassist/tenants';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { useDevServer } from './support.js';
 
@@ -64,10 +64,19 @@ async function webSocketTurn(): Promise<{ ticket: string; frames: ServerFrame[] 
   }
 }
 
+const issuedFromRedis = (issued: string) => !issued.startsWith(fallbackTicketPrefix);
+
 describe('pnpm dev through a Redis outage', () => {
   it('answers chat, SSE and WebSocket chat while Redis is down, and uses Redis again once it is back', async () => {
     expect(await chat()).toMatchObject({ degraded: false });
-    expect((await webSocketTurn()).ticket.startsWith(fallbackTicketPrefix)).toBe(false);
+    // Redis-backed while Redis is up. A ticket can still fall back for a moment (a Redis command
+    // past its bound while the machine is loaded, which fails open by design): Redis must win soon.
+    await vi.waitFor(
+      async () =>
+        expect(issuedFromRedis(await ticket()), 'tickets keep coming from the fallback table').toBe(true),
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(issuedFromRedis((await webSocketTurn()).ticket)).toBe(true);
 
     proxy.cut();
     try {

@@ -88,7 +88,6 @@ describe('event consumers on the real tables', () => {
       events: { publish: async () => {} },
       model,
       emails,
-      products: productStore(),
       reviews: reviewStore(),
     });
     const event = paymentCompletedEvent({ order_id: orderId });

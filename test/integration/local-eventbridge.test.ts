@@ -7,6 +7,7 @@ import { EventPublishError } from '@mangaassist/events';
 import { EventBridgeEventPublisher } from '@mangaassist/events/eventbridge';
 import { type LocalEventBridge, startLocalEventBridge } from '@mangaassist/local';
 import { type CatalogBatch, makeCatalogProcessor } from '@mangaassist/webhooks';
+import { recordingCatalogEnrichmentQueue } from '@mangaassist/webhooks/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const busName = 'MangaAssist-AI-Events';
@@ -104,7 +105,10 @@ describe('catalog events through the real EventBridge client to the local bus', 
       logger: retries.logger,
     });
 
-    const outcome = await makeCatalogProcessor({ events: publisher })(catalog(1000), delivery());
+    const outcome = await makeCatalogProcessor({
+      events: publisher,
+      enrichment: recordingCatalogEnrichmentQueue().queue,
+    })(catalog(1000), delivery());
 
     expect(outcome).toMatchObject({ status: 'processed', events: 1000 });
     expect(retries.retried()).toBeGreaterThan(100);
@@ -119,7 +123,10 @@ describe('catalog events through the real EventBridge client to the local bus', 
 
   it('fails the delivery on a refused entry, and the sender’s retry completes the catalog at least once', async () => {
     const publisher = new EventBridgeEventPublisher(client, { eventBusName: busName, baseDelayMs: 1 });
-    const process = makeCatalogProcessor({ events: publisher });
+    const process = makeCatalogProcessor({
+      events: publisher,
+      enrichment: recordingCatalogEnrichmentQueue().queue,
+    });
     // Halfway through, the bus refuses one entry for good (no retry can fix AccessDenied).
     let seen = 0;
     const unsubscribe = eventBridge.bus.subscribe(() => {

@@ -1,13 +1,13 @@
 import { silentLogger } from '@mangaassist/commons';
 import { type ConsumerDependencies, type ConsumerResult, consumerFactory } from '@mangaassist/consumers';
-import { type EventConsumer, eventConsumers } from '@mangaassist/contracts';
+import { type ConsumerName, type EventConsumer, eventConsumers } from '@mangaassist/contracts';
 
 /** A consumer as its Lambda function runs it: the EventBridge event in, the outcome out. */
 export type EventConsumerHandler = (event: unknown) => Promise<ConsumerResult>;
 
 export interface EventConsumerHandlerDependencies extends ConsumerDependencies {
   /** Which consumer this function is (`EVENT_CONSUMER`). */
-  readonly consumer: EventConsumer;
+  readonly consumer: ConsumerName;
   /**
    * Work that must finish before Lambda freezes the environment, after every event, success or
    * failure (the gateway's `InferenceCompleted` flush). Its failure is logged, never thrown.

@@ -1,9 +1,9 @@
 /**
- * Trigger: the fm-trigger consumer's rules (`EVENT_CONSUMER=fm-trigger`): paid orders, submitted
- * reviews, catalog updates. Asks the model for order confirmations (sent with SES), review
- * moderation (never fails open: an unreadable verdict holds the review) and product descriptions
- * and tags, and publishes what follows (`ModerationFlagged`, …) and the gateway's
- * `InferenceCompleted`, flushed after each event.
+ * Trigger: the fm-trigger consumer's rule (`EVENT_CONSUMER=fm-trigger`): paid orders and submitted
+ * reviews. Asks the model for order confirmations (sent with SES) and review moderation (never
+ * fails open: an unreadable verdict holds the review), and publishes what follows
+ * (`ModerationFlagged`, …) and the gateway's `InferenceCompleted`, flushed after each event.
+ * (Catalog enrichment runs from its FIFO queue: `catalog-enrichment-handler.ts`.)
  * Failure and idempotency: those of `handler.ts`; at most one confirmation email per order.
  */
 import { Logger } from '@aws-lambda-powertools/logger';

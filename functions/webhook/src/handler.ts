@@ -1,8 +1,9 @@
 /**
  * Trigger: a Lambda function URL (auth NONE: the signature is the authentication), one function
  * per webhook source, which `WEBHOOK_SOURCE` names; served at `/` and `/webhooks/{source}`.
- * This entry serves the sources that never call a model (stripe, catalog): it carries no model
- * client; `reviews-handler.ts` serves reviews with the gateway.
+ * This entry serves the source that neither calls a model nor queues anything (stripe): it carries
+ * no model or SQS client; `reviews-handler.ts` serves reviews with the gateway, and
+ * `catalog-handler.ts` the catalog with its enrichment queue.
  * Verifies the signature over the raw body (timestamp within 300 s, past or future), validates
  * the payload, and processes each `source:event-id` exactly once (DynamoDB idempotency with an
  * expiring in-progress claim), publishing to EventBridge.

@@ -12,6 +12,7 @@ import {
   StaticWebhookSecrets,
   webhookSchemes,
 } from '@mangaassist/webhooks';
+import { recordingCatalogEnrichmentQueue } from '@mangaassist/webhooks/testing';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
@@ -86,17 +87,19 @@ function checkoutCompleted() {
 function harness(source: 'stripe' | 'reviews' | 'catalog') {
   const secrets = generateDevWebhookSecrets();
   const { publisher, published } = recordingPublisher();
+  const enrichment = recordingCatalogEnrichmentQueue();
   const receivers = makeWebhookReceivers(
     {
       secrets: new StaticWebhookSecrets(secrets, { formats: webhookSchemes }),
       idempotency: new MemoryIdempotencyStore(),
       events: publisher,
       gateway: answeringGateway('positive'),
+      catalogEnrichment: enrichment.queue,
     },
     [source],
   );
   const handler = makeWebhookHandler({ source, receivers });
-  return { secrets, published, handler };
+  return { secrets, published, queued: enrichment.queued, handler };
 }
 
 describe('the webhook function', () => {
@@ -171,6 +174,35 @@ describe('the webhook function', () => {
         detail: expect.objectContaining({ review_id: 'rev-7', sentiment: 'positive' }),
       }),
     ]);
+  });
+
+  it('publishes each catalog item and queues it for enrichment, a product’s updates in batch order', async () => {
+    const { secrets, published, queued, handler } = harness('catalog');
+    const item = (productId: string, updateType: string) => ({
+      product_id: productId,
+      title: 'ワンピース 108巻',
+      update_type: updateType,
+    });
+    const body = JSON.stringify({
+      batch_id: 'batch-fn-1',
+      items: [item('m-1', 'new_release'), item('m-2', 'restock'), item('m-1', 'discontinued')],
+    });
+    const webhookId = `msg_${randomUUID()}`;
+    const now = new Date();
+    const response = await handler(
+      functionUrlEvent(body, {
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(secrets.catalog[0] ?? '').sign(webhookId, now, body),
+      }),
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(published).toHaveLength(3);
+    expect(
+      queued.filter((message) => message.product_id === 'm-1').map((message) => message.update_type),
+    ).toEqual(['new_release', 'discontinued']);
+    expect(queued).toHaveLength(3);
   });
 
   it('answers 404 for a path of another source', async () => {

@@ -25,6 +25,7 @@ export {
 export { type ChatStreamEndpointOptions, makeChatStreamEndpoint } from './endpoints/chat-stream-endpoint.js';
 export { describeFailure, type Failure, failureResponse } from './endpoints/failure.js';
 export { makeTaskEndpoint, type TaskEndpointOptions } from './endpoints/task-endpoint.js';
+export { toUsageJson, type UsageJson } from './endpoints/usage-json.js';
 export { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './sessions/conversation.js';
 export { MemorySessionStore } from './sessions/memory-session-store.js';
 export { SessionConflictError } from './sessions/session-errors.js';

@@ -1,10 +1,17 @@
-import type { Clock } from '@mangaassist/commons';
+import type { Clock, Logger } from '@mangaassist/commons';
 import type { CatalogUpdateDetail } from '@mangaassist/contracts';
 import { catalogUpdateDetailSchema } from '@mangaassist/contracts';
 import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
+import type { IdempotencyStore } from '@mangaassist/idempotency';
 import { PermanentConsumerError } from './consumer-errors.js';
 import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
-import type { BusEventEnvelope, ConsumerContext, ConsumerOutcome } from './event-consumer.js';
+import {
+  type BusEventEnvelope,
+  type ConsumerContext,
+  type ConsumerFunction,
+  type ConsumerOutcome,
+  makeEventConsumer,
+} from './event-consumer.js';
 import type { ProductStore } from './product-store.js';
 
 export interface CatalogEnrichmentOptions {
@@ -102,14 +109,17 @@ export function parseDescriptionAndTags(answer: string): DescriptionParse {
 /**
  * `CatalogUpdate.*` → a 2–3 sentence description and exactly five tags from the fast model →
  * the products table (`ai_description`, `ai_tags`, `ai_model`, `ai_updated_at`), upserted by
- * `product_id`. `ai_updated_at` is the catalog update's time (the event's `time`), and content
- * for an older update never replaces content for a newer one (a conditional write): events
- * arrive out of order and replays bring old ones. A product already holding newer content is
- * skipped before the model is asked.
+ * `product_id`; a `discontinued` item is recorded as such (`discontinued_at`, no model call, its
+ * content kept), and content for a later update lifts that again. `ai_updated_at` (and
+ * `discontinued_at`) is the catalog update's time (`event.time`: when it was queued), and what an
+ * older update brings never replaces what a newer one wrote (conditional writes). The queue
+ * delivers one product's updates in order, so this only refuses an old message coming back (a
+ * redrive from the dead-letter queue); a product already holding something newer is skipped
+ * before the model is asked.
  *
- * Skipped: `discontinued` items (no description worth writing) and stale updates. Failures: an
- * answer without five tags or a description → permanent (`unparseable-description`); the model
- * failing, slow or degraded, or the store failing → transient.
+ * Skipped: stale updates (`newer-content-exists`). Failures: an answer without five tags or a
+ * description → permanent (`unparseable-description`); the model failing, slow or degraded, or
+ * the store failing → transient.
  */
 export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
   const deadlineMs = options.deadlineMs ?? 5_000;
@@ -120,13 +130,23 @@ export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
     if (!parsed.success) throw new PermanentConsumerError('not a CatalogUpdate detail', 'invalid-detail');
     const detail = parsed.data;
     const base = { product_id: detail.product_id, update_type: detail.update_type };
-    if (detail.update_type === 'discontinued')
-      return { status: 'skipped', reason: 'discontinued', summary: base };
-
     const updatedAt = new Date(event.time).toISOString();
+    const stale = { status: 'skipped', reason: 'newer-content-exists', summary: base } as const;
+
+    if (detail.update_type === 'discontinued') {
+      const marked = await options.products.markDiscontinued(detail.product_id, {
+        at: updatedAt,
+        sourceEventId: context.eventId,
+      });
+      return marked === 'stale' ? stale : { status: 'processed', summary: { ...base, discontinued: true } };
+    }
+
     const current = await options.products.get(detail.product_id);
-    if (current?.ai !== undefined && current.ai.updatedAt > updatedAt) {
-      return { status: 'skipped', reason: 'newer-content-exists', summary: base };
+    if (
+      (current?.ai !== undefined && current.ai.updatedAt > updatedAt) ||
+      (current?.discontinued !== undefined && current.discontinued.at > updatedAt)
+    ) {
+      return stale;
     }
 
     const result = await modelAnswer(
@@ -156,9 +176,38 @@ export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
       updatedAt,
       sourceEventId: context.eventId,
     });
-    if (written === 'stale') return { status: 'skipped', reason: 'newer-content-exists', summary: base };
+    if (written === 'stale') return stale;
     return { status: 'processed', summary: { ...base, tags: [...answer.tags], model_id: result.modelId } };
   };
+}
+
+export interface CatalogEnrichmentConsumerOptions extends CatalogEnrichmentOptions {
+  /** The consumed-events store: one claim per catalog update (`catalog-enrichment:<update id>`). */
+  readonly dedupe: IdempotencyStore;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Wall-clock epoch ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The `catalog-enrichment` queue consumer: `makeCatalogEnrichment` behind `makeEventConsumer`,
+ * for the catalog updates the queue handler (`makeCatalogEnrichmentQueueHandler`) reads as
+ * envelopes whose id is the update's (`catalogUpdateId`). So each catalog update is enriched
+ * once, however often its message arrives (a retried webhook delivery past the queue's 5-minute
+ * deduplication, a redelivery after a crash), and its outcome is recorded in the consumed-events
+ * table. It emits nothing itself; the gateway publishes `InferenceCompleted` for each answer.
+ * Failure semantics: those of `makeEventConsumer` and `makeCatalogEnrichment`.
+ */
+export function makeCatalogEnrichmentConsumer(options: CatalogEnrichmentConsumerOptions): ConsumerFunction {
+  const { dedupe, logger, now, ...enrichment } = options;
+  return makeEventConsumer({
+    name: 'catalog-enrichment',
+    dedupe,
+    consume: makeCatalogEnrichment(enrichment),
+    ...(logger === undefined ? {} : { logger }),
+    ...(now === undefined ? {} : { now }),
+  });
 }
 
 function clean(text: string, max: number): string {

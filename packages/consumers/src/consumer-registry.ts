@@ -1,10 +1,11 @@
 import type { Clock, Logger, MetricsSink } from '@mangaassist/commons';
 import { ConfigurationError } from '@mangaassist/commons';
-import type { EventConsumer } from '@mangaassist/contracts';
+import type { ConsumerName } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
 import { makeAnalyticsConsumer } from './analytics.js';
 import type { AnalyticsStore } from './analytics-store.js';
+import { makeCatalogEnrichmentConsumer } from './catalog-enrichment.js';
 import type { ConsumerModel } from './consumer-model.js';
 import type { EmailSender } from './email-sender.js';
 import { makeEmbeddingRegenerationConsumer } from './embedding-regeneration.js';
@@ -41,7 +42,7 @@ export interface ConsumerDependencies {
   readonly model?: ConsumerModel;
   /** fm-trigger: order confirmations. */
   readonly emails?: EmailSender;
-  /** fm-trigger: the products table. */
+  /** catalog-enrichment: the products table. */
   readonly products?: ProductStore;
   /** fm-trigger, moderation-handler: the reviews table. */
   readonly reviews?: ReviewStore;
@@ -59,10 +60,10 @@ export interface ConsumerDependencies {
 export type ConsumerFactory = (dependencies: ConsumerDependencies) => ConsumerFunction;
 
 /**
- * The consumers by name. Every name of `eventConsumers` gets a line here; `consumerFactory`
+ * The consumers by name. Every name of `eventConsumers` and `queueConsumers` gets a line here; `consumerFactory`
  * throws for one that has none yet.
  */
-export const consumerFactories: Partial<Record<EventConsumer, ConsumerFactory>> = {
+export const consumerFactories: Partial<Record<ConsumerName, ConsumerFactory>> = {
   'fm-trigger': (dependencies) =>
     makeFmTriggerConsumer({
       ...optional(dependencies),
@@ -70,8 +71,14 @@ export const consumerFactories: Partial<Record<EventConsumer, ConsumerFactory>> 
       events: requireDependency(dependencies, 'events', 'fm-trigger'),
       model: requireDependency(dependencies, 'model', 'fm-trigger'),
       emails: requireDependency(dependencies, 'emails', 'fm-trigger'),
-      products: requireDependency(dependencies, 'products', 'fm-trigger'),
       reviews: requireDependency(dependencies, 'reviews', 'fm-trigger'),
+    }),
+  'catalog-enrichment': (dependencies) =>
+    makeCatalogEnrichmentConsumer({
+      ...optional(dependencies),
+      dedupe: dependencies.dedupe,
+      model: requireDependency(dependencies, 'model', 'catalog-enrichment'),
+      products: requireDependency(dependencies, 'products', 'catalog-enrichment'),
     }),
   'moderation-handler': (dependencies) =>
     makeModerationHandlerConsumer({
@@ -110,8 +117,8 @@ export const consumerFactories: Partial<Record<EventConsumer, ConsumerFactory>> 
 };
 
 /** The consumer functions that have a factory. */
-export function registeredConsumers(): EventConsumer[] {
-  return (Object.keys(consumerFactories) as EventConsumer[]).filter(
+export function registeredConsumers(): ConsumerName[] {
+  return (Object.keys(consumerFactories) as ConsumerName[]).filter(
     (name) => consumerFactories[name] !== undefined,
   );
 }
@@ -120,7 +127,7 @@ export function registeredConsumers(): EventConsumer[] {
 export function requireDependency<K extends keyof ConsumerDependencies>(
   dependencies: ConsumerDependencies,
   key: K,
-  consumer: EventConsumer,
+  consumer: ConsumerName,
 ): NonNullable<ConsumerDependencies[K]> {
   const value = dependencies[key];
   if (value === undefined || value === null) {
@@ -133,7 +140,7 @@ export function requireDependency<K extends keyof ConsumerDependencies>(
  * The factory of `name`. Throws `ConfigurationError` when the name has none (a function
  * deployed for a consumer not built yet).
  */
-export function consumerFactory(name: EventConsumer): ConsumerFactory {
+export function consumerFactory(name: ConsumerName): ConsumerFactory {
   const factory = consumerFactories[name];
   if (factory === undefined) throw new ConfigurationError(`no consumer is registered as ${name}`);
   return factory;

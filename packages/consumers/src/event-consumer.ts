@@ -4,8 +4,8 @@ import {
   type BusEventName,
   busEventSchema,
   busEvents,
+  type ConsumerName,
   consumerEmissions,
-  type EventConsumer,
   eventChainLimits,
 } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
@@ -98,7 +98,7 @@ export type ConsumerOutcome =
 
 /** What the wrapper hands a consumer with each event. */
 export interface ConsumerContext {
-  readonly consumer: EventConsumer;
+  readonly consumer: ConsumerName;
   readonly eventId: string;
   /** Set when EventBridge replays the event from the archive (`replay-name`). */
   readonly replay: { readonly name: string } | undefined;
@@ -121,7 +121,7 @@ export type ConsumeEvent = (event: BusEventEnvelope, context: ConsumerContext) =
 
 /** What became of one delivery (for logs, the local bus's outcomes and tests). */
 export interface ConsumerResult {
-  readonly consumer: EventConsumer;
+  readonly consumer: ConsumerName;
   /** Absent for an input that was not an event. */
   readonly eventId?: string;
   /**
@@ -140,7 +140,7 @@ export interface ConsumerResult {
 export type ConsumerFunction = (input: unknown) => Promise<ConsumerResult>;
 
 export interface EventConsumerOptions {
-  readonly name: EventConsumer;
+  readonly name: ConsumerName;
   readonly consume: ConsumeEvent;
   /**
    * The consumed-events store (`consumedEventsTable`, TTL `consumerLimits.dedupeTtlSeconds`):
@@ -370,7 +370,7 @@ type Emitter = (
 ) => Promise<void>;
 
 /** `context.emit` of one consumer: only what `consumerEmissions` lists, valid, with chain metadata. */
-function emitterFor(consumer: EventConsumer, events: EventPublisher | undefined): Emitter {
+function emitterFor(consumer: ConsumerName, events: EventPublisher | undefined): Emitter {
   const allowed: ReadonlySet<BusEventName> = new Set(consumerEmissions[consumer]);
   return async (eventName, detail, chain) => {
     if (!allowed.has(eventName)) {

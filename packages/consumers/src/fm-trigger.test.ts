@@ -10,7 +10,6 @@ import type { ConsumerModel } from './consumer-model.js';
 import { EmailRejectedError } from './email-sender.js';
 import { TransientConsumerError } from './event-consumer.js';
 import { type FmTriggerOptions, makeFmTriggerConsumer } from './fm-trigger.js';
-import { MemoryProductStore } from './memory-product-store.js';
 import { MemoryReviewStore } from './memory-review-store.js';
 import {
   catalogUpdateEvent,
@@ -27,16 +26,13 @@ const confirmationText = 'ご注文ありがとうございます！ Your order 
 const safeVerdict = '{"safe": true, "severity": "none", "categories": [], "reason": "A fair review."}';
 const unsafeVerdict =
   '{"safe": false, "severity": "high", "categories": ["harassment", "doxxing"], "reason": "Threatens to publish an address."}';
-const description =
-  'Luffy and the crew land on a mysterious island of scientists. Secrets of the ancient world unfold.\n' +
-  'Tags: shonen, adventure, pirates, friendship, new release';
 
 /** Which kind of prompt a request is, by the seed prompts' first words. */
-function kindOf(request: GatewayRequest): 'confirmation' | 'moderation' | 'description' {
+function kindOf(request: GatewayRequest): 'confirmation' | 'moderation' | 'other' {
   const prompt = request.messages[0]?.content ?? '';
   if (prompt.startsWith('Generate a friendly')) return 'confirmation';
   if (prompt.startsWith('Analyze this customer review')) return 'moderation';
-  return 'description';
+  return 'other';
 }
 
 /** The FM trigger with in-memory ports; the model answers each kind of prompt as `answers` say. */
@@ -47,25 +43,23 @@ function fmTrigger(
   const defaults = {
     confirmation: () => confirmationText,
     moderation: () => safeVerdict,
-    description: () => description,
+    other: () => 'Not a prompt of the FM trigger.',
   };
   const { model, calls } = scriptedModel((request) => ({ ...defaults, ...answers })[kindOf(request)]());
   const { emails, sent } = recordingEmails(options.failEmail);
   const bus = recordingPublisher();
   const dedupe = new MemoryIdempotencyStore();
-  const products = new MemoryProductStore();
   const reviews = new MemoryReviewStore();
   const consumer = makeFmTriggerConsumer({
     dedupe,
     events: bus.publisher,
     model,
     emails,
-    products,
     reviews,
     now: () => Date.UTC(2026, 0, 31, 9, 0, 5),
     ...options,
   });
-  return { consumer, calls, sent, bus, dedupe, products, reviews };
+  return { consumer, calls, sent, bus, dedupe, reviews };
 }
 
 describe('fm-trigger: PaymentCompleted', () => {
@@ -318,74 +312,19 @@ describe('fm-trigger: ReviewSubmitted', () => {
   });
 });
 
-describe('fm-trigger: CatalogUpdate', () => {
-  it('writes the description and five tags to the product, dated by the catalog update', async () => {
-    const { consumer, products } = fmTrigger();
-    const event = catalogUpdateEvent({}, { time: '2026-01-31T08:59:00Z' });
-
-    expect(await consumer(event)).toMatchObject({ status: 'processed' });
-    expect(await products.get('product-onepiece-108')).toStrictEqual({
-      productId: 'product-onepiece-108',
-      ai: {
-        description:
-          'Luffy and the crew land on a mysterious island of scientists. Secrets of the ancient world unfold.',
-        tags: ['shonen', 'adventure', 'pirates', 'friendship', 'new release'],
-        model: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
-        updatedAt: '2026-01-31T08:59:00.000Z',
-        sourceEventId: event.id,
-      },
-    });
-  });
-
-  it('keeps the first five of more tags than asked for', async () => {
-    const { consumer, products } = fmTrigger({
-      description: () => 'A great read.\nTags: a, b, c, d, e, f, g',
-    });
-    await consumer(catalogUpdateEvent());
-    expect((await products.get('product-onepiece-108'))?.ai?.tags).toStrictEqual(['a', 'b', 'c', 'd', 'e']);
-  });
-
-  it('records an answer with fewer than five tags as a permanent failure and writes nothing', async () => {
-    const { consumer, products } = fmTrigger({ description: () => 'A great read.\nTags: manga, pirates' });
-    expect(await consumer(catalogUpdateEvent())).toMatchObject({
-      status: 'rejected',
-      reason: 'unparseable-description',
-    });
-    expect(await products.get('product-onepiece-108')).toBeUndefined();
-  });
-
-  it('skips a discontinued item without asking the model', async () => {
-    const { consumer, calls, products } = fmTrigger();
-    expect(await consumer(catalogUpdateEvent({ update_type: 'discontinued' }))).toMatchObject({
-      status: 'skipped',
-      reason: 'discontinued',
-    });
-    expect(calls).toHaveLength(0);
-    expect(await products.get('product-onepiece-108')).toBeUndefined();
-  });
-
-  it('never replaces the content of a newer update with an older event’s, nor asks the model for it', async () => {
-    const { consumer, calls, products } = fmTrigger();
-    await consumer(catalogUpdateEvent({}, { time: '2026-02-01T00:00:00Z' }));
-    const older = await consumer(
-      catalogUpdateEvent({ update_type: 'price_change' }, { time: '2026-01-01T00:00:00Z' }),
-    );
-
-    expect(older).toMatchObject({ status: 'skipped', reason: 'newer-content-exists' });
-    expect(calls).toHaveLength(1);
-    expect((await products.get('product-onepiece-108'))?.ai?.updatedAt).toBe('2026-02-01T00:00:00.000Z');
-  });
-
-  it('fails transiently when the model fails', async () => {
-    const { consumer } = fmTrigger({ description: () => new AllModelsFailedError([], 'unavailable') });
-    await expect(consumer(catalogUpdateEvent())).rejects.toBeInstanceOf(TransientConsumerError);
-  });
-});
-
 describe('fm-trigger: other events', () => {
   it('records an event the rules never send it as a permanent failure', async () => {
     const { consumer, calls } = fmTrigger();
     expect(await consumer(moderationFlaggedEvent())).toMatchObject({
+      status: 'rejected',
+      reason: 'unhandled-event',
+    });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('leaves catalog updates alone: their enrichment runs from the catalog enrichment queue', async () => {
+    const { consumer, calls } = fmTrigger();
+    expect(await consumer(catalogUpdateEvent())).toMatchObject({
       status: 'rejected',
       reason: 'unhandled-event',
     });

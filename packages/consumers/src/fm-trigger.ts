@@ -2,13 +2,11 @@ import type { Clock, Logger } from '@mangaassist/commons';
 import { busEvents } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
-import { makeCatalogEnrichment } from './catalog-enrichment.js';
 import { PermanentConsumerError } from './consumer-errors.js';
 import type { ConsumerModel } from './consumer-model.js';
 import type { EmailSender } from './email-sender.js';
 import { type ConsumerFunction, makeEventConsumer } from './event-consumer.js';
 import { makeOrderConfirmation, type ReplayedConfirmationPolicy } from './order-confirmation.js';
-import type { ProductStore } from './product-store.js';
 import { makeReviewModeration } from './review-moderation.js';
 import type { ReviewStore } from './review-store.js';
 
@@ -20,7 +18,6 @@ export interface FmTriggerOptions {
   /** The FM gateway (`FmGateway`). */
   readonly model: ConsumerModel;
   readonly emails: EmailSender;
-  readonly products: ProductStore;
   readonly reviews: ReviewStore;
   /** Catalog key or alias of every call. @default 'fast' */
   readonly modelKey?: string;
@@ -37,7 +34,6 @@ export interface FmTriggerOptions {
 }
 
 const { PaymentCompleted, ReviewSubmitted } = busEvents;
-const catalogUpdate = busEvents['CatalogUpdate.*'];
 
 /**
  * The FM trigger (seed 000 §5.3 `EventDrivenFMTrigger`, fixed), behind `makeEventConsumer`:
@@ -46,12 +42,15 @@ const catalogUpdate = busEvents['CatalogUpdate.*'];
  * |----------------------|-----------------------------------------------------------------|
  * | `PaymentCompleted`   | confirmation text (fast model) → one email per order            |
  * | `ReviewSubmitted`    | moderation verdict → recorded on the review; unsafe or unreadable → `ModerationFlagged` |
- * | `CatalogUpdate.*`    | description and five tags → products table (not for `discontinued`) |
+ *
+ * Catalog updates are not its work: their enrichment must follow the catalog's order per product,
+ * which the bus does not keep, so it runs from the catalog enrichment queue
+ * (`makeCatalogEnrichmentConsumer`).
  *
  * It emits only what `consumerEmissions['fm-trigger']` allows: `ModerationFlagged` (with chain
  * metadata), and `InferenceCompleted` through the gateway. Any other event is a permanent
  * failure (`unhandled-event`): the rules never send one. Failure and idempotency semantics: see
- * `makeEventConsumer`, `makeOrderConfirmation`, `makeReviewModeration`, `makeCatalogEnrichment`.
+ * `makeEventConsumer`, `makeOrderConfirmation`, `makeReviewModeration`.
  */
 export function makeFmTriggerConsumer(options: FmTriggerOptions): ConsumerFunction {
   const shared = {
@@ -69,7 +68,6 @@ export function makeFmTriggerConsumer(options: FmTriggerOptions): ConsumerFuncti
       : { replayedConfirmations: options.replayedConfirmations }),
   });
   const moderate = makeReviewModeration({ ...shared, reviews: options.reviews });
-  const enrich = makeCatalogEnrichment({ ...shared, products: options.products });
 
   return makeEventConsumer({
     name: 'fm-trigger',
@@ -85,9 +83,6 @@ export function makeFmTriggerConsumer(options: FmTriggerOptions): ConsumerFuncti
       }
       if (source === ReviewSubmitted.source && detailType === ReviewSubmitted.detailType) {
         return moderate(event, context);
-      }
-      if (source === catalogUpdate.source && detailType.startsWith(catalogUpdate.detailTypePrefix)) {
-        return enrich(event, context);
       }
       throw new PermanentConsumerError(
         `fm-trigger does not handle ${source} / ${detailType}`,

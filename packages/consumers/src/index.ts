@@ -3,7 +3,14 @@
 export { inferenceMetricsNamespace, makeAnalyticsConsumer } from './analytics.js';
 export { analyticsExpiresAt } from './analytics-items.js';
 export { type AnalyticsStore, MemoryAnalyticsStore } from './analytics-store.js';
-export { parseDescriptionAndTags, productDescriptionPrompt, productTagCount } from './catalog-enrichment.js';
+export {
+  type CatalogEnrichmentConsumerOptions,
+  makeCatalogEnrichmentConsumer,
+  parseDescriptionAndTags,
+  productDescriptionPrompt,
+  productTagCount,
+} from './catalog-enrichment.js';
+export { type CatalogEnrichmentReading, readCatalogEnrichmentMessage } from './catalog-enrichment-message.js';
 export {
   EmailOutcomeUnknownError,
   EmissionNotAllowedError,
@@ -53,7 +60,13 @@ export {
   type ProductCatalog,
   type ProductCatalogReader,
 } from './product-catalog.js';
-export type { ProductAiContent, ProductStore, ProductWriteResult, StoredProduct } from './product-store.js';
+export type {
+  ProductAiContent,
+  ProductDiscontinuation,
+  ProductStore,
+  ProductWriteResult,
+  StoredProduct,
+} from './product-store.js';
 export { makeRecommendationRegenerationConsumer } from './recommendation-regeneration.js';
 export {
   contentHash,

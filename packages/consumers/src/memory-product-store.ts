@@ -1,6 +1,7 @@
 import {
   assertIsoTimestamp,
   type ProductAiContent,
+  type ProductDiscontinuation,
   type ProductStore,
   type ProductWriteResult,
   type StoredProduct,
@@ -20,9 +21,31 @@ export class MemoryProductStore implements ProductStore {
 
   async putAiContent(productId: string, content: ProductAiContent): Promise<ProductWriteResult> {
     assertIsoTimestamp(content.updatedAt, 'updatedAt');
-    const current = this.products.get(productId)?.ai;
-    if (current !== undefined && current.updatedAt > content.updatedAt) return 'stale';
+    if (this.holdsLaterThan(productId, content.updatedAt)) return 'stale';
     this.products.set(productId, { productId, ai: structuredClone({ ...content, tags: [...content.tags] }) });
     return 'updated';
+  }
+
+  async markDiscontinued(
+    productId: string,
+    discontinuation: ProductDiscontinuation,
+  ): Promise<ProductWriteResult> {
+    assertIsoTimestamp(discontinuation.at, 'at');
+    if (this.holdsLaterThan(productId, discontinuation.at)) return 'stale';
+    const ai = this.products.get(productId)?.ai;
+    this.products.set(productId, {
+      productId,
+      ...(ai === undefined ? {} : { ai }),
+      discontinued: { ...discontinuation },
+    });
+    return 'updated';
+  }
+
+  private holdsLaterThan(productId: string, time: string): boolean {
+    const product = this.products.get(productId);
+    return (
+      (product?.ai !== undefined && product.ai.updatedAt > time) ||
+      (product?.discontinued !== undefined && product.discontinued.at > time)
+    );
   }
 }

@@ -8,6 +8,8 @@ export {
   inferenceUsage,
 } from './testing/analytics-store-behaviour.js';
 export {
+  catalogEnrichmentMessageOf,
+  catalogEnrichmentRecord,
   catalogUpdateEvent,
   eventEnvelope,
   modelResult,

@@ -14,6 +14,7 @@ import {
   eventRule,
   eventRules,
   type InputTransformer,
+  queueConsumers,
 } from './event-rules.js';
 import { type BusEventName, busEvents, eventSources, moderationSeverities } from './events.js';
 import { catalogUpdateTypes, sentiments } from './webhooks.js';
@@ -343,7 +344,7 @@ describe('event rules never loop', () => {
   });
 
   it('emit nothing but mangaassist.ai events from consumers', () => {
-    for (const consumer of eventConsumers) {
+    for (const consumer of [...eventConsumers, ...queueConsumers]) {
       for (const name of consumerEmissions[consumer]) expect(busEvents[name].source).toBe(eventSources.ai);
     }
   });
@@ -378,10 +379,15 @@ describe('event rules route', () => {
     ]);
   });
 
-  it('raw catalog updates of every type to embedding regeneration and the FM trigger', () => {
+  it('raw catalog updates of every type to embedding regeneration only (enrichment takes the FIFO queue)', () => {
     for (const type of catalogUpdateTypes)
       expect(names(catalogUpdate(type)), type).toEqual(['catalog-updates']);
-    expect(consumersOf(eventRule('catalog-updates'))).toEqual(['embedding-regeneration', 'fm-trigger']);
+    expect(consumersOf(eventRule('catalog-updates'))).toEqual(['embedding-regeneration']);
+  });
+
+  it('nothing to a queue consumer: no rule targets one', () => {
+    const targeted = eventRules.flatMap(consumersOf);
+    for (const consumer of queueConsumers) expect(targeted).not.toContain(consumer);
   });
 
   it('raw payments and reviews to the FM trigger, each only from its own source', () => {

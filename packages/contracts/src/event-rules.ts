@@ -15,18 +15,31 @@ export const eventConsumers = [
 export type EventConsumer = (typeof eventConsumers)[number];
 
 /**
+ * The consumers fed by an SQS queue rather than a bus rule: no rule targets them, so they are
+ * outside the rules' loop analysis, but they run behind the same idempotent wrapper and emit only
+ * what `consumerEmissions` lists. `catalog-enrichment` consumes the catalog enrichment queue (SQS
+ * FIFO, one message group per product), which the catalog webhook fills in catalog order.
+ */
+export const queueConsumers = ['catalog-enrichment'] as const;
+export type QueueConsumer = (typeof queueConsumers)[number];
+
+/** Any consumer behind the idempotent wrapper: a bus rule's or a queue's. */
+export type ConsumerName = EventConsumer | QueueConsumer;
+
+/**
  * What each consumer may put on the bus — a promise its implementation must keep, and the input
  * of the loop-freedom test (`event-rules.test.ts`). A consumer that calls a model through the
  * gateway emits `InferenceCompleted` (the gateway publishes one per answer). Emitting an event
  * not listed here is a bug: it may create a loop no test has ruled out.
  */
-export const consumerEmissions: { readonly [consumer in EventConsumer]: readonly BusEventName[] } = {
+export const consumerEmissions: { readonly [consumer in ConsumerName]: readonly BusEventName[] } = {
   'moderation-handler': [],
   'inference-post-processor': [],
   analytics: [],
   'embedding-regeneration': ['InferenceCompleted'],
   'recommendation-regeneration': ['Recommendation.Generated', 'InferenceCompleted'],
   'fm-trigger': ['ModerationFlagged', 'InferenceCompleted'],
+  'catalog-enrichment': ['InferenceCompleted'],
 };
 
 /** EventBridge's retry policy of one target (`RetryPolicy` of `AWS::Events::Rule` targets). */
@@ -112,9 +125,12 @@ function lambda(handler: EventConsumer, inputTransformer?: InputTransformer): Ev
  * 3. chain depth (in `core`): every emitted event carries `chain_depth`; a consumer refuses one
  *    that reached `eventChainLimits.maxChainDepth`.
  *
- * Catalog updates go to both the embedding regeneration (transformed input) and the FM trigger
- * (whole event; it writes description and tags to the products table, skipping discontinued
- * items) from one rule, so that the pattern for catalog updates exists once.
+ * Catalog updates reach the embedding regeneration (transformed input) from the bus. Their
+ * enrichment (description and tags in the products table) does not go through the bus: EventBridge
+ * neither keeps events in order nor sets an SQS FIFO target's message group from the event (a
+ * rule's `SqsParameters.MessageGroupId` is one fixed string), so the catalog webhook puts each item
+ * on the catalog enrichment queue itself, in catalog order, grouped by product
+ * (`catalogEnrichmentMessageSchema`), for the `catalog-enrichment` queue consumer.
  */
 export const eventRules: readonly EventRule[] = [
   {
@@ -140,8 +156,7 @@ export const eventRules: readonly EventRule[] = [
   {
     name: 'catalog-updates',
     description:
-      'Input transformation: raw catalog updates to embedding regeneration ({action, product_id, title}), ' +
-      'and to the FM trigger for description and tags.',
+      'Input transformation: raw catalog updates to embedding regeneration ({action, product_id, title}).',
     eventPattern: {
       source: [catalog],
       'detail-type': [{ prefix: catalogPrefix }],
@@ -152,7 +167,6 @@ export const eventRules: readonly EventRule[] = [
         inputPathsMap: { product_id: '$.detail.product_id', title: '$.detail.title' },
         inputTemplate: '{"action":"regenerate","product_id":<product_id>,"title":<title>}',
       }),
-      lambda('fm-trigger'),
     ],
   },
   {

@@ -2,6 +2,14 @@
 import './zod-locale.js';
 
 export {
+  type CatalogEnrichmentMessage,
+  catalogEnrichmentMessage,
+  catalogEnrichmentMessageSchema,
+  catalogEnrichmentQueueLimits,
+  catalogEnrichmentQueueName,
+  catalogUpdateId,
+} from './catalog-enrichment.js';
+export {
   type ChatRequest,
   type ChatResponse,
   chatLimits,
@@ -18,6 +26,7 @@ export {
 } from './chat.js';
 export { type DeploymentStage, redisUrlSchema, stageSchema, stages } from './deployment.js';
 export {
+  type ConsumerName,
   consumerEmissions,
   defaultTargetRetry,
   type EventConsumer,
@@ -27,6 +36,8 @@ export {
   eventRule,
   eventRules,
   type InputTransformer,
+  type QueueConsumer,
+  queueConsumers,
   type TargetRetryPolicy,
 } from './event-rules.js';
 export {
@@ -92,7 +103,9 @@ export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.j
 export {
   connectionsTable,
   consumedEventsTable,
+  type IndexSpec,
   inferenceAnalyticsTable,
+  jobsByTenantStatusIndex,
   jobsTable,
   type KeyAttribute,
   productsTable,

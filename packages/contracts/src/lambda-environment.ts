@@ -40,6 +40,8 @@ export const gatewayEnvironment = {
   websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
   /** URL of the SQS FIFO queue the WebSocket message route puts client messages on for the stream worker. */
   websocketMessageQueueUrl: 'WEBSOCKET_MESSAGE_QUEUE_URL',
+  /** URL of the SQS FIFO queue the catalog webhook puts each catalog item on for its enrichment. */
+  catalogEnrichmentQueueUrl: 'CATALOG_ENRICHMENT_QUEUE_URL',
   /** Which static route a task function serves: `moderate | summarize | analyze`. */
   taskName: 'TASK_NAME',
   /** Which webhook source a function URL serves: `stripe | reviews | catalog`. */
@@ -55,7 +57,7 @@ export const gatewayEnvironment = {
   consumedEventsTable: 'CONSUMED_EVENTS_TABLE',
   /** Sender address of order confirmations (SES). */
   senderEmail: 'SENDER_EMAIL',
-  /** Which consumer an event function is: one of `eventConsumers`. */
+  /** Which consumer an event function is: one of `eventConsumers` or `queueConsumers`. */
   eventConsumer: 'EVENT_CONSUMER',
   /** Custom EventBridge endpoint (the local bus); unset = AWS. */
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT_URL',
@@ -71,6 +73,8 @@ export const gatewayEnvironment = {
   jobCallbacksQueueUrl: 'JOB_CALLBACKS_QUEUE_URL',
   /** ARN (or name) of the Secrets Manager secret holding each tenant's callback signing secrets. */
   callbackSecretId: 'CALLBACK_SECRET_ID',
+  /** Jobs one tenant may have running at once; more wait in their queue (default 5). */
+  jobsPerTenant: 'JOBS_PER_TENANT',
   /** ARN of the job workflow's state machine. */
   jobStateMachineArn: 'JOB_STATE_MACHINE_ARN',
 } as const;

@@ -7,6 +7,13 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
+/** A global secondary index: another key the table's items are found by (all attributes projected). */
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
 export interface TableSpec {
   /** Logical name; deployments prefix it (`mangaassist-dev-sessions`). */
   readonly name: string;
@@ -14,6 +21,7 @@ export interface TableSpec {
   readonly sortKey?: KeyAttribute;
   /** Epoch-seconds attribute DynamoDB's TTL deletes items by. */
   readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes?: readonly IndexSpec[];
 }
 
 /**
@@ -84,15 +92,24 @@ export const consumedEventsTable: TableSpec = {
   timeToLiveAttribute: 'expires_at',
 };
 
+/** The jobs table's index of a tenant's jobs by status: how many run now (the per-tenant cap). */
+export const jobsByTenantStatusIndex: IndexSpec = {
+  name: 'tenant-status',
+  partitionKey: { name: 'tenant_id', type: 'S' },
+  sortKey: { name: 'status', type: 'S' },
+};
+
 /**
  * Asynchronous document jobs, one item per job (`job_id`, its tenant, status, progress, result
  * summary), and one item per `Idempotency-Key` a tenant sent (`job_id` = `idempotency#<tenant>#<key
- * hash>`, pointing at its job). Both expire `jobLimits.retentionDays` after they were written.
+ * hash>`, pointing at its job; it has no `status`, so it is not in the index). Both expire
+ * `jobLimits.retentionDays` after they were written.
  */
 export const jobsTable: TableSpec = {
   name: 'jobs',
   partitionKey: { name: 'job_id', type: 'S' },
   timeToLiveAttribute: 'expires_at',
+  globalSecondaryIndexes: [jobsByTenantStatusIndex],
 };
 
 export const tableSpecs = [

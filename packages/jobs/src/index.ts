@@ -41,6 +41,7 @@ export {
   makeJobStartAbandoner,
   makeJobStarter,
   type StartOutcome,
+  type TenantJobCap,
 } from './job-starter.js';
 export {
   IdempotencyKeyReusedError,

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type JobExecutions, jobMessageBody, makeJobStartAbandoner, makeJobStarter } from './job-starter.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { jobRecord, newJobId } from './testing/job-store-contract.js';
-import { RecordingJobExecutions } from './testing/recording-job-queue.js';
+import { RecordingJobExecutions, RecordingJobQueue } from './testing/recording-job-queue.js';
 
 /** Job executions whose start always fails, as Step Functions throttling or an outage would. */
 class FailingJobExecutions implements JobExecutions {
@@ -121,5 +121,31 @@ describe('makeJobStartAbandoner', () => {
     await abandon(jobMessageBody(job.jobId), 'throttled');
     await abandon('not json', 'throttled');
     expect((await jobs.get(job.jobId))?.status).toBe('running');
+  });
+});
+
+describe('makeJobStarter with a per-tenant cap', () => {
+  it('queues a job again, later, while its tenant runs its cap of jobs; starts it once one ends', async () => {
+    const jobs = new MemoryJobStore();
+    const executions = new RecordingJobExecutions();
+    const queue = new RecordingJobQueue();
+    const start = makeJobStarter({ jobs, executions, cap: { maxRunning: 2, queue } });
+    const tenantId = 'tenant-capped';
+    const running = [jobRecord({ tenantId, status: 'running' }), jobRecord({ tenantId, status: 'running' })];
+    for (const job of running) await jobs.create(job);
+    const waiting = jobRecord({ tenantId, status: 'queued', priority: 'low' });
+    await jobs.create(waiting);
+    await jobs.create(jobRecord({ tenantId: 'someone-else', status: 'running' }));
+
+    expect(await start(jobMessageBody(waiting.jobId))).toEqual({
+      outcome: 'deferred',
+      reason: 'tenant tenant-capped runs 2 jobs',
+    });
+    expect(queue.sent).toEqual([{ jobId: waiting.jobId, priority: 'low', delaySeconds: 30 }]);
+    expect(executions.started).toEqual([]);
+
+    await jobs.transition(running[0]?.jobId ?? '', ['running'], { status: 'succeeded', updatedAt: 'later' });
+    expect(await start(jobMessageBody(waiting.jobId))).toMatchObject({ outcome: 'started' });
+    expect(executions.started).toEqual([waiting.jobId]);
   });
 });

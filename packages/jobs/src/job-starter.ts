@@ -6,8 +6,11 @@ import type { JobStore } from './job-store.js';
 
 /** Where new jobs wait to be started (deployed: an SQS queue per priority). */
 export interface JobQueue {
-  /** Queues the job (its id only: the job store has the rest). Throws when the queue refuses. */
-  send(jobId: string, priority: JobPriority): Promise<void>;
+  /**
+   * Queues the job (its id only: the job store has the rest), after `delaySeconds` (0 to 900) when
+   * given. Throws when the queue refuses.
+   */
+  send(jobId: string, priority: JobPriority, options?: { readonly delaySeconds?: number }): Promise<void>;
 }
 
 /** Runs job workflows (deployed: Step Functions Standard executions of the job state machine). */
@@ -40,21 +43,45 @@ export type StartOutcome =
   /** Its execution runs (just started, or already was). */
   | { readonly outcome: 'started'; readonly executionId: string }
   /** Nothing to do: no such job, or it is no longer queued (cancelled, already running or done). */
-  | { readonly outcome: 'skipped'; readonly reason: string };
+  | { readonly outcome: 'skipped'; readonly reason: string }
+  /** Its tenant runs as many jobs as it may: queued again, to be tried after `deferSeconds`. */
+  | { readonly outcome: 'deferred'; readonly reason: string };
+
+/** What a tenant may run at once, and how long a job waits before it asks again. */
+export interface TenantJobCap {
+  /** Jobs of one tenant running at once; the next wait in their queue. */
+  readonly maxRunning: number;
+  /** @default 30 */
+  readonly deferSeconds?: number;
+}
 
 /**
  * Starts the workflow of a queued job: the SQS consumer's logic. A job that is gone or no longer
- * queued is skipped (a cancel before its start, a redelivery); a malformed message throws (it is
- * retried, then dead-lettered, where it can be seen). Throws what the stores and Step Functions
- * throw, so the message is retried.
+ * queued is skipped (a cancel before its start, a redelivery); one whose tenant already runs its
+ * cap of jobs is queued again for later; a malformed message throws (it is retried, then
+ * dead-lettered, where it can be seen). Throws what the stores and Step Functions throw, so the
+ * message is retried.
  */
-export function makeJobStarter(deps: { jobs: JobStore; executions: JobExecutions; logger?: Logger }) {
+export function makeJobStarter(deps: {
+  jobs: JobStore;
+  executions: JobExecutions;
+  /** A tenant's jobs beyond the cap are queued again (a new message: waiting spends no receive). */
+  cap?: TenantJobCap & { readonly queue: JobQueue };
+  logger?: Logger;
+}) {
   const logger = deps.logger ?? silentLogger;
   return async (body: string): Promise<StartOutcome> => {
     const message = jobMessageSchema.parse(JSON.parse(body));
     const job: JobRecord | undefined = await deps.jobs.get(message.job_id);
     if (!job) return { outcome: 'skipped', reason: 'no such job (expired?)' };
     if (job.status !== 'queued') return { outcome: 'skipped', reason: `the job is ${job.status}` };
+    if (deps.cap) {
+      const running = await deps.jobs.countRunning(job.tenantId);
+      if (running >= deps.cap.maxRunning) {
+        await deps.cap.queue.send(job.jobId, job.priority, { delaySeconds: deps.cap.deferSeconds ?? 30 });
+        return { outcome: 'deferred', reason: `tenant ${job.tenantId} runs ${running} jobs` };
+      }
+    }
     const executionId = await deps.executions.start(job.jobId);
     logger.info('job started', { jobId: job.jobId, tenantId: job.tenantId, executionId });
     return { outcome: 'started', executionId };

@@ -53,4 +53,9 @@ export interface JobStore {
   transition(jobId: string, from: readonly JobStatus[], change: JobChange): Promise<JobRecord | undefined>;
   /** Counts `chunks` more chunks done on a running job (atomic: concurrent chunks all count). */
   addProgress(jobId: string, chunks: number, updatedAt: string): Promise<void>;
+  /**
+   * How many of the tenant's jobs are running: what the per-tenant cap compares. Deployed it reads
+   * an index, which trails the table by a moment, so a burst may briefly run a job or two more.
+   */
+  countRunning(tenantId: string): Promise<number>;
 }

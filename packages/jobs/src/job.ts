@@ -1,16 +1,13 @@
+import { toUsageJson } from '@mangaassist/chat';
 import type { JobDocument, JobPriority, JobStatus, JobType } from '@mangaassist/contracts';
+import type { TokenUsage } from '@mangaassist/fm-gateway';
 
 /** What a finished job produced: the answer (or its start, with the whole in the document store). */
 export interface JobResult {
   readonly text: string;
   /** The catalog key of the model that wrote the final answer. */
   readonly model: string;
-  readonly usage: {
-    readonly inputTokens: number;
-    readonly outputTokens: number;
-    readonly cacheReadInputTokens: number;
-    readonly cacheWriteInputTokens: number;
-  };
+  readonly usage: TokenUsage;
   readonly costUsd: number;
   /** Where the whole answer is when `text` is only its start (documents-store key). */
   readonly resultKey?: string;
@@ -64,12 +61,7 @@ export function toJobDocument(job: JobRecord, resultUrl?: string): JobDocument {
           result: {
             text: result.text,
             model: result.model,
-            usage: {
-              input_tokens: result.usage.inputTokens,
-              output_tokens: result.usage.outputTokens,
-              cache_read_input_tokens: result.usage.cacheReadInputTokens,
-              cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-            },
+            usage: toUsageJson(result.usage),
             cost_usd: result.costUsd,
             ...(resultUrl ? { result_url: resultUrl } : {}),
           },

@@ -131,6 +131,16 @@ export class MemoryJobStore implements JobStore {
     };
   }
 
+  async countRunning(tenantId: string): Promise<number> {
+    const now = this.now();
+    let running = 0;
+    for (const jobId of this.jobs.keys()) {
+      const record = this.live(jobId, now)?.record;
+      if (record?.tenantId === tenantId && record.status === 'running') running += 1;
+    }
+    return running;
+  }
+
   /** The ids of the jobs held and not expired, oldest first: for a test to find what a service stored. */
   ids(): string[] {
     const now = this.now();

@@ -50,6 +50,8 @@ function placeholder(name: string, value: unknown): string {
     return JSON.stringify({ tenants: [{ id: 'bench', name: 'Bench' }], apiKeys: {} });
   if (name.endsWith('_URL')) return 'https://example.execute-api.ap-northeast-1.amazonaws.com/prod';
   if (name === 'SENDER_EMAIL') return 'noreply@example.com';
+  if (name === 'JOB_STATE_MACHINE_ARN')
+    return 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:bench';
   if (name === 'WEBHOOK_SECRET_ID')
     return 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks';
   return `placeholder-${name.toLowerCase().replaceAll('_', '-')}`;

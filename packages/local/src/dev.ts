@@ -25,7 +25,7 @@ process.stdout.write(
     `  GET  ${server.url}/_local/events          every event on the local bus, with the rules it matched and each target's outcome`,
     `  GET  ${server.url}/_local/outbox          emails and notifications the consumers would have sent`,
     `  GET  ${server.url}/_local/dlq             events the bus gave up delivering`,
-    `  GET  ${server.url}/_local/queues          the SQS queues in process (WebSocket messages), with their dead letters`,
+    `  GET  ${server.url}/_local/queues          the SQS queues in process (WebSocket messages, catalog enrichment, jobs), with their dead letters`,
     `  GET  ${server.url}/_local/endpoints       local AWS-compatible endpoints`,
     `  POST ${server.url}/_local/bedrock/faults  inject Bedrock faults and latency (DELETE clears)`,
     `  POST ${server.url}/_local/bedrock/scripts script the emulated model's answers (DELETE clears)`,

@@ -1,7 +1,16 @@
 // The public surface of @mangaassist/webhooks.
 
 export {
+  type CatalogEnrichmentFifoMessage,
+  type CatalogEnrichmentQueue,
+  catalogEnrichmentBatchLimit,
+  catalogEnrichmentFifoMessage,
+  catalogEnrichmentGroupId,
+  type RefusedCatalogEnrichmentMessage,
+} from './catalog-enrichment-queue.js';
+export {
   type CatalogBatch,
+  CatalogEnrichmentQueueError,
   makeCatalogProcessor,
   notAttemptedErrorCode,
 } from './processors/catalog-processor.js';

@@ -8,6 +8,7 @@ import {
 } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import type { FmGateway } from '@mangaassist/fm-gateway';
+import type { CatalogEnrichmentQueue } from './catalog-enrichment-queue.js';
 import { makeCatalogProcessor } from './processors/catalog-processor.js';
 import { makeReviewProcessor } from './processors/review-processor.js';
 import { makeSentimentClassifier } from './processors/review-sentiment.js';
@@ -35,6 +36,11 @@ export const webhookSchemes: Readonly<Record<WebhookSource, SignatureScheme>> = 
 export interface WebhookProcessingDependencies {
   /** Where `PaymentCompleted`, `ReviewSubmitted` and `CatalogUpdate.*` go. */
   readonly events: EventPublisher;
+  /**
+   * Where each catalog item goes for its enrichment, in catalog order per product; required when
+   * `catalog` is served.
+   */
+  readonly catalogEnrichment?: CatalogEnrichmentQueue;
   /** The FM gateway (`FmGateway`), for the reviews' sentiment; required when `reviews` is served. */
   readonly gateway?: Pick<FmGateway, 'complete'>;
   /** Budget of one sentiment answer; past it the sentiment is `unknown`. @default 1500 */
@@ -51,7 +57,7 @@ export type WebhookDependencies = WebhookReceiverDependencies & WebhookProcessin
  * |-----------|---------------------|-----------------------|--------------------------|-----------|
  * | `stripe`  | `stripe`            | `stripeEventSchema`   | `stripe:{id}`            | `PaymentCompleted` for a paid Checkout Session |
  * | `reviews` | `standard-webhooks` | `reviewPayloadSchema` | `reviews:{review_id}`    | sentiment (fast model), `ReviewSubmitted` |
- * | `catalog` | `standard-webhooks` | `catalogBatchSchema`  | `catalog:{batch_id}`     | one `CatalogUpdate.{type}` per item |
+ * | `catalog` | `standard-webhooks` | `catalogBatchSchema`  | `catalog:{batch_id}`     | one `CatalogUpdate.{type}` and one enrichment message per item |
  *
  * Reviews and catalog are keyed on the payload's own id, not the Standard Webhooks
  * `webhook-id`, although both are signed: the payload id stays the same across a sender's
@@ -63,7 +69,8 @@ export type WebhookDependencies = WebhookReceiverDependencies & WebhookProcessin
  * idempotency window (7 days) is answered `already_processed`. The `webhook-id` is still logged
  * with every delivery.
  *
- * Throws `ConfigurationError` for `reviews` without a gateway.
+ * Throws `ConfigurationError` for `reviews` without a gateway, or `catalog` without the catalog
+ * enrichment queue.
  */
 export function makeSourceReceiver(
   source: WebhookSource,
@@ -103,17 +110,22 @@ export function makeSourceReceiver(
         dependencies,
       );
     }
-    case 'catalog':
+    case 'catalog': {
+      const { catalogEnrichment } = dependencies;
+      if (!catalogEnrichment) {
+        throw new ConfigurationError('The catalog webhook needs the catalog enrichment queue.');
+      }
       return makeWebhookReceiver(
         {
           source,
           scheme: webhookSchemes.catalog,
           schema: catalogBatchSchema,
           eventId: payloadEventId('batch_id'),
-          processor: makeCatalogProcessor({ events }),
+          processor: makeCatalogProcessor({ events, enrichment: catalogEnrichment }),
         },
         dependencies,
       );
+    }
   }
 }
 

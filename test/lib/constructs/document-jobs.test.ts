@@ -112,16 +112,20 @@ describe('DocumentJobs', () => {
     ]);
   });
 
-  it('lets the starter read jobs and start executions, and neither touch the bucket nor stop executions', () => {
+  it('lets the starter read jobs, count a tenant’s running ones, start executions and queue a job again', () => {
     const actions = functionActions(template, starter);
     expect(resourcesAllowed(starter, 'states:StartExecution')).toEqual([
       `<${logicalId(template, 'AWS::StepFunctions::StateMachine', 'JobsWorkflowStateMachine')}>`,
     ]);
     expect(resourcesAllowed(starter, 'dynamodb:GetItem')).toEqual([tableArn()]);
+    expect(resourcesAllowed(starter, 'dynamodb:Query')).toEqual([`${tableArn()}/index/tenant-status`]);
     expect(actions.filter((action) => action.startsWith('s3:'))).toEqual([]);
-    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
     expect(actions).not.toContain('states:StopExecution');
-    expect(actions).not.toContain('sqs:SendMessage');
+    expect(resourcesAllowed(starter, 'sqs:SendMessage')).toHaveLength(2);
   });
 
   it('lets the steps call the models and publish events, read uploads and read and write only jobs/', () => {

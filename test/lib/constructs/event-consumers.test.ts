@@ -161,7 +161,7 @@ describe('EventConsumers', () => {
   });
 
   it.each([
-    ['fm-trigger', ['consumedEvents', 'products', 'reviews']],
+    ['fm-trigger', ['consumedEvents', 'reviews']],
     ['moderation-handler', ['consumedEvents', 'reviews']],
     ['analytics', ['analytics', 'consumedEvents']],
     ['inference-post-processor', ['analytics', 'consumedEvents']],

@@ -63,13 +63,24 @@ describe('JobStarter', () => {
     );
     expect(actions).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
+      'sqs:SendMessage',
       'states:StartExecution',
     ]);
+  });
+
+  it('may query only the tenant-status index, to count a tenant’s running jobs', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    const query = statements.filter((statement) => statement.Action === 'dynamodb:Query');
+    expect(query).toHaveLength(1);
+    expect(JSON.stringify(query[0]?.Resource)).toContain('/index/tenant-status');
   });
 
   it('runs outside any VPC for 30 s, told the stage, the table and the state machine', () => {
@@ -79,6 +90,9 @@ describe('JobStarter', () => {
       MANGA_ENV: 'dev',
       JOBS_TABLE: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'Jobs') },
       JOB_STATE_MACHINE_ARN: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'Machine') },
+      JOBS_QUEUE_URL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'Normal') },
+      JOBS_LOW_QUEUE_URL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'Low') },
+      JOBS_PER_TENANT: '5',
     });
   });
 

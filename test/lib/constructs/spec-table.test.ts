@@ -1,6 +1,7 @@
-import { connectionsTable, sessionsTable, type TableSpec } from '@mangaassist/contracts';
+import { connectionsTable, jobsTable, sessionsTable, type TableSpec } from '@mangaassist/contracts';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { SpecTable, type SpecTableProps } from '../../../lib/constructs/spec-table.js';
 import { unitTestApp } from '../support.js';
@@ -24,6 +25,33 @@ describe('SpecTable', () => {
         { AttributeName: 'turn', AttributeType: 'N' },
       ]),
     });
+  });
+
+  it('creates the spec’s indexes, and keeps the table’s grants off them', () => {
+    const stack = new Stack(unitTestApp(), 'Test');
+    const { table } = new SpecTable(stack, 'Table', { spec: jobsTable, stage: 'dev' });
+    table.grantReadData(
+      new Role(stack, 'Reader', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }),
+    );
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      AttributeDefinitions: [
+        { AttributeName: 'job_id', AttributeType: 'S' },
+        { AttributeName: 'tenant_id', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'tenant-status',
+          KeySchema: [
+            { AttributeName: 'tenant_id', KeyType: 'HASH' },
+            { AttributeName: 'status', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('/index/');
   });
 
   it('keys the connections table by connection id alone', () => {

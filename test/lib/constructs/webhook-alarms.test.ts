@@ -4,6 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
 import { SpecTable } from '../../../lib/constructs/spec-table.js';
@@ -21,6 +22,11 @@ function build(props: Partial<Omit<WebhookAlarmsProps, 'receivers' | 'topic'>> =
     idempotencyTable: new SpecTable(stack, 'Idempotency', { spec: webhookIdempotencyTable, stage: 'dev' })
       .table,
     eventBus: new EventBus(stack, 'Bus'),
+    catalogEnrichmentQueue: Queue.fromQueueArn(
+      stack,
+      'CatalogEnrichment',
+      'arn:aws:sqs:ap-northeast-1:123456789012:mangaassist-dev-catalog-enrichment.fifo',
+    ),
     bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
   });
   const alarms = new WebhookAlarms(stack, 'Alarms', {

@@ -4,11 +4,16 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
 import { SpecTable } from '../../../lib/constructs/spec-table.js';
-import { WebhookReceivers, type WebhookReceiversProps } from '../../../lib/constructs/webhook-receivers.js';
+import {
+  WebhookReceivers,
+  type WebhookReceiversProps,
+  webhookHandlerEntries,
+} from '../../../lib/constructs/webhook-receivers.js';
 import { WebhookSecret } from '../../../lib/constructs/webhook-secret.js';
 import {
   asList,
@@ -42,6 +47,11 @@ function build(props: Partial<WebhookReceiversProps> = {}) {
     idempotencyTable: new SpecTable(stack, 'Idempotency', { spec: webhookIdempotencyTable, stage: 'dev' })
       .table,
     eventBus: new EventBus(stack, 'Bus'),
+    catalogEnrichmentQueue: Queue.fromQueueArn(
+      stack,
+      'CatalogEnrichment',
+      'arn:aws:sqs:ap-northeast-1:123456789012:mangaassist-dev-catalog-enrichment.fifo',
+    ),
     bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
     gatewayEnvironment: gatewayRequirements,
     gatewayNetwork: {
@@ -190,16 +200,45 @@ describe('WebhookReceivers', () => {
     }
   });
 
-  it('grants each function only the secret, the table, the bus and, for reviews, Bedrock', () => {
+  it('grants each function only the secret, the table, the bus and, for reviews, Bedrock, for the catalog, its queue', () => {
     const { template } = dev;
     expect(servicesOf(template, functionPrefix('stripe'))).toEqual(['dynamodb', 'events', 'secretsmanager']);
-    expect(servicesOf(template, functionPrefix('catalog'))).toEqual(['dynamodb', 'events', 'secretsmanager']);
+    expect(servicesOf(template, functionPrefix('catalog'))).toEqual([
+      'dynamodb',
+      'events',
+      'secretsmanager',
+      'sqs',
+    ]);
     expect(servicesOf(template, functionPrefix('reviews'))).toEqual([
       'bedrock',
       'dynamodb',
       'events',
       'secretsmanager',
     ]);
+  });
+
+  it('lets the catalog receiver only send to the catalog enrichment queue, whose URL it is given', () => {
+    const { template } = dev;
+    const queueArn = 'arn:aws:sqs:ap-northeast-1:123456789012:mangaassist-dev-catalog-enrichment.fifo';
+    const sqs = functionStatements(template, functionPrefix('catalog')).filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith('sqs:')),
+    );
+    expect(sqs).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }),
+    ]);
+    expect(
+      flatten(functionEnvironment(template, functionPrefix('catalog')).CATALOG_ENRICHMENT_QUEUE_URL),
+    ).toContain('mangaassist-dev-catalog-enrichment.fifo');
+    for (const source of ['stripe', 'reviews']) {
+      expect(functionEnvironment(template, functionPrefix(source))).not.toHaveProperty(
+        'CATALOG_ENRICHMENT_QUEUE_URL',
+      );
+    }
+  });
+
+  it('runs the catalog receiver from its own entry, which builds the SQS client', () => {
+    expect(webhookHandlerEntries.catalog).toBe('functions/webhook/src/catalog-handler.ts');
+    expect(webhookHandlerEntries.stripe).toBe('functions/webhook/src/handler.ts');
   });
 
   it('reads the webhook secret, and only it, and writes nothing to it', () => {

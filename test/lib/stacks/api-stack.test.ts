@@ -5,6 +5,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../../lib/config.js';
 import { ApiStack } from '../../../lib/stacks/api-stack.js';
@@ -36,6 +37,7 @@ function build(environment: string) {
     ticketsTable: table('Tickets'),
     webhookIdempotencyTable: table('WebhookIdempotency'),
     webhookSecret: new Secret(shared, 'WebhookSecrets'),
+    catalogEnrichmentQueue: new Queue(shared, 'CatalogEnrichment', { fifo: true }),
     callbackSecret: new Secret(shared, 'CallbackSecrets'),
     jobsTable: table('Jobs'),
     documentsBucketName: 'mangaassist-dev-documents-123456789012-ap-northeast-1',
@@ -145,13 +147,13 @@ describe('ApiStack', () => {
       expect(servicesOf(template, `Tasks${task}Function`)).toEqual(['bedrock', 'events']);
     }
     expect(servicesOf(template, 'WebSocketConnectionFunction')).toEqual(['dynamodb']);
-    for (const source of ['Stripe', 'Catalog']) {
-      expect(servicesOf(template, `Webhooks${source}Function`)).toEqual([
-        'dynamodb',
-        'events',
-        'secretsmanager',
-      ]);
-    }
+    expect(servicesOf(template, 'WebhooksStripeFunction')).toEqual(['dynamodb', 'events', 'secretsmanager']);
+    expect(servicesOf(template, 'WebhooksCatalogFunction')).toEqual([
+      'dynamodb',
+      'events',
+      'secretsmanager',
+      'sqs',
+    ]);
     expect(servicesOf(template, 'WebhooksReviewsFunction')).toEqual([
       'bedrock',
       'dynamodb',

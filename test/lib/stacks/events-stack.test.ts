@@ -1,6 +1,6 @@
 import { type EventRule, eventConsumers, eventRules } from '@mangaassist/contracts';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,10 @@ function build(stage: Stage, overrides: DeploymentOverrides = {}) {
     config,
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
+    catalogEnrichment: {
+      queue: stateful.catalogEnrichment.queue,
+      deadLetters: stateful.catalogEnrichment.deadLetters.queue,
+    },
     moderationWebhookKey: stateful.moderationWebhookKey,
     alarmTopic: topic,
     consumerEntry: 'test/lib/fixtures/noop-handler.ts',
@@ -189,8 +193,8 @@ describe('EventsStack', () => {
     }
   });
 
-  it('runs one consumer function per contract consumer, with the stage’s sender and the stateful tables', () => {
-    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length);
+  it('runs one consumer function per contract consumer and the catalog enrichment’s, with the stateful tables', () => {
+    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length + 1);
     const fmTrigger = functionEnvironment(template, 'ConsumersFmTriggerFunction');
     expect(fmTrigger).toMatchObject({
       MANGA_ENV: 'dev',
@@ -198,7 +202,19 @@ describe('EventsStack', () => {
       SENDER_EMAIL: 'orders@dev.mangaassist.example',
       EVENT_BUS_NAME: busImport,
     });
-    expect(flatten(fmTrigger.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    expect(fmTrigger).not.toHaveProperty('PRODUCTS_TABLE');
+    const enrichment = functionEnvironment(template, 'CatalogEnrichmentFunction');
+    expect(enrichment).toMatchObject({ EVENT_CONSUMER: 'catalog-enrichment', EVENT_BUS_NAME: busImport });
+    expect(flatten(enrichment.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+  });
+
+  it('feeds the catalog enrichment from the stateful stack’s FIFO queue, one message at a time', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('CatalogEnrichmentQueue') },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
   });
 
   it('sends critical moderation alerts to the configured webhook with the generated key', () => {
@@ -223,7 +239,11 @@ describe('EventsStack', () => {
     );
     const depth = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     const failed = alarms.filter((alarm) => alarm.MetricName === 'FailedInvocations');
-    expect(depth).toHaveLength(contractTargets.length + eventConsumers.length);
+    // One per rule target's DLQ, per consumer's failure queue, and the catalog enrichment's DLQ.
+    expect(depth).toHaveLength(contractTargets.length + eventConsumers.length + 1);
+    expect(flatten(depth.map((alarm) => alarm.Dimensions))).toMatch(
+      /ImportValue.*CatalogEnrichmentDeadLetters/,
+    );
     expect(failed).toHaveLength(eventRules.length);
     for (const spec of eventRules) {
       const rule = { Ref: logicalId(template, 'AWS::Events::Rule', `Routing${pascalCase(spec.name)}`) };
@@ -268,8 +288,8 @@ describe('EventsStack', () => {
     forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 1);
     forwarding.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      // One more queue to watch (the forwarding DLQ) and one more rule.
-      contractTargets.length + eventConsumers.length + 1 + eventRules.length + 1,
+      // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more rule.
+      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1,
     );
   });
 

@@ -158,6 +158,22 @@ describe('StatefulStack', () => {
     });
   });
 
+  it('holds the catalog enrichment FIFO queue and its dead-letter queue, retained in prod', () => {
+    for (const { template, policy } of [
+      { template: dev.template, policy: 'Delete' },
+      { template: prod.template, policy: 'Retain' },
+    ]) {
+      template.hasResource('AWS::SQS::Queue', {
+        Properties: Match.objectLike({
+          QueueName: Match.stringLikeRegexp('^mangaassist-(dev|prod)-catalog-enrichment\\.fifo$'),
+          ContentBasedDeduplication: true,
+        }),
+        DeletionPolicy: policy,
+      });
+    }
+    expect(dev.stack.catalogEnrichment.deadLetters.queue.fifo).toBe(true);
+  });
+
   it('retains and deletion-protects its data in prod only, behind termination protection', () => {
     for (const type of ['AWS::Events::EventBus', 'AWS::DynamoDB::Table']) {
       prod.template.allResources(type, { DeletionPolicy: 'Retain' });

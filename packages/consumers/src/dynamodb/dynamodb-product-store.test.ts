@@ -18,7 +18,11 @@ beforeEach(() => {
 });
 
 describe('DynamoDbProductStore', () => {
-  it('upserts the ai_* attributes only, on condition that nothing newer is stored', async () => {
+  const nothingLater =
+    '(attribute_not_exists(#updatedAt) OR #updatedAt <= :at) AND ' +
+    '(attribute_not_exists(#discontinuedAt) OR #discontinuedAt <= :at)';
+
+  it('upserts the ai_* attributes and lifts a discontinuation, on condition that nothing newer is stored', async () => {
     dynamo.on(UpdateCommand).resolves({});
     const content = productAiContent({ sourceEventId: 'evt-1' });
 
@@ -28,14 +32,36 @@ describe('DynamoDbProductStore', () => {
     expect(dynamo).toReceiveCommandWith(UpdateCommand, {
       TableName: tableName,
       Key: { product_id: 'p-1' },
-      ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :updatedAt',
+      UpdateExpression:
+        'SET #description = :description, #tags = :tags, #model = :model, #updatedAt = :at, #source = :source ' +
+        'REMOVE #discontinuedAt, #discontinuedSource',
+      ConditionExpression: nothingLater,
       ExpressionAttributeValues: {
         ':description': content.description,
         ':tags': [...content.tags],
         ':model': content.model,
-        ':updatedAt': content.updatedAt,
+        ':at': content.updatedAt,
         ':source': 'evt-1',
       },
+    });
+  });
+
+  it('marks a discontinuation with the discontinued_* attributes only, naming no attribute it does not use', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    const discontinuation = { at: '2026-02-01T00:00:00.000Z', sourceEventId: 'batch-1/4' };
+
+    expect(
+      await new DynamoDbProductStore(documents, { tableName }).markDiscontinued('p-1', discontinuation),
+    ).toBe('updated');
+    expect(dynamo).toReceiveCommandWith(UpdateCommand, {
+      UpdateExpression: 'SET #discontinuedAt = :at, #discontinuedSource = :source',
+      ConditionExpression: nothingLater,
+      ExpressionAttributeNames: {
+        '#updatedAt': 'ai_updated_at',
+        '#discontinuedAt': 'discontinued_at',
+        '#discontinuedSource': 'discontinued_source_event_id',
+      },
+      ExpressionAttributeValues: { ':at': discontinuation.at, ':source': 'batch-1/4' },
     });
   });
 

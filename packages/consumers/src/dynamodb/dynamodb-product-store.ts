@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import {
   assertIsoTimestamp,
   type ProductAiContent,
+  type ProductDiscontinuation,
   type ProductStore,
   type ProductWriteResult,
   type StoredProduct,
@@ -25,19 +26,44 @@ const aiItemSchema = z.object({
   ai_source_event_id: z.string(),
 });
 
+/** The `discontinued_*` attributes as written. */
+const discontinuedItemSchema = z.object({
+  discontinued_at: z.string(),
+  discontinued_source_event_id: z.string(),
+});
+
+const attributeNames = {
+  '#description': 'ai_description',
+  '#tags': 'ai_tags',
+  '#model': 'ai_model',
+  '#updatedAt': 'ai_updated_at',
+  '#source': 'ai_source_event_id',
+  '#discontinuedAt': 'discontinued_at',
+  '#discontinuedSource': 'discontinued_source_event_id',
+} as const;
+
+/** Nothing stored for an update later than `:at`: neither content nor a discontinuation. */
+const nothingLaterThan =
+  '(attribute_not_exists(#updatedAt) OR #updatedAt <= :at) AND ' +
+  '(attribute_not_exists(#discontinuedAt) OR #discontinuedAt <= :at)';
+
 /**
  * The product-store port on DynamoDB (`productsTable`, keyed by `product_id`). The AI content is
  * `ai_description`, `ai_tags` (a list), `ai_model`, `ai_updated_at` (ISO 8601 with milliseconds)
- * and `ai_source_event_id`; other attributes of the item are never touched.
+ * and `ai_source_event_id`; a discontinuation is `discontinued_at` and
+ * `discontinued_source_event_id`. Other attributes of the item are never touched.
  *
- * - `get`: a strongly consistent Get; an item whose `ai_*` attributes are incomplete or corrupt
- *   reads as a product without AI content (logged).
- * - `putAiContent`: one Update (an upsert) conditioned on `attribute_not_exists(ai_updated_at) OR
- *   ai_updated_at <= :updatedAt`, so content for an older catalog update never replaces newer
- *   content, however the events interleave; a failed condition is `stale`.
+ * - `get`: a strongly consistent Get; an item whose `ai_*` (or `discontinued_*`) attributes are
+ *   incomplete or corrupt reads as a product without AI content (or not discontinued), logged.
+ * - `putAiContent`: one Update (an upsert) that sets the `ai_*` attributes and removes the
+ *   `discontinued_*` ones, conditioned on neither `ai_updated_at` nor `discontinued_at` being
+ *   later than `updatedAt`, so content for an older catalog update never replaces what a newer
+ *   one wrote; a failed condition is `stale`.
+ * - `markDiscontinued`: one Update that sets the `discontinued_*` attributes on the same
+ *   condition, leaving the AI content.
  *
- * Errors: `RangeError` for an `updatedAt` not in `toISOString` form; SDK errors propagate
- * (transient for the consumer).
+ * Errors: `RangeError` for a time not in `toISOString` form; SDK errors propagate (transient for
+ * the consumer).
  */
 export class DynamoDbProductStore implements ProductStore {
   private readonly tableName: string;
@@ -56,52 +82,76 @@ export class DynamoDbProductStore implements ProductStore {
       new GetCommand({ TableName: this.tableName, Key: { product_id: productId }, ConsistentRead: true }),
     );
     if (item === undefined) return undefined;
-    if (!Object.keys(item).some((attribute) => attribute.startsWith('ai_'))) return { productId };
-    const parsed = aiItemSchema.safeParse(item);
-    if (!parsed.success) {
-      this.corruption.warn('Reading a product with corrupt AI attributes as without AI content', {
-        table: this.tableName,
-        productId,
-      });
-      return { productId };
-    }
-    const ai = parsed.data;
+    const ai = this.part(item, 'ai_', aiItemSchema, productId);
+    const discontinued = this.part(item, 'discontinued_', discontinuedItemSchema, productId);
     return {
       productId,
-      ai: {
-        description: ai.ai_description,
-        tags: ai.ai_tags,
-        model: ai.ai_model,
-        updatedAt: ai.ai_updated_at,
-        sourceEventId: ai.ai_source_event_id,
-      },
+      ...(ai === undefined
+        ? {}
+        : {
+            ai: {
+              description: ai.ai_description,
+              tags: ai.ai_tags,
+              model: ai.ai_model,
+              updatedAt: ai.ai_updated_at,
+              sourceEventId: ai.ai_source_event_id,
+            },
+          }),
+      ...(discontinued === undefined
+        ? {}
+        : {
+            discontinued: {
+              at: discontinued.discontinued_at,
+              sourceEventId: discontinued.discontinued_source_event_id,
+            },
+          }),
     };
   }
 
   async putAiContent(productId: string, content: ProductAiContent): Promise<ProductWriteResult> {
     assertIsoTimestamp(content.updatedAt, 'updatedAt');
+    return this.update(productId, {
+      UpdateExpression:
+        'SET #description = :description, #tags = :tags, #model = :model, #updatedAt = :at, #source = :source ' +
+        'REMOVE #discontinuedAt, #discontinuedSource',
+      ExpressionAttributeValues: {
+        ':description': content.description,
+        ':tags': [...content.tags],
+        ':model': content.model,
+        ':at': content.updatedAt,
+        ':source': content.sourceEventId,
+      },
+    });
+  }
+
+  async markDiscontinued(
+    productId: string,
+    discontinuation: ProductDiscontinuation,
+  ): Promise<ProductWriteResult> {
+    assertIsoTimestamp(discontinuation.at, 'at');
+    return this.update(productId, {
+      UpdateExpression: 'SET #discontinuedAt = :at, #discontinuedSource = :source',
+      ExpressionAttributeValues: { ':at': discontinuation.at, ':source': discontinuation.sourceEventId },
+    });
+  }
+
+  /** One conditional Update: `stale` when something later is stored. */
+  private async update(
+    productId: string,
+    expression: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<ProductWriteResult> {
+    // DynamoDB refuses a name the expressions do not use.
+    const used = new Set(`${expression.UpdateExpression} ${nothingLaterThan}`.match(/#[A-Za-z]+/g));
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { product_id: productId },
-          UpdateExpression:
-            'SET #description = :description, #tags = :tags, #model = :model, #updatedAt = :updatedAt, #source = :source',
-          ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :updatedAt',
-          ExpressionAttributeNames: {
-            '#description': 'ai_description',
-            '#tags': 'ai_tags',
-            '#model': 'ai_model',
-            '#updatedAt': 'ai_updated_at',
-            '#source': 'ai_source_event_id',
-          },
-          ExpressionAttributeValues: {
-            ':description': content.description,
-            ':tags': [...content.tags],
-            ':model': content.model,
-            ':updatedAt': content.updatedAt,
-            ':source': content.sourceEventId,
-          },
+          ...expression,
+          ConditionExpression: nothingLaterThan,
+          ExpressionAttributeNames: Object.fromEntries(
+            Object.entries(attributeNames).filter(([name]) => used.has(name)),
+          ),
         }),
       );
       return 'updated';
@@ -109,5 +159,22 @@ export class DynamoDbProductStore implements ProductStore {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'stale';
       throw error;
     }
+  }
+
+  /** The attributes starting with `prefix`, when the item has any and they are whole (else logged). */
+  private part<T>(
+    item: Record<string, unknown>,
+    prefix: string,
+    schema: z.ZodMiniType<T>,
+    productId: string,
+  ): T | undefined {
+    if (!Object.keys(item).some((attribute) => attribute.startsWith(prefix))) return undefined;
+    const parsed = schema.safeParse(item);
+    if (parsed.success) return parsed.data;
+    this.corruption.warn(`Reading a product with corrupt ${prefix}* attributes as without them`, {
+      table: this.tableName,
+      productId,
+    });
+    return undefined;
   }
 }

@@ -43,6 +43,30 @@ describe('eventConsumerEnvironmentFrom', () => {
     });
   });
 
+  it('reads the catalog enrichment queue consumer, which needs the products table and the bus', () => {
+    const environment = {
+      [names.eventConsumer]: 'catalog-enrichment',
+      [names.consumedEventsTable]: 'consumed',
+      [names.productsTable]: 'products',
+      [names.eventBusName]: 'bus',
+    };
+    expect(eventConsumerEnvironmentFrom(environment)).toStrictEqual({
+      consumer: 'catalog-enrichment',
+      consumedEventsTable: 'consumed',
+      productsTable: 'products',
+      eventBusName: 'bus',
+    });
+    const { [names.productsTable]: _, ...withoutProducts } = environment;
+    expect(() => eventConsumerEnvironmentFrom(withoutProducts)).toThrow(
+      new ConfigurationError('PRODUCTS_TABLE is required by the catalog-enrichment consumer'),
+    );
+  });
+
+  it('no longer needs the products table for the FM trigger', () => {
+    const { [names.productsTable]: _, ...withoutProducts } = fmTriggerEnvironment;
+    expect(eventConsumerEnvironmentFrom(withoutProducts)).not.toHaveProperty('productsTable');
+  });
+
   it('rejects an unknown consumer, naming the variable', () => {
     expect(() =>
       eventConsumerEnvironmentFrom({ ...fmTriggerEnvironment, [names.eventConsumer]: 'mailer' }),

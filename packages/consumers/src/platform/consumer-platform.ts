@@ -8,7 +8,12 @@ import {
   silentLogger,
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
-import { type EventConsumer, eventConsumers, gatewayEnvironment } from '@mangaassist/contracts';
+import {
+  type ConsumerName,
+  eventConsumers,
+  gatewayEnvironment,
+  queueConsumers,
+} from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
@@ -26,7 +31,7 @@ const eventFlushMs = 500;
 
 /** What a consumer function reads from its environment (names in `gatewayEnvironment`). */
 export interface EventConsumerEnvironment {
-  readonly consumer: EventConsumer;
+  readonly consumer: ConsumerName;
   readonly consumedEventsTable: string;
   readonly productsTable?: string;
   readonly reviewsTable?: string;
@@ -44,8 +49,9 @@ export interface EventConsumerEnvironment {
 type Setting = Exclude<keyof EventConsumerEnvironment, 'consumer' | 'consumedEventsTable'>;
 
 /** The settings each consumer cannot run without (the CDK's `consumerAccess` sets exactly these). */
-export const requiredSettings: Readonly<Record<EventConsumer, readonly Setting[]>> = {
-  'fm-trigger': ['productsTable', 'reviewsTable', 'eventBusName', 'senderEmail'],
+export const requiredSettings: Readonly<Record<ConsumerName, readonly Setting[]>> = {
+  'fm-trigger': ['reviewsTable', 'eventBusName', 'senderEmail'],
+  'catalog-enrichment': ['productsTable', 'eventBusName'],
   'moderation-handler': ['reviewsTable'],
   analytics: ['analyticsTable'],
   'inference-post-processor': ['analyticsTable'],
@@ -69,9 +75,9 @@ const emailAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
 
 /**
  * Reads a consumer function's settings. Throws `ConfigurationError` naming the variable that is
- * missing or invalid — `EVENT_CONSUMER` not one of `eventConsumers`, `CONSUMED_EVENTS_TABLE`
- * unset, a setting the consumer requires (`requiredSettings`) unset, `SENDER_EMAIL` not an
- * address — so a bad deployment fails at cold start rather than on an event.
+ * missing or invalid — `EVENT_CONSUMER` not one of `eventConsumers` or `queueConsumers`,
+ * `CONSUMED_EVENTS_TABLE` unset, a setting the consumer requires (`requiredSettings`) unset,
+ * `SENDER_EMAIL` not an address — so a bad deployment fails at cold start rather than on an event.
  */
 export function eventConsumerEnvironmentFrom(
   env: Readonly<Record<string, string | undefined>>,
@@ -81,9 +87,10 @@ export function eventConsumerEnvironmentFrom(
     return value === undefined || value === '' ? undefined : value;
   };
   const consumerName = read(variables.consumer);
-  const consumer = eventConsumers.find((candidate) => candidate === consumerName);
+  const consumers: readonly ConsumerName[] = [...eventConsumers, ...queueConsumers];
+  const consumer = consumers.find((candidate) => candidate === consumerName);
   if (consumer === undefined) {
-    throw new ConfigurationError(`${variables.consumer} must be one of ${eventConsumers.join(', ')}`);
+    throw new ConfigurationError(`${variables.consumer} must be one of ${consumers.join(', ')}`);
   }
   const consumedEventsTable = read(variables.consumedEventsTable);
   if (consumedEventsTable === undefined) {

@@ -1,8 +1,9 @@
 // Test data and in-memory doubles for the consumer tests (no vitest here: any test may import it).
 import { randomUUID } from 'node:crypto';
-import { busEvents } from '@mangaassist/contracts';
+import { busEvents, type CatalogEnrichmentMessage } from '@mangaassist/contracts';
 import type { GatewayCallOptions, GatewayRequest, GatewayResult } from '@mangaassist/fm-gateway';
 import { gatewayResult } from '@mangaassist/fm-gateway/testing';
+import type { SQSRecord } from 'aws-lambda';
 import type { ConsumerModel } from '../consumer-model.js';
 import type { EmailSender, OutgoingEmail } from '../email-sender.js';
 import type { BusEventEnvelope } from '../event-consumer.js';
@@ -91,6 +92,52 @@ export function catalogUpdateEvent(
     },
     ...envelope,
   });
+}
+
+/** A catalog enrichment queue message's body fields (item 0 of batch-2026-01 by default). */
+export function catalogEnrichmentMessageOf(
+  overrides: Partial<CatalogEnrichmentMessage> = {},
+): CatalogEnrichmentMessage {
+  return {
+    batch_id: 'batch-2026-01',
+    item_index: 0,
+    product_id: 'product-onepiece-108',
+    title: 'ONE PIECE 108',
+    update_type: 'new_release',
+    data: { author: '尾田栄一郎', genre: 'shonen', volume: 108, synopsis: 'The crew faces a new island.' },
+    ...overrides,
+  };
+}
+
+/**
+ * An SQS record of the catalog enrichment queue as Lambda hands it over: `message` as its body
+ * (a string is taken as the body as is), grouped by its product, sent at `sentAt` (epoch ms).
+ */
+export function catalogEnrichmentRecord(
+  message: CatalogEnrichmentMessage | string,
+  options: { readonly messageId?: string; readonly sentAt?: number; readonly receiveCount?: number } = {},
+): SQSRecord {
+  const body = typeof message === 'string' ? message : JSON.stringify(message);
+  const messageId = options.messageId ?? randomUUID();
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: String(options.sentAt ?? Date.UTC(2026, 0, 31, 9, 0, 0)),
+      SenderId: 'AROAEXAMPLE:webhook-catalog',
+      ApproximateFirstReceiveTimestamp: String((options.sentAt ?? Date.UTC(2026, 0, 31, 9, 0, 0)) + 10),
+      SequenceNumber: '18849496460467696128',
+      MessageGroupId: typeof message === 'string' ? 'product-onepiece-108' : message.product_id,
+      MessageDeduplicationId: 'content-sha256',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:ap-northeast-1:123456789012:mangaassist-prod-catalog-enrichment.fifo',
+    awsRegion: 'ap-northeast-1',
+  };
 }
 
 export function moderationFlaggedEvent(

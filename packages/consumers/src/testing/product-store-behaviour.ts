@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProductAiContent, ProductStore } from '../product-store.js';
 
-/** AI content for a product, as the FM trigger writes it. For tests. */
+/** AI content for a product, as the catalog enrichment writes it. For tests. */
 export function productAiContent(overrides: Partial<ProductAiContent> = {}): ProductAiContent {
   return {
     description: '魂を揺さぶる冒険譚、待望の最新刊。仲間との絆が試される。',
@@ -70,6 +70,53 @@ export function describeProductStore(
     it('rejects an update time that is not in toISOString form with RangeError', async () => {
       await expect(
         store.putAiContent(productId, productAiContent({ updatedAt: '2026-01-31T09:00:00Z' })),
+      ).rejects.toBeInstanceOf(RangeError);
+      expect(await store.get(productId)).toBeUndefined();
+    });
+
+    it('records a discontinuation beside the content, and lifts it with content for a later update', async () => {
+      const content = productAiContent();
+      await store.putAiContent(productId, content);
+      const discontinued = { at: '2026-02-01T00:00:00.000Z', sourceEventId: 'batch-9/0' };
+      expect(await store.markDiscontinued(productId, discontinued)).toBe('updated');
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: content, discontinued });
+
+      const relisted = productAiContent({ description: 'Back.', updatedAt: '2026-03-01T00:00:00.000Z' });
+      expect(await store.putAiContent(productId, relisted)).toBe('updated');
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: relisted });
+    });
+
+    it('discontinues a product the model never wrote about', async () => {
+      const discontinued = { at: '2026-02-01T00:00:00.000Z', sourceEventId: 'batch-9/0' };
+      expect(await store.markDiscontinued(productId, discontinued)).toBe('updated');
+      expect(await store.get(productId)).toStrictEqual({ productId, discontinued });
+    });
+
+    it('lets neither content nor a discontinuation replace what a later update wrote', async () => {
+      const discontinued = { at: '2026-02-01T00:00:00.000Z', sourceEventId: 'batch-9/0' };
+      await store.markDiscontinued(productId, discontinued);
+      const earlier = productAiContent({ updatedAt: '2026-01-31T23:59:59.999Z' });
+      expect(await store.putAiContent(productId, earlier)).toBe('stale');
+      expect(await store.get(productId)).toStrictEqual({ productId, discontinued });
+
+      const later = productAiContent({ updatedAt: '2026-03-01T00:00:00.000Z' });
+      await store.putAiContent(productId, later);
+      expect(
+        await store.markDiscontinued(productId, { at: '2026-02-15T00:00:00.000Z', sourceEventId: 'old' }),
+      ).toBe('stale');
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: later });
+    });
+
+    it('lets the later-processed of content and a discontinuation of the same instant win', async () => {
+      const at = '2026-01-31T09:00:00.000Z';
+      await store.putAiContent(productId, productAiContent({ updatedAt: at }));
+      expect(await store.markDiscontinued(productId, { at, sourceEventId: 'same-instant' })).toBe('updated');
+      expect((await store.get(productId))?.discontinued).toStrictEqual({ at, sourceEventId: 'same-instant' });
+    });
+
+    it('rejects a discontinuation time that is not in toISOString form with RangeError', async () => {
+      await expect(
+        store.markDiscontinued(productId, { at: '2026-01-31', sourceEventId: 'batch-9/0' }),
       ).rejects.toBeInstanceOf(RangeError);
       expect(await store.get(productId)).toBeUndefined();
     });

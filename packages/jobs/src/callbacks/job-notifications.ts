@@ -1,3 +1,4 @@
+import { toUsageJson } from '@mangaassist/chat';
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { eventSources, type JobEndedDetail } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
@@ -28,12 +29,7 @@ export function jobEndedDetail(job: JobRecord & { readonly status: 'succeeded' |
       ? {
           result: {
             model: job.result.model,
-            usage: {
-              input_tokens: job.result.usage.inputTokens,
-              output_tokens: job.result.usage.outputTokens,
-              cache_read_input_tokens: job.result.usage.cacheReadInputTokens,
-              cache_write_input_tokens: job.result.usage.cacheWriteInputTokens,
-            },
+            usage: toUsageJson(job.result.usage),
             cost_usd: job.result.costUsd,
           },
         }

@@ -4,9 +4,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { toUsageJson } from '@mangaassist/chat';
 import { backoffDelayMs, errorMessage, expiresAtSeconds, hasExpired } from '@mangaassist/commons';
 import {
   type JobStatus,
@@ -14,6 +16,7 @@ import {
   jobLimits,
   jobPriorities,
   jobStatuses,
+  jobsByTenantStatusIndex,
   jobTypes,
 } from '@mangaassist/contracts';
 import * as z from 'zod/mini';
@@ -232,6 +235,35 @@ export class DynamoDbJobStore implements JobStore {
     if (item === undefined) return undefined;
     const parsed = this.parseJob(item, jobId);
     return hasExpired(parsed.expires_at, this.now()) ? undefined : toRecord(parsed);
+  }
+
+  async countRunning(tenantId: string): Promise<number> {
+    let running = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send('countRunning', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: jobsByTenantStatusIndex.name,
+            KeyConditionExpression: '#tenantId = :tenantId AND #status = :running',
+            // An expired job TTL has not deleted yet no longer runs.
+            FilterExpression: '#expiresAt > :now',
+            ExpressionAttributeNames: { '#tenantId': 'tenant_id', ...pick('#status', '#expiresAt') },
+            ExpressionAttributeValues: {
+              ':tenantId': tenantId,
+              ':running': 'running',
+              ':now': this.now() / 1_000,
+            },
+            Select: 'COUNT',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      running += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return running;
   }
 
   async transition(
@@ -509,12 +541,7 @@ function toResultItem(result: JobResult): z.output<typeof resultItemSchema> {
   return {
     text: result.text,
     model: result.model,
-    usage: {
-      input_tokens: result.usage.inputTokens,
-      output_tokens: result.usage.outputTokens,
-      cache_read_input_tokens: result.usage.cacheReadInputTokens,
-      cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-    },
+    usage: toUsageJson(result.usage),
     cost_usd: result.costUsd,
     ...(result.resultKey !== undefined ? { result_key: result.resultKey } : {}),
   };

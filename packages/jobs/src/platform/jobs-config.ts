@@ -12,6 +12,8 @@ export const jobsConfigSchema = z.extend(chatConfigSchema, {
   documentsBucket: z.optional(z.string().check(z.minLength(3))),
   jobsQueueUrl: z.optional(z.url()),
   jobsLowQueueUrl: z.optional(z.url()),
+  /** Jobs one tenant may run at once; the next wait in their queue. */
+  jobsPerTenant: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 5),
   jobCallbacksQueueUrl: z.optional(z.url()),
   callbackSecretId: z.optional(z.string().check(z.minLength(1))),
   jobStateMachineArn: z.optional(
@@ -34,6 +36,7 @@ const jobsEnvironmentFields = {
   documentsBucket: { variable: names.documentsBucket },
   jobsQueueUrl: { variable: names.jobsQueueUrl },
   jobsLowQueueUrl: { variable: names.jobsLowQueueUrl },
+  jobsPerTenant: { variable: names.jobsPerTenant },
   jobCallbacksQueueUrl: { variable: names.jobCallbacksQueueUrl },
   callbackSecretId: { variable: names.callbackSecretId },
   jobStateMachineArn: { variable: names.jobStateMachineArn },

@@ -199,9 +199,9 @@ describe('createJobsApiPlatform', () => {
 
 describe('createJobStarterPlatform', () => {
   it('starts a queued job over the ports it is given', async () => {
-    const { jobs, executions } = memoryPorts();
+    const { jobs, executions, queue } = memoryPorts();
     const { job } = await jobs.create(jobRecord());
-    const platform = createJobStarterPlatform(dev(), { jobs, executions });
+    const platform = createJobStarterPlatform(dev(), { jobs, executions, queue });
 
     expect(await platform.start(jobMessageBody(job.jobId))).toEqual({
       outcome: 'started',

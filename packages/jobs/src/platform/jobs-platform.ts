@@ -153,6 +153,17 @@ function documentStoreOf(config: JobsConfig, ports: JobPorts, settings: AwsClien
   return { documents, close: () => client.destroy() };
 }
 
+/** The job queues (one per priority) from the config's URLs, unless given. */
+function jobQueueOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSettings) {
+  if (ports.queue) return { queue: ports.queue, close: () => {} };
+  const queueUrls = {
+    normal: requireJobsSetting(config, 'jobsQueueUrl'),
+    low: requireJobsSetting(config, 'jobsLowQueueUrl'),
+  };
+  const client = new SQSClient(awsClientOptions(undefined, settings));
+  return { queue: new SqsJobQueue(client, queueUrls), close: () => client.destroy() };
+}
+
 /** The job workflow's executions on the config's state machine, unless given. */
 function executionsOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSettings) {
   if (ports.executions) return { executions: ports.executions, close: () => {} };
@@ -177,17 +188,7 @@ export function createJobsApiPlatform(
   const { jobs, close: closeJobs } = jobStoreOf(config, options, options);
   const { documents, close: closeDocuments } = documentStoreOf(config, options, options);
   const { executions, close: closeExecutions } = executionsOf(config, options, options);
-  let queue = options.queue;
-  let closeQueue = () => {};
-  if (!queue) {
-    const queueUrls = {
-      normal: requireJobsSetting(config, 'jobsQueueUrl'),
-      low: requireJobsSetting(config, 'jobsLowQueueUrl'),
-    };
-    const client = new SQSClient(awsClientOptions(undefined, options));
-    queue = new SqsJobQueue(client, queueUrls);
-    closeQueue = () => client.destroy();
-  }
+  const { queue, close: closeQueue } = jobQueueOf(config, options, options);
   const service = new JobService({ jobs, documents, queue, executions, logger });
   const catalog = loadModelCatalog(config.modelCatalogJson);
   const { secrets, close: closeSecrets } = callbackSecretsOf(config, options, options);
@@ -211,12 +212,17 @@ export function createJobsApiPlatform(
   };
 }
 
-export interface JobStarterPlatformOptions extends Pick<JobPorts, 'jobs' | 'executions'>, AwsClientSettings {
+export interface JobStarterPlatformOptions
+  extends Pick<JobPorts, 'jobs' | 'executions' | 'queue'>,
+    AwsClientSettings {
   /** @default silentLogger */
   readonly logger?: Logger;
 }
 
-/** The composition root of the job queues' consumer: the job store and the state machine. */
+/**
+ * The composition root of the job queues' consumer: the job store, the state machine, and the
+ * queues (to queue again a job whose tenant runs `jobsPerTenant` jobs already).
+ */
 export function createJobStarterPlatform(
   config: JobsConfig,
   options: JobStarterPlatformOptions = {},
@@ -224,12 +230,14 @@ export function createJobStarterPlatform(
   const logger = options.logger ?? silentLogger;
   const { jobs, close: closeJobs } = jobStoreOf(config, options, options);
   const { executions, close: closeExecutions } = executionsOf(config, options, options);
+  const { queue, close: closeQueue } = jobQueueOf(config, options, options);
   return {
-    start: makeJobStarter({ jobs, executions, logger }),
+    start: makeJobStarter({ jobs, executions, cap: { maxRunning: config.jobsPerTenant, queue }, logger }),
     abandon: makeJobStartAbandoner({ jobs, logger }),
     close() {
       closeJobs();
       closeExecutions();
+      closeQueue();
     },
   };
 }

@@ -21,8 +21,11 @@ export function makeJobStarterHandler(
       event.Records.map(async (record) => {
         try {
           const outcome = await start(record.body);
-          if (outcome.outcome === 'skipped') {
-            logger.info('queued job skipped', { messageId: record.messageId, reason: outcome.reason });
+          if (outcome.outcome !== 'started') {
+            logger.info(`queued job ${outcome.outcome}`, {
+              messageId: record.messageId,
+              reason: outcome.reason,
+            });
           }
         } catch (error) {
           logger.error('starting a job failed', {

@@ -13,9 +13,17 @@ export class SqsJobQueue implements JobQueue {
     private readonly queueUrls: Readonly<Record<JobPriority, string>>,
   ) {}
 
-  async send(jobId: string, priority: JobPriority): Promise<void> {
+  async send(
+    jobId: string,
+    priority: JobPriority,
+    options: { readonly delaySeconds?: number } = {},
+  ): Promise<void> {
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrls[priority], MessageBody: jobMessageBody(jobId) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrls[priority],
+        MessageBody: jobMessageBody(jobId),
+        ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
+      }),
     );
   }
 }

@@ -3,12 +3,20 @@ import type { JobExecutions, JobQueue } from '../job-starter.js';
 
 /** A `JobQueue` that records what was sent; `failSends` makes `send` throw. */
 export class RecordingJobQueue implements JobQueue {
-  readonly sent: { jobId: string; priority: JobPriority }[] = [];
+  readonly sent: { jobId: string; priority: JobPriority; delaySeconds?: number }[] = [];
   failSends = false;
 
-  async send(jobId: string, priority: JobPriority): Promise<void> {
+  async send(
+    jobId: string,
+    priority: JobPriority,
+    options: { readonly delaySeconds?: number } = {},
+  ): Promise<void> {
     if (this.failSends) throw new Error('queue unavailable');
-    this.sent.push({ jobId, priority });
+    this.sent.push({
+      jobId,
+      priority,
+      ...(options.delaySeconds !== undefined ? { delaySeconds: options.delaySeconds } : {}),
+    });
   }
 }
 

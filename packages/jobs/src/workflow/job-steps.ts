@@ -1,3 +1,4 @@
+import { toUsageJson } from '@mangaassist/chat';
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { type JobType, jobIdSchema, jobLimits } from '@mangaassist/contracts';
 import {
@@ -371,13 +372,7 @@ export function makeJobSteps(deps: JobStepsDependencies) {
       return {
         text: result.text,
         model: result.model,
-        usage: {
-          input_tokens: result.usage.inputTokens,
-          output_tokens: result.usage.outputTokens,
-          cache_read_input_tokens: result.usage.cacheReadInputTokens,
-          cache_write_input_tokens: result.usage.cacheWriteInputTokens,
-          cost_usd: result.costUsd,
-        },
+        usage: { ...toUsageJson(result.usage), cost_usd: result.costUsd },
       };
     } catch (error) {
       throw modelStepError(error, model);

@@ -8,6 +8,8 @@ import {
 import { discardMetrics, type Logger } from '@mangaassist/commons';
 import { consumerEventBridgeSettings, createConsumerPlatform } from '@mangaassist/consumers/platform';
 import {
+  catalogEnrichmentQueueLimits,
+  catalogEnrichmentQueueName,
   connectionsTable,
   consumedEventsTable,
   eventRules,
@@ -28,6 +30,7 @@ import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
 import { makeChatStreamHandler } from '@mangaassist/fn-chat-stream';
 import { makeChatSyncHandler } from '@mangaassist/fn-chat-sync';
 import { makeEventConsumerHandlers } from '@mangaassist/fn-event-consumer';
+import { makeCatalogEnrichmentHandler } from '@mangaassist/fn-event-consumer/catalog-enrichment';
 import { makeTaskHandler } from '@mangaassist/fn-tasks';
 import { makeWsConnectionHandler } from '@mangaassist/fn-ws-connection';
 import { makeWsMessageHandler } from '@mangaassist/fn-ws-message';
@@ -35,7 +38,13 @@ import { makeWsStreamHandler } from '@mangaassist/fn-ws-stream';
 import { makeWsTicketHandler } from '@mangaassist/fn-ws-ticket';
 import { createLocalApiKeys, devTenants, type LocalApiKeys } from '@mangaassist/tenants';
 import { createTicketPlatform } from '@mangaassist/tenants/platform';
-import { generateDevWebhookSecrets, StaticWebhookSecrets, webhookSchemes } from '@mangaassist/webhooks';
+import {
+  type CatalogEnrichmentQueue,
+  catalogEnrichmentFifoMessage,
+  generateDevWebhookSecrets,
+  StaticWebhookSecrets,
+  webhookSchemes,
+} from '@mangaassist/webhooks';
 import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
 import type { FileDocumentStore } from '../s3/file-document-store.js';
@@ -119,18 +128,6 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     enqueue: async (message) => messageQueue.send(fifoMessageOf(message)),
   };
 
-  const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
-  const webhooks = createWebhookPlatform(
-    {
-      sources: webhookSources,
-      idempotencyTable: tableName(localStage, webhookIdempotencyTable),
-      eventBusName: localEventBusName,
-      eventBridgeEndpoint: local.eventBridge.endpoint,
-      dynamoDbEndpoint: local.dynamoDb.endpoint,
-    },
-    { logger, ...aws, secrets: webhookSecrets, gateway: core.gateway },
-  );
-
   // The event consumers the stacks deploy, as targets of the same rules on the local bus.
   const outbox = new LocalOutbox();
   const consumerEvents = createEventBridgePublisher({
@@ -158,6 +155,47 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     },
   );
   const consumerHandlers = makeEventConsumerHandlers(consumers);
+
+  // The catalog webhook queues each item for its enrichment; the catalog enrichment function
+  // consumes the queue, one product's updates at a time, as deployed.
+  const enrichmentQueue = new LocalFifoQueue({
+    name: catalogEnrichmentQueueName(localStage),
+    consume: makeCatalogEnrichmentHandler(consumers),
+    // As the stack's queue and mapping: content-based deduplication, the same redrive policy and concurrency.
+    contentBasedDeduplication: true,
+    maxReceiveCount: catalogEnrichmentQueueLimits.maxReceiveCount,
+    maxConcurrency: catalogEnrichmentQueueLimits.maxConcurrency,
+    logger,
+  });
+  const catalogEnrichment: CatalogEnrichmentQueue = {
+    // SendMessageBatch: each entry is accepted or refused on its own (a full queue refuses).
+    send: async (messages) =>
+      messages.flatMap((message) => {
+        try {
+          enrichmentQueue.send(catalogEnrichmentFifoMessage(message));
+          return [];
+        } catch (error) {
+          return [
+            {
+              message,
+              errorCode: error instanceof RangeError ? 'InvalidParameterValue' : 'RequestThrottled',
+            },
+          ];
+        }
+      }),
+  };
+
+  const webhookSecrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
+  const webhooks = createWebhookPlatform(
+    {
+      sources: webhookSources,
+      idempotencyTable: tableName(localStage, webhookIdempotencyTable),
+      eventBusName: localEventBusName,
+      eventBridgeEndpoint: local.eventBridge.endpoint,
+      dynamoDbEndpoint: local.dynamoDb.endpoint,
+    },
+    { logger, ...aws, secrets: webhookSecrets, gateway: core.gateway, catalogEnrichment },
+  );
   const targets: Record<string, (input: unknown) => Promise<unknown>> = {
     'moderation-alert-webhook': async (input) => {
       outbox.notify({ target: 'moderation-alert-webhook', payload: input });
@@ -192,7 +230,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     gateway: core.gateway,
     pusher,
     /** The SQS queues the stacks deploy, in process (`GET /_local/queues`). */
-    queues: [messageQueue, ...jobs.queues],
+    queues: [messageQueue, enrichmentQueue, ...jobs.queues],
     /** Each dev tenant's callback signing secrets (`GET /_local/callback-secrets`). */
     callbackSecrets: jobs.callbackSecrets,
     /** The state machines the stacks deploy, in process (`GET /_local/executions`). */

@@ -23,6 +23,7 @@ import {
   createJobStepsPlatform,
   createJobsApiPlatform,
   type JobsConfig,
+  jobsConfigSchema,
 } from '@mangaassist/jobs/platform';
 import type { MessageVisibility } from '@mangaassist/jobs/sqs';
 import type { TenantDirectory } from '@mangaassist/tenants';
@@ -60,7 +61,10 @@ export interface DevJobsOptions {
  */
 export function createDevJobs(options: DevJobsOptions) {
   const { core, documents, logger } = options;
-  const config: JobsConfig = { ...options.config, jobsTable: tableName(localStage, jobsTable) };
+  const config: JobsConfig = jobsConfigSchema.parse({
+    ...options.config,
+    jobsTable: tableName(localStage, jobsTable),
+  });
   const jobs = new DynamoDbJobStore(core.documents(), { tableName: tableName(localStage, jobsTable) });
 
   // Each dev tenant's callback signing secret (GET /_local/callback-secrets), new at every start.
@@ -147,7 +151,13 @@ export function createDevJobs(options: DevJobsOptions) {
     },
   };
 
-  const starter = createJobStarterPlatform(config, { jobs, executions, logger });
+  // The lanes are built below (their consumer needs the starter, which queues deferred jobs here).
+  const queue: JobQueue = {
+    async send(jobId, priority, options = {}) {
+      lanes[priority].send(jobMessageBody(jobId), { delayMs: (options.delaySeconds ?? 0) * 1000 });
+    },
+  };
+  const starter = createJobStarterPlatform(config, { jobs, executions, queue, logger });
   const consume = makeJobStarterQueueHandler({ start: starter.start, abandon: starter.abandon, logger });
   // As the stacks deploy them: a visibility timeout per retry, five receives, then the DLQ.
   const lanes = {
@@ -164,11 +174,6 @@ export function createDevJobs(options: DevJobsOptions) {
       maxConcurrency: 1,
       logger,
     }),
-  };
-  const queue: JobQueue = {
-    async send(jobId, priority) {
-      lanes[priority].send(jobMessageBody(jobId));
-    },
   };
 
   const api = createJobsApiPlatform(config, {

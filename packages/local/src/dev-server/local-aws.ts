@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@mangaassist/commons';
-import { tableSpecs } from '@mangaassist/contracts';
+import { tableSpecs, webhookLimits } from '@mangaassist/contracts';
 import {
   type BedrockEmulator,
   type BedrockEmulatorOptions,
@@ -67,7 +67,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const eventBridge = await startLocalEventBridge({
     port: options.eventBridgePort ?? 0,
     logger,
-    busOptions: { capacity: 20_000 },
+    // A target's backlog holds the largest catalog the webhook accepts (one event per item, and
+    // one InferenceCompleted per item enriched), so no event of one delivery is dead-lettered
+    // for want of room.
+    busOptions: { capacity: 20_000, maxWaitingPerTarget: webhookLimits.maxCatalogItems },
   });
   return {
     emulator,

@@ -51,7 +51,7 @@ export async function ensureTables(
   return names;
 }
 
-function keySchema(spec: TableSpec): KeySchemaElement[] {
+function keySchema(spec: Pick<TableSpec, 'partitionKey' | 'sortKey'>): KeySchemaElement[] {
   return [
     { AttributeName: spec.partitionKey.name, KeyType: 'HASH' },
     ...(spec.sortKey ? [{ AttributeName: spec.sortKey.name, KeyType: 'RANGE' as const }] : []),
@@ -59,14 +59,31 @@ function keySchema(spec: TableSpec): KeySchemaElement[] {
 }
 
 async function createIfMissing(client: DynamoDBClient, name: string, spec: TableSpec): Promise<void> {
-  const keys = [spec.partitionKey, ...(spec.sortKey ? [spec.sortKey] : [])];
+  const indexes = spec.globalSecondaryIndexes ?? [];
+  const keys = [spec, ...indexes].flatMap((keyed) => [
+    keyed.partitionKey,
+    ...(keyed.sortKey ? [keyed.sortKey] : []),
+  ]);
+  const attributes = new Map(keys.map((key) => [key.name, key.type]));
   try {
     await client.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: keySchema(spec),
-        AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        })),
+        ...(indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: indexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: keySchema(index),
+                Projection: { ProjectionType: 'ALL' },
+              })),
+            }
+          : {}),
       }),
     );
   } catch (error) {

@@ -90,7 +90,7 @@ describe('compileLocalRules', () => {
   it('refuses a target with no local target to run', () => {
     const { 'fm-trigger': _missing, ...targets } = everyTarget();
     expect(() => compileLocalRules(eventRules, targets)).toThrow(
-      'no local target "fm-trigger" for target fm-trigger of rule catalog-updates',
+      'no local target "fm-trigger" for target fm-trigger of rule payments-and-reviews',
     );
   });
 

@@ -88,6 +88,78 @@ describe('LocalFifoQueue', () => {
     expect(seen.map((entry) => entry.body)).toEqual(['first', 'later']);
   });
 
+  it('with content-based deduplication, drops a body sent again within the window, whatever its group', async () => {
+    let now = 1_000_000;
+    const seen: { body: string; deduplicationId: string | undefined }[] = [];
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      consume: async (event) => {
+        for (const record of event.Records) {
+          seen.push({ body: record.body, deduplicationId: record.attributes.MessageDeduplicationId });
+        }
+      },
+      now: () => now,
+      contentBasedDeduplication: true,
+    });
+    queue.send({ groupId: 'p1', body: '{"item":1}' });
+    queue.send({ groupId: 'p1', body: '{"item":1}' });
+    queue.send({ groupId: 'p2', body: '{"item":1}' });
+    queue.send({ groupId: 'p1', body: '{"item":2}' });
+    queue.send({ groupId: 'p1', deduplicationId: 'explicit', body: '{"item":1}' });
+    now += 300_001;
+    queue.send({ groupId: 'p1', body: '{"item":1}' });
+    await queue.settled();
+    expect(seen.map((entry) => entry.body)).toEqual(['{"item":1}', '{"item":2}', '{"item":1}', '{"item":1}']);
+    // SHA-256 of the body, as SQS computes it.
+    expect(seen[0]?.deduplicationId).toBe('8a90f2b609081eaf2e6fd34f85016f6a865cb41be9c56e2883c3c3e70385cebd');
+    expect(seen[2]?.deduplicationId).toBe('explicit');
+  });
+
+  it('refuses a message without a deduplication id on a queue without content-based deduplication', () => {
+    const queue = new LocalFifoQueue({ name: 'q.fifo', consume: async () => {} });
+    expect(() => queue.send({ groupId: 'p1', body: 'x' })).toThrow(/no content-based deduplication/);
+  });
+
+  it('handles at most maxConcurrency messages at once, the other groups waiting their turn in order', async () => {
+    const gates = new Map<string, ReturnType<typeof gate>>();
+    const started: string[] = [];
+    const queue = new LocalFifoQueue({
+      name: 'q.fifo',
+      maxConcurrency: 2,
+      consume: async (event) => {
+        const body = event.Records[0]?.body ?? '';
+        started.push(body);
+        const opened = gate();
+        gates.set(body, opened);
+        await opened.opened;
+      },
+    });
+    for (const [group, body] of [
+      ['g1', 'g1-a'],
+      ['g2', 'g2-a'],
+      ['g3', 'g3-a'],
+      ['g1', 'g1-b'],
+      ['g4', 'g4-a'],
+    ] as const) {
+      queue.send(message(group, body));
+    }
+    await until(() => started.length === 2, 'two messages handled');
+    expect(started).toEqual(['g1-a', 'g2-a']);
+    expect(queue.listing()).toMatchObject({ waiting: 3, in_flight: 2 });
+
+    gates.get('g1-a')?.open();
+    await until(() => started.length === 3, 'a third message handled');
+    // g1's next message asks for a slot after g3 and g4 did: they go first.
+    expect(started).toEqual(['g1-a', 'g2-a', 'g3-a']);
+    gates.get('g2-a')?.open();
+    gates.get('g3-a')?.open();
+    await until(() => started.length === 5, 'every message handled');
+    expect(started).toEqual(['g1-a', 'g2-a', 'g3-a', 'g4-a', 'g1-b']);
+    for (const opened of gates.values()) opened.open();
+    await queue.settled();
+    expect(queue.listing()).toMatchObject({ waiting: 0, in_flight: 0 });
+  });
+
   it('receives a failed message again, then dead-letters it after maxReceiveCount and moves on', async () => {
     const logger = recordingLogger();
     const received: string[] = [];
@@ -219,5 +291,6 @@ describe('LocalFifoQueue', () => {
     expect(() => new LocalFifoQueue({ name: 'q', consume, maxReceiveCount: 0 })).toThrow(RangeError);
     expect(() => new LocalFifoQueue({ name: 'q', consume, redeliveryDelayMs: -1 })).toThrow(RangeError);
     expect(() => new LocalFifoQueue({ name: 'q', consume, deadLetterCapacity: 1.5 })).toThrow(RangeError);
+    expect(() => new LocalFifoQueue({ name: 'q', consume, maxConcurrency: 0 })).toThrow(RangeError);
   });
 });

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** A message as a FIFO queue takes it (`SendMessage`'s group, deduplication id and body). */
 export interface LocalFifoMessage {
   readonly groupId: string;
-  readonly deduplicationId: string;
+  /** Absent on a queue with content-based deduplication: the SHA-256 of the body then. */
+  readonly deduplicationId?: string;
   readonly body: string;
 }
 
@@ -63,6 +65,12 @@ export interface LocalFifoQueueOptions {
   readonly redeliveryDelayMs?: number;
   /** SQS FIFO's deduplication interval. @default 300_000 (5 minutes) */
   readonly deduplicationWindowMs?: number;
+  /**
+   * The queue's `ContentBasedDeduplication`: a message sent without a deduplication id is
+   * deduplicated on the SHA-256 of its body, as SQS does; without it, such a message is refused.
+   * @default false
+   */
+  readonly contentBasedDeduplication?: boolean;
   /** Dead letters kept; beyond it the oldest are forgotten and counted. @default 100 */
   readonly deadLetterCapacity?: number;
   /**
@@ -70,6 +78,12 @@ export interface LocalFifoQueueOptions {
    * caller of SQS would see a throttle), so a stalled consumer cannot grow the process. @default 10_000
    */
   readonly maxWaiting?: number;
+  /**
+   * Messages handled at once across groups: the event source mapping's maximum concurrency. The
+   * other groups wait their turn, served in the order they became ready.
+   * @default Infinity (every group at once)
+   */
+  readonly maxConcurrency?: number;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
   /** @default silentLogger */
@@ -84,7 +98,7 @@ const fifoIdPattern = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
 
 interface Pending {
   readonly messageId: string;
-  readonly message: LocalFifoMessage;
+  readonly message: Required<LocalFifoMessage>;
   readonly sentAt: number;
   receiveCount: number;
   firstReceivedAt?: number;
@@ -96,9 +110,10 @@ interface Pending {
  * responses, a redrive policy to a dead-letter queue) do, on the same handler.
  *
  * - One group's messages are consumed one at a time, in the order they were sent; different
- *   groups' concurrently.
+ *   groups' concurrently, at most `maxConcurrency` at once (the mapping's maximum concurrency).
  * - A message whose deduplication id was sent within the deduplication window is accepted and
- *   dropped, as SQS does.
+ *   dropped, as SQS does; with `contentBasedDeduplication`, a message without one is deduplicated
+ *   on the SHA-256 of its body.
  * - A consumer that throws, or reports the record in `batchItemFailures`, has it received again
  *   after `redeliveryDelayMs` (its group waits); after `maxReceiveCount` receives it is
  *   dead-lettered (listed, logged) and the group moves on. Nothing accepted is dropped silently.
@@ -122,6 +137,10 @@ export class LocalFifoQueue implements LocalQueue {
   #dropped = 0;
   /** Messages in the groups, the ones being consumed included. */
   #held = 0;
+  /** Messages being handed to the consumer now (the slots of `maxConcurrency` taken). */
+  #delivering = 0;
+  /** Groups waiting for a slot, in the order they asked. */
+  readonly #slotWaiters: (() => void)[] = [];
   #sequence = 0;
   #closed = false;
 
@@ -134,6 +153,11 @@ export class LocalFifoQueue implements LocalQueue {
       deduplicationWindowMs: nonNegative('deduplicationWindowMs', options.deduplicationWindowMs ?? 300_000),
       deadLetterCapacity: positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 100),
       maxWaiting: positiveInteger('maxWaiting', options.maxWaiting ?? 10_000),
+      contentBasedDeduplication: options.contentBasedDeduplication ?? false,
+      maxConcurrency:
+        options.maxConcurrency === undefined || options.maxConcurrency === Number.POSITIVE_INFINITY
+          ? Number.POSITIVE_INFINITY
+          : positiveInteger('maxConcurrency', options.maxConcurrency),
     };
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
@@ -141,15 +165,17 @@ export class LocalFifoQueue implements LocalQueue {
   }
 
   /**
-   * Accepts a message (`SendMessage`). Throws `RangeError` for a body over 256 KiB or a group or
-   * deduplication id SQS would refuse, and `Error` once the queue is closed or `maxWaiting`
-   * messages wait.
+   * Accepts a message (`SendMessage`). Throws `RangeError` for a body over 256 KiB, a group or
+   * deduplication id SQS would refuse, or no deduplication id on a queue without content-based
+   * deduplication, and `Error` once the queue is closed or `maxWaiting` messages wait.
    */
-  send(message: LocalFifoMessage): void {
+  send(sent: LocalFifoMessage): void {
     if (this.#closed) throw new Error(`queue ${this.#options.name} is closed`);
-    if (Buffer.byteLength(message.body, 'utf8') > maxBodyBytes) {
+    if (Buffer.byteLength(sent.body, 'utf8') > maxBodyBytes) {
       throw new RangeError(`message body over ${maxBodyBytes} bytes (SQS's limit)`);
     }
+    const deduplicationId = sent.deduplicationId ?? this.#contentDeduplicationId(sent.body);
+    const message = { groupId: sent.groupId, deduplicationId, body: sent.body };
     for (const [name, id] of [
       ['MessageGroupId', message.groupId],
       ['MessageDeduplicationId', message.deduplicationId],
@@ -184,8 +210,8 @@ export class LocalFifoQueue implements LocalQueue {
   listing(): LocalQueueListing {
     return {
       name: this.#options.name,
-      waiting: this.#held - this.#running.size,
-      in_flight: this.#running.size,
+      waiting: this.#held - this.#delivering,
+      in_flight: this.#delivering,
       dead_letters: [...this.#deadLetters].reverse(),
       dropped: this.#dropped,
     };
@@ -215,6 +241,16 @@ export class LocalFifoQueue implements LocalQueue {
     }
   }
 
+  /** SQS's id for a message sent without one to a queue with content-based deduplication. */
+  #contentDeduplicationId(body: string): string {
+    if (!this.#options.contentBasedDeduplication) {
+      throw new RangeError(
+        `queue ${this.#options.name} has no content-based deduplication: a message needs a MessageDeduplicationId`,
+      );
+    }
+    return createHash('sha256').update(body, 'utf8').digest('hex');
+  }
+
   #start(groupId: string): void {
     const run = this.#consumeGroup(groupId).finally(() => this.#running.delete(groupId));
     this.#running.set(groupId, run);
@@ -228,10 +264,18 @@ export class LocalFifoQueue implements LocalQueue {
         this.#groups.delete(groupId);
         return;
       }
-      if (this.#closed && pending.receiveCount === 0) return;
-      pending.receiveCount += 1;
-      pending.firstReceivedAt ??= this.#now();
-      const failure = await this.#deliver(pending);
+      // Taken at once when one is free: the consumer starts within `send`, as before any slot.
+      const slot = this.#takeSlot();
+      if (slot) await slot;
+      let failure: string | undefined;
+      try {
+        if (this.#closed && pending.receiveCount === 0) return;
+        pending.receiveCount += 1;
+        pending.firstReceivedAt ??= this.#now();
+        failure = await this.#deliver(pending);
+      } finally {
+        this.#giveSlot();
+      }
       if (failure === undefined) {
         this.#remove(group);
         continue;
@@ -250,6 +294,22 @@ export class LocalFifoQueue implements LocalQueue {
       });
       await new Promise((resolve) => setTimeout(resolve, this.#options.redeliveryDelayMs).unref());
     }
+  }
+
+  /** Takes a slot of `maxConcurrency` when one is free; else a promise of the next one given back. */
+  #takeSlot(): Promise<void> | undefined {
+    if (this.#delivering < this.#options.maxConcurrency) {
+      this.#delivering += 1;
+      return undefined;
+    }
+    // The slot passes from the one who gives it back to the first waiter: `#delivering` stays.
+    return new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #giveSlot(): void {
+    const next = this.#slotWaiters.shift();
+    if (next) next();
+    else this.#delivering -= 1;
   }
 
   #remove(group: Pending[]): void {

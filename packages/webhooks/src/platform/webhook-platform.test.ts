@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDevWebhookSecrets } from '../secrets/dev-webhook-secrets.js';
 import { StaticWebhookSecrets } from '../secrets/static-webhook-secrets.js';
 import { webhookSchemes } from '../sources.js';
+import { recordingCatalogEnrichmentQueue } from '../testing/catalog-enrichment-fixtures.js';
 import {
   createWebhookPlatform,
   webhookConfigFromEnvironment,
@@ -17,15 +18,26 @@ describe('webhookEnvironmentFrom', () => {
       'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks',
     [gatewayEnvironment.idempotencyTable]: 'mangaassist-prod-webhook-idempotency',
     [gatewayEnvironment.eventBusName]: 'MangaAssist-AI-Events',
+    [gatewayEnvironment.catalogEnrichmentQueueUrl]:
+      'https://sqs.ap-northeast-1.amazonaws.com/123456789012/mangaassist-prod-catalog-enrichment.fifo',
   };
 
-  it('reads the source, secret, table and bus', () => {
+  it('reads the source, secret, table, bus and the catalog enrichment queue', () => {
     expect(webhookEnvironmentFrom(complete)).toEqual({
       source: 'catalog',
       secretId: complete[gatewayEnvironment.webhookSecretId],
       idempotencyTable: 'mangaassist-prod-webhook-idempotency',
       eventBusName: 'MangaAssist-AI-Events',
+      catalogEnrichmentQueueUrl: complete[gatewayEnvironment.catalogEnrichmentQueueUrl],
     });
+  });
+
+  it('needs the catalog enrichment queue for the catalog only', () => {
+    const { [gatewayEnvironment.catalogEnrichmentQueueUrl]: _, ...withoutQueue } = complete;
+    expect(() => webhookEnvironmentFrom(withoutQueue)).toThrow(/CATALOG_ENRICHMENT_QUEUE_URL is required/);
+    expect(
+      webhookEnvironmentFrom({ ...withoutQueue, [gatewayEnvironment.webhookSource]: 'stripe' }),
+    ).not.toHaveProperty('catalogEnrichmentQueueUrl');
   });
 
   it('names the variable that is missing or invalid', () => {
@@ -60,7 +72,11 @@ describe('createWebhookPlatform', () => {
   const secrets = new StaticWebhookSecrets(generateDevWebhookSecrets(), { formats: webhookSchemes });
 
   it('builds one receiver per served source and no gateway for stripe and catalog', async () => {
-    const platform = createWebhookPlatform({ ...config, sources: ['stripe', 'catalog'] }, { secrets });
+    const { queue } = recordingCatalogEnrichmentQueue();
+    const platform = createWebhookPlatform(
+      { ...config, sources: ['stripe', 'catalog'] },
+      { secrets, catalogEnrichment: queue },
+    );
     expect(platform.receivers.map((receiver) => receiver.source)).toEqual(['stripe', 'catalog']);
     expect(platform.afterResponse).toBeUndefined();
     await platform.close();
@@ -83,9 +99,12 @@ describe('createWebhookPlatform', () => {
     await platform.close();
   });
 
-  it('refuses reviews without a gateway, and a secret it cannot read', () => {
+  it('refuses reviews without a gateway, catalog without its queue, and a secret it cannot read', () => {
     expect(() => createWebhookPlatform({ ...config, sources: ['reviews'] }, { secrets })).toThrow(
       ConfigurationError,
+    );
+    expect(() => createWebhookPlatform({ ...config, sources: ['catalog'] }, { secrets })).toThrow(
+      new ConfigurationError('The catalog webhook needs the catalog enrichment queue.'),
     );
     expect(() => createWebhookPlatform({ ...config, sources: ['stripe'] })).toThrow(
       /WEBHOOK_SECRET_ID is required/,

@@ -11,6 +11,7 @@ import type { EventPublisher } from '@mangaassist/events';
 import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
+import type { CatalogEnrichmentQueue } from '../catalog-enrichment-queue.js';
 import type { WebhookReceiver } from '../receiver/webhook-receiver.js';
 import {
   createSecretsManagerClient,
@@ -43,6 +44,8 @@ export interface WebhookEnvironment {
   readonly secretId: string;
   readonly idempotencyTable: string;
   readonly eventBusName: string;
+  /** The catalog enrichment queue's URL: the `catalog` source's only (required there). */
+  readonly catalogEnrichmentQueueUrl?: string;
   /** A custom EventBridge endpoint (the local bus); unset = AWS. */
   readonly eventBridgeEndpoint?: string;
   /** A custom DynamoDB endpoint (the embedded DynamoDB); unset = AWS. */
@@ -78,6 +81,7 @@ export function webhookEnvironmentFrom(
     secretId: required(names.webhookSecretId),
     idempotencyTable: required(names.idempotencyTable),
     eventBusName: required(names.eventBusName),
+    ...(source === 'catalog' ? { catalogEnrichmentQueueUrl: required(names.catalogEnrichmentQueueUrl) } : {}),
     ...(eventBridgeEndpoint ? { eventBridgeEndpoint } : {}),
     ...(dynamoDbEndpoint ? { dynamoDbEndpoint } : {}),
   };
@@ -122,6 +126,13 @@ export interface WebhookPlatformOptions extends AwsClientSettings {
    * @default - EventBridge `config.eventBusName` with `webhookEventBridgeSettings`
    */
   readonly events?: EventPublisher;
+  /**
+   * Where each catalog item goes for its enrichment: required when `catalog` is served, and only
+   * then built by the door (`SqsCatalogEnrichmentQueue` on `config.catalogEnrichmentQueueUrl`),
+   * so the stripe and reviews functions carry no SQS client.
+   * @default - none
+   */
+  readonly catalogEnrichment?: CatalogEnrichmentQueue;
 }
 
 /** What the webhook receivers are built from. */
@@ -137,8 +148,9 @@ export interface WebhookPlatform {
 /**
  * The composition root of the webhook function URLs: the secrets (Secrets Manager), the
  * idempotency store (DynamoDB), the EventBridge publisher and — only when `reviews` is served —
- * the FM gateway for the sentiment, then one receiver per source. Stripe and catalog functions
- * build no model client at all. Throws `ConfigurationError` for `reviews` without a gateway, or
+ * the FM gateway for the sentiment, or — only when `catalog` is — the catalog enrichment queue,
+ * then one receiver per source. Stripe and catalog functions build no model client at all.
+ * Throws `ConfigurationError` for `reviews` without a gateway, `catalog` without the queue, or
  * no secrets.
  */
 export function createWebhookPlatform(
@@ -167,6 +179,7 @@ export function createWebhookPlatform(
       events,
       logger,
       ...(gateway ? { gateway } : {}),
+      ...(options.catalogEnrichment ? { catalogEnrichment: options.catalogEnrichment } : {}),
     },
     config.sources,
   );

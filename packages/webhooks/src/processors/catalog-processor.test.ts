@@ -1,17 +1,30 @@
+import type { CatalogEnrichmentMessage } from '@mangaassist/contracts';
 import { type DomainEvent, EventPublishError, type EventPublisher } from '@mangaassist/events';
 import { recordingPublisher } from '@mangaassist/events/testing';
 import { describe, expect, it } from 'vitest';
+import { catalogEnrichmentFifoMessage } from '../catalog-enrichment-queue.js';
+import { recordingCatalogEnrichmentQueue } from '../testing/catalog-enrichment-fixtures.js';
 import { catalogBatch, webhookContext } from '../testing/processor-fixtures.js';
-import { makeCatalogProcessor, notAttemptedErrorCode } from './catalog-processor.js';
+import {
+  type CatalogBatch,
+  CatalogEnrichmentQueueError,
+  makeCatalogProcessor,
+  notAttemptedErrorCode,
+} from './catalog-processor.js';
 
 const context = () => webhookContext({ source: 'catalog', eventId: 'batch-2026-01' });
+/** A catalog enrichment queue that accepts everything. */
+const accepting = () => recordingCatalogEnrichmentQueue().queue;
 const productIds = (events: readonly DomainEvent[]) => events.map((event) => event.detail.product_id);
 
 describe('the catalog processor', () => {
   it('publishes one event per item for a 1 000-item catalog, nothing lost, in batches of at most 10', async () => {
     const bus = recordingPublisher();
     const batch = catalogBatch(1000);
-    const outcome = await makeCatalogProcessor({ events: bus.publisher })(batch, context());
+    const outcome = await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+      batch,
+      context(),
+    );
 
     expect(outcome).toMatchObject({
       status: 'processed',
@@ -26,7 +39,10 @@ describe('the catalog processor', () => {
 
   it('names each event after its update type and carries the batch, the item and the raw stage', async () => {
     const bus = recordingPublisher();
-    await makeCatalogProcessor({ events: bus.publisher })(catalogBatch(2), context());
+    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+      catalogBatch(2),
+      context(),
+    );
 
     expect(bus.published).toEqual([
       {
@@ -47,7 +63,10 @@ describe('the catalog processor', () => {
 
   it('counts the items per update type in its outcome', async () => {
     const { publisher } = recordingPublisher();
-    const outcome = await makeCatalogProcessor({ events: publisher })(catalogBatch(7), context());
+    const outcome = await makeCatalogProcessor({ enrichment: accepting(), events: publisher })(
+      catalogBatch(7),
+      context(),
+    );
     expect(outcome.detail?.update_types).toEqual({
       new_release: 2,
       price_change: 2,
@@ -59,7 +78,10 @@ describe('the catalog processor', () => {
 
   it('publishes a short last batch', async () => {
     const bus = recordingPublisher();
-    await makeCatalogProcessor({ events: bus.publisher, concurrency: 1 })(catalogBatch(23), context());
+    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 })(
+      catalogBatch(23),
+      context(),
+    );
     expect(bus.calls.map((call) => call.length)).toEqual([10, 10, 3]);
   });
 
@@ -72,7 +94,7 @@ describe('the catalog processor', () => {
           ])
         : undefined,
     );
-    const process = makeCatalogProcessor({ events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
     const failure = process(catalogBatch(55), context()).catch((error: unknown) => error);
     const error = await failure;
 
@@ -100,7 +122,10 @@ describe('the catalog processor', () => {
         throw new TypeError('socket hang up');
       },
     };
-    const failure = makeCatalogProcessor({ events: publisher, concurrency: 1 })(catalogBatch(12), context());
+    const failure = makeCatalogProcessor({ enrichment: accepting(), events: publisher, concurrency: 1 })(
+      catalogBatch(12),
+      context(),
+    );
     await expect(failure).rejects.toMatchObject({
       failed: [
         ...Array(10).fill(expect.objectContaining({ errorCode: 'TypeError' })),
@@ -116,7 +141,7 @@ describe('the catalog processor', () => {
       if (call === 2) controller.abort(reason);
       return undefined;
     });
-    const process = makeCatalogProcessor({ events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
     await expect(process(catalogBatch(50), webhookContext({ signal: controller.signal }))).rejects.toBe(
       reason,
     );
@@ -126,7 +151,10 @@ describe('the catalog processor', () => {
   it('publishes every batch under the delivery’s abort signal', async () => {
     const bus = recordingPublisher();
     const delivery = context();
-    await makeCatalogProcessor({ events: bus.publisher })(catalogBatch(25), delivery);
+    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+      catalogBatch(25),
+      delivery,
+    );
     expect(bus.signals).toEqual([delivery.signal, delivery.signal, delivery.signal]);
   });
 
@@ -137,7 +165,7 @@ describe('the catalog processor', () => {
       if (call === 2) controller.abort(reason);
       return undefined;
     });
-    const process = makeCatalogProcessor({ events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
     await expect(process(catalogBatch(50), webhookContext({ signal: controller.signal }))).rejects.toBe(
       reason,
     );
@@ -146,7 +174,180 @@ describe('the catalog processor', () => {
 
   it('refuses batch sizes and concurrency that are not positive integers', () => {
     const { publisher } = recordingPublisher();
-    expect(() => makeCatalogProcessor({ events: publisher, batchSize: 0 })).toThrow(RangeError);
-    expect(() => makeCatalogProcessor({ events: publisher, concurrency: 1.5 })).toThrow(RangeError);
+    expect(() => makeCatalogProcessor({ enrichment: accepting(), events: publisher, batchSize: 0 })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      makeCatalogProcessor({ enrichment: accepting(), events: publisher, concurrency: 1.5 }),
+    ).toThrow(RangeError);
+  });
+});
+
+/** A batch whose items revisit products: `rounds` updates of each of `products` products, interleaved. */
+function revisitingBatch(products: number, rounds: number): CatalogBatch {
+  const types = ['new_release', 'price_change', 'metadata_change', 'restock', 'discontinued'] as const;
+  return {
+    batch_id: 'batch-revisits',
+    items: Array.from({ length: products * rounds }, (_, index) => {
+      const round = Math.floor(index / products);
+      return {
+        product_id: `manga-${String(index % products).padStart(4, '0')}`,
+        title: `round ${round}`,
+        update_type: types[Math.min(round, types.length - 1)] ?? 'restock',
+        data: {},
+      };
+    }),
+  };
+}
+
+/** Each product's messages, in the order the queue accepted them. */
+function byProduct(messages: readonly CatalogEnrichmentMessage[]): Map<string, number[]> {
+  const products = new Map<string, number[]>();
+  for (const message of messages) {
+    products.set(message.product_id, [...(products.get(message.product_id) ?? []), message.item_index]);
+  }
+  return products;
+}
+
+describe('the catalog processor’s enrichment messages', () => {
+  it('queues every item once, each product’s in the order of the batch, one of a product per request', async () => {
+    const { publisher } = recordingPublisher();
+    const enrichment = recordingCatalogEnrichmentQueue();
+    const batch = revisitingBatch(300, 4);
+    const outcome = await makeCatalogProcessor({ events: publisher, enrichment: enrichment.queue })(
+      batch,
+      context(),
+    );
+
+    expect(outcome.detail).toMatchObject({ enrichment_queued: 1200 });
+    expect(enrichment.queued.map((message) => message.item_index).sort((a, b) => a - b)).toEqual(
+      batch.items.map((_, index) => index),
+    );
+    for (const [product, indexes] of byProduct(enrichment.queued)) {
+      expect(indexes, product).toEqual([...indexes].sort((a, b) => a - b));
+      expect(indexes, product).toHaveLength(4);
+    }
+    for (const request of enrichment.requests) {
+      expect(request.length).toBeLessThanOrEqual(10);
+      expect(new Set(request.map((message) => message.product_id)).size).toBe(request.length);
+    }
+    expect(enrichment.queued.find((message) => message.item_index === 0)).toEqual({
+      batch_id: 'batch-revisits',
+      item_index: 0,
+      product_id: 'manga-0000',
+      title: 'round 0',
+      update_type: 'new_release',
+      data: {},
+    });
+  });
+
+  it('sends a product’s next message only once its previous one is accepted, however slow the queue', async () => {
+    const { publisher } = recordingPublisher();
+    const inFlight = new Set<string>();
+    const overlaps: string[] = [];
+    const enrichment = recordingCatalogEnrichmentQueue(async (messages, call) => {
+      for (const message of messages) {
+        if (inFlight.has(message.product_id)) overlaps.push(message.product_id);
+        inFlight.add(message.product_id);
+      }
+      // Requests take 0 to 3 ms, in a fixed pattern: lanes finish out of step.
+      await new Promise((resolve) => setTimeout(resolve, (call * 7) % 4));
+      for (const message of messages) inFlight.delete(message.product_id);
+      return undefined;
+    });
+    // 37 products over 8 lanes: a product's updates are 37 items apart, never one lane's stride.
+    await makeCatalogProcessor({ events: publisher, enrichment: enrichment.queue, concurrency: 8 })(
+      revisitingBatch(37, 5),
+      context(),
+    );
+
+    expect(overlaps).toEqual([]);
+    for (const [product, indexes] of byProduct(enrichment.queued)) {
+      expect(indexes, product).toEqual([...indexes].sort((a, b) => a - b));
+    }
+  });
+
+  it('sends the same messages for a retried delivery of the same batch, so the queue drops the copies', async () => {
+    const first = recordingCatalogEnrichmentQueue();
+    const second = recordingCatalogEnrichmentQueue();
+    const batch = revisitingBatch(5, 2);
+    await makeCatalogProcessor({ events: recordingPublisher().publisher, enrichment: first.queue })(
+      batch,
+      context(),
+    );
+    await makeCatalogProcessor({ events: recordingPublisher().publisher, enrichment: second.queue })(
+      structuredClone(batch),
+      context(),
+    );
+    const bodies = (queued: readonly CatalogEnrichmentMessage[]) =>
+      queued.map((message) => catalogEnrichmentFifoMessage(message).body).sort();
+    expect(bodies(second.queued)).toEqual(bodies(first.queued));
+    expect(new Set(bodies(first.queued)).size).toBe(10);
+  });
+
+  it('stops a lane at a refusal, so a product never has a later update queued without an earlier one', async () => {
+    const bus = recordingPublisher();
+    const enrichment = recordingCatalogEnrichmentQueue((_messages, call) =>
+      call === 3 ? new Map([[1, 'ThrottlingException']]) : undefined,
+    );
+    const batch = revisitingBatch(12, 3);
+    const error = await makeCatalogProcessor({
+      events: bus.publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    })(batch, context()).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(CatalogEnrichmentQueueError);
+    if (!(error instanceof CatalogEnrichmentQueueError)) return;
+    expect(enrichment.requests).toHaveLength(3);
+    expect(error.failed[0]).toMatchObject({ errorCode: 'ThrottlingException' });
+    expect(error.failed.length + enrichment.queued.length).toBe(batch.items.length);
+    expect(error.message).toMatch(/of 36 items of batch batch-revisits are not queued for enrichment/);
+    // What each product got queued is the start of its updates, in order.
+    const refusedProduct = error.failed[0]?.message.product_id ?? '';
+    for (const [product, indexes] of byProduct(enrichment.queued)) {
+      const all = batch.items.flatMap((item, index) => (item.product_id === product ? [index] : []));
+      expect(indexes, product).toEqual(all.slice(0, indexes.length));
+    }
+    expect(
+      enrichment.queued.some(
+        (message) =>
+          message.product_id === refusedProduct &&
+          message.item_index > (error.failed[0]?.message.item_index ?? 0),
+      ),
+    ).toBe(false);
+  });
+
+  it('fails the delivery when a request fails as a whole, and starts no further bus batch', async () => {
+    const bus = recordingPublisher();
+    const enrichment = recordingCatalogEnrichmentQueue(() => new TypeError('socket hang up'));
+    const failure = makeCatalogProcessor({
+      events: bus.publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    })(catalogBatch(50), context());
+    await expect(failure).rejects.toBeInstanceOf(CatalogEnrichmentQueueError);
+    await expect(failure).rejects.toMatchObject({
+      failed: expect.arrayContaining([expect.objectContaining({ errorCode: 'TypeError' })]),
+    });
+    expect(bus.calls.length).toBeLessThan(5);
+  });
+
+  it('sends every request under the delivery’s abort signal, and stops with its reason', async () => {
+    const controller = new AbortController();
+    const reason = new Error('processing timed out');
+    const enrichment = recordingCatalogEnrichmentQueue((_messages, call) => {
+      if (call === 2) controller.abort(reason);
+      return undefined;
+    });
+    const delivery = webhookContext({ signal: controller.signal });
+    const process = makeCatalogProcessor({
+      events: recordingPublisher().publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    });
+    await expect(process(catalogBatch(50), delivery)).rejects.toBe(reason);
+    expect(enrichment.requests).toHaveLength(2);
+    expect(enrichment.signals).toEqual([controller.signal, controller.signal]);
   });
 });

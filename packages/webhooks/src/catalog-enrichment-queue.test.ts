@@ -1,0 +1,57 @@
+import { catalogEnrichmentMessage } from '@mangaassist/contracts';
+import { describe, expect, it } from 'vitest';
+import {
+  assertOneRequest,
+  catalogEnrichmentFifoMessage,
+  catalogEnrichmentGroupId,
+} from './catalog-enrichment-queue.js';
+
+const message = (productId: string, index = 0) =>
+  catalogEnrichmentMessage('batch-1', index, {
+    product_id: productId,
+    title: 'ワンピース 1巻',
+    update_type: 'new_release',
+    data: {},
+  });
+
+describe('catalogEnrichmentGroupId', () => {
+  it('groups by the product id when SQS accepts it as a message group id', () => {
+    expect(catalogEnrichmentGroupId('manga-00042')).toBe('manga-00042');
+    expect(catalogEnrichmentGroupId('ISBN:978-4-08-883494-6')).toBe('ISBN:978-4-08-883494-6');
+  });
+
+  it('groups a product id SQS would refuse (Japanese, spaces, too long) by its SHA-256, the same every time', () => {
+    for (const productId of ['ワンピース-108', 'one piece 108', 'x'.repeat(129)]) {
+      const group = catalogEnrichmentGroupId(productId);
+      expect(group).toMatch(/^sha256-[0-9a-f]{64}$/);
+      expect(catalogEnrichmentGroupId(productId)).toBe(group);
+    }
+    expect(catalogEnrichmentGroupId('ワンピース-108')).not.toBe(catalogEnrichmentGroupId('ワンピース-107'));
+  });
+
+  it('never lets a product id pass for another one’s hash', () => {
+    const hashed = catalogEnrichmentGroupId('ワンピース-108');
+    expect(catalogEnrichmentGroupId(hashed)).not.toBe(hashed);
+  });
+});
+
+describe('catalogEnrichmentFifoMessage', () => {
+  it('is the message as JSON, in its product’s group', () => {
+    expect(catalogEnrichmentFifoMessage(message('manga-1', 3))).toEqual({
+      groupId: 'manga-1',
+      body: JSON.stringify(message('manga-1', 3)),
+    });
+  });
+});
+
+describe('assertOneRequest', () => {
+  it('refuses more than ten messages, or two of one product', () => {
+    expect(() =>
+      assertOneRequest(Array.from({ length: 10 }, (_, index) => message(`m-${index}`))),
+    ).not.toThrow();
+    expect(() => assertOneRequest(Array.from({ length: 11 }, (_, index) => message(`m-${index}`)))).toThrow(
+      RangeError,
+    );
+    expect(() => assertOneRequest([message('m-1', 0), message('m-1', 1)])).toThrow(RangeError);
+  });
+});

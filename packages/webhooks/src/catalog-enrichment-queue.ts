@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { CatalogEnrichmentMessage } from '@mangaassist/contracts';
+
+/** A catalog enrichment message as a FIFO queue takes it (deduplicated on its body's content). */
+export interface CatalogEnrichmentFifoMessage {
+  /** The product's message group (`catalogEnrichmentGroupId`). */
+  readonly groupId: string;
+  readonly body: string;
+}
+
+/** What SQS allows in a message group id: 1 to 128 letters, digits or ASCII punctuation. */
+const sqsGroupId = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+
+/**
+ * The message group of a product: its id when SQS accepts it as one, else `sha256-` and the
+ * SHA-256 of the id in hex (a catalog may use Japanese ids). Two products in one group would only
+ * wait for each other, never change their order.
+ */
+export function catalogEnrichmentGroupId(productId: string): string {
+  if (sqsGroupId.test(productId) && !productId.startsWith('sha256-')) return productId;
+  return `sha256-${createHash('sha256').update(productId, 'utf8').digest('hex')}`;
+}
+
+/** The FIFO message of a catalog enrichment message; the same for the SQS and the local queue. */
+export function catalogEnrichmentFifoMessage(
+  message: CatalogEnrichmentMessage,
+): CatalogEnrichmentFifoMessage {
+  return { groupId: catalogEnrichmentGroupId(message.product_id), body: JSON.stringify(message) };
+}
+
+/** A message the queue did not accept, with the queue's error code. */
+export interface RefusedCatalogEnrichmentMessage {
+  readonly message: CatalogEnrichmentMessage;
+  readonly errorCode: string;
+}
+
+/** SQS's most messages in one `SendMessageBatch`. */
+export const catalogEnrichmentBatchLimit = 10;
+
+/**
+ * Where the catalog webhook puts each catalog item for its enrichment: a FIFO queue with one
+ * message group per product and content-based deduplication. The queue hands a group's messages
+ * to the consumer one at a time, in the order they were accepted — so the sender decides the
+ * order, and must send a product's next message only once the previous one is accepted. Deployed
+ * an SQS FIFO queue (`SqsCatalogEnrichmentQueue`), locally an in-process one.
+ */
+export interface CatalogEnrichmentQueue {
+  /**
+   * Sends up to `catalogEnrichmentBatchLimit` messages, each of a different product, in one
+   * request. Resolves with the messages still not accepted after the adapter's own retries (`[]`
+   * when all were); rejects when the request failed as a whole (the caller cannot know which were
+   * accepted), or with `options.signal`'s reason once it aborts. Throws `RangeError` for more
+   * messages, or two of one product.
+   */
+  send(
+    messages: readonly CatalogEnrichmentMessage[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<readonly RefusedCatalogEnrichmentMessage[]>;
+}
+
+/** Throws `RangeError` unless `messages` fit one request: at most 10, of different products. */
+export function assertOneRequest(messages: readonly CatalogEnrichmentMessage[]): void {
+  if (messages.length > catalogEnrichmentBatchLimit) {
+    throw new RangeError(`at most ${catalogEnrichmentBatchLimit} messages a request, got ${messages.length}`);
+  }
+  const groups = new Set(messages.map((message) => catalogEnrichmentGroupId(message.product_id)));
+  if (groups.size < messages.length) {
+    throw new RangeError('one request may carry one message of each product: its order would be lost');
+  }
+}
