@@ -73,7 +73,8 @@ export class JobStarter extends Construct {
         [gatewayEnvironment.jobsPerTenant]: String(props.jobsPerTenant ?? 5),
       },
     });
-    props.jobsTable.grant(this.function, 'dynamodb:GetItem');
+    // GetItem for the job, UpdateItem to mark it running once its execution has started.
+    props.jobsTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // The cap counts a tenant's running jobs on one index (no grant method names a single index).
     this.function.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -3,6 +3,7 @@ import type { JobStatus } from '@mangaassist/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type JobExecutions, jobMessageBody, makeJobStartAbandoner, makeJobStarter } from './job-starter.js';
 import { MemoryJobStore } from './memory-job-store.js';
+import { makeJobStarterHandler } from './sqs/job-starter-handler.js';
 import { jobRecord, newJobId } from './testing/job-store-contract.js';
 import { RecordingJobExecutions, RecordingJobQueue } from './testing/recording-job-queue.js';
 
@@ -147,5 +148,48 @@ describe('makeJobStarter with a per-tenant cap', () => {
     await jobs.transition(running[0]?.jobId ?? '', ['running'], { status: 'succeeded', updatedAt: 'later' });
     expect(await start(jobMessageBody(waiting.jobId))).toMatchObject({ outcome: 'started' });
     expect(executions.started).toEqual([waiting.jobId]);
+  });
+});
+
+describe('makeJobStarter with a per-tenant cap, on a burst', () => {
+  async function burst(count: number) {
+    const jobs = new MemoryJobStore();
+    const executions = new RecordingJobExecutions();
+    const queue = new RecordingJobQueue();
+    const start = makeJobStarter({ jobs, executions, cap: { maxRunning: 2, queue } });
+    const queued = Array.from({ length: count }, () => jobRecord({ tenantId: 't-burst', status: 'queued' }));
+    for (const job of queued) await jobs.create(job);
+    return { jobs, executions, queue, start, queued };
+  }
+
+  it('starts no more than the cap of jobs queued one after another, marking each started job running', async () => {
+    const { jobs, executions, queue, start, queued } = await burst(5);
+    for (const job of queued) await start(jobMessageBody(job.jobId));
+    expect(executions.started).toHaveLength(2);
+    expect(queue.sent).toHaveLength(3);
+    expect(await jobs.runningJobIds('t-burst')).toHaveLength(2);
+  });
+
+  it('starts no more than the cap of one batch handled by the queue handler', async () => {
+    const { executions, start, queued } = await burst(10);
+    const handler = makeJobStarterHandler(start);
+    const records = queued.map((job, index) => ({
+      messageId: `m-${index}`,
+      receiptHandle: `r-${index}`,
+      body: jobMessageBody(job.jobId),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:local:000000000000:jobs',
+      awsRegion: 'local',
+    }));
+    await handler({ Records: records });
+    expect(executions.started).toHaveLength(2);
   });
 });

@@ -68,21 +68,38 @@ export function makeJobStarter(deps: {
   /** A tenant's jobs beyond the cap are queued again (a new message: waiting spends no receive). */
   cap?: TenantJobCap & { readonly queue: JobQueue };
   logger?: Logger;
+  now?: () => Date;
 }) {
   const logger = deps.logger ?? silentLogger;
-  return async (body: string): Promise<StartOutcome> => {
+  const now = deps.now ?? (() => new Date());
+  /**
+   * `startedNow`: the jobs started earlier in the same batch, per tenant (the index may not show
+   * them yet); the handler passes one per batch and starts the batch's records one at a time.
+   */
+  return async (body: string, startedNow: Map<string, Set<string>> = new Map()): Promise<StartOutcome> => {
     const message = jobMessageSchema.parse(JSON.parse(body));
     const job: JobRecord | undefined = await deps.jobs.get(message.job_id);
     if (!job) return { outcome: 'skipped', reason: 'no such job (expired?)' };
     if (job.status !== 'queued') return { outcome: 'skipped', reason: `the job is ${job.status}` };
     if (deps.cap) {
-      const running = await deps.jobs.countRunning(job.tenantId);
+      const running = new Set([
+        ...(await deps.jobs.runningJobIds(job.tenantId)),
+        ...(startedNow.get(job.tenantId) ?? []),
+      ]).size;
       if (running >= deps.cap.maxRunning) {
         await deps.cap.queue.send(job.jobId, job.priority, { delaySeconds: deps.cap.deferSeconds ?? 30 });
         return { outcome: 'deferred', reason: `tenant ${job.tenantId} runs ${running} jobs` };
       }
     }
     const executionId = await deps.executions.start(job.jobId);
+    startedNow.set(job.tenantId, new Set([...(startedNow.get(job.tenantId) ?? []), job.jobId]));
+    // Running from now on, so the cap counts it before the workflow's first step (which accepts a
+    // running job); a cancel that got there first stays.
+    await deps.jobs.transition(job.jobId, ['queued'], {
+      status: 'running',
+      executionId,
+      updatedAt: now().toISOString(),
+    });
     logger.info('job started', { jobId: job.jobId, tenantId: job.tenantId, executionId });
     return { outcome: 'started', executionId };
   };

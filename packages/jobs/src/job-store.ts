@@ -54,8 +54,8 @@ export interface JobStore {
   /** Counts `chunks` more chunks done on a running job (atomic: concurrent chunks all count). */
   addProgress(jobId: string, chunks: number, updatedAt: string): Promise<void>;
   /**
-   * How many of the tenant's jobs are running: what the per-tenant cap compares. Deployed it reads
-   * an index, which trails the table by a moment, so a burst may briefly run a job or two more.
+   * The ids of the tenant's running jobs: what the per-tenant cap counts. Deployed it reads an
+   * index, which trails the table by a moment: a job marked running a moment ago may be missing.
    */
-  countRunning(tenantId: string): Promise<number>;
+  runningJobIds(tenantId: string): Promise<readonly string[]>;
 }

@@ -131,14 +131,12 @@ export class MemoryJobStore implements JobStore {
     };
   }
 
-  async countRunning(tenantId: string): Promise<number> {
+  async runningJobIds(tenantId: string): Promise<readonly string[]> {
     const now = this.now();
-    let running = 0;
-    for (const jobId of this.jobs.keys()) {
+    return [...this.jobs.keys()].filter((jobId) => {
       const record = this.live(jobId, now)?.record;
-      if (record?.tenantId === tenantId && record.status === 'running') running += 1;
-    }
-    return running;
+      return record?.tenantId === tenantId && record.status === 'running';
+    });
   }
 
   /** The ids of the jobs held and not expired, oldest first: for a test to find what a service stored. */

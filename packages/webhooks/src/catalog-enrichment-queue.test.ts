@@ -4,6 +4,7 @@ import {
   assertOneRequest,
   catalogEnrichmentFifoMessage,
   catalogEnrichmentGroupId,
+  sqsSafeJson,
 } from './catalog-enrichment-queue.js';
 
 const message = (productId: string, index = 0) =>
@@ -53,5 +54,16 @@ describe('assertOneRequest', () => {
       RangeError,
     );
     expect(() => assertOneRequest([message('m-1', 0), message('m-1', 1)])).toThrow(RangeError);
+  });
+});
+
+describe('sqsSafeJson', () => {
+  it('escapes U+FFFE and U+FFFF, which SQS refuses in a body, and keeps the same JSON', () => {
+    const value = { title: 'ワンピース\uFFFE第1巻\uFFFF', lone: '\uD800', control: '\u0001' };
+    const body = sqsSafeJson(value);
+    // SQS's allowed characters: #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF.
+    expect(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(body)).toBe(false);
+    expect(JSON.parse(body)).toEqual(value);
+    expect(sqsSafeJson(value)).toBe(body);
   });
 });

@@ -25,7 +25,19 @@ export function catalogEnrichmentGroupId(productId: string): string {
 export function catalogEnrichmentFifoMessage(
   message: CatalogEnrichmentMessage,
 ): CatalogEnrichmentFifoMessage {
-  return { groupId: catalogEnrichmentGroupId(message.product_id), body: JSON.stringify(message) };
+  return { groupId: catalogEnrichmentGroupId(message.product_id), body: sqsSafeJson(message) };
+}
+
+/**
+ * JSON that SQS accepts as a message body: `JSON.stringify` already escapes control characters
+ * and lone surrogates, but not the noncharacters U+FFFE and U+FFFF, which SQS refuses
+ * (`InvalidMessageContents`). Escaped, the JSON is the same and still the same on every retry.
+ */
+export function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\uFFFE\uFFFF]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16)}`,
+  );
 }
 
 /** A message the queue did not accept, with the queue's error code. */

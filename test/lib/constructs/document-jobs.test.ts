@@ -112,7 +112,7 @@ describe('DocumentJobs', () => {
     ]);
   });
 
-  it('lets the starter read jobs, count a tenant’s running ones, start executions and queue a job again', () => {
+  it('lets the starter read jobs, count a tenant’s running ones, start executions, mark them running and queue a job again', () => {
     const actions = functionActions(template, starter);
     expect(resourcesAllowed(starter, 'states:StartExecution')).toEqual([
       `<${logicalId(template, 'AWS::StepFunctions::StateMachine', 'JobsWorkflowStateMachine')}>`,
@@ -123,6 +123,7 @@ describe('DocumentJobs', () => {
     expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
     ]);
     expect(actions).not.toContain('states:StopExecution');
     expect(resourcesAllowed(starter, 'sqs:SendMessage')).toHaveLength(2);

@@ -57,13 +57,14 @@ describe('JobStarter', () => {
     );
   });
 
-  it('reads jobs and starts executions of the one state machine, and may do nothing else', () => {
+  it('reads jobs, marks started ones running and starts executions of the one state machine, and may do nothing else', () => {
     const actions = functionActions(template, 'StarterFunction').filter(
       (action) => !/^(logs|xray):/.test(action),
     );
     expect(actions).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',

@@ -237,11 +237,11 @@ export class DynamoDbJobStore implements JobStore {
     return hasExpired(parsed.expires_at, this.now()) ? undefined : toRecord(parsed);
   }
 
-  async countRunning(tenantId: string): Promise<number> {
-    let running = 0;
+  async runningJobIds(tenantId: string): Promise<readonly string[]> {
+    const running: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.send('countRunning', () =>
+      const page = await this.send('runningJobIds', () =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -249,18 +249,23 @@ export class DynamoDbJobStore implements JobStore {
             KeyConditionExpression: '#tenantId = :tenantId AND #status = :running',
             // An expired job TTL has not deleted yet no longer runs.
             FilterExpression: '#expiresAt > :now',
-            ExpressionAttributeNames: { '#tenantId': 'tenant_id', ...pick('#status', '#expiresAt') },
+            ExpressionAttributeNames: {
+              '#tenantId': 'tenant_id',
+              ...pick('#jobId', '#status', '#expiresAt'),
+            },
             ExpressionAttributeValues: {
               ':tenantId': tenantId,
               ':running': 'running',
               ':now': this.now() / 1_000,
             },
-            Select: 'COUNT',
+            ProjectionExpression: '#jobId',
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
       );
-      running += page.Count ?? 0;
+      for (const item of page.Items ?? []) {
+        if (typeof item.job_id === 'string') running.push(item.job_id);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return running;

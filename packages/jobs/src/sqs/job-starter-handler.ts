@@ -17,32 +17,33 @@ export function makeJobStarterHandler(
 ) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: { itemIdentifier: string }[] = [];
-    await Promise.all(
-      event.Records.map(async (record) => {
-        try {
-          const outcome = await start(record.body);
-          if (outcome.outcome !== 'started') {
-            logger.info(`queued job ${outcome.outcome}`, {
-              messageId: record.messageId,
-              reason: outcome.reason,
-            });
-          }
-        } catch (error) {
-          logger.error('starting a job failed', {
+    // One at a time, counting what this batch started per tenant: the per-tenant cap holds within
+    // a batch even before the index shows the jobs just started.
+    const startedNow = new Map<string, Set<string>>();
+    for (const record of event.Records) {
+      try {
+        const outcome = await start(record.body, startedNow);
+        if (outcome.outcome !== 'started') {
+          logger.info(`queued job ${outcome.outcome}`, {
             messageId: record.messageId,
-            receiveCount: record.attributes.ApproximateReceiveCount,
-            error: error instanceof Error ? error.message : String(error),
+            reason: outcome.reason,
           });
-          if (abandon && Number(record.attributes.ApproximateReceiveCount) >= jobStartAttempts) {
-            await abandon(record.body, error instanceof Error ? error.message : String(error)).catch(
-              (abandonError: unknown) =>
-                logger.error('failing an unstartable job failed', { error: String(abandonError) }),
-            );
-          }
-          failures.push({ itemIdentifier: record.messageId });
         }
-      }),
-    );
+      } catch (error) {
+        logger.error('starting a job failed', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (abandon && Number(record.attributes.ApproximateReceiveCount) >= jobStartAttempts) {
+          await abandon(record.body, error instanceof Error ? error.message : String(error)).catch(
+            (abandonError: unknown) =>
+              logger.error('failing an unstartable job failed', { error: String(abandonError) }),
+          );
+        }
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
     return { batchItemFailures: failures };
   };
 }

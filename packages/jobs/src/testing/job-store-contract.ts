@@ -432,22 +432,22 @@ export function describeJobStore(name: string, makeStore: JobStoreFactory): void
       });
     });
 
-    describe('countRunning', () => {
+    describe('runningJobIds', () => {
       it('counts the tenant’s running jobs only: not queued or ended ones, not another tenant’s', async () => {
-        await runningJob(3);
-        await runningJob(3);
+        const first = await runningJob(3);
+        const second = await runningJob(3);
         await store.create(job());
         const ended = await runningJob(3);
         await store.transition(ended.jobId, ['running'], { status: 'succeeded', updatedAt: later });
         await store.create(jobRecord({ tenantId: `${tenantId}-other`, status: 'running' }));
-        expect(await store.countRunning(tenantId)).toBe(2);
-        expect(await store.countRunning(`${tenantId}-none`)).toBe(0);
+        expect([...(await store.runningJobIds(tenantId))].sort()).toEqual([first.jobId, second.jobId].sort());
+        expect(await store.runningJobIds(`${tenantId}-none`)).toEqual([]);
       });
 
       it('no longer counts a running job past its retention', async () => {
         await runningJob(3);
         clock.advanceSeconds((retentionDays + 1) * 86_400);
-        expect(await store.countRunning(tenantId)).toBe(0);
+        expect(await store.runningJobIds(tenantId)).toEqual([]);
       });
     });
   });
