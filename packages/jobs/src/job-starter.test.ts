@@ -130,7 +130,12 @@ describe('makeJobStarter with a per-tenant cap', () => {
     const jobs = new MemoryJobStore();
     const executions = new RecordingJobExecutions();
     const queue = new RecordingJobQueue();
-    const start = makeJobStarter({ jobs, executions, cap: { maxRunning: 2, queue } });
+    const start = makeJobStarter({
+      jobs,
+      executions,
+      cap: { maxRunning: 2, queue },
+      now: () => new Date('2026-01-01T00:05:00Z'),
+    });
     const tenantId = 'tenant-capped';
     const running = [jobRecord({ tenantId, status: 'running' }), jobRecord({ tenantId, status: 'running' })];
     for (const job of running) await jobs.create(job);
@@ -156,7 +161,12 @@ describe('makeJobStarter with a per-tenant cap, on a burst', () => {
     const jobs = new MemoryJobStore();
     const executions = new RecordingJobExecutions();
     const queue = new RecordingJobQueue();
-    const start = makeJobStarter({ jobs, executions, cap: { maxRunning: 2, queue } });
+    const start = makeJobStarter({
+      jobs,
+      executions,
+      cap: { maxRunning: 2, queue },
+      now: () => new Date('2026-01-01T00:05:00Z'),
+    });
     const queued = Array.from({ length: count }, () => jobRecord({ tenantId: 't-burst', status: 'queued' }));
     for (const job of queued) await jobs.create(job);
     return { jobs, executions, queue, start, queued };
@@ -191,5 +201,30 @@ describe('makeJobStarter with a per-tenant cap, on a burst', () => {
     }));
     await handler({ Records: records });
     expect(executions.started).toHaveLength(2);
+  });
+});
+
+describe('makeJobStarter with a per-tenant cap, waiting too long', () => {
+  it('fails a job that has waited longer than maxWaitSeconds for a slot, instead of deferring it again', async () => {
+    const jobs = new MemoryJobStore();
+    const queue = new RecordingJobQueue();
+    const start = makeJobStarter({
+      jobs,
+      executions: new RecordingJobExecutions(),
+      cap: { maxRunning: 1, queue, maxWaitSeconds: 60 },
+      now: () => new Date('2026-12-07T00:02:00Z'),
+    });
+    await jobs.create(jobRecord({ tenantId: 't-wait', status: 'running' }));
+    const old = jobRecord({ tenantId: 't-wait', status: 'queued', createdAt: '2026-12-07T00:00:00.000Z' });
+    const fresh = jobRecord({ tenantId: 't-wait', status: 'queued', createdAt: '2026-12-07T00:01:30.000Z' });
+    await jobs.create(old);
+    await jobs.create(fresh);
+    expect(await start(jobMessageBody(old.jobId))).toMatchObject({ outcome: 'skipped' });
+    expect(await jobs.get(old.jobId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'capacity_timeout' },
+    });
+    expect(await start(jobMessageBody(fresh.jobId))).toMatchObject({ outcome: 'deferred' });
+    expect(queue.sent.map((sent) => sent.jobId)).toEqual([fresh.jobId]);
   });
 });

@@ -53,6 +53,11 @@ export interface TenantJobCap {
   readonly maxRunning: number;
   /** @default 30 */
   readonly deferSeconds?: number;
+  /**
+   * Longest a job may wait for a slot, from its creation; past it the job fails
+   * (`capacity_timeout`) instead of waiting on until it expires. @default 86 400 (a day)
+   */
+  readonly maxWaitSeconds?: number;
 }
 
 /**
@@ -87,6 +92,18 @@ export function makeJobStarter(deps: {
         ...(startedNow.get(job.tenantId) ?? []),
       ]).size;
       if (running >= deps.cap.maxRunning) {
+        const waitedSeconds = (now().getTime() - Date.parse(job.createdAt)) / 1000;
+        if (waitedSeconds > (deps.cap.maxWaitSeconds ?? 86_400)) {
+          await deps.jobs.transition(job.jobId, ['queued'], {
+            status: 'failed',
+            error: {
+              code: 'capacity_timeout',
+              message: 'The job waited a day for one of its tenant’s running jobs to end; send it again.',
+            },
+            updatedAt: now().toISOString(),
+          });
+          return { outcome: 'skipped', reason: `waited ${Math.round(waitedSeconds)} s for a slot` };
+        }
         await deps.cap.queue.send(job.jobId, job.priority, { delaySeconds: deps.cap.deferSeconds ?? 30 });
         return { outcome: 'deferred', reason: `tenant ${job.tenantId} runs ${running} jobs` };
       }
