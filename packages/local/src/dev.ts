@@ -38,11 +38,13 @@ process.stdout.write(
   ].join('\n'),
 );
 
+// Once, whatever asks: Ctrl-C (SIGINT), a stop (SIGTERM), or a hang-up (SIGHUP) — pnpm's shell
+// passes the terminal's Ctrl-C on and may hang up on the child while it is still closing.
+let closing: Promise<void> | undefined;
 const shutdown = () => {
-  server.close().finally(() => process.exit(0));
+  closing ??= server.close().finally(() => process.exit(0));
 };
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
 
 /** `LOG_LEVEL`: debug, info (the default), warn or error. */
 function logLevel(value: string | undefined): 'debug' | 'info' | 'warn' | 'error' {
