@@ -115,11 +115,18 @@ describe('document jobs on pnpm dev', () => {
     expect(done.result?.usage.input_tokens).toBeGreaterThan(0);
     expect(done.result?.cost_usd).toBeGreaterThan(0);
 
-    const executions = (await (await fetch(`${dev().url}/_local/executions`)).json()) as {
-      executions: { name: string; status: string; events: { state?: string }[] }[];
-    };
-    const execution = executions.executions.find((each) => each.name === accepted.job_id);
-    expect(execution?.status).toBe('SUCCEEDED');
+    // The job is settled by Finish, the execution's last state, which ends just after it.
+    const execution = await vi.waitFor(
+      async () => {
+        const listing = (await (await fetch(`${dev().url}/_local/executions`)).json()) as {
+          executions: { name: string; status: string; events: { state?: string }[] }[];
+        };
+        const found = listing.executions.find((each) => each.name === accepted.job_id);
+        if (found?.status !== 'SUCCEEDED') throw new Error(`the execution is ${found?.status}`);
+        return found;
+      },
+      { timeout: settleMs, interval: 25 },
+    );
     const states = new Set(execution?.events.map((event) => event.state));
     for (const state of ['Prepare', 'ProcessChunk', 'Reduce', 'Finish']) expect(states).toContain(state);
   });

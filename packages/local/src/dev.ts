@@ -21,11 +21,13 @@ process.stdout.write(
     `  POST ${server.url}/v1/chat/stream         the same, as Server-Sent Events`,
     `  WS   ws://${server.url.slice('http://'.length)}/ws?ticket=…  WebSocket chat (ticket: POST /v1/ws-tickets)`,
     `  POST ${server.url}/v1/moderate | summarize | analyze  static routes (fast | balanced | quality)`,
+    `  POST ${server.url}/v1/uploads | /v1/jobs  document jobs (GET, DELETE /v1/jobs/{id}; callbacks signed with GET /_local/callback-secrets)`,
     `  POST ${server.url}/webhooks/{stripe|reviews|catalog}  signed webhooks (secrets: GET /_local/webhook-secrets)`,
     `  GET  ${server.url}/_local/events          every event on the local bus, with the rules it matched and each target's outcome`,
     `  GET  ${server.url}/_local/outbox          emails and notifications the consumers would have sent`,
     `  GET  ${server.url}/_local/dlq             events the bus gave up delivering`,
     `  GET  ${server.url}/_local/queues          the SQS queues in process (WebSocket messages, catalog enrichment, jobs), with their dead letters`,
+    `  GET  ${server.url}/_local/executions      the state machine executions (document jobs), state by state`,
     `  GET  ${server.url}/_local/endpoints       local AWS-compatible endpoints`,
     `  POST ${server.url}/_local/bedrock/faults  inject Bedrock faults and latency (DELETE clears)`,
     `  POST ${server.url}/_local/bedrock/scripts script the emulated model's answers (DELETE clears)`,
@@ -40,9 +42,11 @@ process.stdout.write(
 
 // Once, whatever asks: Ctrl-C (SIGINT), a stop (SIGTERM), or a hang-up (SIGHUP) — pnpm's shell
 // passes the terminal's Ctrl-C on and may hang up on the child while it is still closing.
-let closing: Promise<void> | undefined;
+let closing = false;
 const shutdown = () => {
-  closing ??= server.close().finally(() => process.exit(0));
+  if (closing) return;
+  closing = true;
+  void server.close().finally(() => process.exit(0));
 };
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
 
