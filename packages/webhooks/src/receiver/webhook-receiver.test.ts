@@ -12,6 +12,7 @@ import type { IdempotencyStore } from '@mangaassist/idempotency';
 import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { CatalogEnrichmentQueueError } from '../processors/catalog-processor.js';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import { generateDevWebhookSecrets } from '../secrets/dev-webhook-secrets.js';
 import { StaticWebhookSecrets } from '../secrets/static-webhook-secrets.js';
@@ -436,6 +437,26 @@ describe('makeWebhookReceiver: processing failures', () => {
     expect(await errorCode(failed)).toBe('event_bus_unavailable');
     expect(retried.statusCode).toBe(200);
     expect(await json(retried)).toMatchObject({ status: 'processed' });
+  });
+
+  it('answers 503 with Retry-After when the enrichment queue refused items, so the sender retries soon', async () => {
+    let attempts = 0;
+    const harness = stripeHarness({
+      processor: async (payload) => {
+        attempts++;
+        if (attempts === 1) throw new CatalogEnrichmentQueueError('1 of 1 items are not queued', []);
+        return { status: 'processed', events: 1, detail: { id: payload.id } };
+      },
+    });
+    const delivery = signedStripe(harness);
+
+    const failed = await harness.send(delivery);
+    const retried = await harness.send(delivery);
+
+    expect(failed.statusCode).toBe(503);
+    expect(failed.headers['retry-after']).toBe('5');
+    expect(await errorCode(failed)).toBe('enrichment_queue_unavailable');
+    expect(retried.statusCode).toBe(200);
   });
 
   it('releases the claim on an unexpected error (500), so the retry is processed', async () => {

@@ -43,7 +43,8 @@
  * - any other failure releases the claim so the sender's retry is processed: 503
  *   `processing_timed_out` when processing was aborted (its own timeout, or the door's signal —
  *   the function URL's deadline — whichever fired first; what the processor threw then is a
- *   consequence of the abort), 503 `event_bus_unavailable` (publishing failed), else 500
+ *   consequence of the abort), 503 `event_bus_unavailable` (publishing failed), 503
+ *   `enrichment_queue_unavailable` (catalog items not queued), else 500
  *   `processing_failed`. A processor never partially acknowledges (see `WebhookProcessor`).
  *
  * An event id is refused (400 `invalid_event_id`) when `{source}:{id}` cannot be an idempotency
@@ -74,6 +75,7 @@ import {
   runOnce,
 } from '@mangaassist/idempotency';
 import type * as z from 'zod/mini';
+import { CatalogEnrichmentQueueError } from '../processors/catalog-processor.js';
 import { WebhookPayloadError } from '../processors/webhook-payload-error.js';
 import type { SignatureScheme, SignatureVerdict } from '../signature-scheme.js';
 import type { WebhookOutcome, WebhookProcessor } from '../webhook-processor.js';
@@ -337,6 +339,22 @@ export function makeWebhookReceiver<P>(
           {
             headers: retryAfter,
           },
+        );
+      }
+      if (error instanceof CatalogEnrichmentQueueError) {
+        logger.error('catalog items not accepted by the enrichment queue; released for the retry', {
+          source,
+          requestId,
+          ...fields,
+          failed: error.failed.length,
+          errorCodes: [...new Set(error.failed.map((failure) => failure.errorCode))],
+        });
+        return errorResponse(
+          503,
+          requestId,
+          'enrichment_queue_unavailable',
+          'The items could not be queued for enrichment; retry later.',
+          { headers: retryAfter },
         );
       }
       logger.error('webhook processing failed; released for the retry', {
