@@ -28,5 +28,5 @@ export function shortestTaskTimeoutSeconds(
       ...(state.Type === 'Task' && state.TimeoutSeconds !== undefined ? [state.TimeoutSeconds] : []),
       ...(state.ItemProcessor?.States ? timeouts(state.ItemProcessor.States) : []),
     ]);
-  return Math.min(...timeouts(definition.States as Record<string, AslState>));
+  return Math.min(...timeouts(definition.States));
 }

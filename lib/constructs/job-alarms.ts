@@ -1,4 +1,4 @@
-import { type JobPriority, jobPriorities } from '@mangaassist/contracts';
+import { byPriority, type JobPriority } from '@mangaassist/contracts';
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -81,24 +81,28 @@ export class JobAlarms extends Construct {
     this.action = new SnsAction(props.topic);
     this.stage = props.stage;
     const maxAgeSeconds = props.queueAgeSeconds ?? 900;
-    const queueAge: Partial<Record<JobPriority, Alarm>> = {};
-    const deadLetters: Partial<Record<JobPriority, Alarm>> = {};
-    for (const priority of jobPriorities) {
-      const lane = props.lanes[priority];
+    this.queueAge = byPriority((priority) => {
       const name = pascalCase(priority);
-      queueAge[priority] = this.alarm(`${name}QueueAge`, {
+      return this.alarm(`${name}QueueAge`, {
         description: `a ${priority}-priority document job has waited more than ${maxAgeSeconds} s to start (the job starter is failing, throttled or short of concurrency)`,
-        metric: lane.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period }),
+        metric: props.lanes[priority].queue.metricApproximateAgeOfOldestMessage({
+          statistic: 'Maximum',
+          period,
+        }),
         threshold: maxAgeSeconds,
       });
-      deadLetters[priority] = this.alarm(`${name}DeadLetters`, {
+    });
+    this.deadLetters = byPriority((priority) => {
+      const name = pascalCase(priority);
+      return this.alarm(`${name}DeadLetters`, {
         description: `${priority}-priority document jobs the starter could not start are waiting in their dead-letter queue (the jobs stay queued): inspect the starter's logs, fix the cause, redrive`,
-        metric: lane.deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period }),
+        metric: props.lanes[priority].deadLetters.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period,
+        }),
         threshold: 0,
       });
-    }
-    this.queueAge = queueAge as Record<JobPriority, Alarm>;
-    this.deadLetters = deadLetters as Record<JobPriority, Alarm>;
+    });
     this.safetyNetDeadLetters = this.alarm('SafetyNetDeadLetters', {
       description:
         'status changes of ended document job executions were not handled (their jobs may stay running): inspect the safety net function, fix the cause, redrive',

@@ -1,4 +1,4 @@
-import { type JobPriority, jobPriorities } from '@mangaassist/contracts';
+import { byPriority, type JobPriority } from '@mangaassist/contracts';
 import { jobStartAttempts } from '@mangaassist/jobs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -49,8 +49,7 @@ export class JobQueues extends Construct {
   constructor(scope: Construct, id: string, props: JobQueuesProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const lanes: Partial<Record<JobPriority, JobLane>> = {};
-    for (const priority of jobPriorities) {
+    this.lanes = byPriority((priority) => {
       const name = pascalCase(priority);
       const deadLetters = new DeadLetterQueue(this, `${name}DeadLetters`, {
         purpose: `${priority}-priority jobs the starter failed to start ${props.maxReceiveCount ?? jobStartAttempts} times`,
@@ -67,8 +66,7 @@ export class JobQueues extends Construct {
         },
         removalPolicy,
       });
-      lanes[priority] = { queue, deadLetters };
-    }
-    this.lanes = lanes as Record<JobPriority, JobLane>;
+      return { queue, deadLetters };
+    });
   }
 }

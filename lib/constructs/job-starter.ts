@@ -1,4 +1,5 @@
 import {
+  byPriority,
   gatewayEnvironment,
   type JobPriority,
   jobPriorities,
@@ -86,16 +87,14 @@ export class JobStarter extends Construct {
     for (const priority of jobPriorities) props.queues[priority].grantSendMessages(this.function);
     props.stateMachine.grantStartExecution(this.function);
 
-    const eventSources: Partial<Record<JobPriority, SqsEventSource>> = {};
-    for (const priority of jobPriorities) {
+    this.eventSources = byPriority((priority) => {
       const source = new SqsEventSource(props.queues[priority], {
         batchSize: 10,
         reportBatchItemFailures: true,
         maxConcurrency: concurrency[priority],
       });
       this.function.invocationTarget.addEventSource(source);
-      eventSources[priority] = source;
-    }
-    this.eventSources = eventSources as Record<JobPriority, SqsEventSource>;
+      return source;
+    });
   }
 }

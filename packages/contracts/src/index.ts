@@ -74,6 +74,7 @@ export {
 } from './events.js';
 export { guardrailMessages } from './guardrail.js';
 export {
+  byPriority,
   type CreateJobRequest,
   type JobAccepted,
   type JobDocument,

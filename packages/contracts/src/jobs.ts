@@ -27,6 +27,12 @@ export const terminalJobStatuses: readonly JobStatus[] = ['succeeded', 'failed',
 export const jobPriorities = ['normal', 'low'] as const;
 export type JobPriority = (typeof jobPriorities)[number];
 
+/** One of something per priority lane (a queue, an alarm), built by `make` in lane order. */
+export function byPriority<T>(make: (priority: JobPriority) => T): Record<JobPriority, T> {
+  const normal = make('normal');
+  return { normal, low: make('low') };
+}
+
 export const jobLimits = {
   /** An uploaded document's largest size: the presigned PUT refuses more. */
   maxDocumentBytes: 20 * 1024 * 1024,
