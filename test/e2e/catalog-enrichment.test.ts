@@ -20,7 +20,7 @@ interface PlannedUpdate {
   readonly productId: string;
   readonly updateType: UpdateType;
   readonly title: string;
-  /** `<batch_id>/<item index>`, once its batch is built. */
+  /** `<batch_id>/<item index>@<first seen>`, once its batch is answered. */
   updateId?: string;
 }
 
@@ -87,27 +87,32 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return result;
 }
 
+/** A catalog batch to deliver, and the planned updates its items are, in item order. */
+interface Delivery {
+  readonly batch: { readonly batch_id: string; readonly items: unknown[] };
+  readonly updates: readonly PlannedUpdate[];
+}
+
 /**
  * A round's deliveries: its products' runs of updates, shuffled, dealt into catalog batches of
- * about `itemsPerBatch` items; a product's run stays whole and in order in one batch. Each update
- * learns its id (`<batch_id>/<item index>`).
+ * about `itemsPerBatch` items; a product's run stays whole and in order in one batch.
  */
-function deliveriesOf(round: PlannedUpdate[][], roundNumber: number) {
-  const batches: { batch_id: string; items: unknown[] }[] = [];
+function deliveriesOf(round: PlannedUpdate[][], roundNumber: number): Delivery[] {
+  const batches: Delivery[] = [];
   let items: PlannedUpdate[] = [];
   const close = () => {
     const batchId = `cat-e2e-round-${roundNumber}-batch-${batches.length}`;
-    items.forEach((update, index) => {
-      update.updateId = `${batchId}/${index}`;
-    });
     batches.push({
-      batch_id: batchId,
-      items: items.map((update) => ({
-        product_id: update.productId,
-        title: update.title,
-        update_type: update.updateType,
-        data: { genre: 'shonen', author: '尾田栄一郎' },
-      })),
+      updates: items,
+      batch: {
+        batch_id: batchId,
+        items: items.map((update) => ({
+          product_id: update.productId,
+          title: update.title,
+          update_type: update.updateType,
+          data: { genre: 'shonen', author: '尾田栄一郎' },
+        })),
+      },
     });
     items = [];
   };
@@ -121,7 +126,8 @@ function deliveriesOf(round: PlannedUpdate[][], roundNumber: number) {
 
 // --- talking to pnpm dev -------------------------------------------------------------------------
 
-async function sendCatalog(batch: { batch_id: string }): Promise<void> {
+/** Delivers the batch; resolves with when the webhook first saw it (the outcome's `first_seen_at`). */
+async function sendCatalog(batch: { batch_id: string }): Promise<string> {
   const body = JSON.stringify(batch);
   const id = `msg_${batch.batch_id}`;
   const timestamp = new Date();
@@ -135,16 +141,27 @@ async function sendCatalog(batch: { batch_id: string }): Promise<void> {
       'webhook-signature': new Webhook(dev().secrets.catalog[0] ?? '').sign(id, timestamp, body),
     },
   });
-  expect(response.status, `${batch.batch_id}: ${await response.text()}`).toBe(200);
+  const text = await response.text();
+  expect(response.status, `${batch.batch_id}: ${text}`).toBe(200);
+  const firstSeenAt = (JSON.parse(text) as { detail?: { first_seen_at?: unknown } }).detail?.first_seen_at;
+  expect(typeof firstSeenAt, `${batch.batch_id}: ${text}`).toBe('string');
+  return String(firstSeenAt);
 }
 
-/** Sends the batches, `deliveriesAtOnce` at a time; resolves when every one was answered. */
-async function sendAll(batches: readonly { batch_id: string }[]): Promise<void> {
+/**
+ * Sends the batches, `deliveriesAtOnce` at a time; resolves when every one was answered. Each
+ * update learns its id (`<batch_id>/<item index>@<first seen>`).
+ */
+async function sendAll(deliveries: readonly Delivery[]): Promise<void> {
   let next = 0;
   const sender = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++];
-      if (batch) await sendCatalog(batch);
+    while (next < deliveries.length) {
+      const delivery = deliveries[next++];
+      if (delivery === undefined) continue;
+      const firstSeenAt = await sendCatalog(delivery.batch);
+      delivery.updates.forEach((update, index) => {
+        update.updateId = `${delivery.batch.batch_id}/${index}@${firstSeenAt}`;
+      });
     }
   };
   await Promise.all(Array.from({ length: deliveriesAtOnce }, sender));

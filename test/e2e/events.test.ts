@@ -241,8 +241,8 @@ describe('events through pnpm dev', () => {
     );
     expect(product.ai_description).toContain('チェンソーマン 20巻');
     expect(product.ai_tags).toHaveLength(5);
-    expect(product.ai_source_event_id).toBe('batch-e2e-enrichment/0');
-    // Dated when the item was queued, while the webhook was being answered.
+    // The update is item 0 of the batch as first seen, and dated then: while the webhook was answered.
+    expect(product.ai_source_event_id).toBe(`batch-e2e-enrichment/0@${product.ai_updated_at}`);
     expect(Date.parse(String(product.ai_updated_at))).toBeGreaterThanOrEqual(sent - 1000);
     expect(Date.parse(String(product.ai_updated_at))).toBeLessThanOrEqual(Date.now());
   });
@@ -261,9 +261,20 @@ describe('events through pnpm dev', () => {
     });
     expect((await sendStandardWebhook('catalog', 'msg_catalog_e2e_2', body)).status).toBe(200);
 
+    const firstSeenAt = await eventuallyItem(
+      'webhook-idempotency',
+      { idempotency_key: 'catalog-first-seen:batch-e2e-unparseable' },
+      ({ status, summary }) =>
+        status === 'COMPLETED' &&
+        typeof summary === 'object' &&
+        summary !== null &&
+        'first_seen_at' in summary
+          ? String(summary.first_seen_at)
+          : undefined,
+    );
     const outcome = await eventuallyItem(
       'consumed-events',
-      { idempotency_key: 'catalog-enrichment:batch-e2e-unparseable/0' },
+      { idempotency_key: `catalog-enrichment:batch-e2e-unparseable/0@${firstSeenAt}` },
       (item) => (item.status === 'COMPLETED' ? item : undefined),
     );
     expect(outcome.summary).toMatchObject({ status: 'rejected', reason: 'unparseable-description' });

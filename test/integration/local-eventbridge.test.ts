@@ -108,6 +108,7 @@ describe('catalog events through the real EventBridge client to the local bus', 
     const outcome = await makeCatalogProcessor({
       events: publisher,
       enrichment: recordingCatalogEnrichmentQueue().queue,
+      firstSeen: { firstSeen: async () => '2026-01-31T09:00:00.000Z' },
     })(catalog(1000), delivery());
 
     expect(outcome).toMatchObject({ status: 'processed', events: 1000 });
@@ -126,6 +127,7 @@ describe('catalog events through the real EventBridge client to the local bus', 
     const process = makeCatalogProcessor({
       events: publisher,
       enrichment: recordingCatalogEnrichmentQueue().queue,
+      firstSeen: { firstSeen: async () => '2026-01-31T09:00:00.000Z' },
     });
     // Halfway through, the bus refuses one entry for good (no retry can fix AccessDenied).
     let seen = 0;

@@ -4,8 +4,10 @@
  * `CATALOG_ENRICHMENT_QUEUE_URL`): every item is published as `CatalogUpdate.*` and queued for
  * its enrichment, in the batch's order per product (one message group per product).
  * Failure semantics and idempotency: those of `handler.ts` (`catalog:{batch_id}` exactly once); a
- * failed delivery is processed again in full, and the queue's content-based deduplication and the
- * enrichment's idempotency drop the messages queued the first time.
+ * failed delivery is processed again in full with the time its batch was first seen (recorded in
+ * the idempotency table), so it sends the same messages, and the queue's content-based
+ * deduplication and the enrichment's idempotency drop those queued the first time. Items the
+ * queue refuses as invalid answer 422 (no retry can queue them); a throttled queue 503.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigurationError } from '@mangaassist/commons';

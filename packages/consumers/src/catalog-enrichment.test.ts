@@ -78,10 +78,14 @@ function enrichment(answer: () => ScriptedAnswer = () => description) {
 
 const productId = 'product-onepiece-108';
 
+/** A catalog update as the queue handler reads it from the queue: with its item's index (0 by default). */
+const enrichmentEvent = (...[detail, envelope]: Parameters<typeof catalogUpdateEvent>) =>
+  catalogUpdateEvent({ item_index: 0, ...detail }, envelope);
+
 describe('makeCatalogEnrichmentConsumer', () => {
   it('writes the description and five tags to the product, dated by the catalog update', async () => {
     const { consumer, products, calls } = enrichment();
-    const event = catalogUpdateEvent({}, { id: 'batch-2026-01/0', time: '2026-01-31T08:59:00Z' });
+    const event = enrichmentEvent({}, { id: 'batch-2026-01/0', time: '2026-01-31T08:59:00Z' });
 
     expect(await consumer(event)).toMatchObject({
       consumer: 'catalog-enrichment',
@@ -96,6 +100,7 @@ describe('makeCatalogEnrichmentConsumer', () => {
         tags: ['shonen', 'adventure', 'pirates', 'friendship', 'new release'],
         model: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
         updatedAt: '2026-01-31T08:59:00.000Z',
+        itemIndex: 0,
         sourceEventId: 'batch-2026-01/0',
       },
     });
@@ -109,7 +114,7 @@ describe('makeCatalogEnrichmentConsumer', () => {
 
   it('enriches an update once, however often it arrives', async () => {
     const { consumer, calls } = enrichment();
-    const event = catalogUpdateEvent({}, { id: 'batch-2026-01/0' });
+    const event = enrichmentEvent({}, { id: 'batch-2026-01/0' });
     await consumer(event);
     expect(await consumer(event)).toMatchObject({ status: 'duplicate' });
     expect(calls).toHaveLength(1);
@@ -117,13 +122,13 @@ describe('makeCatalogEnrichmentConsumer', () => {
 
   it('keeps the first five of more tags than asked for', async () => {
     const { consumer, products } = enrichment(() => 'A great read.\nTags: a, b, c, d, e, f, g');
-    await consumer(catalogUpdateEvent());
+    await consumer(enrichmentEvent());
     expect((await products.get(productId))?.ai?.tags).toStrictEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('records an answer with fewer than five tags as a permanent failure and writes nothing', async () => {
     const { consumer, products } = enrichment(() => 'A great read.\nTags: manga, pirates');
-    expect(await consumer(catalogUpdateEvent())).toMatchObject({
+    expect(await consumer(enrichmentEvent())).toMatchObject({
       status: 'rejected',
       reason: 'unparseable-description',
     });
@@ -132,8 +137,8 @@ describe('makeCatalogEnrichmentConsumer', () => {
 
   it('records a discontinuation without asking the model, keeping the content', async () => {
     const { consumer, calls, products } = enrichment();
-    await consumer(catalogUpdateEvent({}, { id: 'b/0', time: '2026-01-31T09:00:00Z' }));
-    const discontinued = catalogUpdateEvent(
+    await consumer(enrichmentEvent({}, { id: 'b/0', time: '2026-01-31T09:00:00Z' }));
+    const discontinued = enrichmentEvent(
       { update_type: 'discontinued' },
       { id: 'b/1', time: '2026-01-31T09:00:01Z' },
     );
@@ -152,11 +157,14 @@ describe('makeCatalogEnrichmentConsumer', () => {
   it('enriches a product a later update put back in the catalog, lifting its discontinuation', async () => {
     const { consumer, products } = enrichment();
     await consumer(
-      catalogUpdateEvent({ update_type: 'discontinued' }, { id: 'b/0', time: '2026-01-31T09:00:00Z' }),
+      enrichmentEvent({ update_type: 'discontinued' }, { id: 'b/0', time: '2026-01-31T09:00:00Z' }),
     );
     expect(
       await consumer(
-        catalogUpdateEvent({ update_type: 'restock' }, { id: 'b/1', time: '2026-01-31T09:00:00Z' }),
+        enrichmentEvent(
+          { update_type: 'restock', item_index: 1 },
+          { id: 'b/1', time: '2026-01-31T09:00:00Z' },
+        ),
       ),
     ).toMatchObject({ status: 'processed' });
     const product = await products.get(productId);
@@ -167,28 +175,28 @@ describe('makeCatalogEnrichmentConsumer', () => {
   it('never lets an update older than a discontinuation enrich the product, nor asks the model for it', async () => {
     const { consumer, calls, products } = enrichment();
     await consumer(
-      catalogUpdateEvent({ update_type: 'discontinued' }, { id: 'b/1', time: '2026-02-01T00:00:00Z' }),
+      enrichmentEvent({ update_type: 'discontinued' }, { id: 'b/1', time: '2026-02-01T00:00:00Z' }),
     );
     const older = await consumer(
-      catalogUpdateEvent({ update_type: 'price_change' }, { id: 'b/0', time: '2026-01-01T00:00:00Z' }),
+      enrichmentEvent({ update_type: 'price_change' }, { id: 'b/0', time: '2026-01-01T00:00:00Z' }),
     );
 
     expect(older).toMatchObject({ status: 'skipped', reason: 'newer-content-exists' });
     expect(calls).toHaveLength(0);
     expect(await products.get(productId)).toStrictEqual({
       productId,
-      discontinued: { at: '2026-02-01T00:00:00.000Z', sourceEventId: 'b/1' },
+      discontinued: { at: '2026-02-01T00:00:00.000Z', itemIndex: 0, sourceEventId: 'b/1' },
     });
   });
 
   it('never replaces the content of a newer update with an older one’s, nor discontinues under it', async () => {
     const { consumer, calls, products } = enrichment();
-    await consumer(catalogUpdateEvent({}, { time: '2026-02-01T00:00:00Z' }));
+    await consumer(enrichmentEvent({}, { time: '2026-02-01T00:00:00Z' }));
     const older = await consumer(
-      catalogUpdateEvent({ update_type: 'price_change' }, { time: '2026-01-01T00:00:00Z' }),
+      enrichmentEvent({ update_type: 'price_change' }, { time: '2026-01-01T00:00:00Z' }),
     );
     const olderDiscontinuation = await consumer(
-      catalogUpdateEvent({ update_type: 'discontinued' }, { time: '2026-01-15T00:00:00Z' }),
+      enrichmentEvent({ update_type: 'discontinued' }, { time: '2026-01-15T00:00:00Z' }),
     );
 
     expect(older).toMatchObject({ status: 'skipped', reason: 'newer-content-exists' });
@@ -198,12 +206,21 @@ describe('makeCatalogEnrichmentConsumer', () => {
     expect((await products.get(productId))?.discontinued).toBeUndefined();
   });
 
+  it('records an update without its item index as a permanent failure: it did not come from the queue', async () => {
+    const { consumer, calls } = enrichment();
+    expect(await consumer(catalogUpdateEvent())).toMatchObject({
+      status: 'rejected',
+      reason: 'invalid-detail',
+    });
+    expect(calls).toHaveLength(0);
+  });
+
   it('fails transiently when the model fails, and enriches on the retry', async () => {
     let attempts = 0;
     const { consumer, products } = enrichment(() =>
       ++attempts === 1 ? new AllModelsFailedError([], 'unavailable') : description,
     );
-    const event = catalogUpdateEvent();
+    const event = enrichmentEvent();
     await expect(consumer(event)).rejects.toBeInstanceOf(TransientConsumerError);
     expect(await products.get(productId)).toBeUndefined();
     expect(await consumer(event)).toMatchObject({ status: 'processed' });
@@ -217,7 +234,7 @@ describe('makeCatalogEnrichmentConsumer', () => {
       products: new MemoryProductStore(),
       clock,
     });
-    const delivery = expect(consumer(catalogUpdateEvent())).rejects.toBeInstanceOf(TransientConsumerError);
+    const delivery = expect(consumer(enrichmentEvent())).rejects.toBeInstanceOf(TransientConsumerError);
     await clock.advance(5_000);
     await delivery;
   });

@@ -1,8 +1,8 @@
 import type { Clock, Logger } from '@mangaassist/commons';
-import type { CatalogUpdateDetail } from '@mangaassist/contracts';
-import { catalogUpdateDetailSchema } from '@mangaassist/contracts';
+import { busEventSchema, type CatalogUpdateDetail, eventSources } from '@mangaassist/contracts';
 import { sanitizeForPrompt } from '@mangaassist/fm-gateway';
 import type { IdempotencyStore } from '@mangaassist/idempotency';
+import { catalogEnrichmentDetailSchema } from './catalog-enrichment-message.js';
 import { PermanentConsumerError } from './consumer-errors.js';
 import { type ConsumerModel, eventConsumersTenant, modelAnswer } from './consumer-model.js';
 import {
@@ -10,9 +10,10 @@ import {
   type ConsumerContext,
   type ConsumerFunction,
   type ConsumerOutcome,
+  type DetailSchemaLookup,
   makeEventConsumer,
 } from './event-consumer.js';
-import type { ProductStore } from './product-store.js';
+import { holdsLaterUpdate, type ProductStore } from './product-store.js';
 
 export interface CatalogEnrichmentOptions {
   readonly model: ConsumerModel;
@@ -107,47 +108,46 @@ export function parseDescriptionAndTags(answer: string): DescriptionParse {
 }
 
 /**
- * `CatalogUpdate.*` → a 2–3 sentence description and exactly five tags from the fast model →
- * the products table (`ai_description`, `ai_tags`, `ai_model`, `ai_updated_at`), upserted by
+ * `CatalogUpdate.*` (as read from the catalog enrichment queue, with its `item_index`) → a 2–3
+ * sentence description and exactly five tags from the fast model → the products table
+ * (`ai_description`, `ai_tags`, `ai_model`, `ai_updated_at`, `ai_item_index`), upserted by
  * `product_id`; a `discontinued` item is recorded as such (`discontinued_at`, no model call, its
- * content kept), and content for a later update lifts that again. `ai_updated_at` (and
- * `discontinued_at`) is the catalog update's time (`event.time`: when it was queued), and what an
- * older update brings never replaces what a newer one wrote (conditional writes). The queue
- * delivers one product's updates in order, so this only refuses an old message coming back (a
- * redrive from the dead-letter queue); a product already holding something newer is skipped
- * before the model is asked.
+ * content kept), and content for a later update lifts that again.
  *
- * Skipped: stale updates (`newer-content-exists`). Failures: an answer without five tags or a
- * description → permanent (`unparseable-description`); the model failing, slow or degraded, or
- * the store failing → transient.
+ * Order: an update's place is its time (`event.time`: when the catalog webhook first took up its
+ * batch — never when the message was sent, which a redrive or a late retry changes) and then its
+ * `item_index` in the batch. What an earlier update brings never replaces what a later one wrote
+ * (conditional writes). The queue delivers one product's updates in order, so this only refuses
+ * an old message coming back (a redrive from the dead-letter queue, a copy sent again after the
+ * queue's deduplication interval); a product already holding something later is skipped before
+ * the model is asked.
+ *
+ * Skipped: stale updates (`newer-content-exists`). Failures: a detail without `item_index` →
+ * permanent (`invalid-detail`); an answer without five tags or a description → permanent
+ * (`unparseable-description`); the model failing, slow or degraded, or the store failing →
+ * transient.
  */
 export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const modelKey = options.modelKey ?? 'fast';
 
   return async (event: BusEventEnvelope, context: ConsumerContext): Promise<ConsumerOutcome> => {
-    const parsed = catalogUpdateDetailSchema.safeParse(event.detail);
+    const parsed = catalogEnrichmentDetailSchema.safeParse(event.detail);
     if (!parsed.success) throw new PermanentConsumerError('not a CatalogUpdate detail', 'invalid-detail');
     const detail = parsed.data;
     const base = { product_id: detail.product_id, update_type: detail.update_type };
-    const updatedAt = new Date(event.time).toISOString();
+    const position = { at: new Date(event.time).toISOString(), itemIndex: detail.item_index };
     const stale = { status: 'skipped', reason: 'newer-content-exists', summary: base } as const;
 
     if (detail.update_type === 'discontinued') {
       const marked = await options.products.markDiscontinued(detail.product_id, {
-        at: updatedAt,
+        ...position,
         sourceEventId: context.eventId,
       });
       return marked === 'stale' ? stale : { status: 'processed', summary: { ...base, discontinued: true } };
     }
 
-    const current = await options.products.get(detail.product_id);
-    if (
-      (current?.ai !== undefined && current.ai.updatedAt > updatedAt) ||
-      (current?.discontinued !== undefined && current.discontinued.at > updatedAt)
-    ) {
-      return stale;
-    }
+    if (holdsLaterUpdate(await options.products.get(detail.product_id), position)) return stale;
 
     const result = await modelAnswer(
       options.model,
@@ -173,7 +173,8 @@ export function makeCatalogEnrichment(options: CatalogEnrichmentOptions) {
       description: answer.description,
       tags: answer.tags,
       model: result.modelId,
-      updatedAt,
+      updatedAt: position.at,
+      itemIndex: position.itemIndex,
       sourceEventId: context.eventId,
     });
     if (written === 'stale') return stale;
@@ -193,11 +194,15 @@ export interface CatalogEnrichmentConsumerOptions extends CatalogEnrichmentOptio
 /**
  * The `catalog-enrichment` queue consumer: `makeCatalogEnrichment` behind `makeEventConsumer`,
  * for the catalog updates the queue handler (`makeCatalogEnrichmentQueueHandler`) reads as
- * envelopes whose id is the update's (`catalogUpdateId`). So each catalog update is enriched
- * once, however often its message arrives (a retried webhook delivery past the queue's 5-minute
- * deduplication, a redelivery after a crash), and its outcome is recorded in the consumed-events
- * table. It emits nothing itself; the gateway publishes `InferenceCompleted` for each answer.
- * Failure semantics: those of `makeEventConsumer` and `makeCatalogEnrichment`.
+ * envelopes whose id is the update's (`catalogUpdateId`: batch, item index and when the webhook
+ * first took up the batch). So each catalog update is enriched once per acceptance of its batch,
+ * however often its message arrives (a retried webhook delivery past the queue's 5-minute
+ * deduplication, a redelivery after a crash), while a batch the webhook accepts again once it has
+ * forgotten it (after its 7-day idempotency window) is enriched again; the outcome is recorded in
+ * the consumed-events table. Its details are checked against `catalogEnrichmentDetailSchema` (the
+ * bus's `CatalogUpdate.*` detail with `item_index`). It emits nothing itself; the gateway
+ * publishes `InferenceCompleted` for each answer. Failure semantics: those of `makeEventConsumer`
+ * and `makeCatalogEnrichment`.
  */
 export function makeCatalogEnrichmentConsumer(options: CatalogEnrichmentConsumerOptions): ConsumerFunction {
   const { dedupe, logger, now, ...enrichment } = options;
@@ -205,10 +210,17 @@ export function makeCatalogEnrichmentConsumer(options: CatalogEnrichmentConsumer
     name: 'catalog-enrichment',
     dedupe,
     consume: makeCatalogEnrichment(enrichment),
+    detailSchema: catalogEnrichmentDetail,
     ...(logger === undefined ? {} : { logger }),
     ...(now === undefined ? {} : { now }),
   });
 }
+
+/** `CatalogUpdate.*` of the bus contract, read with its `item_index`; nothing else. */
+const catalogEnrichmentDetail: DetailSchemaLookup = (source, detailType) =>
+  source === eventSources.catalog && busEventSchema(source, detailType) !== undefined
+    ? catalogEnrichmentDetailSchema
+    : undefined;
 
 function clean(text: string, max: number): string {
   return Array.from(sanitizeForPrompt(text).replace(/[\r\n]+/gu, ' '))

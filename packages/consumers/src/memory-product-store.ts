@@ -1,5 +1,7 @@
 import {
   assertIsoTimestamp,
+  assertItemIndex,
+  holdsLaterUpdate,
   type ProductAiContent,
   type ProductDiscontinuation,
   type ProductStore,
@@ -21,7 +23,12 @@ export class MemoryProductStore implements ProductStore {
 
   async putAiContent(productId: string, content: ProductAiContent): Promise<ProductWriteResult> {
     assertIsoTimestamp(content.updatedAt, 'updatedAt');
-    if (this.holdsLaterThan(productId, content.updatedAt)) return 'stale';
+    assertItemIndex(content.itemIndex, 'itemIndex');
+    if (
+      holdsLaterUpdate(this.products.get(productId), { at: content.updatedAt, itemIndex: content.itemIndex })
+    ) {
+      return 'stale';
+    }
     this.products.set(productId, { productId, ai: structuredClone({ ...content, tags: [...content.tags] }) });
     return 'updated';
   }
@@ -31,7 +38,8 @@ export class MemoryProductStore implements ProductStore {
     discontinuation: ProductDiscontinuation,
   ): Promise<ProductWriteResult> {
     assertIsoTimestamp(discontinuation.at, 'at');
-    if (this.holdsLaterThan(productId, discontinuation.at)) return 'stale';
+    assertItemIndex(discontinuation.itemIndex, 'itemIndex');
+    if (holdsLaterUpdate(this.products.get(productId), discontinuation)) return 'stale';
     const ai = this.products.get(productId)?.ai;
     this.products.set(productId, {
       productId,
@@ -39,13 +47,5 @@ export class MemoryProductStore implements ProductStore {
       discontinued: { ...discontinuation },
     });
     return 'updated';
-  }
-
-  private holdsLaterThan(productId: string, time: string): boolean {
-    const product = this.products.get(productId);
-    return (
-      (product?.ai !== undefined && product.ai.updatedAt > time) ||
-      (product?.discontinued !== undefined && product.discontinued.at > time)
-    );
   }
 }

@@ -4,16 +4,17 @@ import {
   assertOneRequest,
   catalogEnrichmentFifoMessage,
   catalogEnrichmentGroupId,
+  isInvalidMessageError,
   sqsSafeJson,
 } from './catalog-enrichment-queue.js';
 
 const message = (productId: string, index = 0) =>
-  catalogEnrichmentMessage('batch-1', index, {
-    product_id: productId,
-    title: 'ワンピース 1巻',
-    update_type: 'new_release',
-    data: {},
-  });
+  catalogEnrichmentMessage(
+    'batch-1',
+    index,
+    { product_id: productId, title: 'ワンピース 1巻', update_type: 'new_release', data: {} },
+    '2026-01-31T09:00:00.000Z',
+  );
 
 describe('catalogEnrichmentGroupId', () => {
   it('groups by the product id when SQS accepts it as a message group id', () => {
@@ -65,5 +66,22 @@ describe('sqsSafeJson', () => {
     expect(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(body)).toBe(false);
     expect(JSON.parse(body)).toEqual(value);
     expect(sqsSafeJson(value)).toBe(body);
+  });
+});
+
+describe('isInvalidMessageError', () => {
+  it('knows the codes SQS refuses a message with for what it is, and no other', () => {
+    for (const code of ['InvalidMessageContents', 'InvalidParameterValue', 'BatchRequestTooLong']) {
+      expect(isInvalidMessageError(code), code).toBe(true);
+    }
+    for (const code of [
+      'RequestThrottled',
+      'ThrottlingException',
+      'InternalError',
+      'NotAttempted',
+      'TypeError',
+    ]) {
+      expect(isInvalidMessageError(code), code).toBe(false);
+    }
   });
 });

@@ -46,8 +46,33 @@ export interface RefusedCatalogEnrichmentMessage {
   readonly errorCode: string;
 }
 
+/**
+ * SQS's error codes for a message refused for what it is — characters SQS does not take, a body or
+ * a request too large, a bad attribute — which no retry of the same message can change. Every
+ * other code (throttling, a server error, an unknown code) may pass on a retry. Not SQS's
+ * `SenderFault` flag: SQS sets it on throttled entries too.
+ */
+const invalidMessageErrorCodes: ReadonlySet<string> = new Set([
+  'InvalidMessageContents',
+  'InvalidParameterValue',
+  'InvalidAttributeName',
+  'InvalidAttributeValue',
+  'BatchRequestTooLong',
+]);
+
+/** Whether the queue refused a message with `errorCode` for what it is: retrying cannot help. */
+export function isInvalidMessageError(errorCode: string): boolean {
+  return invalidMessageErrorCodes.has(errorCode);
+}
+
 /** SQS's most messages in one `SendMessageBatch`. */
 export const catalogEnrichmentBatchLimit = 10;
+
+/**
+ * Most bytes of message bodies in one `SendMessageBatch`: SQS refuses a request whose bodies
+ * together pass the queue's maximum message size (`BatchRequestTooLong`), 256 KiB by default.
+ */
+export const catalogEnrichmentBatchBytes = 256 * 1024;
 
 /**
  * Where the catalog webhook puts each catalog item for its enrichment: a FIFO queue with one

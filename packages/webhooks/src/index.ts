@@ -3,11 +3,18 @@
 export {
   type CatalogEnrichmentFifoMessage,
   type CatalogEnrichmentQueue,
+  catalogEnrichmentBatchBytes,
   catalogEnrichmentBatchLimit,
   catalogEnrichmentFifoMessage,
   catalogEnrichmentGroupId,
+  isInvalidMessageError,
   type RefusedCatalogEnrichmentMessage,
 } from './catalog-enrichment-queue.js';
+export {
+  type CatalogFirstSeenStore,
+  IdempotencyCatalogFirstSeenStore,
+  type IdempotencyCatalogFirstSeenStoreOptions,
+} from './catalog-first-seen.js';
 export {
   type CatalogBatch,
   CatalogEnrichmentQueueError,

@@ -9,6 +9,7 @@ import {
 import type { EventPublisher } from '@mangaassist/events';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import type { CatalogEnrichmentQueue } from './catalog-enrichment-queue.js';
+import { IdempotencyCatalogFirstSeenStore } from './catalog-first-seen.js';
 import { makeCatalogProcessor } from './processors/catalog-processor.js';
 import { makeReviewProcessor } from './processors/review-processor.js';
 import { makeSentimentClassifier } from './processors/review-sentiment.js';
@@ -57,7 +58,7 @@ export type WebhookDependencies = WebhookReceiverDependencies & WebhookProcessin
  * |-----------|---------------------|-----------------------|--------------------------|-----------|
  * | `stripe`  | `stripe`            | `stripeEventSchema`   | `stripe:{id}`            | `PaymentCompleted` for a paid Checkout Session |
  * | `reviews` | `standard-webhooks` | `reviewPayloadSchema` | `reviews:{review_id}`    | sentiment (fast model), `ReviewSubmitted` |
- * | `catalog` | `standard-webhooks` | `catalogBatchSchema`  | `catalog:{batch_id}`     | one `CatalogUpdate.{type}` and one enrichment message per item |
+ * | `catalog` | `standard-webhooks` | `catalogBatchSchema`  | `catalog:{batch_id}`     | one `CatalogUpdate.{type}` and one enrichment message per item, stamped with the batch's first-seen time (`catalog-first-seen:{batch_id}`) |
  *
  * Reviews and catalog are keyed on the payload's own id, not the Standard Webhooks
  * `webhook-id`, although both are signed: the payload id stays the same across a sender's
@@ -121,7 +122,14 @@ export function makeSourceReceiver(
           scheme: webhookSchemes.catalog,
           schema: catalogBatchSchema,
           eventId: payloadEventId('batch_id'),
-          processor: makeCatalogProcessor({ events, enrichment: catalogEnrichment }),
+          processor: makeCatalogProcessor({
+            events,
+            enrichment: catalogEnrichment,
+            // In the deliveries' own store, so that it is forgotten with them (see the class).
+            firstSeen: new IdempotencyCatalogFirstSeenStore(dependencies.idempotency, {
+              ...(dependencies.now ? { now: dependencies.now } : {}),
+            }),
+          }),
         },
         dependencies,
       );

@@ -3,6 +3,7 @@ import { type Logger, RateLimitedWarning, silentLogger } from '@mangaassist/comm
 import * as z from 'zod/mini';
 import {
   assertIsoTimestamp,
+  assertItemIndex,
   type ProductAiContent,
   type ProductDiscontinuation,
   type ProductStore,
@@ -23,12 +24,14 @@ const aiItemSchema = z.object({
   ai_tags: z.array(z.string()),
   ai_model: z.string(),
   ai_updated_at: z.string(),
+  ai_item_index: z.optional(z.int()),
   ai_source_event_id: z.string(),
 });
 
 /** The `discontinued_*` attributes as written. */
 const discontinuedItemSchema = z.object({
   discontinued_at: z.string(),
+  discontinued_item_index: z.optional(z.int()),
   discontinued_source_event_id: z.string(),
 });
 
@@ -37,28 +40,42 @@ const attributeNames = {
   '#tags': 'ai_tags',
   '#model': 'ai_model',
   '#updatedAt': 'ai_updated_at',
+  '#itemIndex': 'ai_item_index',
   '#source': 'ai_source_event_id',
   '#discontinuedAt': 'discontinued_at',
+  '#discontinuedIndex': 'discontinued_item_index',
   '#discontinuedSource': 'discontinued_source_event_id',
 } as const;
 
-/** Nothing stored for an update later than `:at`: neither content nor a discontinuation. */
+/**
+ * Nothing stored for an update later than (`:at`, `:index`) — neither content nor a
+ * discontinuation: an earlier time, or the same time and an index not above (a stored update
+ * without an index counts as the first of its time; `:index` is -1 for a write without one).
+ */
 const nothingLaterThan =
-  '(attribute_not_exists(#updatedAt) OR #updatedAt <= :at) AND ' +
-  '(attribute_not_exists(#discontinuedAt) OR #discontinuedAt <= :at)';
+  '(attribute_not_exists(#updatedAt) OR #updatedAt < :at OR ' +
+  '(#updatedAt = :at AND (attribute_not_exists(#itemIndex) OR #itemIndex <= :index))) AND ' +
+  '(attribute_not_exists(#discontinuedAt) OR #discontinuedAt < :at OR ' +
+  '(#discontinuedAt = :at AND (attribute_not_exists(#discontinuedIndex) OR #discontinuedIndex <= :index)))';
+
+/** An item index as the condition compares it: -1, before every index, when there is none. */
+const indexValue = (itemIndex: number | undefined) => itemIndex ?? -1;
 
 /**
  * The product-store port on DynamoDB (`productsTable`, keyed by `product_id`). The AI content is
- * `ai_description`, `ai_tags` (a list), `ai_model`, `ai_updated_at` (ISO 8601 with milliseconds)
- * and `ai_source_event_id`; a discontinuation is `discontinued_at` and
- * `discontinued_source_event_id`. Other attributes of the item are never touched.
+ * `ai_description`, `ai_tags` (a list), `ai_model`, `ai_updated_at` (ISO 8601 with milliseconds),
+ * `ai_item_index` (a number) and `ai_source_event_id`; a discontinuation is `discontinued_at`,
+ * `discontinued_item_index` and `discontinued_source_event_id`. Other attributes of the item are
+ * never touched. Items written before the item indexes were kept have none: they count as the
+ * first update of their time.
  *
  * - `get`: a strongly consistent Get; an item whose `ai_*` (or `discontinued_*`) attributes are
  *   incomplete or corrupt reads as a product without AI content (or not discontinued), logged.
  * - `putAiContent`: one Update (an upsert) that sets the `ai_*` attributes and removes the
- *   `discontinued_*` ones, conditioned on neither `ai_updated_at` nor `discontinued_at` being
- *   later than `updatedAt`, so content for an older catalog update never replaces what a newer
- *   one wrote; a failed condition is `stale`.
+ *   `discontinued_*` ones, conditioned on neither the content nor the discontinuation stored
+ *   being of a later update — a later time, or the same time and a higher item index — so content
+ *   for an earlier catalog update never replaces what a later one wrote; a failed condition is
+ *   `stale`.
  * - `markDiscontinued`: one Update that sets the `discontinued_*` attributes on the same
  *   condition, leaving the AI content.
  *
@@ -94,6 +111,7 @@ export class DynamoDbProductStore implements ProductStore {
               tags: ai.ai_tags,
               model: ai.ai_model,
               updatedAt: ai.ai_updated_at,
+              ...(ai.ai_item_index === undefined ? {} : { itemIndex: ai.ai_item_index }),
               sourceEventId: ai.ai_source_event_id,
             },
           }),
@@ -102,6 +120,9 @@ export class DynamoDbProductStore implements ProductStore {
         : {
             discontinued: {
               at: discontinued.discontinued_at,
+              ...(discontinued.discontinued_item_index === undefined
+                ? {}
+                : { itemIndex: discontinued.discontinued_item_index }),
               sourceEventId: discontinued.discontinued_source_event_id,
             },
           }),
@@ -110,15 +131,19 @@ export class DynamoDbProductStore implements ProductStore {
 
   async putAiContent(productId: string, content: ProductAiContent): Promise<ProductWriteResult> {
     assertIsoTimestamp(content.updatedAt, 'updatedAt');
+    assertItemIndex(content.itemIndex, 'itemIndex');
+    const indexed = content.itemIndex !== undefined;
     return this.update(productId, {
       UpdateExpression:
-        'SET #description = :description, #tags = :tags, #model = :model, #updatedAt = :at, #source = :source ' +
-        'REMOVE #discontinuedAt, #discontinuedSource',
+        'SET #description = :description, #tags = :tags, #model = :model, #updatedAt = :at, ' +
+        `${indexed ? '#itemIndex = :index, ' : ''}#source = :source ` +
+        `REMOVE ${indexed ? '' : '#itemIndex, '}#discontinuedAt, #discontinuedIndex, #discontinuedSource`,
       ExpressionAttributeValues: {
         ':description': content.description,
         ':tags': [...content.tags],
         ':model': content.model,
         ':at': content.updatedAt,
+        ':index': indexValue(content.itemIndex),
         ':source': content.sourceEventId,
       },
     });
@@ -129,9 +154,17 @@ export class DynamoDbProductStore implements ProductStore {
     discontinuation: ProductDiscontinuation,
   ): Promise<ProductWriteResult> {
     assertIsoTimestamp(discontinuation.at, 'at');
+    assertItemIndex(discontinuation.itemIndex, 'itemIndex');
+    const indexed = discontinuation.itemIndex !== undefined;
     return this.update(productId, {
-      UpdateExpression: 'SET #discontinuedAt = :at, #discontinuedSource = :source',
-      ExpressionAttributeValues: { ':at': discontinuation.at, ':source': discontinuation.sourceEventId },
+      UpdateExpression: indexed
+        ? 'SET #discontinuedAt = :at, #discontinuedIndex = :index, #discontinuedSource = :source'
+        : 'SET #discontinuedAt = :at, #discontinuedSource = :source REMOVE #discontinuedIndex',
+      ExpressionAttributeValues: {
+        ':at': discontinuation.at,
+        ':index': indexValue(discontinuation.itemIndex),
+        ':source': discontinuation.sourceEventId,
+      },
     });
   }
 

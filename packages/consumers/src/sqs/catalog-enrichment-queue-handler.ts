@@ -15,9 +15,10 @@ export type CatalogEnrichmentQueueHandler = (event: SQSEvent) => Promise<SQSBatc
 
 /**
  * The catalog enrichment queue's handler: reads each record as the catalog update it carries
- * (`readCatalogEnrichmentMessage`, timed by its `SentTimestamp`) and hands it to the
+ * (`readCatalogEnrichmentMessage`: timed by when the webhook first took up its batch, or by its
+ * `SentTimestamp` when it was queued before the body carried that) and hands it to the
  * `catalog-enrichment` consumer (`makeCatalogEnrichmentConsumer`), which enriches each update
- * once.
+ * once per acceptance of its batch.
  *
  * Records are handled one after another, in their order. What the consumer acknowledges —
  * processed, skipped, a duplicate, or a permanent failure it recorded as `rejected` — deletes the

@@ -94,13 +94,17 @@ export function catalogUpdateEvent(
   });
 }
 
-/** A catalog enrichment queue message's body fields (item 0 of batch-2026-01 by default). */
+/**
+ * A catalog enrichment queue message's body fields (item 0 of batch-2026-01, first seen at
+ * 2026-01-31T09:00:00.000Z, by default).
+ */
 export function catalogEnrichmentMessageOf(
   overrides: Partial<CatalogEnrichmentMessage> = {},
 ): CatalogEnrichmentMessage {
   return {
     batch_id: 'batch-2026-01',
     item_index: 0,
+    first_seen_at: '2026-01-31T09:00:00.000Z',
     product_id: 'product-onepiece-108',
     title: 'ONE PIECE 108',
     update_type: 'new_release',

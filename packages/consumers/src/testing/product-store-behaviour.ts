@@ -67,6 +67,40 @@ export function describeProductStore(
       expect((await store.get(productId))?.ai).toStrictEqual(second);
     });
 
+    it('orders updates of the same time by their item index: a later item is never replaced by an earlier one', async () => {
+      const at = '2026-01-31T09:00:00.000Z';
+      const later = productAiContent({ description: 'Item 7.', updatedAt: at, itemIndex: 7 });
+      await store.putAiContent(productId, later);
+      const earlier = productAiContent({ description: 'Item 3.', updatedAt: at, itemIndex: 3 });
+      expect(await store.putAiContent(productId, earlier)).toBe('stale');
+      expect(await store.markDiscontinued(productId, { at, itemIndex: 5, sourceEventId: 'batch-9/5' })).toBe(
+        'stale',
+      );
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: later });
+
+      const next = productAiContent({ description: 'Item 8.', updatedAt: at, itemIndex: 8 });
+      expect(await store.putAiContent(productId, next)).toBe('updated');
+      const discontinued = { at, itemIndex: 9, sourceEventId: 'batch-9/9' };
+      expect(await store.markDiscontinued(productId, discontinued)).toBe('updated');
+      expect(await store.putAiContent(productId, productAiContent({ updatedAt: at, itemIndex: 8 }))).toBe(
+        'stale',
+      );
+      expect(await store.get(productId)).toStrictEqual({ productId, ai: next, discontinued });
+    });
+
+    it('orders by time before item index, and counts an update without an index first of its time', async () => {
+      const indexed = productAiContent({ updatedAt: '2026-01-31T09:00:00.000Z', itemIndex: 9_999 });
+      await store.putAiContent(productId, indexed);
+      const laterWithout = productAiContent({ updatedAt: '2026-01-31T09:00:00.001Z' });
+      expect(await store.putAiContent(productId, laterWithout)).toBe('updated');
+      const sameTimeIndexed = productAiContent({ updatedAt: '2026-01-31T09:00:00.001Z', itemIndex: 0 });
+      expect(await store.putAiContent(productId, sameTimeIndexed)).toBe('updated');
+      expect(
+        await store.putAiContent(productId, productAiContent({ updatedAt: '2026-01-31T09:00:00.001Z' })),
+      ).toBe('stale');
+      expect((await store.get(productId))?.ai).toStrictEqual(sameTimeIndexed);
+    });
+
     it('rejects an update time that is not in toISOString form with RangeError', async () => {
       await expect(
         store.putAiContent(productId, productAiContent({ updatedAt: '2026-01-31T09:00:00Z' })),

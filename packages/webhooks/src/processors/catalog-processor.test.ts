@@ -1,8 +1,11 @@
-import type { CatalogEnrichmentMessage } from '@mangaassist/contracts';
+import { manualClock } from '@mangaassist/commons/testing';
+import { type CatalogEnrichmentMessage, webhookLimits } from '@mangaassist/contracts';
 import { type DomainEvent, EventPublishError, type EventPublisher } from '@mangaassist/events';
 import { recordingPublisher } from '@mangaassist/events/testing';
+import { MemoryIdempotencyStore } from '@mangaassist/idempotency';
 import { describe, expect, it } from 'vitest';
-import { catalogEnrichmentFifoMessage } from '../catalog-enrichment-queue.js';
+import { catalogEnrichmentBatchBytes, catalogEnrichmentFifoMessage } from '../catalog-enrichment-queue.js';
+import { type CatalogFirstSeenStore, IdempotencyCatalogFirstSeenStore } from '../catalog-first-seen.js';
 import { recordingCatalogEnrichmentQueue } from '../testing/catalog-enrichment-fixtures.js';
 import { catalogBatch, webhookContext } from '../testing/processor-fixtures.js';
 import {
@@ -13,6 +16,9 @@ import {
 } from './catalog-processor.js';
 
 const context = () => webhookContext({ source: 'catalog', eventId: 'batch-2026-01' });
+const firstSeenAt = '2026-01-31T09:00:00.123Z';
+/** Every batch first seen at `firstSeenAt`. */
+const firstSeen: CatalogFirstSeenStore = { firstSeen: async () => firstSeenAt };
 /** A catalog enrichment queue that accepts everything. */
 const accepting = () => recordingCatalogEnrichmentQueue().queue;
 const productIds = (events: readonly DomainEvent[]) => events.map((event) => event.detail.product_id);
@@ -21,7 +27,7 @@ describe('the catalog processor', () => {
   it('publishes one event per item for a 1 000-item catalog, nothing lost, in batches of at most 10', async () => {
     const bus = recordingPublisher();
     const batch = catalogBatch(1000);
-    const outcome = await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+    const outcome = await makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: bus.publisher })(
       batch,
       context(),
     );
@@ -29,7 +35,7 @@ describe('the catalog processor', () => {
     expect(outcome).toMatchObject({
       status: 'processed',
       events: 1000,
-      detail: { batch_id: 'batch-2026-01', items: 1000 },
+      detail: { batch_id: 'batch-2026-01', items: 1000, first_seen_at: firstSeenAt },
     });
     expect(bus.published).toHaveLength(1000);
     expect(new Set(productIds(bus.published))).toEqual(new Set(batch.items.map((item) => item.product_id)));
@@ -39,7 +45,7 @@ describe('the catalog processor', () => {
 
   it('names each event after its update type and carries the batch, the item and the raw stage', async () => {
     const bus = recordingPublisher();
-    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+    await makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: bus.publisher })(
       catalogBatch(2),
       context(),
     );
@@ -63,7 +69,7 @@ describe('the catalog processor', () => {
 
   it('counts the items per update type in its outcome', async () => {
     const { publisher } = recordingPublisher();
-    const outcome = await makeCatalogProcessor({ enrichment: accepting(), events: publisher })(
+    const outcome = await makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: publisher })(
       catalogBatch(7),
       context(),
     );
@@ -78,7 +84,7 @@ describe('the catalog processor', () => {
 
   it('publishes a short last batch', async () => {
     const bus = recordingPublisher();
-    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 })(
+    await makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: bus.publisher, concurrency: 1 })(
       catalogBatch(23),
       context(),
     );
@@ -94,7 +100,12 @@ describe('the catalog processor', () => {
           ])
         : undefined,
     );
-    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({
+      firstSeen,
+      enrichment: accepting(),
+      events: bus.publisher,
+      concurrency: 1,
+    });
     const failure = process(catalogBatch(55), context()).catch((error: unknown) => error);
     const error = await failure;
 
@@ -122,10 +133,12 @@ describe('the catalog processor', () => {
         throw new TypeError('socket hang up');
       },
     };
-    const failure = makeCatalogProcessor({ enrichment: accepting(), events: publisher, concurrency: 1 })(
-      catalogBatch(12),
-      context(),
-    );
+    const failure = makeCatalogProcessor({
+      firstSeen,
+      enrichment: accepting(),
+      events: publisher,
+      concurrency: 1,
+    })(catalogBatch(12), context());
     await expect(failure).rejects.toMatchObject({
       failed: [
         ...Array(10).fill(expect.objectContaining({ errorCode: 'TypeError' })),
@@ -141,7 +154,12 @@ describe('the catalog processor', () => {
       if (call === 2) controller.abort(reason);
       return undefined;
     });
-    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({
+      firstSeen,
+      enrichment: accepting(),
+      events: bus.publisher,
+      concurrency: 1,
+    });
     await expect(process(catalogBatch(50), webhookContext({ signal: controller.signal }))).rejects.toBe(
       reason,
     );
@@ -151,7 +169,7 @@ describe('the catalog processor', () => {
   it('publishes every batch under the delivery’s abort signal', async () => {
     const bus = recordingPublisher();
     const delivery = context();
-    await makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher })(
+    await makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: bus.publisher })(
       catalogBatch(25),
       delivery,
     );
@@ -165,7 +183,12 @@ describe('the catalog processor', () => {
       if (call === 2) controller.abort(reason);
       return undefined;
     });
-    const process = makeCatalogProcessor({ enrichment: accepting(), events: bus.publisher, concurrency: 1 });
+    const process = makeCatalogProcessor({
+      firstSeen,
+      enrichment: accepting(),
+      events: bus.publisher,
+      concurrency: 1,
+    });
     await expect(process(catalogBatch(50), webhookContext({ signal: controller.signal }))).rejects.toBe(
       reason,
     );
@@ -174,11 +197,11 @@ describe('the catalog processor', () => {
 
   it('refuses batch sizes and concurrency that are not positive integers', () => {
     const { publisher } = recordingPublisher();
-    expect(() => makeCatalogProcessor({ enrichment: accepting(), events: publisher, batchSize: 0 })).toThrow(
-      RangeError,
-    );
     expect(() =>
-      makeCatalogProcessor({ enrichment: accepting(), events: publisher, concurrency: 1.5 }),
+      makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: publisher, batchSize: 0 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      makeCatalogProcessor({ firstSeen, enrichment: accepting(), events: publisher, concurrency: 1.5 }),
     ).toThrow(RangeError);
   });
 });
@@ -200,6 +223,19 @@ function revisitingBatch(products: number, rounds: number): CatalogBatch {
   };
 }
 
+/** `products` products with `updates` updates each, a product's all in a row (its run). */
+function productRunsBatch(products: number, updates: number): CatalogBatch {
+  return {
+    batch_id: 'batch-runs',
+    items: Array.from({ length: products * updates }, (_, index) => ({
+      product_id: `run-${String(Math.floor(index / updates)).padStart(4, '0')}`,
+      title: `update ${index % updates}`,
+      update_type: 'price_change',
+      data: {},
+    })),
+  };
+}
+
 /** Each product's messages, in the order the queue accepted them. */
 function byProduct(messages: readonly CatalogEnrichmentMessage[]): Map<string, number[]> {
   const products = new Map<string, number[]>();
@@ -214,10 +250,11 @@ describe('the catalog processor’s enrichment messages', () => {
     const { publisher } = recordingPublisher();
     const enrichment = recordingCatalogEnrichmentQueue();
     const batch = revisitingBatch(300, 4);
-    const outcome = await makeCatalogProcessor({ events: publisher, enrichment: enrichment.queue })(
-      batch,
-      context(),
-    );
+    const outcome = await makeCatalogProcessor({
+      firstSeen,
+      events: publisher,
+      enrichment: enrichment.queue,
+    })(batch, context());
 
     expect(outcome.detail).toMatchObject({ enrichment_queued: 1200 });
     expect(enrichment.queued.map((message) => message.item_index).sort((a, b) => a - b)).toEqual(
@@ -234,6 +271,7 @@ describe('the catalog processor’s enrichment messages', () => {
     expect(enrichment.queued.find((message) => message.item_index === 0)).toEqual({
       batch_id: 'batch-revisits',
       item_index: 0,
+      first_seen_at: firstSeenAt,
       product_id: 'manga-0000',
       title: 'round 0',
       update_type: 'new_release',
@@ -256,10 +294,12 @@ describe('the catalog processor’s enrichment messages', () => {
       return undefined;
     });
     // 37 products over 8 lanes: a product's updates are 37 items apart, never one lane's stride.
-    await makeCatalogProcessor({ events: publisher, enrichment: enrichment.queue, concurrency: 8 })(
-      revisitingBatch(37, 5),
-      context(),
-    );
+    await makeCatalogProcessor({
+      firstSeen,
+      events: publisher,
+      enrichment: enrichment.queue,
+      concurrency: 8,
+    })(revisitingBatch(37, 5), context());
 
     expect(overlaps).toEqual([]);
     for (const [product, indexes] of byProduct(enrichment.queued)) {
@@ -267,31 +307,173 @@ describe('the catalog processor’s enrichment messages', () => {
     }
   });
 
-  it('sends the same messages for a retried delivery of the same batch, so the queue drops the copies', async () => {
+  it('sends the same messages for a retried delivery of the same batch, however much later, so the queue and the consumer drop the copies', async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 31, 9));
+    const store = new IdempotencyCatalogFirstSeenStore(new MemoryIdempotencyStore({ now: clock.now }), {
+      now: clock.now,
+    });
     const first = recordingCatalogEnrichmentQueue();
     const second = recordingCatalogEnrichmentQueue();
     const batch = revisitingBatch(5, 2);
-    await makeCatalogProcessor({ events: recordingPublisher().publisher, enrichment: first.queue })(
-      batch,
-      context(),
-    );
-    await makeCatalogProcessor({ events: recordingPublisher().publisher, enrichment: second.queue })(
-      structuredClone(batch),
-      context(),
-    );
+    await makeCatalogProcessor({
+      firstSeen: store,
+      events: recordingPublisher().publisher,
+      enrichment: first.queue,
+    })(batch, context());
+    // Past the queue's 5-minute deduplication: only the consumer's idempotency drops these now.
+    clock.advanceSeconds(600);
+    await makeCatalogProcessor({
+      firstSeen: store,
+      events: recordingPublisher().publisher,
+      enrichment: second.queue,
+    })(structuredClone(batch), context());
     const bodies = (queued: readonly CatalogEnrichmentMessage[]) =>
       queued.map((message) => catalogEnrichmentFifoMessage(message).body).sort();
     expect(bodies(second.queued)).toEqual(bodies(first.queued));
     expect(new Set(bodies(first.queued)).size).toBe(10);
+    expect(new Set(first.queued.map((message) => message.first_seen_at))).toEqual(
+      new Set(['2026-01-31T09:00:00.000Z']),
+    );
   });
 
-  it('stops a lane at a refusal, so a product never has a later update queued without an earlier one', async () => {
+  it('marks a batch accepted again, once the webhook forgot it, with a new first-seen time', async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 31, 9));
+    const store = new IdempotencyCatalogFirstSeenStore(new MemoryIdempotencyStore({ now: clock.now }), {
+      now: clock.now,
+    });
+    const first = recordingCatalogEnrichmentQueue();
+    const again = recordingCatalogEnrichmentQueue();
+    await makeCatalogProcessor({
+      firstSeen: store,
+      events: recordingPublisher().publisher,
+      enrichment: first.queue,
+    })(catalogBatch(3), context());
+    clock.advanceSeconds(webhookLimits.idempotencyTtlSeconds + 1);
+    const outcome = await makeCatalogProcessor({
+      firstSeen: store,
+      events: recordingPublisher().publisher,
+      enrichment: again.queue,
+    })(catalogBatch(3), context());
+
+    expect(outcome.detail).toMatchObject({ first_seen_at: '2026-02-07T09:00:01.000Z' });
+    expect(again.queued.map((message) => message.first_seen_at)).toEqual(
+      Array(3).fill('2026-02-07T09:00:01.000Z'),
+    );
+  });
+
+  it('asks when the batch was first seen before it sends anything, and sends nothing when that fails', async () => {
+    const bus = recordingPublisher();
+    const enrichment = recordingCatalogEnrichmentQueue();
+    const unavailable = new Error('idempotency table unavailable');
+    const failing = makeCatalogProcessor({
+      firstSeen: { firstSeen: () => Promise.reject(unavailable) },
+      events: bus.publisher,
+      enrichment: enrichment.queue,
+    })(catalogBatch(3), context());
+    await expect(failing).rejects.toBe(unavailable);
+    expect(bus.calls).toHaveLength(0);
+    expect(enrichment.requests).toHaveLength(0);
+  });
+
+  it('packs full requests of different products: 100 updates of 10 products take 10 requests, in order', async () => {
+    for (const batch of [productRunsBatch(10, 10), revisitingBatch(10, 10)]) {
+      const enrichment = recordingCatalogEnrichmentQueue();
+      await makeCatalogProcessor({
+        firstSeen,
+        events: recordingPublisher().publisher,
+        enrichment: enrichment.queue,
+      })(batch, context());
+
+      expect(enrichment.requests.map((request) => request.length)).toEqual(Array(10).fill(10));
+      for (const [product, indexes] of byProduct(enrichment.queued)) {
+        expect(indexes, product).toEqual([...indexes].sort((a, b) => a - b));
+        expect(indexes, product).toHaveLength(10);
+      }
+    }
+  });
+
+  it('sends the long run of a product from the start, beside the short ones, not after them', async () => {
+    // 40 single updates, then one product with 20: the long run sets the pace.
+    const batch = revisitingBatch(40, 1);
+    const longRun = productRunsBatch(1, 20).items;
+    const enrichment = recordingCatalogEnrichmentQueue();
+    await makeCatalogProcessor({
+      firstSeen,
+      events: recordingPublisher().publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    })({ ...batch, items: [...batch.items, ...longRun] }, context());
+
+    expect(enrichment.requests).toHaveLength(20);
+    expect(enrichment.queued).toHaveLength(60);
+  });
+
+  it('puts no more than SQS’s 256 KiB of bodies in one request', async () => {
+    const enrichment = recordingCatalogEnrichmentQueue();
+    const batch = catalogBatch(20);
+    // As large as the schema lets an item be: ~27 KB of JSON each, too many for ten in a request.
+    const large = batch.items.map((item) => ({
+      ...item,
+      title: '巻'.repeat(512),
+      data: { author: '著'.repeat(256), genre: '類'.repeat(128), synopsis: '話'.repeat(8_000) },
+    }));
+    await makeCatalogProcessor({
+      firstSeen,
+      events: recordingPublisher().publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    })({ ...batch, items: large }, context());
+
+    expect(enrichment.queued).toHaveLength(20);
+    const bytes = (request: readonly CatalogEnrichmentMessage[]) =>
+      request.reduce(
+        (sum, message) => sum + Buffer.byteLength(catalogEnrichmentFifoMessage(message).body),
+        0,
+      );
+    for (const request of enrichment.requests)
+      expect(bytes(request)).toBeLessThanOrEqual(catalogEnrichmentBatchBytes);
+    expect(Math.max(...enrichment.requests.map((request) => request.length))).toBeLessThan(10);
+  });
+
+  it('names the messages the queue refused as invalid, which no retry can fix, even when the bus failed too', async () => {
+    const bus = recordingPublisher(() => new Map([[0, 'ThrottlingException']]));
+    const enrichment = recordingCatalogEnrichmentQueue(() => new Map([[0, 'InvalidMessageContents']]));
+    const error = await makeCatalogProcessor({
+      firstSeen,
+      events: bus.publisher,
+      enrichment: enrichment.queue,
+      concurrency: 1,
+    })(catalogBatch(3), context()).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(CatalogEnrichmentQueueError);
+    if (!(error instanceof CatalogEnrichmentQueueError)) return;
+    expect(error.invalid).toEqual([
+      expect.objectContaining({
+        errorCode: 'InvalidMessageContents',
+        message: expect.objectContaining({ item_index: 0 }),
+      }),
+    ]);
+  });
+
+  it('names no invalid message when the queue only throttled', async () => {
+    const enrichment = recordingCatalogEnrichmentQueue(() => new Map([[0, 'ThrottlingException']]));
+    const error = await makeCatalogProcessor({
+      firstSeen,
+      events: recordingPublisher().publisher,
+      enrichment: enrichment.queue,
+    })(catalogBatch(3), context()).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(CatalogEnrichmentQueueError);
+    expect(error instanceof CatalogEnrichmentQueueError && error.invalid).toEqual([]);
+  });
+
+  it('stops at a refusal, so a product never has a later update queued without an earlier one', async () => {
     const bus = recordingPublisher();
     const enrichment = recordingCatalogEnrichmentQueue((_messages, call) =>
       call === 3 ? new Map([[1, 'ThrottlingException']]) : undefined,
     );
     const batch = revisitingBatch(12, 3);
     const error = await makeCatalogProcessor({
+      firstSeen,
       events: bus.publisher,
       enrichment: enrichment.queue,
       concurrency: 1,
@@ -322,6 +504,7 @@ describe('the catalog processor’s enrichment messages', () => {
     const bus = recordingPublisher();
     const enrichment = recordingCatalogEnrichmentQueue(() => new TypeError('socket hang up'));
     const failure = makeCatalogProcessor({
+      firstSeen,
       events: bus.publisher,
       enrichment: enrichment.queue,
       concurrency: 1,
@@ -342,6 +525,7 @@ describe('the catalog processor’s enrichment messages', () => {
     });
     const delivery = webhookContext({ signal: controller.signal });
     const process = makeCatalogProcessor({
+      firstSeen,
       events: recordingPublisher().publisher,
       enrichment: enrichment.queue,
       concurrency: 1,

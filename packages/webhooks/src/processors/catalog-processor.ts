@@ -8,10 +8,14 @@ import { type DomainEvent, EventPublishError, type EventPublisher } from '@manga
 import type * as z from 'zod/mini';
 import {
   type CatalogEnrichmentQueue,
+  catalogEnrichmentBatchBytes,
   catalogEnrichmentBatchLimit,
+  catalogEnrichmentFifoMessage,
   catalogEnrichmentGroupId,
+  isInvalidMessageError,
   type RefusedCatalogEnrichmentMessage,
 } from '../catalog-enrichment-queue.js';
+import type { CatalogFirstSeenStore } from '../catalog-first-seen.js';
 import type { WebhookProcessor } from '../webhook-processor.js';
 import { contractEvent, webhookEvents } from './webhook-events.js';
 
@@ -26,15 +30,19 @@ export interface CatalogProcessorOptions {
   /** Where each item goes for its enrichment, in catalog order per product. */
   readonly enrichment: CatalogEnrichmentQueue;
   /**
+   * When each batch was first taken up: its enrichment messages' `first_seen_at`, the same on
+   * every retry of a delivery (`IdempotencyCatalogFirstSeenStore` in the deliveries' store).
+   */
+  readonly firstSeen: CatalogFirstSeenStore;
+  /**
    * Events per `publish` call. With the EventBridge publisher, 10 makes each call one PutEvents
    * request (fewer if the details exceed 256 KB together).
    * @default 10
    */
   readonly batchSize?: number;
   /**
-   * `publish` calls in flight at once, and as many enrichment lanes (each sending its products'
-   * messages one request after another): a 10 000-item catalog is 1 000 requests of each, too
-   * slow one after another for the sender's timeout.
+   * `publish` calls in flight at once, and as many enrichment requests: a 10 000-item catalog is
+   * 1 000 requests of each, too slow one after another for the sender's timeout.
    * @default 4
    */
   readonly concurrency?: number;
@@ -46,32 +54,45 @@ export interface CatalogProcessorOptions {
  *
  * - one `mangaassist.catalog` / `CatalogUpdate.{update_type}` event, published in batches through
  *   the event publisher, which resends only the entries the bus did not accept;
- * - one message on the catalog enrichment queue (`catalogEnrichmentMessage`: the item, its batch
- *   and its index), in the batch's order per product. EventBridge keeps no order, so the order is
- *   set here, where it is known: the items are dealt to `concurrency` lanes by product, each lane
- *   sends its messages in item order, one request after another, never two of one product in a
- *   request — so a product's next message leaves only once the previous one is accepted, and an
- *   update never overtakes a discontinuation sent after it.
+ * - one message on the catalog enrichment queue (`catalogEnrichmentMessage`: the item, its batch,
+ *   its index and when the batch was first seen), in the batch's order per product. EventBridge
+ *   keeps no order, so the order is set here, where it is known: each product's messages wait in
+ *   item order, and each request takes the next message of up to 10 products (and 256 KiB) that
+ *   have none in flight, those with the most messages left first (the longest run sets the pace);
+ *   `concurrency` requests go at once. So a product's next message leaves only once the previous
+ *   one is accepted, and an update never overtakes a discontinuation sent after it — while a
+ *   batch of few products still fills its requests (100 updates of 10 products: 10 requests).
+ *
+ * First of all it asks when the batch was first seen (`options.firstSeen`): recorded by the first
+ * attempt, the same for every retry, it is the messages' place in the catalog's order and their
+ * acceptance, so the consumer orders by it (never by when SQS received a message) and enriches a
+ * batch the webhook accepts again after forgetting it. It is in the outcome as `first_seen_at`.
+ * When it cannot be had, nothing is sent and the processor rejects with that error (the
+ * store's `IdempotencyUnavailableError`: 503).
  *
  * Failure semantics: if any event or message is still not accepted after the adapters' retries,
  * no new request is started on either side, the ones in flight finish, and the processor
- * rejects — with an `EventPublishError` listing every event not on the bus (bus error codes, and
- * `NotAttempted` for the batches never sent), or, the bus being whole, a
- * `CatalogEnrichmentQueueError` listing the messages not queued. A lane stops at its first
- * refusal, so what a product got queued is always a prefix of its updates, in order. The
- * delivery is then not acknowledged, the claim is released, and the sender's retry processes
- * the whole catalog again: events already on the bus are published a second time (consumers
- * deduplicate on `batch_id` + `product_id` + `update_type`, which every detail carries), while
- * messages already queued are dropped by the queue's content-based deduplication within 5
- * minutes, and by the enrichment's idempotency on `batch_id` + `item_index` after that. Every
- * request runs under the delivery's signal; once it aborts, nothing more is started and the
- * processor rejects with the signal's reason (the receiver answers 503 `processing_timed_out`).
+ * rejects — with a `CatalogEnrichmentQueueError` when the queue refused a message as invalid
+ * (`invalid`: no retry can queue it, whatever the bus did), else with an `EventPublishError`
+ * listing every event not on the bus (bus error codes, and `NotAttempted` for the batches never
+ * sent), or, the bus being whole, a `CatalogEnrichmentQueueError` listing the messages not queued.
+ * A product's messages stop at its first refusal, so what a product got queued is always a prefix
+ * of its updates, in order. The delivery is then not acknowledged, the claim is released, and the
+ * sender's retry processes the whole catalog again: events already on the bus are published a
+ * second time (consumers deduplicate on `batch_id` + `product_id` + `update_type`, which every
+ * detail carries), while messages already queued — the same bodies, `first_seen_at` included —
+ * are dropped by the queue's content-based deduplication within 5 minutes, and by the
+ * enrichment's idempotency on `catalogUpdateId` after that. Every request runs under the
+ * delivery's signal; once it aborts, nothing more is started and the processor rejects with the
+ * signal's reason (the receiver answers 503 `processing_timed_out`).
  */
 export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookProcessor<CatalogBatch> {
   const batchSize = positiveInteger('batchSize', options.batchSize ?? 10);
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
 
   return async (payload, context) => {
+    const firstSeenAt = await options.firstSeen.firstSeen(payload.batch_id);
+    context.signal.throwIfAborted();
     const { catalogUpdate } = webhookEvents;
     const events = payload.items.map((item) => {
       const detail: CatalogUpdateDetail = {
@@ -85,14 +106,14 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
       return contractEvent(catalogUpdate, `${catalogUpdate.detailType}.${item.update_type}`, detail);
     });
     const messages = payload.items.map((item, index) =>
-      catalogEnrichmentMessage(payload.batch_id, index, item),
+      catalogEnrichmentMessage(payload.batch_id, index, item, firstSeenAt),
     );
 
     // Either side's first failure stops both: the delivery is retried whole anyway.
     const halt = { halted: false };
     const [published, queued] = await Promise.all([
       publishAll(options.events, chunk(events, batchSize), concurrency, context.signal, halt),
-      enqueueAll(options.enrichment, lanesOf(messages, concurrency), context.signal, halt),
+      enqueueAll(options.enrichment, messages, concurrency, context.signal, halt),
     ]);
 
     const busWhole = published.failed.length === 0 && published.unsent.length === 0;
@@ -103,6 +124,7 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
         events: events.length,
         detail: {
           batch_id: payload.batch_id,
+          first_seen_at: firstSeenAt,
           items: payload.items.length,
           update_types: countTypes(payload),
           enrichment_queued: messages.length,
@@ -113,8 +135,10 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
     if (context.signal.aborted) throw context.signal.reason;
     const notQueued = queued.refused.length + queued.unsent.length;
     const notPublished = published.failed.length + published.unsent.length;
-    // The side that failed names the error; the other only stopped because of it.
-    if (published.failed.length > 0 || queued.refused.length === 0) {
+    const invalid = queued.refused.some((refusal) => isInvalidMessageError(refusal.errorCode));
+    // The side that failed names the error; the other only stopped because of it. A message the
+    // queue can never take decides, whatever the bus did: no retry can make the delivery whole.
+    if (!invalid && (published.failed.length > 0 || queued.refused.length === 0)) {
       throw new EventPublishError(
         `${notPublished} of ${events.length} catalog events of batch ${payload.batch_id} are not on the bus ` +
           `(${published.failed.length} not accepted, ${published.unsent.length} not attempted` +
@@ -128,13 +152,18 @@ export function makeCatalogProcessor(options: CatalogProcessorOptions): WebhookP
     throw new CatalogEnrichmentQueueError(
       `${notQueued} of ${messages.length} items of batch ${payload.batch_id} are not queued for enrichment ` +
         `(${queued.refused.length} not accepted, ${queued.unsent.length} not attempted` +
-        `${notPublished > 0 ? `; ${notPublished} catalog events not published` : ''}); the delivery must be retried`,
+        `${notPublished > 0 ? `; ${notPublished} catalog events not published` : ''}); ` +
+        (invalid ? 'the queue refused some as invalid' : 'the delivery must be retried'),
       [...queued.refused, ...queued.unsent.map((message) => ({ message, errorCode: notAttemptedErrorCode }))],
     );
   };
 }
 
-/** Messages not queued for enrichment: the delivery failed and must be retried. */
+/**
+ * Messages not queued for enrichment: the delivery failed. When the queue refused some as invalid
+ * (`invalid` is not empty) no retry of the same batch can succeed; else the delivery must be
+ * retried.
+ */
 export class CatalogEnrichmentQueueError extends Error {
   override readonly name = 'CatalogEnrichmentQueueError';
   constructor(
@@ -143,6 +172,11 @@ export class CatalogEnrichmentQueueError extends Error {
     readonly failed: readonly RefusedCatalogEnrichmentMessage[],
   ) {
     super(message);
+  }
+
+  /** The messages the queue refused for what they are (`isInvalidMessageError`): retrying cannot help. */
+  get invalid(): readonly RefusedCatalogEnrichmentMessage[] {
+    return this.failed.filter((failure) => isInvalidMessageError(failure.errorCode));
   }
 }
 
@@ -176,77 +210,90 @@ async function publishAll(
   return { failed, unsent: batches.slice(next).flat() };
 }
 
+/** A message waiting to be sent, with its product's group and its body's size. */
+interface Outgoing {
+  readonly message: CatalogEnrichmentMessage;
+  readonly group: string;
+  readonly bytes: number;
+}
+
 /**
- * Sends each lane's messages in order, one request after another, the lanes side by side; a lane
- * stops at its first refusal. What was not accepted, and what was not attempted.
+ * Sends the messages, each product's in item order and only once its previous one is accepted:
+ * each request takes the next message of up to 10 products (and `catalogEnrichmentBatchBytes`)
+ * with none in flight, the products with the most messages first; `concurrency` requests at once.
+ * A refusal halts everything (a product's later messages stay unsent). What was not accepted, and
+ * what was not attempted, in item order.
  */
 async function enqueueAll(
   queue: CatalogEnrichmentQueue,
-  lanes: readonly CatalogEnrichmentMessage[][],
+  messages: readonly CatalogEnrichmentMessage[],
+  concurrency: number,
   signal: AbortSignal,
   halt: Halt,
 ): Promise<{ refused: RefusedCatalogEnrichmentMessage[]; unsent: CatalogEnrichmentMessage[] }> {
-  const refused: RefusedCatalogEnrichmentMessage[] = [];
-  const unsent: CatalogEnrichmentMessage[] = [];
-  const lane = async (messages: readonly CatalogEnrichmentMessage[]): Promise<void> => {
-    const requests = requestsOf(messages);
-    let next = 0;
-    while (!halt.halted && !signal.aborted && next < requests.length) {
-      const request = requests[next++] ?? [];
-      try {
-        const notAccepted = await queue.send(request, { signal });
-        if (notAccepted.length > 0) {
-          halt.halted = true;
-          refused.push(...notAccepted);
-        }
-      } catch (error) {
-        halt.halted = true;
-        refused.push(...request.map((message) => ({ message, errorCode: errorName(error) })));
-      }
-    }
-    unsent.push(...requests.slice(next).flat());
-  };
-  await Promise.all(lanes.map(lane));
-  return { refused, unsent };
-}
-
-/** The messages dealt to `count` lanes by product, each lane in item order (empty lanes dropped). */
-function lanesOf(messages: readonly CatalogEnrichmentMessage[], count: number): CatalogEnrichmentMessage[][] {
-  const lanes = Array.from({ length: count }, (): CatalogEnrichmentMessage[] => []);
-  for (const message of messages) lanes[laneIndex(message.product_id, count)]?.push(message);
-  return lanes.filter((lane) => lane.length > 0);
-}
-
-/** A product's lane: FNV-1a over its id, so every message of one product takes the same lane. */
-function laneIndex(productId: string, count: number): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < productId.length; index++) {
-    hash ^= productId.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % count;
-}
-
-/**
- * A lane's messages as requests, in order: a request ends at the limit or before a second message
- * of a product it already carries, which must wait until the first is accepted.
- */
-function requestsOf(messages: readonly CatalogEnrichmentMessage[]): CatalogEnrichmentMessage[][] {
-  const requests: CatalogEnrichmentMessage[][] = [];
-  let current: CatalogEnrichmentMessage[] = [];
-  let groups = new Set<string>();
+  const byGroup = new Map<string, Outgoing[]>();
   for (const message of messages) {
     const group = catalogEnrichmentGroupId(message.product_id);
-    if (current.length === catalogEnrichmentBatchLimit || groups.has(group)) {
-      requests.push(current);
-      current = [];
-      groups = new Set();
-    }
-    current.push(message);
-    groups.add(group);
+    const bytes = Buffer.byteLength(catalogEnrichmentFifoMessage(message).body, 'utf8');
+    const waiting = byGroup.get(group);
+    if (waiting === undefined) byGroup.set(group, [{ message, group, bytes }]);
+    else waiting.push({ message, group, bytes });
   }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  // The longest runs first, for good: their next message joins every request it can.
+  const waiting = new Map([...byGroup].sort(([, a], [, b]) => b.length - a.length));
+  const busy = new Set<string>();
+  const refused: RefusedCatalogEnrichmentMessage[] = [];
+
+  const nextRequest = (): Outgoing[] => {
+    const request: Outgoing[] = [];
+    let bytes = 0;
+    for (const [group, run] of waiting) {
+      if (request.length === catalogEnrichmentBatchLimit) break;
+      const next = run[0];
+      if (busy.has(group) || next === undefined) continue;
+      // A message too large for any request still goes, alone: the queue names what is wrong.
+      if (request.length > 0 && bytes + next.bytes > catalogEnrichmentBatchBytes) break;
+      run.shift();
+      if (run.length === 0) waiting.delete(group);
+      request.push(next);
+      bytes += next.bytes;
+    }
+    return request;
+  };
+
+  const send = async (request: readonly Outgoing[]): Promise<void> => {
+    const sent = request.map((outgoing) => outgoing.message);
+    try {
+      const notAccepted = await queue.send(sent, { signal });
+      if (notAccepted.length > 0) {
+        halt.halted = true;
+        refused.push(...notAccepted);
+        return;
+      }
+      for (const outgoing of request) busy.delete(outgoing.group);
+    } catch (error) {
+      halt.halted = true;
+      refused.push(...sent.map((message) => ({ message, errorCode: errorName(error) })));
+    }
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  for (;;) {
+    while (!halt.halted && !signal.aborted && inFlight.size < concurrency) {
+      const request = nextRequest();
+      if (request.length === 0) break;
+      for (const outgoing of request) busy.add(outgoing.group);
+      const sending: Promise<void> = send(request).finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    }
+    if (inFlight.size === 0) break;
+    await Promise.race(inFlight);
+  }
+  const unsent = [...waiting.values()]
+    .flat()
+    .map((outgoing) => outgoing.message)
+    .sort((a, b) => a.item_index - b.item_index);
+  return { refused, unsent };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

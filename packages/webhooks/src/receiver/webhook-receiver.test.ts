@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordingLogger } from '@mangaassist/commons/testing';
 import {
+  catalogEnrichmentMessage,
   reviewPayloadSchema,
   stripeEventSchema,
   type WebhookSecrets,
@@ -116,6 +117,16 @@ function signedStripe(
     timestampSeconds: options.timestampSeconds ?? nowSeconds,
   });
   return request(body, headers);
+}
+
+/** Item `itemIndex` of a catalog batch, as queued for its enrichment. */
+function enrichmentMessage(itemIndex: number) {
+  return catalogEnrichmentMessage(
+    'batch-1',
+    itemIndex,
+    { product_id: `manga-${itemIndex}`, title: 'ワンピース', update_type: 'new_release', data: {} },
+    '2026-01-01T00:00:00.000Z',
+  );
 }
 
 async function json(response: HttpResponse): Promise<Record<string, unknown>> {
@@ -457,6 +468,53 @@ describe('makeWebhookReceiver: processing failures', () => {
     expect(failed.headers['retry-after']).toBe('5');
     expect(await errorCode(failed)).toBe('enrichment_queue_unavailable');
     expect(retried.statusCode).toBe(200);
+  });
+
+  it('answers 422 naming the items the enrichment queue refused as invalid, since no retry can queue them', async () => {
+    let attempts = 0;
+    const harness = stripeHarness({
+      processor: async (payload) => {
+        attempts++;
+        if (attempts === 1) {
+          throw new CatalogEnrichmentQueueError('2 of 3 items are not queued', [
+            { message: enrichmentMessage(1), errorCode: 'InvalidMessageContents' },
+            { message: enrichmentMessage(2), errorCode: 'NotAttempted' },
+          ]);
+        }
+        return { status: 'processed', events: 1, detail: { id: payload.id } };
+      },
+    });
+    const delivery = signedStripe(harness);
+
+    const refused = await harness.send(delivery);
+    const fixed = await harness.send(delivery);
+
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers['retry-after']).toBeUndefined();
+    expect(await json(refused)).toMatchObject({
+      error: {
+        code: 'enrichment_rejected',
+        message: expect.stringContaining('1 item'),
+        issues: [{ path: 'items.1', message: 'InvalidMessageContents' }],
+      },
+    });
+    // Released, not stored: the same event id, once fixed, is processed.
+    expect(fixed.statusCode).toBe(200);
+  });
+
+  it('keeps answering 503 when the enrichment queue only throttled, even beside items never attempted', async () => {
+    const harness = stripeHarness({
+      processor: async () => {
+        throw new CatalogEnrichmentQueueError('2 of 3 items are not queued', [
+          { message: enrichmentMessage(1), errorCode: 'ThrottlingException' },
+          { message: enrichmentMessage(2), errorCode: 'NotAttempted' },
+        ]);
+      },
+    });
+    const response = await harness.send(signedStripe(harness));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(await errorCode(response)).toBe('enrichment_queue_unavailable');
   });
 
   it('releases the claim on an unexpected error (500), so the retry is processed', async () => {

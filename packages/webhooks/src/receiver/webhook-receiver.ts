@@ -40,12 +40,17 @@
  *   Storing the rejection would not stop the sender (it retries every non-2xx until its own
  *   window ends) and would turn a later fix of our schema into lost events; released, a retry
  *   after the fix is processed, and until then each retry costs one re-validation;
+ * - the catalog enrichment queue refused items as invalid (`CatalogEnrichmentQueueError` with
+ *   `invalid` items: characters SQS refuses, a message too large): 422 `enrichment_rejected` with
+ *   an issue per refused item (`items.<index>`: the queue's error code), and the claim is
+ *   released — like `payload_rejected`, a retry of the same batch would fail alike, while the
+ *   same `batch_id`, fixed, is processed;
  * - any other failure releases the claim so the sender's retry is processed: 503
  *   `processing_timed_out` when processing was aborted (its own timeout, or the door's signal —
  *   the function URL's deadline — whichever fired first; what the processor threw then is a
  *   consequence of the abort), 503 `event_bus_unavailable` (publishing failed), 503
- *   `enrichment_queue_unavailable` (catalog items not queued), else 500
- *   `processing_failed`. A processor never partially acknowledges (see `WebhookProcessor`).
+ *   `enrichment_queue_unavailable` (catalog items not queued: throttled, a server error), else
+ *   500 `processing_failed`. A processor never partially acknowledges (see `WebhookProcessor`).
  *
  * An event id is refused (400 `invalid_event_id`) when `{source}:{id}` cannot be an idempotency
  * key: no retry can change it, so a 503 would have the sender retry it for days.
@@ -338,6 +343,23 @@ export function makeWebhookReceiver<P>(
           'The events could not be published; retry later.',
           {
             headers: retryAfter,
+          },
+        );
+      }
+      if (error instanceof CatalogEnrichmentQueueError && error.invalid.length > 0) {
+        const { invalid } = error;
+        return refuse(
+          422,
+          'enrichment_rejected',
+          `The enrichment queue refused ${invalid.length} item${invalid.length === 1 ? '' : 's'} as invalid ` +
+            `(${[...new Set(invalid.map((refusal) => refusal.errorCode))].join(', ')}); ` +
+            'retrying the same batch cannot succeed.',
+          {
+            fields: { ...fields, failed: error.failed.length },
+            issues: invalid.map(({ message, errorCode }) => ({
+              path: `items.${message.item_index}`,
+              message: errorCode,
+            })),
           },
         );
       }

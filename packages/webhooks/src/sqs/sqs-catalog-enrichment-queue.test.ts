@@ -17,12 +17,12 @@ const queueUrl =
   'https://sqs.ap-northeast-1.amazonaws.com/123456789012/mangaassist-prod-catalog-enrichment.fifo';
 
 const message = (productId: string, index: number): CatalogEnrichmentMessage =>
-  catalogEnrichmentMessage('batch-1', index, {
-    product_id: productId,
-    title: `巻 ${index}`,
-    update_type: 'price_change',
-    data: { price_jpy: 528 },
-  });
+  catalogEnrichmentMessage(
+    'batch-1',
+    index,
+    { product_id: productId, title: `巻 ${index}`, update_type: 'price_change', data: { price_jpy: 528 } },
+    '2026-01-31T09:00:00.000Z',
+  );
 
 function makeQueue(clock = createFakeClock()) {
   return new SqsCatalogEnrichmentQueue(new SQSClient({ region: 'ap-northeast-1' }), {
@@ -79,6 +79,29 @@ describe('SqsCatalogEnrichmentQueue', () => {
       ['0', '1', '2'],
       ['1'],
       ['1'],
+    ]);
+  });
+
+  it('sends again an entry SQS throttled even when it blames the sender, and never one it found invalid', async () => {
+    const clock = createFakeClock();
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({
+        Failed: [
+          { Id: '0', Code: 'RequestThrottled', SenderFault: true },
+          { Id: '1', Code: 'InvalidMessageContents', SenderFault: true },
+        ],
+      })
+      .resolvesOnce({ Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }] });
+    const messages = [message('m-0', 0), message('m-1', 1)];
+
+    const sending = makeQueue(clock).send(messages);
+    await clock.advance(1_000);
+    expect(await sending).toEqual([{ message: messages[1], errorCode: 'InvalidMessageContents' }]);
+    const calls = sqsMock.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((call) => call.args[0].input.Entries?.map((entry) => entry.Id))).toEqual([
+      ['0', '1'],
+      ['0'],
     ]);
   });
 

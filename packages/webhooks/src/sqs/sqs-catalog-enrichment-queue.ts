@@ -16,6 +16,7 @@ import {
   assertOneRequest,
   type CatalogEnrichmentQueue,
   catalogEnrichmentFifoMessage,
+  isInvalidMessageError,
   type RefusedCatalogEnrichmentMessage,
 } from '../catalog-enrichment-queue.js';
 
@@ -39,9 +40,11 @@ export interface SqsCatalogEnrichmentQueueOptions {
  * `SendMessageBatch` per `send`, each entry with its product's message group
  * (`catalogEnrichmentGroupId`) and no deduplication id (SQS hashes the body, which is the same
  * for every copy of an item). Entries SQS did not accept are sent again, alone, with backoff —
- * safe for the order, since a request carries one message per product — unless SQS blames the
- * sender (`SenderFault`: a message too large, a bad group id), which no retry fixes; what is
- * still refused after `retry.maxAttempts` is returned with SQS's error code. The client is
+ * safe for the order, since a request carries one message per product — unless SQS refused the
+ * message for what it is (`isInvalidMessageError`: characters it does not take, a message too
+ * large), which no retry fixes; what is still refused after `retry.maxAttempts` is returned with
+ * SQS's error code. (Not SQS's `SenderFault` flag: it marks throttled entries too, which a retry
+ * does fix.) The client is
  * injected; the function needs `sqs:SendMessage` on the queue (which covers `SendMessageBatch`).
  *
  * @example
@@ -91,8 +94,9 @@ export class SqsCatalogEnrichmentQueue implements CatalogEnrichmentQueue {
       for (const item of pending) {
         const failure = failed.get(item.id);
         if (failure === undefined) continue;
-        if (failure.SenderFault === true || attempt >= this.#policy.maxAttempts) {
-          refused.push({ message: item.message, errorCode: failure.Code ?? 'UnknownError' });
+        const errorCode = failure.Code ?? 'UnknownError';
+        if (isInvalidMessageError(errorCode) || attempt >= this.#policy.maxAttempts) {
+          refused.push({ message: item.message, errorCode });
         } else {
           retry.push(item);
         }
