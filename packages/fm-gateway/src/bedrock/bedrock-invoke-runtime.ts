@@ -11,9 +11,15 @@ import {
   type ModelRuntime,
   type ModelStreamEvent,
   type StopReason,
-  type TokenUsage,
   toStopReason,
 } from '../runtime/model-runtime.js';
+import {
+  anthropicMessageSchema,
+  anthropicUsageSchema,
+  toAnthropicBody,
+  toModelOutput,
+  toUsage,
+} from './anthropic-messages.js';
 import { streamEndedEarly } from './bedrock-converse-runtime.js';
 
 /**
@@ -38,12 +44,7 @@ export class BedrockAnthropicInvokeRuntime implements ModelRuntime {
       }),
       { abortSignal: signal },
     );
-    const message = anthropicMessageSchema.parse(JSON.parse(new TextDecoder().decode(response.body)));
-    return {
-      text: message.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join(''),
-      stopReason: toStopReason(message.stop_reason),
-      usage: toUsage(message.usage),
-    };
+    return toModelOutput(anthropicMessageSchema.parse(JSON.parse(new TextDecoder().decode(response.body))));
   }
 
   async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
@@ -90,35 +91,6 @@ export class BedrockAnthropicInvokeRuntime implements ModelRuntime {
   }
 }
 
-function toAnthropicBody(request: ModelRequest): Record<string, unknown> {
-  const system = request.system
-    ? request.promptCache
-      ? [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }]
-      : request.system
-    : undefined;
-  return {
-    anthropic_version: 'bedrock-2023-05-31',
-    max_tokens: request.maxTokens,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-    ...(system ? { system } : {}),
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-  };
-}
-
-const anthropicUsageSchema = z.object({
-  input_tokens: z.optional(z.number()),
-  output_tokens: z.optional(z.number()),
-  cache_read_input_tokens: z.nullish(z.number()),
-  cache_creation_input_tokens: z.nullish(z.number()),
-});
-type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
-
-const anthropicMessageSchema = z.object({
-  content: z.array(z.object({ type: z.string(), text: z.optional(z.string()) })),
-  stop_reason: z.nullish(z.string()),
-  usage: z.optional(anthropicUsageSchema),
-});
-
 const anthropicStreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('message_start'),
@@ -140,16 +112,6 @@ const anthropicStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message_stop') }),
   z.object({ type: z.enum(['content_block_start', 'content_block_stop', 'ping']) }),
 ]);
-
-/** Anthropic reports `input_tokens` without the cache read/creation tokens, as Converse does. */
-function toUsage(usage: AnthropicUsage | undefined): TokenUsage {
-  return {
-    inputTokens: usage?.input_tokens ?? 0,
-    outputTokens: usage?.output_tokens ?? 0,
-    cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
-    cacheWriteInputTokens: usage?.cache_creation_input_tokens ?? 0,
-  };
-}
 
 function throwIfException(event: ResponseStream): void {
   const exception =

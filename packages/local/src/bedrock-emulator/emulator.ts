@@ -1,4 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { BatchJobView } from './batch/batch-job.js';
+import { type BatchInferenceOptions, BatchJobBook } from './batch/batch-jobs.js';
 import { listenDualProtocol } from './dual-protocol-server.js';
 import { FaultBook, type FaultSpec, type LatencyDefaults } from './faults.js';
 import { type EmulatorLogger, silentLogger } from './logger.js';
@@ -28,6 +30,13 @@ export interface BedrockEmulatorOptions {
   readonly sleep?: Sleep;
   /** @default - silent */
   readonly logger?: EmulatorLogger;
+  /**
+   * Batch inference (CreateModelInvocationJob, Get, List, Stop): where jobs read and write S3
+   * objects, and who hears of their state changes. Records are answered by the same model,
+   * scripts and faults as InvokeModel.
+   * @default - CreateModelInvocationJob is refused with a ValidationException saying so
+   */
+  readonly batch?: BatchInferenceOptions;
 }
 
 /** A running emulator. Control methods take effect for the next request. */
@@ -52,7 +61,20 @@ export interface BedrockEmulator {
   resetStats(): void;
   /** Forgets every system prompt seen, so the next cache point writes again. */
   clearPromptCache(): void;
-  /** Stops listening and drops open connections (in-flight streams end abruptly). */
+  readonly batch: {
+    /**
+     * Resolves with the job (as GetModelInvocationJob shows it) once it has ended and its last
+     * state change has been delivered. Rejects at once for an unknown job ARN, and after
+     * `timeoutMs` (default 10 s) naming the status the job is stuck in.
+     */
+    settled(jobArn: string, options?: { timeoutMs?: number }): Promise<BatchJobView>;
+    /** Every job kept, newest first. */
+    list(): BatchJobView[];
+  };
+  /**
+   * Stops running batch jobs (no further state changes are delivered), stops listening and drops
+   * open connections (in-flight streams end abruptly).
+   */
   close(): Promise<void>;
 }
 
@@ -62,7 +84,8 @@ const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
  * Starts a wire-compatible Amazon Bedrock Runtime endpoint (InvokeModel, Converse and both
  * streaming APIs) on one port that speaks HTTP/1.1 and cleartext HTTP/2. Point the real
  * `BedrockRuntimeClient` at `url` with any static credentials; the region a request is
- * signed for selects which faults apply.
+ * signed for selects which faults apply. With the `batch` option the same URL also serves
+ * batch inference to the real `BedrockClient` (`@aws-sdk/client-bedrock`).
  *
  * @example
  * const emulator = await startBedrockEmulator();
@@ -79,16 +102,16 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   const scripts = new ScriptBook();
   const promptCache = new PromptCache();
   const stats = new RequestStats();
+  const knownModelIds = options.knownModelIds ?? looksLikeModelId;
+  const sleep = options.sleep ?? defaultSleep;
+  const logger = options.logger ?? silentLogger;
+  const batch = new BatchJobBook(options.batch, {
+    model: { faults, scripts, promptCache, sleep },
+    knownModelIds,
+    logger,
+  });
   const server = await listenDualProtocol(
-    createRequestHandler({
-      faults,
-      scripts,
-      promptCache,
-      stats,
-      knownModelIds: options.knownModelIds ?? looksLikeModelId,
-      sleep: options.sleep ?? defaultSleep,
-      logger: options.logger ?? silentLogger,
-    }),
+    createRequestHandler({ faults, scripts, promptCache, stats, knownModelIds, sleep, logger, batch }),
     { host, port: options.port ?? 0 },
   );
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -108,6 +131,13 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     stats: (filter) => stats.snapshot(filter),
     resetStats: () => stats.reset(),
     clearPromptCache: () => promptCache.clear(),
-    close: () => server.close(),
+    batch: {
+      settled: (jobArn, settleOptions) => batch.settled(jobArn, settleOptions?.timeoutMs),
+      list: () => batch.snapshot(),
+    },
+    close: async () => {
+      await batch.close();
+      await server.close();
+    },
   };
 }

@@ -92,6 +92,19 @@ describe('faults over the wire', () => {
     });
   });
 
+  it('fails only prompts containing the fault’s match text', async () => {
+    const emulator = await start();
+    emulator.faults.add({ match: 'Berserk', error: 'ModelErrorException' });
+    const client = clientOf(emulator);
+
+    await expect(
+      client.send(new ConverseCommand(converseInput(modelIds.haiku, 'Is Vagabond finished?'))),
+    ).resolves.toBeDefined();
+    await expect(
+      client.send(new ConverseCommand(converseInput(modelIds.haiku, 'Is Berserk finished?'))),
+    ).rejects.toMatchObject({ name: 'ModelErrorException' });
+  });
+
   it('lets every request through at rate 0', async () => {
     const emulator = await start();
     emulator.faults.add({ error: 'ThrottlingException', rate: 0 });

@@ -30,6 +30,17 @@ describe('FaultBook', () => {
     expect(faults.plan(virginia).error).toBeUndefined();
   });
 
+  it('fails only prompts containing the match text when the fault has one', () => {
+    const faults = new FaultBook(Math.random);
+    faults.add({ match: 'SKU-2', error: 'ModelErrorException' });
+
+    expect(faults.plan({ ...tokyo, promptText: 'Describe SKU-2 for the shop' }).error).toBe(
+      'ModelErrorException',
+    );
+    expect(faults.plan({ ...tokyo, promptText: 'Describe SKU-1 for the shop' }).error).toBeUndefined();
+    expect(faults.plan(tokyo).error).toBeUndefined();
+  });
+
   it('never fires at rate 0 and always at rate 1, without drawing random numbers', () => {
     const random = () => {
       throw new Error('no draw expected');

@@ -10,13 +10,16 @@ const delayMs = z.int().check(z.minimum(0), z.maximum(600_000));
 
 /**
  * Body of `POST /_local/bedrock/faults`: make matching requests fail and/or slow down.
- * `region` matches the SigV4 scope exactly, `model` is a substring of the model id; a fault
- * without either matches every request. `rate` defaults to 1.
+ * `region` matches the SigV4 scope exactly, `model` is a substring of the model id, `match` a
+ * case-sensitive substring of the prompt (system text or any turn, as scripts match); a fault
+ * with none of them matches every request. `match` can single out one record of a batch job.
+ * `rate` defaults to 1.
  */
 export const faultSpecSchema = z
   .strictObject({
     region: z.optional(z.string().check(z.minLength(1))),
     model: z.optional(z.string().check(z.minLength(1))),
+    match: z.optional(z.string().check(z.minLength(1))),
     error: z.optional(z.enum(faultErrorNames)),
     rate: z._default(z.number().check(z.minimum(0), z.maximum(1)), 1),
     ttftMs: z.optional(delayMs),
@@ -41,6 +44,14 @@ export interface FaultPlan {
   readonly ttftMs: number;
   /** Delay between stream deltas. */
   readonly tokenDelayMs: number;
+}
+
+/** What a fault is matched against. */
+export interface FaultTarget {
+  readonly region: string;
+  readonly modelId: string;
+  /** Everything the model reads (`fullPromptText`); without it, faults with `match` never apply. */
+  readonly promptText?: string;
 }
 
 export interface LatencyDefaults {
@@ -75,7 +86,7 @@ export class FaultBook {
     return this.faults.map((fault) => ({ ...fault }));
   }
 
-  plan(target: { region: string; modelId: string }): FaultPlan {
+  plan(target: FaultTarget): FaultPlan {
     const matching = this.faults.filter((fault) => matches(fault, target));
     const firing = matching.find((fault) => fault.error !== undefined && this.fires(fault.rate));
     return {
@@ -95,9 +106,10 @@ export class FaultBook {
   }
 }
 
-function matches(fault: FaultSpec, target: { region: string; modelId: string }): boolean {
+function matches(fault: FaultSpec, target: FaultTarget): boolean {
   const regionMatches = fault.region === undefined || fault.region.toLowerCase() === target.region;
   const modelMatches =
     fault.model === undefined || target.modelId.toLowerCase().includes(fault.model.toLowerCase());
-  return regionMatches && modelMatches;
+  const promptMatches = fault.match === undefined || target.promptText?.includes(fault.match) === true;
+  return regionMatches && modelMatches && promptMatches;
 }

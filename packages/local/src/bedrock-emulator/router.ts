@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { regionFromAuthorization } from './auth.js';
+import type { BatchJobBook } from './batch/batch-jobs.js';
+import { answerBatchRequest, isBatchPath } from './batch/batch-routes.js';
 import { EmulatedServiceError, invalidModelIdMessage } from './errors.js';
 import type { FaultBook } from './faults.js';
 import {
@@ -11,6 +13,7 @@ import {
 } from './http-exchange.js';
 import type { EmulatorLogger } from './logger.js';
 import { complete } from './model/completion.js';
+import { fullPromptText } from './model/model-prompt.js';
 import type { PromptCache } from './model/prompt-cache.js';
 import { converse } from './operations/converse.js';
 import { converseStream } from './operations/converse-stream.js';
@@ -36,6 +39,7 @@ export interface RouterDependencies {
   readonly knownModelIds: (modelId: string) => boolean;
   readonly sleep: Sleep;
   readonly logger: EmulatorLogger;
+  readonly batch: BatchJobBook;
 }
 
 interface Route {
@@ -43,9 +47,13 @@ interface Route {
   readonly operation: Operation;
 }
 
+function pathOf(url: string | undefined): string {
+  return (url ?? '').split('?')[0] ?? '';
+}
+
 /** `POST /model/{url-encoded model id}/{operation}`; anything else is an unknown operation. */
 function routeOf(method: string | undefined, url: string | undefined): Route {
-  const path = (url ?? '').split('?')[0] ?? '';
+  const path = pathOf(url);
   const [empty, model, encodedModelId, suffix, ...rest] = path.split('/');
   const operation = suffix === undefined ? undefined : operationsByPathSuffix[suffix];
   if (
@@ -71,15 +79,37 @@ function protocolOf(httpVersion: string): WireProtocol {
 }
 
 /**
- * The emulator's one request handler, for HTTP/1.1 and HTTP/2 alike. Checks run in Bedrock's
- * order (route, signature scope, model id, body), then faults, then the local model answers.
+ * The emulator's one request handler, for HTTP/1.1 and HTTP/2 alike. Runtime checks run in
+ * Bedrock's order (route, signature scope, model id, body), then faults, then the local model
+ * answers. The batch inference control plane (`/model-invocation-job…`) shares the port, as
+ * `BedrockClient` and `BedrockRuntimeClient` can then share one endpoint URL.
  */
 export function createRequestHandler(
   deps: RouterDependencies,
 ): (request: RequestSource, response: ResponseSink) => void {
   return (request, response) => {
-    void handle(deps, request, response);
+    void (isBatchPath(pathOf(request.url))
+      ? handleBatch(deps, request, response)
+      : handle(deps, request, response));
   };
+}
+
+/** A control-plane request: not counted in the stats, which count model invocations. */
+async function handleBatch(
+  deps: RouterDependencies,
+  request: RequestSource,
+  response: ResponseSink,
+): Promise<void> {
+  const requestId = randomUUID();
+  let operation = 'unknown';
+  let outcome: RequestOutcome = 'ok';
+  try {
+    operation = await answerBatchRequest(deps.batch, request, response, requestId);
+  } catch (error) {
+    outcome = answerWithError(deps.logger, response, error, requestId);
+  } finally {
+    deps.logger.debug('bedrock emulator request', { operation, outcome, requestId });
+  }
 }
 
 async function handle(
@@ -110,7 +140,7 @@ async function handle(
     }
     const prompt = route.operation.readPrompt(parseJsonBody(await readBody(request)));
     const identity = { region: record.region, modelId: route.modelId };
-    const plan = deps.faults.plan(identity);
+    const plan = deps.faults.plan({ ...identity, promptText: fullPromptText(prompt) });
     const pacer = new Pacer(deps.sleep, clientGone.signal);
     if (
       plan.error !== undefined &&

@@ -1,4 +1,5 @@
-// Shared by the emulator's tests: the real SDK client pointed at an emulator, and stream readers.
+// Shared by the emulator's tests: the real SDK clients pointed at an emulator, and stream readers.
+import { BedrockClient } from '@aws-sdk/client-bedrock';
 import {
   BedrockRuntimeClient,
   type ContentBlockDeltaEvent,
@@ -21,6 +22,19 @@ export function clientFor(
     endpoint: emulator.url,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: options.maxAttempts ?? 1,
+  });
+}
+
+/** The real control-plane client (batch inference) pointed at the emulator. */
+export function controlClientFor(
+  emulator: BedrockEmulator,
+  options: { region?: string } = {},
+): BedrockClient {
+  return new BedrockClient({
+    region: options.region ?? 'ap-northeast-1',
+    endpoint: emulator.url,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
   });
 }
 

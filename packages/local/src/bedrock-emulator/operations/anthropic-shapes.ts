@@ -25,3 +25,14 @@ export function anthropicMessage(requestId: string, modelId: string) {
     model: anthropicModelName(modelId),
   } as const;
 }
+
+/** The InvokeModel response body for Claude: one Anthropic message holding the whole completion. */
+export function anthropicResponseBody(requestId: string, modelId: string, completion: Completion) {
+  return {
+    ...anthropicMessage(requestId, modelId),
+    content: [{ type: 'text', text: completion.text }],
+    stop_reason: completion.stopReason,
+    stop_sequence: null,
+    usage: anthropicUsage(completion),
+  };
+}

@@ -11,3 +11,14 @@ export function converseUsage(completion: Completion) {
     cacheWriteInputTokens,
   };
 }
+
+/** The Converse response body: the completion as one assistant message, with usage and latency. */
+export function converseResponseBody(completion: Completion, latencyMs: number) {
+  return {
+    output: { message: { role: 'assistant', content: [{ text: completion.text }] } },
+    stopReason: completion.stopReason,
+    usage: converseUsage(completion),
+    metrics: { latencyMs },
+    ...(completion.guardrailTrace ? { trace: { guardrail: completion.guardrailTrace } } : {}),
+  };
+}

@@ -1,5 +1,5 @@
 import { conversePrompt } from './converse-request.js';
-import { converseUsage } from './converse-shapes.js';
+import { converseResponseBody } from './converse-shapes.js';
 import type { Operation } from './operation.js';
 import { sendWholeResponse } from './whole-response.js';
 
@@ -10,12 +10,6 @@ export const converse: Operation = {
   readPrompt: conversePrompt,
   respond: (context) => {
     const { completion } = context;
-    return sendWholeResponse(context, (latencyMs) => ({
-      output: { message: { role: 'assistant', content: [{ text: completion.text }] } },
-      stopReason: completion.stopReason,
-      usage: converseUsage(completion),
-      metrics: { latencyMs },
-      ...(completion.guardrailTrace ? { trace: { guardrail: completion.guardrailTrace } } : {}),
-    }));
+    return sendWholeResponse(context, (latencyMs) => converseResponseBody(completion, latencyMs));
   },
 };

@@ -1,5 +1,5 @@
 import { anthropicPrompt } from './anthropic-request.js';
-import { anthropicMessage, anthropicUsage } from './anthropic-shapes.js';
+import { anthropicResponseBody } from './anthropic-shapes.js';
 import type { Operation } from './operation.js';
 import { sendWholeResponse } from './whole-response.js';
 
@@ -12,13 +12,7 @@ export const invokeModel: Operation = {
     const { completion } = context;
     return sendWholeResponse(
       context,
-      () => ({
-        ...anthropicMessage(context.requestId, context.modelId),
-        content: [{ type: 'text', text: completion.text }],
-        stop_reason: completion.stopReason,
-        stop_sequence: null,
-        usage: anthropicUsage(completion),
-      }),
+      () => anthropicResponseBody(context.requestId, context.modelId, completion),
       (latencyMs) => ({
         'x-amzn-bedrock-input-token-count': completion.usage.inputTokens,
         'x-amzn-bedrock-output-token-count': completion.usage.outputTokens,

@@ -1,5 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { FaultPlan } from '../faults.js';
 import { sendJson } from '../http-exchange.js';
+import type { Completion } from '../model/completion.js';
 import type { RequestOutcome } from '../request-stats.js';
 import { elapsedMs, type OperationContext } from './operation.js';
 
@@ -13,12 +15,16 @@ export async function sendWholeResponse(
   headers: (latencyMs: number) => OutgoingHttpHeaders = () => ({}),
 ): Promise<RequestOutcome> {
   const { plan, completion, pacer } = context;
-  const generationMs = plan.ttftMs + plan.tokenDelayMs * Math.max(0, completion.deltas.length - 1);
-  if (!(await pacer.wait(generationMs))) return 'aborted';
+  if (!(await pacer.wait(generationMs(plan, completion)))) return 'aborted';
   const latencyMs = elapsedMs(context.startedAt);
   sendJson(context.response, 200, body(latencyMs), {
     'x-amzn-requestid': context.requestId,
     ...headers(latencyMs),
   });
   return 'ok';
+}
+
+/** How long a whole answer takes: time to first token, then the token delay for every further delta. */
+export function generationMs(plan: FaultPlan, completion: Completion): number {
+  return plan.ttftMs + plan.tokenDelayMs * Math.max(0, completion.deltas.length - 1);
 }
