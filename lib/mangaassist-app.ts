@@ -31,10 +31,11 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     catalogEnrichmentQueue: stateful.catalogEnrichment.queue,
     callbackSecret: stateful.callbackSecret,
     jobsTable: stateful.jobsTable,
+    recommendationsTable: stateful.recommendationsTable,
     documentsBucketName: stateful.documentsBucketName,
     functionNetwork: stateful.functionNetwork,
     redisUrl: stateful.redisUrl,
-    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, document jobs, their functions, WAF and alarms`,
+    description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, document jobs, recommendations, their functions, WAF and alarms`,
   });
   // The API stack refers to the documents bucket by name, not by an export: make the order explicit.
   api.addDependency(stateful);
@@ -43,13 +44,14 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     ...(env ? { env } : {}),
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
+    recommendationsTable: stateful.recommendationsTable,
     catalogEnrichment: {
       queue: stateful.catalogEnrichment.queue,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
     },
     moderationWebhookKey: stateful.moderationWebhookKey,
     alarmTopic: api.alarms.topic,
-    description: `MangaAssist ${config.stage}: event consumers, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
+    description: `MangaAssist ${config.stage}: event consumers, the recommendation workflow, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
   for (const stack of [stateful, api, events]) {
     Tags.of(stack).add('project', 'MangaAssist');

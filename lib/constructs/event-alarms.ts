@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus, IRule } from 'aws-cdk-lib/aws-events';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { notifyingAlarm } from './notifying-alarm.js';
 
 /** A queue whose messages are failures someone has to look at. */
 export interface WatchedQueue {
@@ -55,19 +56,8 @@ export class EventAlarms extends Construct {
   constructor(scope: Construct, id: string, props: EventAlarmsProps) {
     super(scope, id);
     const action = new SnsAction(props.topic);
-    const alarm = (alarmId: string, description: string, metric: Metric): Alarm => {
-      const created = new Alarm(this, alarmId, {
-        alarmDescription: `MangaAssist ${props.stage}: ${description}`,
-        metric,
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      return created;
-    };
+    const alarm = (alarmId: string, description: string, metric: Metric): Alarm =>
+      notifyingAlarm(this, alarmId, { stage: props.stage, description, metric, action });
 
     const queueDepth: Record<string, Alarm> = {};
     for (const watched of props.queues) {

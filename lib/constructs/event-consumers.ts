@@ -15,12 +15,11 @@ import { PlatformFunction } from './platform-function.js';
 
 /**
  * The handler each consumer's function runs (also told its consumer by `EVENT_CONSUMER`): the
- * consumers that call a model have entries of their own, so the others carry no model, bus or
- * email client in their bundle.
+ * consumer that calls a model has an entry of its own, so the others carry no model, bus or email
+ * client in their bundle. (Recommendations are a state machine: `RecommendationWorkflow`.)
  */
 export const eventConsumerEntries: Readonly<Record<EventConsumer, string>> = {
   'fm-trigger': 'functions/event-consumer/src/fm-trigger-handler.ts',
-  'recommendation-regeneration': 'functions/event-consumer/src/recommendation-handler.ts',
   'moderation-handler': 'functions/event-consumer/src/handler.ts',
   analytics: 'functions/event-consumer/src/handler.ts',
   'inference-post-processor': 'functions/event-consumer/src/handler.ts',
@@ -70,8 +69,6 @@ export interface ConsumerAccess {
  * - `inference-post-processor`: the day's attention list in the analytics table (degraded, costly
  *   or slow inferences); its metric is embedded-metric-format too.
  * - `embedding-regeneration`: marks the product's embedding stale (no model, emits nothing).
- * - `recommendation-regeneration`: reads products, asks the fast model, emits
- *   `Recommendation.Generated`.
  */
 export const consumerAccess: Readonly<Record<EventConsumer, ConsumerAccess>> = {
   'fm-trigger': {
@@ -102,12 +99,6 @@ export const consumerAccess: Readonly<Record<EventConsumer, ConsumerAccess>> = {
     tables: { products: 'readWrite', consumedEvents: 'readWrite' },
     putEvents: false,
     models: [],
-    sendEmail: false,
-  },
-  'recommendation-regeneration': {
-    tables: { products: 'read', consumedEvents: 'readWrite' },
-    putEvents: true,
-    models: ['fast'],
     sendEmail: false,
   },
 };

@@ -1,4 +1,10 @@
-import { type EventConsumer, type EventRule, type EventRuleTarget, eventRules } from '@mangaassist/contracts';
+import {
+  type EventConsumer,
+  type EventRule,
+  type EventRuleTarget,
+  type EventWorkflow,
+  eventRules,
+} from '@mangaassist/contracts';
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   type CfnRule,
@@ -8,9 +14,10 @@ import {
   Rule,
   Schedule,
 } from 'aws-cdk-lib/aws-events';
-import { ApiDestination, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { ApiDestination, LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ContractTargetInput } from './contract-rule-targets.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -29,6 +36,8 @@ export interface EventRoutingProps {
   readonly consumers: Readonly<Record<EventConsumer, IFunction>>;
   /** The API destination each `api-destination` target sends to, by target id. */
   readonly apiDestinations: Readonly<Record<string, IApiDestination>>;
+  /** The state machine each `state-machine` target starts, by workflow. */
+  readonly stateMachines: Readonly<Record<EventWorkflow, IStateMachine>>;
   /**
    * The rules to create.
    * @default eventRules from `@mangaassist/contracts`
@@ -63,9 +72,11 @@ export interface RoutedRule {
  *   could not deliver after the retries; the queue policy admits only this rule);
  * - `lambda` targets invoke the consumer's function (which also gets the resource-based
  *   permission for this rule alone); `api-destination` targets send through the named API
- *   destination with a role that may invoke only it.
+ *   destination with a role that may invoke only it; `state-machine` targets start an execution
+ *   of the workflow's state machine, the event as its input, with a role that may start only it.
  *
- * Throws `EventRoutingError` for a target whose function or API destination is not given.
+ * Throws `EventRoutingError` for a target whose function, API destination or state machine is
+ * not given.
  */
 export class EventRouting extends Construct {
   readonly rules: Readonly<Record<string, RoutedRule>>;
@@ -139,6 +150,13 @@ export class EventRouting extends Construct {
         throw new EventRoutingError(`rule ${spec.name}: no consumer function for target ${target.id}`);
       }
       return new LambdaFunction(fn, options);
+    }
+    if (target.kind === 'state-machine') {
+      const machine = target.workflow === undefined ? undefined : props.stateMachines[target.workflow];
+      if (machine === undefined) {
+        throw new EventRoutingError(`rule ${spec.name}: no state machine for target ${target.id}`);
+      }
+      return new SfnStateMachine(machine, options);
     }
     const destination = props.apiDestinations[target.id];
     if (destination === undefined) {

@@ -1,11 +1,12 @@
 import { byPriority, type JobPriority } from '@mangaassist/contracts';
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { notifyingAlarm } from './notifying-alarm.js';
 import { pascalCase } from './pascal-case.js';
 
 export interface JobAlarmsProps {
@@ -150,16 +151,6 @@ export class JobAlarms extends Construct {
   }
 
   private alarm(id: string, options: { description: string; metric: IMetric; threshold: number }): Alarm {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: `MangaAssist ${this.stage}: ${options.description}`,
-      metric: options.metric,
-      threshold: options.threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(this.action);
-    alarm.addOkAction(this.action);
-    return alarm;
+    return notifyingAlarm(this, id, { ...options, stage: this.stage, action: this.action });
   }
 }

@@ -16,6 +16,7 @@ import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { DocumentBucket } from './document-bucket.js';
 import { nagResourceName } from './nag-resource-name.js';
 import { PlatformFunction, type SharedFunctionProps } from './platform-function.js';
+import { acknowledgeLoggingWildcards } from './state-machine-role-wildcards.js';
 
 export class JobWorkflowError extends Error {
   override readonly name = 'JobWorkflowError';
@@ -186,10 +187,6 @@ export class JobWorkflow extends Construct {
       reason:
         'The state machine logs ERROR events without execution data: its inputs and outputs name jobs and tenants, and a failure cause may quote a customer document. ALL would log every state transition of every chunk (thousands per large document) for no diagnostic gain over X-Ray traces and the steps function’s own logs.',
     });
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Resource "*" only where AWS allows nothing narrower: the CloudWatch Logs delivery actions Step Functions needs to log (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions.',
-    });
+    acknowledgeLoggingWildcards(this.stateMachine);
   }
 }

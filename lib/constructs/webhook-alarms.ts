@@ -1,9 +1,10 @@
 import type { WebhookSource } from '@mangaassist/contracts';
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { notifyingAlarm } from './notifying-alarm.js';
 import type { WebhookReceiver } from './webhook-receivers.js';
 
 export interface WebhookAlarmsProps {
@@ -58,19 +59,14 @@ export class WebhookAlarms extends Construct {
     for (const receiver of props.receivers) {
       const name = pascalCase(receiver.source);
       const sum = (metricName: string) => receiver.alias.metric(metricName, { statistic: 'Sum', period });
-      const alarm = (alarmId: string, metricName: string, threshold: number, what: string) => {
-        const created = new Alarm(this, alarmId, {
-          alarmDescription: `MangaAssist ${props.stage}: more than ${threshold} ${what} from the ${receiver.source} webhook URL in 5 minutes`,
+      const alarm = (alarmId: string, metricName: string, threshold: number, what: string) =>
+        notifyingAlarm(this, alarmId, {
+          stage: props.stage,
+          description: `more than ${threshold} ${what} from the ${receiver.source} webhook URL in 5 minutes`,
           metric: sum(metricName),
           threshold,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
+          action,
         });
-        created.addAlarmAction(action);
-        created.addOkAction(action);
-        return created;
-      };
       alarms[receiver.source] = {
         clientErrors: alarm(`${name}ClientErrors`, 'Url4xxCount', clientThreshold, '4xx answers'),
         serverErrors: alarm(`${name}ServerErrors`, 'Url5xxCount', serverThreshold, '5xx answers'),

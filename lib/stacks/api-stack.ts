@@ -15,6 +15,7 @@ import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
 import { DocumentJobs } from '../constructs/document-jobs.js';
 import { ModelGuardrail } from '../constructs/model-guardrail.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
+import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
 import { TenantApiKeys } from '../constructs/tenant-api-keys.js';
 import { WebhookAlarms } from '../constructs/webhook-alarms.js';
@@ -40,6 +41,8 @@ export interface ApiStackProps extends StackProps {
   readonly callbackSecret: ISecret;
   /** Asynchronous document jobs and their idempotency keys. */
   readonly jobsTable: ITable;
+  /** Each segment's latest recommendations, written by the events stack's workflow. */
+  readonly recommendationsTable: ITable;
   /**
    * The bucket of uploads and every document job's objects, by name (the stateful stack's
    * `documentsBucketName`: referred to without an export).
@@ -53,7 +56,7 @@ export interface ApiStackProps extends StackProps {
 
 /**
  * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks,
- * document jobs) behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for
+ * document jobs, recommendations) behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for
  * browsers; the webhook receivers' function URLs; the Bedrock access behind them; the document
  * jobs' queues, workflow, callback deliverer and notification topic; and the alarms that watch them.
  *
@@ -75,6 +78,7 @@ export class ApiStack extends Stack {
   readonly webhooks: WebhookReceivers;
   readonly webhookAlarms: WebhookAlarms;
   readonly documentJobs: DocumentJobs;
+  readonly recommendations: RecommendationRoutes;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     const {
@@ -88,6 +92,7 @@ export class ApiStack extends Stack {
       catalogEnrichmentQueue,
       callbackSecret,
       jobsTable,
+      recommendationsTable,
       documentsBucketName,
       functionNetwork,
       redisUrl,
@@ -249,6 +254,14 @@ export class ApiStack extends Stack {
       jobsPerTenant: config.jobs.jobsPerTenant,
       callbackAgeAlarmSeconds: config.alarms.jobCallbackAgeSeconds,
       removalPolicy: config.removalPolicy,
+    });
+
+    this.recommendations = new RecommendationRoutes(this, 'Recommendations', {
+      stage: config.stage,
+      restApi: this.chatApi.restApi,
+      requestValidator: this.chatApi.requestValidator,
+      recommendationsTable,
+      functionDefaults: this.chatApi.functionDefaults,
     });
   }
 }

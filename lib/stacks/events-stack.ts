@@ -16,6 +16,7 @@ import { type ConsumerTable, EventConsumers } from '../constructs/event-consumer
 import { EventRouting } from '../constructs/event-routing.js';
 import { ModerationAlertWebhook } from '../constructs/moderation-alert-webhook.js';
 import { pascalCase } from '../constructs/pascal-case.js';
+import { RecommendationWorkflow } from '../constructs/recommendation-workflow.js';
 
 /** The contract's target id of the critical-moderation notification. */
 export const moderationAlertTargetId = 'moderation-alert-webhook';
@@ -26,6 +27,8 @@ export interface EventsStackProps extends StackProps {
   readonly eventBus: IEventBus;
   /** The consumers' tables: products, reviews, inference analytics, consumed events. */
   readonly tables: Readonly<Record<ConsumerTable, ITable>>;
+  /** Each segment's latest recommendation list, which the recommendation workflow writes. */
+  readonly recommendationsTable: ITable;
   /** The catalog enrichment queue (SQS FIFO) and its dead-letter queue, from the stateful stack. */
   readonly catalogEnrichment: { readonly queue: IQueue; readonly deadLetters: IQueue };
   /** The API key the moderation alert webhook receives. */
@@ -43,9 +46,9 @@ export interface EventsStackProps extends StackProps {
 
 /**
  * The stateless side of the event pipeline: the consumer functions (the catalog enrichment
- * queue's included), the bus's rules from the contracts with their retry policies and DLQs, the
- * outbound moderation alert (API destination), the optional cross-account forwarding rule, and
- * the alarms on every DLQ and rule.
+ * queue's included), the recommendation workflow the six-hourly schedule starts, the bus's rules
+ * from the contracts with their retry policies and DLQs, the outbound moderation alert (API
+ * destination), the optional cross-account forwarding rule, and the alarms on every DLQ and rule.
  */
 export class EventsStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
@@ -53,6 +56,7 @@ export class EventsStack extends Stack {
   /** The catalog enrichment queue's consumer. */
   readonly catalogEnrichment: CatalogEnrichmentConsumer;
   readonly moderationAlert: ModerationAlertWebhook;
+  readonly recommendations: RecommendationWorkflow;
   readonly routing: EventRouting;
   readonly forwarding?: CrossAccountForwarding;
   readonly alarms: EventAlarms;
@@ -62,6 +66,7 @@ export class EventsStack extends Stack {
       config,
       eventBus,
       tables,
+      recommendationsTable,
       catalogEnrichment,
       moderationWebhookKey,
       alarmTopic,
@@ -116,6 +121,19 @@ export class EventsStack extends Stack {
       rateLimitPerSecond: events.moderationWebhook.rateLimitPerSecond,
     });
 
+    this.recommendations = new RecommendationWorkflow(this, 'Recommendations', {
+      stage: config.stage,
+      productsTable: tables.products,
+      recommendationsTable,
+      eventBus,
+      bedrock: this.bedrockAccess,
+      alarmTopic,
+      memorySize: events.consumerMemorySize,
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+
     const consumerFunctions: Partial<Record<EventConsumer, IFunction>> = {};
     for (const consumer of eventConsumers) {
       consumerFunctions[consumer] = this.consumers.consumers[consumer].function.invocationTarget;
@@ -125,6 +143,7 @@ export class EventsStack extends Stack {
       eventBus,
       consumers: consumerFunctions as Record<EventConsumer, IFunction>,
       apiDestinations: { [moderationAlertTargetId]: this.moderationAlert.apiDestination },
+      stateMachines: { 'recommendation-regeneration': this.recommendations.stateMachine },
       removalPolicy: config.removalPolicy,
     });
 

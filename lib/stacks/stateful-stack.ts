@@ -4,6 +4,7 @@ import {
   inferenceAnalyticsTable,
   jobsTable,
   productsTable,
+  recommendationsTable,
   reviewsTable,
   sessionsTable,
   webhookIdempotencyTable,
@@ -67,6 +68,8 @@ export class StatefulStack extends Stack {
   readonly catalogEnrichment: CatalogEnrichmentQueue;
   /** Asynchronous document jobs and their idempotency keys (`job_id`, TTL `expires_at`). */
   readonly jobsTable: ITable;
+  /** Each segment's latest recommendation list (`segment`). */
+  readonly recommendationsTable: ITable;
   /** Uploads and every job's document, chunks, answers and result (`uploads/`, `jobs/`). */
   readonly documentsBucket: IBucket;
   /**
@@ -123,6 +126,10 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     this.jobsTable = new SpecTable(this, 'Jobs', { spec: jobsTable, ...tableDefaults }).table;
+    this.recommendationsTable = new SpecTable(this, 'Recommendations', {
+      spec: recommendationsTable,
+      ...tableDefaults,
+    }).table;
     this.documentsBucket = new DocumentBucket(this, 'Documents', {
       stage: config.stage,
       removalPolicy: config.removalPolicy,

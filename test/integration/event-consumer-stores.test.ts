@@ -15,8 +15,15 @@ import {
   recordingEmails,
   scriptedModel,
 } from '@mangaassist/consumers/testing';
-import { consumedEventsTable, productsTable, reviewsTable } from '@mangaassist/contracts';
+import {
+  consumedEventsTable,
+  productsTable,
+  recommendationsTable,
+  reviewsTable,
+} from '@mangaassist/contracts';
 import { DynamoDbIdempotencyStore } from '@mangaassist/idempotency/dynamodb';
+import { DynamoDbRecommendationStore } from '@mangaassist/recommendations/dynamodb';
+import { describeRecommendationStore } from '@mangaassist/recommendations/testing';
 import { describe, expect, it } from 'vitest';
 import { testTableName, useEmbeddedDynamoDb } from './embedded-dynamodb.js';
 
@@ -24,9 +31,15 @@ const tables = {
   products: testTableName(productsTable),
   reviews: testTableName(reviewsTable),
   consumedEvents: testTableName(consumedEventsTable),
+  recommendations: testTableName(recommendationsTable),
 };
 
-const documents = useEmbeddedDynamoDb([productsTable, reviewsTable, consumedEventsTable]);
+const documents = useEmbeddedDynamoDb([
+  productsTable,
+  reviewsTable,
+  consumedEventsTable,
+  recommendationsTable,
+]);
 
 const productStore = () => new DynamoDbProductStore(documents(), { tableName: tables.products });
 const reviewStore = () => new DynamoDbReviewStore(documents(), { tableName: tables.reviews });
@@ -38,6 +51,29 @@ const consumedEvents = () =>
 
 describeProductStore('DynamoDbProductStore', productStore);
 describeReviewStore('DynamoDbReviewStore', reviewStore);
+describeRecommendationStore(
+  'DynamoDbRecommendationStore',
+  async () => new DynamoDbRecommendationStore(documents(), { tableName: tables.recommendations }),
+);
+
+describe('DynamoDbRecommendationStore on the recommendations table', () => {
+  it('replaces an item written by hand without generated_at, rather than calling every run stale', async () => {
+    const segment = `hand-${randomUUID().slice(0, 8)}`;
+    await documents().send(
+      new PutCommand({ TableName: tables.recommendations, Item: { segment, note: 'written by hand' } }),
+    );
+    const store = new DynamoDbRecommendationStore(documents(), { tableName: tables.recommendations });
+    const list = {
+      segment,
+      product_ids: ['manga-1'],
+      model_id: 'jp.anthropic.claude-haiku-4-5-20251001-v1:0',
+      generated_at: '2026-12-07T06:00:00.000Z',
+    };
+
+    await expect(store.put(list)).resolves.toBe('stored');
+    await expect(store.get(segment)).resolves.toEqual(list);
+  });
+});
 
 describe('DynamoDbProductStore on the products table', () => {
   it('leaves the catalog’s own attributes of a product alone', async () => {

@@ -58,7 +58,6 @@ export function makeEventConsumerHandlers(
     'inference-post-processor': undefined,
     analytics: undefined,
     'embedding-regeneration': undefined,
-    'recommendation-regeneration': undefined,
     'fm-trigger': undefined,
   };
   for (const consumer of consumers) {

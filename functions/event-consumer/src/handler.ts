@@ -4,8 +4,9 @@
  * This entry runs the consumers that only read and write their tables (moderation-handler: hides
  * flagged reviews; analytics and inference-post-processor: usage per model and day, EMF;
  * embedding-regeneration: marks product embeddings stale), so it carries no model, bus or email
- * client; `fm-trigger-handler.ts` and `recommendation-handler.ts` run the ones that call a model
- * (and `catalog-enrichment-handler.ts` the catalog enrichment queue's consumer).
+ * client; `fm-trigger-handler.ts` runs the one that calls a model (and
+ * `catalog-enrichment-handler.ts` the catalog enrichment queue's consumer). Recommendations are a
+ * state machine (`functions/recommendations`).
  * Failure and idempotency: each event is handled once per consumer (`<consumer>:<event id>` in the
  * consumed-events table, kept past the archive's retention, so redeliveries and replays are
  * no-ops); malformed, out-of-contract, too-deep and permanently failing events are logged,

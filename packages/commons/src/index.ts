@@ -1,5 +1,6 @@
 // The public surface of @mangaassist/commons.
 
+export { lambdaTransientErrors, stepTask, transientTaskRetry } from './asl-tasks.js';
 export { type AwsClientSettings, awsClientOptions } from './aws-client-settings.js';
 export { backoffDelayMs, defaultRetryPolicy, type RetryPolicy, resolveRetryPolicy } from './backoff.js';
 export { boundedCall, CallTimeoutError, untilAborted } from './bounded-call.js';

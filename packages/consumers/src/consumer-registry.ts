@@ -15,7 +15,6 @@ import { type AttentionThresholds, makeInferencePostProcessor } from './inferenc
 import { makeModerationHandlerConsumer } from './moderation-handler.js';
 import type { ProductCatalog } from './product-catalog.js';
 import type { ProductStore } from './product-store.js';
-import { makeRecommendationRegenerationConsumer } from './recommendation-regeneration.js';
 import type { ReviewStore } from './review-store.js';
 
 // Shared by the consumers' authors: each adds lines (a dependency, a factory), never rewrites
@@ -52,7 +51,7 @@ export interface ConsumerDependencies {
   readonly metrics?: MetricsSink;
   /** inference-post-processor: when an inference needs attention. @default attentionDefaults */
   readonly attentionThresholds?: AttentionThresholds;
-  /** embedding-regeneration, recommendation-regeneration: the products table's catalog side. */
+  /** embedding-regeneration: the products table's catalog side. */
   readonly productCatalog?: ProductCatalog;
 }
 
@@ -105,14 +104,6 @@ export const consumerFactories: Partial<Record<ConsumerName, ConsumerFactory>> =
     makeEmbeddingRegenerationConsumer({
       ...optional(dependencies),
       embeddings: requireDependency(dependencies, 'productCatalog', 'embedding-regeneration'),
-    }),
-  'recommendation-regeneration': (dependencies) =>
-    makeRecommendationRegenerationConsumer({
-      ...optional(dependencies),
-      dedupe: dependencies.dedupe,
-      events: requireDependency(dependencies, 'events', 'recommendation-regeneration'),
-      model: requireDependency(dependencies, 'model', 'recommendation-regeneration'),
-      catalog: requireDependency(dependencies, 'productCatalog', 'recommendation-regeneration'),
     }),
 };
 

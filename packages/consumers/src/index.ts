@@ -55,19 +55,22 @@ export {
 } from './moderation-handler.js';
 export { confirmationKey, formatAmount, type ReplayedConfirmationPolicy } from './order-confirmation.js';
 export {
+  assertListLimit,
+  type CatalogProduct,
   type EmbeddingStatusStore,
   MemoryProductCatalog,
+  maxCatalogListLimit,
   type ProductCatalog,
   type ProductCatalogReader,
 } from './product-catalog.js';
-export type {
-  ProductAiContent,
-  ProductDiscontinuation,
-  ProductStore,
-  ProductWriteResult,
-  StoredProduct,
+export {
+  assertIsoTimestamp,
+  type ProductAiContent,
+  type ProductDiscontinuation,
+  type ProductStore,
+  type ProductWriteResult,
+  type StoredProduct,
 } from './product-store.js';
-export { makeRecommendationRegenerationConsumer } from './recommendation-regeneration.js';
 export {
   contentHash,
   contentPreview,

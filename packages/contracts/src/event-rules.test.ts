@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import {
   consumerEmissions,
   defaultTargetRetry,
-  type EventConsumer,
+  type EventEmitterName,
   type EventRule,
   eventConsumers,
   eventRule,
   eventRules,
+  eventWorkflows,
   type InputTransformer,
   queueConsumers,
 } from './event-rules.js';
@@ -68,9 +69,13 @@ function rulesMatching(event: Envelope): EventRule[] {
   return eventRules.filter((rule) => rule.eventPattern !== undefined && matches(rule.eventPattern, event));
 }
 
-function consumersOf(rule: EventRule): EventConsumer[] {
-  return rule.targets.flatMap((target) => (target.handler === undefined ? [] : [target.handler]));
+/** What a rule's targets run: consumer functions and workflows (an API destination leaves the platform). */
+function consumersOf(rule: EventRule): EventEmitterName[] {
+  return rule.targets.flatMap((target) => target.handler ?? target.workflow ?? []);
 }
+
+/** Everything a rule may start that may emit in turn. */
+const ruleTargets: readonly EventEmitterName[] = [...eventConsumers, ...eventWorkflows];
 
 // ---------------------------------------------------------------------------------------------
 // Events, from factories; each detail is checked against its contract before use.
@@ -201,7 +206,7 @@ function messageReceived(): Envelope {
 }
 
 /** Every event `consumer` may emit, in every variant a pattern could tell apart. */
-function emittedBy(consumer: EventConsumer): Envelope[] {
+function emittedBy(consumer: EventEmitterName): Envelope[] {
   const samples: { readonly [name in BusEventName]?: () => Envelope[] } = {
     ModerationFlagged: () => moderationSeverities.map((severity) => moderationFlagged(severity)),
     'Recommendation.Generated': () => [recommendationGenerated()],
@@ -215,17 +220,17 @@ function emittedBy(consumer: EventConsumer): Envelope[] {
 }
 
 /** `consumer -> consumers its output reaches`, through every rule. */
-function consumerGraph(): Map<EventConsumer, Set<EventConsumer>> {
+function consumerGraph(): Map<EventEmitterName, Set<EventEmitterName>> {
   return new Map(
-    eventConsumers.map((consumer) => [
+    ruleTargets.map((consumer) => [
       consumer,
       new Set(emittedBy(consumer).flatMap((event) => rulesMatching(event).flatMap(consumersOf))),
     ]),
   );
 }
 
-function findCycle(graph: Map<EventConsumer, Set<EventConsumer>>): EventConsumer[] | undefined {
-  const visit = (node: EventConsumer, path: EventConsumer[]): EventConsumer[] | undefined => {
+function findCycle(graph: Map<EventEmitterName, Set<EventEmitterName>>): EventEmitterName[] | undefined {
+  const visit = (node: EventEmitterName, path: EventEmitterName[]): EventEmitterName[] | undefined => {
     if (path.includes(node)) return [...path, node];
     for (const next of graph.get(node) ?? []) {
       const cycle = visit(next, [...path, node]);
@@ -267,13 +272,13 @@ function transform(transformer: InputTransformer, event: Envelope): unknown {
   return JSON.parse(text);
 }
 
-const consumersThatEmit = eventConsumers.filter((consumer) => consumerEmissions[consumer].length > 0);
+const consumersThatEmit = ruleTargets.filter((consumer) => consumerEmissions[consumer].length > 0);
 
 // ---------------------------------------------------------------------------------------------
 
 describe('event rules never loop', () => {
   it('route no event a consumer emits back to that consumer', () => {
-    for (const consumer of eventConsumers) {
+    for (const consumer of ruleTargets) {
       for (const event of emittedBy(consumer)) {
         for (const rule of rulesMatching(event)) {
           expect(consumersOf(rule), `${consumer} -> ${event['detail-type']} -> ${rule.name}`).not.toContain(
@@ -344,7 +349,7 @@ describe('event rules never loop', () => {
   });
 
   it('emit nothing but mangaassist.ai events from consumers', () => {
-    for (const consumer of [...eventConsumers, ...queueConsumers]) {
+    for (const consumer of [...ruleTargets, ...queueConsumers]) {
       for (const name of consumerEmissions[consumer]) expect(busEvents[name].source).toBe(eventSources.ai);
     }
   });
@@ -407,12 +412,14 @@ describe('event rules route', () => {
     expect(names(messageReceived())).toEqual([]);
   });
 
-  it('the 6-hour schedule to recommendation regeneration', () => {
+  it('the 6-hour schedule to the recommendation state machine', () => {
     const rule = eventRule('recommendation-schedule');
 
     expect(rule.schedule).toBe('rate(6 hours)');
     expect(rule.eventPattern).toBeUndefined();
-    expect(consumersOf(rule)).toEqual(['recommendation-regeneration']);
+    expect(rule.targets.map(({ kind, workflow }) => ({ kind, workflow }))).toEqual([
+      { kind: 'state-machine', workflow: 'recommendation-regeneration' },
+    ]);
   });
 });
 
@@ -483,9 +490,10 @@ describe('event rule definitions', () => {
     }
   });
 
-  it('name a handler for every Lambda target and none for API destinations', () => {
+  it('name a handler for every Lambda target, a workflow for every state machine and neither for API destinations', () => {
     for (const target of eventRules.flatMap((rule) => rule.targets)) {
-      expect(target.handler === undefined, target.id).toBe(target.kind === 'api-destination');
+      expect(target.handler === undefined, target.id).toBe(target.kind !== 'lambda');
+      expect(target.workflow === undefined, target.id).toBe(target.kind !== 'state-machine');
     }
   });
 
@@ -513,7 +521,7 @@ describe('event rule definitions', () => {
   it('reach every consumer through some rule', () => {
     const targeted = new Set(eventRules.flatMap(consumersOf));
 
-    expect([...eventConsumers].filter((consumer) => !targeted.has(consumer))).toEqual([]);
+    expect(ruleTargets.filter((consumer) => !targeted.has(consumer))).toEqual([]);
   });
 
   it('throw for an unknown rule name', () => {

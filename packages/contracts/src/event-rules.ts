@@ -9,7 +9,6 @@ export const eventConsumers = [
   'inference-post-processor',
   'analytics',
   'embedding-regeneration',
-  'recommendation-regeneration',
   'fm-trigger',
 ] as const;
 export type EventConsumer = (typeof eventConsumers)[number];
@@ -27,12 +26,22 @@ export type QueueConsumer = (typeof queueConsumers)[number];
 export type ConsumerName = EventConsumer | QueueConsumer;
 
 /**
+ * The Step Functions state machines bus rules start, by name: `recommendation-regeneration` asks
+ * the model for each segment's recommendations, a Map over the segments (six-hourly schedule).
+ */
+export const eventWorkflows = ['recommendation-regeneration'] as const;
+export type EventWorkflow = (typeof eventWorkflows)[number];
+
+/** Whatever may put events on the bus in reaction to one: a consumer or a workflow. */
+export type EventEmitterName = ConsumerName | EventWorkflow;
+
+/**
  * What each consumer may put on the bus — a promise its implementation must keep, and the input
  * of the loop-freedom test (`event-rules.test.ts`). A consumer that calls a model through the
  * gateway emits `InferenceCompleted` (the gateway publishes one per answer). Emitting an event
  * not listed here is a bug: it may create a loop no test has ruled out.
  */
-export const consumerEmissions: { readonly [consumer in ConsumerName]: readonly BusEventName[] } = {
+export const consumerEmissions: { readonly [emitter in EventEmitterName]: readonly BusEventName[] } = {
   'moderation-handler': [],
   'inference-post-processor': [],
   analytics: [],
@@ -75,9 +84,11 @@ export interface InputTransformer {
 export interface EventRuleTarget {
   /** Unique within the rule; `[.\-_A-Za-z0-9]`, at most 64 characters. */
   readonly id: string;
-  readonly kind: 'lambda' | 'api-destination';
+  readonly kind: 'lambda' | 'api-destination' | 'state-machine';
   /** The consumer function, for `kind: 'lambda'`. */
   readonly handler?: EventConsumer;
+  /** The state machine an execution of which the event starts, for `kind: 'state-machine'`. */
+  readonly workflow?: EventWorkflow;
   /** What the target receives instead of the event. @default the whole event */
   readonly inputTransformer?: InputTransformer;
   readonly retry: TargetRetryPolicy;
@@ -110,6 +121,11 @@ function lambda(handler: EventConsumer, inputTransformer?: InputTransformer): Ev
     ...(inputTransformer === undefined ? {} : { inputTransformer }),
     retry: defaultTargetRetry,
   };
+}
+
+/** A target starting an execution of `workflow`, the event as its input. */
+function stateMachine(workflow: EventWorkflow): EventRuleTarget {
+  return { id: workflow, kind: 'state-machine', workflow, retry: defaultTargetRetry };
 }
 
 /**
@@ -171,9 +187,9 @@ export const eventRules: readonly EventRule[] = [
   },
   {
     name: 'recommendation-schedule',
-    description: 'Schedule: regenerate recommendations every 6 hours.',
+    description: 'Schedule: regenerate recommendations every 6 hours (a state machine, a Map per segment).',
     schedule: 'rate(6 hours)',
-    targets: [lambda('recommendation-regeneration')],
+    targets: [stateMachine('recommendation-regeneration')],
   },
   {
     name: 'payments-and-reviews',

@@ -30,11 +30,14 @@ export {
   consumerEmissions,
   defaultTargetRetry,
   type EventConsumer,
+  type EventEmitterName,
   type EventRule,
   type EventRuleTarget,
+  type EventWorkflow,
   eventConsumers,
   eventRule,
   eventRules,
+  eventWorkflows,
   type InputTransformer,
   type QueueConsumer,
   queueConsumers,
@@ -100,6 +103,15 @@ export {
 } from './jobs.js';
 export { type JsonSchemaDraft4, toApiGatewaySchema } from './json-schema.js';
 export { gatewayEnvironment } from './lambda-environment.js';
+export {
+  type RecommendationsList,
+  recommendationRoutes,
+  recommendationSegmentSchema,
+  recommendationsListSchema,
+  recommendationsQuerySchema,
+  type SegmentRecommendations,
+  segmentRecommendationsSchema,
+} from './recommendations.js';
 export { sseDeltaSchema, sseDone, sseErrorSchema, sseUsageSchema } from './sse.js';
 export {
   connectionsTable,
@@ -110,6 +122,7 @@ export {
   jobsTable,
   type KeyAttribute,
   productsTable,
+  recommendationsTable,
   reviewsTable,
   sessionsTable,
   type TableSpec,

@@ -77,4 +77,6 @@ export const gatewayEnvironment = {
   jobsPerTenant: 'JOBS_PER_TENANT',
   /** ARN of the job workflow's state machine. */
   jobStateMachineArn: 'JOB_STATE_MACHINE_ARN',
+  /** Name of the recommendations table (`recommendationsTable`). */
+  recommendationsTable: 'RECOMMENDATIONS_TABLE',
 } as const;

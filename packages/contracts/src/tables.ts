@@ -112,6 +112,16 @@ export const jobsTable: TableSpec = {
   globalSecondaryIndexes: [jobsByTenantStatusIndex],
 };
 
+/**
+ * The latest recommendation list of each segment (`segment`), written by the recommendation
+ * workflow only when newer than the one stored (`generated_at`), read by
+ * `GET /v1/recommendations`.
+ */
+export const recommendationsTable: TableSpec = {
+  name: 'recommendations',
+  partitionKey: { name: 'segment', type: 'S' },
+};
+
 export const tableSpecs = [
   sessionsTable,
   connectionsTable,
@@ -122,6 +132,7 @@ export const tableSpecs = [
   inferenceAnalyticsTable,
   consumedEventsTable,
   jobsTable,
+  recommendationsTable,
 ] as const;
 
 /** The deployed name of a table: `mangaassist-<stage>-<name>`. */

@@ -55,7 +55,12 @@ export {
   RoutingConfigError,
   UnknownModelError,
 } from './routing/model-router.js';
-export { classifyModelError, type ModelErrorClass, type ModelErrorKind } from './runtime/model-errors.js';
+export {
+  classifyModelError,
+  isThrottleCode,
+  type ModelErrorClass,
+  type ModelErrorKind,
+} from './runtime/model-errors.js';
 export type {
   CallerInput,
   ChatMessage,

@@ -9,6 +9,11 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The raw body bytes, exactly as received. */
   readonly body: Uint8Array;
+  /**
+   * The query string's parameters, each with every value it was given, in order (decoded).
+   * @default {} - no query
+   */
+  readonly query?: Readonly<Record<string, readonly string[]>>;
   /** API Gateway's request id, or a new one locally. */
   readonly requestId: string;
   /** Who is calling: the API key's tenant; `anonymous` when the stage has no keys. */

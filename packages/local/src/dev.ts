@@ -22,6 +22,7 @@ process.stdout.write(
     `  WS   ws://${server.url.slice('http://'.length)}/ws?ticket=…  WebSocket chat (ticket: POST /v1/ws-tickets)`,
     `  POST ${server.url}/v1/moderate | summarize | analyze  static routes (fast | balanced | quality)`,
     `  POST ${server.url}/v1/uploads | /v1/jobs  document jobs (GET, DELETE /v1/jobs/{id}; callbacks signed with GET /_local/callback-secrets)`,
+    `  GET  ${server.url}/v1/recommendations?segment=shonen  lists per segment (regenerate: POST /_local/schedules/recommendation-schedule)`,
     `  POST ${server.url}/webhooks/{stripe|reviews|catalog}  signed webhooks (secrets: GET /_local/webhook-secrets)`,
     `  GET  ${server.url}/_local/events          every event on the local bus, with the rules it matched and each target's outcome`,
     `  GET  ${server.url}/_local/outbox          emails and notifications the consumers would have sent`,

@@ -133,7 +133,7 @@ describe('EventConsumers', () => {
   it('gives only the fm-trigger the sender address, and only model callers the bus and Bedrock settings', () => {
     for (const consumer of eventConsumers) {
       const environment = functionEnvironment(dev.template, functionPrefix(consumer));
-      const callsModels = consumer === 'fm-trigger' || consumer === 'recommendation-regeneration';
+      const callsModels = consumer === 'fm-trigger';
       expect(environment.SENDER_EMAIL).toEqual(
         consumer === 'fm-trigger' ? 'orders@shop.example.jp' : undefined,
       );
@@ -149,7 +149,6 @@ describe('EventConsumers', () => {
 
   it('grants each consumer only the AWS services it uses', () => {
     expect(servicesOf('fm-trigger')).toEqual(['bedrock', 'dynamodb', 'events', 'ses', 'sqs']);
-    expect(servicesOf('recommendation-regeneration')).toEqual(['bedrock', 'dynamodb', 'events', 'sqs']);
     for (const consumer of [
       'moderation-handler',
       'analytics',
@@ -166,38 +165,14 @@ describe('EventConsumers', () => {
     ['analytics', ['analytics', 'consumedEvents']],
     ['inference-post-processor', ['analytics', 'consumedEvents']],
     ['embedding-regeneration', ['consumedEvents', 'products']],
-    ['recommendation-regeneration', ['consumedEvents', 'products']],
   ] as const)('lets %s use the tables %j and no other', (consumer, tables) => {
     const resources = statementsFor(consumer, 'dynamodb').flatMap((statement) => asList(statement.Resource));
     expect(new Set(resources.map(flatten))).toEqual(new Set(tables.map((table) => flatten(tableArn(table)))));
   });
 
-  it('lets the recommendation regeneration read products but write only its idempotency records', () => {
-    const writes = [
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
-    ];
-    for (const statement of statementsFor('recommendation-regeneration', 'dynamodb')) {
-      const actions = asList(statement.Action);
-      const resources = asList(statement.Resource).map(flatten);
-      if (resources.includes(flatten(tableArn('products')))) {
-        expect(actions).toContain('dynamodb:GetItem');
-        for (const write of writes) expect(actions).not.toContain(write);
-      }
-    }
-    const consumed = statementsFor('recommendation-regeneration', 'dynamodb').filter((statement) =>
-      asList(statement.Resource)
-        .map(flatten)
-        .includes(flatten(tableArn('consumedEvents'))),
-    );
-    expect(consumed.flatMap((statement) => asList(statement.Action))).toContain('dynamodb:PutItem');
-  });
-
   it('puts events on the bus only, and only from the consumers that emit', () => {
     const bus = { 'Fn::GetAtt': [logicalId(dev.template, 'AWS::Events::EventBus', 'Bus'), 'Arn'] };
-    for (const consumer of ['fm-trigger', 'recommendation-regeneration'] as const) {
+    for (const consumer of ['fm-trigger'] as const) {
       expect(statementsFor(consumer, 'events')).toEqual([
         expect.objectContaining({ Action: 'events:PutEvents', Resource: bus }),
       ]);
@@ -223,7 +198,7 @@ describe('EventConsumers', () => {
     const allowed = ['claude-haiku-4-5', 'claude-3-haiku'].map(
       (key) => defaultModelCatalog.models[key]?.modelId ?? key,
     );
-    for (const consumer of ['fm-trigger', 'recommendation-regeneration'] as const) {
+    for (const consumer of ['fm-trigger'] as const) {
       const resources = statementsFor(consumer, 'bedrock').flatMap((statement) =>
         asList(statement.Resource).map(flatten),
       );

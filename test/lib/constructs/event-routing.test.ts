@@ -3,6 +3,7 @@ import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiDestination, Authorization, Connection, EventBus } from 'aws-cdk-lib/aws-events';
 import { Code, type IFunction, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { EventRouting, type EventRoutingProps } from '../../../lib/constructs/event-routing.js';
 import { asList, flatten, logicalId, resourcesOf, unitTestApp } from '../support.js';
@@ -73,6 +74,11 @@ function build(props: Partial<EventRoutingProps> = {}) {
     consumers: consumers as Record<EventConsumer, IFunction>,
     apiDestinations: {
       alert: new ApiDestination(stack, 'Alert', { connection, endpoint: 'https://hooks.example.com/x' }),
+    },
+    stateMachines: {
+      'recommendation-regeneration': new StateMachine(stack, 'Workflow', {
+        definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Nothing')),
+      }),
     },
     rules: [patternRule(), scheduleRule],
     ...props,
@@ -191,6 +197,43 @@ describe('EventRouting', () => {
     build({ removalPolicy: RemovalPolicy.RETAIN }).template.allResources('AWS::SQS::Queue', {
       DeletionPolicy: 'Retain',
     });
+  });
+
+  it('starts a state machine with the event as input, with a role that may start that machine alone', () => {
+    const workflowRule: EventRule = {
+      ...scheduleRule,
+      name: 'regenerate',
+      targets: [
+        {
+          id: 'recommendation-regeneration',
+          kind: 'state-machine',
+          workflow: 'recommendation-regeneration',
+          retry,
+        },
+      ],
+    };
+    const built = build({ rules: [workflowRule] });
+    const deployed = resourcesOf<RuleProperties>(built.template, 'AWS::Events::Rule')[0]?.properties;
+    const machine = logicalId(built.template, 'AWS::StepFunctions::StateMachine', 'Workflow');
+
+    expect(deployed?.Targets).toEqual([
+      expect.objectContaining({
+        Id: 'recommendation-regeneration',
+        Arn: { Ref: machine },
+        RoleArn: expect.anything(),
+        RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 5 },
+        DeadLetterConfig: expect.anything(),
+      }),
+    ]);
+    expect(deployed?.Targets[0]).not.toHaveProperty('Input');
+    built.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } }],
+      },
+    });
+    expect(() =>
+      build({ rules: [workflowRule], stateMachines: {} as EventRoutingProps['stateMachines'] }),
+    ).toThrow(/no state machine for target recommendation-regeneration/);
   });
 
   it('refuses a target whose API destination was not given', () => {

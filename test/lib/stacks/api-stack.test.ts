@@ -40,6 +40,7 @@ function build(environment: string) {
     catalogEnrichmentQueue: new Queue(shared, 'CatalogEnrichment', { fifo: true }),
     callbackSecret: new Secret(shared, 'CallbackSecrets'),
     jobsTable: table('Jobs'),
+    recommendationsTable: table('Recommendations'),
     documentsBucketName: 'mangaassist-dev-documents-123456789012-ap-northeast-1',
     functionNetwork: {
       vpc,
@@ -71,6 +72,9 @@ const isPlainWebhook = (fn: { Description?: string }) =>
 /** The WebSocket message route: it only queues frames (SQS) and pushes errors, from outside any VPC. */
 const isMessageRoute = (fn: { Description?: string }) =>
   fn.Description?.includes('queued for the stream function') ?? false;
+/** `GET /v1/recommendations`: reads the recommendations table, nothing else. */
+const isRecommendationsRoute = (fn: { Description?: string }) =>
+  fn.Description?.endsWith('GET /v1/recommendations') ?? false;
 /**
  * The document jobs' API, starter, safety net and callback deliverer: AWS APIs and (the
  * deliverer) tenants' public endpoints only.
@@ -81,7 +85,7 @@ const isPlainJobFunction = (fn: { Description?: string }) =>
   );
 /** Functions that never build the gateway nor touch Redis. */
 const isOutsideVpc = (fn: { Description?: string }) =>
-  isPlainWebhook(fn) || isMessageRoute(fn) || isPlainJobFunction(fn);
+  isPlainWebhook(fn) || isMessageRoute(fn) || isPlainJobFunction(fn) || isRecommendationsRoute(fn);
 
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
@@ -92,14 +96,15 @@ function servicesOf(template: Template, prefix: string): string[] {
 }
 
 describe('ApiStack', () => {
-  it('serves chat, the SSE stream, tickets, the three static tasks, uploads and jobs, each behind an API key', () => {
+  it('serves chat, the SSE stream, tickets, the three static tasks, uploads, jobs and recommendations, each behind an API key', () => {
     const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method')).map(
       (method) => (method as { Properties: { ApiKeyRequired: boolean; HttpMethod: string } }).Properties,
     );
-    expect(methods).toHaveLength(10);
+    expect(methods).toHaveLength(11);
     for (const method of methods) expect(method.ApiKeyRequired).toBe(true);
     expect(methods.map((method) => method.HttpMethod).sort()).toEqual([
       'DELETE',
+      'GET',
       'GET',
       ...Array.from({ length: 8 }, () => 'POST'),
     ]);
@@ -108,11 +113,12 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs seventeen Node.js 22 arm64 functions, in the cache’s network all but two webhook receivers, the message route and four job functions', () => {
+  it('runs eighteen Node.js 22 arm64 functions, in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(17);
+    expect(functions).toHaveLength(18);
     expect(functions.filter(isWebhook)).toHaveLength(3);
     expect(functions.filter(isMessageRoute)).toHaveLength(1);
+    expect(functions.filter(isRecommendationsRoute)).toHaveLength(1);
     expect(functions.filter(isPlainJobFunction)).toHaveLength(4);
     for (const fn of functions) {
       expect(fn).toMatchObject({
@@ -161,6 +167,7 @@ describe('ApiStack', () => {
       'secretsmanager',
     ]);
     expect(servicesOf(template, 'WebSocketMessageFunction')).toEqual(['execute-api', 'sqs']);
+    expect(servicesOf(template, 'RecommendationsFunction')).toEqual(['dynamodb']);
     expect(servicesOf(template, 'DocumentJobsRoutesFunction')).toEqual([
       'dynamodb',
       's3',
@@ -416,8 +423,8 @@ describe('ApiStack', () => {
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 17 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state machine.
-    expect(prodLogs).toHaveLength(22);
+    // 18 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state machine.
+    expect(prodLogs).toHaveLength(23);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

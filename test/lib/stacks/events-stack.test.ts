@@ -50,6 +50,7 @@ function build(stage: Stage, overrides: DeploymentOverrides = {}) {
     config,
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
+    recommendationsTable: stateful.recommendationsTable,
     catalogEnrichment: {
       queue: stateful.catalogEnrichment.queue,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
@@ -141,6 +142,11 @@ describe('EventsStack', () => {
       expect(deployed?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
       if (target.kind === 'lambda') {
         expect(deployed?.Arn).toEqual(consumerArn(target.handler ?? 'missing'));
+      } else if (target.kind === 'state-machine') {
+        expect(deployed?.Arn).toEqual({
+          Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'RecommendationsStateMachine'),
+        });
+        expect(deployed?.RoleArn).toBeDefined();
       } else {
         expect(deployed?.Arn).toEqual({
           'Fn::GetAtt': [logicalId(template, 'AWS::Events::ApiDestination', 'ModerationAlert'), 'Arn'],
@@ -193,8 +199,8 @@ describe('EventsStack', () => {
     }
   });
 
-  it('runs one consumer function per contract consumer and the catalog enrichment’s, with the stateful tables', () => {
-    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length + 1);
+  it('runs one consumer function per contract consumer, the catalog enrichment’s and the recommendation steps, with the stateful tables', () => {
+    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length + 2);
     const fmTrigger = functionEnvironment(template, 'ConsumersFmTriggerFunction');
     expect(fmTrigger).toMatchObject({
       MANGA_ENV: 'dev',
@@ -206,6 +212,10 @@ describe('EventsStack', () => {
     const enrichment = functionEnvironment(template, 'CatalogEnrichmentFunction');
     expect(enrichment).toMatchObject({ EVENT_CONSUMER: 'catalog-enrichment', EVENT_BUS_NAME: busImport });
     expect(flatten(enrichment.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    const recommendations = functionEnvironment(template, 'RecommendationsStepsFunction');
+    expect(recommendations).toMatchObject({ MANGA_ENV: 'dev', EVENT_BUS_NAME: busImport });
+    expect(flatten(recommendations.RECOMMENDATIONS_TABLE)).toMatch(/ImportValue.*RecommendationsTable/);
+    expect(flatten(recommendations.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
   });
 
   it('feeds the catalog enrichment from the stateful stack’s FIFO queue, one message at a time', () => {
@@ -239,6 +249,10 @@ describe('EventsStack', () => {
     );
     const depth = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     const failed = alarms.filter((alarm) => alarm.MetricName === 'FailedInvocations');
+    const executions = alarms.filter((alarm) =>
+      ['ExecutionsFailed', 'ExecutionsTimedOut'].includes(alarm.MetricName),
+    );
+    expect(executions).toHaveLength(2);
     // One per rule target's DLQ, per consumer's failure queue, and the catalog enrichment's DLQ.
     expect(depth).toHaveLength(contractTargets.length + eventConsumers.length + 1);
     expect(flatten(depth.map((alarm) => alarm.Dimensions))).toMatch(
@@ -288,8 +302,9 @@ describe('EventsStack', () => {
     forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 1);
     forwarding.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more rule.
-      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1,
+      // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more
+      // rule; the recommendation executions failed or timed out.
+      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1 + 2,
     );
   });
 

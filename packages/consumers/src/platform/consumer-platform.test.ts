@@ -96,14 +96,14 @@ describe('eventConsumerEnvironmentFrom', () => {
 describe('requiredSetting', () => {
   it('gives a setting eventConsumerEnvironmentFrom required, and names one that is missing', () => {
     const config = eventConsumerEnvironmentFrom({
-      [gatewayEnvironment.eventConsumer]: 'recommendation-regeneration',
+      [gatewayEnvironment.eventConsumer]: 'catalog-enrichment',
       [gatewayEnvironment.consumedEventsTable]: 'consumed',
       [gatewayEnvironment.productsTable]: 'products',
       [gatewayEnvironment.eventBusName]: 'bus',
     });
     expect(requiredSetting(config, 'eventBusName')).toBe('bus');
     expect(() => requiredSetting(config, 'senderEmail')).toThrow(
-      new ConfigurationError('SENDER_EMAIL is required by the recommendation-regeneration consumer'),
+      new ConfigurationError('SENDER_EMAIL is required by the catalog-enrichment consumer'),
     );
   });
 });

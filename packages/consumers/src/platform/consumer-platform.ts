@@ -56,7 +56,6 @@ export const requiredSettings: Readonly<Record<ConsumerName, readonly Setting[]>
   analytics: ['analyticsTable'],
   'inference-post-processor': ['analyticsTable'],
   'embedding-regeneration': ['productsTable'],
-  'recommendation-regeneration': ['productsTable', 'eventBusName'],
 };
 
 const variables: Readonly<Record<Setting | 'consumer' | 'consumedEventsTable', string>> = {

@@ -22,9 +22,8 @@ export interface ModelConsumerParts {
 }
 
 /**
- * The bus publisher and the FM gateway of a consumer that calls a model (fm-trigger,
- * recommendation-regeneration): only their entries import this, so the other consumers carry no
- * model or bus client. Throws `ConfigurationError` when the consumer has no bus configured.
+ * The bus publisher and the FM gateway of a consumer that calls a model (fm-trigger): only its
+ * entry imports this, so the other consumers carry no model or bus client. Throws `ConfigurationError` when the consumer has no bus configured.
  */
 export function createModelConsumerParts(
   config: EventConsumerEnvironment,

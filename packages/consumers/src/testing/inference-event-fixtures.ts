@@ -5,7 +5,6 @@ import type { MetricSet, MetricsSink } from '@mangaassist/commons';
 import { busEvents, type InferenceCompletedDetail } from '@mangaassist/contracts';
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
 import type { BusEventEnvelope } from '../event-consumer.js';
-import { scheduledEvent } from '../recommendation-regeneration.js';
 import { eventEnvelope } from './consumer-fixtures.js';
 
 type EnvelopeOverrides = Partial<Pick<BusEventEnvelope, 'id' | 'time' | 'replay-name'>>;
@@ -52,19 +51,6 @@ export function inferenceCompletedEnvelope(
     detail: { ...detail },
     ...envelope,
   });
-}
-
-/** The event EventBridge sends a scheduled rule's target. */
-export function scheduledEventEnvelope(envelope: EnvelopeOverrides = {}): BusEventEnvelope {
-  return {
-    ...eventEnvelope({
-      source: scheduledEvent.source,
-      detailType: scheduledEvent.detailType,
-      detail: {},
-      ...envelope,
-    }),
-    resources: ['arn:aws:events:ap-northeast-1:123456789012:rule/recommendation-schedule'],
-  };
 }
 
 /** A metrics sink that keeps every set (or throws `fail` when given). */

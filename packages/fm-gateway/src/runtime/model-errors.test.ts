@@ -1,7 +1,12 @@
 // biome-ignore lint/style/noRestrictedImports: the classifier must agree with the errors the SDK really throws.
 import * as sdk from '@aws-sdk/client-bedrock-runtime';
 import { describe, expect, it } from 'vitest';
-import { classifyModelError, type ModelErrorClass, type ModelErrorKind } from './model-errors.js';
+import {
+  classifyModelError,
+  isThrottleCode,
+  type ModelErrorClass,
+  type ModelErrorKind,
+} from './model-errors.js';
 
 const options = (message: string, httpStatusCode?: number) => ({ message, $metadata: { httpStatusCode } });
 
@@ -229,5 +234,34 @@ describe('classifyModelError', () => {
     ['an object without a prototype', Object.create(null), '[object Object]'],
   ])('classifies %s without throwing', (_label, value, message) => {
     expect(classifyModelError(value)).toEqual({ ...unavailable, code: 'UnknownError', message });
+  });
+});
+
+describe('isThrottleCode', () => {
+  it('names Bedrock’s throttling and quota errors and an unnamed 429 as throttling, nothing else', () => {
+    for (const code of [
+      'ThrottlingException',
+      'ServiceQuotaExceededException',
+      'TooManyRequestsException',
+      'HTTP429',
+    ]) {
+      expect(isThrottleCode(code), code).toBe(true);
+    }
+    for (const code of [
+      'ServiceUnavailableException',
+      'DeadlineExceeded',
+      'ValidationException',
+      'HTTP503',
+      '',
+    ]) {
+      expect(isThrottleCode(code), code).toBe(false);
+    }
+  });
+
+  it('agrees with classifyModelError on a 429 without a name', () => {
+    const classified = classifyModelError(
+      Object.assign(new Error('slow down'), { name: '', $metadata: { httpStatusCode: 429 } }),
+    );
+    expect(isThrottleCode(classified.code)).toBe(true);
   });
 });

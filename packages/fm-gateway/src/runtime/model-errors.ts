@@ -118,6 +118,14 @@ function kindOf(error: ErrorLike, seen = new Set<ErrorLike>()): { kind: ModelErr
   return { kind: 'unavailable', code: name || code || 'UnknownError' };
 }
 
+/**
+ * True for the error code of a throttled call, as `classifyModelError` names it (and an
+ * `AttemptRecord.error` carries it): Bedrock's throttling and quota errors, or an unnamed HTTP 429.
+ */
+export function isThrottleCode(code: string): boolean {
+  return byName[code] === 'throttled' || code === 'HTTP429';
+}
+
 /** Classifies anything a model runtime can throw. Never throws. */
 export function classifyModelError(error: unknown): ModelErrorClass {
   const shaped: ErrorLike = error !== null && typeof error === 'object' ? (error as ErrorLike) : {};

@@ -40,6 +40,36 @@ describe('API Gateway proxy adapter', () => {
     expect(toHttpRequest(proxyEvent()).basePath).toBe('');
   });
 
+  it('carries every value of each query parameter, from the multi-value map when there is one', () => {
+    expect(toHttpRequest(proxyEvent()).query).toEqual({});
+    expect(
+      toHttpRequest(
+        proxyEvent({
+          queryStringParameters: { segment: 'seinen', page: '2' },
+          multiValueQueryStringParameters: { segment: ['shonen', 'seinen'] },
+        }),
+      ).query,
+    ).toEqual({ segment: ['shonen', 'seinen'], page: ['2'] });
+  });
+
+  it('carries parameters named like Object’s own properties as parameters', () => {
+    const query = toHttpRequest(
+      proxyEvent({
+        // Own properties, as API Gateway's JSON event holds them (a literal `__proto__:` would not be).
+        queryStringParameters: Object.fromEntries([
+          ['__proto__', 'x'],
+          ['constructor', 'y'],
+          ['toString', 'z'],
+        ]),
+      }),
+    ).query;
+    expect(Object.entries(query ?? {})).toEqual([
+      ['__proto__', ['x']],
+      ['constructor', ['y']],
+      ['toString', ['z']],
+    ]);
+  });
+
   it('decodes a base64 body to its exact bytes', () => {
     const bytes = toHttpRequest(
       proxyEvent({ body: Buffer.from([0xff, 0x00]).toString('base64'), isBase64Encoded: true }),

@@ -22,10 +22,24 @@ export function toHttpRequest(
     path: event.path,
     headers,
     body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+    query: queryOf(event),
     requestId: event.requestContext.requestId,
     tenantId: resolveTenant(event.requestContext.identity?.apiKeyId ?? undefined),
     basePath: basePathOf(event),
   };
+}
+
+/** Every value of each query parameter: API Gateway's multi-value map, else its single-value one. */
+function queryOf(event: APIGatewayProxyEvent): Record<string, readonly string[]> {
+  // No prototype: a parameter named `__proto__` or `constructor` is a parameter like any other.
+  const query: Record<string, readonly string[]> = Object.create(null);
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if (values !== undefined) query[name] = [...values];
+  }
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined && !Object.hasOwn(query, name)) query[name] = [value];
+  }
+  return query;
 }
 
 /** `/<stage>` when the client called API Gateway's own `execute-api` domain, else nothing. */

@@ -1,3 +1,4 @@
+import { stepTask, transientTaskRetry } from '@mangaassist/commons';
 /**
  * The document job's state machine, in Amazon States Language, defined once: CDK deploys it
  * (`DefinitionBody` with `definitionSubstitutions` for the steps function's ARN) and `pnpm dev`
@@ -52,21 +53,7 @@ export interface JobWorkflowOptions {
   readonly timeoutSeconds?: number;
 }
 
-/** Lambda's own transient failures, retried on every Task (AWS's recommended set). */
-const lambdaTransientErrors = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
-
-const storeRetry = {
-  ErrorEquals: [...lambdaTransientErrors, jobStepErrors.storeUnavailable],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
-};
+const storeRetry = transientTaskRetry(jobStepErrors.storeUnavailable);
 
 /**
  * Every Task state's limit: one function runs them all, and its own timeout (below this) must end
@@ -75,13 +62,8 @@ const storeRetry = {
 export const jobStepTimeoutSeconds = 300;
 
 /** A Task state calling the steps function with `step` and the given parameters. */
-function stepTask(step: JobStepName, parameters: Record<string, unknown>) {
-  return {
-    Type: 'Task',
-    Resource: `\${${jobStepsFunctionArnSubstitution}}`,
-    Parameters: { step, ...parameters },
-    TimeoutSeconds: jobStepTimeoutSeconds,
-  };
+function task(step: JobStepName, parameters: Record<string, unknown>) {
+  return stepTask(jobStepsFunctionArnSubstitution, step, parameters, jobStepTimeoutSeconds);
 }
 
 /** Routes every failure of a state to RecordFailure, with the error in `$.failure`. */
@@ -98,7 +80,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
     TimeoutSeconds: options.timeoutSeconds ?? 21_600,
     States: {
       [prepare]: {
-        ...stepTask('prepare', { 'job_id.$': '$.job_id', 'execution_id.$': '$$.Execution.Id' }),
+        ...task('prepare', { 'job_id.$': '$.job_id', 'execution_id.$': '$$.Execution.Id' }),
         Retry: [storeRetry],
         Catch: catchAll,
         Next: 'Started',
@@ -125,7 +107,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
           StartAt: processChunk,
           States: {
             [processChunk]: {
-              ...stepTask('process-chunk', {
+              ...task('process-chunk', {
                 'job_id.$': '$.job_id',
                 'round.$': '$.round',
                 'index.$': '$.index',
@@ -179,7 +161,7 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
         Next: reduce,
       },
       [reduce]: {
-        ...stepTask('reduce', {
+        ...task('reduce', {
           'job_id.$': '$.job_id',
           'round.$': '$.round',
           'count.$': 'States.ArrayLength($.indexes)',
@@ -195,13 +177,13 @@ export function jobWorkflowDefinition(options: JobWorkflowOptions = {}) {
         Default: 'ProcessChunks',
       },
       [finish]: {
-        ...stepTask('finish', { 'job_id.$': '$.job_id', 'model.$': '$.model', 'usage.$': '$.usage' }),
+        ...task('finish', { 'job_id.$': '$.job_id', 'model.$': '$.model', 'usage.$': '$.usage' }),
         Retry: [storeRetry],
         Catch: catchAll,
         End: true,
       },
       [recordFailure]: {
-        ...stepTask('record-failure', { 'job_id.$': '$.job_id', 'failure.$': '$.failure' }),
+        ...task('record-failure', { 'job_id.$': '$.job_id', 'failure.$': '$.failure' }),
         Retry: [{ ...storeRetry, MaxAttempts: 6 }],
         Next: 'Recorded',
       },

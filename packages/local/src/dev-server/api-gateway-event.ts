@@ -22,7 +22,13 @@ export function toApiGatewayEvent(
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const searchParams = parseRequestTarget(request.url)?.searchParams;
-  const query = searchParams && [...searchParams.keys()].length > 0 ? Object.fromEntries(searchParams) : null;
+  const names = searchParams ? [...new Set(searchParams.keys())] : [];
+  // As API Gateway: the last value of a repeated parameter, and every value in the multi-value map.
+  const query = searchParams && names.length > 0 ? Object.fromEntries(searchParams) : null;
+  const multiValueQuery =
+    searchParams && names.length > 0
+      ? Object.fromEntries(names.map((name) => [name, searchParams.getAll(name)]))
+      : null;
   const now = new Date();
   return {
     resource: path,
@@ -31,7 +37,7 @@ export function toApiGatewayEvent(
     headers,
     multiValueHeaders,
     queryStringParameters: query,
-    multiValueQueryStringParameters: null,
+    multiValueQueryStringParameters: multiValueQuery,
     pathParameters: null,
     stageVariables: null,
     body: body.toString('base64'),

@@ -49,8 +49,10 @@ import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
 import type { FileDocumentStore } from '../s3/file-document-store.js';
 import { LocalFifoQueue } from '../sqs/local-fifo-queue.js';
+import { LocalStateMachines } from '../stepfunctions/local-state-machines.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import { createDevJobs } from './dev-jobs.js';
+import { createDevRecommendations } from './dev-recommendations.js';
 import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
 
@@ -196,10 +198,20 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     },
     { logger, ...aws, secrets: webhookSecrets, gateway: core.gateway, catalogEnrichment },
   );
+  // The state machines the stacks deploy, in process (`GET /_local/executions`).
+  const machines = new LocalStateMachines({ logger });
+  const recommendations = createDevRecommendations({
+    documents: core.documents(),
+    model: core.gateway,
+    events: consumerEvents.publisher,
+    machines,
+    logger,
+  });
   const targets: Record<string, (input: unknown) => Promise<unknown>> = {
     'moderation-alert-webhook': async (input) => {
       outbox.notify({ target: 'moderation-alert-webhook', payload: input });
     },
+    'recommendation-regeneration': recommendations.target,
   };
   for (const [name, consume] of Object.entries(consumerHandlers)) {
     if (consume) targets[name] = consume;
@@ -218,6 +230,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     core,
     tenants: keys.directory,
     documents: options.documents,
+    machines,
     events: consumerEvents.publisher,
     ...(options.callbackRetryScale !== undefined ? { callbackRetryScale: options.callbackRetryScale } : {}),
     logger,
@@ -234,7 +247,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     /** Each dev tenant's callback signing secrets (`GET /_local/callback-secrets`). */
     callbackSecrets: jobs.callbackSecrets,
     /** The state machines the stacks deploy, in process (`GET /_local/executions`). */
-    stateMachines: jobs.machines,
+    stateMachines: machines,
     outbox,
     webhookSecrets,
     scheduledRules: scheduled.map((rule) => rule.name),
@@ -257,9 +270,12 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
       wsMessage: makeWsMessageHandler({ queue: clientMessages, pusher, logger }),
       webhookReceivers: webhooks.receivers,
       jobs: jobs.handler,
+      recommendations: recommendations.handler,
     },
     /** After the bus has drained: closes the clients, Redis and the gateway (flushing its events). */
     async close() {
+      // Executions still running are stopped before what their steps use closes.
+      await machines.close(5000);
       await jobs.close();
       await Promise.all([webSocket.close(), ticketPlatform.close(), webhooks.close()]);
       await Promise.all([consumers.close(), chat.close()]);

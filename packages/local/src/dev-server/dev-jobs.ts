@@ -31,7 +31,10 @@ import { generateWebhookSecret } from '@mangaassist/webhooks';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FileDocumentStore } from '../s3/file-document-store.js';
 import { LocalStandardQueue } from '../sqs/local-standard-queue.js';
-import { ExecutionAlreadyExistsError, LocalStateMachines } from '../stepfunctions/local-state-machines.js';
+import {
+  ExecutionAlreadyExistsError,
+  type LocalStateMachines,
+} from '../stepfunctions/local-state-machines.js';
 import { localStage } from './local-aws.js';
 
 /** The job state machine, as the stacks name it, locally. */
@@ -50,6 +53,8 @@ export interface DevJobsOptions {
   readonly tenants: TenantDirectory;
   /** The local bucket: documents, chunks, answers and results, behind presigned URLs. */
   readonly documents: FileDocumentStore;
+  /** Where the job state machine is added and runs. */
+  readonly machines: LocalStateMachines;
   readonly logger: Logger;
 }
 
@@ -99,22 +104,18 @@ export function createDevJobs(options: DevJobsOptions) {
   deliverCallbacks = delivery.handler;
 
   const steps = createJobStepsPlatform(config, { core, ...ports });
-  const machines = new LocalStateMachines({
-    machines: [
-      {
-        name: localJobWorkflowName,
-        definition: jobWorkflowDefinition(),
-        tasks: Object.fromEntries(
-          Object.values(jobWorkflowStates).map((state) => [
-            state,
-            // The execution's signal: a stopped job's model call is cancelled at once.
-            (input: unknown, context: { readonly signal: AbortSignal }) =>
-              steps.handler(input, { signal: context.signal }),
-          ]),
-        ),
-      },
-    ],
-    logger,
+  const { machines } = options;
+  machines.add({
+    name: localJobWorkflowName,
+    definition: jobWorkflowDefinition(),
+    tasks: Object.fromEntries(
+      Object.values(jobWorkflowStates).map((state) => [
+        state,
+        // The execution's signal: a stopped job's model call is cancelled at once.
+        (input: unknown, context: { readonly signal: AbortSignal }) =>
+          steps.handler(input, { signal: context.signal }),
+      ]),
+    ),
   });
   // Deployed, Step Functions' status change events reach the same handler through a bus rule.
   const executionEnded = createExecutionEndedPlatform(config, { ...ports, logger }).ended;
@@ -188,15 +189,13 @@ export function createDevJobs(options: DevJobsOptions) {
   });
   return {
     handler: makeJobsApiHandler(api),
-    machines,
     queues: [lanes.normal, lanes.low, callbackLane],
     /** Each dev tenant's callback signing secret (also at `GET /_local/callback-secrets`). */
     callbackSecrets: Object.fromEntries(
       Object.entries(callbackSecrets).map(([tenant, secret]) => [tenant, [secret]]),
     ),
-    /** After the queues have drained: stops the executions still running. */
+    /** After the queues have drained and the state machines have stopped. */
     async close() {
-      await machines.close(5000);
       await steps.close();
     },
   };

@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
-import { jobRoutes, taskNames, taskRoutes } from '@mangaassist/contracts';
+import { jobRoutes, recommendationRoutes, taskNames, taskRoutes } from '@mangaassist/contracts';
 import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
 import { makeWebhookRouter } from '@mangaassist/webhooks';
 import type { BedrockEmulator, BedrockEmulatorOptions } from '../bedrock-emulator/index.js';
@@ -100,6 +100,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '/v1/ws-tickets': { POST: api.proxy(handlers.tickets) },
     [jobRoutes.uploads]: { POST: api.proxy(handlers.jobs) },
     [jobRoutes.jobs]: { POST: api.proxy(handlers.jobs) },
+    [recommendationRoutes.recommendations]: { GET: api.proxy(handlers.recommendations) },
     ...Object.fromEntries(
       taskNames.map((task) => [taskRoutes[task].path, { POST: api.proxy(handlers.tasks[task]) }]),
     ),

@@ -75,6 +75,7 @@ describe('ensureTables', () => {
       `mangaassist-${stage}-inference-analytics`,
       `mangaassist-${stage}-consumed-events`,
       `mangaassist-${stage}-jobs`,
+      `mangaassist-${stage}-recommendations`,
     ]);
   });
 

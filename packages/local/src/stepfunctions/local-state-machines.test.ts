@@ -690,6 +690,25 @@ describe('LocalStateMachines', () => {
       ).toThrow(/state machine "v": .*Assign/);
     });
 
+    it('adds machines after construction, checked as the constructor checks them, and never one name twice', async () => {
+      const machines = localMachines([]);
+      machines.add(singleTask('later', async () => ({ added: true })));
+
+      const id = machines.start('later', {});
+      await expect(finished(machines, id)).resolves.toMatchObject({
+        status: 'SUCCEEDED',
+        output: { added: true },
+      });
+      expect(() => machines.add(singleTask('later', async () => null))).toThrow(/"later" is given twice/);
+      expect(() =>
+        machines.add({ name: 'broken', definition: { StartAt: 'Missing', States: {} }, tasks: {} }),
+      ).toThrow(InvalidStateMachineDefinitionError);
+      await machines.close();
+      expect(() => machines.add(singleTask('too-late', async () => null))).toThrow(
+        LocalStateMachinesClosedError,
+      );
+    });
+
     it('does not change the definition it is given', () => {
       const definition = {
         StartAt: 'Run',

@@ -59,7 +59,8 @@ export interface LocalStateMachineDefinition {
 }
 
 export interface LocalStateMachinesOptions {
-  readonly machines: readonly LocalStateMachineDefinition[];
+  /** The machines to start with; `add` adds more. @default [] */
+  readonly machines?: readonly LocalStateMachineDefinition[];
   /** Executions kept; beyond, the oldest finished ones are forgotten (counted in `dropped`). @default 100 */
   readonly historyLimit?: number;
   /** Events kept per execution: its first half and its latest half. @default 200 */
@@ -230,6 +231,7 @@ export class LocalStateMachines {
   readonly #maxPayloadBytes: number;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  readonly #retryIntervalScale: number;
   #dropped = 0;
   #closed = false;
 
@@ -247,13 +249,22 @@ export class LocalStateMachines {
     }
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
-    for (const { name, definition, tasks } of options.machines) {
-      if (!isValidName(name))
-        throw new InvalidNameError(`invalid state machine name: ${JSON.stringify(name)}`);
-      if (this.#machines.has(name)) throw new InvalidNameError(`state machine "${name}" is given twice`);
-      const prepared = prepareDefinition(name, definition, Object.keys(tasks), scale);
-      this.#machines.set(name, { name, prepared, tasks });
-    }
+    this.#retryIntervalScale = scale;
+    for (const machine of options.machines ?? []) this.add(machine);
+  }
+
+  /**
+   * Adds a state machine (CreateStateMachine), to be started by its name.
+   *
+   * @throws InvalidStateMachineDefinitionError, InvalidNameError (an invalid name, or one already
+   *   added), LocalStateMachinesClosedError.
+   */
+  add({ name, definition, tasks }: LocalStateMachineDefinition): void {
+    if (this.#closed) throw new LocalStateMachinesClosedError();
+    if (!isValidName(name)) throw new InvalidNameError(`invalid state machine name: ${JSON.stringify(name)}`);
+    if (this.#machines.has(name)) throw new InvalidNameError(`state machine "${name}" is given twice`);
+    const prepared = prepareDefinition(name, definition, Object.keys(tasks), this.#retryIntervalScale);
+    this.#machines.set(name, { name, prepared, tasks });
   }
 
   /**

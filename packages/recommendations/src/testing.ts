@@ -1,0 +1,3 @@
+// The public surface of @mangaassist/recommendations/testing.
+
+export { describeRecommendationStore } from './testing/recommendation-store-behaviour.js';
