@@ -60,6 +60,8 @@ export class CatalogEnrichmentQueue extends Construct {
       queueName: catalogEnrichmentQueueName(props.stage),
       fifo: true,
       contentBasedDeduplication: true,
+      // The catalog webhook packs its SendMessageBatch requests under this size.
+      maxMessageSizeBytes: catalogEnrichmentQueueLimits.maxMessageBytes,
       deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       encryption: QueueEncryption.SQS_MANAGED,

@@ -120,7 +120,9 @@ export function parseDescriptionAndTags(answer: string): DescriptionParse {
  * (conditional writes). The queue delivers one product's updates in order, so this only refuses
  * an old message coming back (a redrive from the dead-letter queue, a copy sent again after the
  * queue's deduplication interval); a product already holding something later is skipped before
- * the model is asked.
+ * the model is asked. A batch the webhook accepts again after forgetting it (a re-send past its
+ * 7-day idempotency window) is first seen anew, so it counts as the catalog's newest word on its
+ * products: the catalog said it again, now.
  *
  * Skipped: stale updates (`newer-content-exists`). Failures: a detail without `item_index` →
  * permanent (`invalid-detail`); an answer without five tags or a description → permanent

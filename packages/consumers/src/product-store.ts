@@ -81,7 +81,10 @@ export interface CatalogUpdatePosition {
 
 /**
  * Whether the update at `a` comes after the one at `b`: the later time, or at the same time the
- * higher item index (an absent index counts as before every index).
+ * higher item index (an absent index counts as before every index). The same time is one batch's
+ * items in all but one case: two batches the webhook first saw in the same millisecond
+ * (deliveries handled at once by two functions), whose order no one knows — they are ordered by
+ * index like one batch, the same way however often their messages are redelivered.
  */
 export function isLaterUpdate(a: CatalogUpdatePosition, b: CatalogUpdatePosition): boolean {
   if (a.at !== b.at) return a.at > b.at;

@@ -87,4 +87,10 @@ export const catalogEnrichmentQueueLimits = {
    * tables' writes; the other products wait their turn.
    */
   maxConcurrency: 20,
+  /**
+   * The queue's maximum message size (SQS `MaximumMessageSize`), set on the deployed queue: SQS
+   * refuses a `SendMessageBatch` whose bodies together pass it (`BatchRequestTooLong`), so the
+   * catalog webhook packs its requests under it.
+   */
+  maxMessageBytes: 256 * 1024,
 } as const;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CatalogEnrichmentMessage } from '@mangaassist/contracts';
+import { type CatalogEnrichmentMessage, catalogEnrichmentQueueLimits } from '@mangaassist/contracts';
 
 /** A catalog enrichment message as a FIFO queue takes it (deduplicated on its body's content). */
 export interface CatalogEnrichmentFifoMessage {
@@ -47,17 +47,17 @@ export interface RefusedCatalogEnrichmentMessage {
 }
 
 /**
- * SQS's error codes for a message refused for what it is — characters SQS does not take, a body or
- * a request too large, a bad attribute — which no retry of the same message can change. Every
- * other code (throttling, a server error, an unknown code) may pass on a retry. Not SQS's
- * `SenderFault` flag: SQS sets it on throttled entries too.
+ * SQS's error codes for a message refused for what it is — characters SQS does not take, a body
+ * too large, a bad attribute — which no retry of the same message can change. Every other code
+ * (throttling, a server error, an unknown code) may pass on a retry; `BatchRequestTooLong`, a
+ * request whose bodies together are too large, is the sender's packing at fault, not any message.
+ * Not SQS's `SenderFault` flag: SQS sets it on throttled entries too.
  */
 const invalidMessageErrorCodes: ReadonlySet<string> = new Set([
   'InvalidMessageContents',
   'InvalidParameterValue',
   'InvalidAttributeName',
   'InvalidAttributeValue',
-  'BatchRequestTooLong',
 ]);
 
 /** Whether the queue refused a message with `errorCode` for what it is: retrying cannot help. */
@@ -70,9 +70,10 @@ export const catalogEnrichmentBatchLimit = 10;
 
 /**
  * Most bytes of message bodies in one `SendMessageBatch`: SQS refuses a request whose bodies
- * together pass the queue's maximum message size (`BatchRequestTooLong`), 256 KiB by default.
+ * together pass the queue's maximum message size (`BatchRequestTooLong`), which the deployed queue
+ * sets to `catalogEnrichmentQueueLimits.maxMessageBytes`.
  */
-export const catalogEnrichmentBatchBytes = 256 * 1024;
+export const catalogEnrichmentBatchBytes = catalogEnrichmentQueueLimits.maxMessageBytes;
 
 /**
  * Where the catalog webhook puts each catalog item for its enrichment: a FIFO queue with one

@@ -94,4 +94,24 @@ describe('IdempotencyCatalogFirstSeenStore', () => {
     );
     expect(await store.firstSeen('batch-1')).toBe('2026-01-31T09:01:00.123Z');
   });
+
+  it('throws IdempotencyUnavailableError for a recorded time it cannot read, never inventing another', async () => {
+    const { store } = firstSeenStore({
+      claim: async () => ({ status: 'completed', summary: { first_seen_at: 'yesterday' } }),
+    });
+    await expect(store.firstSeen('batch-1')).rejects.toThrow(/unreadable/);
+  });
+
+  it('gives up with IdempotencyUnavailableError after three claims that each lapsed', async () => {
+    let claims = 0;
+    const { store } = firstSeenStore({
+      claim: async () => {
+        claims++;
+        return { status: 'claimed', token: `token-${claims}` };
+      },
+      complete: async () => 'claim_lost',
+    });
+    await expect(store.firstSeen('batch-1')).rejects.toThrow(/kept lapsing/);
+    expect(claims).toBe(3);
+  });
 });

@@ -29,6 +29,13 @@ describe('CatalogEnrichmentQueue', () => {
     });
   });
 
+  it('takes messages up to the size the catalog webhook packs its requests under, 256 KiB', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'mangaassist-dev-catalog-enrichment.fifo',
+      MaximumMessageSize: 262_144,
+    });
+  });
+
   it('dead-letters a message after 5 receives into a FIFO queue kept 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'mangaassist-dev-catalog-enrichment.fifo',

@@ -79,8 +79,8 @@ const indexValue = (itemIndex: number | undefined) => itemIndex ?? -1;
  * - `markDiscontinued`: one Update that sets the `discontinued_*` attributes on the same
  *   condition, leaving the AI content.
  *
- * Errors: `RangeError` for a time not in `toISOString` form; SDK errors propagate (transient for
- * the consumer).
+ * Errors: `RangeError` for a time not in `toISOString` form or an item index that is not a
+ * non-negative integer; SDK errors propagate (transient for the consumer).
  */
 export class DynamoDbProductStore implements ProductStore {
   private readonly tableName: string;

@@ -58,7 +58,7 @@ export interface CatalogProcessorOptions {
  *   its index and when the batch was first seen), in the batch's order per product. EventBridge
  *   keeps no order, so the order is set here, where it is known: each product's messages wait in
  *   item order, and each request takes the next message of up to 10 products (and 256 KiB) that
- *   have none in flight, those with the most messages left first (the longest run sets the pace);
+ *   have none in flight, those with the most messages first (the longest run sets the pace);
  *   `concurrency` requests go at once. So a product's next message leaves only once the previous
  *   one is accepted, and an update never overtakes a discontinuation sent after it — while a
  *   batch of few products still fills its requests (100 updates of 10 products: 10 requests).
@@ -220,7 +220,8 @@ interface Outgoing {
 /**
  * Sends the messages, each product's in item order and only once its previous one is accepted:
  * each request takes the next message of up to 10 products (and `catalogEnrichmentBatchBytes`)
- * with none in flight, the products with the most messages first; `concurrency` requests at once.
+ * with none in flight, in the order of the products' message counts at the start (the most first);
+ * `concurrency` requests at once.
  * A refusal halts everything (a product's later messages stay unsent). What was not accepted, and
  * what was not attempted, in item order.
  */
