@@ -57,6 +57,7 @@ export {
   type OutboxListing,
   type OutboxNotification,
 } from './outbox/local-outbox.js';
+export { bucketObjectStore, localDocumentsBucket, UnknownBucketError } from './s3/bucket-object-store.js';
 export { LocalConnectionPusher } from './websocket/local-connection-pusher.js';
 export {
   attachLocalWebSocketGateway,

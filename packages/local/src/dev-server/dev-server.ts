@@ -9,6 +9,7 @@ import { makeWebhookRouter } from '@mangaassist/webhooks';
 import type { BedrockEmulator, BedrockEmulatorOptions } from '../bedrock-emulator/index.js';
 import type { EmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
 import type { LocalEventBridge } from '../eventbridge/index.js';
+import { bucketObjectStore, localDocumentsBucket } from '../s3/bucket-object-store.js';
 import { FileDocumentStore, localDocumentPathPrefix } from '../s3/file-document-store.js';
 import { serveStaticPage } from '../web/static-site.js';
 import {
@@ -42,7 +43,7 @@ export interface DevServerOptions {
   /** @default silentLogger */
   readonly logger?: Logger;
   /** Emulator options (deterministic randomness, latency) for tests. */
-  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host' | 'batch'>;
   /** Gateway overrides (clock, breakers) for tests. */
   readonly gateway?: Partial<FmGatewayOptions>;
   /** Shrinks the job callbacks' retry schedule (30 s doubling to 8 h) for tests. @default 1 */
@@ -55,6 +56,8 @@ export interface DevServer {
   readonly emulator: BedrockEmulator;
   readonly dynamoDb: EmbeddedDynamoDb;
   readonly eventBridge: LocalEventBridge;
+  /** The local documents bucket (`localDocumentsBucket` in `s3://` URIs): uploads, jobs, batch inference. */
+  readonly documents: FileDocumentStore;
   /** The dev webhook secrets per source (also at `GET /_local/webhook-secrets`). */
   readonly webhookSecrets: Readonly<Record<string, readonly string[]>>;
   /** The dev tenants' API keys (also at `GET /_local/api-keys`). */
@@ -72,16 +75,21 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
+  let port = 0;
+  // The local documents bucket: its presigned URLs point at this server, known once it listens.
+  // Bedrock batch inference jobs read and write it too (`s3://mangaassist-local-documents/…`).
+  const documents = await FileDocumentStore.temporary({ baseUrl: () => `http://${host}:${port}` });
   const aws = await startLocalAws({
     logger,
+    batchObjects: bucketObjectStore(localDocumentsBucket, documents),
     ...(options.bedrockPort !== undefined ? { bedrockPort: options.bedrockPort } : {}),
     ...(options.dynamoDbPort !== undefined ? { dynamoDbPort: options.dynamoDbPort } : {}),
     ...(options.eventBridgePort !== undefined ? { eventBridgePort: options.eventBridgePort } : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
+  }).catch(async (error: unknown) => {
+    await documents.dispose();
+    throw error;
   });
-  let port = 0;
-  // The local documents bucket: its presigned URLs point at this server, known once it listens.
-  const documents = await FileDocumentStore.temporary({ baseUrl: () => `http://${host}:${port}` });
   const doors = createDevDoors(aws, {
     logger,
     documents,
@@ -245,6 +253,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     emulator: aws.emulator,
     dynamoDb: aws.dynamoDb,
     eventBridge: aws.eventBridge,
+    documents,
     apiKeys: doors.keys.list(),
     webhookSecrets: doors.webhookSecrets.list(),
     async close() {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@mangaassist/commons';
 import { tableSpecs, webhookLimits } from '@mangaassist/contracts';
 import {
+  type BatchObjectStore,
   type BedrockEmulator,
   type BedrockEmulatorOptions,
   startBedrockEmulator,
@@ -28,7 +29,13 @@ export interface LocalAwsOptions {
   readonly dynamoDbPort?: number;
   readonly eventBridgePort?: number;
   /** Emulator options (deterministic randomness, latency) for tests. */
-  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host'>;
+  readonly emulator?: Omit<BedrockEmulatorOptions, 'port' | 'host' | 'batch'>;
+  /**
+   * The buckets the emulator's batch inference jobs read their input from and write their output
+   * to; each job's state changes go on the local bus's default bus, as Bedrock's do.
+   * @default - the emulator answers no batch inference operation
+   */
+  readonly batchObjects?: BatchObjectStore;
   readonly logger: Logger;
 }
 
@@ -42,15 +49,29 @@ export interface LocalAws {
 
 /**
  * Starts the Bedrock emulator, the embedded DynamoDB with every table the stacks deploy (from the
- * same specs), and the local EventBridge. `close` stops the bus first (its targets still write to
- * DynamoDB and call the emulator while they drain), then the rest.
+ * same specs), and the local EventBridge. With `batchObjects`, the emulator runs batch inference
+ * jobs over them and puts each job's "Batch Inference Job State Change" on the default bus.
+ * `close` stops the bus first (its targets still write to DynamoDB and call the emulator while
+ * they drain), then the rest.
  */
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const { logger } = options;
+  // Jobs start only once everything is up: the bus is there by their first state change.
+  let bus: LocalEventBridge['bus'] | undefined;
   const emulator = await startBedrockEmulator({
     ...options.emulator,
     port: options.bedrockPort ?? 0,
     host: '127.0.0.1',
+    ...(options.batchObjects
+      ? {
+          batch: {
+            objectStore: options.batchObjects,
+            onStateChange: (change) => {
+              bus?.put({ ...change, eventBusName: 'default' });
+            },
+          },
+        }
+      : {}),
   });
   // A day of a developer's clicking fits; a soak test stays within a few hundred MB.
   const dynamoDb = await startEmbeddedDynamoDb({
@@ -72,6 +93,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     // for want of room.
     busOptions: { capacity: 20_000, maxWaitingPerTarget: webhookLimits.maxCatalogItems },
   });
+  bus = eventBridge.bus;
   return {
     emulator,
     dynamoDb,

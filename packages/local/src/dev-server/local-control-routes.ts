@@ -3,6 +3,7 @@ import { toIssues } from '@mangaassist/http';
 import type * as z from 'zod/mini';
 import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
 import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
+import { localDocumentsBucket } from '../s3/bucket-object-store.js';
 import type { DevDoors } from './dev-doors.js';
 import type { RequestContext, Route } from './lambda-routes.js';
 import type { LocalAws } from './local-aws.js';
@@ -27,6 +28,8 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
             url: emulator.url,
             regions: 'any: the region is read from the request signature',
             credentials: { ...localCredentials },
+            // Batch inference (BedrockClient on the same URL) reads and writes this bucket.
+            batch_bucket: localDocumentsBucket,
           },
           dynamodb: {
             url: dynamoDb.endpoint,
