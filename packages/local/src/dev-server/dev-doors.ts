@@ -47,6 +47,7 @@ import {
 } from '@mangaassist/webhooks';
 import { createWebhookPlatform } from '@mangaassist/webhooks/platform';
 import { LocalOutbox } from '../outbox/local-outbox.js';
+import { bucketObjectStore, localDocumentsBucket } from '../s3/bucket-object-store.js';
 import type { FileDocumentStore } from '../s3/file-document-store.js';
 import { LocalFifoQueue } from '../sqs/local-fifo-queue.js';
 import { LocalStateMachines } from '../stepfunctions/local-state-machines.js';
@@ -198,8 +199,12 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     },
     { logger, ...aws, secrets: webhookSecrets, gateway: core.gateway, catalogEnrichment },
   );
-  // The state machines the stacks deploy, in process (`GET /_local/executions`).
-  const machines = new LocalStateMachines({ logger });
+  // The state machines the stacks deploy, in process (`GET /_local/executions`); a Distributed
+  // Map reads its items from the documents bucket, as it would from S3.
+  const machines = new LocalStateMachines({
+    logger,
+    objects: bucketObjectStore(localDocumentsBucket, options.documents),
+  });
   const recommendations = createDevRecommendations({
     documents: core.documents(),
     model: core.gateway,

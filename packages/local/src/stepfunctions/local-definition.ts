@@ -1,4 +1,10 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  type DistributedMapConfig,
+  type DistributedMapState,
+  distributedMapResource,
+  extractDistributedMaps,
+} from './distributed-map.js';
 
 /**
  * The longest delay a Node.js timer holds (2^31 − 1 ms, in whole seconds): a longer one fires
@@ -36,8 +42,20 @@ export class InvalidStateMachineDefinitionError extends Error {
 /** A definition checked against its handlers and ready to run. */
 export interface PreparedDefinition {
   readonly stateMachine: StateMachine;
-  /** Every Task state, nested ones included (state names are unique machine-wide), by name. */
+  /**
+   * Every Task state this machine runs, those of inline Maps and Parallel branches included (state
+   * names are unique machine-wide), by name; a Distributed Map's processor runs its own.
+   */
   readonly tasks: ReadonlyMap<string, TaskKind>;
+  /** Each Distributed Map, now a Task state the runtime handles, with the machine its children run. */
+  readonly distributedMaps: readonly PreparedDistributedMap[];
+}
+
+/** A Distributed Map state: how its run goes, and its ItemProcessor prepared as a machine. */
+export interface PreparedDistributedMap {
+  readonly stateName: string;
+  readonly config: DistributedMapConfig;
+  readonly processor: PreparedDefinition;
 }
 
 /**
@@ -48,13 +66,14 @@ const unsupportedFields: Readonly<Record<string, string>> = {
   Assign: 'variables (Assign)',
   Arguments: 'JSONata (Arguments)',
   Output: 'JSONata (Output)',
-  ItemReader: 'Distributed Map (ItemReader)',
-  ItemBatcher: 'Distributed Map (ItemBatcher)',
-  ResultWriter: 'Distributed Map (ResultWriter)',
-  ToleratedFailurePercentage: 'Distributed Map (ToleratedFailurePercentage)',
-  ToleratedFailurePercentagePath: 'Distributed Map (ToleratedFailurePercentagePath)',
-  ToleratedFailureCount: 'Distributed Map (ToleratedFailureCount)',
-  ToleratedFailureCountPath: 'Distributed Map (ToleratedFailureCountPath)',
+  // A Distributed Map's fields are taken by distributed-map.ts; on an inline Map they mean nothing.
+  ItemReader: 'ItemReader outside a Distributed Map',
+  ItemBatcher: 'ItemBatcher outside a Distributed Map',
+  ResultWriter: 'ResultWriter outside a Distributed Map',
+  ToleratedFailurePercentage: 'ToleratedFailurePercentage outside a Distributed Map',
+  ToleratedFailurePercentagePath: 'ToleratedFailurePercentagePath outside a Distributed Map',
+  ToleratedFailureCount: 'ToleratedFailureCount outside a Distributed Map',
+  ToleratedFailureCountPath: 'ToleratedFailureCountPath outside a Distributed Map',
 };
 
 /**
@@ -72,6 +91,34 @@ export function prepareDefinition(
   handlerNames: readonly string[],
   retryIntervalScale: number,
 ): PreparedDefinition {
+  const prepared = prepareTree(machine, definition, retryIntervalScale);
+  const taskNames = allTaskNames(prepared);
+  const missing = taskNames.filter((name) => !handlerNames.includes(name));
+  if (missing.length > 0) {
+    throw new InvalidStateMachineDefinitionError(
+      machine,
+      `Task states without a local handler (pnpm dev never calls AWS): ${missing.join(', ')}`,
+    );
+  }
+  const strays = handlerNames.filter((name) => !taskNames.includes(name));
+  if (strays.length > 0) {
+    throw new InvalidStateMachineDefinitionError(
+      machine,
+      `local handlers for no Task state: ${strays.join(', ')}`,
+    );
+  }
+  return prepared;
+}
+
+/** The names of the Task states of `prepared` and of its Distributed Maps' processors. */
+function allTaskNames(prepared: PreparedDefinition): string[] {
+  return [
+    ...prepared.tasks.keys(),
+    ...prepared.distributedMaps.flatMap((map) => allTaskNames(map.processor)),
+  ];
+}
+
+function prepareTree(machine: string, definition: object, retryIntervalScale: number): PreparedDefinition {
   // A JSON copy: the caller's object is never changed, and the copy is what gets validated.
   const local: StateMachineDefinition = JSON.parse(JSON.stringify(definition));
   try {
@@ -82,10 +129,19 @@ export function prepareDefinition(
       error instanceof Error ? error.message : String(error),
     );
   }
+  const topLevel: unknown = local;
+  let extracted: DistributedMapState[] = [];
+  try {
+    if (isRecord(topLevel)) extracted = extractDistributedMaps(topLevel);
+  } catch (error) {
+    throw new InvalidStateMachineDefinitionError(
+      machine,
+      error instanceof Error ? error.message : String(error),
+    );
+  }
 
   const tasks = new Map<string, TaskKind>();
   const unsupported = new Set<string>();
-  const topLevel: unknown = local;
   if (isRecord(topLevel) && topLevel.QueryLanguage === 'JSONata') unsupported.add('JSONata (QueryLanguage)');
   walkStates(local, (name, state) => {
     if (state.QueryLanguage === 'JSONata') unsupported.add(`JSONata (QueryLanguage, state ${name})`);
@@ -93,7 +149,8 @@ export function prepareDefinition(
       const feature = unsupportedFields[field];
       if (feature !== undefined) unsupported.add(`${feature}, state ${name}`);
     }
-    if (state.Type === 'Task') tasks.set(name, taskKind(state.Resource));
+    if (state.Type === 'Task' && state.Resource !== distributedMapResource)
+      tasks.set(name, taskKind(state.Resource));
   });
   if (unsupported.size > 0) {
     throw new InvalidStateMachineDefinitionError(
@@ -101,26 +158,17 @@ export function prepareDefinition(
       `uses what the local runtime does not implement: ${[...unsupported].join('; ')}`,
     );
   }
-  const missing = [...tasks.keys()].filter((name) => !handlerNames.includes(name));
-  if (missing.length > 0) {
-    throw new InvalidStateMachineDefinitionError(
-      machine,
-      `Task states without a local handler (pnpm dev never calls AWS): ${missing.join(', ')}`,
-    );
-  }
-  const strays = handlerNames.filter((name) => !tasks.has(name));
-  if (strays.length > 0) {
-    throw new InvalidStateMachineDefinitionError(
-      machine,
-      `local handlers for no Task state: ${strays.join(', ')}`,
-    );
-  }
+  const distributedMaps = extracted.map((map) => ({
+    stateName: map.stateName,
+    config: map.config,
+    processor: prepareTree(`${machine}/${map.stateName}`, map.processor, retryIntervalScale),
+  }));
 
   fitTimeouts(local);
   walkStates(local, (_name, state) => localiseTimings(state, retryIntervalScale));
-  // Validated above; the changes since only scale numbers the validator accepts as fractions.
+  // Validated above; the changes since only scale numbers and replace Distributed Maps by Tasks.
   const stateMachine = new StateMachine(local, { validationOptions: { noValidate: true } });
-  return { stateMachine, tasks };
+  return { stateMachine, tasks, distributedMaps };
 }
 
 type JsonRecord = Record<string, unknown>;

@@ -24,13 +24,17 @@
 //   runtime gives it the longest Node.js timer (about 24.8 days). HeartbeatSeconds is ignored.
 // - A Pass state's falsy Result (0, false, "", null) is ignored: the input passes through.
 // - Inside a Map iteration `$$.Execution.Input` is the item, not the execution's input.
-// - asl-validator accepts JSONata, variables (Assign) and Distributed Map readers/writers that
-//   the library ignores; this runtime refuses such definitions (local-definition.ts).
+// - asl-validator accepts JSONata and variables (Assign), which the library ignores; this runtime
+//   refuses such definitions (local-definition.ts).
+// - The library runs a Distributed Map as an inline one, ignoring its reader, batcher and failure
+//   tolerance; this runtime runs it itself (distributed-map.ts): items from an S3 object through
+//   `objects`, one child execution per item or batch, listed as `<machine>/<Map state>`.
 // - Execution names are remembered only while the execution is in the history (AWS: 90 days).
 
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger, utf8ByteLength } from '@mangaassist/commons';
 import { ExecutionError, ExecutionTimeoutError, type RunOptions } from 'aws-local-stepfunctions';
+import { type ChildOutcome, type LocalObjectReader, runDistributedMap } from './distributed-map.js';
 import {
   BoundedEventLog,
   type LibraryEvent,
@@ -39,7 +43,11 @@ import {
   payloadForListing,
   textForListing,
 } from './execution-events.js';
-import { type PreparedDefinition, prepareDefinition } from './local-definition.js';
+import {
+  type PreparedDefinition,
+  type PreparedDistributedMap,
+  prepareDefinition,
+} from './local-definition.js';
 import { type JsonValue, type LocalTaskHandler, localTask } from './task-handlers.js';
 
 /** The status of an execution, as DescribeExecution reports it. */
@@ -76,6 +84,11 @@ export interface LocalStateMachinesOptions {
   readonly logger?: Logger;
   /** Start, stop and event times. @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Where a Distributed Map's ItemReader reads its S3 object (`pnpm dev`: the documents bucket).
+   * @default - none: such a Map fails with States.ItemReaderFailed
+   */
+  readonly objects?: LocalObjectReader;
 }
 
 /** Options of `LocalStateMachines.start`. */
@@ -232,6 +245,7 @@ export class LocalStateMachines {
   readonly #logger: Logger;
   readonly #now: () => Date;
   readonly #retryIntervalScale: number;
+  readonly #objects: LocalObjectReader | undefined;
   #dropped = 0;
   #closed = false;
 
@@ -250,6 +264,7 @@ export class LocalStateMachines {
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
     this.#retryIntervalScale = scale;
+    this.#objects = options.objects;
     for (const machine of options.machines ?? []) this.add(machine);
   }
 
@@ -292,9 +307,16 @@ export class LocalStateMachines {
       throw new ExecutionAlreadyExistsError(executionArn);
     }
 
+    this.#launch(target, executionArn, name, inputText);
+    this.#logger.debug('state machine execution started', { executionArn });
+    return executionArn;
+  }
+
+  /** Records and runs an execution of `machine` (a child of a Distributed Map too). */
+  #launch(machine: Machine, executionArn: string, name: string, inputText: string): ExecutionRecord {
     const record: ExecutionRecord = {
       executionArn,
-      stateMachine: machine,
+      stateMachine: machine.name,
       name,
       input: JSON.parse(inputText),
       inputText,
@@ -307,9 +329,8 @@ export class LocalStateMachines {
     };
     this.#executions.set(executionArn, record);
     this.#forgetOldest();
-    this.#run(target, record);
-    this.#logger.debug('state machine execution started', { executionArn });
-    return executionArn;
+    this.#run(machine, record);
+    return record;
   }
 
   /**
@@ -404,6 +425,15 @@ export class LocalStateMachines {
         return [stateName, localTask(handler, kind, context, this.#callHooks(executionArn, stateName))];
       }),
     );
+    for (const map of machine.prepared.distributedMaps) {
+      const context = { signal: controller.signal, executionId: executionArn, stateName: map.stateName };
+      handlers[map.stateName] = localTask(
+        (input) => this.#runDistributedMap(machine, record, map, input),
+        'other',
+        context,
+        this.#callHooks(executionArn, map.stateName),
+      );
+    }
     const runOptions: RunOptions = {
       overrides: { taskResourceLocalHandlers: handlers },
       // Settle an aborted run with null: a rejection could go unobserved inside the library.
@@ -432,6 +462,44 @@ export class LocalStateMachines {
     } catch (error) {
       this.#finish(record, failureOutcome(error));
     }
+  }
+
+  /**
+   * A Distributed Map state's run: one child execution of its processor per item or batch, each
+   * in the history as `<machine>/<state>`, stopped with the parent.
+   */
+  #runDistributedMap(machine: Machine, parent: ExecutionRecord, map: PreparedDistributedMap, input: unknown) {
+    const child: Machine = {
+      name: `${machine.name}/${map.stateName}`,
+      prepared: map.processor,
+      tasks: machine.tasks,
+    };
+    const running = new Set<ExecutionRecord>();
+    const stopChildren = () => {
+      for (const record of running) this.stop(record.executionArn, 'the parent execution ended');
+    };
+    parent.controller.signal.addEventListener('abort', stopChildren, { once: true });
+    const runChild = async (childInput: unknown, index: number): Promise<ChildOutcome> => {
+      let inputText: string;
+      try {
+        inputText = executionInputText(childInput);
+      } catch (error) {
+        return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: errorText(error) };
+      }
+      const name = `${parent.name}-${map.stateName}-${index}`;
+      const record = this.#launch(child, `${arnPrefix}:execution:${child.name}:${name}`, name, inputText);
+      running.add(record);
+      await record.done;
+      running.delete(record);
+      return record.status === 'SUCCEEDED'
+        ? { status: 'SUCCEEDED', output: record.output ?? null }
+        : { status: 'FAILED', error: record.error ?? `States.${record.status}`, cause: record.cause ?? '' };
+    };
+    return runDistributedMap(map.config, input, {
+      objects: this.#objects,
+      runChild,
+      signal: parent.controller.signal,
+    }).finally(() => parent.controller.signal.removeEventListener('abort', stopChildren));
   }
 
   #callHooks(executionArn: string, stateName: string) {
@@ -536,6 +604,10 @@ function description(record: ExecutionRecord): ExecutionDescription {
     ...(error === undefined ? {} : { error }),
     ...(cause === undefined ? {} : { cause }),
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function executionInputText(input: unknown): string {
