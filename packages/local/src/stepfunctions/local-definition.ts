@@ -17,10 +17,19 @@ export const longestTimerSeconds = 2_147_483;
  * - `lambda-function`: a Lambda function ARN; the handler is the function.
  * - `lambda-invoke`: `arn:aws:states:::lambda:invoke` (CDK's `LambdaInvoke`); the handler is the
  *   function, so it gets the `Payload` and its result is wrapped in the Invoke response.
- * - `other`: any other resource (service integrations, `.waitForTaskToken`); the handler gets the
- *   state's input and its result is the state's result.
+ * - `lambda-invoke-callback`: `arn:aws:states:::lambda:invoke.waitForTaskToken`; the handler is
+ *   the function (it gets the `Payload`, `$$.Task.Token` in it), and the state's result is what
+ *   `LocalStateMachines.sendTaskSuccess` later gives for the token.
+ * - `other`: any other resource (service integrations); the handler gets the state's input and its
+ *   result is the state's result.
  */
-export type TaskKind = 'lambda-function' | 'lambda-invoke' | 'other';
+export type TaskKind = 'lambda-function' | 'lambda-invoke' | 'lambda-invoke-callback' | 'other';
+
+/**
+ * Stands in for `$$.Task.Token` in a callback Task's Parameters locally (the library has no task
+ * token): the runtime puts a fresh token in its place each time the state runs.
+ */
+export const localTaskTokenPlaceholder = '<local task token>';
 
 /**
  * A definition `LocalStateMachines` cannot run faithfully: invalid ASL (asl-validator's message),
@@ -165,7 +174,11 @@ function prepareTree(machine: string, definition: object, retryIntervalScale: nu
   }));
 
   fitTimeouts(local);
-  walkStates(local, (_name, state) => localiseTimings(state, retryIntervalScale));
+  walkStates(local, (name, state) => {
+    localiseTimings(state, retryIntervalScale);
+    if (tasks.get(name) === 'lambda-invoke-callback')
+      state.Parameters = withTokenPlaceholder(state.Parameters);
+  });
   // Validated above; the changes since only scale numbers and replace Distributed Maps by Tasks.
   const stateMachine = new StateMachine(local, { validationOptions: { noValidate: true } });
   return { stateMachine, tasks, distributedMaps };
@@ -192,9 +205,24 @@ function walkStates(definition: unknown, visit: (name: string, state: JsonRecord
 
 function taskKind(resource: unknown): TaskKind {
   if (typeof resource !== 'string') return 'other';
+  if (/^arn:aws[a-z-]*:states:::lambda:invoke\.waitForTaskToken$/.test(resource))
+    return 'lambda-invoke-callback';
   if (/^arn:aws[a-z-]*:states:::lambda:invoke$/.test(resource)) return 'lambda-invoke';
   if (/^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:/.test(resource)) return 'lambda-function';
   return 'other';
+}
+
+/** `Parameters` with every `"<key>.$": "$$.Task.Token"` made `"<key>": localTaskTokenPlaceholder`. */
+function withTokenPlaceholder(template: unknown): unknown {
+  if (Array.isArray(template)) return template.map(withTokenPlaceholder);
+  if (!isRecord(template)) return template;
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) =>
+      key.endsWith('.$') && value === '$$.Task.Token'
+        ? [key.slice(0, -2), localTaskTokenPlaceholder]
+        : [key, withTokenPlaceholder(value)],
+    ),
+  );
 }
 
 function fitTimeouts(definition: StateMachineDefinition): void {

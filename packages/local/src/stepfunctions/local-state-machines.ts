@@ -22,6 +22,8 @@
 //   than MaxConcurrency can run. On AWS the rest of the Map stops.
 // - A Task without TimeoutSeconds times out after 60 s in the library (AWS: no limit); this
 //   runtime gives it the longest Node.js timer (about 24.8 days). HeartbeatSeconds is ignored.
+// - A callback Task (`lambda:invoke.waitForTaskToken`) gets a fresh token where its Parameters say
+//   `$$.Task.Token` (the library has none), and waits for `sendTaskSuccess` / `sendTaskFailure`.
 // - A Pass state's falsy Result (0, false, "", null) is ignored: the input passes through.
 // - Inside a Map iteration `$$.Execution.Input` is the item, not the execution's input.
 // - asl-validator accepts JSONata and variables (Assign), which the library ignores; this runtime
@@ -44,11 +46,12 @@ import {
   textForListing,
 } from './execution-events.js';
 import {
+  localTaskTokenPlaceholder,
   type PreparedDefinition,
   type PreparedDistributedMap,
   prepareDefinition,
 } from './local-definition.js';
-import { type JsonValue, type LocalTaskHandler, localTask } from './task-handlers.js';
+import { type JsonValue, type LocalTaskHandler, localTask, TaskFailedError } from './task-handlers.js';
 
 /** The status of an execution, as DescribeExecution reports it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -170,6 +173,15 @@ export class InvalidExecutionInputError extends Error {
   override readonly name = 'InvalidExecutionInputError';
 }
 
+/** `sendTaskSuccess` or `sendTaskFailure` with a token no running state waits on (TaskDoesNotExist). */
+export class TaskDoesNotExistError extends Error {
+  override readonly name = 'TaskDoesNotExistError';
+
+  constructor() {
+    super('no running task state waits on this task token');
+  }
+}
+
 /** `start` after `close`. */
 export class LocalStateMachinesClosedError extends Error {
   override readonly name = 'LocalStateMachinesClosedError';
@@ -246,6 +258,11 @@ export class LocalStateMachines {
   readonly #now: () => Date;
   readonly #retryIntervalScale: number;
   readonly #objects: LocalObjectReader | undefined;
+  /** Callback Task states waiting on their token (`.waitForTaskToken`). */
+  readonly #callbacks = new Map<
+    string,
+    { resolve: (output: unknown) => void; reject: (error: Error) => void }
+  >();
   #dropped = 0;
   #closed = false;
 
@@ -351,6 +368,29 @@ export class LocalStateMachines {
     return true;
   }
 
+  /**
+   * Completes the callback Task state waiting on `token` (SendTaskSuccess): `output` is its result.
+   * @throws TaskDoesNotExistError when no running state waits on the token.
+   */
+  sendTaskSuccess(token: string, output: unknown): void {
+    const waiting = this.#callbacks.get(token);
+    if (waiting === undefined) throw new TaskDoesNotExistError();
+    this.#callbacks.delete(token);
+    waiting.resolve(output);
+  }
+
+  /**
+   * Fails the callback Task state waiting on `token` (SendTaskFailure) with the ASL error `error`
+   * (Retry and Catch see it) and `cause`.
+   * @throws TaskDoesNotExistError when no running state waits on the token.
+   */
+  sendTaskFailure(token: string, error = 'Error', cause = ''): void {
+    const waiting = this.#callbacks.get(token);
+    if (waiting === undefined) throw new TaskDoesNotExistError();
+    this.#callbacks.delete(token);
+    waiting.reject(new TaskFailedError(error, cause));
+  }
+
   /** The execution (DescribeExecution), or `undefined` when unknown or forgotten. */
   describe(executionId: string): ExecutionDescription | undefined {
     const record = this.#executions.get(executionId);
@@ -422,7 +462,8 @@ export class LocalStateMachines {
         // prepareDefinition refused a definition whose Task states lack a handler.
         if (handler === undefined) throw new Error(`no handler for Task state ${stateName}`);
         const context = { signal: controller.signal, executionId: executionArn, stateName };
-        return [stateName, localTask(handler, kind, context, this.#callHooks(executionArn, stateName))];
+        const run = kind === 'lambda-invoke-callback' ? this.#waitingForToken(handler) : handler;
+        return [stateName, localTask(run, kind, context, this.#callHooks(executionArn, stateName))];
       }),
     );
     for (const map of machine.prepared.distributedMaps) {
@@ -462,6 +503,33 @@ export class LocalStateMachines {
     } catch (error) {
       this.#finish(record, failureOutcome(error));
     }
+  }
+
+  /**
+   * A callback Task state's handler: a fresh token in place of `$$.Task.Token`, the function
+   * called with it, then the state waits until `sendTaskSuccess` or `sendTaskFailure` names the
+   * token (or the execution ends). A function that fails fails the state at once.
+   */
+  #waitingForToken(handler: LocalTaskHandler): LocalTaskHandler {
+    return async (input, context) => {
+      const token = `${context.executionId}:${context.stateName}:${randomUUID()}`;
+      const callback = new Promise<unknown>((resolve, reject) => {
+        this.#callbacks.set(token, { resolve, reject });
+        context.signal.addEventListener('abort', () => {
+          this.#callbacks.delete(token);
+          reject(context.signal.reason);
+        });
+      });
+      // Settled by whoever comes first; a rejection nobody awaits yet must not go unhandled.
+      callback.catch(() => {});
+      try {
+        await handler(withToken(input, token), context);
+      } catch (error) {
+        this.#callbacks.delete(token);
+        throw error;
+      }
+      return callback;
+    };
   }
 
   /**
@@ -604,6 +672,14 @@ function description(record: ExecutionRecord): ExecutionDescription {
     ...(error === undefined ? {} : { error }),
     ...(cause === undefined ? {} : { cause }),
   };
+}
+
+/** `value` with every `localTaskTokenPlaceholder` replaced by `token`. */
+function withToken(value: unknown, token: string): unknown {
+  if (value === localTaskTokenPlaceholder) return token;
+  if (Array.isArray(value)) return value.map((item) => withToken(item, token));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withToken(item, token)]));
 }
 
 function errorText(error: unknown): string {

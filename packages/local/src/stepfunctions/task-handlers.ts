@@ -104,6 +104,8 @@ export function localTask(
 
 /** The ASL error and Cause of what a handler threw. */
 export function taskFailure(thrown: unknown, kind: TaskKind): TaskFailedError {
+  // Already an ASL failure (SendTaskFailure's error and cause): as given.
+  if (thrown instanceof TaskFailedError) return thrown;
   const errorType = thrown instanceof Error && thrown.name !== '' ? thrown.name : 'Error';
   const errorMessage = thrown instanceof Error ? thrown.message : String(thrown);
   if (kind === 'other') return new TaskFailedError(errorType, errorMessage);
@@ -112,7 +114,7 @@ export function taskFailure(thrown: unknown, kind: TaskKind): TaskFailedError {
 }
 
 function handlerInput(kind: TaskKind, input: JsonValue): unknown {
-  if (kind !== 'lambda-invoke') return input;
+  if (kind !== 'lambda-invoke' && kind !== 'lambda-invoke-callback') return input;
   return typeof input === 'object' && input !== null && !Array.isArray(input) && input.Payload !== undefined
     ? input.Payload
     : {};
