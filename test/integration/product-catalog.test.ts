@@ -92,4 +92,25 @@ describe('DynamoDbProductCatalog on the embedded DynamoDB', () => {
     expect(listed.filter((product) => ids.includes(product.productId))).toHaveLength(5);
     expect(await catalog().list(2)).toHaveLength(2);
   });
+
+  it('pages through the whole table, every product once, and refuses a cursor no page gave', async () => {
+    const prefix = `paged-${randomUUID().slice(0, 8)}`;
+    const ids = Array.from({ length: 7 }, (_, index) => `${prefix}-${index}`);
+    for (const productId of ids) {
+      await documents().send(
+        new PutCommand({ TableName: table, Item: { product_id: productId, title: productId } }),
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await catalog().page(cursor, 3);
+      seen.push(...page.products.map((product) => product.productId));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+
+    expect(seen.filter((id) => id.startsWith(prefix)).sort()).toEqual(ids);
+    expect(new Set(seen).size).toBe(seen.length);
+    await expect(catalog().page('not base64url!', 3)).rejects.toThrow(RangeError);
+  });
 });

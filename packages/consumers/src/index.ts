@@ -56,6 +56,7 @@ export {
 export { confirmationKey, formatAmount, type ReplayedConfirmationPolicy } from './order-confirmation.js';
 export {
   assertListLimit,
+  type CatalogPage,
   type CatalogProduct,
   type EmbeddingStatusStore,
   MemoryProductCatalog,

@@ -37,6 +37,26 @@ describe('MemoryProductCatalog', () => {
     });
   });
 
+  it('pages through every product once, by product id', async () => {
+    const catalog = new MemoryProductCatalog(
+      ['p5', 'p1', 'p4', 'p2', 'p3'].map((productId) => ({ productId, title: productId })),
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await catalog.page(cursor, 2);
+      seen.push(...page.products.map((product) => product.productId));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+    expect(pages).toBe(3);
+    expect(await catalog.page(undefined, 5)).toEqual({ products: expect.any(Array) });
+    await expect(catalog.page('no-such-cursor', 2)).rejects.toThrow(RangeError);
+    await expect(catalog.page(undefined, 0)).rejects.toThrow(RangeError);
+  });
+
   it('rejects a limit outside 1 to 1000, an empty product id and a time not in toISOString form', async () => {
     const catalog = new MemoryProductCatalog();
 

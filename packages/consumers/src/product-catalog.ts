@@ -19,13 +19,27 @@ export interface CatalogProduct {
 /** Most products one `list` may return. */
 export const maxCatalogListLimit = 1_000;
 
-/** Reads a bounded part of the catalog. */
+/** One page of the catalog, and where the next one starts. */
+export interface CatalogPage {
+  readonly products: CatalogProduct[];
+  /** Give to `page` for the next page; absent after the last one. */
+  readonly cursor?: string;
+}
+
+/** Reads a bounded part of the catalog, or all of it page by page. */
 export interface ProductCatalogReader {
   /**
    * Up to `limit` products (1 to 1 000), in the store's own order (DynamoDB: scan order). Throws
    * `RangeError` for a limit out of range; I/O errors propagate.
    */
   list(limit: number): Promise<CatalogProduct[]>;
+  /**
+   * The page of at most `limit` products (1 to 1 000) starting at `cursor` (the first page
+   * without one); every product comes once over the pages. A page may hold fewer products than
+   * `limit` and still be followed by another. Throws `RangeError` for a limit out of range or a
+   * cursor no page gave; I/O errors propagate.
+   */
+  page(cursor: string | undefined, limit: number): Promise<CatalogPage>;
 }
 
 /** An embedding the vector pipeline should rebuild. */
@@ -105,6 +119,21 @@ export class MemoryProductCatalog implements ProductCatalog {
       if (!known.has(productId)) listed.push({ productId, title: embedding.title });
     }
     return listed;
+  }
+
+  async page(cursor: string | undefined, limit: number): Promise<CatalogPage> {
+    assertListLimit(limit);
+    const ids = [...this.products.keys()].sort();
+    const start = cursor === undefined ? 0 : ids.indexOf(cursor) + 1;
+    if (start === 0 && cursor !== undefined) throw new RangeError(`not a catalog cursor: ${cursor}`);
+    const products = ids.slice(start, start + limit).flatMap((id) => {
+      const product = this.products.get(id);
+      return product === undefined ? [] : [structuredClone(product)];
+    });
+    const last = products.at(-1);
+    return start + limit < ids.length && last !== undefined
+      ? { products, cursor: last.productId }
+      : { products };
   }
 
   async markEmbeddingStale(productId: string, request: EmbeddingRequest): Promise<EmbeddingMarkResult> {

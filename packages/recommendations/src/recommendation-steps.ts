@@ -66,7 +66,7 @@ export const recommendationStepInputSchema = z.discriminatedUnion('step', [
 export type RecommendationStepInput = z.infer<typeof recommendationStepInputSchema>;
 
 export interface RecommendationStepsDependencies {
-  readonly catalog: ProductCatalogReader;
+  readonly catalog: Pick<ProductCatalogReader, 'list'>;
   /** The FM gateway (`FmGateway`). */
   readonly model: ConsumerModel;
   readonly store: RecommendationStore;

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sd
 import {
   assertEmbeddingRequest,
   assertListLimit,
+  type CatalogPage,
   type CatalogProduct,
   type EmbeddingMarkResult,
   type EmbeddingRequest,
@@ -79,6 +80,27 @@ export class DynamoDbProductCatalog implements ProductCatalog {
     return products;
   }
 
+  async page(cursor: string | undefined, limit: number): Promise<CatalogPage> {
+    assertListLimit(limit);
+    const { Items: items = [], LastEvaluatedKey: lastKey } = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        ProjectionExpression: Object.keys(projectedNames).join(', '),
+        ExpressionAttributeNames: projectedNames,
+        Limit: limit,
+        ...(cursor === undefined ? {} : { ExclusiveStartKey: { product_id: productIdOfCursor(cursor) } }),
+      }),
+    );
+    const products = items.flatMap((item) => {
+      const product = catalogProduct(item);
+      return product === undefined ? [] : [product];
+    });
+    const next = typeof lastKey?.product_id === 'string' ? lastKey.product_id : undefined;
+    return next === undefined
+      ? { products }
+      : { products, cursor: Buffer.from(next, 'utf8').toString('base64url') };
+  }
+
   async markEmbeddingStale(productId: string, request: EmbeddingRequest): Promise<EmbeddingMarkResult> {
     assertEmbeddingRequest(productId, request);
     try {
@@ -125,4 +147,13 @@ function catalogProduct(item: Record<string, unknown>): CatalogProduct | undefin
     ...(genre === undefined ? {} : { genre }),
     ...(tags === undefined ? {} : { tags }),
   };
+}
+
+/** The product id a `page` cursor holds (base64url of the last key's `product_id`). */
+function productIdOfCursor(cursor: string): string {
+  const productId = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (productId === '' || Buffer.from(productId, 'utf8').toString('base64url') !== cursor) {
+    throw new RangeError(`not a catalog cursor: ${cursor}`);
+  }
+  return productId;
 }

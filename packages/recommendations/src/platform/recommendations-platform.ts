@@ -110,7 +110,7 @@ export const recommendationsEventBridgeSettings: EventBridgeClientSettings = Obj
 
 export interface RecommendationStepsPlatformOptions extends RecommendationsPlatformOptions {
   /** @default - the products table (`DynamoDbProductCatalog`) */
-  readonly catalog?: ProductCatalogReader;
+  readonly catalog?: Pick<ProductCatalogReader, 'list'>;
   /** @default - EventBridge (`EVENT_BUS_NAME`) */
   readonly events?: EventPublisher;
   /** The FM gateway; when given, the platform neither builds nor closes one. One of this or `gateway`. */
