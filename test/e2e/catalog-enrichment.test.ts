@@ -4,11 +4,14 @@
 // the products table. Read back through the local DynamoDB endpoint and `/_local`: every update
 // enriched exactly once, each product's in catalog order, no discontinued product enriched after
 // its discontinuation, nothing dead-lettered.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useDevServer } from './support.js';
+import { localTables, useDevServer } from './support.js';
 
 const productCount = 1_000;
 const itemsPerBatch = 100;
@@ -222,26 +225,9 @@ describe('a 1,000-product catalog re-enrichment through the FIFO queue', () => {
   let tables: { products: string; consumedEvents: string };
 
   beforeAll(async () => {
-    const endpoints = (await (await fetch(`${dev().url}/_local/endpoints`)).json()) as {
-      dynamodb: {
-        url: string;
-        tables: string[];
-        credentials: { accessKeyId: string; secretAccessKey: string };
-      };
-    };
-    const named = (suffix: string) => {
-      const name = endpoints.dynamodb.tables.find((table) => table.endsWith(suffix));
-      if (name === undefined) throw new Error(`no local table ends with ${suffix}`);
-      return name;
-    };
-    tables = { products: named('-products'), consumedEvents: named('-consumed-events') };
-    documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        region: 'ap-northeast-1',
-        endpoint: endpoints.dynamodb.url,
-        credentials: endpoints.dynamodb.credentials,
-      }),
-    );
+    const local = await localTables(dev().url);
+    tables = { products: local.table('products'), consumedEvents: local.table('consumed-events') };
+    documents = local.documents;
   });
 
   afterAll(() => {

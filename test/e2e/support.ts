@@ -1,5 +1,7 @@
 // What every end-to-end test file needs: its own `pnpm dev` on a free port, the first dev
 // tenant's API key and the webhook secrets as `/_local` lists them, and the `/_local` controls.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WebhookSecrets } from '@mangaassist/contracts';
 import { type DevServer, type DevServerOptions, startDevServer } from '@mangaassist/local';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -62,4 +64,37 @@ async function control(url: string, method: 'POST' | 'DELETE', path: string, bod
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
+}
+
+/** The embedded DynamoDB of a running `pnpm dev`, as `/_local/endpoints` names it. */
+export interface LocalTables {
+  /** A document client on it; `destroy()` it after the tests. */
+  readonly documents: DynamoDBDocumentClient;
+  /** The name of the table ending in `-<suffix>` (`products`); throws when there is none. */
+  table(suffix: string): string;
+}
+
+/** Opens the dev server's DynamoDB at `url` (`GET /_local/endpoints`). */
+export async function localTables(url: string): Promise<LocalTables> {
+  const endpoints = (await (await fetch(`${url}/_local/endpoints`)).json()) as {
+    dynamodb: {
+      url: string;
+      tables: string[];
+      credentials: { accessKeyId: string; secretAccessKey: string };
+    };
+  };
+  return {
+    documents: DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'ap-northeast-1',
+        endpoint: endpoints.dynamodb.url,
+        credentials: endpoints.dynamodb.credentials,
+      }),
+    ),
+    table(suffix) {
+      const name = endpoints.dynamodb.tables.find((table) => table.endsWith(`-${suffix}`));
+      if (name === undefined) throw new Error(`no local table ends with -${suffix}`);
+      return name;
+    },
+  };
 }

@@ -33,7 +33,7 @@ const maxDescriptionChars = 2_000;
 const maxTagChars = 64;
 
 /** The seed's description prompt (000 §5.3), with the item's fields cleaned and bounded. */
-export function productDescriptionPrompt(detail: CatalogUpdateDetail): string {
+export function productDescriptionPrompt(detail: Pick<CatalogUpdateDetail, 'title' | 'data'>): string {
   const field = (value: string | number | undefined, fallback: string, max = 256) =>
     value === undefined ? fallback : clean(String(value), max);
   return (

@@ -66,6 +66,7 @@ export {
 } from './product-catalog.js';
 export {
   assertIsoTimestamp,
+  holdsLaterUpdate,
   type ProductAiContent,
   type ProductDiscontinuation,
   type ProductStore,

@@ -54,6 +54,7 @@ import { LocalStateMachines } from '../stepfunctions/local-state-machines.js';
 import { LocalConnectionPusher } from '../websocket/local-connection-pusher.js';
 import { createDevJobs } from './dev-jobs.js';
 import { createDevRecommendations } from './dev-recommendations.js';
+import { createDevReenrichment } from './dev-reenrichment.js';
 import { type LocalAws, localCredentials, localRegion, localStage } from './local-aws.js';
 import { localStreamingRuntime } from './streaming-lambda.js';
 
@@ -72,6 +73,8 @@ export interface DevDoorsOptions {
   readonly gateway?: Partial<FmGatewayOptions>;
   /** Shrinks the job callbacks' retry schedule, for tests. @default 1 */
   readonly callbackRetryScale?: number;
+  /** From this many products a catalog re-enrichment is one batch job. @default 1000 */
+  readonly batchThreshold?: number;
   /** The local bucket of the jobs' documents (presigned URLs on the dev server). */
   readonly documents: FileDocumentStore;
   readonly logger: Logger;
@@ -230,6 +233,18 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   // EventBridge runs scheduled rules on the default bus.
   local.eventBridge.bus.addRules(scheduled, targets);
 
+  const reenrichment = createDevReenrichment({
+    documents: core.documents(),
+    files: options.documents,
+    model: core.gateway,
+    bedrockUrl: local.emulator.url,
+    machines,
+    ...(options.batchThreshold === undefined ? {} : { batchThreshold: options.batchThreshold }),
+    logger,
+  });
+  // Bedrock reports its batch jobs' state changes on the default bus, as the emulator does here.
+  local.eventBridge.bus.addRules([reenrichment.rule], { 'batch-completion': reenrichment.target });
+
   const jobs = createDevJobs({
     config,
     core,
@@ -281,6 +296,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     async close() {
       // Executions still running are stopped before what their steps use closes.
       await machines.close(5000);
+      reenrichment.close();
       await jobs.close();
       await Promise.all([webSocket.close(), ticketPlatform.close(), webhooks.close()]);
       await Promise.all([consumers.close(), chat.close()]);

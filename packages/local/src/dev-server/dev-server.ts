@@ -48,6 +48,8 @@ export interface DevServerOptions {
   readonly gateway?: Partial<FmGatewayOptions>;
   /** Shrinks the job callbacks' retry schedule (30 s doubling to 8 h) for tests. @default 1 */
   readonly callbackRetryScale?: number;
+  /** From this many products a catalog re-enrichment is one batch job (at least 100). @default 1000 */
+  readonly batchThreshold?: number;
 }
 
 export interface DevServer {
@@ -97,6 +99,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.callbackRetryScale !== undefined ? { callbackRetryScale: options.callbackRetryScale } : {}),
+    ...(options.batchThreshold !== undefined ? { batchThreshold: options.batchThreshold } : {}),
   });
   const { handlers } = doors;
   const api = apiGatewayRoutes(doors.keys, localStage);

@@ -1,9 +1,16 @@
 import { tableName, tableSpecs } from '@mangaassist/contracts';
 import { toIssues } from '@mangaassist/http';
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
 import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
 import { localDocumentsBucket } from '../s3/bucket-object-store.js';
+import {
+  ExecutionAlreadyExistsError,
+  InvalidExecutionInputError,
+  InvalidNameError,
+  type LocalStateMachines,
+  StateMachineDoesNotExistError,
+} from '../stepfunctions/local-state-machines.js';
 import type { DevDoors } from './dev-doors.js';
 import type { RequestContext, Route } from './lambda-routes.js';
 import type { LocalAws } from './local-aws.js';
@@ -58,6 +65,7 @@ export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl:
     },
     '/_local/executions': {
       GET: async ({ response }) => sendJson(response, 200, doors.stateMachines.listing()),
+      POST: startExecution(doors.stateMachines),
     },
     '/_local/queues': {
       GET: async ({ response }) =>
@@ -110,37 +118,86 @@ function controls<S extends z.ZodMiniType>(
 ): Partial<Record<string, Route>> {
   return {
     GET: async ({ response }) => sendJson(response, 200, { items: registry.list() }),
-    POST: async ({ request, response, requestId }) => {
-      const body = await readBody(request, 64 * 1024);
-      if (!body) {
-        sendError(response, 413, requestId, 'payload_too_large', 'A control body is at most 64 KiB.');
-        return;
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch {
-        sendError(response, 400, requestId, 'malformed_json', 'The body is not valid JSON.');
-        return;
-      }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) {
-        sendError(
-          response,
-          400,
-          requestId,
-          'validation_failed',
-          'Invalid control.',
-          toIssues(parsed.error.issues),
-        );
-        return;
-      }
-      registry.add(parsed.data);
-      sendJson(response, 201, { items: registry.list() });
+    POST: async (context) => {
+      const control = await controlBody(context, schema);
+      if (control === undefined) return;
+      registry.add(control.data);
+      sendJson(context.response, 201, { items: registry.list() });
     },
     DELETE: async ({ response }) => {
       registry.clear();
       sendJson(response, 200, { items: [] });
     },
+  };
+}
+
+/**
+ * The request's JSON body checked against `schema`; `undefined` once the refusal is sent (413
+ * over 64 KiB, 400 `malformed_json`, 400 `validation_failed` with an issue per field).
+ */
+async function controlBody<S extends z.ZodMiniType>(
+  { request, response, requestId }: RequestContext,
+  schema: S,
+): Promise<{ data: z.output<S> } | undefined> {
+  const body = await readBody(request, 64 * 1024);
+  if (!body) {
+    sendError(response, 413, requestId, 'payload_too_large', 'A control body is at most 64 KiB.');
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    sendError(response, 400, requestId, 'malformed_json', 'The body is not valid JSON.');
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    sendError(
+      response,
+      400,
+      requestId,
+      'validation_failed',
+      'Invalid control.',
+      toIssues(parsed.error.issues),
+    );
+    return undefined;
+  }
+  return { data: parsed.data };
+}
+
+/** `POST /_local/executions`: StartExecution of a local state machine. */
+const startExecutionSchema = z.strictObject({
+  state_machine: z.string().check(z.minLength(1)),
+  input: z.optional(z.unknown()),
+  name: z.optional(z.string()),
+});
+
+/**
+ * Starts an execution (`{ "state_machine", "input"?, "name"? }`) → 202 `{ execution_arn }`, as
+ * StartExecution: 404 `state_machine_not_found`, 409 `execution_already_exists`, 400 for an
+ * invalid name or input.
+ */
+function startExecution(machines: LocalStateMachines): Route {
+  return async (context) => {
+    const control = await controlBody(context, startExecutionSchema);
+    if (control === undefined) return;
+    const { state_machine: machine, input, name } = control.data;
+    const { response, requestId } = context;
+    try {
+      const executionArn = machines.start(machine, input, name === undefined ? {} : { name });
+      sendJson(response, 202, { execution_arn: executionArn });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof StateMachineDoesNotExistError) {
+        sendError(response, 404, requestId, 'state_machine_not_found', message);
+      } else if (error instanceof ExecutionAlreadyExistsError) {
+        sendError(response, 409, requestId, 'execution_already_exists', message);
+      } else if (error instanceof InvalidNameError || error instanceof InvalidExecutionInputError) {
+        sendError(response, 400, requestId, 'invalid_execution', message);
+      } else {
+        throw error;
+      }
+    }
   };
 }

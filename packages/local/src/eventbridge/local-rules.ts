@@ -96,7 +96,7 @@ export function compileLocalRules(
 }
 
 function compileTarget(ruleName: string, target: EventRuleTarget, targets: LocalTargets): CompiledTarget {
-  const key = target.kind === 'lambda' ? target.handler : target.id;
+  const key = target.kind === 'lambda' ? (target.handler ?? target.id) : target.id;
   const invoke = key === undefined ? undefined : targets[key];
   if (key === undefined || invoke === undefined) {
     throw new Error(`no local target "${key ?? '(no handler)'}" for target ${target.id} of rule ${ruleName}`);

@@ -60,11 +60,7 @@ describe('localReply', () => {
     const reply = localReply(
       prompt(
         productDescriptionPrompt({
-          batch_id: 'batch-1',
-          product_id: 'manga-op-108',
           title: 'ワンピース 108巻',
-          update_type: 'new_release',
-          processing_stage: 'raw',
           data: { author: '尾田栄一郎', genre: 'shonen', volume: 108, synopsis: 'Luffy sails on.' },
         }),
       ),
