@@ -48,7 +48,9 @@ function importedWorkspacePackages(pkg: WorkspacePackage): { shipped: Set<string
   const tests = new Set<string>();
   for (const file of sourceFiles(path.join(pkg.directory, 'src'))) {
     const text = readFileSync(file, 'utf8');
-    for (const [, specifier] of text.matchAll(/(?:from|import)\s+'(@mangaassist\/[a-z-]+)(?:\/[a-z-]+)?'/g)) {
+    for (const [, specifier] of text.matchAll(
+      /(?:from|import)\s+'(@mangaassist\/[a-z-]+)(?:\/[a-z0-9-]+)?'/g,
+    )) {
       if (specifier === undefined || specifier === pkg.name) continue;
       (testOnly(file) ? tests : shipped).add(specifier);
     }

@@ -127,6 +127,7 @@ export {
   sessionsTable,
   type TableSpec,
   tableName,
+  tableNameSchema,
   tableSpecs,
   webhookIdempotencyTable,
   wsTicketsTable,

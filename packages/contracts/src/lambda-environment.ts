@@ -65,6 +65,10 @@ export const gatewayEnvironment = {
   jobsTable: 'JOBS_TABLE',
   /** Name of the bucket of documents, chunks and results. */
   documentsBucket: 'DOCUMENTS_BUCKET',
+  /** ARN of the service role Bedrock assumes to run the re-enrichment's batch jobs. */
+  reenrichmentBatchRoleArn: 'REENRICHMENT_BATCH_ROLE_ARN',
+  /** From this many products a catalog re-enrichment is one Bedrock batch job (at least 100). */
+  reenrichmentBatchThreshold: 'REENRICHMENT_BATCH_THRESHOLD',
   /** URL of the SQS queue of normal-priority jobs. */
   jobsQueueUrl: 'JOBS_QUEUE_URL',
   /** URL of the SQS queue of low-priority jobs. */

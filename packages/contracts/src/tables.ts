@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 /**
  * DynamoDB table specs: defined once, used by the CDK stacks to create the tables and by the
  * local runtime to create the same tables in the embedded DynamoDB.
@@ -136,6 +137,9 @@ export const tableSpecs = [
 ] as const;
 
 /** The deployed name of a table: `mangaassist-<stage>-<name>`. */
+/** A DynamoDB table name as a function's environment gives it: 3–255 of `[a-zA-Z0-9_.-]`. */
+export const tableNameSchema = z.string().check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name'));
+
 export function tableName(stage: string, spec: TableSpec): string {
   return `mangaassist-${stage}-${spec.name}`;
 }

@@ -237,6 +237,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     documents: core.documents(),
     files: options.documents,
     model: core.gateway,
+    gateway: config,
     bedrockUrl: local.emulator.url,
     machines,
     ...(options.batchThreshold === undefined ? {} : { batchThreshold: options.batchThreshold }),

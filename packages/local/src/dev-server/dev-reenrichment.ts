@@ -4,8 +4,9 @@ import type { Logger } from '@mangaassist/commons';
 import type { ConsumerModel } from '@mangaassist/consumers';
 import { DynamoDbProductCatalog, DynamoDbProductStore } from '@mangaassist/consumers/dynamodb';
 import { productsTable, tableName } from '@mangaassist/contracts';
+import type { FmGateway, GatewayConfig } from '@mangaassist/fm-gateway';
 import { BedrockBatchInference } from '@mangaassist/fm-gateway/bedrock-batch';
-import { defaultModelCatalog, resolveModelKey } from '@mangaassist/fm-gateway/catalog';
+import { makeReenrichmentStepsFunctionHandler } from '@mangaassist/fn-reenrichment';
 import {
   batchCompletionEventPattern,
   makeBatchCompletion,
@@ -15,6 +16,7 @@ import {
   type TaskCallbacks,
   TaskTokenGoneError,
 } from '@mangaassist/reenrichment';
+import { batchTarget } from '@mangaassist/reenrichment/platform';
 import { localDocumentsBucket } from '../s3/bucket-object-store.js';
 import type { FileDocumentStore } from '../s3/file-document-store.js';
 import { type LocalStateMachines, TaskDoesNotExistError } from '../stepfunctions/local-state-machines.js';
@@ -32,7 +34,9 @@ export interface DevReenrichmentOptions {
   /** The documents bucket: the manifest, the batch files and the task tokens. */
   readonly files: FileDocumentStore;
   /** The dev server's FM gateway, for the on-demand path. */
-  readonly model: ConsumerModel;
+  readonly model: ConsumerModel & Pick<FmGateway, 'flush'>;
+  /** The gateway's settings: batch jobs run the fast model in its first region target. */
+  readonly gateway: GatewayConfig;
   /** The Bedrock emulator's URL: batch jobs go to its control plane. */
   readonly bedrockUrl: string;
   /** Where the state machine is added and runs. */
@@ -74,7 +78,6 @@ export function createDevReenrichment(options: DevReenrichmentOptions) {
     credentials: localCredentials,
   });
   const batch = new BedrockBatchInference(batchClient);
-  const fast = resolveModelKey(defaultModelCatalog, 'fast') ?? 'claude-haiku-4-5';
   const steps = makeReenrichmentSteps({
     catalog: new DynamoDbProductCatalog(documents, { tableName: products }),
     products: new DynamoDbProductStore(documents, { tableName: products }),
@@ -82,17 +85,22 @@ export function createDevReenrichment(options: DevReenrichmentOptions) {
     bucket: localDocumentsBucket,
     model: options.model,
     batch,
-    batchModelId: `jp.${defaultModelCatalog.models[fast]?.modelId ?? 'anthropic.claude-haiku-4-5-20251001-v1:0'}`,
+    batchModelId: batchTarget(options.gateway).modelId,
     batchRoleArn: `arn:aws:iam::000000000000:role/mangaassist-${localStage}-reenrichment-batch`,
     stage: localStage,
     ...(options.batchThreshold === undefined ? {} : { batchThreshold: options.batchThreshold }),
     logger,
   });
+  // As deployed: the steps function sends the gateway's events before it answers.
+  const handler = makeReenrichmentStepsFunctionHandler({
+    handler: steps,
+    flush: (ms) => options.model.flush(ms),
+  });
   const { enrichProducts: _map, ...taskStates } = reenrichmentWorkflowStates;
   machines.add({
     name: localReenrichmentWorkflowName,
     definition: reenrichmentWorkflowDefinition(),
-    tasks: Object.fromEntries(Object.values(taskStates).map((state) => [state, steps])),
+    tasks: Object.fromEntries(Object.values(taskStates).map((state) => [state, handler])),
   });
   const complete = makeBatchCompletion({
     objects: files,

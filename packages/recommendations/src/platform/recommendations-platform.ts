@@ -11,7 +11,7 @@ import {
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import type { ConsumerModel, ProductCatalogReader } from '@mangaassist/consumers';
 import { DynamoDbProductCatalog } from '@mangaassist/consumers/dynamodb';
-import { gatewayEnvironment as names } from '@mangaassist/contracts';
+import { gatewayEnvironment as names, tableNameSchema } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
 import type { FmGateway, GatewayConfig } from '@mangaassist/fm-gateway';
@@ -23,12 +23,10 @@ import { makeRecommendationSteps } from '../recommendation-steps.js';
 import type { RecommendationStore } from '../recommendation-store.js';
 import { makeRecommendationsEndpoint } from '../recommendations-endpoint.js';
 
-const tableName = z.string().check(z.minLength(3), z.maxLength(255));
-
 export const recommendationsConfigSchema = z.object({
-  recommendationsTable: tableName,
+  recommendationsTable: tableNameSchema,
   /** The steps read the catalog here; the API does not. */
-  productsTable: z.optional(tableName),
+  productsTable: z.optional(tableNameSchema),
   /** The steps announce lists here; the API does not. */
   eventBusName: z.optional(z.string().check(z.minLength(1))),
   dynamoDbEndpoint: z.optional(z.url()),

@@ -1,0 +1,25 @@
+/**
+ * Trigger: an EventBridge rule on the account's default bus, Bedrock's "Batch Inference Job State
+ * Change" of this stage's re-enrichment jobs in a final status. Reads the task token the steps
+ * recorded for the job (documents bucket), asks Bedrock for the job's output file, and completes
+ * the waiting RunBatchJob state (SendTaskSuccess, or SendTaskFailure with BatchJobFailed). Failure
+ * semantics: a change delivered twice is no error; a store, Bedrock or Step Functions failure
+ * throws, for the rule's retries and its DLQ.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
+import { createS3Client, S3DocumentStore } from '@mangaassist/jobs/s3';
+import {
+  batchTarget,
+  createBatchCompletionPlatform,
+  reenrichmentConfigFromEnvironment,
+} from '@mangaassist/reenrichment/platform';
+
+const logger = new Logger({ serviceName: 'reenrichment-batch-completion' });
+const config = reenrichmentConfigFromEnvironment(process.env);
+
+export const handler = createBatchCompletionPlatform(config, {
+  objects: new S3DocumentStore({ client: createS3Client(), bucket: config.documentsBucket }),
+  region: batchTarget(gatewayConfigFromEnvironment(process.env)).region,
+  logger,
+}).handler;
