@@ -45,13 +45,14 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
     recommendationsTable: stateful.recommendationsTable,
+    documentsBucketName: stateful.documentsBucketName,
     catalogEnrichment: {
       queue: stateful.catalogEnrichment.queue,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
     },
     moderationWebhookKey: stateful.moderationWebhookKey,
     alarmTopic: api.alarms.topic,
-    description: `MangaAssist ${config.stage}: event consumers, the recommendation workflow, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
+    description: `MangaAssist ${config.stage}: event consumers, the recommendation and re-enrichment workflows, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
   for (const stack of [stateful, api, events]) {
     Tags.of(stack).add('project', 'MangaAssist');

@@ -64,6 +64,10 @@ export class DocumentBucket extends Construct {
   static readonly uploadsPrefix = 'uploads/';
   /** Everything of one job (`jobs/<job id>/…`). */
   static readonly jobsPrefix = 'jobs/';
+  /** Where each catalog re-enrichment keeps its manifest, batch files and task tokens. */
+  static readonly reenrichmentPrefix = 'reenrichment/';
+  /** Longer than a run can last (its batch job expires after 72 hours). */
+  static readonly reenrichmentRetention = Duration.days(14);
   /** How long an upload is kept: long enough to create a job from it and for the job to start. */
   static readonly uploadRetention = Duration.days(2);
   /** How long a job's objects are kept: as long as the job item (`jobLimits.retentionDays`). */
@@ -136,6 +140,11 @@ export class DocumentBucket extends Construct {
           expiration: DocumentBucket.uploadRetention,
         },
         { id: 'expire-jobs', prefix: DocumentBucket.jobsPrefix, expiration: DocumentBucket.jobRetention },
+        {
+          id: 'expire-reenrichment',
+          prefix: DocumentBucket.reenrichmentPrefix,
+          expiration: DocumentBucket.reenrichmentRetention,
+        },
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       cors: [

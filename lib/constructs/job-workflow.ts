@@ -1,8 +1,8 @@
 import { gatewayEnvironment } from '@mangaassist/contracts';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -16,7 +16,7 @@ import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { DocumentBucket } from './document-bucket.js';
 import { nagResourceName } from './nag-resource-name.js';
 import { PlatformFunction, type SharedFunctionProps } from './platform-function.js';
-import { acknowledgeLoggingWildcards } from './state-machine-role-wildcards.js';
+import { acknowledgeLoggingWildcards, stateMachineLogGroup } from './state-machine-logging.js';
 
 export class JobWorkflowError extends Error {
   override readonly name = 'JobWorkflowError';
@@ -161,12 +161,9 @@ export class JobWorkflow extends Construct {
       },
     );
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      // The /aws/vendedlogs/ prefix keeps Step Functions from adding each machine to the account's
-      // CloudWatch Logs resource policy, which is limited in size.
-      logGroupName: `/aws/vendedlogs/states/mangaassist-${props.stage}-document-jobs`,
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    this.logGroup = stateMachineLogGroup(this, `mangaassist-${props.stage}-document-jobs`, {
+      ...(props.logRetention !== undefined ? { retention: props.logRetention } : {}),
+      ...(props.logRemovalPolicy !== undefined ? { removalPolicy: props.logRemovalPolicy } : {}),
     });
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {

@@ -1,10 +1,10 @@
 import { gatewayEnvironment } from '@mangaassist/contracts';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Alarm, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -16,7 +16,7 @@ import {
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { notifyingAlarm } from './notifying-alarm.js';
 import { PlatformFunction } from './platform-function.js';
-import { acknowledgeLoggingWildcards } from './state-machine-role-wildcards.js';
+import { acknowledgeLoggingWildcards, stateMachineLogGroup } from './state-machine-logging.js';
 
 export class RecommendationWorkflowError extends Error {
   override readonly name = 'RecommendationWorkflowError';
@@ -122,12 +122,9 @@ export class RecommendationWorkflow extends Construct {
     props.eventBus.grantPutEventsTo(steps);
     props.bedrock.grantInvoke(steps, { models: ['fast'] });
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      // The /aws/vendedlogs/ prefix keeps Step Functions from adding each machine to the account's
-      // CloudWatch Logs resource policy, which is limited in size.
-      logGroupName: `/aws/vendedlogs/states/${machineName}`,
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    this.logGroup = stateMachineLogGroup(this, machineName, {
+      ...(props.logRetention !== undefined ? { retention: props.logRetention } : {}),
+      ...(props.logRemovalPolicy !== undefined ? { removalPolicy: props.logRemovalPolicy } : {}),
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: machineName,

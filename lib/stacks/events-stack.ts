@@ -3,6 +3,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -17,6 +18,7 @@ import { EventRouting } from '../constructs/event-routing.js';
 import { ModerationAlertWebhook } from '../constructs/moderation-alert-webhook.js';
 import { pascalCase } from '../constructs/pascal-case.js';
 import { RecommendationWorkflow } from '../constructs/recommendation-workflow.js';
+import { ReenrichmentWorkflow } from '../constructs/reenrichment-workflow.js';
 
 /** The contract's target id of the critical-moderation notification. */
 export const moderationAlertTargetId = 'moderation-alert-webhook';
@@ -29,6 +31,11 @@ export interface EventsStackProps extends StackProps {
   readonly tables: Readonly<Record<ConsumerTable, ITable>>;
   /** Each segment's latest recommendation list, which the recommendation workflow writes. */
   readonly recommendationsTable: ITable;
+  /**
+   * The documents bucket, by name (the stateful stack's `documentsBucketName`): the catalog
+   * re-enrichment keeps its runs' files there.
+   */
+  readonly documentsBucketName: string;
   /** The catalog enrichment queue (SQS FIFO) and its dead-letter queue, from the stateful stack. */
   readonly catalogEnrichment: { readonly queue: IQueue; readonly deadLetters: IQueue };
   /** The API key the moderation alert webhook receives. */
@@ -46,7 +53,8 @@ export interface EventsStackProps extends StackProps {
 
 /**
  * The stateless side of the event pipeline: the consumer functions (the catalog enrichment
- * queue's included), the recommendation workflow the six-hourly schedule starts, the bus's rules
+ * queue's included), the recommendation workflow the six-hourly schedule starts, the catalog
+ * re-enrichment an operator starts, the bus's rules
  * from the contracts with their retry policies and DLQs, the outbound moderation alert (API
  * destination), the optional cross-account forwarding rule, and the alarms on every DLQ and rule.
  */
@@ -57,6 +65,7 @@ export class EventsStack extends Stack {
   readonly catalogEnrichment: CatalogEnrichmentConsumer;
   readonly moderationAlert: ModerationAlertWebhook;
   readonly recommendations: RecommendationWorkflow;
+  readonly reenrichment: ReenrichmentWorkflow;
   readonly routing: EventRouting;
   readonly forwarding?: CrossAccountForwarding;
   readonly alarms: EventAlarms;
@@ -67,6 +76,7 @@ export class EventsStack extends Stack {
       eventBus,
       tables,
       recommendationsTable,
+      documentsBucketName,
       catalogEnrichment,
       moderationWebhookKey,
       alarmTopic,
@@ -129,6 +139,18 @@ export class EventsStack extends Stack {
       bedrock: this.bedrockAccess,
       alarmTopic,
       memorySize: events.consumerMemorySize,
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
+
+    this.reenrichment = new ReenrichmentWorkflow(this, 'Reenrichment', {
+      stage: config.stage,
+      productsTable: tables.products,
+      documentsBucket: Bucket.fromBucketName(this, 'DocumentsBucket', documentsBucketName),
+      eventBus,
+      bedrock: this.bedrockAccess,
+      alarmTopic,
       tracing: config.tracing,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,

@@ -83,12 +83,13 @@ describe('DocumentBucket', () => {
     }
   });
 
-  it('expires uploads after 2 days and job objects after 30, and aborts multipart uploads after a day', () => {
+  it('expires uploads after 2 days, job objects after 30 and re-enrichment runs after 14, and aborts multipart uploads after a day', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayEquals([
           Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 2, Status: 'Enabled' }),
           Match.objectLike({ Prefix: 'jobs/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'reenrichment/', ExpirationInDays: 14, Status: 'Enabled' }),
           Match.objectLike({
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
             Prefix: Match.absent(),

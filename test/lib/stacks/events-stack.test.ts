@@ -51,6 +51,7 @@ function build(stage: Stage, overrides: DeploymentOverrides = {}) {
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
     recommendationsTable: stateful.recommendationsTable,
+    documentsBucketName: stateful.documentsBucketName,
     catalogEnrichment: {
       queue: stateful.catalogEnrichment.queue,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
@@ -88,9 +89,12 @@ function consumerArn(consumer: string) {
 const contractTargets = eventRules.flatMap((spec) => spec.targets.map((target) => ({ spec, target })));
 
 describe('EventsStack', () => {
-  it('deploys every contract rule and nothing else by default', () => {
+  it('deploys every contract rule, the re-enrichment’s batch completion, and nothing else by default', () => {
     expect(rules.map((rule) => rule.properties.Name).sort()).toEqual(
-      eventRules.map((spec) => `mangaassist-dev-${spec.name}`).sort(),
+      [
+        ...eventRules.map((spec) => `mangaassist-dev-${spec.name}`),
+        'mangaassist-dev-reenrichment-batch-completion',
+      ].sort(),
     );
   });
 
@@ -162,7 +166,8 @@ describe('EventsStack', () => {
       'AWS::Lambda::Permission',
     ).map((entry) => entry.properties);
     const lambdaTargets = contractTargets.filter(({ target }) => target.kind === 'lambda');
-    expect(permissions).toHaveLength(lambdaTargets.length);
+    // And the re-enrichment's batch completion, from its own rule.
+    expect(permissions).toHaveLength(lambdaTargets.length + 1);
     for (const { spec, target } of lambdaTargets) {
       expect(permissions).toContainEqual(
         expect.objectContaining({
@@ -181,7 +186,8 @@ describe('EventsStack', () => {
 
   it('keeps every DLQ and failure queue encrypted, TLS-only, for 14 days', () => {
     const queues = resourcesOf<QueueProperties>(template, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(contractTargets.length + eventConsumers.length);
+    // And the DLQ of the re-enrichment's batch completion.
+    expect(queues).toHaveLength(contractTargets.length + eventConsumers.length + 1);
     for (const { properties } of queues) {
       expect(properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     }
@@ -199,8 +205,8 @@ describe('EventsStack', () => {
     }
   });
 
-  it('runs one consumer function per contract consumer, the catalog enrichment’s and the recommendation steps, with the stateful tables', () => {
-    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length + 2);
+  it('runs one consumer function per contract consumer, the catalog enrichment’s, the recommendation steps and the re-enrichment’s two, with the stateful tables', () => {
+    template.resourceCountIs('AWS::Lambda::Function', eventConsumers.length + 4);
     const fmTrigger = functionEnvironment(template, 'ConsumersFmTriggerFunction');
     expect(fmTrigger).toMatchObject({
       MANGA_ENV: 'dev',
@@ -216,6 +222,9 @@ describe('EventsStack', () => {
     expect(recommendations).toMatchObject({ MANGA_ENV: 'dev', EVENT_BUS_NAME: busImport });
     expect(flatten(recommendations.RECOMMENDATIONS_TABLE)).toMatch(/ImportValue.*RecommendationsTable/);
     expect(flatten(recommendations.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    const reenrichment = functionEnvironment(template, 'ReenrichmentStepsFunction');
+    expect(flatten(reenrichment.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    expect(flatten(reenrichment.DOCUMENTS_BUCKET)).toContain('mangaassist-dev-documents');
   });
 
   it('feeds the catalog enrichment from the stateful stack’s FIFO queue, one message at a time', () => {
@@ -252,9 +261,11 @@ describe('EventsStack', () => {
     const executions = alarms.filter((alarm) =>
       ['ExecutionsFailed', 'ExecutionsTimedOut'].includes(alarm.MetricName),
     );
-    expect(executions).toHaveLength(2);
-    // One per rule target's DLQ, per consumer's failure queue, and the catalog enrichment's DLQ.
-    expect(depth).toHaveLength(contractTargets.length + eventConsumers.length + 1);
+    // The recommendation and re-enrichment machines'.
+    expect(executions).toHaveLength(4);
+    // One per rule target's DLQ, per consumer's failure queue, the catalog enrichment's DLQ and
+    // the re-enrichment batch completion's.
+    expect(depth).toHaveLength(contractTargets.length + eventConsumers.length + 2);
     expect(flatten(depth.map((alarm) => alarm.Dimensions))).toMatch(
       /ImportValue.*CatalogEnrichmentDeadLetters/,
     );
@@ -299,12 +310,14 @@ describe('EventsStack', () => {
         },
       ],
     });
-    forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 1);
+    // The contract's, the re-enrichment's batch completion and the forwarding.
+    forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 2);
     forwarding.resourceCountIs(
       'AWS::CloudWatch::Alarm',
       // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more
-      // rule; the recommendation executions failed or timed out.
-      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1 + 2,
+      // rule; the recommendation executions failed or timed out; the re-enrichment's executions
+      // failed or timed out and its completion's DLQ.
+      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1 + 2 + 3,
     );
   });
 
