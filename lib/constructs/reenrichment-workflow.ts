@@ -13,6 +13,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -92,8 +93,9 @@ export interface ReenrichmentWorkflowProps {
  * complete tasks of this machine; the machine may invoke the steps function, read manifests and
  * start and stop its own child executions.
  *
- * Alarms: a failed or timed-out execution, and a state change the completion left in its DLQ (a
- * run then waits until the task's timeout, then enriches on demand).
+ * Alarms: a failed or timed-out execution, and a state change the completion could not handle
+ * (delivery failures from the rule, and the function's own failures after Lambda's retries, both
+ * land in its DLQ; the run then waits until the task's timeout, then enriches on demand).
  */
 export class ReenrichmentWorkflow extends Construct {
   readonly stepsFunction: PlatformFunction;
@@ -139,6 +141,8 @@ export class ReenrichmentWorkflow extends Construct {
     objects.actionsOnObjectKeys(this.batchRole, batchInputs, 's3:GetObject');
     objects.actionsOnObjectKeys(this.batchRole, batchOutputs, 's3:PutObject');
     DocumentBucket.grantListBucket(bucket, this.batchRole);
+    // A job on an inference profile runs the model under this role: the fast model's profiles only.
+    props.bedrock.grantInvoke(this.batchRole, { models: ['fast'] });
 
     const environment = {
       ...props.bedrock.handlerEnvironment,
@@ -167,18 +171,19 @@ export class ReenrichmentWorkflow extends Construct {
     DocumentBucket.grantListBucket(bucket, steps);
     props.bedrock.grantInvoke(steps, { models: ['fast'] });
     props.eventBus.grantPutEventsTo(steps);
+    const anyInferenceProfile = stack.formatArn({
+      service: 'bedrock',
+      region: '*',
+      resource: 'inference-profile',
+      resourceName: '*',
+    });
     steps.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['bedrock:CreateModelInvocationJob', 'bedrock:GetModelInvocationJob'],
         resources: [
           batchJobArns(stack),
-          // The model a job names: the fast model's inference profile and the models behind it.
-          stack.formatArn({
-            service: 'bedrock',
-            region: '*',
-            resource: 'inference-profile',
-            resourceName: '*',
-          }),
+          // The model a job names (see the acknowledgement below).
+          anyInferenceProfile,
           stack.formatArn({
             service: 'bedrock',
             region: '*',
@@ -255,6 +260,13 @@ export class ReenrichmentWorkflow extends Construct {
       purpose: 'batch job state changes the re-enrichment completion failed to handle',
     });
     // Bedrock reports its jobs' state changes on the account's default bus.
+    // EventBridge invokes the function asynchronously: the rule's retries and DLQ cover delivery
+    // only, so a completion that throws goes to the same DLQ after Lambda's own two retries.
+    completion.invocationTarget.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.completionDeadLetters.queue),
+    });
     this.completionRule = new Rule(this, 'CompletionRule', {
       ruleName: `mangaassist-${props.stage}-reenrichment-batch-completion`,
       description: `MangaAssist ${props.stage}: a re-enrichment batch job ended; complete its waiting task`,
@@ -289,14 +301,14 @@ export class ReenrichmentWorkflow extends Construct {
       "s3:GetObject of the runs' manifests only (the Distributed Map's ItemReader)",
     );
     const bedrockReason =
-      'Batch jobs are named at run time (bedrock:CreateModelInvocationJob creates model-invocation-job/<id>, then GetModelInvocationJob reads it); CreateModelInvocationJob also needs the model it names, the fast model through its inference profiles in whichever region the gateway targets first.';
+      'Batch jobs are named at run time (bedrock:CreateModelInvocationJob creates model-invocation-job/<id>, then GetModelInvocationJob reads it). CreateModelInvocationJob is also authorized against the model the job names, which the model catalog (overridable per stage without a new role) decides: any inference profile and foundation model of this account, for job creation only; invoking a model is granted for the fast model alone.';
     Validations.of(steps.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, batchJobArns(stack))}]`,
         reason: bedrockReason,
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, stack.formatArn({ service: 'bedrock', region: '*', resource: 'inference-profile', resourceName: '*' }))}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, anyInferenceProfile)}]`,
         reason: bedrockReason,
       },
       {

@@ -121,6 +121,7 @@ describe('catalog re-enrichment by the state machine', () => {
   });
 
   it('enriches a 1 000-product catalog through one batch job, completed by its state change, losing nothing', async () => {
+    // The first test's 200 products and 800 more: the catalog reaches the batch threshold.
     await seed(200, 1_000);
 
     const run = await reenrich('batch-run');

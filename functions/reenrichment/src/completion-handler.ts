@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { gatewayConfigFromEnvironment } from '@mangaassist/fm-gateway';
 import { createS3Client, S3DocumentStore } from '@mangaassist/jobs/s3';
 import {
+  assertBatchRegion,
   batchTarget,
   createBatchCompletionPlatform,
   reenrichmentConfigFromEnvironment,
@@ -17,9 +18,11 @@ import {
 
 const logger = new Logger({ serviceName: 'reenrichment-batch-completion' });
 const config = reenrichmentConfigFromEnvironment(process.env);
+const { region } = batchTarget(gatewayConfigFromEnvironment(process.env));
+assertBatchRegion(region, process.env.AWS_REGION);
 
 export const handler = createBatchCompletionPlatform(config, {
   objects: new S3DocumentStore({ client: createS3Client(), bucket: config.documentsBucket }),
-  region: batchTarget(gatewayConfigFromEnvironment(process.env)).region,
+  region,
   logger,
 }).handler;

@@ -24,6 +24,7 @@ export const handler = makeReenrichmentStepsFunctionHandler(
   createReenrichmentStepsPlatform(config, {
     objects: new S3DocumentStore({ client: createS3Client(), bucket: config.documentsBucket }),
     gateway: gatewayConfigFromEnvironment(process.env),
+    functionRegion: process.env.AWS_REGION,
     logger,
   }),
 );

@@ -18,13 +18,15 @@ function stateChange(status: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function setup(callbacksFail?: Error) {
-  const stored = new Map<string, Uint8Array>([
-    [
-      reenrichmentKeys.batchTask(jobName),
-      new TextEncoder().encode(JSON.stringify({ task_token: 'token-1', run_id: run })),
-    ],
-  ]);
+function setup(
+  callbacksFail?: Error,
+  alsoRecorded: readonly string[] = [],
+  output: { file?: string } = { file: outputFile },
+) {
+  const token = new TextEncoder().encode(JSON.stringify({ task_token: 'token-1', run_id: run }));
+  const stored = new Map<string, Uint8Array>(
+    [jobName, ...alsoRecorded].map((name) => [reenrichmentKeys.batchTask(name), token]),
+  );
   const objects: ReenrichmentObjects = { get: async (key) => stored.get(key), put: async () => {} };
   const completed: { token: string; output?: unknown; error?: string; cause?: string }[] = [];
   const callbacks: TaskCallbacks = {
@@ -46,7 +48,7 @@ function setup(callbacksFail?: Error) {
     outputUri: 's3://docs/out/',
     output: {
       prefix: 's3://docs/out/abc/',
-      file: outputFile,
+      ...(output.file === undefined ? {} : { file: output.file }),
       manifest: 's3://docs/out/abc/manifest.json.out',
     },
     records: { total: 3, processed: 3, succeeded: 3, failed: 0 },
@@ -109,6 +111,21 @@ describe('makeBatchCompletion', () => {
       await expect(complete(event)).resolves.toBe('ignored');
     }
     expect(completed).toEqual([]);
+  });
+
+  it('ignores a job named for another stage even when its token is recorded', async () => {
+    const other = batchJobName('prod', run);
+    const { complete, completed } = setup(undefined, [other]);
+    await expect(complete(stateChange('Completed', { batchJobName: other }))).resolves.toBe('ignored');
+    expect(completed).toEqual([]);
+  });
+
+  it('fails the state when a completed job reports no output file', async () => {
+    const { complete, completed } = setup(undefined, [], { file: undefined });
+    await expect(complete(stateChange('Completed'))).resolves.toBe('failed');
+    expect(completed).toEqual([
+      { token: 'token-1', error: 'BatchJobFailed', cause: `${jobName} wrote no output file` },
+    ]);
   });
 
   it('takes a token completed already as done (a redelivered change), and rejects on any other failure', async () => {

@@ -1,6 +1,8 @@
+import { createFakeClock } from '@mangaassist/commons/testing';
 import { type CatalogProduct, MemoryProductCatalog, MemoryProductStore } from '@mangaassist/consumers';
 import { modelResult, scriptedModel } from '@mangaassist/consumers/testing';
 import {
+  BatchAccessDeniedError,
   type BatchInference,
   type BatchJobRequest,
   BatchValidationError,
@@ -88,6 +90,7 @@ describe('re-enrichment steps: plan', () => {
       count: 99,
       mode: 'on-demand',
       manifest: { bucket, key: reenrichmentKeys.manifest(run) },
+      truncated: false,
     });
     const manifest = JSON.parse(files.text(reenrichmentKeys.manifest(run)) ?? '[]');
     expect(manifest).toHaveLength(99);
@@ -99,6 +102,7 @@ describe('re-enrichment steps: plan', () => {
     await expect(step({ step: 'plan', run_id: run, started_at: startedAt })).resolves.toMatchObject({
       count: 2_100,
       mode: 'batch',
+      truncated: true,
     });
     const exactly = setup({}, shelf(100));
     await expect(exactly.step({ step: 'plan', run_id: run, started_at: startedAt })).resolves.toMatchObject({
@@ -185,6 +189,25 @@ describe('re-enrichment steps: enrich-products', () => {
     await expect(step(input([{ product_id: 'manga-1' }]))).resolves.toMatchObject({ enriched: 1 });
   });
 
+  it('stops starting products past its time budget, failing as ChildUnfinished for the retry to finish', async () => {
+    const clock = createFakeClock();
+    const { step, store } = setup({
+      clock,
+      childBudgetMs: 1_000,
+      model: {
+        complete: async () => {
+          await clock.advance(600);
+          return modelResult(answer);
+        },
+      },
+    });
+    const products = [{ product_id: 'manga-1' }, { product_id: 'manga-2' }, { product_id: 'manga-3' }];
+    await expect(step(input(products))).rejects.toMatchObject({ name: 'ChildUnfinished' });
+    expect(await store.get('manga-3')).toBeUndefined();
+    // The retry skips what the first call did and does the rest.
+    await expect(step(input(products))).resolves.toEqual({ enriched: 1, skipped: 2, failed: 0 });
+  });
+
   it('counts an unusable answer as that product’s failure, and fails the child as ModelThrottled when no model answers', async () => {
     const unusable = setup({ model: scriptedModel(() => 'No tags here.').model });
     await expect(unusable.step(input([{ product_id: 'manga-1' }]))).resolves.toEqual({
@@ -237,12 +260,36 @@ describe('re-enrichment steps: the batch path', () => {
     });
   });
 
+  it('records the task token before it submits the job, so that no state change can come first', async () => {
+    const files = memoryObjects();
+    let recordedAtSubmit: string | undefined;
+    const { step } = setup({
+      objects: files.objects,
+      batch: {
+        ...recordingBatch().batch,
+        submit: async (request) => {
+          recordedAtSubmit = files.text(reenrichmentKeys.batchTask(request.jobName));
+          return 'arn:aws:bedrock:ap-northeast-1:000000000000:model-invocation-job/abc';
+        },
+      },
+    });
+    await step({
+      step: 'submit-batch',
+      run_id: run,
+      task_token: 'token-9',
+      batch: { input_uri: 's3://b/in.jsonl', output_uri: 's3://b/out/', model_id: 'm' },
+    });
+    expect(JSON.parse(recordedAtSubmit ?? '{}')).toEqual({ task_token: 'token-9', run_id: run });
+  });
+
   it('fails as BatchRejected when Bedrock refuses the job, BatchUnavailable when it cannot take it now', async () => {
     const files = { input_uri: 's3://b/in.jsonl', output_uri: 's3://b/out/', model_id: 'm' };
-    const refused = setup({ batch: recordingBatch(new BatchValidationError('bad role')).batch });
-    await expect(
-      refused.step({ step: 'submit-batch', run_id: run, task_token: 't', batch: files }),
-    ).rejects.toMatchObject({ name: 'BatchRejected' });
+    for (const refusal of [new BatchValidationError('bad role'), new BatchAccessDeniedError('no access')]) {
+      const refused = setup({ batch: recordingBatch(refusal).batch });
+      await expect(
+        refused.step({ step: 'submit-batch', run_id: run, task_token: 't', batch: files }),
+      ).rejects.toMatchObject({ name: 'BatchRejected' });
+    }
     const busy = setup({ batch: recordingBatch(new Error('ServiceUnavailable')).batch });
     await expect(
       busy.step({ step: 'submit-batch', run_id: run, task_token: 't', batch: files }),
@@ -272,8 +319,9 @@ describe('re-enrichment steps: the batch path', () => {
         record('r0000000000', answer),
         JSON.stringify({ recordId: 'r0000000001', error: { errorCode: 400, errorMessage: 'bad' } }),
         record('r0000000002', 'No tags.'),
-        // A record id no manifest product has: counted as failed, never written anywhere.
+        // A record id no manifest product has, and a line that is no record: counted as failed.
         record('r0000000099', answer),
+        '{"not":"a record"}',
       ].join('\n'),
     );
     const first = await step({
@@ -291,7 +339,15 @@ describe('re-enrichment steps: the batch path', () => {
       output_file: `s3://${bucket}/${out}`,
       applied: first,
     });
-    expect(second).toEqual({ cursor: 4, done: true, enriched: 1, skipped: 0, failed: 3 });
+    expect(second).toEqual({ cursor: 4, done: false, enriched: 1, skipped: 0, failed: 3 });
+    const third = await step({
+      step: 'apply-batch',
+      run_id: run,
+      at: startedAt,
+      output_file: `s3://${bucket}/${out}`,
+      applied: second,
+    });
+    expect(third).toEqual({ cursor: 5, done: true, enriched: 1, skipped: 0, failed: 4 });
     expect((await store.get('manga-0000'))?.ai?.sourceEventId).toBe(`reenrichment:${run}`);
     expect(await store.get('manga-0001')).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Clock, errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
 import {
   type CatalogProduct,
   type ConsumerModel,
@@ -17,7 +17,12 @@ import {
   type BatchInference,
   BatchValidationError,
 } from '@mangaassist/fm-gateway/batch';
-import { batchInputLine, parseBatchOutput } from '@mangaassist/fm-gateway/bedrock-batch';
+import {
+  BatchOutputLineError,
+  type BatchRecordResult,
+  batchInputLine,
+  parseBatchOutputLine,
+} from '@mangaassist/fm-gateway/bedrock-batch';
 import * as z from 'zod/mini';
 import { batchJobName, reenrichmentKeys } from './reenrichment-objects.js';
 import { batchJobTimeoutHours, reenrichmentStepErrors } from './reenrichment-workflow.js';
@@ -61,7 +66,7 @@ export interface ReenrichmentStepsDependencies {
    * least 100 records per job). @default 1000
    */
   readonly batchThreshold?: number;
-  /** The most products one run takes (Bedrock's records per job). @default 50 000 */
+  /** The most products one run takes, on demand or in batch (a batch job takes 50 000 records). @default 50 000 */
   readonly maxProducts?: number;
   /** Output records applied per ApplyBatchResults step. @default 2000 */
   readonly applyPageSize?: number;
@@ -69,6 +74,12 @@ export interface ReenrichmentStepsDependencies {
   readonly modelKey?: string;
   /** Budget of one on-demand answer. @default 20 000 */
   readonly deadlineMs?: number;
+  /**
+   * How long one `enrich-products` call starts new products; past it the call fails as
+   * `ChildUnfinished` (retried: what it did is skipped then), well before the function's timeout.
+   * @default 200 000
+   */
+  readonly childBudgetMs?: number;
   readonly clock?: Clock;
   /** @default silentLogger */
   readonly logger?: Logger;
@@ -118,6 +129,7 @@ export const reenrichmentStepInputSchema = z.discriminatedUnion('step', [
     outcome: z.object({
       count: z.int(),
       mode: z.string(),
+      truncated: z.optional(z.boolean()),
       children: z.optional(z.array(z.unknown())),
       applied: z.optional(applied),
       batch_failure: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
@@ -204,7 +216,8 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
       if (error instanceof RangeError) throw error;
       throw unavailable('the catalog could not be read', error);
     }
-    if (cursor !== undefined) {
+    const truncated = cursor !== undefined;
+    if (truncated) {
       logger.warn('re-enrichment: the catalog holds more products than one run takes', { run, maxProducts });
     }
     const key = reenrichmentKeys.manifest(run);
@@ -215,6 +228,8 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
       count: listed.length,
       mode: listed.length >= batchThreshold ? 'batch' : 'on-demand',
       manifest: { bucket, key },
+      // More products than one run takes: the rest are not in this run (see the summary).
+      truncated,
     };
   }
 
@@ -253,7 +268,15 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
 
   async function enrichProducts(run: string, at: string, items: readonly ManifestProduct[]) {
     const counts = { enriched: 0, skipped: 0, failed: 0 };
+    const clock = dependencies.clock ?? systemClock;
+    const stopAt = clock.now() + (dependencies.childBudgetMs ?? 200_000);
     for (const item of items) {
+      if (clock.now() >= stopAt) {
+        throw new ReenrichmentStepError(
+          reenrichmentStepErrors.childUnfinished,
+          `${counts.enriched + counts.skipped + counts.failed} of ${items.length} products done within the child's budget; the retry does the rest.`,
+        );
+      }
       if (!(await needs(item.product_id, run, at))) {
         counts.skipped++;
         continue;
@@ -336,12 +359,13 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
     const prefix = `s3://${bucket}/`;
     if (!outputFile.startsWith(prefix)) throw new TypeError(`${outputFile} is not in s3://${bucket}`);
     const [manifest, text] = await Promise.all([manifestOf(run), read(outputFile.slice(prefix.length))]);
-    const results = parseBatchOutput(text);
-    const page = results.slice(so.cursor, so.cursor + applyPageSize);
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    const page = lines.slice(so.cursor, so.cursor + applyPageSize);
     const counts = { enriched: so.enriched, skipped: so.skipped, failed: so.failed };
-    for (const result of page) {
-      const item = manifest[indexOfRecord(result.recordId)];
-      if (item === undefined || 'error' in result) {
+    for (const line of page) {
+      const result = readOutputLine(line);
+      const item = result === undefined ? undefined : manifest[indexOfRecord(result.recordId)];
+      if (result === undefined || item === undefined || 'error' in result) {
         counts.failed++;
         continue;
       }
@@ -352,7 +376,7 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
       counts[await store(item.product_id, run, at, result.text, dependencies.batchModelId)]++;
     }
     const cursor = so.cursor + page.length;
-    return { cursor, done: cursor >= results.length, ...counts };
+    return { cursor, done: cursor >= lines.length, ...counts };
   }
 
   function summarize(run: string, outcome: Extract<ReenrichmentStepInput, { step: 'summarize' }>['outcome']) {
@@ -377,6 +401,7 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
       skipped: counts.skipped,
       failed: counts.failed,
       failed_children: children.filter((child) => !child.success).length,
+      ...(outcome.truncated ? { truncated: true } : {}),
       ...(outcome.batch_failure ? { batch_failure: outcome.batch_failure.Error ?? 'unknown' } : {}),
     };
     if (summary.enriched === 0 && summary.skipped === 0 && summary.failed + summary.failed_children > 0) {
@@ -430,6 +455,16 @@ function promptOf(item: ManifestProduct): string {
     title: item.title ?? item.product_id,
     data: item.genre === undefined ? {} : { genre: item.genre },
   });
+}
+
+/** One record of the output, or `undefined` for a line that is not one (counted as failed). */
+function readOutputLine(line: string): BatchRecordResult | undefined {
+  try {
+    return parseBatchOutputLine(line);
+  } catch (error) {
+    if (error instanceof BatchOutputLineError) return undefined;
+    throw error;
+  }
 }
 
 /** `r` and the manifest index in 10 digits: 11 letters and digits, as Bedrock's record ids. */

@@ -56,12 +56,16 @@ describe('reenrichmentWorkflowDefinition', () => {
 
   it('retries a throttled model per child, and falls back to on demand when the batch job cannot run', () => {
     expect(retrierFor(enrichBatch, reenrichmentStepErrors.modelThrottled)).toMatchObject({ MaxAttempts: 5 });
+    expect(retrierFor(enrichBatch, reenrichmentStepErrors.childUnfinished)).toMatchObject({
+      MaxAttempts: 10,
+    });
     expect(retrierFor(runBatchJob, reenrichmentStepErrors.batchUnavailable)).toBeDefined();
     expect(retrierFor(runBatchJob, reenrichmentStepErrors.batchRejected)).toBeUndefined();
     expect(states[runBatchJob]?.Catch).toEqual([
       expect.objectContaining({
         ErrorEquals: [
           reenrichmentStepErrors.batchRejected,
+          reenrichmentStepErrors.batchUnavailable,
           reenrichmentStepErrors.batchJobFailed,
           'States.Timeout',
         ],

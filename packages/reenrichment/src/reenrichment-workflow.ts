@@ -10,7 +10,8 @@
  * as many or more → PrepareBatch (the JSONL input) → RunBatchJob (one Bedrock batch inference job,
  * about half the price; the state waits on its task token until the job's state change event
  * completes it) → ApplyBatchResults (a page of the output at a time) → Summarize. A batch job
- * that Bedrock refuses or that fails falls back to the on-demand Map.
+ * that Bedrock refuses or cannot take after the retries, that fails, or whose end is not heard of
+ * within its timeout, falls back to the on-demand Map.
  */
 import { lambdaTransientErrors, stepTask, transientTaskRetry } from '@mangaassist/commons';
 
@@ -34,8 +35,10 @@ export const reenrichmentStepErrors = {
   modelThrottled: 'ModelThrottled',
   /** A store (catalog, products, the bucket) could not be reached: retried. */
   storeUnavailable: 'StoreUnavailable',
-  /** Bedrock could not take the batch job now (throttled, over quota): retried. */
+  /** Bedrock could not take the batch job now (throttled, over quota): retried, then on demand. */
   batchUnavailable: 'BatchUnavailable',
+  /** A Map child ran out of its time budget: retried (the products it did are skipped). */
+  childUnfinished: 'ChildUnfinished',
   /** Bedrock refused the batch job (validation, access): the on-demand Map runs instead. */
   batchRejected: 'BatchRejected',
   /** The batch job ended Failed, Stopped or Expired (its state change says so): on demand instead. */
@@ -144,6 +147,12 @@ export function reenrichmentWorkflowDefinition(options: ReenrichmentWorkflowOpti
               Retry: [
                 storeRetry,
                 {
+                  ErrorEquals: [reenrichmentStepErrors.childUnfinished],
+                  IntervalSeconds: 1,
+                  MaxAttempts: 10,
+                  BackoffRate: 1,
+                },
+                {
                   ErrorEquals: [reenrichmentStepErrors.modelThrottled],
                   IntervalSeconds: 5,
                   MaxAttempts: 5,
@@ -188,6 +197,7 @@ export function reenrichmentWorkflowDefinition(options: ReenrichmentWorkflowOpti
         Catch: [
           toOnDemand([
             reenrichmentStepErrors.batchRejected,
+            reenrichmentStepErrors.batchUnavailable,
             reenrichmentStepErrors.batchJobFailed,
             'States.Timeout',
           ]),

@@ -149,7 +149,10 @@ describe('ReenrichmentWorkflow', () => {
     expect(flatten(statements.filter((statement) => statement.Action === 's3:PutObject'))).toContain(
       '/reenrichment/*/batch/output/*',
     );
-    expect(statements.flatMap((statement) => asList(statement.Action)).sort()).toEqual([
+    // And the fast model through its profiles: a job on an inference profile runs under this role.
+    expect([...new Set(statements.flatMap((statement) => asList(statement.Action)))].sort()).toEqual([
+      'bedrock:InvokeModel',
+      'bedrock:InvokeModelWithResponseStream',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
@@ -157,6 +160,18 @@ describe('ReenrichmentWorkflow', () => {
   });
 
   it('completes the waiting task from the job’s state change on the default bus, with retries and a DLQ', () => {
+    // A completion that throws lands in the same DLQ, after Lambda's own retries.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn('WorkflowCompletionFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'WorkflowCompletionDeadLetters'), 'Arn'],
+          },
+        },
+      },
+    });
     const [rule] = resourcesOf<{
       Name: string;
       EventBusName?: unknown;

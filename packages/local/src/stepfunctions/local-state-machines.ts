@@ -24,6 +24,10 @@
 //   runtime gives it the longest Node.js timer (about 24.8 days). HeartbeatSeconds is ignored.
 // - A callback Task (`lambda:invoke.waitForTaskToken`) gets a fresh token where its Parameters say
 //   `$$.Task.Token` (the library has none), and waits for `sendTaskSuccess` / `sendTaskFailure`.
+//   A token is forgotten when its execution ends, not when its state times out or is retried: an
+//   old token then still completes nothing but is not refused (AWS: TaskTimedOut).
+// - A Distributed Map checks its failure tolerance once every child has run (AWS stops the Map
+//   run as soon as the tolerance is exceeded), and counts failed children, not failed items.
 // - A Pass state's falsy Result (0, false, "", null) is ignored: the input passes through.
 // - Inside a Map iteration `$$.Execution.Input` is the item, not the execution's input.
 // - asl-validator accepts JSONata and variables (Assign), which the library ignores; this runtime
@@ -264,6 +268,7 @@ export class LocalStateMachines {
     { resolve: (output: unknown) => void; reject: (error: Error) => void }
   >();
   #dropped = 0;
+  #mapRuns = 0;
   #closed = false;
 
   /** @throws InvalidStateMachineDefinitionError, InvalidNameError, RangeError (an option out of range). */
@@ -537,6 +542,8 @@ export class LocalStateMachines {
    * in the history as `<machine>/<state>`, stopped with the parent.
    */
   #runDistributedMap(machine: Machine, parent: ExecutionRecord, map: PreparedDistributedMap, input: unknown) {
+    // Each run of the Map (a Retry runs it again) names its children afresh.
+    const mapRun = ++this.#mapRuns;
     const child: Machine = {
       name: `${machine.name}/${map.stateName}`,
       prepared: map.processor,
@@ -554,7 +561,7 @@ export class LocalStateMachines {
       } catch (error) {
         return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: errorText(error) };
       }
-      const name = `${parent.name}-${map.stateName}-${index}`;
+      const name = `${parent.name}-${map.stateName}-${mapRun}-${index}`;
       const record = this.#launch(child, `${arnPrefix}:execution:${child.name}:${name}`, name, inputText);
       running.add(record);
       await record.done;

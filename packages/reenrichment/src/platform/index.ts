@@ -1,6 +1,7 @@
 // The public surface of @mangaassist/reenrichment/platform: the composition roots of its functions.
 
 export {
+  assertBatchRegion,
   type BatchCompletionPlatformOptions,
   batchTarget,
   createBatchCompletionPlatform,

@@ -72,6 +72,19 @@ export function batchTarget(gateway: GatewayConfig, modelKey = 'fast'): { region
   return { region: target.region, modelId: target.modelId };
 }
 
+/**
+ * Throws `ConfigurationError` unless batch jobs run in `functionRegion` (when known): Bedrock
+ * reports a job's state change on the default bus of the job's region, where only this stack's
+ * rule can complete the waiting task, and reads its input from this stack's bucket.
+ */
+export function assertBatchRegion(batchRegion: string, functionRegion: string | undefined): void {
+  if (functionRegion !== undefined && functionRegion !== batchRegion) {
+    throw new ConfigurationError(
+      `batch jobs would run in ${batchRegion} (the fast model's first region target) but the re-enrichment is deployed in ${functionRegion}: its state changes would never reach this stack's rule`,
+    );
+  }
+}
+
 export interface ReenrichmentPlatformOptions extends AwsClientSettings {
   /** The documents bucket (`S3DocumentStore` deployed): manifest, batch files, task tokens. */
   readonly objects: ReenrichmentObjects;
@@ -79,6 +92,8 @@ export interface ReenrichmentPlatformOptions extends AwsClientSettings {
   readonly gateway: GatewayConfig;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /** The function's own region (`AWS_REGION`): batch jobs must run there (`assertBatchRegion`). */
+  readonly functionRegion?: string;
 }
 
 /**
@@ -95,6 +110,7 @@ export function createReenrichmentStepsPlatform(
   const documents = documentClient(config, options);
   const gateway = createGateway(options.gateway, { ...options, logger });
   const target = batchTarget(options.gateway);
+  assertBatchRegion(target.region, options.functionRegion);
   const bedrock = new BedrockClient({ region: target.region });
   const handler = makeReenrichmentSteps({
     catalog: new DynamoDbProductCatalog(documents, { tableName: config.productsTable }),
