@@ -179,7 +179,11 @@ export class ReenrichmentWorkflow extends Construct {
     });
     steps.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['bedrock:CreateModelInvocationJob', 'bedrock:GetModelInvocationJob'],
+        actions: [
+          'bedrock:CreateModelInvocationJob',
+          'bedrock:GetModelInvocationJob',
+          'bedrock:StopModelInvocationJob',
+        ],
         resources: [
           batchJobArns(stack),
           // The model a job names (see the acknowledgement below).

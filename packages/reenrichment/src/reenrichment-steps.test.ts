@@ -257,6 +257,7 @@ describe('re-enrichment steps: the batch path', () => {
     expect(JSON.parse(files.text(reenrichmentKeys.batchTask(jobName)) ?? '{}')).toEqual({
       task_token: 'token-1',
       run_id: run,
+      job_arn: expect.stringContaining('model-invocation-job/'),
     });
   });
 
@@ -280,6 +281,51 @@ describe('re-enrichment steps: the batch path', () => {
       batch: { input_uri: 's3://b/in.jsonl', output_uri: 's3://b/out/', model_id: 'm' },
     });
     expect(JSON.parse(recordedAtSubmit ?? '{}')).toEqual({ task_token: 'token-9', run_id: run });
+  });
+
+  it('records the job’s ARN, and stops that job when the run gives up waiting, an ended job left alone', async () => {
+    const stopped: string[] = [];
+    const files = memoryObjects();
+    const recorded = recordingBatch();
+    const batch: BatchInference = {
+      ...recorded.batch,
+      stop: async (jobArn) => {
+        if (jobArn.endsWith('/ended')) throw new BatchValidationError('the job is over');
+        stopped.push(jobArn);
+      },
+    };
+    const { step } = setup({ objects: files.objects, batch });
+    await expect(step({ step: 'stop-batch', run_id: run })).resolves.toEqual({ stopped: false });
+    const submitted = await step({
+      step: 'submit-batch',
+      run_id: run,
+      task_token: 'token-1',
+      batch: { input_uri: 's3://b/in.jsonl', output_uri: 's3://b/out/', model_id: 'm' },
+    });
+    const jobArn =
+      typeof submitted === 'object' && submitted !== null && 'job_arn' in submitted
+        ? String(submitted.job_arn)
+        : '';
+    expect(
+      JSON.parse(files.text(reenrichmentKeys.batchTask(batchJobName('test', run))) ?? '{}'),
+    ).toMatchObject({
+      job_arn: jobArn,
+    });
+
+    await expect(step({ step: 'stop-batch', run_id: run })).resolves.toEqual({
+      stopped: true,
+      job_arn: jobArn,
+    });
+    expect(stopped).toEqual([jobArn]);
+    await files.objects.put(
+      reenrichmentKeys.batchTask(batchJobName('test', run)),
+      JSON.stringify({
+        task_token: 't',
+        run_id: run,
+        job_arn: 'arn:aws:bedrock:x:1:model-invocation-job/ended',
+      }),
+    );
+    await expect(step({ step: 'stop-batch', run_id: run })).resolves.toEqual({ stopped: false });
   });
 
   it('fails as BatchRejected when Bedrock refuses the job, BatchUnavailable when it cannot take it now', async () => {

@@ -15,6 +15,7 @@ import {
 import {
   BatchAccessDeniedError,
   type BatchInference,
+  BatchJobNotFoundError,
   BatchValidationError,
 } from '@mangaassist/fm-gateway/batch';
 import {
@@ -122,6 +123,7 @@ export const reenrichmentStepInputSchema = z.discriminatedUnion('step', [
     task_token: z.string().check(z.minLength(1)),
     batch: batchFiles,
   }),
+  z.object({ step: z.literal('stop-batch'), run_id: runId }),
   z.object({ step: z.literal('apply-batch'), run_id: runId, at: isoTime, output_file: z.string(), applied }),
   z.object({
     step: z.literal('summarize'),
@@ -139,7 +141,12 @@ export const reenrichmentStepInputSchema = z.discriminatedUnion('step', [
 export type ReenrichmentStepInput = z.output<typeof reenrichmentStepInputSchema>;
 
 /** Where a task token waits for its batch job's state change, by job name. */
-export const batchTaskSchema = z.object({ task_token: z.string(), run_id: runId });
+export const batchTaskSchema = z.object({
+  task_token: z.string(),
+  run_id: runId,
+  /** Recorded once Bedrock has taken the job: what `stop-batch` stops. */
+  job_arn: z.optional(z.string()),
+});
 
 /**
  * The re-enrichment's steps, one function for every Lambda Task state (`step` in the input):
@@ -189,6 +196,15 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
     }
     if (body === undefined) throw new TypeError(`s3://${bucket}/${key} does not exist`);
     return new TextDecoder().decode(body);
+  }
+
+  async function readIfAny(key: string): Promise<string | undefined> {
+    try {
+      const body = await objects.get(key);
+      return body === undefined ? undefined : new TextDecoder().decode(body);
+    } catch (error) {
+      throw unavailable(`s3://${bucket}/${key} could not be read`, error);
+    }
   }
 
   async function write(key: string, body: string) {
@@ -329,8 +345,10 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
 
   async function submitBatch(run: string, taskToken: string, files: z.output<typeof batchFiles>) {
     const jobName = batchJobName(dependencies.stage, run);
+    const task = reenrichmentKeys.batchTask(jobName);
     // The token first: the job's state change must find it, however fast the job ends.
-    await write(reenrichmentKeys.batchTask(jobName), JSON.stringify({ task_token: taskToken, run_id: run }));
+    await write(task, JSON.stringify({ task_token: taskToken, run_id: run }));
+    let submitted: string;
     try {
       const jobArn = await batch.submit({
         jobName,
@@ -342,7 +360,7 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
         timeoutHours: batchJobTimeoutHours,
       });
       logger.info('re-enrichment: batch job submitted', { run, jobName, jobArn });
-      return { job_arn: jobArn };
+      submitted = jobArn;
     } catch (error) {
       // Refused for what it is: no retry helps, the on-demand Map runs instead. Anything else
       // (throttled, over quota, a server error) may pass on a retry.
@@ -353,6 +371,32 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
         { cause: error },
       );
     }
+    // The job's ARN beside its token, for `stop-batch` should the run give up waiting.
+    await write(task, JSON.stringify({ task_token: taskToken, run_id: run, job_arn: submitted }));
+    return { job_arn: submitted };
+  }
+
+  /**
+   * Stops the run's batch job, best effort (the run gave up waiting for it and enriches on demand):
+   * a job already over, or one never recorded, is left alone.
+   */
+  async function stopBatch(run: string) {
+    const recorded = batchTaskSchema.safeParse(
+      JSON.parse(
+        (await readIfAny(reenrichmentKeys.batchTask(batchJobName(dependencies.stage, run)))) ?? '{}',
+      ),
+    );
+    const jobArn = recorded.success ? recorded.data.job_arn : undefined;
+    if (jobArn === undefined) return { stopped: false };
+    try {
+      await batch.stop(jobArn);
+    } catch (error) {
+      if (error instanceof BatchValidationError || error instanceof BatchJobNotFoundError)
+        return { stopped: false };
+      throw unavailable(`the batch job ${jobArn} could not be stopped`, error);
+    }
+    logger.warn('re-enrichment: batch job stopped; the run enriches on demand', { run, jobArn });
+    return { stopped: true, job_arn: jobArn };
   }
 
   async function applyBatch(run: string, at: string, outputFile: string, so: Applied): Promise<Applied> {
@@ -429,6 +473,8 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
         return prepareBatch(step.run_id);
       case 'submit-batch':
         return submitBatch(step.run_id, step.task_token, step.batch);
+      case 'stop-batch':
+        return stopBatch(step.run_id);
       case 'apply-batch':
         return applyBatch(step.run_id, new Date(step.at).toISOString(), step.output_file, step.applied);
       case 'summarize':

@@ -12,6 +12,7 @@ interface State {
   readonly TimeoutSeconds?: number;
   readonly Retry?: readonly { readonly ErrorEquals: readonly string[]; readonly MaxAttempts: number }[];
   readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string }[];
+  readonly Next?: string;
   readonly MaxConcurrency?: number;
   readonly ToleratedFailurePercentage?: number;
   readonly ItemBatcher?: { readonly MaxItemsPerBatch: number };
@@ -67,10 +68,14 @@ describe('reenrichmentWorkflowDefinition', () => {
           reenrichmentStepErrors.batchRejected,
           reenrichmentStepErrors.batchUnavailable,
           reenrichmentStepErrors.batchJobFailed,
-          'States.Timeout',
         ],
         Next: enrichProducts,
       }),
+      expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: 'StopBatchJob' }),
+    ]);
+    expect(states.StopBatchJob).toMatchObject({ Next: enrichProducts });
+    expect(states.StopBatchJob?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: enrichProducts }),
     ]);
     expect(states[runBatchJob]?.TimeoutSeconds).toBe(73 * 3600);
   });

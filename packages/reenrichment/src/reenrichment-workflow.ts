@@ -11,7 +11,7 @@
  * about half the price; the state waits on its task token until the job's state change event
  * completes it) → ApplyBatchResults (a page of the output at a time) → Summarize. A batch job
  * that Bedrock refuses or cannot take after the retries, that fails, or whose end is not heard of
- * within its timeout, falls back to the on-demand Map.
+ * within its timeout (the job is then stopped), falls back to the on-demand Map.
  */
 import { lambdaTransientErrors, stepTask, transientTaskRetry } from '@mangaassist/commons';
 
@@ -24,6 +24,7 @@ export const reenrichmentStepNames = [
   'enrich-products',
   'prepare-batch',
   'submit-batch',
+  'stop-batch',
   'apply-batch',
   'summarize',
 ] as const;
@@ -54,6 +55,7 @@ export const reenrichmentWorkflowStates = {
   enrichBatch: 'EnrichBatch',
   prepareBatch: 'PrepareBatch',
   runBatchJob: 'RunBatchJob',
+  stopBatchJob: 'StopBatchJob',
   applyBatchResults: 'ApplyBatchResults',
   summarize: 'Summarize',
 } as const;
@@ -199,11 +201,20 @@ export function reenrichmentWorkflowDefinition(options: ReenrichmentWorkflowOpti
             reenrichmentStepErrors.batchRejected,
             reenrichmentStepErrors.batchUnavailable,
             reenrichmentStepErrors.batchJobFailed,
-            'States.Timeout',
           ]),
+          // Its end never heard of: stop the job (no paying twice), then on demand.
+          { ErrorEquals: ['States.Timeout'], ResultPath: '$.batch_failure', Next: states.stopBatchJob },
         ],
         ResultPath: '$.job',
         Next: 'StartApplying',
+      },
+      [states.stopBatchJob]: {
+        ...task('stop-batch', { 'run_id.$': '$.run_id' }),
+        Retry: [storeRetry],
+        // Best effort: the run goes on demand whether or not the job could be stopped.
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.stop_failure', Next: states.enrichProducts }],
+        ResultPath: '$.stopped',
+        Next: states.enrichProducts,
       },
       StartApplying: {
         Type: 'Pass',
@@ -241,6 +252,7 @@ export const reenrichmentKnownErrors: readonly string[] = [
   ...Object.values(reenrichmentStepErrors),
   ...lambdaTransientErrors,
   'States.Timeout',
+  'States.ALL',
 ];
 
 export type ReenrichmentWorkflowDefinition = ReturnType<typeof reenrichmentWorkflowDefinition>;

@@ -122,6 +122,7 @@ describe('ReenrichmentWorkflow', () => {
         'bedrock:InvokeModel',
         'bedrock:CreateModelInvocationJob',
         'bedrock:GetModelInvocationJob',
+        'bedrock:StopModelInvocationJob',
         'iam:PassRole',
         'events:PutEvents',
       ]),
