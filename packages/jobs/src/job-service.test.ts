@@ -105,6 +105,15 @@ describe('JobService', () => {
     expect(queue.sent).toHaveLength(1);
   });
 
+  it('stores the inline document of a repeated Idempotency-Key once, and none for a refused one', async () => {
+    await service.createJob('store', request(), 'key-1');
+    await service.createJob('store', request(), 'key-1');
+    await expect(service.createJob('store', request({ type: 'analyze' }), 'key-1')).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    expect([...documents.objects.keys()].filter((key) => key.endsWith('/document.txt'))).toHaveLength(1);
+  });
+
   it('treats the same request with its keys in another order as the same request', async () => {
     const first = await service.createJob('store', request({ language: 'ja', instructions: 'x' }), 'key-1');
     const reordered = { instructions: 'x', language: 'ja', ...request() };

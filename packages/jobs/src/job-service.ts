@@ -118,6 +118,15 @@ export class JobService {
     request: CreateJobRequest,
     idempotencyKey?: string,
   ): Promise<{ job: JobRecord; created: boolean }> {
+    const idempotency = idempotencyKey
+      ? {
+          key: idempotencyKey,
+          fingerprint: createHash('sha256').update(canonicalJson(request)).digest('hex'),
+        }
+      : undefined;
+    // A repeat under its key is answered before anything is stored: no second copy of its document.
+    const repeated = idempotency ? await this.deps.jobs.findIdempotent(tenantId, idempotency) : undefined;
+    if (repeated) return this.answerRepeat(repeated);
     const jobId = newId('job_', this.random);
     const documentKey = await this.storeDocument(tenantId, jobId, request);
     const at = this.now().toISOString();
@@ -137,25 +146,21 @@ export class JobService {
       createdAt: at,
       updatedAt: at,
     };
-    const stored = await this.deps.jobs.create(
-      job,
-      idempotencyKey
-        ? {
-            key: idempotencyKey,
-            fingerprint: createHash('sha256').update(canonicalJson(request)).digest('hex'),
-          }
-        : undefined,
-    );
+    const stored = await this.deps.jobs.create(job, idempotency);
     if (stored.created) return { job: await this.enqueue(stored.job), created: true };
-    if (stored.job.status === 'failed' && stored.job.error?.code === queueUnavailable) {
-      // The retry the 503 asked for, under the same key: queue the same job again.
-      const requeued = await this.deps.jobs.transition(stored.job.jobId, ['failed'], {
+    return this.answerRepeat(stored.job);
+  }
+
+  /** A repeat's answer: the first job, queued again when the 503 it got asked for this retry. */
+  private async answerRepeat(first: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
+    if (first.status === 'failed' && first.error?.code === queueUnavailable) {
+      const requeued = await this.deps.jobs.transition(first.jobId, ['failed'], {
         status: 'queued',
         updatedAt: this.now().toISOString(),
       });
       if (requeued) return { job: await this.enqueue(requeued), created: false };
     }
-    return stored;
+    return { job: first, created: false };
   }
 
   /** Hands the job to its queue; a job that cannot be queued is failed, never left queued. */

@@ -45,6 +45,13 @@ export interface JobStore {
    * fingerprint throws `IdempotencyKeyReusedError`. Keys are per tenant.
    */
   create(job: JobRecord, idempotency?: JobIdempotency): Promise<{ job: JobRecord; created: boolean }>;
+  /**
+   * The job the tenant's unexpired key created, as it is now, when `idempotency`'s fingerprint is
+   * the first request's; `undefined` when the key is free (or its job is gone). Throws
+   * `IdempotencyKeyReusedError` for another fingerprint. A read, for a caller that would do work
+   * before `create` (which still decides a race between two first requests).
+   */
+  findIdempotent(tenantId: string, idempotency: JobIdempotency): Promise<JobRecord | undefined>;
   get(jobId: string): Promise<JobRecord | undefined>;
   /**
    * Applies `change` if the job's status is one of `from`: the changed job, or `undefined` when

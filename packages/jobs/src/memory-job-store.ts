@@ -102,6 +102,15 @@ export class MemoryJobStore implements JobStore {
     return { job: structuredClone(job), created: true };
   }
 
+  async findIdempotent(tenantId: string, idempotency: JobIdempotency): Promise<JobRecord | undefined> {
+    const now = this.now();
+    const key = this.keys.get(slotOf(tenantId, idempotency.key));
+    if (key === undefined || hasExpired(key.expiresAt, now)) return undefined;
+    if (key.fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(key.jobId);
+    const first = this.live(key.jobId, now);
+    return first && structuredClone(first.record);
+  }
+
   async get(jobId: string): Promise<JobRecord | undefined> {
     const stored = this.live(jobId, this.now());
     return stored && structuredClone(stored.record);

@@ -256,6 +256,34 @@ describe('DynamoDbJobStore.create with an Idempotency-Key', () => {
   });
 });
 
+describe('DynamoDbJobStore.findIdempotent', () => {
+  it('reads the key strongly consistently, then its job; nothing for a free key', async () => {
+    getsAnswer({ key: () => keyItem(), job: () => jobItem({ status: 'running' }) });
+    expect(await makeStore().findIdempotent(job.tenantId, idempotency)).toStrictEqual({
+      ...job,
+      status: 'running',
+    });
+    expect(dynamo).toReceiveCommandWith(GetCommand, {
+      TableName: tableName,
+      Key: { job_id: keyId },
+      ConsistentRead: true,
+    });
+
+    dynamo.reset();
+    getsAnswer({});
+    expect(await makeStore().findIdempotent(job.tenantId, idempotency)).toBeUndefined();
+    expect(dynamo).toReceiveCommandTimes(GetCommand, 1);
+  });
+
+  it('throws IdempotencyKeyReusedError for another fingerprint, without reading the job', async () => {
+    getsAnswer({ key: () => keyItem({ fingerprint: 'fp-other' }) });
+    await expect(makeStore().findIdempotent(job.tenantId, idempotency)).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    expect(dynamo).toReceiveCommandTimes(GetCommand, 1);
+  });
+});
+
 describe('DynamoDbJobStore.get', () => {
   it('reads the item strongly consistently and answers it as a job', async () => {
     dynamo.on(GetCommand).resolves({ Item: jobItem({ callback_url: 'https://example.com/cb' }) });

@@ -358,6 +358,14 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
+  async findIdempotent(tenantId: string, idempotency: JobIdempotency): Promise<JobRecord | undefined> {
+    const first = await this.readKey(idempotencyItemId(tenantId, idempotency.key));
+    if (first === undefined) return undefined;
+    if (first.fingerprint !== idempotency.fingerprint)
+      throw new IdempotencyKeyReusedError(first.target_job_id);
+    return this.get(first.target_job_id);
+  }
+
   /** `create` under an Idempotency-Key: one transaction, and what to answer when the key is taken. */
   private async createOnce(
     job: JobRecord,

@@ -220,6 +220,25 @@ export function describeJobStore(name: string, makeStore: JobStoreFactory): void
         });
       });
 
+      it('finds the job a key created, as it is now, for the same fingerprint only', async () => {
+        expect(await store.findIdempotent(tenantId, idempotency())).toBeUndefined();
+        const first = job();
+        await store.create(first, idempotency());
+        const running = await store.transition(first.jobId, ['queued'], {
+          status: 'running',
+          updatedAt: later,
+        });
+        expect(await store.findIdempotent(tenantId, idempotency())).toStrictEqual(running);
+        const error = await store
+          .findIdempotent(tenantId, idempotency('fingerprint-2'))
+          .catch((reason: unknown) => reason);
+        expect(error).toBeInstanceOf(IdempotencyKeyReusedError);
+        expect(error).toMatchObject({ jobId: first.jobId });
+        expect(await store.findIdempotent(`${tenantId}-other`, idempotency())).toBeUndefined();
+        clock.advanceSeconds(retentionDays * 86_400);
+        expect(await store.findIdempotent(tenantId, idempotency())).toBeUndefined();
+      });
+
       it('creates exactly one job for 20 concurrent requests under one key, and answers all with it', async () => {
         const attempts = Array.from({ length: 20 }, () => job());
         const results = await Promise.all(attempts.map((attempt) => store.create(attempt, idempotency())));
