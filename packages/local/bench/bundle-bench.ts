@@ -52,6 +52,7 @@ function placeholder(name: string, value: unknown): string {
   if (name === 'SENDER_EMAIL') return 'noreply@example.com';
   if (name === 'JOB_STATE_MACHINE_ARN')
     return 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:bench';
+  if (name.endsWith('_ROLE_ARN')) return 'arn:aws:iam::123456789012:role/bench';
   if (name === 'WEBHOOK_SECRET_ID')
     return 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:webhooks';
   return `placeholder-${name.toLowerCase().replaceAll('_', '-')}`;
