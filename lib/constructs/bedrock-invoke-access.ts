@@ -219,6 +219,28 @@ export class BedrockInvokeAccess extends Construct {
     return rest.reduce((combined, grant) => combined.combine(grant), first);
   }
 
+  /**
+   * Lets `grantee` perform `actions` on the ARNs the catalog's models (or `options.models` and
+   * their fallback ladders) are reached through — their inference profiles and the foundation
+   * models behind them — without inference's profile condition: for control-plane calls that
+   * name a model, such as `bedrock:CreateModelInvocationJob`.
+   */
+  grantOnModels(grantee: IGrantable, actions: readonly string[], options: BedrockGrantOptions = {}): Grant {
+    const resources = mergeResources(this.modelKeys(options.models).map((key) => this.resourcesOf(key)));
+    const arns = [...resources.profiles, ...resources.routedModels, ...resources.onDemandModels];
+    if (arns.length === 0) return Grant.drop(grantee, 'no reachable Bedrock model');
+    const principal = grantee.grantPrincipal;
+    if (isConstruct(principal)) {
+      for (const arn of resources.routedModels) {
+        Validations.of(principal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
+          reason: `${actions.join(', ')} on one foundation model in any region of its inference profile's geography (a profile routes to the model in any of them, so the region is a wildcard).`,
+        });
+      }
+    }
+    return Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: arns });
+  }
+
   /** Catalog keys to grant: every model, or the named ones with their fallback ladders. */
   private modelKeys(names: readonly string[] | undefined): string[] {
     if (names === undefined) return Object.keys(this.catalog.models);

@@ -171,12 +171,6 @@ export class ReenrichmentWorkflow extends Construct {
     DocumentBucket.grantListBucket(bucket, steps);
     props.bedrock.grantInvoke(steps, { models: ['fast'] });
     props.eventBus.grantPutEventsTo(steps);
-    const anyInferenceProfile = stack.formatArn({
-      service: 'bedrock',
-      region: '*',
-      resource: 'inference-profile',
-      resourceName: '*',
-    });
     steps.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [
@@ -184,20 +178,11 @@ export class ReenrichmentWorkflow extends Construct {
           'bedrock:GetModelInvocationJob',
           'bedrock:StopModelInvocationJob',
         ],
-        resources: [
-          batchJobArns(stack),
-          // The model a job names (see the acknowledgement below).
-          anyInferenceProfile,
-          stack.formatArn({
-            service: 'bedrock',
-            region: '*',
-            account: '',
-            resource: 'foundation-model',
-            resourceName: '*',
-          }),
-        ],
+        resources: [batchJobArns(stack)],
       }),
     );
+    // A job is also authorized against the model it names: the fast model's profiles and models.
+    props.bedrock.grantOnModels(steps, ['bedrock:CreateModelInvocationJob'], { models: ['fast'] });
     this.batchRole.grantPassRole(steps.role);
 
     this.completionFunction = new PlatformFunction(this, 'CompletionFunction', {
@@ -304,22 +289,11 @@ export class ReenrichmentWorkflow extends Construct {
       `${prefix}*/manifest.json`,
       "s3:GetObject of the runs' manifests only (the Distributed Map's ItemReader)",
     );
-    const bedrockReason =
-      'Batch jobs are named at run time (bedrock:CreateModelInvocationJob creates model-invocation-job/<id>, then GetModelInvocationJob reads it). CreateModelInvocationJob is also authorized against the model the job names, which the model catalog (overridable per stage without a new role) decides: any inference profile and foundation model of this account, for job creation only; invoking a model is granted for the fast model alone.';
-    Validations.of(steps.role).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, batchJobArns(stack))}]`,
-        reason: bedrockReason,
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, anyInferenceProfile)}]`,
-        reason: bedrockReason,
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*]',
-        reason: bedrockReason,
-      },
-    );
+    Validations.of(steps.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, batchJobArns(stack))}]`,
+      reason:
+        'Batch jobs are named at run time: bedrock:CreateModelInvocationJob creates model-invocation-job/<id>, which GetModelInvocationJob and StopModelInvocationJob then address.',
+    });
     Validations.of(completion.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, batchJobArns(stack))}]`,
       reason:

@@ -168,4 +168,23 @@ describe('BedrockInvokeAccess', () => {
     const violations = new AwsSolutionsChecks().validateScope(stack).violations;
     expect(violations.map((violation) => violation.ruleName)).toEqual([]);
   });
+
+  it('grants other actions on a model’s profiles and models, without the inference condition, and nag-clean', () => {
+    const stack = new Stack(unitTestApp(), 'OnModels');
+    const access = new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets });
+    const role = new Role(stack, 'Grantee', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    access.grantOnModels(role, ['bedrock:CreateModelInvocationJob'], { models: ['fast'] });
+    const statements = policyStatements(Template.fromStack(stack));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Action: 'bedrock:CreateModelInvocationJob' });
+    expect(statements[0]?.Condition).toBeUndefined();
+    const resources = resourcesOf(statements);
+    expect(resources.some((arn) => arn.includes('inference-profile/jp.anthropic.claude-haiku-4-5'))).toBe(
+      true,
+    );
+    expect(resources.some((arn) => arn.includes('foundation-model/anthropic.claude-haiku-4-5'))).toBe(true);
+    expect(resources.some((arn) => /claude-3-sonnet|claude-sonnet/.test(arn))).toBe(false);
+    const violations = new AwsSolutionsChecks().validateScope(stack).violations;
+    expect(violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
 });

@@ -128,6 +128,14 @@ describe('ReenrichmentWorkflow', () => {
       ]),
     );
     expect(actions.filter((action) => /^(sqs|sns|secretsmanager|states):/.test(action))).toEqual([]);
+    // A job may name the fast model (its profiles and models) and nothing else.
+    const creating = functionStatements(template, 'WorkflowStepsFunction').filter((statement) =>
+      asList(statement.Action).includes('bedrock:CreateModelInvocationJob'),
+    );
+    const named = flatten(creating.map((statement) => statement.Resource));
+    expect(named).toContain('inference-profile/jp.anthropic.claude-haiku-4-5');
+    expect(named).toContain('model-invocation-job/*');
+    expect(named).not.toMatch(/inference-profile\/\*|foundation-model\/\*/);
   });
 
   it('lets Bedrock, for this account only, read the batch inputs and write the batch outputs with its role', () => {
