@@ -1,21 +1,6 @@
-import type { CatalogProduct } from '@mangaassist/consumers';
 import { describe, expect, it } from 'vitest';
 import { parseRecommendations, recommendationPrompt, segmentCandidates } from './recommendation-picks.js';
-
-function product(productId: string, overrides: Partial<CatalogProduct> = {}): CatalogProduct {
-  return { productId, title: `Title of ${productId}`, ...overrides };
-}
-
-function shelf(): CatalogProduct[] {
-  return [
-    product('onepiece-108', { genre: '少年' }),
-    product('jujutsu-28', { genre: 'Shōnen' }),
-    product('naruto-72', { tags: ['少年漫画', 'ninja'] }),
-    product('nana-21', { genre: 'shojo' }),
-    product('vagabond-37', { genre: '青年' }),
-    product('cookbook', { genre: 'cooking' }),
-  ];
-}
+import { product, shelf } from './testing/catalog-shelf.js';
 
 describe('segmentCandidates', () => {
   it('groups products by genre, folding case, width and accents only as written', () => {

@@ -1,5 +1,5 @@
 import { awsError, createFakeClock, recordingLogger } from '@mangaassist/commons/testing';
-import { type CatalogProduct, MemoryProductCatalog } from '@mangaassist/consumers';
+import { MemoryProductCatalog } from '@mangaassist/consumers';
 import { consumerEmissions, recommendationGeneratedDetailSchema } from '@mangaassist/contracts';
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
 import {
@@ -15,6 +15,7 @@ import { createFakeRuntimes, type FakeCall, type FakeReply } from '@mangaassist/
 import { describe, expect, it } from 'vitest';
 import { makeRecommendationSteps, type RecommendationStepsDependencies } from './recommendation-steps.js';
 import { MemoryRecommendationStore } from './recommendation-store.js';
+import { product, shelf } from './testing/catalog-shelf.js';
 
 const catalog = loadModelCatalog();
 
@@ -28,21 +29,6 @@ function recordingPublisher() {
   return { events, published };
 }
 const haiku = 'jp.anthropic.claude-haiku-4-5-20251001-v1:0';
-
-function product(productId: string, overrides: Partial<CatalogProduct> = {}): CatalogProduct {
-  return { productId, title: `Title of ${productId}`, ...overrides };
-}
-
-function shelf(): CatalogProduct[] {
-  return [
-    product('onepiece-108', { genre: '少年' }),
-    product('jujutsu-28', { genre: 'Shōnen' }),
-    product('naruto-72', { tags: ['少年漫画', 'ninja'] }),
-    product('nana-21', { genre: 'shojo' }),
-    product('vagabond-37', { genre: '青年' }),
-    product('cookbook', { genre: 'cooking' }),
-  ];
-}
 
 const picksBySegment: Record<string, string[]> = {
   shonen: ['jujutsu-28', 'onepiece-108', 'naruto-72'],

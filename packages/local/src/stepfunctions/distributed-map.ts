@@ -125,7 +125,7 @@ function processorOf(state: JsonRecord): JsonRecord {
 
 function configOf(name: string, state: JsonRecord): DistributedMapConfig {
   const refuse = (feature: string): never => {
-    throw new Error(`${feature} (Distributed Map ${name}) is not implemented locally`);
+    throw new Error(`${feature} (Distributed Map ${name}) is not supported by the local runtime`);
   };
   for (const field of [
     'ResultWriter',

@@ -66,6 +66,10 @@ describe('a callback Task state (.waitForTaskToken), run locally', () => {
     expect(machines.describe(id)?.status).toBe('RUNNING');
 
     machines.sendTaskSuccess(tokens[0] ?? '', { status: 'Completed' });
+    // A token is good once, even before its execution has moved on.
+    expect(() => machines.sendTaskSuccess(tokens[0] ?? '', { status: 'again' })).toThrow(
+      TaskDoesNotExistError,
+    );
     const ended = await settlesWithin(machines.finished(id), 5_000, 'the execution finishing');
     expect(ended).toMatchObject({
       status: 'SUCCEEDED',
