@@ -2,6 +2,7 @@ import { gatewayEnvironment } from '@mangaassist/contracts';
 import {
   batchCompletionEventPattern,
   batchJobNamePrefix,
+  batchSweepSchedule,
   reenrichmentStepsFunctionArnSubstitution,
   reenrichmentStepTimeoutSeconds,
   reenrichmentWorkflowDefinition,
@@ -10,7 +11,7 @@ import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws
 import type { Alarm, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -84,13 +85,14 @@ export interface ReenrichmentWorkflowProps {
  * Distributed Map over the manifest in the documents bucket (child executions of the same
  * machine), its batch path one Bedrock batch job run under a service role Bedrock assumes, whose
  * state change on the default bus (a rule, with retries and a DLQ) invokes the completion function
- * that completes the waiting task.
+ * that completes the waiting task. An hourly rule invokes the same function to sweep: a job that
+ * ended but whose state change never arrived completes its task within the hour.
  *
  * Least privilege: the steps may Scan, GetItem and UpdateItem the products table, read and write
  * `reenrichment/*` of the bucket, invoke the fast model, create and read batch jobs and pass only
  * the batch role to Bedrock; the batch role may read the runs' batch inputs and write their
- * outputs; the completion function may read the recorded task tokens, read batch jobs and
- * complete tasks of this machine; the machine may invoke the steps function, read manifests and
+ * outputs; the completion function may read and mark the recorded task tokens, read and list
+ * batch jobs and complete tasks of this machine; the machine may invoke the steps function, read manifests and
  * start and stop its own child executions.
  *
  * Alarms: a failed or timed-out execution, and a state change the completion could not handle
@@ -103,6 +105,7 @@ export class ReenrichmentWorkflow extends Construct {
   readonly batchRole: Role;
   readonly stateMachine: StateMachine;
   readonly completionRule: Rule;
+  readonly sweepRule: Rule;
   readonly completionDeadLetters: DeadLetterQueue;
   readonly logGroup: LogGroup;
   readonly alarms: readonly Alarm[];
@@ -195,10 +198,14 @@ export class ReenrichmentWorkflow extends Construct {
       environment,
     });
     const completion = this.completionFunction;
-    objects.actionsOnObjectKeys(completion, `${prefix}batch-jobs/*`, 's3:GetObject');
+    objects.actionsOnObjectKeys(completion, `${prefix}batch-jobs/*`, 's3:GetObject', 's3:PutObject');
     DocumentBucket.grantListBucket(bucket, completion);
     completion.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['bedrock:GetModelInvocationJob'], resources: [batchJobArns(stack)] }),
+    );
+    // The sweep's listing: ListModelInvocationJobs names no resource, so it takes none but "*".
+    completion.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['bedrock:ListModelInvocationJobs'], resources: ['*'] }),
     );
 
     this.logGroup = stateMachineLogGroup(this, machineName, {
@@ -268,6 +275,19 @@ export class ReenrichmentWorkflow extends Construct {
         }),
       ],
     });
+    // The backstop for a state change that never arrived: every hour, the ended jobs still awaited.
+    this.sweepRule = new Rule(this, 'SweepRule', {
+      ruleName: `mangaassist-${props.stage}-reenrichment-batch-sweep`,
+      description: `MangaAssist ${props.stage}: complete re-enrichment tasks whose batch job ended unheard`,
+      schedule: Schedule.expression(batchSweepSchedule),
+      targets: [
+        new LambdaFunction(completion.invocationTarget, {
+          deadLetterQueue: this.completionDeadLetters.queue,
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
 
     const reason = (what: string) =>
       `${what}: the run ids and job ids in the keys are known only at run time.`;
@@ -283,7 +303,11 @@ export class ReenrichmentWorkflow extends Construct {
     );
     ack(this.batchRole, batchInputs, "s3:GetObject of the runs' batch inputs only");
     ack(this.batchRole, batchOutputs, "s3:PutObject under the runs' batch outputs only");
-    ack(completion.role, `${prefix}batch-jobs/*`, 's3:GetObject of the recorded task tokens only');
+    ack(
+      completion.role,
+      `${prefix}batch-jobs/*`,
+      's3:GetObject and s3:PutObject (marked completed) of the recorded task tokens only',
+    );
     ack(
       machine.role,
       `${prefix}*/manifest.json`,
@@ -298,6 +322,11 @@ export class ReenrichmentWorkflow extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, batchJobArns(stack))}]`,
       reason:
         'bedrock:GetModelInvocationJob of the job whose state change arrived: its id is known only at run time.',
+    });
+    Validations.of(completion.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'bedrock:ListModelInvocationJobs supports no resource-level permission; the sweep filters by the stage’s job-name prefix.',
     });
     Validations.of(machine.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, childArns)}]`,

@@ -156,6 +156,29 @@ describe('catalog re-enrichment by the state machine', () => {
         targets: [expect.objectContaining({ status: 'ok' })],
       }),
     ]);
+
+    // The hourly sweep finds the job ended and its task completed already: nothing to do.
+    const started = await fetch(`${dev().url}/_local/schedules/reenrichment-batch-sweep`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(202);
+    const sweep = (await started.json()) as { id: string };
+    let swept: { status: string; result?: unknown } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const listing = (await (await fetch(`${dev().url}/_local/events`)).json()) as {
+            events: { id: string; rules: { targets: { status: string; result?: unknown }[] }[] }[];
+          };
+          swept = listing.events.find((event) => event.id === sweep.id)?.rules[0]?.targets[0];
+          return swept?.status;
+        },
+        { timeout: settleMs, message: 'the sweep never ran' },
+      )
+      .toBe('ok');
+    expect(swept?.result).toEqual({ outcome: { jobs: 1, running: 0, completed: 0 } });
   });
 
   it('refuses a start of an unknown state machine or a repeated name, saying why', async () => {

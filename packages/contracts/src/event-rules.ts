@@ -105,7 +105,7 @@ export interface EventRule {
    * A schedule expression. EventBridge runs scheduled rules on the account's default bus only
    * (CDK throws for a scheduled rule given an `eventBus`), so this rule belongs there.
    */
-  readonly schedule?: 'rate(6 hours)';
+  readonly schedule?: `rate(${string})`;
   readonly targets: readonly EventRuleTarget[];
 }
 

@@ -1,9 +1,10 @@
-import { recordingLogger } from '@mangaassist/commons/testing';
-import type { BatchJobDescription } from '@mangaassist/fm-gateway/batch';
+import { createFakeClock, recordingLogger } from '@mangaassist/commons/testing';
+import type { BatchJobDescription, BatchJobFilter } from '@mangaassist/fm-gateway/batch';
 import { describe, expect, it } from 'vitest';
 import { makeBatchCompletion, type TaskCallbacks, TaskTokenGoneError } from './batch-completion.js';
 import { batchJobName, reenrichmentKeys } from './reenrichment-objects.js';
 import type { ReenrichmentObjects } from './reenrichment-steps.js';
+import { reenrichmentTimeoutHours } from './reenrichment-workflow.js';
 
 const run = 'reenrich-2026-12-07';
 const jobName = batchJobName('test', run);
@@ -18,28 +19,22 @@ function stateChange(status: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function setup(
-  callbacksFail?: Error,
-  alsoRecorded: readonly string[] = [],
-  output: { file?: string } = { file: outputFile },
-) {
-  const token = new TextEncoder().encode(JSON.stringify({ task_token: 'token-1', run_id: run }));
-  const stored = new Map<string, Uint8Array>(
-    [jobName, ...alsoRecorded].map((name) => [reenrichmentKeys.batchTask(name), token]),
-  );
-  const objects: ReenrichmentObjects = { get: async (key) => stored.get(key), put: async () => {} };
-  const completed: { token: string; output?: unknown; error?: string; cause?: string }[] = [];
-  const callbacks: TaskCallbacks = {
-    succeed: async (token, output) => {
-      if (callbacksFail) throw callbacksFail;
-      completed.push({ token, output });
-    },
-    fail: async (token, error, cause) => {
-      if (callbacksFail) throw callbacksFail;
-      completed.push({ token, error, cause });
-    },
-  };
-  const description: BatchJobDescription = {
+interface SetupOptions {
+  /** Every callback rejects with it. */
+  readonly callbacksFail?: Error;
+  /** Further job names with the same token recorded. */
+  readonly alsoRecorded?: readonly string[];
+  readonly output?: { file?: string };
+  /** What `list` answers. */
+  readonly listed?: readonly BatchJobDescription[];
+  /** Every write of a record rejects with it. */
+  readonly putFails?: Error;
+}
+
+const now = Date.parse('2026-12-07T12:00:00Z');
+
+function description(overrides: Partial<BatchJobDescription> = {}): BatchJobDescription {
+  return {
     jobArn,
     jobName,
     modelId: 'm',
@@ -48,21 +43,74 @@ function setup(
     outputUri: 's3://docs/out/',
     output: {
       prefix: 's3://docs/out/abc/',
-      ...(output.file === undefined ? {} : { file: output.file }),
+      file: outputFile,
       manifest: 's3://docs/out/abc/manifest.json.out',
     },
     records: { total: 3, processed: 3, succeeded: 3, failed: 0 },
+    ...overrides,
   };
+}
+
+function setup(options: SetupOptions = {}) {
+  const token = new TextEncoder().encode(JSON.stringify({ task_token: 'token-1', run_id: run }));
+  const stored = new Map<string, Uint8Array>(
+    [jobName, ...(options.alsoRecorded ?? [])].map((name) => [reenrichmentKeys.batchTask(name), token]),
+  );
+  const objects: ReenrichmentObjects = {
+    get: async (key) => stored.get(key),
+    put: async (key, body) => {
+      if (options.putFails) throw options.putFails;
+      stored.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    },
+  };
+  const completed: { token: string; output?: unknown; error?: string; cause?: string }[] = [];
+  const callbacks: TaskCallbacks = {
+    succeed: async (token, output) => {
+      if (options.callbacksFail) throw options.callbacksFail;
+      completed.push({ token, output });
+    },
+    fail: async (token, error, cause) => {
+      if (options.callbacksFail) throw options.callbacksFail;
+      completed.push({ token, error, cause });
+    },
+  };
+  const { output = { file: outputFile } } = options;
+  const described = description({
+    output: {
+      prefix: 's3://docs/out/abc/',
+      ...(output.file === undefined ? {} : { file: output.file }),
+      manifest: 's3://docs/out/abc/manifest.json.out',
+    },
+  });
+  const filters: BatchJobFilter[] = [];
   const logger = recordingLogger();
   const complete = makeBatchCompletion({
     objects,
-    batch: { describe: async () => description },
+    batch: {
+      describe: async () => described,
+      list: async (filter) => {
+        filters.push(filter);
+        return [...(options.listed ?? [])];
+      },
+    },
     callbacks,
     stage: 'test',
+    clock: createFakeClock(now),
     logger,
   });
-  return { complete, completed, logger };
+  const record = (name = jobName) => {
+    const body = stored.get(reenrichmentKeys.batchTask(name));
+    return body === undefined ? undefined : JSON.parse(new TextDecoder().decode(body));
+  };
+  return { complete, completed, logger, filters, record };
 }
+
+const scheduled = {
+  source: 'aws.events',
+  'detail-type': 'Scheduled Event',
+  resources: ['arn:aws:events:ap-northeast-1:000000000000:rule/sweep'],
+  detail: {},
+};
 
 describe('makeBatchCompletion', () => {
   it('succeeds the waiting state with the job’s output file when the job completed, partly or wholly', async () => {
@@ -115,13 +163,13 @@ describe('makeBatchCompletion', () => {
 
   it('ignores a job named for another stage even when its token is recorded', async () => {
     const other = batchJobName('prod', run);
-    const { complete, completed } = setup(undefined, [other]);
+    const { complete, completed } = setup({ alsoRecorded: [other] });
     await expect(complete(stateChange('Completed', { batchJobName: other }))).resolves.toBe('ignored');
     expect(completed).toEqual([]);
   });
 
   it('fails the state when a completed job reports no output file', async () => {
-    const { complete, completed } = setup(undefined, [], { file: undefined });
+    const { complete, completed } = setup({ output: {} });
     await expect(complete(stateChange('Completed'))).resolves.toBe('failed');
     expect(completed).toEqual([
       { token: 'token-1', error: 'BatchJobFailed', cause: `${jobName} wrote no output file` },
@@ -130,10 +178,110 @@ describe('makeBatchCompletion', () => {
 
   it('takes a token completed already as done (a redelivered change), and rejects on any other failure', async () => {
     await expect(
-      setup(new TaskTokenGoneError('TaskDoesNotExist')).complete(stateChange('Completed')),
+      setup({ callbacksFail: new TaskTokenGoneError('TaskDoesNotExist') }).complete(stateChange('Completed')),
     ).resolves.toBe('already-completed');
-    await expect(setup(new Error('ThrottlingException')).complete(stateChange('Failed'))).rejects.toThrow(
-      'ThrottlingException',
+    await expect(
+      setup({ callbacksFail: new Error('ThrottlingException') }).complete(stateChange('Failed')),
+    ).rejects.toThrow('ThrottlingException');
+  });
+
+  it('marks the record completed, so that a change delivered again completes nothing', async () => {
+    const { complete, completed, record } = setup();
+    await complete(stateChange('Completed'));
+
+    await expect(complete(stateChange('Completed'))).resolves.toBe('already-completed');
+    expect(completed).toHaveLength(1);
+    expect(record()).toEqual({
+      task_token: 'token-1',
+      run_id: run,
+      completed_at: new Date(now).toISOString(),
+    });
+  });
+
+  it('still answers for the state when the record cannot be marked, and says so', async () => {
+    const { complete, completed, logger } = setup({ putFails: new Error('SlowDown') });
+    await expect(complete(stateChange('Failed'))).resolves.toBe('failed');
+    expect(completed).toHaveLength(1);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'batch completion: the record could not be marked completed',
+      }),
     );
+  });
+});
+
+describe('the sweep (a scheduled event)', () => {
+  it('completes the waiting states of ended jobs whose state change never came', async () => {
+    const stopped = batchJobName('test', 'run-stopped');
+    const { complete, completed, filters, record } = setup({
+      alsoRecorded: [stopped],
+      listed: [
+        description(),
+        description({
+          jobName: stopped,
+          jobArn: `${jobArn}-2`,
+          status: 'Stopped',
+          message: 'user stopped it',
+        }),
+      ],
+    });
+
+    await expect(complete(scheduled)).resolves.toEqual({ jobs: 2, running: 0, completed: 2 });
+
+    expect(completed).toEqual([
+      {
+        token: 'token-1',
+        output: {
+          status: 'Completed',
+          job_arn: jobArn,
+          output_file: outputFile,
+          records: { total: 3, processed: 3, succeeded: 3, failed: 0 },
+        },
+      },
+      { token: 'token-1', error: 'BatchJobFailed', cause: `${stopped} ended Stopped: user stopped it` },
+    ]);
+    expect(record(stopped)).toHaveProperty('completed_at');
+    expect(filters).toEqual([
+      {
+        nameContains: 'mangaassist-test-reenrich-',
+        submittedAfter: new Date(now - reenrichmentTimeoutHours * 3_600_000),
+      },
+    ]);
+  });
+
+  it('leaves running jobs, jobs completed already, unrecorded jobs and other names alone', async () => {
+    const { complete, completed } = setup({
+      listed: [
+        description({ status: 'InProgress' }),
+        description({ jobName: batchJobName('test', 'nobody-waits') }),
+        description({ jobName: `copy-of-${jobName}` }),
+      ],
+    });
+    await expect(complete(scheduled)).resolves.toEqual({ jobs: 2, running: 1, completed: 0 });
+    expect(completed).toEqual([]);
+
+    const marked = setup({ listed: [description()] });
+    await marked.complete(stateChange('Completed'));
+    await expect(marked.complete(scheduled)).resolves.toEqual({ jobs: 1, running: 0, completed: 0 });
+    expect(marked.completed).toHaveLength(1);
+  });
+
+  it('tries every ended job before rejecting with the ones that failed', async () => {
+    const second = batchJobName('test', 'run-2');
+    const { complete, logger } = setup({
+      alsoRecorded: [second],
+      callbacksFail: new Error('ThrottlingException'),
+      listed: [description(), description({ jobName: second, status: 'Failed' })],
+    });
+
+    const sweeping = complete(scheduled);
+
+    await expect(sweeping).rejects.toBeInstanceOf(AggregateError);
+    await expect(sweeping).rejects.toMatchObject({
+      message: '2 of 2 ended batch jobs could not be completed',
+      errors: [expect.objectContaining({ message: 'ThrottlingException' }), expect.anything()],
+    });
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toHaveLength(2);
   });
 });

@@ -3,7 +3,9 @@
 export {
   type BatchCompletionDependencies,
   type BatchCompletionOutcome,
+  type BatchSweep,
   batchCompletionEventPattern,
+  batchSweepSchedule,
   makeBatchCompletion,
   type TaskCallbacks,
   TaskTokenGoneError,
@@ -27,6 +29,7 @@ export {
   reenrichmentStepNames,
   reenrichmentStepsFunctionArnSubstitution,
   reenrichmentStepTimeoutSeconds,
+  reenrichmentTimeoutHours,
   reenrichmentWorkflowDefinition,
   reenrichmentWorkflowStates,
 } from './reenrichment-workflow.js';

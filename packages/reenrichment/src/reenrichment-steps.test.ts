@@ -37,14 +37,11 @@ function memoryObjects() {
 
 function recordingBatch(fail?: Error) {
   const submitted: BatchJobRequest[] = [];
-  const batch: BatchInference = {
+  const batch: Pick<BatchInference, 'submit' | 'stop'> = {
     async submit(request) {
       if (fail) throw fail;
       submitted.push(request);
       return `arn:aws:bedrock:ap-northeast-1:000000000000:model-invocation-job/job${submitted.length}`;
-    },
-    describe: async () => {
-      throw new Error('not used');
     },
     stop: async () => {},
   };
@@ -287,7 +284,7 @@ describe('re-enrichment steps: the batch path', () => {
     const stopped: string[] = [];
     const files = memoryObjects();
     const recorded = recordingBatch();
-    const batch: BatchInference = {
+    const batch: Pick<BatchInference, 'submit' | 'stop'> = {
       ...recorded.batch,
       stop: async (jobArn) => {
         if (jobArn.endsWith('/ended')) throw new BatchValidationError('the job is over');

@@ -55,7 +55,7 @@ export interface ReenrichmentStepsDependencies {
   /** The FM gateway, for the on-demand path. */
   readonly model: ConsumerModel;
   /** Bedrock batch inference, for the batch path. */
-  readonly batch: BatchInference;
+  readonly batch: Pick<BatchInference, 'submit' | 'stop'>;
   /** The Bedrock id batch jobs run (the fast model's inference profile). */
   readonly batchModelId: string;
   /** The service role Bedrock assumes to read the input and write the output. */
@@ -146,7 +146,10 @@ export const batchTaskSchema = z.object({
   run_id: runId,
   /** Recorded once Bedrock has taken the job: what `stop-batch` stops. */
   job_arn: z.optional(z.string()),
+  /** When the completion completed the waiting state (a sweep passes the job over). */
+  completed_at: z.optional(z.string()),
 });
+export type BatchTask = z.output<typeof batchTaskSchema>;
 
 /**
  * The re-enrichment's steps, one function for every Lambda Task state (`step` in the input):

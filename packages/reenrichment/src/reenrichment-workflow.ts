@@ -66,6 +66,9 @@ export const reenrichmentStepTimeoutSeconds = 300;
 /** Hours a batch job may run before Bedrock expires it (`timeoutDurationInHours`). */
 export const batchJobTimeoutHours = 72;
 
+/** Hours a run may take in all: its batch job's, and half a day for the rest. */
+export const reenrichmentTimeoutHours = batchJobTimeoutHours + 12;
+
 export interface ReenrichmentWorkflowOptions {
   /** Children of the on-demand Map at once. @default 10 */
   readonly maxConcurrency?: number;
@@ -107,7 +110,7 @@ export function reenrichmentWorkflowDefinition(options: ReenrichmentWorkflowOpti
     Comment:
       'MangaAssist catalog re-enrichment: on demand through a Distributed Map, or one Bedrock batch job',
     StartAt: states.plan,
-    TimeoutSeconds: (batchJobTimeoutHours + 12) * 3600,
+    TimeoutSeconds: reenrichmentTimeoutHours * 3600,
     States: {
       [states.plan]: {
         ...task('plan', { 'run_id.$': '$$.Execution.Name', 'started_at.$': '$$.Execution.StartTime' }),

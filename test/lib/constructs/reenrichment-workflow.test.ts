@@ -2,10 +2,11 @@ import { productsTable } from '@mangaassist/contracts';
 import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import {
   batchCompletionEventPattern,
+  batchSweepSchedule,
   reenrichmentStepsFunctionArnSubstitution,
 } from '@mangaassist/reenrichment';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -181,12 +182,12 @@ describe('ReenrichmentWorkflow', () => {
         },
       },
     });
-    const [rule] = resourcesOf<{
+    const rule = resourcesOf<{
       Name: string;
       EventBusName?: unknown;
       EventPattern: unknown;
       Targets: unknown[];
-    }>(template, 'AWS::Events::Rule');
+    }>(template, 'AWS::Events::Rule').find((candidate) => candidate.properties.EventPattern !== undefined);
     expect(rule?.properties).toMatchObject({
       Name: 'mangaassist-dev-reenrichment-batch-completion',
       EventPattern: batchCompletionEventPattern('dev'),
@@ -216,6 +217,29 @@ describe('ReenrichmentWorkflow', () => {
         action.startsWith('dynamodb:'),
       ),
     ).toEqual([]);
+  });
+
+  it('sweeps hourly for ended jobs whose state change was lost, listing jobs and marking their records', () => {
+    const completionDlq = logicalId(template, 'AWS::SQS::Queue', 'WorkflowCompletionDeadLetters');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'mangaassist-dev-reenrichment-batch-sweep',
+      ScheduleExpression: batchSweepSchedule,
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [fn('WorkflowCompletionFunction'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [completionDlq, 'Arn'] } },
+        }),
+      ],
+    });
+    const statements = functionStatements(template, 'WorkflowCompletionFunction');
+    const listing = statements.filter((statement) =>
+      asList(statement.Action).includes('bedrock:ListModelInvocationJobs'),
+    );
+    expect(listing.map((statement) => statement.Resource)).toEqual(['*']);
+    const objectWrites = statements.filter((statement) => asList(statement.Action).includes('s3:PutObject'));
+    expect(objectWrites.flatMap((statement) => asList(statement.Resource).map(flatten))).toEqual([
+      expect.stringMatching(/\/reenrichment\/batch-jobs\/\*$/),
+    ]);
   });
 
   it('lets the machine invoke the steps, read the manifests and run its own Distributed Map children only', () => {

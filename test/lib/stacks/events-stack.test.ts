@@ -89,11 +89,12 @@ function consumerArn(consumer: string) {
 const contractTargets = eventRules.flatMap((spec) => spec.targets.map((target) => ({ spec, target })));
 
 describe('EventsStack', () => {
-  it('deploys every contract rule, the re-enrichment’s batch completion, and nothing else by default', () => {
+  it('deploys every contract rule, the re-enrichment’s batch completion and sweep, and nothing else by default', () => {
     expect(rules.map((rule) => rule.properties.Name).sort()).toEqual(
       [
         ...eventRules.map((spec) => `mangaassist-dev-${spec.name}`),
         'mangaassist-dev-reenrichment-batch-completion',
+        'mangaassist-dev-reenrichment-batch-sweep',
       ].sort(),
     );
   });
@@ -166,8 +167,8 @@ describe('EventsStack', () => {
       'AWS::Lambda::Permission',
     ).map((entry) => entry.properties);
     const lambdaTargets = contractTargets.filter(({ target }) => target.kind === 'lambda');
-    // And the re-enrichment's batch completion, from its own rule.
-    expect(permissions).toHaveLength(lambdaTargets.length + 1);
+    // And the re-enrichment's batch completion, from its own two rules (state changes, sweep).
+    expect(permissions).toHaveLength(lambdaTargets.length + 2);
     for (const { spec, target } of lambdaTargets) {
       expect(permissions).toContainEqual(
         expect.objectContaining({
@@ -310,8 +311,8 @@ describe('EventsStack', () => {
         },
       ],
     });
-    // The contract's, the re-enrichment's batch completion and the forwarding.
-    forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 2);
+    // The contract's, the re-enrichment's batch completion and sweep, and the forwarding.
+    forwarding.resourceCountIs('AWS::Events::Rule', eventRules.length + 3);
     forwarding.resourceCountIs(
       'AWS::CloudWatch::Alarm',
       // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more

@@ -97,11 +97,21 @@ export interface BatchJobDescription {
   readonly records?: BatchRecordCounts;
 }
 
-/** Submits, describes and stops batch inference jobs. Rejects with a `BatchInferenceError`. */
+/** Which jobs `list` answers; every field narrows. */
+export interface BatchJobFilter {
+  /** Jobs whose name contains this. */
+  readonly nameContains?: string;
+  /** Jobs submitted after this moment. */
+  readonly submittedAfter?: Date;
+}
+
+/** Submits, describes, lists and stops batch inference jobs. Rejects with a `BatchInferenceError`. */
 export interface BatchInference {
   /** Starts a job (or finds the one `clientRequestToken` already started) and returns its ARN. */
   submit(request: BatchJobRequest, signal?: AbortSignal): Promise<string>;
   describe(jobArn: string, signal?: AbortSignal): Promise<BatchJobDescription>;
+  /** Every job the filter selects, newest first (all pages). */
+  list(filter: BatchJobFilter, signal?: AbortSignal): Promise<BatchJobDescription[]>;
   /** Asks a job to stop; it passes `Stopping` and ends `Stopped`. Rejects for a job already over. */
   stop(jobArn: string, signal?: AbortSignal): Promise<void>;
 }

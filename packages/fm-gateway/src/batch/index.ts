@@ -11,6 +11,7 @@ export {
 export {
   type BatchInference,
   type BatchJobDescription,
+  type BatchJobFilter,
   type BatchJobRequest,
   type BatchJobStatus,
   type BatchOutputLocation,

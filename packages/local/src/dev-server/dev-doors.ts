@@ -244,7 +244,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     logger,
   });
   // Bedrock reports its batch jobs' state changes on the default bus, as the emulator does here.
-  local.eventBridge.bus.addRules([reenrichment.rule], { 'batch-completion': reenrichment.target });
+  local.eventBridge.bus.addRules(reenrichment.rules, { 'batch-completion': reenrichment.target });
 
   const jobs = createDevJobs({
     config,
@@ -271,7 +271,9 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     stateMachines: machines,
     outbox,
     webhookSecrets,
-    scheduledRules: scheduled.map((rule) => rule.name),
+    scheduledRules: [...scheduled, ...reenrichment.rules]
+      .filter((rule) => rule.schedule !== undefined)
+      .map((rule) => rule.name),
     handlers: {
       chat: makeChatSyncHandler(chat),
       chatStream: makeChatStreamHandler({

@@ -3,12 +3,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@mangaassist/commons';
 import type { ConsumerModel } from '@mangaassist/consumers';
 import { DynamoDbProductCatalog, DynamoDbProductStore } from '@mangaassist/consumers/dynamodb';
-import { productsTable, tableName } from '@mangaassist/contracts';
+import { defaultTargetRetry, type EventRule, productsTable, tableName } from '@mangaassist/contracts';
 import type { FmGateway, GatewayConfig } from '@mangaassist/fm-gateway';
 import { BedrockBatchInference } from '@mangaassist/fm-gateway/bedrock-batch';
 import { makeReenrichmentStepsFunctionHandler } from '@mangaassist/fn-reenrichment';
 import {
   batchCompletionEventPattern,
+  batchSweepSchedule,
   makeBatchCompletion,
   makeReenrichmentSteps,
   reenrichmentWorkflowDefinition,
@@ -27,6 +28,9 @@ export const localReenrichmentWorkflowName = `mangaassist-${localStage}-catalog-
 
 /** The rule on the default bus that completes a batch job's waiting state, locally. */
 export const localBatchCompletionRuleName = 'reenrichment-batch-completion';
+
+/** The hourly rule that sweeps for ended batch jobs whose state change was lost, locally. */
+export const localBatchSweepRuleName = 'reenrichment-batch-sweep';
 
 export interface DevReenrichmentOptions {
   /** The embedded DynamoDB: the products table. */
@@ -66,7 +70,8 @@ export function localTaskCallbacks(machines: LocalStateMachines): TaskCallbacks 
  * The whole-catalog re-enrichment over local stand-ins: the state machine (the deployed ASL; its
  * Lambda Task states the steps) on the embedded DynamoDB's products table and the documents
  * bucket, batch jobs on the Bedrock emulator, and the completion of a batch job's waiting state
- * from its state change on the default bus (`rule` and `target`, for the local bus). Start a run
+ * from its state change on the default bus, and the hourly sweep for a change that was lost (`rules`
+ * and `target`, for the local bus; `POST /_local/schedules/reenrichment-batch-sweep` sweeps now). Start a run
  * with `POST /_local/executions {"state_machine": "mangaassist-local-catalog-reenrichment"}`.
  */
 export function createDevReenrichment(options: DevReenrichmentOptions) {
@@ -109,19 +114,23 @@ export function createDevReenrichment(options: DevReenrichmentOptions) {
     stage: localStage,
     logger,
   });
+  const target = { id: 'batch-completion', kind: 'lambda', retry: defaultTargetRetry } as const;
   return {
-    rule: {
-      name: localBatchCompletionRuleName,
-      description: 'Bedrock batch jobs of the re-enrichment ending: complete the waiting RunBatchJob state',
-      eventPattern: batchCompletionEventPattern(localStage),
-      targets: [
-        {
-          id: 'batch-completion',
-          kind: 'lambda',
-          retry: { maximumEventAgeSeconds: 3600, maximumRetryAttempts: 3 },
-        },
-      ],
-    } as const,
+    rules: [
+      {
+        name: localBatchCompletionRuleName,
+        description: 'Bedrock batch jobs of the re-enrichment ending: complete the waiting RunBatchJob state',
+        eventPattern: batchCompletionEventPattern(localStage),
+        targets: [target],
+      },
+      {
+        name: localBatchSweepRuleName,
+        description:
+          'Hourly: complete the waiting RunBatchJob states of ended jobs whose state change was lost',
+        schedule: batchSweepSchedule,
+        targets: [target],
+      },
+    ] satisfies EventRule[],
     target: async (event: unknown) => ({ outcome: await complete(event) }),
     close: () => batchClient.destroy(),
   };

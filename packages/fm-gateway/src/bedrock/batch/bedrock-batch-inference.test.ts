@@ -7,6 +7,8 @@ import {
   GetModelInvocationJobCommand,
   type GetModelInvocationJobCommandOutput,
   InternalServerException,
+  ListModelInvocationJobsCommand,
+  type ModelInvocationJobSummary,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   StopModelInvocationJobCommand,
@@ -65,6 +67,12 @@ function getJobOutput(
     errorRecordCount: 2,
     ...overrides,
   };
+}
+
+/** One of ListModelInvocationJobs' summaries: the same fields as `getJobOutput`'s. */
+function jobSummary(overrides: Partial<ModelInvocationJobSummary> = {}): ModelInvocationJobSummary {
+  const { $metadata: _metadata, ...job } = getJobOutput();
+  return { ...job, jobName: 'catalog-2025-04-01', ...overrides };
 }
 
 const batch = () => new BedrockBatchInference(new BedrockClient({ region: 'ap-northeast-1' }));
@@ -175,6 +183,60 @@ describe('BedrockBatchInference', () => {
       bedrock.on(GetModelInvocationJobCommand).resolves(Object.assign(getJobOutput(), { status: undefined }));
 
       expect((await batch().describe(jobArn)).status).toBe('Unknown');
+    });
+  });
+
+  describe('list', () => {
+    it('follows every page with the filter and reads each job as describe does', async () => {
+      const secondArn = jobArn.replace('abcd1234wxyz', 'efgh5678stuv');
+      const submittedAfter = new Date('2025-03-29T00:00:00Z');
+      bedrock
+        .on(ListModelInvocationJobsCommand, { nextToken: undefined })
+        .resolves({ invocationJobSummaries: [jobSummary()], nextToken: 'page-2' })
+        .on(ListModelInvocationJobsCommand, { nextToken: 'page-2' })
+        .resolves({ invocationJobSummaries: [jobSummary({ jobArn: secondArn, status: 'InProgress' })] });
+
+      const jobs = await batch().list({ nameContains: 'catalog-', submittedAfter });
+
+      expect(jobs.map((job) => [job.jobArn, job.status])).toEqual([
+        [jobArn, 'PartiallyCompleted'],
+        [secondArn, 'InProgress'],
+      ]);
+      expect(jobs[0]?.output.file).toBe('s3://catalog-batch/out/abcd1234wxyz/2025-04-01.jsonl.out');
+      const requests = bedrock.commandCalls(ListModelInvocationJobsCommand).map((call) => call.args[0].input);
+      expect(requests).toEqual([
+        {
+          nameContains: 'catalog-',
+          submitTimeAfter: submittedAfter,
+          sortBy: 'CreationTime',
+          sortOrder: 'Descending',
+          maxResults: 1000,
+        },
+        expect.objectContaining({ nameContains: 'catalog-', nextToken: 'page-2' }),
+      ]);
+    });
+
+    it('sends no filter it was not given and answers no jobs as an empty list', async () => {
+      bedrock.on(ListModelInvocationJobsCommand).resolves({});
+
+      await expect(batch().list({})).resolves.toEqual([]);
+      const [request] = bedrock
+        .commandCalls(ListModelInvocationJobsCommand)
+        .map((call) => call.args[0].input);
+      expect(request).not.toHaveProperty('nameContains');
+      expect(request).not.toHaveProperty('submitTimeAfter');
+    });
+
+    it('rejects a listed job without a jobArn and maps a throttle to BatchThrottledError', async () => {
+      bedrock.on(ListModelInvocationJobsCommand).resolvesOnce({
+        invocationJobSummaries: [jobSummary({ jobArn: undefined })],
+      });
+      await expect(batch().list({})).rejects.toMatchObject({ code: 'InvalidResponse' });
+
+      bedrock
+        .on(ListModelInvocationJobsCommand)
+        .rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+      await expect(batch().list({})).rejects.toBeInstanceOf(BatchThrottledError);
     });
   });
 

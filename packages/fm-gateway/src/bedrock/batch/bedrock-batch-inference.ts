@@ -2,7 +2,8 @@ import {
   type BedrockClient,
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
-  type GetModelInvocationJobCommandOutput,
+  ListModelInvocationJobsCommand,
+  type ModelInvocationJobSummary,
   StopModelInvocationJobCommand,
 } from '@aws-sdk/client-bedrock';
 import {
@@ -16,6 +17,7 @@ import {
 import {
   type BatchInference,
   type BatchJobDescription,
+  type BatchJobFilter,
   type BatchJobRequest,
   toBatchJobStatus,
 } from '../../batch/batch-inference.js';
@@ -71,6 +73,32 @@ export class BedrockBatchInference implements BatchInference {
     return toDescription(jobArn, job);
   }
 
+  async list(filter: BatchJobFilter, signal?: AbortSignal): Promise<BatchJobDescription[]> {
+    const jobs: BatchJobDescription[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await call(() =>
+        this.client.send(
+          new ListModelInvocationJobsCommand({
+            ...(filter.nameContains !== undefined ? { nameContains: filter.nameContains } : {}),
+            ...(filter.submittedAfter !== undefined ? { submitTimeAfter: filter.submittedAfter } : {}),
+            sortBy: 'CreationTime',
+            sortOrder: 'Descending',
+            maxResults: 1000,
+            ...(nextToken !== undefined ? { nextToken } : {}),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      for (const job of page.invocationJobSummaries ?? []) {
+        if (!job.jobArn) throw invalidResponse('ListModelInvocationJobs answered a job without a jobArn.');
+        jobs.push(toDescription(job.jobArn, job));
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return jobs;
+  }
+
   async stop(jobArn: string, signal?: AbortSignal): Promise<void> {
     await call(() =>
       this.client.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
@@ -78,7 +106,12 @@ export class BedrockBatchInference implements BatchInference {
   }
 }
 
-function toDescription(requestedArn: string, job: GetModelInvocationJobCommandOutput): BatchJobDescription {
+/** GetModelInvocationJob's answer or one of ListModelInvocationJobs': the fields a description reads. */
+type JobFields = Partial<Omit<ModelInvocationJobSummary, 'status'>> & {
+  readonly status?: string | undefined;
+};
+
+function toDescription(requestedArn: string, job: JobFields): BatchJobDescription {
   const jobArn = job.jobArn ?? requestedArn;
   const inputUri = job.inputDataConfig?.s3InputDataConfig?.s3Uri ?? '';
   const outputUri = job.outputDataConfig?.s3OutputDataConfig?.s3Uri ?? '';

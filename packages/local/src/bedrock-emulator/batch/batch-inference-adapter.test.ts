@@ -322,6 +322,28 @@ describe('a batch job run through the adapter', () => {
   });
 });
 
+describe('listing jobs through the adapter', () => {
+  it('finds the jobs a name and a submission time select, newest first', async () => {
+    const { emulator, store, batch } = await start();
+    await store.put('catalog-batch', 'in/catalog.jsonl', catalogInput(['Kaiju No. 8 12']));
+    const before = new Date(Date.now() - 1_000);
+    const first = await batch.submit(jobRequest({ jobName: 'reenrich-a' }));
+    const second = await batch.submit(jobRequest({ jobName: 'reenrich-b' }));
+    const other = await batch.submit(jobRequest({ jobName: 'weekly-digest' }));
+    await Promise.all([first, second, other].map((arn) => emulator.batch.settled(arn)));
+
+    const listed = await batch.list({ nameContains: 'reenrich-', submittedAfter: before });
+    const later = await batch.list({ submittedAfter: new Date(Date.now() + 60_000) });
+
+    expect(listed.map((job) => [job.jobName, job.status])).toEqual([
+      ['reenrich-b', 'Completed'],
+      ['reenrich-a', 'Completed'],
+    ]);
+    expect(listed[0]?.output.file).toBe((await batch.describe(second)).output.file);
+    expect(later).toEqual([]);
+  });
+});
+
 describe('the adapter’s errors against the emulator', () => {
   it('submits once per clientRequestToken', async () => {
     const { emulator, store, batch } = await start();
