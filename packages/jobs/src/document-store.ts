@@ -24,8 +24,20 @@ export interface DocumentStore {
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** The object's bytes, or `undefined` when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Bytes `start` to `end` (exclusive) of the object: fewer where it ends first, none from its
+   * end on; `undefined` when there is none. Reads a large object a window at a time.
+   */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
   /** A URL that reads `key` for `expiresInSeconds` (a result too long to inline). */
   presignDownload(key: string, options: { readonly expiresInSeconds: number }): Promise<string>;
+}
+
+/** Throws `RangeError` unless `start` and `end` are integers with `0 <= start <= end`. */
+export function assertRange(start: number, end: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`not a byte range: ${start} to ${end}`);
+  }
 }
 
 /** The documents store's keys: uploads per tenant, everything of a job under the job. */

@@ -18,6 +18,7 @@ export {
 } from './callbacks/job-notifications.js';
 export { type ChunkOptions, chunkText } from './chunking/chunk-text.js';
 export {
+  assertRange,
   type DocumentStore,
   DocumentStoreUnavailableError,
   documentKeys,

@@ -56,7 +56,7 @@ function setup(options: SetupOptions = {}) {
   const stored = new Map<string, Uint8Array>(
     [jobName, ...(options.alsoRecorded ?? [])].map((name) => [reenrichmentKeys.batchTask(name), token]),
   );
-  const objects: ReenrichmentObjects = {
+  const objects: Pick<ReenrichmentObjects, 'get' | 'put'> = {
     get: async (key) => stored.get(key),
     put: async (key, body) => {
       if (options.putFails) throw options.putFails;

@@ -55,7 +55,7 @@ const stateChangeSchema = z.object({
 });
 
 export interface BatchCompletionDependencies {
-  readonly objects: ReenrichmentObjects;
+  readonly objects: Pick<ReenrichmentObjects, 'get' | 'put'>;
   readonly batch: Pick<BatchInference, 'describe' | 'list'>;
   readonly callbacks: TaskCallbacks;
   readonly stage: string;

@@ -22,8 +22,17 @@ const answer = 'A gripping volume for shonen fans.\nTags: shonen, action, pirate
 
 function memoryObjects() {
   const stored = new Map<string, Uint8Array>();
+  /** Every read: `[key]` for a whole object, `[key, start, end]` for a range. */
+  const reads: (readonly [string] | readonly [string, number, number])[] = [];
   const objects: ReenrichmentObjects = {
-    get: async (key) => stored.get(key),
+    get: async (key) => {
+      reads.push([key]);
+      return stored.get(key);
+    },
+    getRange: async (key, start, end) => {
+      reads.push([key, start, end]);
+      return stored.get(key)?.slice(start, end);
+    },
     put: async (key, body) => {
       stored.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
     },
@@ -32,7 +41,7 @@ function memoryObjects() {
     const body = stored.get(key);
     return body === undefined ? undefined : new TextDecoder().decode(body);
   };
-  return { objects, stored, text };
+  return { objects, stored, text, reads };
 }
 
 function recordingBatch(fail?: Error) {
@@ -121,6 +130,7 @@ describe('re-enrichment steps: plan', () => {
     const noBucket = setup({
       objects: {
         get: async () => undefined,
+        getRange: async () => undefined,
         put: async () => {
           throw new Error('SlowDown');
         },
@@ -339,60 +349,102 @@ describe('re-enrichment steps: the batch path', () => {
     ).rejects.toMatchObject({ name: 'BatchUnavailable' });
   });
 
+  const outputFile = 'reenrichment/out/input.jsonl.out';
+
+  /** One output line: the model's answer `text` for the record. */
+  function outputRecord(recordId: string, text: string) {
+    return JSON.stringify({
+      recordId,
+      modelOutput: {
+        id: 'msg',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude',
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 10, output_tokens: 20 },
+      },
+    });
+  }
+
+  /** Applies the output page by page, as the ApplyBatchResults loop does, until done. */
+  async function applyAll(step: (input: unknown) => Promise<unknown>) {
+    const pages: Record<string, unknown>[] = [];
+    let applied: unknown = { cursor: 0, done: false, enriched: 0, skipped: 0, failed: 0 };
+    for (let page = 0; page < 100; page++) {
+      applied = await step({
+        step: 'apply-batch',
+        run_id: run,
+        at: startedAt,
+        output_file: `s3://${bucket}/${outputFile}`,
+        applied,
+      });
+      pages.push(applied as Record<string, unknown>);
+      if ((applied as { done: boolean }).done) return pages;
+    }
+    throw new Error('apply-batch never answered done in 100 pages');
+  }
+
+  const bytesOf = (text: string) => new TextEncoder().encode(text).length;
+
   it('applies the output a page at a time, each record to its manifest product, failures counted', async () => {
     const { step, files, store } = setup({ applyPageSize: 2 }, shelf(3));
     await step({ step: 'plan', run_id: run, started_at: startedAt });
-    const out = 'reenrichment/out/input.jsonl.out';
-    const record = (recordId: string, text: string) =>
-      JSON.stringify({
-        recordId,
-        modelOutput: {
-          id: 'msg',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude',
-          content: [{ type: 'text', text }],
-          stop_reason: 'end_turn',
-          usage: { input_tokens: 10, output_tokens: 20 },
-        },
-      });
-    await files.objects.put(
-      out,
-      [
-        record('r0000000000', answer),
-        JSON.stringify({ recordId: 'r0000000001', error: { errorCode: 400, errorMessage: 'bad' } }),
-        record('r0000000002', 'No tags.'),
-        // A record id no manifest product has, and a line that is no record: counted as failed.
-        record('r0000000099', answer),
-        '{"not":"a record"}',
-      ].join('\n'),
-    );
-    const first = await step({
-      step: 'apply-batch',
-      run_id: run,
-      at: startedAt,
-      output_file: `s3://${bucket}/${out}`,
-      applied: { cursor: 0, done: false, enriched: 0, skipped: 0, failed: 0 },
-    });
-    expect(first).toEqual({ cursor: 2, done: false, enriched: 1, skipped: 0, failed: 1 });
-    const second = await step({
-      step: 'apply-batch',
-      run_id: run,
-      at: startedAt,
-      output_file: `s3://${bucket}/${out}`,
-      applied: first,
-    });
-    expect(second).toEqual({ cursor: 4, done: false, enriched: 1, skipped: 0, failed: 3 });
-    const third = await step({
-      step: 'apply-batch',
-      run_id: run,
-      at: startedAt,
-      output_file: `s3://${bucket}/${out}`,
-      applied: second,
-    });
-    expect(third).toEqual({ cursor: 5, done: true, enriched: 1, skipped: 0, failed: 4 });
+    const lines = [
+      outputRecord('r0000000000', answer),
+      JSON.stringify({ recordId: 'r0000000001', error: { errorCode: 400, errorMessage: 'bad' } }),
+      outputRecord('r0000000002', 'No tags.'),
+      // A record id no manifest product has, and a line that is no record: counted as failed.
+      outputRecord('r0000000099', answer),
+      '{"not":"a record"}',
+    ];
+    await files.objects.put(outputFile, lines.join('\n'));
+
+    const pages = await applyAll(step);
+
+    // The cursor is the byte after each page's last line.
+    const after = (count: number) => bytesOf(lines.slice(0, count).join('\n')) + 1;
+    expect(pages).toEqual([
+      { cursor: after(2), done: false, enriched: 1, skipped: 0, failed: 1 },
+      { cursor: after(4), done: false, enriched: 1, skipped: 0, failed: 3 },
+      { cursor: bytesOf(lines.join('\n')), done: true, enriched: 1, skipped: 0, failed: 4 },
+    ]);
     expect((await store.get('manga-0000'))?.ai?.sourceEventId).toBe(`reenrichment:${run}`);
     expect(await store.get('manga-0001')).toBeUndefined();
+  });
+
+  it('reads the output a window at a time, never whole, and grows the window for a longer line', async () => {
+    const { step, files, store } = setup({ applyPageSize: 2, applyWindowBytes: 64 }, shelf(3));
+    await step({ step: 'plan', run_id: run, started_at: startedAt });
+    const lines = ['r0000000000', 'r0000000001', 'r0000000002'].map((id) => outputRecord(id, answer));
+    // Blank lines and a trailing newline, as a file may end.
+    await files.objects.put(outputFile, `${lines[0]}\n\n${lines[1]}\n${lines[2]}\n\n`);
+    files.reads.length = 0;
+
+    const pages = await applyAll(step);
+
+    expect(pages.at(-1)).toMatchObject({ done: true, enriched: 3, skipped: 0, failed: 0 });
+    for (const id of ['manga-0000', 'manga-0001', 'manga-0002']) {
+      expect((await store.get(id))?.ai?.sourceEventId).toBe(`reenrichment:${run}`);
+    }
+    const outputReads = files.reads.filter(([key]) => key === outputFile);
+    expect(outputReads.every((read) => read.length === 3)).toBe(true);
+    // Each line is longer than 64 bytes: the window doubled until one fit, and no further.
+    const longest = Math.max(...outputReads.map(([, start = 0, end = 0]) => end - start));
+    expect(longest).toBeGreaterThanOrEqual(bytesOf(lines[0] ?? ''));
+    expect(longest).toBeLessThan(4 * bytesOf(lines[0] ?? ''));
+  });
+
+  it('answers done at once for an empty output, and refuses one that does not exist', async () => {
+    const { step, files } = setup({}, shelf(1));
+    await step({ step: 'plan', run_id: run, started_at: startedAt });
+    await files.objects.put(outputFile, '');
+    await expect(applyAll(step)).resolves.toEqual([
+      { cursor: 0, done: true, enriched: 0, skipped: 0, failed: 0 },
+    ]);
+
+    files.stored.delete(outputFile);
+    await expect(applyAll(step)).rejects.toThrow(TypeError);
   });
 });
 

@@ -32,6 +32,8 @@ import { batchJobTimeoutHours, reenrichmentStepErrors } from './reenrichment-wor
 export interface ReenrichmentObjects {
   /** The object's bytes, or `undefined` when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Bytes `start` to `end` (exclusive): fewer where the object ends; `undefined` when there is none. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
   put(key: string, body: string | Uint8Array): Promise<void>;
 }
 
@@ -71,6 +73,11 @@ export interface ReenrichmentStepsDependencies {
   readonly maxProducts?: number;
   /** Output records applied per ApplyBatchResults step. @default 2000 */
   readonly applyPageSize?: number;
+  /**
+   * Bytes of the output one ApplyBatchResults step reads at most (a record is a few KB); a record
+   * longer than this is read in a window grown to fit it. @default 8 MiB
+   */
+  readonly applyWindowBytes?: number;
   /** Catalog key or alias of the on-demand model. @default 'fast' */
   readonly modelKey?: string;
   /** Budget of one on-demand answer. @default 20 000 */
@@ -98,6 +105,7 @@ const manifestSchema = z.array(manifestProduct);
 const location = z.object({ bucket: z.string(), key: z.string() });
 const batchFiles = z.object({ input_uri: z.string(), output_uri: z.string(), model_id: z.string() });
 const applied = z.object({
+  /** Where in the output file the next page starts, in bytes. */
   cursor: z.int().check(z.nonnegative()),
   done: z.boolean(),
   enriched: z.int(),
@@ -167,8 +175,9 @@ export type BatchTask = z.output<typeof batchTaskSchema>;
  * - `submit-batch`: records the state's task token under the job's name, then submits the job
  *   (idempotent on the run: a retry finds the job it started). Its state change completes the
  *   token (`completeBatchTask`).
- * - `apply-batch`: the next `applyPageSize` records of the output, written as `enrich-products`
- *   writes; a record Bedrock failed or an unusable answer counts as failed.
+ * - `apply-batch`: the next `applyPageSize` records of the output from its byte `cursor` (a ranged
+ *   read: the output of 50 000 records is far more than a step should hold), written as
+ *   `enrich-products` writes; a record Bedrock failed or an unusable answer counts as failed.
  * - `summarize`: the counts; `NothingEnriched` when products failed and none was enriched.
  */
 export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencies) {
@@ -176,6 +185,7 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
   const batchThreshold = dependencies.batchThreshold ?? 1_000;
   const maxProducts = dependencies.maxProducts ?? 50_000;
   const applyPageSize = dependencies.applyPageSize ?? 2_000;
+  const applyWindowBytes = dependencies.applyWindowBytes ?? 8 * 1024 * 1024;
   const deadlineMs = dependencies.deadlineMs ?? 20_000;
   if (!Number.isSafeInteger(batchThreshold) || batchThreshold < 100) {
     throw new RangeError(
@@ -402,14 +412,40 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
     return { stopped: true, job_arn: jobArn };
   }
 
+  /**
+   * The next page of the output from byte `cursor` on: at most `applyPageSize` whole lines, read
+   * in a window of `applyWindowBytes` (grown for a longer line), never the whole file. `next` is
+   * the byte after the last line taken; `done` once nothing follows it.
+   */
+  async function outputPage(key: string, cursor: number) {
+    for (let window = applyWindowBytes; ; window *= 2) {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await objects.getRange(key, cursor, cursor + window);
+      } catch (error) {
+        throw unavailable(`s3://${bucket}/${key} could not be read`, error);
+      }
+      if (bytes === undefined) throw new TypeError(`s3://${bucket}/${key} does not exist`);
+      const page = linesOf(bytes, bytes.length < window, applyPageSize);
+      if (page.lines.length > 0 || bytes.length < window) {
+        return {
+          lines: page.lines,
+          next: cursor + page.consumed,
+          done: page.rest === 0 && bytes.length < window,
+        };
+      }
+    }
+  }
+
   async function applyBatch(run: string, at: string, outputFile: string, so: Applied): Promise<Applied> {
     const prefix = `s3://${bucket}/`;
     if (!outputFile.startsWith(prefix)) throw new TypeError(`${outputFile} is not in s3://${bucket}`);
-    const [manifest, text] = await Promise.all([manifestOf(run), read(outputFile.slice(prefix.length))]);
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    const page = lines.slice(so.cursor, so.cursor + applyPageSize);
+    const [manifest, page] = await Promise.all([
+      manifestOf(run),
+      outputPage(outputFile.slice(prefix.length), so.cursor),
+    ]);
     const counts = { enriched: so.enriched, skipped: so.skipped, failed: so.failed };
-    for (const line of page) {
+    for (const line of page.lines) {
       const result = readOutputLine(line);
       const item = result === undefined ? undefined : manifest[indexOfRecord(result.recordId)];
       if (result === undefined || item === undefined || 'error' in result) {
@@ -422,8 +458,7 @@ export function makeReenrichmentSteps(dependencies: ReenrichmentStepsDependencie
       }
       counts[await store(item.product_id, run, at, result.text, dependencies.batchModelId)]++;
     }
-    const cursor = so.cursor + page.length;
-    return { cursor, done: cursor >= lines.length, ...counts };
+    return { cursor: page.next, done: page.done, ...counts };
   }
 
   function summarize(run: string, outcome: Extract<ReenrichmentStepInput, { step: 'summarize' }>['outcome']) {
@@ -504,6 +539,28 @@ function promptOf(item: ManifestProduct): string {
     title: item.title ?? item.product_id,
     data: item.genre === undefined ? {} : { genre: item.genre },
   });
+}
+
+const newline = 0x0a;
+
+/**
+ * Up to `max` non-blank lines of `bytes` (UTF-8: a newline byte is never inside a character):
+ * whole lines only, and the last unterminated one too when `atEnd`. `consumed` counts the bytes
+ * of the lines taken and of the blank lines among them; `rest` the bytes left after them.
+ */
+function linesOf(bytes: Uint8Array, atEnd: boolean, max: number) {
+  const decoder = new TextDecoder();
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < max && start < bytes.length) {
+    const found = bytes.indexOf(newline, start);
+    if (found === -1 && !atEnd) break;
+    const end = found === -1 ? bytes.length : found;
+    const line = decoder.decode(bytes.subarray(start, end));
+    if (line.trim() !== '') lines.push(line);
+    start = found === -1 ? bytes.length : found + 1;
+  }
+  return { lines, consumed: start, rest: bytes.length - start };
 }
 
 /** One record of the output, or `undefined` for a line that is not one (counted as failed). */

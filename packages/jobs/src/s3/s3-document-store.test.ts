@@ -112,6 +112,51 @@ describe('S3DocumentStore', () => {
     expect(await makeStore().get('jobs/job_1/document.txt')).toBeUndefined();
   });
 
+  it('reads bytes start to end (exclusive) with a Range request', async () => {
+    const bytes = new TextEncoder().encode('{"recordId":"r0000000002"}');
+    s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(bytes) });
+
+    expect(await makeStore().getRange('reenrichment/run/out.jsonl', 1_000, 2_000)).toEqual(bytes);
+    expect(s3Mock).toReceiveCommandWith(GetObjectCommand, {
+      Bucket: bucket,
+      Key: 'reenrichment/run/out.jsonl',
+      Range: 'bytes=1000-1999',
+    });
+  });
+
+  it('answers no bytes for a range from the end on (416 InvalidRange), undefined for a missing object', async () => {
+    s3Mock.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416, 'client'));
+    expect(await makeStore().getRange('k', 10, 20)).toEqual(new Uint8Array());
+
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(new NoSuchKey({ message: 'The specified key does not exist.', ...metadata }));
+    expect(await makeStore().getRange('k', 0, 20)).toBeUndefined();
+  });
+
+  it('reads an empty range without a GET: no bytes, or undefined when the object is missing', async () => {
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolvesOnce({ ContentLength: 5 })
+      .rejects(s3Error('NotFound', 404, 'client'));
+
+    expect(await makeStore().getRange('k', 3, 3)).toEqual(new Uint8Array());
+    expect(await makeStore().getRange('k', 3, 3)).toBeUndefined();
+    expect(s3Mock).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it('refuses a range that is not one before asking S3', async () => {
+    for (const [start, end] of [
+      [-1, 5],
+      [5, 4],
+      [0.5, 4],
+      [0, Number.POSITIVE_INFINITY],
+    ] as const) {
+      await expect(makeStore().getRange('k', start, end)).rejects.toThrow(RangeError);
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
   it.each([
     ['SlowDown (503)', () => s3Error('SlowDown', 503, 'server')],
     [
@@ -127,6 +172,7 @@ describe('S3DocumentStore', () => {
     const store = makeStore();
 
     await expect(store.get('k')).rejects.toThrow(DocumentStoreUnavailableError);
+    await expect(store.getRange('k', 0, 10)).rejects.toThrow(DocumentStoreUnavailableError);
     await expect(store.size('k')).rejects.toThrow(DocumentStoreUnavailableError);
     await expect(store.put('k', 'text')).rejects.toThrow(DocumentStoreUnavailableError);
   });

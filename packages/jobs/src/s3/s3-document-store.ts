@@ -8,6 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { errorMessage } from '@mangaassist/commons';
 import {
+  assertRange,
   type DocumentStore,
   DocumentStoreUnavailableError,
   type PresignedUpload,
@@ -143,6 +144,23 @@ export class S3DocumentStore implements DocumentStore {
         .catch(missingAsUndefined);
       if (object === undefined) return undefined;
       return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+    });
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    assertRange(start, end);
+    if (end === start) return (await this.size(key)) === undefined ? undefined : new Uint8Array();
+    return this.#call('read', key, async () => {
+      const object = await this.#client
+        .send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: `bytes=${start}-${end - 1}` }))
+        .catch((error: unknown) => {
+          // 416: the range starts at or past the end (an empty object included).
+          if (error instanceof Error && error.name === 'InvalidRange') return 'past-the-end' as const;
+          return missingAsUndefined(error);
+        });
+      if (object === undefined) return undefined;
+      if (object === 'past-the-end' || !object.Body) return new Uint8Array();
+      return object.Body.transformToByteArray();
     });
   }
 

@@ -23,6 +23,11 @@ export class MemoryDocumentStore implements DocumentStore {
     return this.objects.get(key)?.slice();
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    this.reads.push(key);
+    return this.objects.get(key)?.slice(start, end);
+  }
+
   async presignDownload(key: string): Promise<string> {
     return `memory://get/${key}`;
   }

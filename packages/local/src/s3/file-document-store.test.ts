@@ -90,6 +90,18 @@ describe('FileDocumentStore', () => {
     expect(await store.get('jobs/job_1/document.txt')).toBeUndefined();
   });
 
+  it('reads a byte range: fewer bytes where the object ends, none past it, undefined when missing', async () => {
+    const { store } = await makeStore();
+    await store.put('k', '0123456789');
+
+    expect(text(await store.getRange('k', 2, 5))).toBe('234');
+    expect(text(await store.getRange('k', 7, 100))).toBe('789');
+    expect(await store.getRange('k', 10, 20)).toEqual(new Uint8Array());
+    expect(await store.getRange('k', 4, 4)).toEqual(new Uint8Array());
+    expect(await store.getRange('missing', 0, 10)).toBeUndefined();
+    await expect(store.getRange('k', 5, 4)).rejects.toThrow(RangeError);
+  });
+
   it('replaces an object when it is put again', async () => {
     const { store } = await makeStore();
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, open, readFile, rename, rm, stat, unlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobLimits } from '@mangaassist/contracts';
-import type { DocumentStore, PresignedUpload } from '@mangaassist/jobs';
+import { assertRange, type DocumentStore, type PresignedUpload } from '@mangaassist/jobs';
 
 /** Where the dev server serves the local bucket: `PUT` and `GET` of `/_local/s3/<key>`. */
 export const localDocumentPathPrefix = '/_local/s3/';
@@ -122,6 +122,25 @@ export class FileDocumentStore implements DocumentStore {
     const path = this.#pathOf(key);
     const contents = await ifExists(() => readFile(path));
     return contents && new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength);
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    assertRange(start, end);
+    const path = this.#pathOf(key);
+    const file = await ifExists(() => open(path, 'r'));
+    if (file === undefined) return undefined;
+    try {
+      const buffer = new Uint8Array(end - start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } finally {
+      await file.close();
+    }
   }
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
