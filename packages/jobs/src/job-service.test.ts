@@ -1,7 +1,6 @@
 import type { CreateJobRequest } from '@mangaassist/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { documentKeys } from './document-store.js';
-import { toJobDocument } from './job.js';
 import {
   DocumentTooLargeError,
   JobQueueUnavailableError,
@@ -62,7 +61,9 @@ describe('JobService', () => {
     });
     expect(job.jobId).toMatch(/^job_[a-z2-7]{26}$/);
     expect(documents.text(job.documentKey)).toBe('鬼滅の刃の第一巻。');
-    expect(queue.sent).toEqual([{ jobId: job.jobId, priority: 'normal' }]);
+    expect(queue.sent).toEqual([
+      { jobId: job.jobId, priority: 'normal', queuedAt: '2026-12-07T01:02:03.000Z' },
+    ]);
   });
 
   it('makes a different id for every job', async () => {
@@ -128,24 +129,30 @@ describe('JobService', () => {
     );
   });
 
-  it('fails a job it could not queue, rather than leave it queued forever', async () => {
-    queue.failSends = true;
-    await expect(service.createJob('store', request())).rejects.toBeInstanceOf(JobQueueUnavailableError);
-    const [stored] = [...(await Promise.all([...jobs.ids()].map((id) => jobs.get(id))))];
-    expect(stored).toMatchObject({ status: 'failed', error: { code: 'queue_unavailable' } });
-  });
-
-  it('queues the same job again when the retry the 503 asked for comes with the same Idempotency-Key', async () => {
+  it('stores no job it could not queue, so that nothing is left queued without a message', async () => {
     queue.failSends = true;
     await expect(service.createJob('store', request(), 'key-9')).rejects.toBeInstanceOf(
       JobQueueUnavailableError,
     );
+    expect([...jobs.ids()]).toEqual([]);
+
+    // The retry the 503 asked for, under the same key, makes the job.
     queue.failSends = false;
     const retried = await service.createJob('store', request(), 'key-9');
-    expect(retried.job.status).toBe('queued');
-    expect(queue.sent).toEqual([{ jobId: retried.job.jobId, priority: 'normal' }]);
-    expect((await jobs.get(retried.job.jobId))?.status).toBe('queued');
-    expect(toJobDocument(retried.job)).not.toHaveProperty('error');
+    expect(retried).toMatchObject({ created: true, job: { status: 'queued' } });
+    expect(queue.sent.map((sent) => sent.jobId)).toEqual([retried.job.jobId]);
+  });
+
+  it('queues a job before it stores it: a job that could not be stored leaves only a message', async () => {
+    const failingJobs = Object.assign(new MemoryJobStore(), {
+      create: async () => {
+        throw new Error('ProvisionedThroughputExceeded');
+      },
+    });
+    const failing = new JobService({ jobs: failingJobs, documents, queue, executions });
+    await expect(failing.createJob('store', request())).rejects.toThrow('ProvisionedThroughputExceeded');
+    expect(queue.sent).toHaveLength(1);
+    expect([...failingJobs.ids()]).toEqual([]);
   });
 
   it('shows a job only to its tenant', async () => {
@@ -174,7 +181,7 @@ describe('JobService', () => {
 
   it('cancels a queued job, which has no execution to stop', async () => {
     const { job } = await service.createJob('store', request({ priority: 'low' }));
-    expect(queue.sent).toEqual([{ jobId: job.jobId, priority: 'low' }]);
+    expect(queue.sent).toMatchObject([{ jobId: job.jobId, priority: 'low' }]);
     expect(await service.cancelJob('store', job.jobId)).toBe('cancelled');
     expect(executions.stopped).toEqual([]);
     expect((await jobs.get(job.jobId))?.status).toBe('cancelled');

@@ -44,9 +44,6 @@ export interface JobServiceDependencies {
 
 const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
-/** The error of a job the API could not queue: a retry under its Idempotency-Key queues it again. */
-const queueUnavailable = 'queue_unavailable';
-
 /** `prefix` and 26 base-32 characters of 130 random bits. */
 function newId(prefix: string, random: (bytes: number) => Uint8Array): string {
   const bytes = random(17);
@@ -108,10 +105,11 @@ export class JobService {
   }
 
   /**
-   * Creates a job and queues it; with an `Idempotency-Key`, a repeat of the same request returns
-   * the first job (`created: false`, not queued again). Throws `UploadNotFoundError`,
-   * `DocumentTooLargeError`, `IdempotencyKeyReusedError` (same key, other request),
-   * `JobQueueUnavailableError` (the job is failed) and the stores' unavailable errors.
+   * Queues a job, then stores it; with an `Idempotency-Key`, a repeat of the same request returns
+   * the first job (`created: false`, not queued again; the message of a repeat that raced it finds
+   * no job and is skipped). Throws `UploadNotFoundError`, `DocumentTooLargeError`,
+   * `IdempotencyKeyReusedError` (same key, other request), `JobQueueUnavailableError` (nothing is
+   * stored: send it again) and the stores' unavailable errors (its message then finds no job).
    */
   async createJob(
     tenantId: string,
@@ -126,7 +124,7 @@ export class JobService {
       : undefined;
     // A repeat under its key is answered before anything is stored: no second copy of its document.
     const repeated = idempotency ? await this.deps.jobs.findIdempotent(tenantId, idempotency) : undefined;
-    if (repeated) return this.answerRepeat(repeated);
+    if (repeated) return { job: repeated, created: false };
     const jobId = newId('job_', this.random);
     const documentKey = await this.storeDocument(tenantId, jobId, request);
     const at = this.now().toISOString();
@@ -146,35 +144,19 @@ export class JobService {
       createdAt: at,
       updatedAt: at,
     };
+    // Queued before it is stored: a job anyone is told of always has its start message, and a
+    // 503 leaves no job behind. The starter waits a moment for a record that trails its message.
+    await this.enqueue(job);
     const stored = await this.deps.jobs.create(job, idempotency);
-    if (stored.created) return { job: await this.enqueue(stored.job), created: true };
-    return this.answerRepeat(stored.job);
+    return { job: stored.job, created: stored.created };
   }
 
-  /** A repeat's answer: the first job, queued again when the 503 it got asked for this retry. */
-  private async answerRepeat(first: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
-    if (first.status === 'failed' && first.error?.code === queueUnavailable) {
-      const requeued = await this.deps.jobs.transition(first.jobId, ['failed'], {
-        status: 'queued',
-        updatedAt: this.now().toISOString(),
-      });
-      if (requeued) return { job: await this.enqueue(requeued), created: false };
-    }
-    return { job: first, created: false };
-  }
-
-  /** Hands the job to its queue; a job that cannot be queued is failed, never left queued. */
-  private async enqueue(job: JobRecord): Promise<JobRecord> {
+  /** Hands the job to its queue; throws `JobQueueUnavailableError` (503) when the queue refuses. */
+  private async enqueue(job: JobRecord): Promise<void> {
     try {
-      await this.deps.queue.send(job.jobId, job.priority);
-      return job;
+      await this.deps.queue.send(job.jobId, job.priority, { queuedAt: job.createdAt });
     } catch (error) {
       this.logger.error('job queue unavailable', { jobId: job.jobId, error: String(error) });
-      await this.deps.jobs.transition(job.jobId, ['queued'], {
-        status: 'failed',
-        error: { code: queueUnavailable, message: 'The job could not be queued; send it again.' },
-        updatedAt: this.now().toISOString(),
-      });
       throw new JobQueueUnavailableError('The job queue is unavailable; retry shortly.', { cause: error });
     }
   }

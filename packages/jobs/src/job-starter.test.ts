@@ -83,7 +83,8 @@ describe('makeJobStarter', () => {
     ['a body without a job id', JSON.stringify({ jobId: newJobId() })],
     ['a job id that is not a string', JSON.stringify({ job_id: 42 })],
     ['a malformed job id', JSON.stringify({ job_id: 'job_UPPERCASE' })],
-    ['a body with an extra field', JSON.stringify({ job_id: newJobId(), priority: 'low' })],
+    ['a body with an extra field', JSON.stringify({ job_id: newJobId(), tenant: 'store' })],
+    ['a body with an unknown lane', JSON.stringify({ job_id: newJobId(), priority: 'urgent' })],
     ['a JSON array', JSON.stringify([newJobId()])],
   ])('throws on %s, so the message is retried and then dead-lettered', async (_, body) => {
     await expect(start(body)).rejects.toThrow();
@@ -100,8 +101,61 @@ describe('makeJobStarter', () => {
   it('writes a message body that its starter reads', async () => {
     const jobId = await storedJob();
 
-    expect(JSON.parse(jobMessageBody(jobId))).toEqual({ job_id: jobId });
-    expect(await start(jobMessageBody(jobId))).toMatchObject({ outcome: 'started' });
+    const body = jobMessageBody(jobId, 'low', '2026-12-07T01:02:03.000Z');
+    expect(JSON.parse(body)).toEqual({
+      job_id: jobId,
+      priority: 'low',
+      queued_at: '2026-12-07T01:02:03.000Z',
+    });
+    expect(await start(body)).toMatchObject({ outcome: 'started' });
+  });
+});
+
+describe('makeJobStarter, a message ahead of its job', () => {
+  const queuedAt = '2026-12-07T00:00:00.000Z';
+  const at = (seconds: number) => () => new Date(Date.parse(queuedAt) + seconds * 1000);
+
+  it('asks again a moment later while the API may still be storing the job, then starts it', async () => {
+    const jobs = new MemoryJobStore();
+    const executions = new RecordingJobExecutions();
+    const queue = new RecordingJobQueue();
+    const start = makeJobStarter({ jobs, executions, queue, now: at(59) });
+    const job = jobRecord({ status: 'queued', priority: 'low', createdAt: queuedAt });
+    const body = jobMessageBody(job.jobId, 'low', queuedAt);
+
+    expect(await start(body)).toEqual({ outcome: 'deferred', reason: 'its record is not stored yet' });
+    expect(queue.sent).toEqual([{ jobId: job.jobId, priority: 'low', delaySeconds: 2, queuedAt }]);
+
+    await jobs.create(job);
+    expect(await start(body)).toMatchObject({ outcome: 'started' });
+    expect(executions.started).toEqual([job.jobId]);
+  });
+
+  it('skips a job never stored once the API would have stored it, and a message that does not say when or where', async () => {
+    const queue = new RecordingJobQueue();
+    const jobId = newJobId();
+    const start = (now: () => Date) =>
+      makeJobStarter({ jobs: new MemoryJobStore(), executions: new RecordingJobExecutions(), queue, now });
+
+    expect(await start(at(60))(jobMessageBody(jobId, 'normal', queuedAt))).toMatchObject({
+      outcome: 'skipped',
+    });
+    expect(await start(at(1))(jobMessageBody(jobId))).toMatchObject({ outcome: 'skipped' });
+    // Nor one that does not name its lane: there is no queue to put it back on.
+    expect(await start(at(1))(jobMessageBody(jobId, undefined, queuedAt))).toMatchObject({
+      outcome: 'skipped',
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses a per-tenant cap without a queue to defer jobs to', () => {
+    expect(() =>
+      makeJobStarter({
+        jobs: new MemoryJobStore(),
+        executions: new RecordingJobExecutions(),
+        cap: { maxRunning: 1 },
+      }),
+    ).toThrow(TypeError);
   });
 });
 
@@ -133,7 +187,8 @@ describe('makeJobStarter with a per-tenant cap', () => {
     const start = makeJobStarter({
       jobs,
       executions,
-      cap: { maxRunning: 2, queue },
+      queue,
+      cap: { maxRunning: 2 },
       now: () => new Date('2026-01-01T00:05:00Z'),
     });
     const tenantId = 'tenant-capped';
@@ -147,7 +202,10 @@ describe('makeJobStarter with a per-tenant cap', () => {
       outcome: 'deferred',
       reason: 'tenant tenant-capped runs 2 jobs',
     });
-    expect(queue.sent).toEqual([{ jobId: waiting.jobId, priority: 'low', delaySeconds: 30 }]);
+    // Every message of the job carries when it was first queued.
+    expect(queue.sent).toEqual([
+      { jobId: waiting.jobId, priority: 'low', delaySeconds: 30, queuedAt: waiting.createdAt },
+    ]);
     expect(executions.started).toEqual([]);
 
     await jobs.transition(running[0]?.jobId ?? '', ['running'], { status: 'succeeded', updatedAt: 'later' });
@@ -164,7 +222,8 @@ describe('makeJobStarter with a per-tenant cap, on a burst', () => {
     const start = makeJobStarter({
       jobs,
       executions,
-      cap: { maxRunning: 2, queue },
+      queue,
+      cap: { maxRunning: 2 },
       now: () => new Date('2026-01-01T00:05:00Z'),
     });
     const queued = Array.from({ length: count }, () => jobRecord({ tenantId: 't-burst', status: 'queued' }));
@@ -211,7 +270,8 @@ describe('makeJobStarter with a per-tenant cap, waiting too long', () => {
     const start = makeJobStarter({
       jobs,
       executions: new RecordingJobExecutions(),
-      cap: { maxRunning: 1, queue, maxWaitSeconds: 60 },
+      queue,
+      cap: { maxRunning: 1, maxWaitSeconds: 60 },
       now: () => new Date('2026-12-07T00:02:00Z'),
     });
     await jobs.create(jobRecord({ tenantId: 't-wait', status: 'running' }));

@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
-import { type JobPriority, jobIdSchema } from '@mangaassist/contracts';
+import { type JobPriority, jobIdSchema, jobPriorities } from '@mangaassist/contracts';
 import * as z from 'zod/mini';
 import type { JobRecord } from './job.js';
 import type { JobStore } from './job-store.js';
@@ -7,10 +7,16 @@ import type { JobStore } from './job-store.js';
 /** Where new jobs wait to be started (deployed: an SQS queue per priority). */
 export interface JobQueue {
   /**
-   * Queues the job (its id only: the job store has the rest), after `delaySeconds` (0 to 900) when
-   * given. Throws when the queue refuses.
+   * Queues the job (its id, lane and `queuedAt`: the job store has the rest), after `delaySeconds`
+   * (0 to 900) when given. Throws when the queue refuses.
    */
-  send(jobId: string, priority: JobPriority, options?: { readonly delaySeconds?: number }): Promise<void>;
+  send(jobId: string, priority: JobPriority, options?: JobSendOptions): Promise<void>;
+}
+
+export interface JobSendOptions {
+  readonly delaySeconds?: number;
+  /** When the job was first queued (ISO 8601): every message of the job carries it. */
+  readonly queuedAt?: string;
 }
 
 /** Runs job workflows (deployed: Step Functions Standard executions of the job state machine). */
@@ -30,12 +36,32 @@ export interface JobExecutions {
  */
 export const jobStartAttempts = 5;
 
-/** A queued job's message: its id. */
-export const jobMessageSchema = z.strictObject({ job_id: jobIdSchema });
+/**
+ * How long after it was queued a job's record may still be missing: the API queues a job before
+ * it stores it (a 503 then leaves no job behind), so its first message can arrive first.
+ */
+export const jobStoreGraceSeconds = 60;
+
+/** How long a message whose job is not stored yet waits before it asks again. */
+const notStoredDelaySeconds = 2;
+
+/**
+ * A queued job's message: its id, and the lane and first queueing time `JobService` and the
+ * starter write (absent from a message of an earlier release).
+ */
+export const jobMessageSchema = z.strictObject({
+  job_id: jobIdSchema,
+  priority: z.optional(z.enum(jobPriorities)),
+  queued_at: z.optional(z.iso.datetime({ offset: true })),
+});
 
 /** The body of a job's queue message. */
-export function jobMessageBody(jobId: string): string {
-  return JSON.stringify({ job_id: jobId });
+export function jobMessageBody(jobId: string, priority?: JobPriority, queuedAt?: string): string {
+  return JSON.stringify({
+    job_id: jobId,
+    ...(priority === undefined ? {} : { priority }),
+    ...(queuedAt === undefined ? {} : { queued_at: queuedAt }),
+  });
 }
 
 /** What became of one queued message. */
@@ -44,7 +70,10 @@ export type StartOutcome =
   | { readonly outcome: 'started'; readonly executionId: string }
   /** Nothing to do: no such job, or it is no longer queued (cancelled, already running or done). */
   | { readonly outcome: 'skipped'; readonly reason: string }
-  /** Its tenant runs as many jobs as it may: queued again, to be tried after `deferSeconds`. */
+  /**
+   * Queued again, to be tried a moment later: its tenant runs as many jobs as it may (after
+   * `deferSeconds`), or its record is not stored yet (within `jobStoreGraceSeconds`).
+   */
   | { readonly outcome: 'deferred'; readonly reason: string };
 
 /** What a tenant may run at once, and how long a job waits before it asks again. */
@@ -63,20 +92,36 @@ export interface TenantJobCap {
 /**
  * Starts the workflow of a queued job: the SQS consumer's logic. A job that is gone or no longer
  * queued is skipped (a cancel before its start, a redelivery); one whose tenant already runs its
- * cap of jobs is queued again for later; a malformed message throws (it is retried, then
- * dead-lettered, where it can be seen). Throws what the stores and Step Functions throw, so the
- * message is retried.
+ * cap of jobs is queued again for later, as is one whose record is not stored yet within
+ * `jobStoreGraceSeconds` of its queueing (past it, the API never stored it: skipped); a malformed
+ * message throws (it is retried, then dead-lettered, where it can be seen). Throws what the stores
+ * and Step Functions throw, so the message is retried.
  */
 export function makeJobStarter(deps: {
   jobs: JobStore;
   executions: JobExecutions;
-  /** A tenant's jobs beyond the cap are queued again (a new message: waiting spends no receive). */
-  cap?: TenantJobCap & { readonly queue: JobQueue };
+  /** Where deferred jobs are queued again (a new message: waiting spends no receive). */
+  queue?: JobQueue;
+  /** A tenant's jobs beyond the cap are deferred (needs `queue`). */
+  cap?: TenantJobCap;
   logger?: Logger;
   now?: () => Date;
 }) {
+  if (deps.cap && !deps.queue) throw new TypeError('a per-tenant cap needs the queue to defer jobs to');
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => new Date());
+
+  /** A message whose job is not stored: deferred while the API may still be storing it. */
+  async function notStored(message: z.output<typeof jobMessageSchema>): Promise<StartOutcome> {
+    const { job_id: jobId, priority, queued_at: queuedAt } = message;
+    const age = queuedAt === undefined ? Number.POSITIVE_INFINITY : now().getTime() - Date.parse(queuedAt);
+    if (deps.queue && priority !== undefined && age < jobStoreGraceSeconds * 1000) {
+      await deps.queue.send(jobId, priority, { delaySeconds: notStoredDelaySeconds, queuedAt });
+      return { outcome: 'deferred', reason: 'its record is not stored yet' };
+    }
+    return { outcome: 'skipped', reason: 'no such job (never stored, or expired)' };
+  }
+
   /**
    * `startedNow`: the jobs started earlier in the same batch, per tenant (the index may not show
    * them yet); the handler passes one per batch and starts the batch's records one at a time.
@@ -84,9 +129,9 @@ export function makeJobStarter(deps: {
   return async (body: string, startedNow: Map<string, Set<string>> = new Map()): Promise<StartOutcome> => {
     const message = jobMessageSchema.parse(JSON.parse(body));
     const job: JobRecord | undefined = await deps.jobs.get(message.job_id);
-    if (!job) return { outcome: 'skipped', reason: 'no such job (expired?)' };
+    if (!job) return notStored(message);
     if (job.status !== 'queued') return { outcome: 'skipped', reason: `the job is ${job.status}` };
-    if (deps.cap) {
+    if (deps.cap && deps.queue) {
       const running = new Set([
         ...(await deps.jobs.runningJobIds(job.tenantId)),
         ...(startedNow.get(job.tenantId) ?? []),
@@ -104,7 +149,10 @@ export function makeJobStarter(deps: {
           });
           return { outcome: 'skipped', reason: `waited ${Math.round(waitedSeconds)} s for a slot` };
         }
-        await deps.cap.queue.send(job.jobId, job.priority, { delaySeconds: deps.cap.deferSeconds ?? 30 });
+        await deps.queue.send(job.jobId, job.priority, {
+          delaySeconds: deps.cap.deferSeconds ?? 30,
+          queuedAt: job.createdAt,
+        });
         return { outcome: 'deferred', reason: `tenant ${job.tenantId} runs ${running} jobs` };
       }
     }

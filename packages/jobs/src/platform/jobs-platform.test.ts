@@ -148,14 +148,20 @@ describe('createJobsApiPlatform', () => {
     const normal = await platform.endpoint(postJob({ type: 'summarize', document }));
 
     expect(sqsMock).toReceiveCommandTimes(SendMessageCommand, 2);
-    expect(sqsMock).toReceiveNthCommandWith(SendMessageCommand, 1, {
-      QueueUrl: deployed.jobsLowQueueUrl,
-      MessageBody: jobMessageBody(acceptedJobId(low)),
+    const lanes = sqsMock.commandCalls(SendMessageCommand).map((call) => {
+      const { QueueUrl, MessageBody } = call.args[0].input;
+      return [QueueUrl, JSON.parse(MessageBody ?? '{}')];
     });
-    expect(sqsMock).toReceiveNthCommandWith(SendMessageCommand, 2, {
-      QueueUrl: deployed.jobsQueueUrl,
-      MessageBody: jobMessageBody(acceptedJobId(normal)),
-    });
+    expect(lanes).toEqual([
+      [
+        deployed.jobsLowQueueUrl,
+        { job_id: acceptedJobId(low), priority: 'low', queued_at: expect.any(String) },
+      ],
+      [
+        deployed.jobsQueueUrl,
+        { job_id: acceptedJobId(normal), priority: 'normal', queued_at: expect.any(String) },
+      ],
+    ]);
     platform.close();
   });
 
@@ -188,7 +194,7 @@ describe('createJobsApiPlatform', () => {
 
     expect(response.statusCode).toBe(202);
     const jobId = acceptedJobId(response);
-    expect(ports.queue.sent).toEqual([{ jobId, priority: 'low' }]);
+    expect(ports.queue.sent).toMatchObject([{ jobId, priority: 'low' }]);
     expect(await ports.jobs.get(jobId)).toMatchObject({
       tenantId: 'manga-store',
       status: 'queued',

@@ -232,7 +232,7 @@ export function createJobStarterPlatform(
   const { executions, close: closeExecutions } = executionsOf(config, options, options);
   const { queue, close: closeQueue } = jobQueueOf(config, options, options);
   return {
-    start: makeJobStarter({ jobs, executions, cap: { maxRunning: config.jobsPerTenant, queue }, logger }),
+    start: makeJobStarter({ jobs, executions, queue, cap: { maxRunning: config.jobsPerTenant }, logger }),
     abandon: makeJobStartAbandoner({ jobs, logger }),
     close() {
       closeJobs();

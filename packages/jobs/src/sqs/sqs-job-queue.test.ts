@@ -22,15 +22,19 @@ function makeQueue(): SqsJobQueue {
 }
 
 describe('SqsJobQueue', () => {
-  it('sends the job id alone to the normal queue for a normal-priority job', async () => {
+  it('sends the job id, its lane and when it was queued to the normal queue for a normal-priority job', async () => {
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const jobId = newJobId();
 
-    await makeQueue().send(jobId, 'normal');
+    await makeQueue().send(jobId, 'normal', { queuedAt: '2026-12-07T01:02:03.000Z' });
 
     expect(sqsMock).toReceiveCommandExactlyOnceWith(SendMessageCommand, {
       QueueUrl: queueUrls.normal,
-      MessageBody: JSON.stringify({ job_id: jobId }),
+      MessageBody: JSON.stringify({
+        job_id: jobId,
+        priority: 'normal',
+        queued_at: '2026-12-07T01:02:03.000Z',
+      }),
     });
   });
 
@@ -38,11 +42,12 @@ describe('SqsJobQueue', () => {
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const jobId = newJobId();
 
-    await makeQueue().send(jobId, 'low');
+    await makeQueue().send(jobId, 'low', { delaySeconds: 30 });
 
     expect(sqsMock).toReceiveCommandExactlyOnceWith(SendMessageCommand, {
       QueueUrl: queueUrls.low,
-      MessageBody: JSON.stringify({ job_id: jobId }),
+      MessageBody: JSON.stringify({ job_id: jobId, priority: 'low' }),
+      DelaySeconds: 30,
     });
   });
 

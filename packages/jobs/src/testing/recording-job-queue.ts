@@ -1,21 +1,18 @@
 import type { JobPriority } from '@mangaassist/contracts';
-import type { JobExecutions, JobQueue } from '../job-starter.js';
+import type { JobExecutions, JobQueue, JobSendOptions } from '../job-starter.js';
 
 /** A `JobQueue` that records what was sent; `failSends` makes `send` throw. */
 export class RecordingJobQueue implements JobQueue {
-  readonly sent: { jobId: string; priority: JobPriority; delaySeconds?: number }[] = [];
+  readonly sent: { jobId: string; priority: JobPriority; delaySeconds?: number; queuedAt?: string }[] = [];
   failSends = false;
 
-  async send(
-    jobId: string,
-    priority: JobPriority,
-    options: { readonly delaySeconds?: number } = {},
-  ): Promise<void> {
+  async send(jobId: string, priority: JobPriority, options: JobSendOptions = {}): Promise<void> {
     if (this.failSends) throw new Error('queue unavailable');
     this.sent.push({
       jobId,
       priority,
       ...(options.delaySeconds !== undefined ? { delaySeconds: options.delaySeconds } : {}),
+      ...(options.queuedAt !== undefined ? { queuedAt: options.queuedAt } : {}),
     });
   }
 }

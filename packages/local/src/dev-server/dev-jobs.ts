@@ -155,7 +155,9 @@ export function createDevJobs(options: DevJobsOptions) {
   // The lanes are built below (their consumer needs the starter, which queues deferred jobs here).
   const queue: JobQueue = {
     async send(jobId, priority, options = {}) {
-      lanes[priority].send(jobMessageBody(jobId), { delayMs: (options.delaySeconds ?? 0) * 1000 });
+      lanes[priority].send(jobMessageBody(jobId, priority, options.queuedAt), {
+        delayMs: (options.delaySeconds ?? 0) * 1000,
+      });
     },
   };
   const starter = createJobStarterPlatform(config, { jobs, executions, queue, logger });
