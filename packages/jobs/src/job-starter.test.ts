@@ -119,12 +119,19 @@ describe('makeJobStarter, a message ahead of its job', () => {
     const jobs = new MemoryJobStore();
     const executions = new RecordingJobExecutions();
     const queue = new RecordingJobQueue();
-    const start = makeJobStarter({ jobs, executions, queue, now: at(59) });
+    let now = at(0.1);
+    const start = makeJobStarter({ jobs, executions, queue, now: () => now() });
     const job = jobRecord({ status: 'queued', priority: 'low', createdAt: queuedAt });
     const body = jobMessageBody(job.jobId, 'low', queuedAt);
 
-    expect(await start(body)).toEqual({ outcome: 'deferred', reason: 'its record is not stored yet' });
-    expect(queue.sent).toEqual([{ jobId: job.jobId, priority: 'low', delaySeconds: 2, queuedAt }]);
+    // Each time as long as it has waited so far: 2 s at first, 30 s at most.
+    for (const seconds of [0.1, 7.5, 59]) {
+      now = at(seconds);
+      expect(await start(body)).toEqual({ outcome: 'deferred', reason: 'its record is not stored yet' });
+    }
+    expect(queue.sent).toEqual(
+      [2, 8, 30].map((delaySeconds) => ({ jobId: job.jobId, priority: 'low', delaySeconds, queuedAt })),
+    );
 
     await jobs.create(job);
     expect(await start(body)).toMatchObject({ outcome: 'started' });

@@ -42,8 +42,13 @@ export const jobStartAttempts = 5;
  */
 export const jobStoreGraceSeconds = 60;
 
-/** How long a message whose job is not stored yet waits before it asks again. */
-const notStoredDelaySeconds = 2;
+/**
+ * How long a message whose job is not stored yet waits before it asks again: as long as it has
+ * waited so far, 2 to 30 s (about six messages for a job that is never stored).
+ */
+function notStoredDelaySeconds(ageMs: number): number {
+  return Math.min(30, Math.max(2, Math.ceil(ageMs / 1000)));
+}
 
 /**
  * A queued job's message: its id, and the lane and first queueing time `JobService` and the
@@ -116,7 +121,7 @@ export function makeJobStarter(deps: {
     const { job_id: jobId, priority, queued_at: queuedAt } = message;
     const age = queuedAt === undefined ? Number.POSITIVE_INFINITY : now().getTime() - Date.parse(queuedAt);
     if (deps.queue && priority !== undefined && age < jobStoreGraceSeconds * 1000) {
-      await deps.queue.send(jobId, priority, { delaySeconds: notStoredDelaySeconds, queuedAt });
+      await deps.queue.send(jobId, priority, { delaySeconds: notStoredDelaySeconds(age), queuedAt });
       return { outcome: 'deferred', reason: 'its record is not stored yet' };
     }
     return { outcome: 'skipped', reason: 'no such job (never stored, or expired)' };
