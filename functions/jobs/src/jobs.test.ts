@@ -77,7 +77,9 @@ describe('makeJobsApiHandler', () => {
     const accepted: { job_id: string; status_url: string } = JSON.parse(result.body);
     expect(result.headers).toMatchObject({ location: accepted.status_url });
     expect(await jobs.get(accepted.job_id)).toMatchObject({ tenantId: 'manga-store' });
-    expect(queue.sent).toEqual([{ jobId: accepted.job_id, priority: 'normal' }]);
+    expect(queue.sent).toEqual([
+      { jobId: accepted.job_id, priority: 'normal', queuedAt: expect.any(String) },
+    ]);
   });
 
   it('shows a job only to its tenant: another key’s GET is a 404', async () => {
