@@ -95,9 +95,10 @@ export interface ReenrichmentWorkflowProps {
  * batch jobs and complete tasks of this machine; the machine may invoke the steps function, read manifests and
  * start and stop its own child executions.
  *
- * Alarms: a failed or timed-out execution, and a state change the completion could not handle
- * (delivery failures from the rule, and the function's own failures after Lambda's retries, both
- * land in its DLQ; the run then waits until the task's timeout, then enriches on demand).
+ * Alarms: a failed or timed-out execution, and a state change or sweep the completion could not
+ * handle (delivery failures from either rule, and the function's own failures after Lambda's
+ * retries, all land in its DLQ; the next hourly sweep tries the ended jobs again, and a run whose
+ * job is never completed waits until the task's timeout, then enriches on demand).
  */
 export class ReenrichmentWorkflow extends Construct {
   readonly stepsFunction: PlatformFunction;
@@ -253,7 +254,7 @@ export class ReenrichmentWorkflow extends Construct {
     machine.grantTaskResponse(completion);
 
     this.completionDeadLetters = new DeadLetterQueue(this, 'CompletionDeadLetters', {
-      purpose: 'batch job state changes the re-enrichment completion failed to handle',
+      purpose: 'batch job state changes and sweeps the re-enrichment completion failed to handle',
     });
     // Bedrock reports its jobs' state changes on the account's default bus.
     // EventBridge invokes the function asynchronously: the rule's retries and DLQ cover delivery
@@ -357,7 +358,7 @@ export class ReenrichmentWorkflow extends Construct {
       ),
       alarm(
         'CompletionDeadLettersDepth',
-        `a Bedrock batch job's state change could not complete its re-enrichment task (prefix ${batchJobNamePrefix(props.stage)}); the run waits until its timeout, then enriches on demand: check the completion function's logs, then redrive`,
+        `a Bedrock batch job's state change, or the hourly sweep, could not complete a re-enrichment task (prefix ${batchJobNamePrefix(props.stage)}); the next sweep tries again, and a run never completed waits until its timeout, then enriches on demand: check the completion function's logs, then redrive`,
         this.completionDeadLetters.queue.metricApproximateNumberOfMessagesVisible({
           statistic: 'Maximum',
           period,

@@ -52,9 +52,11 @@ function notStoredDelaySeconds(ageMs: number): number {
 
 /**
  * A queued job's message: its id, and the lane and first queueing time `JobService` and the
- * starter write (absent from a message of an earlier release).
+ * starter write (absent from a message of an earlier release). Fields this release does not know
+ * are ignored, so that a message of a later one (a rollback, a deploy under way) still starts its
+ * job instead of failing into the dead-letter queue.
  */
-export const jobMessageSchema = z.strictObject({
+export const jobMessageSchema = z.object({
   job_id: jobIdSchema,
   priority: z.optional(z.enum(jobPriorities)),
   queued_at: z.optional(z.iso.datetime({ offset: true })),

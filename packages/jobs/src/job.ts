@@ -67,7 +67,7 @@ export function toJobDocument(job: JobRecord, resultUrl?: string): JobDocument {
           },
         }
       : {}),
-    // A job queued again after a failure keeps the old error on its record: it is not shown.
+    // Only a failed job reports its error.
     ...(error && job.status === 'failed' ? { error: { code: error.code, message: error.message } } : {}),
   };
 }

@@ -98,11 +98,13 @@ function setup(options: SetupOptions = {}) {
     clock: createFakeClock(now),
     logger,
   });
-  const record = (name = jobName) => {
-    const body = stored.get(reenrichmentKeys.batchTask(name));
+  const read = (key: string) => {
+    const body = stored.get(key);
     return body === undefined ? undefined : JSON.parse(new TextDecoder().decode(body));
   };
-  return { complete, completed, logger, filters, record };
+  /** What the completion marked completed for the job. */
+  const marker = (name = jobName) => read(reenrichmentKeys.batchTaskCompleted(name));
+  return { complete, completed, logger, filters, marker, objects };
 }
 
 const scheduled = {
@@ -185,27 +187,36 @@ describe('makeBatchCompletion', () => {
     ).rejects.toThrow('ThrottlingException');
   });
 
-  it('marks the record completed, so that a change delivered again completes nothing', async () => {
-    const { complete, completed, record } = setup();
+  it('marks the token completed, so that a change delivered again completes nothing', async () => {
+    const { complete, completed, marker } = setup();
     await complete(stateChange('Completed'));
 
     await expect(complete(stateChange('Completed'))).resolves.toBe('already-completed');
     expect(completed).toHaveLength(1);
-    expect(record()).toEqual({
-      task_token: 'token-1',
-      run_id: run,
-      completed_at: new Date(now).toISOString(),
-    });
+    expect(marker()).toEqual({ task_token: 'token-1', completed_at: new Date(now).toISOString() });
   });
 
-  it('still answers for the state when the record cannot be marked, and says so', async () => {
+  it('completes a newer token recorded for the same job after an older one was marked', async () => {
+    const { complete, completed, objects } = setup();
+    await complete(stateChange('Failed'));
+    // A retried submission recorded a new token for the job.
+    await objects.put(
+      reenrichmentKeys.batchTask(jobName),
+      JSON.stringify({ task_token: 'token-2', run_id: run }),
+    );
+
+    await expect(complete(stateChange('Failed'))).resolves.toBe('failed');
+    expect(completed.map((entry) => entry.token)).toEqual(['token-1', 'token-2']);
+  });
+
+  it('still answers for the state when the token cannot be marked, and says so', async () => {
     const { complete, completed, logger } = setup({ putFails: new Error('SlowDown') });
     await expect(complete(stateChange('Failed'))).resolves.toBe('failed');
     expect(completed).toHaveLength(1);
     expect(logger.entries).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'batch completion: the record could not be marked completed',
+        message: 'batch completion: the task could not be marked completed',
       }),
     );
   });
@@ -214,7 +225,7 @@ describe('makeBatchCompletion', () => {
 describe('the sweep (a scheduled event)', () => {
   it('completes the waiting states of ended jobs whose state change never came', async () => {
     const stopped = batchJobName('test', 'run-stopped');
-    const { complete, completed, filters, record } = setup({
+    const { complete, completed, filters, marker } = setup({
       alsoRecorded: [stopped],
       listed: [
         description(),
@@ -241,7 +252,7 @@ describe('the sweep (a scheduled event)', () => {
       },
       { token: 'token-1', error: 'BatchJobFailed', cause: `${stopped} ended Stopped: user stopped it` },
     ]);
-    expect(record(stopped)).toHaveProperty('completed_at');
+    expect(marker(stopped)).toHaveProperty('completed_at');
     expect(filters).toEqual([
       {
         nameContains: 'mangaassist-test-reenrich-',

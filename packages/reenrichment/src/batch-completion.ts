@@ -80,6 +80,9 @@ export interface BatchSweep {
 /** How often a scheduled rule sweeps for jobs whose state change was lost (EventBridge's expression). */
 export const batchSweepSchedule = 'rate(1 hour)' as const;
 
+/** What `markCompleted` writes beside a job's task record. */
+const completedMarkerSchema = z.object({ task_token: z.string(), completed_at: z.string() });
+
 /** EventBridge's scheduled event, which starts a sweep. */
 const scheduledEventSchema = z.object({
   source: z.literal('aws.events'),
@@ -96,11 +99,11 @@ const sweepWindowMs = reenrichmentTimeoutHours * 3_600_000;
  * with `BatchJobFailed` (the workflow then enriches on demand). Ignored: another stage's or
  * another workflow's job, a status that is not final, a job whose token is not recorded. A token
  * completed already is no error (`already-completed`): EventBridge may deliver a change twice.
- * The record is marked completed afterwards, best effort.
+ * The token is marked completed afterwards (beside its record), best effort.
  *
  * EventBridge's scheduled event starts a sweep instead, the backstop for a state change that never
  * arrived: every job of the stage submitted within the workflow's timeout that has ended completes
- * its waiting state as its state change would have (jobs marked completed are passed over), and the
+ * its waiting state as its state change would have (tokens marked completed are passed over), and the
  * sweep answers a `BatchSweep`.
  *
  * Rejects on a store, Bedrock or Step Functions failure, for the rule's retries and DLQ; a sweep
@@ -112,20 +115,31 @@ export function makeBatchCompletion(dependencies: BatchCompletionDependencies) {
   const clock = dependencies.clock ?? systemClock;
   const prefix = batchJobNamePrefix(dependencies.stage);
 
-  async function recordedTask(jobName: string) {
-    const recorded = await objects.get(reenrichmentKeys.batchTask(jobName));
-    if (recorded === undefined) return undefined;
-    const task = batchTaskSchema.safeParse(JSON.parse(new TextDecoder().decode(recorded)));
+  async function readJson(key: string): Promise<unknown> {
+    const body = await objects.get(key);
+    return body === undefined ? undefined : JSON.parse(new TextDecoder().decode(body));
+  }
+
+  async function recordedTask(jobName: string): Promise<BatchTask | undefined> {
+    const task = batchTaskSchema.safeParse(await readJson(reenrichmentKeys.batchTask(jobName)));
     return task.success ? task.data : undefined;
   }
 
-  /** Marks the record completed so that sweeps pass it over; a failure only costs a sweep a call. */
+  /** Whether this very token was completed already (a sweep passes it over). */
+  async function completedAlready(jobName: string, task: BatchTask): Promise<boolean> {
+    const marker = completedMarkerSchema.safeParse(
+      await readJson(reenrichmentKeys.batchTaskCompleted(jobName)),
+    );
+    return marker.success && marker.data.task_token === task.task_token;
+  }
+
+  /** Marks the token completed so that sweeps pass it over; a failure only costs a sweep a call. */
   async function markCompleted(jobName: string, task: BatchTask) {
     try {
-      const marked: BatchTask = { ...task, completed_at: new Date(clock.now()).toISOString() };
-      await objects.put(reenrichmentKeys.batchTask(jobName), JSON.stringify(marked));
+      const marker = { task_token: task.task_token, completed_at: new Date(clock.now()).toISOString() };
+      await objects.put(reenrichmentKeys.batchTaskCompleted(jobName), JSON.stringify(marker));
     } catch (error) {
-      logger.warn('batch completion: the record could not be marked completed', {
+      logger.warn('batch completion: the task could not be marked completed', {
         jobName,
         error: errorMessage(error),
       });
@@ -143,7 +157,7 @@ export function makeBatchCompletion(dependencies: BatchCompletionDependencies) {
       logger.warn('batch completion: no task token recorded for the job', { jobName, jobArn });
       return 'ignored';
     }
-    if (task.completed_at !== undefined) return 'already-completed';
+    if (await completedAlready(jobName, task)) return 'already-completed';
     const { task_token: token, run_id: run } = task;
     let outcome: BatchCompletionOutcome;
     try {

@@ -10,6 +10,11 @@ export const reenrichmentKeys = {
   batchOutput: (run: string) => `reenrichment/${run}/batch/output/`,
   /** The task token waiting for the job named `jobName` (`batchTaskSchema`). */
   batchTask: (jobName: string) => `reenrichment/batch-jobs/${jobName}.json`,
+  /**
+   * The token of that job the completion has completed (`{ task_token, completed_at }`): a key of
+   * its own, so that marking never overwrites a newer token a retried submission recorded.
+   */
+  batchTaskCompleted: (jobName: string) => `reenrichment/batch-jobs/${jobName}.completed.json`,
 } as const;
 
 /** The prefix of every batch job a stage's re-enrichment starts (the completion rule matches it). */

@@ -435,6 +435,38 @@ describe('re-enrichment steps: the batch path', () => {
     expect(longest).toBeLessThan(4 * bytesOf(lines[0] ?? ''));
   });
 
+  it.each([
+    ['LF', '\n', ''],
+    ['CRLF', '\r\n', ''],
+    ['LF with a trailing newline', '\n', '\n'],
+    ['CRLF with a trailing newline', '\r\n', '\r\n'],
+  ])(
+    'applies every record of a Japanese %s output whatever the window, at every window edge',
+    async (_, separator, ending) => {
+      const lines = ['r0000000000', 'r0000000001', 'r0000000002'].map((id, index) =>
+        outputRecord(id, `第${index + 1}巻、心揺さぶる物語。${answer}`),
+      );
+      const text = `${lines.join(separator)}${ending}`;
+      // Windows that end inside a three-byte character, on a line's end and one byte either side.
+      const lineEnd = bytesOf(`${lines[0]}${separator}`);
+      for (const applyWindowBytes of [1, 7, lineEnd - 1, lineEnd, lineEnd + 1, bytesOf(text)]) {
+        const { step, files, store } = setup({ applyPageSize: 2, applyWindowBytes }, shelf(3));
+        await step({ step: 'plan', run_id: run, started_at: startedAt });
+        await files.objects.put(outputFile, text);
+
+        const pages = await applyAll(step);
+
+        expect(pages.at(-1), `window ${applyWindowBytes}`).toMatchObject({
+          cursor: bytesOf(text),
+          done: true,
+          enriched: 3,
+          failed: 0,
+        });
+        expect((await store.get('manga-0002'))?.ai?.description).toContain('第3巻');
+      }
+    },
+  );
+
   it('answers done at once for an empty output, and refuses one that does not exist', async () => {
     const { step, files } = setup({}, shelf(1));
     await step({ step: 'plan', run_id: run, started_at: startedAt });

@@ -154,8 +154,6 @@ export const batchTaskSchema = z.object({
   run_id: runId,
   /** Recorded once Bedrock has taken the job: what `stop-batch` stops. */
   job_arn: z.optional(z.string()),
-  /** When the completion completed the waiting state (a sweep passes the job over). */
-  completed_at: z.optional(z.string()),
 });
 export type BatchTask = z.output<typeof batchTaskSchema>;
 
