@@ -1,4 +1,4 @@
-import { type ClientMessageQueue, chatConfigSchema, fifoMessageOf } from '@mangaassist/chat';
+import { type ChatConfig, type ClientMessageQueue, chatConfigSchema, fifoMessageOf } from '@mangaassist/chat';
 import {
   createChatCore,
   createChatPlatform,
@@ -64,6 +64,30 @@ export const localGuardrail = { id: 'localpromptattack', version: '1' } as const
 /** The bus the deployed stacks call MangaAssist-AI-Events, locally. */
 export const localEventBusName = 'mangaassist-local-ai-events';
 
+/**
+ * The chat doors' settings over the local endpoints: the emulator, the embedded DynamoDB's tables
+ * (as the stacks name them for stage `local`), the local bus and guardrail, and Redis when given.
+ */
+export function localChatConfig(
+  local: Pick<LocalAws, 'emulator' | 'dynamoDb' | 'eventBridge'>,
+  options: { readonly redisUrl?: string; readonly chatDeadlineMs?: number } = {},
+): ChatConfig {
+  return chatConfigSchema.parse({
+    bedrockEndpoint: local.emulator.url,
+    dynamoDbEndpoint: local.dynamoDb.endpoint,
+    sessionsTable: tableName(localStage, sessionsTable),
+    connectionsTable: tableName(localStage, connectionsTable),
+    ticketsTable: tableName(localStage, wsTicketsTable),
+    eventBridgeEndpoint: local.eventBridge.endpoint,
+    eventBusName: localEventBusName,
+    // The emulator's prompt-attack guardrail, as a stage with `guardrail` configured deploys one.
+    guardrailId: localGuardrail.id,
+    guardrailVersion: localGuardrail.version,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
+  });
+}
+
 export interface DevDoorsOptions {
   /** A real Redis for the response cache, budgets, tickets and resume frames; unset = process memory. */
   readonly redisUrl?: string;
@@ -88,20 +112,7 @@ export interface DevDoorsOptions {
 export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
   const { logger } = options;
   const keys: LocalApiKeys = createLocalApiKeys(devTenants);
-  const config = chatConfigSchema.parse({
-    bedrockEndpoint: local.emulator.url,
-    dynamoDbEndpoint: local.dynamoDb.endpoint,
-    sessionsTable: tableName(localStage, sessionsTable),
-    connectionsTable: tableName(localStage, connectionsTable),
-    ticketsTable: tableName(localStage, wsTicketsTable),
-    eventBridgeEndpoint: local.eventBridge.endpoint,
-    eventBusName: localEventBusName,
-    // The emulator's prompt-attack guardrail, as a stage with `guardrail` configured deploys one.
-    guardrailId: localGuardrail.id,
-    guardrailVersion: localGuardrail.version,
-    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-    ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
-  });
+  const config = localChatConfig(local, options);
   // The local endpoints accept any region and these credentials; deployed, the SDK chains apply.
   const aws = { region: localRegion, credentials: localCredentials };
   const core = createChatCore(config, {

@@ -5,6 +5,7 @@ import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
 import { jobRoutes, recommendationRoutes, taskNames, taskRoutes } from '@mangaassist/contracts';
 import type { FmGatewayOptions } from '@mangaassist/fm-gateway';
+import { readRequestBody } from '@mangaassist/http/node';
 import { makeWebhookRouter } from '@mangaassist/webhooks';
 import type { BedrockEmulator, BedrockEmulatorOptions } from '../bedrock-emulator/index.js';
 import type { EmbeddedDynamoDb } from '../dynamodb/embedded-dynamodb.js';
@@ -21,7 +22,7 @@ import { apiGatewayRoutes, maxRequestBytes, type RequestContext, type Route } fr
 import { localStage, startLocalAws } from './local-aws.js';
 import { refuseLocalControl } from './local-control-guard.js';
 import { localControlRoutes } from './local-control-routes.js';
-import { readBody, sendError } from './local-http.js';
+import { sendError } from './local-http.js';
 import { localS3Route } from './local-s3-route.js';
 import { parseRequestTarget } from './request-target.js';
 
@@ -132,7 +133,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   /** Function URLs take any method and path: the router answers 404 / 405 / 413 itself. */
   async function webhookRoute({ request, response, path, requestId }: RequestContext): Promise<void> {
-    const body = await readBody(request, maxRequestBytes);
+    const body = await readRequestBody(request, maxRequestBytes);
     if (!body) {
       sendError(response, 413, requestId, 'payload_too_large', `The body exceeds ${maxRequestBytes} bytes.`);
       return;

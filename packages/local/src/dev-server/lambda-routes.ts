@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamingLambdaHandler } from '@mangaassist/http/api-gateway';
+import { readRequestBody } from '@mangaassist/http/node';
 import type { LocalApiKeys } from '@mangaassist/tenants';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { toApiGatewayEvent } from './api-gateway-event.js';
-import { readBody, sendError } from './local-http.js';
+import { sendError } from './local-http.js';
 import { serveStreamingLambda } from './streaming-lambda.js';
 
 /** Largest request body the local server reads: API Gateway REST's payload limit. */
@@ -47,7 +48,7 @@ export function apiGatewayRoutes(keys: LocalApiKeys, stage: string) {
   }
 
   async function proxyEvent({ request, response, path, requestId }: RequestContext, apiKeyId: string) {
-    const body = await readBody(request, maxRequestBytes);
+    const body = await readRequestBody(request, maxRequestBytes);
     if (!body) {
       sendError(response, 413, requestId, 'payload_too_large', `The body exceeds ${maxRequestBytes} bytes.`);
       return undefined;

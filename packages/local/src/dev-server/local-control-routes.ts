@@ -1,5 +1,6 @@
 import { tableName, tableSpecs } from '@mangaassist/contracts';
 import { toIssues } from '@mangaassist/http';
+import { readRequestBody } from '@mangaassist/http/node';
 import * as z from 'zod/mini';
 import { faultSpecSchema, scriptSpecSchema } from '../bedrock-emulator/index.js';
 import { putEventsFaultSpecSchema } from '../eventbridge/index.js';
@@ -15,7 +16,7 @@ import type { DevDoors } from './dev-doors.js';
 import type { RequestContext, Route } from './lambda-routes.js';
 import type { LocalAws } from './local-aws.js';
 import { localCredentials, localStage } from './local-aws.js';
-import { readBody, sendError, sendJson } from './local-http.js';
+import { sendError, sendJson } from './local-http.js';
 
 type Routes = Record<string, Partial<Record<string, Route>>>;
 
@@ -139,7 +140,7 @@ async function controlBody<S extends z.ZodMiniType>(
   { request, response, requestId }: RequestContext,
   schema: S,
 ): Promise<{ data: z.output<S> } | undefined> {
-  const body = await readBody(request, 64 * 1024);
+  const body = await readRequestBody(request, 64 * 1024);
   if (!body) {
     sendError(response, 413, requestId, 'payload_too_large', 'A control body is at most 64 KiB.');
     return undefined;

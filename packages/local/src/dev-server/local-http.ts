@@ -1,19 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Read at most `limit` bytes of a request body; undefined when the body is larger. */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      request.resume(); // drain the rest so the connection can answer
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+import type { ServerResponse } from 'node:http';
 
 export function sendJson(
   response: ServerResponse,

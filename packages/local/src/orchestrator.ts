@@ -1,0 +1,39 @@
+/**
+ * `pnpm orchestrator`: the Fargate orchestrator's server with no AWS account, over the local
+ * services: the public API on http://localhost:8000 (PORT) behind the dev tenants' API keys, the
+ * internal FM proxy on http://localhost:8080 (FM_PROXY_PORT). REDIS_URL points the cache and the
+ * budgets at a real Redis. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
+ */
+import { consoleLogger } from '@mangaassist/commons';
+import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
+
+const server = await startLocalOrchestrator({
+  port: Number(process.env.PORT ?? 8000),
+  proxyPort: Number(process.env.FM_PROXY_PORT ?? 8080),
+  host: process.env.HOST ?? '127.0.0.1',
+  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
+});
+
+process.stdout.write(
+  [
+    `MangaAssist orchestrator (local) on ${server.url}`,
+    `  POST ${server.url}/v1/chat                chat (x-api-key: a dev key below)`,
+    `  POST ${server.url}/v1/chat/stream         the same, as Server-Sent Events, with no 29 s bound`,
+    `  POST ${server.url}/v1/moderate | summarize | analyze  static routes`,
+    `  GET  ${server.url}/healthz | /readyz      alive | ready (required dependencies reachable)`,
+    `  FM proxy: ${server.proxyUrl}/v1/chat (and /v1/chat/stream, the task routes), x-calling-service: <your service>`,
+    `  Bedrock Runtime emulator: ${server.aws.emulator.url}`,
+    `  DynamoDB (embedded): ${server.aws.dynamoDb.endpoint}`,
+    ...server.apiKeys.map(({ tenant, key }) => `  API key of ${tenant}: ${key}`),
+    '',
+  ].join('\n'),
+);
+
+let closing = false;
+const stop = () => {
+  if (closing) return;
+  closing = true;
+  void server.close(Number(process.env.DRAIN_MS ?? 5_000)).finally(() => process.exit(0));
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);

@@ -1,0 +1,20 @@
+// The public surface of @mangaassist/orchestrator.
+
+export {
+  apiGatewayIdentity,
+  apiKeyIdentity,
+  apiKeyIdHeader,
+  callingServiceHeader,
+  callingServiceIdentity,
+  serviceTenantId,
+} from './identity.js';
+export {
+  type Identification,
+  Orchestrator,
+  type OrchestratorDoor,
+  type OrchestratorOptions,
+  type OrchestratorRoute,
+  type ReadinessProbe,
+  type ShutdownOptions,
+} from './orchestrator-server.js';
+export { type CuttableResponse, cuttableResponse, shuttingDown } from './shutdown-aware-response.js';

@@ -1,0 +1,46 @@
+/**
+ * The orchestrator container's entry point (`node main.mjs`, the esbuild bundle of this file):
+ * the chat core from the environment (as the Lambda doors read it), the public API on `PORT`
+ * (8000) and the FM proxy on `FM_PROXY_PORT` (8080). On SIGTERM (ECS stopping the task) or
+ * SIGINT: readiness fails at once, open requests get `DRAIN_MS` (25 000: ECS's default stop
+ * timeout is 30 s) to finish and the rest end with an error, pending events are sent, then the
+ * process exits 0. A configuration error fails at start, naming the variable.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { chatConfigFromEnvironment } from '@mangaassist/chat';
+import { ConfigurationError } from '@mangaassist/commons';
+import { createOrchestratorPlatform } from './platform/orchestrator-platform.js';
+
+const logger = new Logger({ serviceName: 'orchestrator' });
+
+function portOf(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ConfigurationError(`${name} must be a port number, got ${raw}`);
+  }
+  return port;
+}
+
+const drainMs = Number(process.env.DRAIN_MS ?? 25_000);
+if (!Number.isInteger(drainMs) || drainMs < 0) {
+  throw new ConfigurationError(
+    `DRAIN_MS must be a whole number of milliseconds, got ${process.env.DRAIN_MS}`,
+  );
+}
+const platform = createOrchestratorPlatform(chatConfigFromEnvironment(process.env), { logger });
+const ports = await platform.orchestrator.listen({
+  api: portOf('PORT', 8000),
+  proxy: portOf('FM_PROXY_PORT', 8080),
+});
+logger.info('orchestrator listening', ports);
+
+const stop = async (signal: string) => {
+  logger.info('orchestrator stopping', { signal });
+  // While the load balancer's health check notices, new requests are still answered.
+  await platform.orchestrator.shutdown({ drainMs, lingerMs: Math.min(5_000, drainMs) });
+  await platform.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));

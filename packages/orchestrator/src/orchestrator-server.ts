@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import {
+  errorResponse,
+  type HttpEndpoint,
+  type HttpResponse,
+  jsonResponse,
+  type StreamingHttpEndpoint,
+} from '@mangaassist/http';
+import {
+  nodeStreamingResponse,
+  readRequestBody,
+  sendHttpResponse,
+  toHttpRequest,
+} from '@mangaassist/http/node';
+import { cuttableResponse, shuttingDown } from './shutdown-aware-response.js';
+
+/** A route's endpoint: answered whole, or streamed (SSE). */
+export type OrchestratorRoute =
+  | { readonly kind: 'whole'; readonly endpoint: HttpEndpoint }
+  | { readonly kind: 'streaming'; readonly endpoint: StreamingHttpEndpoint };
+
+/** Who calls (the tenant the request is counted to), or the answer that refuses the request. */
+export type Identification = { readonly tenantId: string } | { readonly refusal: HttpResponse };
+
+/** One listener's routes and how it tells who calls. */
+export interface OrchestratorDoor {
+  /** By `"<METHOD> <path>"`, e.g. `"POST /v1/chat"`. */
+  readonly routes: Readonly<Record<string, OrchestratorRoute>>;
+  identify(headers: IncomingHttpHeaders, requestId: string): Identification;
+}
+
+/** A dependency `/readyz` checks; only a `required` one failing makes the server unready. */
+export interface ReadinessProbe {
+  readonly name: string;
+  /**
+   * Whether the server cannot answer without it. A dependency the platform degrades around (the
+   * cache) is reported but not required: failing it would take every task out of the load
+   * balancer at once, a worse outage than the one it reports.
+   */
+  readonly required: boolean;
+  /** Resolves when reachable; rejects (or outlives `probeTimeoutMs`) when not. */
+  check(signal: AbortSignal): Promise<void>;
+}
+
+export interface OrchestratorOptions {
+  /** The public `/v1/*` routes, behind the load balancer (API Gateway through a VPC link). */
+  readonly api: OrchestratorDoor;
+  /** The internal FM proxy, for services in the VPC (Service Connect `fm-proxy:8080`). */
+  readonly proxy: OrchestratorDoor;
+  /** @default [] */
+  readonly probes?: readonly ReadinessProbe[];
+  /** Largest body read; larger is a 413. @default 10 MiB (API Gateway REST's limit) */
+  readonly maxBodyBytes?: number;
+  /** How long a client may take nothing before its stream is cut. @default 30 000 */
+  readonly stallTimeoutMs?: number;
+  /** @default 2000 */
+  readonly probeTimeoutMs?: number;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+}
+
+export interface ShutdownOptions {
+  /** How long open requests have to finish; the ones still open then are ended with an error. */
+  readonly drainMs: number;
+  /**
+   * The least time the listeners stay open after readiness fails, while the load balancer still
+   * sends requests (its health check must fail first). @default 0
+   */
+  readonly lingerMs?: number;
+}
+
+/** What the server tracks of an open request, to end it at the end of a drain. */
+interface OpenRequest {
+  /** Ends the request now with an answer or an error (never silently); resolves once sent. */
+  cut(): Promise<void>;
+  /** Settles when the endpoint is done with the request. */
+  readonly finished: Promise<void>;
+}
+
+const healthPath = '/healthz';
+const readinessPath = '/readyz';
+
+/**
+ * The Fargate orchestrator's HTTP server: two listeners (the public API and the internal FM
+ * proxy) serving the platform's transport-neutral endpoints, the same ones the Lambda handlers
+ * adapt, with no 29-second bound on a stream; `GET /healthz` (alive) and `GET /readyz` (required
+ * dependencies reachable, and not shutting down) on both.
+ *
+ * Every refusal is JSON (`{ error: { code, message, request_id } }`): 404 `route_not_found`, 405
+ * `method_not_allowed`, 413 `payload_too_large`, the door's own for an unidentified caller, 500
+ * `internal_error` for an endpoint that throws. `shutdown` fails readiness at once, lets open
+ * requests finish for the drain, then answers the rest: a stream ends with an error event
+ * (`server_shutting_down`) and `[DONE]`, a request not answered yet gets 503.
+ */
+export class Orchestrator {
+  readonly #options: OrchestratorOptions;
+  readonly #logger: Logger;
+  readonly #open = new Set<OpenRequest>();
+  readonly #servers: { readonly api: Server; readonly proxy: Server };
+  #draining = false;
+
+  constructor(options: OrchestratorOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#servers = {
+      api: createServer((request, response) => this.#serve(options.api, request, response)),
+      proxy: createServer((request, response) => this.#serve(options.proxy, request, response)),
+    };
+    for (const server of Object.values(this.#servers)) {
+      // Streams may run for many minutes: no server-side bound on a request's whole time.
+      server.requestTimeout = 0;
+      // Longer than the load balancer's idle timeout (350 s for an NLB), so it closes first.
+      server.keepAliveTimeout = 360_000;
+    }
+  }
+
+  /** Whether `shutdown` has begun. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Requests being answered now. */
+  get openRequests(): number {
+    return this.#open.size;
+  }
+
+  /** Starts both listeners; resolves with their ports (0 picks a free one). */
+  async listen(ports: { readonly api: number; readonly proxy: number; readonly host?: string }) {
+    const host = ports.host ?? '0.0.0.0';
+    const listen = (server: Server, port: number) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    return {
+      api: await listen(this.#servers.api, ports.api),
+      proxy: await listen(this.#servers.proxy, ports.proxy),
+    };
+  }
+
+  /**
+   * Fails `/readyz` at once, keeps answering for at least `lingerMs` and until the open requests
+   * end or `drainMs` runs out, ends the ones still open (with an error, never silently), then
+   * closes the listeners. Idempotent: a second call waits for the first.
+   */
+  async shutdown(options: ShutdownOptions): Promise<void> {
+    if (this.#draining) return this.#closed;
+    this.#draining = true;
+    this.#closed = this.#drain(options);
+    return this.#closed;
+  }
+
+  #closed: Promise<void> = Promise.resolve();
+
+  async #drain({ drainMs, lingerMs = 0 }: ShutdownOptions): Promise<void> {
+    const started = Date.now();
+    this.#logger.info('orchestrator draining', { openRequests: this.#open.size, drainMs });
+    await sleep(Math.min(lingerMs, drainMs));
+    while (this.#open.size > 0 && Date.now() - started < drainMs) {
+      await Promise.race([
+        Promise.all([...this.#open].map((open) => open.finished)),
+        sleep(drainMs - (Date.now() - started)),
+      ]);
+    }
+    const left = [...this.#open];
+    if (left.length > 0) {
+      this.#logger.warn('orchestrator ending the requests still open', { openRequests: left.length });
+      // Each answer is written at once; a client that takes nothing is cut by the stall bound.
+      await Promise.all(left.map((open) => open.cut()));
+    }
+    await Promise.all(
+      Object.values(this.#servers).map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+    this.#logger.info('orchestrator stopped');
+  }
+
+  get #stallTimeoutMs(): number {
+    return this.#options.stallTimeoutMs ?? 30_000;
+  }
+
+  #serve(door: OrchestratorDoor, request: IncomingMessage, response: ServerResponse): void {
+    const requestId = randomUUID();
+    if (this.#draining) response.shouldKeepAlive = false;
+    this.#answer(door, request, response, requestId).catch((error: unknown) => {
+      this.#logger.error('orchestrator request failed', { requestId, error: errorMessage(error) });
+      if (!response.headersSent) {
+        sendHttpResponse(
+          response,
+          errorResponse(500, requestId, 'internal_error', 'Something went wrong on our side.'),
+        );
+      } else {
+        response.destroy();
+      }
+    });
+  }
+
+  async #answer(
+    door: OrchestratorDoor,
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+  ) {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path === healthPath && request.method === 'GET') {
+      request.resume();
+      sendHttpResponse(response, jsonResponse(200, requestId, { status: 'ok' }));
+      return;
+    }
+    if (path === readinessPath && request.method === 'GET') {
+      request.resume();
+      sendHttpResponse(response, await this.#readiness(requestId));
+      return;
+    }
+    const route = door.routes[`${request.method} ${path}`];
+    if (route === undefined) {
+      request.resume();
+      const known = Object.keys(door.routes).some((key) => key.endsWith(` ${path}`));
+      sendHttpResponse(
+        response,
+        known
+          ? errorResponse(
+              405,
+              requestId,
+              'method_not_allowed',
+              `${request.method} is not allowed on ${path}.`,
+            )
+          : errorResponse(404, requestId, 'route_not_found', `No route ${request.method} ${path}.`),
+      );
+      return;
+    }
+    const caller = door.identify(request.headers, requestId);
+    if ('refusal' in caller) {
+      request.resume();
+      sendHttpResponse(response, caller.refusal);
+      return;
+    }
+    const maxBodyBytes = this.#options.maxBodyBytes ?? 10 * 1024 * 1024;
+    const body = await readRequestBody(request, maxBodyBytes);
+    if (body === undefined) {
+      sendHttpResponse(
+        response,
+        errorResponse(413, requestId, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes.`),
+      );
+      return;
+    }
+    const httpRequest = toHttpRequest(request, body, { path, requestId, tenantId: caller.tenantId });
+    const gone = new AbortController();
+    const cut = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) gone.abort(new Error('the client went away'));
+    });
+    // Aborts when the client goes away, stops reading, or the drain ends.
+    const signal = AbortSignal.any([gone.signal, cut.signal]);
+    if (route.kind === 'whole') {
+      await this.#track(
+        async () => {
+          cut.abort(new Error(shuttingDown.message));
+          if (!response.headersSent) sendHttpResponse(response, shutdownRefusal(requestId));
+        },
+        async () => {
+          const answer = await route.endpoint(httpRequest, signal);
+          // After a cut the 503 has been sent: the endpoint's late answer goes nowhere.
+          if (!response.headersSent) sendHttpResponse(response, answer);
+        },
+      );
+      return;
+    }
+    const stream = cuttableResponse(
+      nodeStreamingResponse(response, {
+        stallTimeoutMs: this.#stallTimeoutMs,
+        onStall: () => gone.abort(new DOMException('The client stopped reading.', 'TimeoutError')),
+      }),
+      requestId,
+    );
+    await this.#track(
+      async () => {
+        cut.abort(new Error(shuttingDown.message));
+        await stream.cut();
+      },
+      () => route.endpoint(httpRequest, stream, signal),
+    );
+  }
+
+  /** Runs `answer` as an open request, which the end of a drain ends with `cut`. */
+  async #track(cut: () => Promise<void>, answer: () => Promise<void>): Promise<void> {
+    let finish: () => void = () => {};
+    const open: OpenRequest = {
+      cut,
+      finished: new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+    };
+    this.#open.add(open);
+    try {
+      await answer();
+    } finally {
+      this.#open.delete(open);
+      finish();
+    }
+  }
+
+  async #readiness(requestId: string): Promise<HttpResponse> {
+    if (this.#draining) {
+      return jsonResponse(503, requestId, { status: 'draining' });
+    }
+    const probes = this.#options.probes ?? [];
+    const timeoutMs = this.#options.probeTimeoutMs ?? 2_000;
+    const results = await Promise.all(
+      probes.map(async (probe) => {
+        const signal = AbortSignal.timeout(timeoutMs);
+        try {
+          await Promise.race([
+            probe.check(signal),
+            new Promise<never>((_, reject) =>
+              signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), {
+                once: true,
+              }),
+            ),
+          ]);
+          return { probe, problem: undefined };
+        } catch (error) {
+          return { probe, problem: errorMessage(error) };
+        }
+      }),
+    );
+    const checks = Object.fromEntries(
+      results.map(({ probe, problem }) => [
+        probe.name,
+        problem === undefined ? 'ok' : `unreachable: ${problem}`,
+      ]),
+    );
+    const ready = results.every(({ probe, problem }) => problem === undefined || !probe.required);
+    return jsonResponse(ready ? 200 : 503, requestId, { status: ready ? 'ready' : 'unready', checks });
+  }
+}
+
+/** The 503 a request still unanswered at the end of a drain gets. */
+function shutdownRefusal(requestId: string): HttpResponse {
+  return errorResponse(503, requestId, shuttingDown.code, shuttingDown.message, {
+    headers: { 'retry-after': '1' },
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

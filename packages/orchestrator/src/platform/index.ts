@@ -1,0 +1,7 @@
+// The orchestrator's composition root: the chat core behind both listeners.
+
+export {
+  createOrchestratorPlatform,
+  type OrchestratorPlatform,
+  type OrchestratorPlatformOptions,
+} from './orchestrator-platform.js';

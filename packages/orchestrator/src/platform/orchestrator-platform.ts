@@ -1,0 +1,113 @@
+import {
+  type ChatConfig,
+  makeChatEndpoint,
+  makeChatRequestParser,
+  makeChatStreamEndpoint,
+  makeTaskEndpoint,
+} from '@mangaassist/chat';
+import {
+  type ChatPlatformOptions,
+  createChatCore,
+  createChatPlatform,
+  createTaskPlatform,
+} from '@mangaassist/chat/platform';
+import { taskNames, taskRoutes } from '@mangaassist/contracts';
+import { apiGatewayIdentity, callingServiceIdentity } from '../identity.js';
+import {
+  Orchestrator,
+  type OrchestratorDoor,
+  type OrchestratorOptions,
+  type OrchestratorRoute,
+  type ReadinessProbe,
+} from '../orchestrator-server.js';
+
+export interface OrchestratorPlatformOptions
+  extends ChatPlatformOptions,
+    Pick<OrchestratorOptions, 'maxBodyBytes' | 'stallTimeoutMs' | 'probeTimeoutMs'> {
+  /**
+   * How the public listener tells its callers.
+   * @default apiGatewayIdentity - the API key id API Gateway forwards, mapped by `TENANTS_JSON`
+   */
+  readonly identifyApi?: OrchestratorDoor['identify'];
+}
+
+/** How long a server waits for the gateway's pending `InferenceCompleted` events when it stops. */
+const eventFlushMs = 2_000;
+
+/**
+ * The composition root of the Fargate orchestrator: one chat core (gateway, cache, tenants'
+ * budgets, session store) behind the same endpoints the Lambda doors adapt — `POST /v1/chat`,
+ * `POST /v1/chat/stream` (SSE, with no 29-second bound) and the task routes — on two listeners:
+ * the public API (callers identified by `identifyApi`) and the internal FM proxy (callers named
+ * by `x-calling-service`, counted as tenant `svc-<name>`). `/readyz` requires the session store
+ * and reports the cache (the platform answers without it). `close` sends the pending events and
+ * closes Redis and the SDK clients; call it after `orchestrator.shutdown`.
+ */
+export function createOrchestratorPlatform(config: ChatConfig, options: OrchestratorPlatformOptions = {}) {
+  const core = options.core ?? createChatCore(config, options);
+  const chat = createChatPlatform(config, { core });
+  const tasks = createTaskPlatform(config, { core });
+  const { logger, catalog } = core;
+  const routes: Record<string, OrchestratorRoute> = {
+    'POST /v1/chat': {
+      kind: 'whole',
+      endpoint: makeChatEndpoint({ chat: chat.chat, catalog, deadlineMs: chat.deadlineMs, logger }),
+    },
+    'POST /v1/chat/stream': {
+      kind: 'streaming',
+      endpoint: makeChatStreamEndpoint({
+        chat: chat.chat,
+        parse: makeChatRequestParser({ catalog }),
+        firstTokenDeadlineMs: chat.deadlineMs,
+        logger,
+      }),
+    },
+  };
+  for (const task of taskNames) {
+    routes[`POST ${taskRoutes[task].path}`] = {
+      kind: 'whole',
+      endpoint: makeTaskEndpoint({ task, chat: tasks.chat, logger }),
+    };
+  }
+  const probes: ReadinessProbe[] = [
+    {
+      name: 'sessions',
+      required: true,
+      check: async () => {
+        await chat.sessions.history('readiness', 'probe', 1);
+      },
+    },
+  ];
+  const { redis } = core;
+  if (redis) {
+    probes.push({
+      name: 'cache',
+      required: false,
+      check: async () => {
+        if (redis.status !== 'ready') throw new Error(`the Redis connection is ${redis.status}`);
+      },
+    });
+  }
+  const orchestrator = new Orchestrator({
+    api: {
+      routes,
+      identify: options.identifyApi ?? apiGatewayIdentity((apiKeyId) => core.resolveTenant(apiKeyId)),
+    },
+    proxy: { routes, identify: callingServiceIdentity() },
+    probes,
+    logger,
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+    ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+  });
+  return {
+    orchestrator,
+    gateway: core.gateway,
+    async close() {
+      await core.gateway.flush(eventFlushMs);
+      if (!options.core) await core.close();
+    },
+  };
+}
+
+export type OrchestratorPlatform = ReturnType<typeof createOrchestratorPlatform>;
