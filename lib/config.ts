@@ -15,12 +15,14 @@ import type {
   EventsConfig,
   JobsConfig,
   NetworkConfig,
+  OrchestratorConfig,
   WebhooksConfig,
 } from './config/types.js';
 import {
   ConfigError,
   checkEvents,
   checkJobs,
+  checkOrchestrator,
   checkWebhooks,
   type DeploymentOverrides,
   emailDomain,
@@ -129,6 +131,13 @@ export function environmentConfig(
     stepsTimeout: Duration.seconds(280),
   };
   checkJobs(environment, jobs);
+  const orchestrator: OrchestratorConfig = {
+    desiredCount: settings.orchestratorTasks.desired,
+    maxCount: settings.orchestratorTasks.max,
+    cpu: 1024,
+    memoryLimitMiB: 2048,
+  };
+  checkOrchestrator(environment, orchestrator);
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
@@ -171,6 +180,7 @@ export function environmentConfig(
     cache: settings.cache,
     events,
     jobs,
+    orchestrator,
     logRetention: settings.logRetention,
     tracing: true,
     removalPolicy: settings.removalPolicy,

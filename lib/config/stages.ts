@@ -36,6 +36,8 @@ export interface StageSettings {
   readonly moderationWebhookUrl: string;
   /** Chunks of one document job asked of the model at once (`JobsConfig.chunkConcurrency`). */
   readonly jobChunkConcurrency: number;
+  /** The orchestrator's tasks: idle and at most (`OrchestratorConfig`). */
+  readonly orchestratorTasks: { readonly desired: number; readonly max: number };
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly terminationProtection: boolean;
@@ -86,6 +88,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
     // A sandbox account's Bedrock quotas are small: one job must not take all of them.
     jobChunkConcurrency: 2,
+    orchestratorTasks: { desired: 1, max: 2 },
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -98,6 +101,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
     jobChunkConcurrency: 4,
+    orchestratorTasks: { desired: 1, max: 4 },
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
     terminationProtection: false,
@@ -112,6 +116,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     ...placeholderEventEndpoints('mangaassist.example', 'prod'),
     jobChunkConcurrency: 4,
+    // Two tasks, one per AZ, whatever the load: one AZ's loss leaves the other answering.
+    orchestratorTasks: { desired: 2, max: 20 },
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
     terminationProtection: true,

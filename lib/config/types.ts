@@ -246,6 +246,18 @@ export interface EventsConfig {
   readonly crossAccountBusArn?: string;
 }
 
+/** The Fargate orchestrator (`packages/orchestrator`): how many tasks, how large. */
+export interface OrchestratorConfig {
+  /** Tasks while idle, and the fewest auto scaling leaves: 2 or more in prod (one per AZ). */
+  readonly desiredCount: number;
+  /** The most tasks auto scaling starts (CPU 60 %, memory 70 %). */
+  readonly maxCount: number;
+  /** vCPU units of a task (1024 = 1 vCPU); a Fargate size with `memoryLimitMiB`. */
+  readonly cpu: number;
+  /** MiB of a task. */
+  readonly memoryLimitMiB: number;
+}
+
 /** Everything one environment is built from: the stacks and constructs read nothing else. */
 export interface EnvironmentConfig {
   readonly stage: Stage;
@@ -271,6 +283,7 @@ export interface EnvironmentConfig {
   readonly cache: CacheConfig;
   readonly events: EventsConfig;
   readonly jobs: JobsConfig;
+  readonly orchestrator: OrchestratorConfig;
   /** Retention of every log group: function logs, API access and execution logs. */
   readonly logRetention: RetentionDays;
   /** X-Ray active tracing on functions and the API stage. */

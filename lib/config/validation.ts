@@ -6,7 +6,13 @@ import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
 import * as z from 'zod/mini';
 import { shortestTaskTimeoutSeconds } from '../job-workflow-definition.js';
-import type { EventsConfig, JobsConfig, TenantSettings, WebhooksConfig } from './types.js';
+import type {
+  EventsConfig,
+  JobsConfig,
+  OrchestratorConfig,
+  TenantSettings,
+  WebhooksConfig,
+} from './types.js';
 
 /** A configuration that cannot be deployed: an unknown stage, an invalid value or override. */
 export class ConfigError extends Error {
@@ -191,6 +197,47 @@ export function checkJobs(environment: string, jobs: JobsConfig): void {
   if (jobs.stepsTimeout.toSeconds() > shortestTask) {
     throw new ConfigError(
       `${environment}: the job steps function's timeout must not exceed the workflow's shortest Task timeout (${shortestTask} s)`,
+    );
+  }
+}
+
+/** Fargate's CPU units and the memory (MiB) each allows. */
+const fargateSizes: Readonly<Record<number, readonly [number, number]>> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+};
+
+/**
+ * The orchestrator: at least one task and no more than the largest count, 2 or more in prod (a
+ * task per AZ), and a Fargate size (CPU units with memory in its range: 512 MiB or whole GiB).
+ */
+export function checkOrchestrator(environment: string, orchestrator: OrchestratorConfig): void {
+  const { desiredCount, maxCount, cpu, memoryLimitMiB } = orchestrator;
+  if (
+    !Number.isInteger(desiredCount) ||
+    desiredCount < 1 ||
+    !Number.isInteger(maxCount) ||
+    maxCount < desiredCount
+  ) {
+    throw new ConfigError(
+      `${environment}: the orchestrator needs 1 task or more, and maxCount no less than desiredCount`,
+    );
+  }
+  if (environment === 'prod' && desiredCount < 2) {
+    throw new ConfigError(`${environment}: the orchestrator runs 2 tasks or more in prod, one per AZ`);
+  }
+  const range = fargateSizes[cpu];
+  if (
+    range === undefined ||
+    memoryLimitMiB < range[0] ||
+    memoryLimitMiB > range[1] ||
+    (memoryLimitMiB % 1024 !== 0 && memoryLimitMiB !== 512)
+  ) {
+    throw new ConfigError(
+      `${environment}: ${cpu} CPU units with ${memoryLimitMiB} MiB is not a Fargate task size`,
     );
   }
 }

@@ -131,6 +131,8 @@ export class ChatApi extends Construct {
   readonly requestModel: Model;
   readonly requestValidator: RequestValidator;
   readonly accessLogs: LogGroup;
+  /** What the chat doors are configured with (the orchestrator gets the same). */
+  readonly chatEnvironment: Readonly<Record<string, string>>;
   /** What every function of this API shares: logging, tracing, network, common environment. */
   readonly functionDefaults: SharedFunctionProps;
   /** Full URL of `POST /v1/chat` on the stage. */
@@ -211,7 +213,7 @@ export class ChatApi extends Construct {
       ...(props.network ? { network: props.network } : {}),
       environment: { [gatewayEnvironment.stage]: props.stage, ...props.environment },
     };
-    const chatEnvironment = {
+    this.chatEnvironment = {
       ...this.functionDefaults.environment,
       ...props.bedrock.handlerEnvironment,
       [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
@@ -229,7 +231,7 @@ export class ChatApi extends Construct {
       ...(props.provisionedConcurrency !== undefined
         ? { provisionedConcurrentExecutions: props.provisionedConcurrency }
         : {}),
-      environment: chatEnvironment,
+      environment: this.chatEnvironment,
     });
     const streamTimeout = props.streamTimeout ?? Duration.minutes(3);
     this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
@@ -238,7 +240,7 @@ export class ChatApi extends Construct {
       description: `MangaAssist ${props.stage}: POST /v1/chat/stream (SSE)`,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
       timeout: streamTimeout,
-      environment: chatEnvironment,
+      environment: this.chatEnvironment,
     });
     for (const fn of [this.chatFunction, this.streamFunction]) {
       props.bedrock.grantInvoke(fn);

@@ -15,7 +15,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The monorepo root: esbuild's working directory and where the lock file lives. */
-const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Moves a bundle's source map out of its asset (see the file). */
 const keepSourceMap = path.join(repositoryRoot, 'lib/bundling/keep-source-map.mjs');
@@ -33,7 +33,7 @@ const lambdaProviders = {
  * ESM bundles have no `require`; CommonJS dependencies (parts of the AWS SDK) call it.
  * Aliasing `createRequire` avoids clashing with a bundled module that imports it too.
  */
-const requireShim =
+export const requireShim =
   "import { createRequire as __platformCreateRequire } from 'node:module'; const require = __platformCreateRequire(import.meta.url);";
 
 /** Where a function's network interfaces go, for functions that reach resources in a VPC. */

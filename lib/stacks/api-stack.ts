@@ -14,6 +14,7 @@ import { ChatApi } from '../constructs/chat-api.js';
 import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
 import { DocumentJobs } from '../constructs/document-jobs.js';
 import { ModelGuardrail } from '../constructs/model-guardrail.js';
+import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
@@ -58,7 +59,8 @@ export interface ApiStackProps extends StackProps {
  * The stateless public APIs: the REST API (chat, SSE stream, WebSocket tickets, static tasks,
  * document jobs, recommendations) behind tenant API keys, usage plans and a WAF web ACL; the WebSocket API for
  * browsers; the webhook receivers' function URLs; the Bedrock access behind them; the document
- * jobs' queues, workflow, callback deliverer and notification topic; and the alarms that watch them.
+ * jobs' queues, workflow, callback deliverer and notification topic; the Fargate orchestrator (the
+ * chat endpoints on long-running tasks and the FM proxy); and the alarms that watch them.
  *
  * The document jobs live here rather than in a stack of their own: their routes must be methods
  * of the REST API, whose deployment (in this stack) has to include them, and their function needs
@@ -79,6 +81,7 @@ export class ApiStack extends Stack {
   readonly webhookAlarms: WebhookAlarms;
   readonly documentJobs: DocumentJobs;
   readonly recommendations: RecommendationRoutes;
+  readonly orchestrator: OrchestratorService;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     const {
@@ -262,6 +265,21 @@ export class ApiStack extends Stack {
       requestValidator: this.chatApi.requestValidator,
       recommendationsTable,
       functionDefaults: this.chatApi.functionDefaults,
+    });
+
+    this.orchestrator = new OrchestratorService(this, 'Orchestrator', {
+      stage: config.stage,
+      network: functionNetwork,
+      environment: this.chatApi.chatEnvironment,
+      bedrock: this.bedrockAccess,
+      sessionsTable,
+      eventBus,
+      desiredCount: config.orchestrator.desiredCount,
+      maxCount: config.orchestrator.maxCount,
+      cpu: config.orchestrator.cpu,
+      memoryLimitMiB: config.orchestrator.memoryLimitMiB,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
     });
   }
 }

@@ -423,8 +423,9 @@ describe('ApiStack', () => {
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 18 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state machine.
-    expect(prodLogs).toHaveLength(23);
+    // 18 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state
+    // machine, the orchestrator's tasks.
+    expect(prodLogs).toHaveLength(24);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

@@ -1,0 +1,264 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
+import { orchestratorImageContext } from '../../../lib/constructs/orchestrator-image.js';
+import {
+  adotCollectorImage,
+  OrchestratorService,
+  OrchestratorServiceError,
+  type OrchestratorServiceProps,
+} from '../../../lib/constructs/orchestrator-service.js';
+import { asList, flatten, type PolicyStatement, resourcesOf, unitTestApp } from '../support.js';
+
+function build(props: Partial<OrchestratorServiceProps> = {}, app: App = unitTestApp()) {
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  const vpc = new Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
+  });
+  const group = new SecurityGroup(stack, 'CacheClients', { vpc });
+  new OrchestratorService(stack, 'Orchestrator', {
+    stage: 'dev',
+    network: { vpc, subnets: { subnetGroupName: 'functions' }, securityGroups: [group] },
+    environment: { STAGE: 'dev', SESSIONS_TABLE: 'mangaassist-dev-sessions' },
+    bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
+    sessionsTable: new Table(stack, 'Sessions', { partitionKey: { name: 'pk', type: AttributeType.STRING } }),
+    eventBus: new EventBus(stack, 'Bus'),
+    desiredCount: 2,
+    maxCount: 6,
+    image: ContainerImage.fromRegistry('example.com/orchestrator:test'),
+    ...props,
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = build();
+
+interface ContainerDefinition {
+  Name: string;
+  Image: unknown;
+  Essential?: boolean;
+  ReadonlyRootFilesystem?: boolean;
+  StopTimeout?: number;
+  Environment?: { Name: string; Value: unknown }[];
+  PortMappings?: { Name?: string; ContainerPort: number; AppProtocol?: string }[];
+  HealthCheck?: { Command: string[] };
+  LogConfiguration?: { LogDriver: string };
+}
+
+function containers(): ContainerDefinition[] {
+  const [definition] = resourcesOf<{ ContainerDefinitions: ContainerDefinition[] }>(
+    template,
+    'AWS::ECS::TaskDefinition',
+  );
+  return definition?.properties.ContainerDefinitions ?? [];
+}
+
+const container = (name: string) => {
+  const found = containers().find((candidate) => candidate.Name === name);
+  if (!found) throw new Error(`no container ${name}`);
+  return found;
+};
+
+const environmentOf = (definition: ContainerDefinition) =>
+  Object.fromEntries((definition.Environment ?? []).map(({ Name, Value }) => [Name, Value]));
+
+/** The statements of the policies attached to the role whose logical id starts with `prefix`. */
+function roleStatements(prefix: string): PolicyStatement[] {
+  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith(prefix));
+  expect(roles, `one role ${prefix}`).toHaveLength(1);
+  return resourcesOf<{ Roles: unknown[]; PolicyDocument: { Statement: PolicyStatement[] } }>(
+    template,
+    'AWS::IAM::Policy',
+  )
+    .filter((policy) => policy.properties.Roles.some((role) => flatten(role) === `<${roles[0]}>`))
+    .flatMap((policy) => policy.properties.PolicyDocument.Statement);
+}
+
+describe('OrchestratorService', () => {
+  it('runs a cluster with Container Insights and a Service Connect namespace for the FM proxy', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterName: 'mangaassist-dev-orchestrator',
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+    });
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', {
+      Name: 'mangaassist-dev.internal',
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: {
+        Enabled: true,
+        Namespace: 'mangaassist-dev.internal',
+        Services: [{ PortName: 'fm-proxy', ClientAliases: [{ DnsName: 'fm-proxy', Port: 8080 }] }],
+      },
+    });
+  });
+
+  it('runs the tasks on Graviton in the private subnets, rolling with the circuit breaker and rollback', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      Cpu: '1024',
+      Memory: '2048',
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 2,
+      DeploymentConfiguration: {
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+      EnableExecuteCommand: false,
+    });
+  });
+
+  it('runs the app read-only, with both ports, its health check, its drain under the stop timeout and its logs', () => {
+    const app = container('orchestrator');
+
+    expect(app).toMatchObject({
+      Essential: true,
+      ReadonlyRootFilesystem: true,
+      StopTimeout: 120,
+      PortMappings: [
+        expect.objectContaining({ Name: 'api', ContainerPort: 8000, AppProtocol: 'http' }),
+        expect.objectContaining({ Name: 'fm-proxy', ContainerPort: 8080, AppProtocol: 'http' }),
+      ],
+      LogConfiguration: { LogDriver: 'awslogs' },
+    });
+    expect(app.HealthCheck?.Command.join(' ')).toContain('http://127.0.0.1:8000/healthz');
+    expect(environmentOf(app)).toMatchObject({
+      STAGE: 'dev',
+      SESSIONS_TABLE: 'mangaassist-dev-sessions',
+      PORT: '8000',
+      FM_PROXY_PORT: '8080',
+      DRAIN_MS: '115000',
+    });
+  });
+
+  it('adds the ADOT collector as a sidecar that may fail without taking the app down', () => {
+    const adot = container('adot-collector');
+
+    expect(adot).toMatchObject({ Essential: false, ReadonlyRootFilesystem: true, Image: adotCollectorImage });
+    expect(String(environmentOf(adot).AOT_CONFIG_CONTENT)).toContain('awsxray');
+  });
+
+  it('lets the tasks call the models, use the sessions table, put events and write traces, nothing more', () => {
+    const actions = roleStatements('OrchestratorTaskDefinitionTaskRole').flatMap((statement) =>
+      asList(statement.Action),
+    );
+
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'bedrock:InvokeModel',
+        'bedrock:InvokeModelWithResponseStream',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'events:PutEvents',
+        'xray:PutTraceSegments',
+      ]),
+    );
+    expect(actions.filter((action) => /^(s3|sqs|states|secretsmanager|iam):/.test(action))).toEqual([]);
+    expect(actions.filter((action) => action.endsWith(':*'))).toEqual([]);
+  });
+
+  it('scales on CPU and memory between the desired and the largest count', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 6,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    for (const [metric, target] of [
+      ['ECSServiceAverageCPUUtilization', 60],
+      ['ECSServiceAverageMemoryUtilization', 70],
+    ] as const) {
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: { PredefinedMetricType: metric },
+          TargetValue: target,
+        }),
+      });
+    }
+  });
+
+  it('admits nothing to the tasks until a client is allowed the FM proxy port', () => {
+    const stack = new Stack(unitTestApp(), 'Clients');
+    const vpc = new Vpc(stack, 'Vpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'private', subnetType: SubnetType.PRIVATE_ISOLATED }],
+    });
+    const service = new OrchestratorService(stack, 'Orchestrator', {
+      stage: 'dev',
+      network: { vpc, subnets: { subnetGroupName: 'private' }, securityGroups: [] },
+      environment: {},
+      bedrock: new BedrockInvokeAccess(stack, 'Bedrock', { regionTargets: defaultRegionTargets }),
+      sessionsTable: new Table(stack, 'Sessions', {
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+      }),
+      eventBus: new EventBus(stack, 'Bus'),
+      desiredCount: 1,
+      maxCount: 1,
+      image: ContainerImage.fromRegistry('example.com/orchestrator:test'),
+    });
+    // Without a client, no rule admits anything (the shared template has none either).
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
+
+    const client = new SecurityGroup(stack, 'Recommender', { vpc, allowAllOutbound: false });
+    service.allowFmProxyFrom(client);
+
+    const after = Template.fromStack(stack);
+    after.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Recommender'), 'GroupId'] },
+    });
+    after.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 8080, ToPort: 8080 });
+  });
+
+  it('refuses a stop timeout ECS does not allow and counts that cannot scale', () => {
+    expect(() => build({ stopTimeout: Duration.seconds(121) })).toThrow(OrchestratorServiceError);
+    expect(() => build({ stopTimeout: Duration.seconds(5) })).toThrow(OrchestratorServiceError);
+    expect(() => build({ desiredCount: 0 })).toThrow(OrchestratorServiceError);
+    expect(() => build({ desiredCount: 3, maxCount: 2 })).toThrow(OrchestratorServiceError);
+  });
+
+  it('leaves no AwsSolutions finding unfixed or unacknowledged', () => {
+    const violations = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(
+      stack.node.findChild('Orchestrator'),
+    ).violations;
+    expect(violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual([]);
+  });
+});
+
+describe('the orchestrator image', () => {
+  it('bundles the container entry point beside its Dockerfile, as a linux/arm64 image asset', () => {
+    const directory = orchestratorImageContext();
+
+    expect(existsSync(path.join(directory, 'main.mjs'))).toBe(true);
+    expect(readFileSync(path.join(directory, 'Dockerfile'), 'utf8')).toContain('distroless/nodejs22');
+    const app = new App();
+    build({ image: undefined }, app);
+    const manifests = app.synth().artifacts.filter((artifact) => artifact instanceof AssetManifestArtifact);
+    const images = manifests.flatMap((manifest) => Object.values(manifest.contents.dockerImages ?? {}));
+
+    expect(images.map((image) => image.source)).toEqual([
+      expect.objectContaining({ platform: 'linux/arm64', directory: expect.stringMatching(/^asset\./) }),
+    ]);
+  });
+
+  it('leaves the bundle out of a stack whose assets are not bundled', () => {
+    expect(stack.bundlingRequired).toBe(false);
+  });
+});
