@@ -162,6 +162,7 @@ export function environmentConfig(
       responseCacheTtlSeconds: 300,
       ...(settings.provisionedConcurrency ? { provisionedConcurrency: settings.provisionedConcurrency } : {}),
       streamTimeout: Duration.minutes(3),
+      compute: settings.chatCompute ?? { chat: 'lambda', 'chat-stream': 'lambda' },
     },
     webhooks,
     tenants,

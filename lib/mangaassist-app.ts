@@ -54,9 +54,14 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     alarmTopic: api.alarms.topic,
     description: `MangaAssist ${config.stage}: event consumers, the recommendation and re-enrichment workflows, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
-  // Not on auto scaling targets: CloudFormation took `Tags` on them only lately, and the linter
-  // run in CI (cfn-lint 1.51) still refuses the property as an error.
-  const untagged = { excludeResourceTypes: ['AWS::ApplicationAutoScaling::ScalableTarget'] };
+  // Not on auto scaling targets and load balancer listeners: CloudFormation took `Tags` on them
+  // only lately, and the linter run in CI (cfn-lint 1.51) still refuses the property as an error.
+  const untagged = {
+    excludeResourceTypes: [
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'AWS::ElasticLoadBalancingV2::Listener',
+    ],
+  };
   for (const stack of [stateful, api, events]) {
     Tags.of(stack).add('project', 'MangaAssist', untagged);
     Tags.of(stack).add('stage', config.stage, untagged);

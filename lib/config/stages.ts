@@ -8,7 +8,7 @@ import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
-import type { CacheConfig, Stage, TenantSettings } from './types.js';
+import type { CacheConfig, ChatFunctionConfig, Stage, TenantSettings } from './types.js';
 
 /** MangaAssist's home region (Tokyo), where the first Bedrock target lives too. */
 export const primaryRegion = 'ap-northeast-1';
@@ -36,6 +36,8 @@ export interface StageSettings {
   readonly moderationWebhookUrl: string;
   /** Chunks of one document job asked of the model at once (`JobsConfig.chunkConcurrency`). */
   readonly jobChunkConcurrency: number;
+  /** Where the REST chat routes run (`ChatFunctionConfig.compute`). @default every route on Lambda */
+  readonly chatCompute?: ChatFunctionConfig['compute'];
   /** The orchestrator's tasks: idle and at most (`OrchestratorConfig`). */
   readonly orchestratorTasks: { readonly desired: number; readonly max: number };
   readonly logRetention: RetentionDays;
@@ -88,6 +90,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
     // A sandbox account's Bedrock quotas are small: one job must not take all of them.
     jobChunkConcurrency: 2,
+    chatCompute: { chat: 'lambda', 'chat-stream': 'fargate' },
     orchestratorTasks: { desired: 1, max: 2 },
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,

@@ -2,10 +2,12 @@
  * The shape of an environment's configuration: the typed values `environmentConfig` (lib/config.ts)
  * builds and the stacks and constructs receive. Types only; each stage's values are in `stages.ts`.
  */
+
 import type { DeploymentStage, Tenant } from '@mangaassist/contracts';
 import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ChatRoute } from '../constructs/chat-api.js';
 import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
 
 /** A deployment stage (`dev`, `staging`, `prod`): the contracts' `DeploymentStage` under its config name. */
@@ -77,6 +79,11 @@ export interface ChatFunctionConfig {
    * 4 096 tokens at a slow 30 tokens/s take about 2 ½.
    */
   readonly streamTimeout: Duration;
+  /**
+   * Where each REST chat route runs: a Lambda function, or the Fargate orchestrator (through a
+   * VPC link and a private load balancer; same path, payloads and errors).
+   */
+  readonly compute: Readonly<Record<ChatRoute, 'lambda' | 'fargate'>>;
 }
 
 /** The WAF web ACL on the REST stage (seed 003: AWS managed rules and a rate-based rule). */

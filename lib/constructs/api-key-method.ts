@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import {
   type IModel,
+  Integration,
   type IRequestValidator,
   type IResource,
   LambdaIntegration,
@@ -29,19 +30,21 @@ export interface ApiKeyMethodOptions {
    */
   readonly requestParameters?: Readonly<Record<string, boolean>>;
   /**
+   * Of a Lambda target (an `Integration` target carries its own).
    * @default - a Lambda proxy integration with API Gateway's defaults (buffered, 29 s)
    */
   readonly integrationOptions?: LambdaIntegrationOptions;
 }
 
 /**
- * Adds `POST` on `resource`, integrated with `target` through a Lambda proxy integration and
- * open only to callers with a tenant API key (`x-api-key`, `apiKeyRequired`): API Gateway
- * answers 403 to anyone else and meters the rest against the key's usage plan.
+ * Adds `POST` on `resource`, integrated with `target` (a function, through a Lambda proxy
+ * integration, or any other integration, such as the orchestrator's over its VPC link) and open
+ * only to callers with a tenant API key (`x-api-key`, `apiKeyRequired`): API Gateway answers 403
+ * to anyone else and meters the rest against the key's usage plan.
  */
 export function addApiKeyPostMethod(
   resource: IResource,
-  target: IFunction,
+  target: IFunction | Integration,
   options: ApiKeyMethodOptions,
 ): Method {
   return addApiKeyMethod(resource, 'POST', target, options);
@@ -54,10 +57,12 @@ export function addApiKeyPostMethod(
 export function addApiKeyMethod(
   resource: IResource,
   httpMethod: string,
-  target: IFunction,
+  target: IFunction | Integration,
   options: ApiKeyMethodOptions,
 ): Method {
-  const method = resource.addMethod(httpMethod, new LambdaIntegration(target, options.integrationOptions), {
+  const integration =
+    target instanceof Integration ? target : new LambdaIntegration(target, options.integrationOptions);
+  const method = resource.addMethod(httpMethod, integration, {
     operationName: options.operationName,
     apiKeyRequired: true,
     ...(options.requestValidator ? { requestValidator: options.requestValidator } : {}),

@@ -5,6 +5,7 @@ import {
   AccessLogField,
   AccessLogFormat,
   EndpointType,
+  type Integration,
   type JsonSchema,
   JsonSchemaVersion,
   LogGroupLogDestination,
@@ -21,6 +22,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { addApiKeyPostMethod } from './api-key-method.js';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { JsonErrorResponses } from './json-error-responses.js';
+import type { OrchestratorIngress, OrchestratorRouteOptions } from './orchestrator-ingress.js';
 import { type FunctionNetwork, PlatformFunction, type SharedFunctionProps } from './platform-function.js';
 
 export interface ChatApiProps {
@@ -83,6 +85,12 @@ export interface ChatApiProps {
    */
   readonly streamTimeout?: Duration;
   /**
+   * The chat routes the Fargate orchestrator answers instead of a Lambda function (no function
+   * is built for them), through `ingress`.
+   * @default - none: every route on Lambda
+   */
+  readonly fargate?: { readonly ingress: OrchestratorIngress; readonly routes: readonly ChatRoute[] };
+  /**
    * Budget for one chat request, ms (`CHAT_DEADLINE_MS`).
    * @default 3000
    */
@@ -123,10 +131,16 @@ export interface ChatApiProps {
  * JSON bodies. Other routes (the static tasks) are added to `restApi` with `requestValidator`,
  * their functions built with `functionDefaults`.
  */
+/** The chat routes a stage may send to Lambda or to the Fargate orchestrator. */
+export const chatRoutes = ['chat', 'chat-stream'] as const;
+export type ChatRoute = (typeof chatRoutes)[number];
+
 export class ChatApi extends Construct {
   readonly restApi: RestApi;
-  readonly chatFunction: PlatformFunction;
-  readonly streamFunction: PlatformFunction;
+  /** `POST /v1/chat`'s function; none when the orchestrator answers the route. */
+  readonly chatFunction?: PlatformFunction;
+  /** `POST /v1/chat/stream`'s function; none when the orchestrator answers the route. */
+  readonly streamFunction?: PlatformFunction;
   readonly ticketFunction: PlatformFunction;
   readonly requestModel: Model;
   readonly requestValidator: RequestValidator;
@@ -222,27 +236,33 @@ export class ChatApi extends Construct {
       ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
     };
 
-    this.chatFunction = new PlatformFunction(this, 'ChatFunction', {
-      ...this.functionDefaults,
-      entry: 'functions/chat-sync/src/handler.ts',
-      description: `MangaAssist ${props.stage}: POST /v1/chat`,
-      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
-      ...(props.timeout !== undefined ? { timeout: props.timeout } : {}),
-      ...(props.provisionedConcurrency !== undefined
-        ? { provisionedConcurrentExecutions: props.provisionedConcurrency }
-        : {}),
-      environment: this.chatEnvironment,
-    });
+    const onFargate = new Set(props.fargate?.routes ?? []);
     const streamTimeout = props.streamTimeout ?? Duration.minutes(3);
-    this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
-      ...this.functionDefaults,
-      entry: 'functions/chat-stream/src/handler.ts',
-      description: `MangaAssist ${props.stage}: POST /v1/chat/stream (SSE)`,
-      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
-      timeout: streamTimeout,
-      environment: this.chatEnvironment,
-    });
+    if (!onFargate.has('chat')) {
+      this.chatFunction = new PlatformFunction(this, 'ChatFunction', {
+        ...this.functionDefaults,
+        entry: 'functions/chat-sync/src/handler.ts',
+        description: `MangaAssist ${props.stage}: POST /v1/chat`,
+        ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+        ...(props.timeout !== undefined ? { timeout: props.timeout } : {}),
+        ...(props.provisionedConcurrency !== undefined
+          ? { provisionedConcurrentExecutions: props.provisionedConcurrency }
+          : {}),
+        environment: this.chatEnvironment,
+      });
+    }
+    if (!onFargate.has('chat-stream')) {
+      this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
+        ...this.functionDefaults,
+        entry: 'functions/chat-stream/src/handler.ts',
+        description: `MangaAssist ${props.stage}: POST /v1/chat/stream (SSE)`,
+        ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+        timeout: streamTimeout,
+        environment: this.chatEnvironment,
+      });
+    }
     for (const fn of [this.chatFunction, this.streamFunction]) {
+      if (fn === undefined) continue;
       props.bedrock.grantInvoke(fn);
       props.eventBus?.grantPutEventsTo(fn);
       props.sessionsTable.grantReadWriteData(fn);
@@ -262,17 +282,23 @@ export class ChatApi extends Construct {
 
     const v1 = this.restApi.root.addResource('v1');
     const chat = v1.addResource('chat');
-    addApiKeyPostMethod(chat, this.chatFunction.invocationTarget, {
+    const ingress = props.fargate?.ingress;
+    addApiKeyPostMethod(chat, this.chatFunction?.invocationTarget ?? fargateRoute(ingress, '/v1/chat', {}), {
       operationName: 'CreateChat',
       requestValidator: this.requestValidator,
       requestModel: this.requestModel,
     });
-    addApiKeyPostMethod(chat.addResource('stream'), this.streamFunction.invocationTarget, {
-      operationName: 'StreamChat',
-      requestValidator: this.requestValidator,
-      requestModel: this.requestModel,
-      integrationOptions: { responseTransferMode: ResponseTransferMode.STREAM, timeout: streamTimeout },
-    });
+    addApiKeyPostMethod(
+      chat.addResource('stream'),
+      this.streamFunction?.invocationTarget ??
+        fargateRoute(ingress, '/v1/chat/stream', { stream: true, timeout: streamTimeout }),
+      {
+        operationName: 'StreamChat',
+        requestValidator: this.requestValidator,
+        requestModel: this.requestModel,
+        integrationOptions: { responseTransferMode: ResponseTransferMode.STREAM, timeout: streamTimeout },
+      },
+    );
     addApiKeyPostMethod(v1.addResource('ws-tickets'), this.ticketFunction.invocationTarget, {
       operationName: 'CreateWebSocketTicket',
     });
@@ -297,6 +323,16 @@ export class ChatApi extends Construct {
       });
     }
   }
+}
+
+/** The orchestrator's integration of a route sent to Fargate. */
+function fargateRoute(
+  ingress: OrchestratorIngress | undefined,
+  path: string,
+  options: OrchestratorRouteOptions,
+): Integration {
+  if (!ingress) throw new Error(`${path} has neither a function nor the orchestrator's ingress`);
+  return ingress.integration(path, options);
 }
 
 /** One JSON object per request; `requestId` matches the error bodies' `request_id`. */

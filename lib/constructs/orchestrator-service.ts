@@ -20,6 +20,7 @@ import { NamespaceType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { orchestratorImage } from './orchestrator-image.js';
+import type { OrchestratorIngress } from './orchestrator-ingress.js';
 import type { FunctionNetwork } from './platform-function.js';
 
 export class OrchestratorServiceError extends Error {
@@ -87,6 +88,12 @@ export interface OrchestratorServiceProps {
    * streams for 5 s less. @default Duration.seconds(120)
    */
   readonly stopTimeout?: Duration;
+  /**
+   * The REST API's way in (`OrchestratorIngress`): the tasks register with its target group and
+   * admit its load balancer on the public port.
+   * @default - no public listener in use: the FM proxy only
+   */
+  readonly ingress?: OrchestratorIngress;
   /** @default - the bundle of `packages/orchestrator/src/main.ts`, built at deploy time */
   readonly image?: ContainerImage;
   /** @default RetentionDays.ONE_MONTH */
@@ -260,6 +267,14 @@ export class OrchestratorService extends Construct {
         ],
       },
     });
+    if (props.ingress) {
+      this.service.attachToNetworkTargetGroup(props.ingress.targetGroup);
+      this.securityGroup.connections.allowFrom(
+        props.ingress.securityGroup,
+        Port.tcp(orchestratorPorts.api),
+        'the REST API, through its VPC link and load balancer',
+      );
+    }
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: props.desiredCount,
       maxCapacity: props.maxCount,

@@ -10,10 +10,11 @@ import type { EnvironmentConfig } from '../config.js';
 import { ApiAlarms } from '../constructs/api-alarms.js';
 import { ApiFirewall } from '../constructs/api-firewall.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
-import { ChatApi } from '../constructs/chat-api.js';
+import { ChatApi, chatRoutes } from '../constructs/chat-api.js';
 import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
 import { DocumentJobs } from '../constructs/document-jobs.js';
 import { ModelGuardrail } from '../constructs/model-guardrail.js';
+import { OrchestratorIngress } from '../constructs/orchestrator-ingress.js';
 import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
@@ -82,6 +83,8 @@ export class ApiStack extends Stack {
   readonly documentJobs: DocumentJobs;
   readonly recommendations: RecommendationRoutes;
   readonly orchestrator: OrchestratorService;
+  /** The REST API's way in to the orchestrator, when the stage sends a chat route there. */
+  readonly orchestratorIngress?: OrchestratorIngress;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     const {
@@ -126,6 +129,16 @@ export class ApiStack extends Stack {
       [gatewayEnvironment.sessionsTable]: sessionsTable.tableName,
     };
 
+    const fargateRoutes = chatRoutes.filter((route) => config.chat.compute[route] === 'fargate');
+    // The way in to the orchestrator, for the chat routes the stage sends there.
+    this.orchestratorIngress =
+      fargateRoutes.length > 0
+        ? new OrchestratorIngress(this, 'OrchestratorIngress', {
+            stage: config.stage,
+            network: functionNetwork,
+          })
+        : undefined;
+
     this.chatApi = new ChatApi(this, 'ChatApi', {
       stage: config.stage,
       bedrock: this.bedrockAccess,
@@ -148,6 +161,9 @@ export class ApiStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
       tracing: config.tracing,
+      ...(this.orchestratorIngress
+        ? { fargate: { ingress: this.orchestratorIngress, routes: fargateRoutes } }
+        : {}),
     });
     const restStage = this.chatApi.restApi.deploymentStage;
     this.tenants.allowStage(this.chatApi.restApi, restStage);
@@ -280,6 +296,7 @@ export class ApiStack extends Stack {
       memoryLimitMiB: config.orchestrator.memoryLimitMiB,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
+      ...(this.orchestratorIngress ? { ingress: this.orchestratorIngress } : {}),
     });
   }
 }

@@ -2,6 +2,7 @@ import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { checkOrchestrator } from '../../lib/config/validation.js';
 import { ConfigError, environmentConfig, primaryRegion, stackEnvironment, stages } from '../../lib/config.js';
 
 describe('environmentConfig', () => {
@@ -215,5 +216,45 @@ describe('stackEnvironment', () => {
       account: '123456789012',
       region: 'ap-northeast-3',
     });
+  });
+});
+
+describe('environmentConfig orchestrator', () => {
+  it('runs two orchestrator tasks in prod, one elsewhere, on 1 vCPU and 2 GiB', () => {
+    expect(environmentConfig('prod').orchestrator).toEqual({
+      desiredCount: 2,
+      maxCount: 20,
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+    });
+    expect(environmentConfig('dev').orchestrator).toMatchObject({ desiredCount: 1, maxCount: 2 });
+  });
+
+  it('answers SSE from the orchestrator in dev and every chat route from Lambda elsewhere', () => {
+    expect(environmentConfig('dev').chat.compute).toEqual({ chat: 'lambda', 'chat-stream': 'fargate' });
+    for (const stage of ['staging', 'prod']) {
+      expect(environmentConfig(stage).chat.compute).toEqual({ chat: 'lambda', 'chat-stream': 'lambda' });
+    }
+  });
+});
+
+describe('checkOrchestrator', () => {
+  const valid = { desiredCount: 2, maxCount: 4, cpu: 1024, memoryLimitMiB: 2048 };
+
+  it('accepts Fargate sizes, 512 MiB on a quarter vCPU included', () => {
+    expect(() => checkOrchestrator('prod', valid)).not.toThrow();
+    expect(() => checkOrchestrator('dev', { ...valid, cpu: 256, memoryLimitMiB: 512 })).not.toThrow();
+    expect(() => checkOrchestrator('dev', { ...valid, cpu: 4096, memoryLimitMiB: 30720 })).not.toThrow();
+  });
+
+  it.each([
+    ['one task in prod', 'prod', { desiredCount: 1 }],
+    ['no task', 'dev', { desiredCount: 0 }],
+    ['fewer at most than idle', 'dev', { desiredCount: 3, maxCount: 2 }],
+    ['a CPU size Fargate has not', 'dev', { cpu: 768 }],
+    ['memory over the CPU size’s range', 'dev', { cpu: 1024, memoryLimitMiB: 9216 }],
+    ['memory that is not whole GiB', 'dev', { cpu: 1024, memoryLimitMiB: 2500 }],
+  ])('refuses %s', (_, stage, change) => {
+    expect(() => checkOrchestrator(stage, { ...valid, ...change })).toThrow(ConfigError);
   });
 });

@@ -6,8 +6,9 @@ import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { environmentConfig } from '../../../lib/config.js';
+import { type EnvironmentConfig, environmentConfig } from '../../../lib/config.js';
 import { ApiStack } from '../../../lib/stacks/api-stack.js';
 import {
   asList,
@@ -16,11 +17,13 @@ import {
   functionStatements,
   logicalId,
   policyStatements,
+  resourcesOf,
   unitTestApp,
 } from '../support.js';
 
-function build(environment: string) {
+function build(environment: string, compute?: EnvironmentConfig['chat']['compute']) {
   const app = unitTestApp();
+  const config = environmentConfig(environment);
   const shared = new Stack(app, 'Shared');
   const table = (id: string) =>
     new Table(shared, id, { partitionKey: { name: 'pk', type: AttributeType.STRING } });
@@ -30,7 +33,7 @@ function build(environment: string) {
     subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
   });
   const stack = new ApiStack(app, 'Api', {
-    config: environmentConfig(environment),
+    config: compute ? { ...config, chat: { ...config.chat, compute } } : config,
     eventBus: new EventBus(shared, 'Bus'),
     sessionsTable: table('Sessions'),
     connectionsTable: table('Connections'),
@@ -113,9 +116,10 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs eighteen Node.js 22 arm64 functions, in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
+  it('runs eighteen Node.js 22 arm64 functions (seventeen in dev: its SSE route is on Fargate), in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
+    expect(functionsOf(prod.template)).toHaveLength(18);
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(18);
+    expect(functions).toHaveLength(17);
     expect(functions.filter(isWebhook)).toHaveLength(3);
     expect(functions.filter(isMessageRoute)).toHaveLength(1);
     expect(functions.filter(isRecommendationsRoute)).toHaveLength(1);
@@ -147,7 +151,7 @@ describe('ApiStack', () => {
   it('grants each function only the services it calls', () => {
     const { template } = dev;
     expect(servicesOf(template, 'ChatApiChatFunction')).toEqual(['bedrock', 'dynamodb', 'events']);
-    expect(servicesOf(template, 'ChatApiStreamFunction')).toEqual(['bedrock', 'dynamodb', 'events']);
+    expect(servicesOf(prod.template, 'ChatApiStreamFunction')).toEqual(['bedrock', 'dynamodb', 'events']);
     expect(servicesOf(template, 'ChatApiTicketFunction')).toEqual(['dynamodb']);
     for (const task of ['Moderate', 'Summarize', 'Analyze']) {
       expect(servicesOf(template, `Tasks${task}Function`)).toEqual(['bedrock', 'events']);
@@ -471,5 +475,53 @@ describe('ApiStack', () => {
         Variables: Match.objectLike({ MANGA_ENV: 'prod', BEDROCK_ALLOWED_GEOGRAPHIES: 'jp,apac' }),
       },
     });
+  });
+
+  it('sends every chat route to Lambda unless the stage says otherwise, with no load balancer for the orchestrator', () => {
+    for (const { stack, template } of [build('dev', { chat: 'lambda', 'chat-stream': 'lambda' }), prod]) {
+      expect(stack.orchestratorIngress).toBeUndefined();
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+      template.resourceCountIs('AWS::ApiGateway::VpcLink', 0);
+    }
+  });
+
+  it('sends a route the stage puts on Fargate through the VPC link, with the caller’s key id, and builds no function for it', () => {
+    const fargate = build('dev', { chat: 'lambda', 'chat-stream': 'fargate' });
+    const methods = resourcesOf<{
+      HttpMethod: string;
+      ApiKeyRequired: boolean;
+      Integration: Record<string, unknown>;
+      RequestValidatorId?: unknown;
+    }>(fargate.template, 'AWS::ApiGateway::Method').filter(
+      (method) => method.properties.HttpMethod === 'POST',
+    );
+    const integrations = methods.map((method) => method.properties.Integration);
+    const stream = integrations.find((integration) => integration.ConnectionType === 'VPC_LINK');
+
+    expect(stream).toMatchObject({
+      Type: 'HTTP_PROXY',
+      IntegrationHttpMethod: 'POST',
+      ResponseTransferMode: 'STREAM',
+      TimeoutInMillis: 180_000,
+      RequestParameters: {
+        'integration.request.header.x-mangaassist-api-key-id': 'context.identity.apiKeyId',
+      },
+    });
+    expect(flatten(stream?.Uri)).toMatch(/^http:\/\/.*\/v1\/chat\/stream$/);
+    expect(integrations.filter((integration) => integration.ConnectionType === 'VPC_LINK')).toHaveLength(1);
+    expect(fargate.stack.chatApi.streamFunction).toBeUndefined();
+    expect(fargate.stack.chatApi.chatFunction).toBeDefined();
+    fargate.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Type: 'network',
+      EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: 'off',
+    });
+    fargate.template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [Match.objectLike({ ContainerName: 'orchestrator', ContainerPort: 8000 })],
+    });
+    const violations = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(
+      fargate.stack,
+    ).violations;
+    expect(violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual([]);
   });
 });
