@@ -84,8 +84,8 @@ export interface OrchestratorServiceProps {
   /** MiB of a task. @default 2048 */
   readonly memoryLimitMiB?: number;
   /**
-   * How long ECS waits after SIGTERM before it kills the app (2 to 120 s); the app drains open
-   * streams for 5 s less. @default Duration.seconds(120)
+   * How long ECS waits after SIGTERM before it kills the app (10 to 120 s); the app drains open
+   * streams for 10 s less, then ends the rest and sends its pending events. @default Duration.seconds(120)
    */
   readonly stopTimeout?: Duration;
   /**
@@ -182,7 +182,8 @@ export class OrchestratorService extends Construct {
         ...props.environment,
         PORT: String(orchestratorPorts.api),
         FM_PROXY_PORT: String(orchestratorPorts.fmProxy),
-        DRAIN_MS: String((stopSeconds - 5) * 1000),
+        // 10 s under the stop timeout: the ends of the streams still open, and the pending events.
+        DRAIN_MS: String((stopSeconds - 10) * 1000),
         // The sidecar's OTLP endpoint on the task's loopback.
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
       },
@@ -252,7 +253,8 @@ export class OrchestratorService extends Construct {
       serviceName: name,
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.desiredCount,
+      // No DesiredCount: a deploy would reset a scaled-out service to it. Auto scaling's minimum
+      // (`desiredCount`) raises a new service to it, and keeps it there.
       vpcSubnets: props.network.subnets,
       securityGroups: [this.securityGroup, ...props.network.securityGroups],
       assignPublicIp: false,
@@ -263,7 +265,15 @@ export class OrchestratorService extends Construct {
       serviceConnectConfiguration: {
         logDriver: LogDrivers.awsLogs({ streamPrefix: 'service-connect', logGroup: this.logGroup }),
         services: [
-          { portMappingName: fmProxyDnsName, dnsName: fmProxyDnsName, port: orchestratorPorts.fmProxy },
+          {
+            portMappingName: fmProxyDnsName,
+            dnsName: fmProxyDnsName,
+            port: orchestratorPorts.fmProxy,
+            // Envoy's HTTP default (15 s a request) would cut streams and long answers: none, and
+            // idle connections kept past the 15 s keep-alive comments.
+            perRequestTimeout: Duration.seconds(0),
+            idleTimeout: Duration.minutes(6),
+          },
         ],
       },
     });

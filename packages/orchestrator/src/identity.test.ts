@@ -45,6 +45,14 @@ describe('callingServiceIdentity', () => {
     });
   });
 
+  it('counts a request that names no service to the default one, as a sidecar serves one service', () => {
+    const sidecar = callingServiceIdentity('catalog-api');
+
+    expect(sidecar({}, 'r')).toEqual({ tenantId: 'svc-catalog-api' });
+    expect(sidecar({ 'x-calling-service': 'batch-worker' }, 'r')).toEqual({ tenantId: 'svc-batch-worker' });
+    expect(() => callingServiceIdentity('Not A Name')).toThrow(RangeError);
+  });
+
   it.each([
     ['none', undefined],
     ['an empty name', ''],

@@ -63,12 +63,17 @@ export function apiKeyIdentity(tenantForKey: (value: string | undefined) => stri
 /**
  * The FM proxy's callers: the service named by `x-calling-service` (a lower-case name, as a
  * Service Connect service is named), counted as tenant `svc-<name>` (give it a budget by adding
- * that tenant to `TENANTS_JSON`; unknown, it gets the default one). Without a valid name: 400
- * `calling_service_required`, so no model call goes unattributed.
+ * that tenant to `TENANTS_JSON`; unknown, it gets the default one). A request that names none is
+ * `defaultService`'s (a sidecar serves one service); without either, or with an invalid name: 400
+ * `calling_service_required`, so no model call goes unattributed. Throws `RangeError` for an
+ * invalid `defaultService`.
  */
-export function callingServiceIdentity() {
+export function callingServiceIdentity(defaultService?: string) {
+  if (defaultService !== undefined && !serviceName.test(defaultService)) {
+    throw new RangeError(`not a service name: ${JSON.stringify(defaultService)}`);
+  }
   return (headers: IncomingHttpHeaders, requestId: string): Identification => {
-    const service = single(headers, callingServiceHeader);
+    const service = single(headers, callingServiceHeader) ?? defaultService;
     if (service === undefined || !serviceName.test(service)) {
       return {
         refusal: errorResponse(

@@ -1,10 +1,12 @@
 /**
  * The orchestrator container's entry point (`node main.mjs`, the esbuild bundle of this file):
  * the chat core from the environment (as the Lambda doors read it), the public API on `PORT`
- * (8000) and the FM proxy on `FM_PROXY_PORT` (8080). On SIGTERM (ECS stopping the task) or
- * SIGINT: readiness fails at once, open requests get `DRAIN_MS` (25 000: ECS's default stop
- * timeout is 30 s) to finish and the rest end with an error, pending events are sent, then the
- * process exits 0. A configuration error fails at start, naming the variable.
+ * (8000) and the FM proxy on `FM_PROXY_PORT` (8080). As a sidecar (`FmProxySidecar`):
+ * `FM_PROXY_ONLY=true` opens the proxy's port only, and `FM_PROXY_DEFAULT_SERVICE` names the
+ * service a request that names none is counted to. On SIGTERM (ECS stopping the task) or
+ * SIGINT: readiness fails at once, open requests get `DRAIN_MS` (20 000: 10 s under ECS's default
+ * stop timeout of 30 s) to finish and the rest end with an error (2 s for those answers to leave),
+ * pending events are sent (2 s at most), then the process exits 0. A configuration error fails at start, naming the variable.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';
@@ -22,15 +24,20 @@ function portOf(name: string, fallback: number): number {
   return port;
 }
 
-const drainMs = Number(process.env.DRAIN_MS ?? 25_000);
+const drainMs = Number(process.env.DRAIN_MS ?? 20_000);
 if (!Number.isInteger(drainMs) || drainMs < 0) {
   throw new ConfigurationError(
     `DRAIN_MS must be a whole number of milliseconds, got ${process.env.DRAIN_MS}`,
   );
 }
-const platform = createOrchestratorPlatform(chatConfigFromEnvironment(process.env), { logger });
+const proxyOnly = process.env.FM_PROXY_ONLY === 'true';
+const defaultService = process.env.FM_PROXY_DEFAULT_SERVICE;
+const platform = createOrchestratorPlatform(chatConfigFromEnvironment(process.env), {
+  logger,
+  ...(defaultService ? { proxyDefaultService: defaultService } : {}),
+});
 const ports = await platform.orchestrator.listen({
-  api: portOf('PORT', 8000),
+  ...(proxyOnly ? {} : { api: portOf('PORT', 8000) }),
   proxy: portOf('FM_PROXY_PORT', 8080),
 });
 logger.info('orchestrator listening', ports);

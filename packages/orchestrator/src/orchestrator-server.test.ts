@@ -1,4 +1,5 @@
-import { recordingLogger } from '@mangaassist/commons/testing';
+import { request as httpRequest } from 'node:http';
+import { recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
 import {
   errorResponse,
   type HttpRequest,
@@ -178,6 +179,25 @@ describe('Orchestrator routes', () => {
   });
 });
 
+describe('Orchestrator HTTP details', () => {
+  it('answers HEAD on /healthz, names the allowed methods on a 405, and takes the path as sent', async () => {
+    const { api } = await start();
+
+    const head = await fetch(`${api}/healthz`, { method: 'HEAD' });
+    const wrongMethod = await fetch(`${api}/v1/chat`, {
+      method: 'PUT',
+      headers: { 'x-api-key': 'good-key' },
+    });
+    const doubled = await post(`${api}//v1/chat`, '{}');
+    const elsewhere = await post(`${api}//x/v1/chat`, '{}');
+
+    expect(head.status).toBe(200);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect([doubled.status, elsewhere.status]).toEqual([404, 404]);
+  });
+});
+
 describe('Orchestrator health and readiness', () => {
   it('is alive and ready when every required probe answers, listing each', async () => {
     const { api, proxy } = await start({
@@ -224,7 +244,7 @@ describe('Orchestrator shutdown', () => {
   it('fails readiness at once and still answers requests while it lingers, asking clients to reconnect', async () => {
     const { api, server } = await start();
 
-    const stopping = server.shutdown({ drainMs: 2_000, lingerMs: 300 });
+    const stopping = server.shutdown({ drainMs: 5_000, lingerMs: 1_500 });
     const ready = await fetch(`${api}/readyz`);
     const answered = await post(`${api}/v1/chat`, '{}');
 
@@ -295,6 +315,73 @@ describe('Orchestrator shutdown', () => {
     await server.shutdown({ drainMs: 100 });
 
     expect(await answer.text()).toBe('data: {"text":"whole"}\n\ndata: [DONE]\n\n');
+  });
+
+  it('answers 503 to a request still sending its body when the drain ends', async () => {
+    const { api, server } = await start();
+    const url = new URL(`${api}/v1/chat`);
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'x-api-key': 'good-key', 'content-length': '1000' },
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      request.on('error', reject);
+      // Half the body, and the rest never.
+      request.write('x'.repeat(500));
+    });
+    await expect.poll(() => server.openRequests, { message: 'the request never arrived' }).toBe(1);
+
+    await server.shutdown({ drainMs: 100 });
+
+    const { status, body } = await settlesWithin(answered, 5_000, 'the half-sent request’s answer');
+    expect(status).toBe(503);
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'server_shutting_down' } });
+  });
+
+  it('stops within its cut grace even when a client takes nothing of its stream', async () => {
+    // 64 KB events: the socket's buffers fill within milliseconds.
+    const big = sseEvent({ text: 'x'.repeat(64 * 1024) });
+    const route: OrchestratorRoute = {
+      kind: 'streaming',
+      endpoint: async (request, response, signal) => {
+        response.start(200, sseHeaders(request.requestId));
+        while (!signal?.aborted) await response.write(big);
+        await response.end();
+      },
+    };
+    const { api, server } = await start({
+      routes: { 'POST /v1/chat/stream': route },
+      stallTimeoutMs: 60_000,
+    });
+    const url = new URL(`${api}/v1/chat/stream`);
+    const client = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { 'x-api-key': 'good-key' },
+    });
+    client.on('error', () => {});
+    // A client that connects and never reads what it is sent.
+    client.on('response', (response) => response.pause());
+    client.end('{}');
+    await expect.poll(() => server.openRequests, { message: 'the stream never started' }).toBe(1);
+
+    await settlesWithin(server.shutdown({ drainMs: 100, cutGraceMs: 200 }), 10_000, 'the shutdown');
+
+    client.destroy();
   });
 
   it('answers 503 to a request not answered by the end of the drain, never cutting it silently', async () => {

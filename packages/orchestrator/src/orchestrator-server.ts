@@ -21,7 +21,7 @@ import {
   sendHttpResponse,
   toHttpRequest,
 } from '@mangaassist/http/node';
-import { cuttableResponse, shuttingDown } from './shutdown-aware-response.js';
+import { type CuttableResponse, cuttableResponse, shuttingDown } from './shutdown-aware-response.js';
 
 /** A route's endpoint: answered whole, or streamed (SSE). */
 export type OrchestratorRoute =
@@ -76,14 +76,16 @@ export interface ShutdownOptions {
    * sends requests (its health check must fail first). @default 0
    */
   readonly lingerMs?: number;
+  /** How long the answers of the requests ended at the end of the drain may take to leave. @default 2000 */
+  readonly cutGraceMs?: number;
 }
 
-/** What the server tracks of an open request, to end it at the end of a drain. */
+/** What the server tracks of an open request, from its arrival, to end it at the end of a drain. */
 interface OpenRequest {
   /** Ends the request now with an answer or an error (never silently); resolves once sent. */
   cut(): Promise<void>;
-  /** Settles when the endpoint is done with the request. */
-  readonly finished: Promise<void>;
+  /** Settles when the server is done with the request. */
+  finished: Promise<void>;
 }
 
 const healthPath = '/healthz';
@@ -107,6 +109,8 @@ export class Orchestrator {
   readonly #open = new Set<OpenRequest>();
   readonly #servers: { readonly api: Server; readonly proxy: Server };
   #draining = false;
+  /** The drain is over: requests still arriving are refused. */
+  #closing = false;
 
   constructor(options: OrchestratorOptions) {
     this.#options = options;
@@ -116,8 +120,9 @@ export class Orchestrator {
       proxy: createServer((request, response) => this.#serve(options.proxy, request, response)),
     };
     for (const server of Object.values(this.#servers)) {
-      // Streams may run for many minutes: no server-side bound on a request's whole time.
-      server.requestTimeout = 0;
+      // Bounds receiving a request (headers and body, at most 10 MB), not answering it: a stream
+      // may run for many minutes. A client dribbling its body is refused with 408.
+      server.requestTimeout = 60_000;
       // Longer than the load balancer's idle timeout (350 s for an NLB), so it closes first.
       server.keepAliveTimeout = 360_000;
     }
@@ -133,8 +138,11 @@ export class Orchestrator {
     return this.#open.size;
   }
 
-  /** Starts both listeners; resolves with their ports (0 picks a free one). */
-  async listen(ports: { readonly api: number; readonly proxy: number; readonly host?: string }) {
+  /**
+   * Starts the listeners, both unless `api` is left out (a sidecar opens the FM proxy only);
+   * resolves with their ports (0 picks a free one).
+   */
+  async listen(ports: { readonly api?: number; readonly proxy: number; readonly host?: string }) {
     const host = ports.host ?? '0.0.0.0';
     const listen = (server: Server, port: number) =>
       new Promise<number>((resolve, reject) => {
@@ -144,16 +152,17 @@ export class Orchestrator {
           resolve((server.address() as AddressInfo).port);
         });
       });
-    return {
-      api: await listen(this.#servers.api, ports.api),
-      proxy: await listen(this.#servers.proxy, ports.proxy),
-    };
+    const proxy = await listen(this.#servers.proxy, ports.proxy);
+    const api = ports.api === undefined ? undefined : await listen(this.#servers.api, ports.api);
+    return { proxy, ...(api === undefined ? {} : { api }) };
   }
 
   /**
    * Fails `/readyz` at once, keeps answering for at least `lingerMs` and until the open requests
-   * end or `drainMs` runs out, ends the ones still open (with an error, never silently), then
-   * closes the listeners. Idempotent: a second call waits for the first.
+   * end or `drainMs` runs out; then stops accepting, answers a request that still arrives on an
+   * open connection with 503, ends the requests still open (a stream with an error event and
+   * `[DONE]`, anything unanswered with 503: never silently), gives those answers `cutGraceMs` to
+   * leave, and closes every connection. Idempotent: a second call waits for the first.
    */
   async shutdown(options: ShutdownOptions): Promise<void> {
     if (this.#draining) return this.#closed;
@@ -164,31 +173,24 @@ export class Orchestrator {
 
   #closed: Promise<void> = Promise.resolve();
 
-  async #drain({ drainMs, lingerMs = 0 }: ShutdownOptions): Promise<void> {
-    const started = Date.now();
+  async #drain({ drainMs, lingerMs = 0, cutGraceMs = 2_000 }: ShutdownOptions): Promise<void> {
+    const deadline = Date.now() + drainMs;
     this.#logger.info('orchestrator draining', { openRequests: this.#open.size, drainMs });
     await sleep(Math.min(lingerMs, drainMs));
-    while (this.#open.size > 0 && Date.now() - started < drainMs) {
-      await Promise.race([
-        Promise.all([...this.#open].map((open) => open.finished)),
-        sleep(drainMs - (Date.now() - started)),
-      ]);
+    while (this.#open.size > 0 && Date.now() < deadline) {
+      await settledOrAfter(Promise.all([...this.#open].map((open) => open.finished)), deadline - Date.now());
     }
+    this.#closing = true;
+    const closed = Object.values(this.#servers)
+      .filter((server) => server.listening)
+      .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     const left = [...this.#open];
     if (left.length > 0) {
       this.#logger.warn('orchestrator ending the requests still open', { openRequests: left.length });
-      // Each answer is written at once; a client that takes nothing is cut by the stall bound.
-      await Promise.all(left.map((open) => open.cut()));
+      await settledOrAfter(Promise.all(left.map((open) => open.cut())), cutGraceMs);
     }
-    await Promise.all(
-      Object.values(this.#servers).map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    for (const server of Object.values(this.#servers)) server.closeAllConnections();
+    await Promise.all(closed);
     this.#logger.info('orchestrator stopped');
   }
 
@@ -199,17 +201,42 @@ export class Orchestrator {
   #serve(door: OrchestratorDoor, request: IncomingMessage, response: ServerResponse): void {
     const requestId = randomUUID();
     if (this.#draining) response.shouldKeepAlive = false;
-    this.#answer(door, request, response, requestId).catch((error: unknown) => {
-      this.#logger.error('orchestrator request failed', { requestId, error: errorMessage(error) });
-      if (!response.headersSent) {
-        sendHttpResponse(
-          response,
-          errorResponse(500, requestId, 'internal_error', 'Something went wrong on our side.'),
-        );
-      } else {
-        response.destroy();
-      }
-    });
+    if (this.#closing) {
+      // Arrived on a connection still open after the drain: answered, never dropped.
+      request.resume();
+      sendHttpResponse(response, shutdownRefusal(requestId));
+      return;
+    }
+    // Tracked from its arrival: a request still sending its body is answered at the end of a drain too.
+    let cutStream: (() => Promise<void>) | undefined;
+    const cut = new AbortController();
+    const open: OpenRequest = {
+      cut: async () => {
+        cut.abort(new Error(shuttingDown.message));
+        if (cutStream) await cutStream();
+        else if (!response.headersSent) sendHttpResponse(response, shutdownRefusal(requestId));
+      },
+      finished: Promise.resolve(),
+    };
+    open.finished = this.#answer(door, request, response, requestId, {
+      cut: cut.signal,
+      onStream: (stream) => {
+        cutStream = () => stream.cut();
+      },
+    })
+      .catch((error: unknown) => {
+        this.#logger.error('orchestrator request failed', { requestId, error: errorMessage(error) });
+        if (!response.headersSent) {
+          sendHttpResponse(
+            response,
+            errorResponse(500, requestId, 'internal_error', 'Something went wrong on our side.'),
+          );
+        } else {
+          response.destroy();
+        }
+      })
+      .finally(() => this.#open.delete(open));
+    this.#open.add(open);
   }
 
   async #answer(
@@ -217,14 +244,17 @@ export class Orchestrator {
     request: IncomingMessage,
     response: ServerResponse,
     requestId: string,
-  ) {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path === healthPath && request.method === 'GET') {
+    drain: { readonly cut: AbortSignal; onStream(stream: CuttableResponse): void },
+  ): Promise<void> {
+    // The path as sent (API Gateway forwards it exactly): no normalisation, `//x` is not `/x`.
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (path === healthPath && method === 'GET') {
       request.resume();
       sendHttpResponse(response, jsonResponse(200, requestId, { status: 'ok' }));
       return;
     }
-    if (path === readinessPath && request.method === 'GET') {
+    if (path === readinessPath && method === 'GET') {
       request.resume();
       sendHttpResponse(response, await this.#readiness(requestId));
       return;
@@ -232,15 +262,20 @@ export class Orchestrator {
     const route = door.routes[`${request.method} ${path}`];
     if (route === undefined) {
       request.resume();
-      const known = Object.keys(door.routes).some((key) => key.endsWith(` ${path}`));
+      const allowed = Object.keys(door.routes)
+        .filter((key) => key.endsWith(` ${path}`))
+        .map((key) => key.split(' ', 1)[0] ?? '');
       sendHttpResponse(
         response,
-        known
+        allowed.length > 0
           ? errorResponse(
               405,
               requestId,
               'method_not_allowed',
               `${request.method} is not allowed on ${path}.`,
+              {
+                headers: { allow: allowed.join(', ') },
+              },
             )
           : errorResponse(404, requestId, 'route_not_found', `No route ${request.method} ${path}.`),
       );
@@ -254,6 +289,8 @@ export class Orchestrator {
     }
     const maxBodyBytes = this.#options.maxBodyBytes ?? 10 * 1024 * 1024;
     const body = await readRequestBody(request, maxBodyBytes);
+    // Cut while the body was arriving: the 503 has been sent.
+    if (drain.cut.aborted) return;
     if (body === undefined) {
       sendHttpResponse(
         response,
@@ -263,24 +300,15 @@ export class Orchestrator {
     }
     const httpRequest = toHttpRequest(request, body, { path, requestId, tenantId: caller.tenantId });
     const gone = new AbortController();
-    const cut = new AbortController();
     response.on('close', () => {
       if (!response.writableFinished) gone.abort(new Error('the client went away'));
     });
     // Aborts when the client goes away, stops reading, or the drain ends.
-    const signal = AbortSignal.any([gone.signal, cut.signal]);
+    const signal = AbortSignal.any([gone.signal, drain.cut]);
     if (route.kind === 'whole') {
-      await this.#track(
-        async () => {
-          cut.abort(new Error(shuttingDown.message));
-          if (!response.headersSent) sendHttpResponse(response, shutdownRefusal(requestId));
-        },
-        async () => {
-          const answer = await route.endpoint(httpRequest, signal);
-          // After a cut the 503 has been sent: the endpoint's late answer goes nowhere.
-          if (!response.headersSent) sendHttpResponse(response, answer);
-        },
-      );
+      const answer = await route.endpoint(httpRequest, signal);
+      // After a cut the 503 has been sent: the endpoint's late answer goes nowhere.
+      if (!response.headersSent) sendHttpResponse(response, answer);
       return;
     }
     const stream = cuttableResponse(
@@ -290,31 +318,8 @@ export class Orchestrator {
       }),
       requestId,
     );
-    await this.#track(
-      async () => {
-        cut.abort(new Error(shuttingDown.message));
-        await stream.cut();
-      },
-      () => route.endpoint(httpRequest, stream, signal),
-    );
-  }
-
-  /** Runs `answer` as an open request, which the end of a drain ends with `cut`. */
-  async #track(cut: () => Promise<void>, answer: () => Promise<void>): Promise<void> {
-    let finish: () => void = () => {};
-    const open: OpenRequest = {
-      cut,
-      finished: new Promise<void>((resolve) => {
-        finish = resolve;
-      }),
-    };
-    this.#open.add(open);
-    try {
-      await answer();
-    } finally {
-      this.#open.delete(open);
-      finish();
-    }
+    drain.onStream(stream);
+    await route.endpoint(httpRequest, stream, signal);
   }
 
   async #readiness(requestId: string): Promise<HttpResponse> {
@@ -361,4 +366,19 @@ function shutdownRefusal(requestId: string): HttpResponse {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Waits for `promise`, or `ms` at most; the timer goes with it, whichever comes first. */
+async function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, ms));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
+import { settlesWithin } from '@mangaassist/commons/testing';
 import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -99,7 +102,13 @@ describe('OrchestratorService', () => {
       ServiceConnectConfiguration: {
         Enabled: true,
         Namespace: 'mangaassist-dev.internal',
-        Services: [{ PortName: 'fm-proxy', ClientAliases: [{ DnsName: 'fm-proxy', Port: 8080 }] }],
+        Services: [
+          {
+            PortName: 'fm-proxy',
+            ClientAliases: [{ DnsName: 'fm-proxy', Port: 8080 }],
+            Timeout: { PerRequestTimeoutSeconds: 0, IdleTimeoutSeconds: 360 },
+          },
+        ],
       },
     });
   });
@@ -113,7 +122,8 @@ describe('OrchestratorService', () => {
     });
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
-      DesiredCount: 2,
+      // Left to auto scaling's minimum, so that a deploy never resets a scaled-out service.
+      DesiredCount: Match.absent(),
       DeploymentConfiguration: {
         MinimumHealthyPercent: 100,
         MaximumPercent: 200,
@@ -143,7 +153,7 @@ describe('OrchestratorService', () => {
       SESSIONS_TABLE: 'mangaassist-dev-sessions',
       PORT: '8000',
       FM_PROXY_PORT: '8080',
-      DRAIN_MS: '115000',
+      DRAIN_MS: '110000',
     });
   });
 
@@ -258,7 +268,59 @@ describe('the orchestrator image', () => {
     ]);
   });
 
+  it('runs as the container runs it: node main.mjs answers /healthz, then stops with 0 on SIGTERM', async () => {
+    const [api, proxy] = await Promise.all([freePort(), freePort()]);
+    const child = spawn(process.execPath, ['main.mjs'], {
+      cwd: orchestratorImageContext(),
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(api),
+        FM_PROXY_PORT: String(proxy),
+        DRAIN_MS: '0',
+        AWS_REGION: 'ap-northeast-1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await expect
+        .poll(() => output, { timeout: 10_000, message: 'main.mjs never said it listens' })
+        .toContain('orchestrator listening');
+      const [healthy, ready] = await Promise.all([
+        fetch(`http://127.0.0.1:${api}/healthz`),
+        fetch(`http://127.0.0.1:${proxy}/readyz`),
+      ]);
+      expect([healthy.status, ready.status]).toEqual([200, 200]);
+
+      child.kill('SIGTERM');
+
+      expect(await settlesWithin(exited, 10_000, 'the process after SIGTERM')).toBe(0);
+      expect(output).toContain('orchestrator stopped');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('leaves the bundle out of a stack whose assets are not bundled', () => {
     expect(stack.bundlingRequired).toBe(false);
   });
 });
+
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -3,21 +3,31 @@ import type { HttpRequest, HttpResponse } from '../http.js';
 import type { StreamingResponse } from '../streaming-http.js';
 
 /**
- * At most `limit` bytes of a request's body, or `undefined` when it is larger (the rest is
- * drained, so the connection can still carry the answer).
+ * At most `limit` bytes of a request's body, or `undefined` as soon as it is larger: the rest is
+ * read and thrown away (the socket stays usable), so the answer (a 413) reaches a client that is
+ * still uploading. Rejects when the request fails (the client reset the connection).
  */
-export async function readRequestBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      request.resume();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+export function readRequestBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.once('end', () => {
+      if (!over) resolve(Buffer.concat(chunks));
+    });
+    request.once('error', reject);
+  });
 }
 
 /**

@@ -58,7 +58,7 @@ export async function startLocalOrchestrator(
     identifyApi: apiKeyIdentity((value) => keys.tenantForKey(value)?.id),
   });
   const host = options.host ?? '127.0.0.1';
-  let ports: { api: number; proxy: number };
+  let ports: { api?: number; proxy: number };
   try {
     ports = await platform.orchestrator.listen({
       api: options.port ?? 8000,

@@ -29,6 +29,8 @@ export interface OrchestratorPlatformOptions
    * @default apiGatewayIdentity - the API key id API Gateway forwards, mapped by `TENANTS_JSON`
    */
   readonly identifyApi?: OrchestratorDoor['identify'];
+  /** The service an FM proxy request that names none is counted to (a sidecar's). @default - none: 400 */
+  readonly proxyDefaultService?: string;
 }
 
 /** How long a server waits for the gateway's pending `InferenceCompleted` events when it stops. */
@@ -93,7 +95,7 @@ export function createOrchestratorPlatform(config: ChatConfig, options: Orchestr
       routes,
       identify: options.identifyApi ?? apiGatewayIdentity((apiKeyId) => core.resolveTenant(apiKeyId)),
     },
-    proxy: { routes, identify: callingServiceIdentity() },
+    proxy: { routes, identify: callingServiceIdentity(options.proxyDefaultService) },
     probes,
     logger,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
