@@ -37,7 +37,7 @@ export interface StageSettings {
   /** Chunks of one document job asked of the model at once (`JobsConfig.chunkConcurrency`). */
   readonly jobChunkConcurrency: number;
   /** Where the REST chat routes run (`ChatFunctionConfig.compute`). @default every route on Lambda */
-  readonly chatCompute?: ChatFunctionConfig['compute'];
+  readonly chatCompute?: Partial<ChatFunctionConfig['compute']>;
   /** The orchestrator's tasks: idle and at most (`OrchestratorConfig`). */
   readonly orchestratorTasks: { readonly desired: number; readonly max: number };
   readonly logRetention: RetentionDays;

@@ -3,7 +3,7 @@
  * builds and the stacks and constructs receive. Types only; each stage's values are in `stages.ts`.
  */
 
-import type { DeploymentStage, Tenant } from '@mangaassist/contracts';
+import type { DeploymentStage, TaskName, Tenant } from '@mangaassist/contracts';
 import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -80,10 +80,10 @@ export interface ChatFunctionConfig {
    */
   readonly streamTimeout: Duration;
   /**
-   * Where each REST chat route runs: a Lambda function, or the Fargate orchestrator (through a
-   * VPC link and a private load balancer; same path, payloads and errors).
+   * Where each REST chat and task route runs: a Lambda function, or the Fargate orchestrator
+   * (through a VPC link and a private load balancer; same path, payloads and errors).
    */
-  readonly compute: Readonly<Record<ChatRoute, 'lambda' | 'fargate'>>;
+  readonly compute: Readonly<Record<ChatRoute | TaskName, 'lambda' | 'fargate'>>;
 }
 
 /** The WAF web ACL on the REST stage (seed 003: AWS managed rules and a rate-based rule). */

@@ -18,6 +18,8 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { addApiKeyPostMethod } from './api-key-method.js';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
+import type { OrchestratorIngress } from './orchestrator-ingress.js';
+import { pascalCase } from './pascal-case.js';
 import { PlatformFunction, type SharedFunctionProps } from './platform-function.js';
 
 export interface TaskRoutesProps {
@@ -51,6 +53,12 @@ export interface TaskRoutesProps {
    * @default 300
    */
   readonly responseCacheTtlSeconds?: number;
+  /**
+   * The tasks the Fargate orchestrator answers instead of a function (none is built for them),
+   * through `ingress`.
+   * @default - none: every task on Lambda
+   */
+  readonly fargate?: { readonly ingress: OrchestratorIngress; readonly tasks: readonly TaskName[] };
 }
 
 /**
@@ -62,8 +70,8 @@ export interface TaskRoutesProps {
  */
 export class TaskRoutes extends Construct {
   readonly requestModel: Model;
-  /** The function serving each task. */
-  readonly functions: Readonly<Record<TaskName, PlatformFunction>>;
+  /** The function serving each task on Lambda. */
+  readonly functions: Readonly<Partial<Record<TaskName, PlatformFunction>>>;
 
   constructor(scope: Construct, id: string, props: TaskRoutesProps) {
     super(scope, id);
@@ -79,8 +87,19 @@ export class TaskRoutes extends Construct {
     });
 
     const functions: Partial<Record<TaskName, PlatformFunction>> = {};
+    const onFargate = new Set(props.fargate?.tasks ?? []);
     for (const task of taskNames) {
       const route = taskRoutes[task];
+      const resource = props.restApi.root.resourceForPath(route.path);
+      const method = {
+        operationName: `Create${pascalCase(task)}`,
+        requestValidator: props.requestValidator,
+        requestModel: this.requestModel,
+      };
+      if (props.fargate && onFargate.has(task)) {
+        addApiKeyPostMethod(resource, props.fargate.ingress.integration(route.path), method);
+        continue;
+      }
       const fn = new PlatformFunction(this, pascalCase(task), {
         ...props.functionDefaults,
         entry: 'functions/tasks/src/handler.ts',
@@ -97,17 +116,9 @@ export class TaskRoutes extends Construct {
       });
       props.bedrock.grantInvoke(fn);
       props.eventBus?.grantPutEventsTo(fn);
-      addApiKeyPostMethod(props.restApi.root.resourceForPath(route.path), fn.invocationTarget, {
-        operationName: `Create${pascalCase(task)}`,
-        requestValidator: props.requestValidator,
-        requestModel: this.requestModel,
-      });
+      addApiKeyPostMethod(resource, fn.invocationTarget, method);
       functions[task] = fn;
     }
-    this.functions = functions as Record<TaskName, PlatformFunction>;
+    this.functions = functions;
   }
-}
-
-function pascalCase(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

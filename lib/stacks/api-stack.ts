@@ -1,4 +1,4 @@
-import { gatewayEnvironment } from '@mangaassist/contracts';
+import { gatewayEnvironment, taskNames } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -130,9 +130,10 @@ export class ApiStack extends Stack {
     };
 
     const fargateRoutes = chatRoutes.filter((route) => config.chat.compute[route] === 'fargate');
-    // The way in to the orchestrator, for the chat routes the stage sends there.
+    const fargateTasks = taskNames.filter((task) => config.chat.compute[task] === 'fargate');
+    // The way in to the orchestrator, for the routes the stage sends there.
     this.orchestratorIngress =
-      fargateRoutes.length > 0
+      fargateRoutes.length + fargateTasks.length > 0
         ? new OrchestratorIngress(this, 'OrchestratorIngress', {
             stage: config.stage,
             network: functionNetwork,
@@ -176,6 +177,9 @@ export class ApiStack extends Stack {
       eventBus,
       functionDefaults: this.chatApi.functionDefaults,
       responseCacheTtlSeconds: config.chat.responseCacheTtlSeconds,
+      ...(this.orchestratorIngress
+        ? { fargate: { ingress: this.orchestratorIngress, tasks: fargateTasks } }
+        : {}),
     });
 
     this.webSocket = new ChatWebSocketApi(this, 'WebSocket', {

@@ -230,10 +230,17 @@ describe('environmentConfig orchestrator', () => {
     expect(environmentConfig('dev').orchestrator).toMatchObject({ desiredCount: 1, maxCount: 2 });
   });
 
-  it('answers SSE from the orchestrator in dev and every chat route from Lambda elsewhere', () => {
-    expect(environmentConfig('dev').chat.compute).toEqual({ chat: 'lambda', 'chat-stream': 'fargate' });
+  it('answers SSE from the orchestrator in dev and every chat and task route from Lambda elsewhere', () => {
+    const onLambda = {
+      chat: 'lambda',
+      'chat-stream': 'lambda',
+      moderate: 'lambda',
+      summarize: 'lambda',
+      analyze: 'lambda',
+    };
+    expect(environmentConfig('dev').chat.compute).toEqual({ ...onLambda, 'chat-stream': 'fargate' });
     for (const stage of ['staging', 'prod']) {
-      expect(environmentConfig(stage).chat.compute).toEqual({ chat: 'lambda', 'chat-stream': 'lambda' });
+      expect(environmentConfig(stage).chat.compute).toEqual(onLambda);
     }
   });
 });

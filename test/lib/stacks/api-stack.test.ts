@@ -21,7 +21,7 @@ import {
   unitTestApp,
 } from '../support.js';
 
-function build(environment: string, compute?: EnvironmentConfig['chat']['compute']) {
+function build(environment: string, compute?: Partial<EnvironmentConfig['chat']['compute']>) {
   const app = unitTestApp();
   const config = environmentConfig(environment);
   const shared = new Stack(app, 'Shared');
@@ -33,7 +33,9 @@ function build(environment: string, compute?: EnvironmentConfig['chat']['compute
     subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
   });
   const stack = new ApiStack(app, 'Api', {
-    config: compute ? { ...config, chat: { ...config.chat, compute } } : config,
+    config: compute
+      ? { ...config, chat: { ...config.chat, compute: { ...config.chat.compute, ...compute } } }
+      : config,
     eventBus: new EventBus(shared, 'Bus'),
     sessionsTable: table('Sessions'),
     connectionsTable: table('Connections'),
@@ -486,7 +488,7 @@ describe('ApiStack', () => {
   });
 
   it('sends a route the stage puts on Fargate through the VPC link, with the caller’s key id, and builds no function for it', () => {
-    const fargate = build('dev', { chat: 'lambda', 'chat-stream': 'fargate' });
+    const fargate = build('dev', { chat: 'lambda', 'chat-stream': 'fargate', moderate: 'fargate' });
     const methods = resourcesOf<{
       HttpMethod: string;
       ApiKeyRequired: boolean;
@@ -508,7 +510,12 @@ describe('ApiStack', () => {
       },
     });
     expect(flatten(stream?.Uri)).toMatch(/^http:\/\/.*\/v1\/chat\/stream$/);
-    expect(integrations.filter((integration) => integration.ConnectionType === 'VPC_LINK')).toHaveLength(1);
+    const overLink = integrations.filter((integration) => integration.ConnectionType === 'VPC_LINK');
+    expect(
+      overLink.map((integration) => flatten(integration.Uri).replace(/^.*\/v1\//, '/v1/')).sort(),
+    ).toEqual(['/v1/chat/stream', '/v1/moderate']);
+    expect(fargate.stack.taskRoutes.functions.moderate).toBeUndefined();
+    expect(fargate.stack.taskRoutes.functions.summarize).toBeDefined();
     expect(fargate.stack.chatApi.streamFunction).toBeUndefined();
     expect(fargate.stack.chatApi.chatFunction).toBeDefined();
     fargate.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
