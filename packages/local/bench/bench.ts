@@ -1,9 +1,10 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
  * gateway's overhead against the local emulator, how `pnpm dev` rides out a Bedrock outage and a
- * Redis outage, its memory under five minutes of steady load, and document jobs' throughput. Each
+ * Redis outage, its memory under five minutes of steady load, document jobs' throughput, and
+ * concurrent SSE streams through the Fargate orchestrator's server. Each
  * part prints its figures and its targets; the run exits non-zero when any target is missed. Run one part alone with
- * `pnpm bench bundles|gateway|faults|redis|soak|jobs`.
+ * `pnpm bench bundles|gateway|faults|redis|soak|jobs|streams`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ const parts = {
   redis: 'redis-outage-bench.ts',
   soak: 'soak-bench.ts',
   jobs: 'jobs-bench.ts',
+  streams: 'streams-bench.ts',
 } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 let failed = false;

@@ -3,6 +3,7 @@
  * services: the public API on http://localhost:8000 (PORT) behind the dev tenants' API keys, the
  * internal FM proxy on http://localhost:8080 (FM_PROXY_PORT). REDIS_URL points the cache and the
  * budgets at a real Redis. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
+ * EMULATOR_TTFT_MS and EMULATOR_TOKEN_DELAY_MS give the emulated model a pace (`pnpm bench streams`).
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
@@ -12,6 +13,12 @@ const server = await startLocalOrchestrator({
   proxyPort: Number(process.env.FM_PROXY_PORT ?? 8080),
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  emulator: {
+    latency: {
+      ttftMs: Number(process.env.EMULATOR_TTFT_MS ?? 0),
+      tokenDelayMs: Number(process.env.EMULATOR_TOKEN_DELAY_MS ?? 0),
+    },
+  },
   logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
 });
 

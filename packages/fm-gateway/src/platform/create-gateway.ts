@@ -45,6 +45,12 @@ export interface CreateGatewayOptions {
    */
   readonly region?: string;
   readonly transport?: BedrockClientOptions['transport'];
+  /**
+   * Pooled sockets per Bedrock client: every stream holds one for its whole answer, so a
+   * long-running server of many streams needs more than a Lambda instance's one request.
+   * @default 64
+   */
+  readonly maxSockets?: number;
   /** A Redis client to share (the platform shares one); unset = one from `config.redisUrl`. */
   readonly redis?: RedisConnection;
   /**
@@ -89,6 +95,7 @@ export function createGateway(
         ...(config.bedrockEndpoint ? { endpoint: config.bedrockEndpoint } : {}),
         ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
         ...(options.transport ? { transport: options.transport } : {}),
+        ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
       });
       clients.set(region, client);
     }

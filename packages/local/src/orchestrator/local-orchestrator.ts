@@ -1,7 +1,7 @@
 import { createChatCore } from '@mangaassist/chat/platform';
 import { discardMetrics, silentLogger } from '@mangaassist/commons';
 import { apiKeyIdentity, type Orchestrator } from '@mangaassist/orchestrator';
-import { createOrchestratorPlatform } from '@mangaassist/orchestrator/platform';
+import { createOrchestratorPlatform, orchestratorMaxSockets } from '@mangaassist/orchestrator/platform';
 import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
 import { localChatConfig } from '../dev-server/dev-doors.js';
 import type { DevServerOptions } from '../dev-server/dev-server.js';
@@ -51,6 +51,7 @@ export async function startLocalOrchestrator(
     logger,
     metrics: discardMetrics,
     tenants: keys.directory,
+    maxSockets: orchestratorMaxSockets,
     ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   const platform = createOrchestratorPlatform(config, {

@@ -4,4 +4,5 @@ export {
   createOrchestratorPlatform,
   type OrchestratorPlatform,
   type OrchestratorPlatformOptions,
+  orchestratorMaxSockets,
 } from './orchestrator-platform.js';

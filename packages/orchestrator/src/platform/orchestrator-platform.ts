@@ -37,6 +37,12 @@ export interface OrchestratorPlatformOptions
 const eventFlushMs = 2_000;
 
 /**
+ * Bedrock sockets per region of one task: each stream holds one for its whole answer, and a task
+ * serves thousands at once (a Lambda instance, one), so the pool must not queue them.
+ */
+export const orchestratorMaxSockets = 16_384;
+
+/**
  * The composition root of the Fargate orchestrator: one chat core (gateway, cache, tenants'
  * budgets, session store) behind the same endpoints the Lambda doors adapt — `POST /v1/chat`,
  * `POST /v1/chat/stream` (SSE, with no 29-second bound) and the task routes — on two listeners:
@@ -46,7 +52,7 @@ const eventFlushMs = 2_000;
  * closes Redis and the SDK clients; call it after `orchestrator.shutdown`.
  */
 export function createOrchestratorPlatform(config: ChatConfig, options: OrchestratorPlatformOptions = {}) {
-  const core = options.core ?? createChatCore(config, options);
+  const core = options.core ?? createChatCore(config, { maxSockets: orchestratorMaxSockets, ...options });
   const chat = createChatPlatform(config, { core });
   const tasks = createTaskPlatform(config, { core });
   const { logger, catalog } = core;
