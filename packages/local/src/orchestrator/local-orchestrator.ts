@@ -1,7 +1,7 @@
 import { createChatCore } from '@mangaassist/chat/platform';
 import { discardMetrics, silentLogger } from '@mangaassist/commons';
 import { apiKeyIdentity, type Orchestrator } from '@mangaassist/orchestrator';
-import { createOrchestratorPlatform, orchestratorMaxSockets } from '@mangaassist/orchestrator/platform';
+import { createOrchestratorPlatform, orchestratorCoreOptions } from '@mangaassist/orchestrator/platform';
 import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
 import { localChatConfig } from '../dev-server/dev-doors.js';
 import type { DevServerOptions } from '../dev-server/dev-server.js';
@@ -45,15 +45,17 @@ export async function startLocalOrchestrator(
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
   });
-  const core = createChatCore(config, {
-    region: localRegion,
-    credentials: localCredentials,
-    logger,
-    metrics: discardMetrics,
-    tenants: keys.directory,
-    maxSockets: orchestratorMaxSockets,
-    ...(options.gateway ? { gateway: options.gateway } : {}),
-  });
+  const core = createChatCore(
+    config,
+    orchestratorCoreOptions({
+      region: localRegion,
+      credentials: localCredentials,
+      logger,
+      metrics: discardMetrics,
+      tenants: keys.directory,
+      ...(options.gateway ? { gateway: options.gateway } : {}),
+    }),
+  );
   const platform = createOrchestratorPlatform(config, {
     core,
     identifyApi: apiKeyIdentity((value) => keys.tenantForKey(value)?.id),

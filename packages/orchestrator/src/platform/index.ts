@@ -4,5 +4,7 @@ export {
   createOrchestratorPlatform,
   type OrchestratorPlatform,
   type OrchestratorPlatformOptions,
+  orchestratorCoreOptions,
   orchestratorMaxSockets,
+  orchestratorStreamTimeoutMs,
 } from './orchestrator-platform.js';

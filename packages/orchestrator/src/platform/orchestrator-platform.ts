@@ -6,6 +6,7 @@ import {
   makeTaskEndpoint,
 } from '@mangaassist/chat';
 import {
+  type ChatCoreOptions,
   type ChatPlatformOptions,
   createChatCore,
   createChatPlatform,
@@ -43,6 +44,21 @@ const eventFlushMs = 2_000;
 export const orchestratorMaxSockets = 16_384;
 
 /**
+ * The longest stream, first token to last: API Gateway's longest streamed integration (15
+ * minutes), where a Lambda door keeps the gateway's 2 minutes.
+ */
+export const orchestratorStreamTimeoutMs = 15 * 60_000;
+
+/** What the orchestrator's chat core differs in from a Lambda door's. */
+export function orchestratorCoreOptions(options: ChatCoreOptions = {}): ChatCoreOptions {
+  return {
+    maxSockets: orchestratorMaxSockets,
+    ...options,
+    gateway: { streamTimeoutMs: orchestratorStreamTimeoutMs, ...options.gateway },
+  };
+}
+
+/**
  * The composition root of the Fargate orchestrator: one chat core (gateway, cache, tenants'
  * budgets, session store) behind the same endpoints the Lambda doors adapt — `POST /v1/chat`,
  * `POST /v1/chat/stream` (SSE, with no 29-second bound) and the task routes — on two listeners:
@@ -52,7 +68,7 @@ export const orchestratorMaxSockets = 16_384;
  * closes Redis and the SDK clients; call it after `orchestrator.shutdown`.
  */
 export function createOrchestratorPlatform(config: ChatConfig, options: OrchestratorPlatformOptions = {}) {
-  const core = options.core ?? createChatCore(config, { maxSockets: orchestratorMaxSockets, ...options });
+  const core = options.core ?? createChatCore(config, orchestratorCoreOptions(options));
   const chat = createChatPlatform(config, { core });
   const tasks = createTaskPlatform(config, { core });
   const { logger, catalog } = core;
