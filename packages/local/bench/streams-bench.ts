@@ -269,7 +269,8 @@ if (longMinutes > 0) {
   });
   try {
     const started = performance.now();
-    const long = await stream(slow, 'a long answer, please');
+    // The question of the burst's streams: the same answer length the pace was fitted to.
+    const long = await stream(slow, 'orchestrator question 0: おすすめの漫画は？');
     const minutes = (performance.now() - started) / 60_000;
     process.stdout.write(
       `  ${long.completed ? 'completed' : `did not complete (${long.error})`} after ${minutes.toFixed(1)} minutes, ${long.chunks} chunks\n\n`,
