@@ -1,4 +1,6 @@
+import { orchestratorMetricsNamespace } from '@mangaassist/orchestrator';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IConnectable, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import {
@@ -79,6 +81,11 @@ export interface OrchestratorServiceProps {
   readonly desiredCount: number;
   /** The most tasks auto scaling starts. */
   readonly maxCount: number;
+  /**
+   * Open streams per task auto scaling aims at (the tasks' `ActiveStreams` metric, averaged).
+   * @default 500
+   */
+  readonly streamsPerTask?: number;
   /** vCPU units (1024 = 1 vCPU) of a task. @default 1024 */
   readonly cpu?: number;
   /** MiB of a task. @default 2048 */
@@ -111,7 +118,7 @@ export interface OrchestratorServiceProps {
  * - Fargate service on Graviton (linux/arm64) in the private subnets, `desiredCount` tasks
  *   (ECS spreads them over the AZs), rolling deployments that keep every task until its
  *   replacement is healthy, the deployment circuit breaker with rollback, target tracking on CPU
- *   (60 %) and memory (70 %) up to `maxCount`.
+ *   (60 %), memory (70 %) and open streams per task (`streamsPerTask`) up to `maxCount`.
  * - The app container: read-only root filesystem, a non-root distroless image, `/healthz` as its
  *   health check, logs (and EMF metrics) to its own log group; an ADOT collector sidecar (not
  *   essential) sends the traces it receives over OTLP to X-Ray.
@@ -291,6 +298,19 @@ export class OrchestratorService extends Construct {
     });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: 60,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    });
+    // Waiting streams cost little CPU: the open streams per task say more about load.
+    scaling.scaleToTrackCustomMetric('ActiveStreams', {
+      metric: new Metric({
+        namespace: orchestratorMetricsNamespace,
+        metricName: 'ActiveStreams',
+        dimensionsMap: { Stage: props.stage },
+        statistic: 'Average',
+        period: Duration.minutes(1),
+      }),
+      targetValue: props.streamsPerTask ?? 500,
       scaleOutCooldown: Duration.seconds(60),
       scaleInCooldown: Duration.minutes(5),
     });

@@ -14,6 +14,7 @@ export {
   type OrchestratorDoor,
   type OrchestratorOptions,
   type OrchestratorRoute,
+  orchestratorMetricsNamespace,
   type ReadinessProbe,
   type ShutdownOptions,
 } from './orchestrator-server.js';

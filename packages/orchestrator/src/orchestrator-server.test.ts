@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import type { MetricSet } from '@mangaassist/commons';
 import { recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
 import {
   errorResponse,
@@ -195,6 +196,46 @@ describe('Orchestrator HTTP details', () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
     expect([doubled.status, elsewhere.status]).toEqual([404, 404]);
+  });
+});
+
+describe('Orchestrator activity', () => {
+  it('reports its open streams and requests on its interval, the figure the service scales on', async () => {
+    const emitted: MetricSet[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { route } = streamOf(1, () => held);
+    const { api, server } = await start({
+      routes: { 'POST /v1/chat/stream': route },
+      activity: {
+        metrics: { emit: (set) => emitted.push(set) },
+        dimensions: { Stage: 'dev' },
+        intervalMs: 20,
+      },
+    });
+    const answer = post(`${api}/v1/chat/stream`, '{}');
+    await expect.poll(() => server.activeStreams, { message: 'the stream never opened' }).toBe(1);
+
+    await expect
+      .poll(() => emitted.at(-1)?.metrics, { message: 'no report while the stream was open' })
+      .toEqual([
+        { name: 'ActiveStreams', unit: 'Count', value: 1 },
+        { name: 'OpenRequests', unit: 'Count', value: 1 },
+      ]);
+    expect(emitted.at(-1)).toMatchObject({
+      namespace: 'MangaAssist/Orchestrator',
+      dimensions: { Stage: 'dev' },
+    });
+    release();
+    await (await answer).text();
+    await expect.poll(() => server.activeStreams, { message: 'the stream never closed' }).toBe(0);
+    server.reportActivity();
+    expect(emitted.at(-1)?.metrics).toEqual([
+      { name: 'ActiveStreams', unit: 'Count', value: 0 },
+      { name: 'OpenRequests', unit: 'Count', value: 0 },
+    ]);
   });
 });
 

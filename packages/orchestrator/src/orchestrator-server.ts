@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import { errorMessage, type Logger, type MetricsSink, silentLogger } from '@mangaassist/commons';
 import {
   errorResponse,
   type HttpEndpoint,
@@ -66,7 +66,21 @@ export interface OrchestratorOptions {
   readonly probeTimeoutMs?: number;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * Where the server reports, every `intervalMs` (60 000), how many streams and requests it has
+   * open (`MangaAssist/Orchestrator` `ActiveStreams` and `OpenRequests`, with `dimensions`): the
+   * figure the service scales on, as its CPU says little about waiting streams.
+   * @default - not reported
+   */
+  readonly activity?: {
+    readonly metrics: MetricsSink;
+    readonly dimensions: Readonly<Record<string, string>>;
+    readonly intervalMs?: number;
+  };
 }
+
+/** The namespace of the orchestrator's own metrics. */
+export const orchestratorMetricsNamespace = 'MangaAssist/Orchestrator';
 
 export interface ShutdownOptions {
   /** How long open requests have to finish; the ones still open then are ended with an error. */
@@ -111,6 +125,9 @@ export class Orchestrator {
   #draining = false;
   /** The drain is over: requests still arriving are refused. */
   #closing = false;
+  /** Streaming requests open now. */
+  #streams = 0;
+  #activityTimer: NodeJS.Timeout | undefined;
 
   constructor(options: OrchestratorOptions) {
     this.#options = options;
@@ -138,6 +155,25 @@ export class Orchestrator {
     return this.#open.size;
   }
 
+  /** Streams being answered now. */
+  get activeStreams(): number {
+    return this.#streams;
+  }
+
+  /** Reports the open streams and requests once (`activity`); the timer calls it every interval. */
+  reportActivity(): void {
+    const activity = this.#options.activity;
+    if (!activity) return;
+    activity.metrics.emit({
+      namespace: orchestratorMetricsNamespace,
+      dimensions: activity.dimensions,
+      metrics: [
+        { name: 'ActiveStreams', unit: 'Count', value: this.#streams },
+        { name: 'OpenRequests', unit: 'Count', value: this.#open.size },
+      ],
+    });
+  }
+
   /**
    * Starts the listeners, both unless `api` is left out (a sidecar opens the FM proxy only);
    * resolves with their ports (0 picks a free one).
@@ -153,6 +189,14 @@ export class Orchestrator {
         });
       });
     const proxy = await listen(this.#servers.proxy, ports.proxy);
+    if (this.#options.activity && this.#activityTimer === undefined) {
+      this.#activityTimer = setInterval(
+        () => this.reportActivity(),
+        this.#options.activity.intervalMs ?? 60_000,
+      );
+      // The report never keeps a stopping process alive.
+      this.#activityTimer.unref();
+    }
     const api = ports.api === undefined ? undefined : await listen(this.#servers.api, ports.api);
     return { proxy, ...(api === undefined ? {} : { api }) };
   }
@@ -181,6 +225,7 @@ export class Orchestrator {
       await settledOrAfter(Promise.all([...this.#open].map((open) => open.finished)), deadline - Date.now());
     }
     this.#closing = true;
+    clearInterval(this.#activityTimer);
     const closed = Object.values(this.#servers)
       .filter((server) => server.listening)
       .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -319,7 +364,12 @@ export class Orchestrator {
       requestId,
     );
     drain.onStream(stream);
-    await route.endpoint(httpRequest, stream, signal);
+    this.#streams++;
+    try {
+      await route.endpoint(httpRequest, stream, signal);
+    } finally {
+      this.#streams--;
+    }
   }
 
   async #readiness(requestId: string): Promise<HttpResponse> {

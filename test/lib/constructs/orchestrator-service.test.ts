@@ -183,6 +183,20 @@ describe('OrchestratorService', () => {
     expect(actions.filter((action) => action.endsWith(':*'))).toEqual([]);
   });
 
+  it('scales on the open streams per task, reported by the tasks', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        CustomizedMetricSpecification: Match.objectLike({
+          Namespace: 'MangaAssist/Orchestrator',
+          MetricName: 'ActiveStreams',
+          Dimensions: [{ Name: 'Stage', Value: 'dev' }],
+          Statistic: 'Average',
+        }),
+        TargetValue: 500,
+      }),
+    });
+  });
+
   it('scales on CPU and memory between the desired and the largest count', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 2,

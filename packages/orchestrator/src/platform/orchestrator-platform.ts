@@ -120,6 +120,7 @@ export function createOrchestratorPlatform(config: ChatConfig, options: Orchestr
     proxy: { routes, identify: callingServiceIdentity(options.proxyDefaultService) },
     probes,
     logger,
+    activity: { metrics: core.metrics, dimensions: { Stage: config.stage } },
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
     ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
