@@ -1,3 +1,4 @@
+import { isServiceName } from '@mangaassist/orchestrator';
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
@@ -12,7 +13,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import type { BedrockInvokeAccess } from './bedrock-invoke-access.js';
 import { orchestratorImage } from './orchestrator-image.js';
-import { orchestratorPorts } from './orchestrator-service.js';
+import { nodeHealthCheck, orchestratorPorts } from './orchestrator-service.js';
 
 export interface FmProxySidecarProps {
   /** The task definition of the service that gets the proxy beside its own container. */
@@ -58,7 +59,7 @@ export class FmProxySidecar extends Construct {
 
   constructor(scope: Construct, id: string, props: FmProxySidecarProps) {
     super(scope, id);
-    if (!/^[a-z][a-z0-9-]{0,58}$/.test(props.serviceName)) {
+    if (!isServiceName(props.serviceName)) {
       throw new Error(`serviceName must be lower-case letters, digits and "-", got ${props.serviceName}`);
     }
     const task = props.taskDefinition;
@@ -77,18 +78,7 @@ export class FmProxySidecar extends Construct {
         DRAIN_MS: '20000',
       },
       portMappings: [{ containerPort: orchestratorPorts.fmProxy, protocol: Protocol.TCP }],
-      healthCheck: {
-        command: [
-          'CMD',
-          '/nodejs/bin/node',
-          '-e',
-          `fetch('http://127.0.0.1:${orchestratorPorts.fmProxy}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(20),
-      },
+      healthCheck: nodeHealthCheck(orchestratorPorts.fmProxy, '/readyz'),
       stopTimeout: Duration.seconds(30),
       logging: props.logging,
     });

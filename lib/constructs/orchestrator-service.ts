@@ -11,6 +11,7 @@ import {
   CpuArchitecture,
   FargateService,
   FargateTaskDefinition,
+  type HealthCheck,
   LogDrivers,
   OperatingSystemFamily,
   Protocol,
@@ -63,6 +64,25 @@ service:
       processors: [batch]
       exporters: [awsxray]
 `;
+
+/**
+ * A container health check of the orchestrator's image: the distroless image has no shell and no
+ * curl, so Node asks `path` on the task's loopback itself.
+ */
+export function nodeHealthCheck(port: number, path: string): HealthCheck {
+  return {
+    command: [
+      'CMD',
+      '/nodejs/bin/node',
+      '-e',
+      `fetch('http://127.0.0.1:${port}${path}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+    ],
+    interval: Duration.seconds(15),
+    timeout: Duration.seconds(5),
+    retries: 3,
+    startPeriod: Duration.seconds(20),
+  };
+}
 
 export interface OrchestratorServiceProps {
   /** Deployment stage: the cluster is `mangaassist-<stage>-orchestrator`. */
@@ -208,19 +228,7 @@ export class OrchestratorService extends Construct {
           appProtocol: AppProtocol.http,
         },
       ],
-      healthCheck: {
-        // The distroless image has no shell and no curl: Node asks /healthz itself.
-        command: [
-          'CMD',
-          '/nodejs/bin/node',
-          '-e',
-          `fetch('http://127.0.0.1:${orchestratorPorts.api}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(20),
-      },
+      healthCheck: nodeHealthCheck(orchestratorPorts.api, '/healthz'),
       logging: LogDrivers.awsLogs({ streamPrefix: 'app', logGroup: this.logGroup }),
     });
     this.taskDefinition.addContainer('AdotCollector', {

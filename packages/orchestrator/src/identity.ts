@@ -20,6 +20,11 @@ export function serviceTenantId(service: string): string {
 
 const serviceName = /^[a-z][a-z0-9-]{0,58}$/;
 
+/** Whether `name` can name a calling service: lower-case letters, digits and `-`, 1 to 59. */
+export function isServiceName(name: string): boolean {
+  return serviceName.test(name);
+}
+
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -69,12 +74,12 @@ export function apiKeyIdentity(tenantForKey: (value: string | undefined) => stri
  * invalid `defaultService`.
  */
 export function callingServiceIdentity(defaultService?: string) {
-  if (defaultService !== undefined && !serviceName.test(defaultService)) {
+  if (defaultService !== undefined && !isServiceName(defaultService)) {
     throw new RangeError(`not a service name: ${JSON.stringify(defaultService)}`);
   }
   return (headers: IncomingHttpHeaders, requestId: string): Identification => {
     const service = single(headers, callingServiceHeader) ?? defaultService;
-    if (service === undefined || !serviceName.test(service)) {
+    if (service === undefined || !isServiceName(service)) {
       return {
         refusal: errorResponse(
           400,

@@ -6,6 +6,7 @@ export {
   apiKeyIdHeader,
   callingServiceHeader,
   callingServiceIdentity,
+  isServiceName,
   serviceTenantId,
 } from './identity.js';
 export {
@@ -18,4 +19,9 @@ export {
   type ReadinessProbe,
   type ShutdownOptions,
 } from './orchestrator-server.js';
-export { type CuttableResponse, cuttableResponse, shuttingDown } from './shutdown-aware-response.js';
+export {
+  type CuttableResponse,
+  cuttableResponse,
+  shutdownRefusal,
+  shuttingDown,
+} from './shutdown-aware-response.js';

@@ -21,7 +21,12 @@ import {
   sendHttpResponse,
   toHttpRequest,
 } from '@mangaassist/http/node';
-import { type CuttableResponse, cuttableResponse, shuttingDown } from './shutdown-aware-response.js';
+import {
+  type CuttableResponse,
+  cuttableResponse,
+  shutdownRefusal,
+  shuttingDown,
+} from './shutdown-aware-response.js';
 
 /** A route's endpoint: answered whole, or streamed (SSE). */
 export type OrchestratorRoute =
@@ -405,13 +410,6 @@ export class Orchestrator {
     const ready = results.every(({ probe, problem }) => problem === undefined || !probe.required);
     return jsonResponse(ready ? 200 : 503, requestId, { status: ready ? 'ready' : 'unready', checks });
   }
-}
-
-/** The 503 a request still unanswered at the end of a drain gets. */
-function shutdownRefusal(requestId: string): HttpResponse {
-  return errorResponse(503, requestId, shuttingDown.code, shuttingDown.message, {
-    headers: { 'retry-after': '1' },
-  });
 }
 
 function sleep(ms: number): Promise<void> {

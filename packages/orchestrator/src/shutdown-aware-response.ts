@@ -1,4 +1,4 @@
-import { errorResponse, type StreamingResponse, sseEvent } from '@mangaassist/http';
+import { errorResponse, type HttpResponse, type StreamingResponse, sseEvent } from '@mangaassist/http';
 
 /** The error a stream cut by the server's shutdown ends with, and a request refused by it gets. */
 export const shuttingDown = {
@@ -7,6 +7,13 @@ export const shuttingDown = {
 } as const;
 
 const done = sseEvent('[DONE]');
+
+/** The 503 a request the shutdown ends before its answer started gets. */
+export function shutdownRefusal(requestId: string): HttpResponse {
+  return errorResponse(503, requestId, shuttingDown.code, shuttingDown.message, {
+    headers: { 'retry-after': '1' },
+  });
+}
 
 /** A streaming response the server can end on the endpoint's behalf. */
 export interface CuttableResponse extends StreamingResponse {
@@ -45,9 +52,7 @@ export function cuttableResponse(response: StreamingResponse, requestId: string)
       if (was === 'cut' || was === 'ended') return;
       state = 'cut';
       if (was === 'new') {
-        const refusal = errorResponse(503, requestId, shuttingDown.code, shuttingDown.message, {
-          headers: { 'retry-after': '1' },
-        });
+        const refusal = shutdownRefusal(requestId);
         response.start(refusal.statusCode, refusal.headers);
         await response.write(refusal.body);
       } else if (was === 'streaming' && !sentDone) {
