@@ -4,14 +4,17 @@
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { startDevServer } from './dev-server/dev-server.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 const port = Number(process.env.PORT ?? 3000);
-const server = await startDevServer({
+const starting = startDevServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
   logger: consoleLogger(logLevel(process.env.LOG_LEVEL)),
 });
+stopOnSignals(starting, (server) => server.close());
+const server = await starting;
 
 process.stdout.write(
   [
@@ -40,16 +43,6 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-
-// Once, whatever asks: Ctrl-C (SIGINT), a stop (SIGTERM), or a hang-up (SIGHUP) — pnpm's shell
-// passes the terminal's Ctrl-C on and may hang up on the child while it is still closing.
-let closing = false;
-const shutdown = () => {
-  if (closing) return;
-  closing = true;
-  void server.close().finally(() => process.exit(0));
-};
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
 
 /** `LOG_LEVEL`: debug, info (the default), warn or error. */
 function logLevel(value: string | undefined): 'debug' | 'info' | 'warn' | 'error' {

@@ -7,8 +7,9 @@
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
-const server = await startLocalOrchestrator({
+const starting = startLocalOrchestrator({
   port: Number(process.env.PORT ?? 8000),
   proxyPort: Number(process.env.FM_PROXY_PORT ?? 8080),
   host: process.env.HOST ?? '127.0.0.1',
@@ -21,6 +22,8 @@ const server = await startLocalOrchestrator({
   },
   logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
 });
+stopOnSignals(starting, (server) => server.close(Number(process.env.DRAIN_MS ?? 5_000)));
+const server = await starting;
 
 process.stdout.write(
   [
@@ -36,11 +39,3 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-
-let closing = false;
-const stop = () => {
-  if (closing) return;
-  closing = true;
-  void server.close(Number(process.env.DRAIN_MS ?? 5_000)).finally(() => process.exit(0));
-};
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
