@@ -114,8 +114,15 @@ function stream(server: Server, question: string): Promise<StreamResult> {
       },
       (response) => {
         if (response.statusCode !== 200) {
-          response.resume();
-          resolve({ completed: false, gapsMs, chunks, error: `status ${response.statusCode}` });
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => {
+            text += part;
+          });
+          response.on('end', () => {
+            const code = /"code":"([a-z_]+)"/.exec(text)?.[1] ?? 'no code';
+            resolve({ completed: false, gapsMs, chunks, error: `${response.statusCode} ${code}` });
+          });
           return;
         }
         response.setEncoding('utf8');
@@ -179,7 +186,8 @@ interface RunFigures {
   readonly addedGapP99: number;
   readonly peakRssMb: number;
   readonly seconds: number;
-  readonly errors: readonly string[];
+  /** How many streams ended with each error, most first. */
+  readonly errors: readonly (readonly [string, number])[];
 }
 
 /** `count` streams at once through `server`, its RSS sampled meanwhile. */
@@ -201,7 +209,11 @@ async function run(server: Server, count: number, label: string): Promise<RunFig
     result.firstTokenMs === undefined ? [] : [result.firstTokenMs],
   );
   const gaps = results.flatMap((result) => result.gapsMs.map((gap) => gap - tokenMs));
-  const errors = [...new Set(results.flatMap((result) => (result.error ? [result.error] : [])))];
+  const errorCounts = new Map<string, number>();
+  for (const { error } of results) {
+    if (error !== undefined) errorCounts.set(error, (errorCounts.get(error) ?? 0) + 1);
+  }
+  const errors = [...errorCounts].sort(([, a], [, b]) => b - a);
   return {
     completed: results.filter((result) => result.completed).length,
     total: count,
@@ -224,7 +236,9 @@ function print(label: string, figures: RunFigures): void {
       `  added first token: p50 ${ms(figures.addedFirstTokenP50)}, p99 ${ms(figures.addedFirstTokenP99)}`,
       `  added gap between chunks: p50 ${ms(figures.addedGapP50)}, p99 ${ms(figures.addedGapP99)}`,
       `  server RSS at most: ${figures.peakRssMb.toFixed(0)} MB`,
-      ...(figures.errors.length > 0 ? [`  errors: ${figures.errors.slice(0, 5).join('; ')}`] : []),
+      ...(figures.errors.length > 0
+        ? [`  not completed: ${figures.errors.map(([error, count]) => `${count} × ${error}`).join('; ')}`]
+        : []),
       '',
     ].join('\n'),
   );

@@ -3,9 +3,11 @@
  * services: the public API on http://localhost:8000 (PORT) behind the dev tenants' API keys, the
  * internal FM proxy on http://localhost:8080 (FM_PROXY_PORT). REDIS_URL points the cache and the
  * budgets at a real Redis. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
- * EMULATOR_TTFT_MS and EMULATOR_TOKEN_DELAY_MS give the emulated model a pace (`pnpm bench streams`).
+ * EMULATOR_TTFT_MS and EMULATOR_TOKEN_DELAY_MS give the emulated model a pace (`pnpm bench streams`);
+ * MAX_STARTING_REQUESTS and ADMISSION_WAIT_MS bound a burst, as in the container.
  */
 import { consoleLogger } from '@mangaassist/commons';
+import { admissionFromEnvironment } from '@mangaassist/orchestrator';
 import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
@@ -13,6 +15,7 @@ const starting = startLocalOrchestrator({
   port: Number(process.env.PORT ?? 8000),
   proxyPort: Number(process.env.FM_PROXY_PORT ?? 8080),
   host: process.env.HOST ?? '127.0.0.1',
+  admission: admissionFromEnvironment(process.env),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
   emulator: {
     latency: {

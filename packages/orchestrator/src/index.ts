@@ -1,6 +1,12 @@
 // The public surface of @mangaassist/orchestrator.
 
 export {
+  AdmissionGate,
+  type AdmissionOptions,
+  admissionFromEnvironment,
+  defaultAdmission,
+} from './admission-gate.js';
+export {
   apiGatewayIdentity,
   apiKeyIdentity,
   apiKeyIdHeader,
@@ -16,6 +22,7 @@ export {
   type OrchestratorOptions,
   type OrchestratorRoute,
   orchestratorMetricsNamespace,
+  overloadedRefusal,
   type ReadinessProbe,
   type ShutdownOptions,
 } from './orchestrator-server.js';

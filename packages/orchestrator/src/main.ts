@@ -6,11 +6,14 @@
  * service a request that names none is counted to. On SIGTERM (ECS stopping the task) or
  * SIGINT: readiness fails at once, open requests get `DRAIN_MS` (20 000: 10 s under ECS's default
  * stop timeout of 30 s) to finish and the rest end with an error (2 s for those answers to leave),
- * pending events are sent (2 s at most), then the process exits 0. A configuration error fails at start, naming the variable.
+ * pending events are sent (2 s at most), then the process exits 0. `MAX_STARTING_REQUESTS` (256)
+ * and `ADMISSION_WAIT_MS` (1 000) bound a burst (`AdmissionOptions`). A configuration error fails
+ * at start, naming the variable.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';
 import { ConfigurationError } from '@mangaassist/commons';
+import { admissionFromEnvironment } from './admission-gate.js';
 import { createOrchestratorPlatform } from './platform/orchestrator-platform.js';
 
 const logger = new Logger({ serviceName: 'orchestrator' });
@@ -34,6 +37,7 @@ const proxyOnly = process.env.FM_PROXY_ONLY === 'true';
 const defaultService = process.env.FM_PROXY_DEFAULT_SERVICE;
 const platform = createOrchestratorPlatform(chatConfigFromEnvironment(process.env), {
   logger,
+  admission: admissionFromEnvironment(process.env),
   ...(defaultService ? { proxyDefaultService: defaultService } : {}),
 });
 const ports = await platform.orchestrator.listen({

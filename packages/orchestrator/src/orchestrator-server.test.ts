@@ -223,6 +223,7 @@ describe('Orchestrator activity', () => {
       .toEqual([
         { name: 'ActiveStreams', unit: 'Count', value: 1 },
         { name: 'OpenRequests', unit: 'Count', value: 1 },
+        { name: 'OverloadRefusals', unit: 'Count', value: 0 },
       ]);
     expect(emitted.at(-1)).toMatchObject({
       namespace: 'MangaAssist/Orchestrator',
@@ -235,7 +236,117 @@ describe('Orchestrator activity', () => {
     expect(emitted.at(-1)?.metrics).toEqual([
       { name: 'ActiveStreams', unit: 'Count', value: 0 },
       { name: 'OpenRequests', unit: 'Count', value: 0 },
+      { name: 'OverloadRefusals', unit: 'Count', value: 0 },
     ]);
+  });
+});
+
+/** A stream that begins its answer once `begin` opens and ends once `finish` opens. */
+function heldStream(begin: Promise<void>, finish: Promise<void>): OrchestratorRoute {
+  return {
+    kind: 'streaming',
+    endpoint: async (request, response) => {
+      await begin;
+      response.start(200, sseHeaders(request.requestId));
+      await response.write(sseEvent({ text: 'first' }));
+      await finish;
+      await response.write(sseEvent('[DONE]'));
+      await response.end();
+    },
+  };
+}
+
+describe('Orchestrator admission', () => {
+  it('lets a burst past its limit wait, then refuses it with 503 overloaded, and counts it', async () => {
+    const begin = gate();
+    const emitted: MetricSet[] = [];
+    const { api, server } = await start({
+      routes: { 'POST /v1/chat/stream': heldStream(begin.opened, Promise.resolve()), 'POST /v1/chat': echo },
+      admission: { limit: 1, maxWaitMs: 100 },
+      activity: { metrics: { emit: (set) => emitted.push(set) }, dimensions: {}, intervalMs: 60_000 },
+    });
+    const starting = post(`${api}/v1/chat/stream`, '{}');
+    await expect.poll(() => server.openRequests, { message: 'the first request never arrived' }).toBe(1);
+
+    const refused = await post(`${api}/v1/chat`, '{}');
+
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'overloaded', request_id: expect.any(String) },
+    });
+    server.reportActivity();
+    expect(emitted.at(-1)?.metrics).toContainEqual({ name: 'OverloadRefusals', unit: 'Count', value: 1 });
+    server.reportActivity();
+    expect(emitted.at(-1)?.metrics).toContainEqual({ name: 'OverloadRefusals', unit: 'Count', value: 0 });
+    begin.open();
+    expect(await (await starting).text()).toContain('[DONE]');
+  });
+
+  it('admits the next request once the one before begins its answer, not once it ends', async () => {
+    const begin = gate();
+    const finish = gate();
+    const { api, server } = await start({
+      routes: { 'POST /v1/chat/stream': heldStream(begin.opened, finish.opened), 'POST /v1/chat': echo },
+      admission: { limit: 1, maxWaitMs: 10_000 },
+    });
+    const streaming = post(`${api}/v1/chat/stream`, '{}');
+    await expect.poll(() => server.openRequests, { message: 'the stream never arrived' }).toBe(1);
+    const waiting = post(`${api}/v1/chat`, '{"n":2}');
+    await expect.poll(() => server.openRequests, { message: 'the second request never arrived' }).toBe(2);
+
+    begin.open();
+    const answer = await settlesWithin(waiting, 5_000, 'the waiting request');
+
+    expect(answer.status).toBe(200);
+    expect(server.activeStreams).toBe(1);
+    finish.open();
+    expect(await (await streaming).text()).toContain('[DONE]');
+    await expect
+      .poll(() => server.startingRequests, { message: 'an admission was never given back' })
+      .toBe(0);
+  });
+
+  it('answers a request still waiting at the end of a drain with 503 server_shutting_down', async () => {
+    const begin = gate();
+    const emitted: MetricSet[] = [];
+    const called: string[] = [];
+    const recorded: OrchestratorRoute = {
+      kind: 'whole',
+      endpoint: async (request) => {
+        called.push(request.requestId);
+        return jsonResponse(200, request.requestId, {});
+      },
+    };
+    const { api, server, logger } = await start({
+      routes: {
+        'POST /v1/chat/stream': heldStream(begin.opened, Promise.resolve()),
+        'POST /v1/chat': recorded,
+      },
+      admission: { limit: 1, maxWaitMs: 10_000 },
+      activity: { metrics: { emit: (set) => emitted.push(set) }, dimensions: {}, intervalMs: 60_000 },
+    });
+    const starting = post(`${api}/v1/chat/stream`, '{}');
+    await expect.poll(() => server.openRequests, { message: 'the stream never arrived' }).toBe(1);
+    const waiting = post(`${api}/v1/chat`, '{}');
+    await expect.poll(() => server.openRequests, { message: 'the second request never arrived' }).toBe(2);
+
+    await server.shutdown({ drainMs: 20 });
+
+    for (const answer of [await waiting, await starting]) {
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toMatchObject({ error: { code: 'server_shutting_down' } });
+    }
+    begin.open();
+    // Answered once, by the drain: not also refused as overloaded, nor asked of the model (the
+    // cut stream's slot goes to it as the drain ends).
+    expect(called).toEqual([]);
+    await expect
+      .poll(() => server.startingRequests, { message: 'an admission was never given back' })
+      .toBe(0);
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
+    server.reportActivity();
+    expect(emitted.at(-1)?.metrics).toContainEqual({ name: 'OverloadRefusals', unit: 'Count', value: 0 });
   });
 });
 

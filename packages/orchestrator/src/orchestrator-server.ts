@@ -21,6 +21,7 @@ import {
   sendHttpResponse,
   toHttpRequest,
 } from '@mangaassist/http/node';
+import { AdmissionGate, type AdmissionOptions, defaultAdmission } from './admission-gate.js';
 import {
   type CuttableResponse,
   cuttableResponse,
@@ -69,12 +70,20 @@ export interface OrchestratorOptions {
   readonly stallTimeoutMs?: number;
   /** @default 2000 */
   readonly probeTimeoutMs?: number;
+  /**
+   * How many requests may be starting at once (admitted, their answer not begun), and how long
+   * the next ones wait before a 503 `overloaded` with `retry-after: 1`: a burst beyond the
+   * server's pace is refused quickly instead of every request missing its first-token deadline.
+   * @default defaultAdmission - 256 starting, 1 000 ms
+   */
+  readonly admission?: AdmissionOptions;
   /** @default silentLogger */
   readonly logger?: Logger;
   /**
    * Where the server reports, every `intervalMs` (60 000), how many streams and requests it has
    * open (`MangaAssist/Orchestrator` `ActiveStreams` and `OpenRequests`, with `dimensions`): the
-   * figure the service scales on, as its CPU says little about waiting streams.
+   * figure the service scales on, as its CPU says little about waiting streams; and how many
+   * requests it refused as overloaded since the last report (`OverloadRefusals`).
    * @default - not reported
    */
   readonly activity?: {
@@ -86,6 +95,17 @@ export interface OrchestratorOptions {
 
 /** The namespace of the orchestrator's own metrics. */
 export const orchestratorMetricsNamespace = 'MangaAssist/Orchestrator';
+
+/** The 503 a request gets that waited its whole admission wait. */
+export function overloadedRefusal(requestId: string): HttpResponse {
+  return errorResponse(
+    503,
+    requestId,
+    'overloaded',
+    'This server is at capacity; send the request again in a second (another server may answer it).',
+    { headers: { 'retry-after': '1' } },
+  );
+}
 
 export interface ShutdownOptions {
   /** How long open requests have to finish; the ones still open then are ended with an error. */
@@ -132,11 +152,15 @@ export class Orchestrator {
   #closing = false;
   /** Streaming requests open now. */
   #streams = 0;
+  readonly #admission: AdmissionGate;
+  /** Requests refused as overloaded since the last activity report. */
+  #refusals = 0;
   #activityTimer: NodeJS.Timeout | undefined;
 
   constructor(options: OrchestratorOptions) {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#admission = new AdmissionGate(options.admission ?? defaultAdmission);
     this.#servers = {
       api: createServer((request, response) => this.#serve(options.api, request, response)),
       proxy: createServer((request, response) => this.#serve(options.proxy, request, response)),
@@ -165,6 +189,11 @@ export class Orchestrator {
     return this.#streams;
   }
 
+  /** Requests admitted whose answer has not begun (`admission`). */
+  get startingRequests(): number {
+    return this.#admission.starting;
+  }
+
   /** Reports the open streams and requests once (`activity`); the timer calls it every interval. */
   reportActivity(): void {
     const activity = this.#options.activity;
@@ -175,8 +204,10 @@ export class Orchestrator {
       metrics: [
         { name: 'ActiveStreams', unit: 'Count', value: this.#streams },
         { name: 'OpenRequests', unit: 'Count', value: this.#open.size },
+        { name: 'OverloadRefusals', unit: 'Count', value: this.#refusals },
       ],
     });
+    this.#refusals = 0;
   }
 
   /**
@@ -355,25 +386,47 @@ export class Orchestrator {
     });
     // Aborts when the client goes away, stops reading, or the drain ends.
     const signal = AbortSignal.any([gone.signal, drain.cut]);
-    if (route.kind === 'whole') {
-      const answer = await route.endpoint(httpRequest, signal);
-      // After a cut the 503 has been sent: the endpoint's late answer goes nowhere.
-      if (!response.headersSent) sendHttpResponse(response, answer);
+    const begun = await this.#admission.admit(signal);
+    // Gone: nobody to answer. Cut by the drain: its 503 has been sent.
+    if (signal.aborted) {
+      begun?.();
       return;
     }
-    const stream = cuttableResponse(
-      nodeStreamingResponse(response, {
+    if (begun === undefined) {
+      this.#refusals++;
+      sendHttpResponse(response, overloadedRefusal(requestId));
+      return;
+    }
+    try {
+      if (route.kind === 'whole') {
+        const answer = await route.endpoint(httpRequest, signal);
+        // After a cut the 503 has been sent: the endpoint's late answer goes nowhere.
+        if (!response.headersSent) sendHttpResponse(response, answer);
+        return;
+      }
+      const transport = nodeStreamingResponse(response, {
         stallTimeoutMs: this.#stallTimeoutMs,
         onStall: () => gone.abort(new DOMException('The client stopped reading.', 'TimeoutError')),
-      }),
-      requestId,
-    );
-    drain.onStream(stream);
-    this.#streams++;
-    try {
-      await route.endpoint(httpRequest, stream, signal);
+      });
+      const stream = cuttableResponse(
+        {
+          ...transport,
+          start(statusCode, headers) {
+            begun();
+            transport.start(statusCode, headers);
+          },
+        },
+        requestId,
+      );
+      drain.onStream(stream);
+      this.#streams++;
+      try {
+        await route.endpoint(httpRequest, stream, signal);
+      } finally {
+        this.#streams--;
+      }
     } finally {
-      this.#streams--;
+      begun();
     }
   }
 

@@ -1,6 +1,6 @@
 import { createChatCore } from '@mangaassist/chat/platform';
 import { discardMetrics, silentLogger } from '@mangaassist/commons';
-import { apiKeyIdentity, type Orchestrator } from '@mangaassist/orchestrator';
+import { type AdmissionOptions, apiKeyIdentity, type Orchestrator } from '@mangaassist/orchestrator';
 import { createOrchestratorPlatform, orchestratorCoreOptions } from '@mangaassist/orchestrator/platform';
 import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
 import { localChatConfig } from '../dev-server/dev-doors.js';
@@ -14,6 +14,8 @@ export interface LocalOrchestratorOptions
   readonly port?: number;
   /** The FM proxy's port. @default 8080; 0 picks a free one */
   readonly proxyPort?: number;
+  /** @default defaultAdmission */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface LocalOrchestrator {
@@ -59,6 +61,7 @@ export async function startLocalOrchestrator(
   const platform = createOrchestratorPlatform(config, {
     core,
     identifyApi: apiKeyIdentity((value) => keys.tenantForKey(value)?.id),
+    ...(options.admission ? { admission: options.admission } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   let ports: { api?: number; proxy: number };

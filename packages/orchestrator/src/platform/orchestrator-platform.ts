@@ -24,7 +24,7 @@ import {
 
 export interface OrchestratorPlatformOptions
   extends ChatPlatformOptions,
-    Pick<OrchestratorOptions, 'maxBodyBytes' | 'stallTimeoutMs' | 'probeTimeoutMs'> {
+    Pick<OrchestratorOptions, 'maxBodyBytes' | 'stallTimeoutMs' | 'probeTimeoutMs' | 'admission'> {
   /**
    * How the public listener tells its callers.
    * @default apiGatewayIdentity - the API key id API Gateway forwards, mapped by `TENANTS_JSON`
@@ -124,6 +124,7 @@ export function createOrchestratorPlatform(config: ChatConfig, options: Orchestr
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
     ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
   });
   return {
     orchestrator,
