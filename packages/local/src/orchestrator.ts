@@ -4,18 +4,24 @@
  * internal FM proxy on http://localhost:8080 (FM_PROXY_PORT). REDIS_URL points the cache and the
  * budgets at a real Redis. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
  * EMULATOR_TTFT_MS and EMULATOR_TOKEN_DELAY_MS give the emulated model a pace (`pnpm bench streams`);
- * MAX_STARTING_REQUESTS and ADMISSION_WAIT_MS bound a burst, as in the container.
+ * MAX_STARTING_REQUESTS and ADMISSION_WAIT_MS bound a burst, and OTEL_EXPORTER_OTLP_ENDPOINT
+ * sends a span per request to an OTLP/HTTP collector (every one: OTEL_TRACES_SAMPLER_ARG=1), as in
+ * the container.
  */
 import { consoleLogger } from '@mangaassist/commons';
-import { admissionFromEnvironment } from '@mangaassist/orchestrator';
+import { admissionFromEnvironment, tracingFromEnvironment } from '@mangaassist/orchestrator';
 import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
+const tracing = tracingFromEnvironment(process.env, 'mangaassist-orchestrator', {
+  'deployment.environment.name': 'local',
+});
 const starting = startLocalOrchestrator({
   port: Number(process.env.PORT ?? 8000),
   proxyPort: Number(process.env.FM_PROXY_PORT ?? 8080),
   host: process.env.HOST ?? '127.0.0.1',
   admission: admissionFromEnvironment(process.env),
+  ...(tracing ? { tracing } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
   emulator: {
     latency: {
@@ -25,7 +31,11 @@ const starting = startLocalOrchestrator({
   },
   logger: consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info'),
 });
-stopOnSignals(starting, (server) => server.close(Number(process.env.DRAIN_MS ?? 5_000)));
+// The spans of the requests the drain ends go too.
+stopOnSignals(starting, async (server) => {
+  await server.close(Number(process.env.DRAIN_MS ?? 5_000));
+  await tracing?.shutdown();
+});
 const server = await starting;
 
 process.stdout.write(

@@ -32,3 +32,12 @@ export {
   shutdownRefusal,
   shuttingDown,
 } from './shutdown-aware-response.js';
+export {
+  type OtlpTracing,
+  type OtlpTracingOptions,
+  otlpTracing,
+  type RequestSpan,
+  type RequestTracing,
+  startRequestSpan,
+  tracingFromEnvironment,
+} from './tracing.js';

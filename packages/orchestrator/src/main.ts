@@ -7,14 +7,16 @@
  * SIGINT: readiness fails at once, open requests get `DRAIN_MS` (20 000: 10 s under ECS's default
  * stop timeout of 30 s) to finish and the rest end with an error (2 s for those answers to leave),
  * pending events are sent (2 s at most), then the process exits 0. `MAX_STARTING_REQUESTS` (256)
- * and `ADMISSION_WAIT_MS` (1 000) bound a burst (`AdmissionOptions`). A configuration error fails
- * at start, naming the variable.
+ * and `ADMISSION_WAIT_MS` (1 000) bound a burst (`AdmissionOptions`). With
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (the ADOT sidecar's), each request is a span (`tracingFromEnvironment`).
+ * A configuration error fails at start, naming the variable.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';
 import { ConfigurationError } from '@mangaassist/commons';
 import { admissionFromEnvironment } from './admission-gate.js';
 import { createOrchestratorPlatform } from './platform/orchestrator-platform.js';
+import { tracingFromEnvironment } from './tracing.js';
 
 const logger = new Logger({ serviceName: 'orchestrator' });
 
@@ -35,9 +37,14 @@ if (!Number.isInteger(drainMs) || drainMs < 0) {
 }
 const proxyOnly = process.env.FM_PROXY_ONLY === 'true';
 const defaultService = process.env.FM_PROXY_DEFAULT_SERVICE;
-const platform = createOrchestratorPlatform(chatConfigFromEnvironment(process.env), {
+const config = chatConfigFromEnvironment(process.env);
+const tracing = tracingFromEnvironment(process.env, 'mangaassist-orchestrator', {
+  'deployment.environment.name': config.stage,
+});
+const platform = createOrchestratorPlatform(config, {
   logger,
   admission: admissionFromEnvironment(process.env),
+  ...(tracing ? { tracing } : {}),
   ...(defaultService ? { proxyDefaultService: defaultService } : {}),
 });
 const ports = await platform.orchestrator.listen({
@@ -50,7 +57,7 @@ const stop = async (signal: string) => {
   logger.info('orchestrator stopping', { signal });
   // While the load balancer's health check notices, new requests are still answered.
   await platform.orchestrator.shutdown({ drainMs, lingerMs: Math.min(5_000, drainMs) });
-  await platform.close();
+  await Promise.all([platform.close(), tracing?.shutdown()]);
   process.exit(0);
 };
 process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -28,6 +28,7 @@ import {
   shutdownRefusal,
   shuttingDown,
 } from './shutdown-aware-response.js';
+import { type RequestSpan, type RequestTracing, startRequestSpan } from './tracing.js';
 
 /** A route's endpoint: answered whole, or streamed (SSE). */
 export type OrchestratorRoute =
@@ -77,6 +78,12 @@ export interface OrchestratorOptions {
    * @default defaultAdmission - 256 starting, 1 000 ms
    */
   readonly admission?: AdmissionOptions;
+  /**
+   * A SERVER span per request (not the health checks), continuing the caller's trace: named
+   * `<METHOD> <route>`, with the door, request id, tenant and status.
+   * @default - not traced
+   */
+  readonly tracing?: RequestTracing;
   /** @default silentLogger */
   readonly logger?: Logger;
   /**
@@ -162,8 +169,8 @@ export class Orchestrator {
     this.#logger = options.logger ?? silentLogger;
     this.#admission = new AdmissionGate(options.admission ?? defaultAdmission);
     this.#servers = {
-      api: createServer((request, response) => this.#serve(options.api, request, response)),
-      proxy: createServer((request, response) => this.#serve(options.proxy, request, response)),
+      api: createServer((request, response) => this.#serve('api', request, response)),
+      proxy: createServer((request, response) => this.#serve('proxy', request, response)),
     };
     for (const server of Object.values(this.#servers)) {
       // Bounds receiving a request (headers and body, at most 10 MB), not answering it: a stream
@@ -279,8 +286,11 @@ export class Orchestrator {
     return this.#options.stallTimeoutMs ?? 30_000;
   }
 
-  #serve(door: OrchestratorDoor, request: IncomingMessage, response: ServerResponse): void {
+  #serve(doorName: 'api' | 'proxy', request: IncomingMessage, response: ServerResponse): void {
+    const door = this.#options[doorName];
     const requestId = randomUUID();
+    const span = this.#traceRequest(door, doorName, request, requestId);
+    if (span) response.once('close', () => span.end(response.statusCode));
     if (this.#draining) response.shouldKeepAlive = false;
     if (this.#closing) {
       // Arrived on a connection still open after the drain: answered, never dropped.
@@ -299,7 +309,7 @@ export class Orchestrator {
       },
       finished: Promise.resolve(),
     };
-    open.finished = this.#answer(door, request, response, requestId, {
+    open.finished = this.#answer(door, request, response, requestId, span, {
       cut: cut.signal,
       onStream: (stream) => {
         cutStream = () => stream.cut();
@@ -325,10 +335,10 @@ export class Orchestrator {
     request: IncomingMessage,
     response: ServerResponse,
     requestId: string,
+    span: RequestSpan | undefined,
     drain: { readonly cut: AbortSignal; onStream(stream: CuttableResponse): void },
   ): Promise<void> {
-    // The path as sent (API Gateway forwards it exactly): no normalisation, `//x` is not `/x`.
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const path = requestPath(request);
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     if (path === healthPath && method === 'GET') {
       request.resume();
@@ -368,6 +378,7 @@ export class Orchestrator {
       sendHttpResponse(response, caller.refusal);
       return;
     }
+    span?.setAttributes({ 'mangaassist.tenant_id': caller.tenantId });
     const maxBodyBytes = this.#options.maxBodyBytes ?? 10 * 1024 * 1024;
     const body = await readRequestBody(request, maxBodyBytes);
     // Cut while the body was arriving: the 503 has been sent.
@@ -430,6 +441,28 @@ export class Orchestrator {
     }
   }
 
+  /** The request's span, or none: untraced, or a health check (every few seconds, per task). */
+  #traceRequest(
+    door: OrchestratorDoor,
+    doorName: string,
+    request: IncomingMessage,
+    requestId: string,
+  ): RequestSpan | undefined {
+    const tracing = this.#options.tracing;
+    const path = requestPath(request);
+    if (tracing === undefined || path === healthPath || path === readinessPath) return undefined;
+    const method = request.method ?? 'GET';
+    // A route's name, or the method alone for a path that is none (no unbounded span names).
+    const route = `${method} ${path}` in door.routes ? path : undefined;
+    return startRequestSpan(tracing, route ? `${method} ${route}` : method, request.headers, {
+      'http.request.method': method,
+      'url.path': path,
+      ...(route ? { 'http.route': route } : {}),
+      'mangaassist.door': doorName,
+      'mangaassist.request_id': requestId,
+    });
+  }
+
   async #readiness(requestId: string): Promise<HttpResponse> {
     if (this.#draining) {
       return jsonResponse(503, requestId, { status: 'draining' });
@@ -463,6 +496,11 @@ export class Orchestrator {
     const ready = results.every(({ probe, problem }) => problem === undefined || !probe.required);
     return jsonResponse(ready ? 200 : 503, requestId, { status: ready ? 'ready' : 'unready', checks });
   }
+}
+
+/** The path as sent (API Gateway forwards it exactly): no normalisation, `//x` is not `/x`. */
+function requestPath(request: IncomingMessage): string {
+  return (request.url ?? '/').split('?', 1)[0] ?? '/';
 }
 
 function sleep(ms: number): Promise<void> {

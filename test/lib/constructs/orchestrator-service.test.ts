@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { settlesWithin } from '@mangaassist/commons/testing';
 import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
@@ -282,8 +283,22 @@ describe('the orchestrator image', () => {
     ]);
   });
 
-  it('runs as the container runs it: node main.mjs answers /healthz, then stops with 0 on SIGTERM', async () => {
+  it('runs as the container runs it: node main.mjs answers /healthz, traces to OTLP, stops with 0 on SIGTERM', async () => {
     const [api, proxy] = await Promise.all([freePort(), freePort()]);
+    // The ADOT sidecar's OTLP/HTTP receiver, as far as the app can tell.
+    const exports: string[] = [];
+    const collector = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        if (request.url === '/v1/traces') exports.push(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const collectorPort = (collector.address() as AddressInfo).port;
     const child = spawn(process.execPath, ['main.mjs'], {
       cwd: orchestratorImageContext(),
       env: {
@@ -292,6 +307,8 @@ describe('the orchestrator image', () => {
         FM_PROXY_PORT: String(proxy),
         DRAIN_MS: '0',
         AWS_REGION: 'ap-northeast-1',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+        OTEL_TRACES_SAMPLER_ARG: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -312,13 +329,21 @@ describe('the orchestrator image', () => {
         fetch(`http://127.0.0.1:${proxy}/readyz`),
       ]);
       expect([healthy.status, ready.status]).toEqual([200, 200]);
+      const unrouted = await fetch(`http://127.0.0.1:${api}/v1/nothing`, { method: 'POST', body: '{}' });
+      expect(unrouted.status).toBe(404);
 
       child.kill('SIGTERM');
 
       expect(await settlesWithin(exited, 10_000, 'the process after SIGTERM')).toBe(0);
       expect(output).toContain('orchestrator stopped');
+      // Sent by the shutdown, before the exit.
+      const spans = exports.join('\n');
+      expect(spans).toContain('"mangaassist-orchestrator"');
+      expect(spans).toContain('"url.path"');
+      expect(spans).toContain('/v1/nothing');
     } finally {
       child.kill('SIGKILL');
+      collector.close();
     }
   });
 

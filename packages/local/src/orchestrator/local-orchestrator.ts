@@ -1,6 +1,11 @@
 import { createChatCore } from '@mangaassist/chat/platform';
 import { discardMetrics, silentLogger } from '@mangaassist/commons';
-import { type AdmissionOptions, apiKeyIdentity, type Orchestrator } from '@mangaassist/orchestrator';
+import {
+  type AdmissionOptions,
+  apiKeyIdentity,
+  type Orchestrator,
+  type RequestTracing,
+} from '@mangaassist/orchestrator';
 import { createOrchestratorPlatform, orchestratorCoreOptions } from '@mangaassist/orchestrator/platform';
 import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
 import { localChatConfig } from '../dev-server/dev-doors.js';
@@ -16,6 +21,8 @@ export interface LocalOrchestratorOptions
   readonly proxyPort?: number;
   /** @default defaultAdmission */
   readonly admission?: AdmissionOptions;
+  /** @default - not traced */
+  readonly tracing?: RequestTracing;
 }
 
 export interface LocalOrchestrator {
@@ -62,6 +69,7 @@ export async function startLocalOrchestrator(
     core,
     identifyApi: apiKeyIdentity((value) => keys.tenantForKey(value)?.id),
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   let ports: { api?: number; proxy: number };

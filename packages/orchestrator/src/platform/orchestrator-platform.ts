@@ -24,7 +24,10 @@ import {
 
 export interface OrchestratorPlatformOptions
   extends ChatPlatformOptions,
-    Pick<OrchestratorOptions, 'maxBodyBytes' | 'stallTimeoutMs' | 'probeTimeoutMs' | 'admission'> {
+    Pick<
+      OrchestratorOptions,
+      'maxBodyBytes' | 'stallTimeoutMs' | 'probeTimeoutMs' | 'admission' | 'tracing'
+    > {
   /**
    * How the public listener tells its callers.
    * @default apiGatewayIdentity - the API key id API Gateway forwards, mapped by `TENANTS_JSON`
@@ -125,6 +128,7 @@ export function createOrchestratorPlatform(config: ChatConfig, options: Orchestr
     ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
     ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   return {
     orchestrator,
