@@ -159,6 +159,12 @@ export function toSseErrorEvent(error: unknown, requestId: string, logger: Logge
 }
 
 /**
+ * Why a quiet period's timer stops. One shared reason: `abort()` with none builds a DOMException,
+ * stack and all, and this runs once per event of every stream.
+ */
+const eventArrived = new Error('the stream’s next event arrived');
+
+/**
  * The stream's next event; while none comes for `keepAliveMs`, `keepAlive` is written (once per
  * quiet period). A failure of the stream rejects, as `next()` would.
  */
@@ -182,7 +188,7 @@ async function nextOrKeepAlive(
       const outcome = await Promise.race([arrived, quiet]);
       if (typeof outcome === 'object') return outcome.result;
     } finally {
-      stop.abort();
+      stop.abort(eventArrived);
     }
     // The pending `next()` settles when the gateway sees the abort; its outcome is awaited below.
     if (!signal?.aborted) await keepAlive();
