@@ -150,11 +150,17 @@ export class Deadline {
   }
 
   private release(): void {
-    this.timer.abort();
+    this.timer.abort(timerReleased);
     this.unlinkCaller();
     this.unlinkCaller = () => {};
   }
 }
+
+/**
+ * Why a deadline's timer stops early. One shared reason: `abort()` with none builds a
+ * DOMException, stack and all, and every model call releases a few deadlines.
+ */
+const timerReleased = new Error('the deadline was released');
 
 function callerReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
