@@ -39,6 +39,7 @@ export {
 } from './gateway/gateway-errors.js';
 export type {
   AttemptRecord,
+  AttemptTracer,
   GatewayCallOptions,
   GatewayRequest,
   GatewayResult,

@@ -33,6 +33,7 @@ export {
   shuttingDown,
 } from './shutdown-aware-response.js';
 export {
+  modelAttemptTracer,
   type OtlpTracing,
   type OtlpTracingOptions,
   otlpTracing,

@@ -309,12 +309,14 @@ export class Orchestrator {
       },
       finished: Promise.resolve(),
     };
-    open.finished = this.#answer(door, request, response, requestId, span, {
-      cut: cut.signal,
-      onStream: (stream) => {
-        cutStream = () => stream.cut();
-      },
-    })
+    const answer = () =>
+      this.#answer(door, request, response, requestId, span, {
+        cut: cut.signal,
+        onStream: (stream) => {
+          cutStream = () => stream.cut();
+        },
+      });
+    open.finished = (span ? span.run(answer) : answer())
       .catch((error: unknown) => {
         this.#logger.error('orchestrator request failed', { requestId, error: errorMessage(error) });
         if (!response.headersSent) {

@@ -4,7 +4,7 @@ import { jsonResponse } from '@mangaassist/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiKeyIdentity, callingServiceIdentity } from './identity.js';
 import { Orchestrator, type OrchestratorRoute } from './orchestrator-server.js';
-import { type OtlpTracing, otlpTracing, tracingFromEnvironment } from './tracing.js';
+import { modelAttemptTracer, type OtlpTracing, otlpTracing, tracingFromEnvironment } from './tracing.js';
 
 /** An OTLP/HTTP collector: the spans of every JSON export it receives, flattened. */
 async function collector() {
@@ -76,8 +76,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function tracedServer(tracing: OtlpTracing) {
-  const routes = { 'POST /v1/chat': echo, 'POST /v1/moderate': failing };
+async function tracedServer(tracing: OtlpTracing, more: Record<string, OrchestratorRoute> = {}) {
+  const routes = { 'POST /v1/chat': echo, 'POST /v1/moderate': failing, ...more };
   const server = new Orchestrator({
     api: { routes, identify: apiKeyIdentity((key) => (key === 'good-key' ? 'manga-store' : undefined)) },
     proxy: { routes, identify: callingServiceIdentity() },
@@ -197,6 +197,64 @@ describe('otlpTracing with the orchestrator', () => {
     expect(() => otlpTracing({ endpoint: otlp.url, serviceName: 'x', sampleRatio: 1.5 })).toThrow(
       /between 0 and 1/,
     );
+  });
+});
+
+describe('modelAttemptTracer', () => {
+  it('puts each model target the gateway tries under the request that asked, an error span for a failure', async () => {
+    const otlp = await collector();
+    cleanups.push(otlp.close);
+    const tracing = otlpTracing({ endpoint: otlp.url, serviceName: 'orchestrator', sampleRatio: 1 });
+    const attempts = modelAttemptTracer(tracing);
+    // What the gateway's ladder does, after the request's own awaits: a throttled target, then one that answers.
+    const summarize: OrchestratorRoute = {
+      kind: 'whole',
+      endpoint: async (request) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const tokyo = {
+          model: 'claude-haiku-4-5',
+          region: 'ap-northeast-1',
+          modelId: 'jp.anthropic.claude-haiku-4-5',
+        };
+        const first = attempts.start({ ...tokyo, outcome: 'failed', calls: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        first.end({ ...tokyo, outcome: 'failed', calls: 3, error: 'ThrottlingException' });
+        const osaka = { ...tokyo, region: 'ap-northeast-3' };
+        attempts
+          .start({ ...osaka, outcome: 'failed', calls: 0 })
+          .end({ ...osaka, outcome: 'success', calls: 1 });
+        return jsonResponse(200, request.requestId, {});
+      },
+    };
+    const { api } = await tracedServer(tracing, { 'POST /v1/summarize': summarize });
+
+    await fetch(`${api}/v1/summarize`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' });
+    await tracing.shutdown();
+
+    const server = otlp.spans.find((span) => span.kind === 2);
+    const clients = otlp.spans.filter((span) => span.kind === 3);
+    expect(server?.name).toBe('POST /v1/summarize');
+    expect(
+      clients.map((span) => [span.name, span.traceId, span.parentSpanId, span.status?.code ?? 0]),
+    ).toEqual([
+      ['chat jp.anthropic.claude-haiku-4-5', server?.traceId, server?.spanId, 2],
+      ['chat jp.anthropic.claude-haiku-4-5', server?.traceId, server?.spanId, 0],
+    ]);
+    expect(attributesOf(clients[0]?.attributes ?? [])).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'aws.bedrock',
+      'gen_ai.request.model': 'jp.anthropic.claude-haiku-4-5',
+      'cloud.region': 'ap-northeast-1',
+      'server.address': 'bedrock-runtime.ap-northeast-1.amazonaws.com',
+      'mangaassist.model': 'claude-haiku-4-5',
+      'mangaassist.attempt.calls': 3,
+      'mangaassist.attempt.outcome': 'failed',
+      'error.type': 'ThrottlingException',
+    });
+    expect(attributesOf(clients[1]?.attributes ?? [])).toMatchObject({
+      'cloud.region': 'ap-northeast-3',
+      'mangaassist.attempt.outcome': 'success',
+    });
   });
 });
 

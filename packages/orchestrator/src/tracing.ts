@@ -1,7 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConfigurationError } from '@mangaassist/commons';
+import type { AttemptTracer } from '@mangaassist/fm-gateway';
 import {
   type Attributes,
+  type Context,
   defaultTextMapGetter,
   ROOT_CONTEXT,
   type Span,
@@ -9,6 +12,7 @@ import {
   SpanStatusCode,
   type TextMapPropagator,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -34,7 +38,12 @@ export interface RequestSpan {
   setAttributes(attributes: Attributes): void;
   /** Ends the span with the answer's status (5xx marks it an error); call it once. */
   end(statusCode: number): void;
+  /** Runs `answer` as this request's work: the model calls it makes are spans under this one. */
+  run<T>(answer: () => T): T;
 }
+
+/** The trace context of the request being answered, wherever its work has got to. */
+const requestContext = new AsyncLocalStorage<Context>();
 
 /** Starts the SERVER span of a request, a child of the trace its headers carry, if any. */
 export function startRequestSpan(
@@ -45,7 +54,9 @@ export function startRequestSpan(
 ): RequestSpan {
   const parent = tracing.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
   const span: Span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const context = trace.setSpan(parent, span);
   return {
+    run: (answer) => requestContext.run(context, answer),
     setAttributes: (more) => {
       span.setAttributes(more);
     },
@@ -53,6 +64,49 @@ export function startRequestSpan(
       span.setAttribute('http.response.status_code', statusCode);
       if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
+    },
+  };
+}
+
+/**
+ * A CLIENT span per target the gateway tries (a model at a region, its retries included), under
+ * the request that asked: named `chat <Bedrock model id>` as OpenTelemetry's GenAI conventions
+ * name a model call, with the region, the catalog model, the calls made, how it ended, and the
+ * error code of a failure (an error span). A stream's ends at its first token, when the gateway's
+ * failover is done.
+ */
+export function modelAttemptTracer(tracing: RequestTracing): AttemptTracer {
+  return {
+    start: (attempt) => {
+      const span = tracing.tracer.startSpan(
+        `chat ${attempt.modelId}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'aws.bedrock',
+            'gen_ai.request.model': attempt.modelId,
+            'cloud.region': attempt.region,
+            'server.address': `bedrock-runtime.${attempt.region}.amazonaws.com`,
+            'mangaassist.model': attempt.model,
+          },
+        },
+        requestContext.getStore() ?? ROOT_CONTEXT,
+      );
+      return {
+        end: (ended) => {
+          span.setAttributes({
+            'mangaassist.attempt.calls': ended.calls,
+            'mangaassist.attempt.outcome': ended.outcome,
+            ...(ended.reason ? { 'mangaassist.attempt.reason': ended.reason } : {}),
+          });
+          if (ended.error) {
+            span.setAttribute('error.type', ended.error);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+          span.end();
+        },
+      };
     },
   };
 }

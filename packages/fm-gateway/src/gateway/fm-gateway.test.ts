@@ -17,7 +17,7 @@ import {
   ModelRequestRejectedError,
   StreamInterruptedError,
 } from './gateway-errors.js';
-import type { GatewayRequest, GatewayStreamEvent, ModelSelector } from './gateway-types.js';
+import type { AttemptTracer, GatewayRequest, GatewayStreamEvent, ModelSelector } from './gateway-types.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -179,6 +179,48 @@ describe('FmGateway.complete', () => {
       }),
       expect.objectContaining({ region: 'ap-northeast-3', outcome: 'success', calls: 1 }),
     ]);
+  });
+
+  it('tells its attempt tracer each target it tries, from its start to how it ended', async () => {
+    const traced: string[] = [];
+    const attemptTracer: AttemptTracer = {
+      start: (started) => {
+        traced.push(`start ${started.model}@${started.region} calls=${started.calls}`);
+        return {
+          end: (ended) =>
+            traced.push(
+              `end ${ended.region} ${ended.outcome} calls=${ended.calls} ${ended.error ?? ''}`.trim(),
+            ),
+        };
+      },
+    };
+    const { gateway } = setup(
+      (call) => (call.region === 'ap-northeast-1' ? { error: awsError('ThrottlingException') } : ok()),
+      { attemptTracer },
+    );
+
+    await gateway.complete(request());
+
+    expect(traced).toEqual([
+      'start claude-haiku-4-5@ap-northeast-1 calls=0',
+      'end ap-northeast-1 failed calls=3 ThrottlingException',
+      'start claude-haiku-4-5@ap-northeast-3 calls=0',
+      'end ap-northeast-3 success calls=1',
+    ]);
+  });
+
+  it('ends the traced attempt of a request Bedrock rejects', async () => {
+    const ended: string[] = [];
+    const attemptTracer: AttemptTracer = {
+      start: () => ({ end: (attempt) => ended.push(`${attempt.outcome} ${attempt.error}`) }),
+    };
+    const { gateway } = setup(() => ({ error: awsError('ValidationException', 'Input is too long') }), {
+      attemptTracer,
+    });
+
+    await expect(gateway.complete(request())).rejects.toBeInstanceOf(ModelRequestRejectedError);
+
+    expect(ended).toEqual(['failed ValidationException']);
   });
 
   it('does not take a region away for one failed request', async () => {

@@ -22,6 +22,7 @@ import { CachedAnswers } from './cached-answers.js';
 import { callDeadline, type GatewayCall, startCall } from './gateway-call.js';
 import { resultAsStream, resultFromCache, resultFromModel } from './gateway-result.js';
 import type {
+  AttemptTracer,
   GatewayCallOptions,
   GatewayRequest,
   GatewayResult,
@@ -88,6 +89,8 @@ export interface FmGatewayOptions {
    * @default - none
    */
   readonly guardrail?: GuardrailRef;
+  /** Each target tried, start to end (a span each). @default - none */
+  readonly attemptTracer?: AttemptTracer;
 }
 
 /**
@@ -139,6 +142,7 @@ export class FmGateway {
       attemptShare: options.attemptShare,
       promptCaching: options.promptCaching,
       guardrail: options.guardrail,
+      attemptTracer: options.attemptTracer,
     });
     this.lastResort = new LastResort({
       catalog: options.catalog,

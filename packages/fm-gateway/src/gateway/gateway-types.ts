@@ -78,6 +78,15 @@ export interface AttemptRecord {
   readonly reason?: string;
 }
 
+/**
+ * Watches each target the ladder tries — one model at one region, its retries included — from
+ * its first call to its answer or failure: a tracing span per target, where the platform traces.
+ */
+export interface AttemptTracer {
+  /** The target's record as it starts; `end` is called once, with the record as it ended. */
+  start(attempt: AttemptRecord): { end(attempt: AttemptRecord): void };
+}
+
 /** One answer, however it was produced. */
 export interface GatewayResult {
   readonly requestId: string;

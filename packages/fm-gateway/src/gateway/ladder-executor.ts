@@ -30,6 +30,7 @@ import type {
 } from '../runtime/model-runtime.js';
 import type { Answered, GatewayCall, MutableAttempt } from './gateway-call.js';
 import { AllModelsFailedError, ModelRequestRejectedError } from './gateway-errors.js';
+import type { AttemptTracer } from './gateway-types.js';
 
 /**
  * The model call the ladder makes at each target. It must honour `signal`: the ladder aborts it
@@ -69,6 +70,8 @@ export interface LadderExecutorOptions {
    * sent from its region only (other targets are skipped as `guardrail-region`). @default - none
    */
   readonly guardrail?: GuardrailRef;
+  /** @default - none */
+  readonly attemptTracer?: AttemptTracer | undefined;
 }
 
 /** One model at one target, or a target that model must skip (and why). */
@@ -204,13 +207,24 @@ export class LadderExecutor {
     moreToTry: boolean,
     reason?: 'probe',
   ): Promise<Answered<T> | undefined> {
-    const { call, deadline, progress } = walk;
-    const { key, target } = step;
+    const { call } = walk;
     const record: MutableAttempt = { ...attemptAt(step), outcome: 'failed', calls: 0 };
     if (reason) record.reason = reason;
     call.attempts.push(record);
+    const traced = this.options.attemptTracer?.start(record);
+    try {
+      return await this.tryStep(walk, { step, record, moreToTry });
+    } finally {
+      traced?.end(record);
+    }
+  }
+
+  /** `attempt` without its tracing. */
+  private async tryStep<T>(walk: LadderWalk<T>, trial: StepTrial): Promise<Answered<T> | undefined> {
+    const { call, deadline, progress } = walk;
+    const { step, record } = trial;
+    const { key, target } = step;
     const route = routeKey(target);
-    const trial: StepTrial = { step, record, moreToTry };
     try {
       const value = await this.tryTarget(walk, trial);
       record.outcome = 'success';

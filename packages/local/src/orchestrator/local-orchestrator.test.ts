@@ -1,6 +1,8 @@
 // The orchestrator's server as `pnpm orchestrator` runs it: its composition root (the chat core,
 // the endpoints the Lambda doors adapt) over the Bedrock emulator, the embedded DynamoDB and the
 // local bus, on two listeners.
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalOrchestrator, startLocalOrchestrator } from './local-orchestrator.js';
 
@@ -108,5 +110,36 @@ describe('the local orchestrator stopping', () => {
     expect(data.at(-1)).toBe('[DONE]');
     expect(JSON.parse(data.at(-2) ?? '{}')).toMatchObject({ type: 'error', code: 'server_shutting_down' });
     expect(data.some((payload) => payload.startsWith('{"text"'))).toBe(true);
+  });
+});
+
+describe('the local orchestrator traced', () => {
+  it('traces a chat request with its model call under it, as the container does', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const traced = await startLocalOrchestrator({
+      port: 0,
+      proxyPort: 0,
+      tracing: { tracer: provider.getTracer('test'), propagator: new W3CTraceContextPropagator() },
+    });
+    try {
+      const answer = await chat(`${traced.url}/v1/chat`, { 'x-api-key': traced.apiKeys[0]?.key ?? '' });
+      expect(answer.status).toBe(200);
+      await answer.text();
+      await expect
+        .poll(() => exporter.getFinishedSpans().length, { message: 'the request span never ended' })
+        .toBeGreaterThanOrEqual(2);
+    } finally {
+      await traced.close();
+    }
+
+    const spans = exporter.getFinishedSpans();
+    const request = spans.find((span) => span.name === 'POST /v1/chat');
+    const model = spans.find((span) => span.name.startsWith('chat '));
+    expect(model?.parentSpanContext?.spanId).toBe(request?.spanContext().spanId);
+    expect(model?.attributes).toMatchObject({
+      'cloud.region': 'ap-northeast-1',
+      'mangaassist.attempt.outcome': 'success',
+    });
   });
 });

@@ -56,14 +56,17 @@ export async function startLocalOrchestrator(
   });
   const core = createChatCore(
     config,
-    orchestratorCoreOptions({
-      region: localRegion,
-      credentials: localCredentials,
-      logger,
-      metrics: discardMetrics,
-      tenants: keys.directory,
-      ...(options.gateway ? { gateway: options.gateway } : {}),
-    }),
+    orchestratorCoreOptions(
+      {
+        region: localRegion,
+        credentials: localCredentials,
+        logger,
+        metrics: discardMetrics,
+        tenants: keys.directory,
+        ...(options.gateway ? { gateway: options.gateway } : {}),
+      },
+      options.tracing,
+    ),
   );
   const platform = createOrchestratorPlatform(config, {
     core,

@@ -21,6 +21,7 @@ import {
   type OrchestratorRoute,
   type ReadinessProbe,
 } from '../orchestrator-server.js';
+import { modelAttemptTracer, type RequestTracing } from '../tracing.js';
 
 export interface OrchestratorPlatformOptions
   extends ChatPlatformOptions,
@@ -52,12 +53,22 @@ export const orchestratorMaxSockets = 16_384;
  */
 export const orchestratorStreamTimeoutMs = 15 * 60_000;
 
-/** What the orchestrator's chat core differs in from a Lambda door's. */
-export function orchestratorCoreOptions(options: ChatCoreOptions = {}): ChatCoreOptions {
+/**
+ * What the orchestrator's chat core differs in from a Lambda door's; with `tracing`, each model
+ * target the gateway tries is a span under its request.
+ */
+export function orchestratorCoreOptions(
+  options: ChatCoreOptions = {},
+  tracing?: RequestTracing,
+): ChatCoreOptions {
   return {
     maxSockets: orchestratorMaxSockets,
     ...options,
-    gateway: { streamTimeoutMs: orchestratorStreamTimeoutMs, ...options.gateway },
+    gateway: {
+      streamTimeoutMs: orchestratorStreamTimeoutMs,
+      ...(tracing ? { attemptTracer: modelAttemptTracer(tracing) } : {}),
+      ...options.gateway,
+    },
   };
 }
 
@@ -71,7 +82,7 @@ export function orchestratorCoreOptions(options: ChatCoreOptions = {}): ChatCore
  * closes Redis and the SDK clients; call it after `orchestrator.shutdown`.
  */
 export function createOrchestratorPlatform(config: ChatConfig, options: OrchestratorPlatformOptions = {}) {
-  const core = options.core ?? createChatCore(config, orchestratorCoreOptions(options));
+  const core = options.core ?? createChatCore(config, orchestratorCoreOptions(options, options.tracing));
   const chat = createChatPlatform(config, { core });
   const tasks = createTaskPlatform(config, { core });
   const { logger, catalog } = core;
