@@ -6,6 +6,7 @@ import { type IConnectable, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import {
   AppProtocol,
   Cluster,
+  ContainerDependencyCondition,
   ContainerImage,
   ContainerInsights,
   CpuArchitecture,
@@ -199,7 +200,7 @@ export class OrchestratorService extends Construct {
         operatingSystemFamily: OperatingSystemFamily.LINUX,
       },
     });
-    this.taskDefinition.addContainer('App', {
+    const app = this.taskDefinition.addContainer('App', {
       containerName: 'orchestrator',
       image: props.image ?? orchestratorImage(this),
       essential: true,
@@ -231,7 +232,7 @@ export class OrchestratorService extends Construct {
       healthCheck: nodeHealthCheck(orchestratorPorts.api, '/healthz'),
       logging: LogDrivers.awsLogs({ streamPrefix: 'app', logGroup: this.logGroup }),
     });
-    this.taskDefinition.addContainer('AdotCollector', {
+    const collector = this.taskDefinition.addContainer('AdotCollector', {
       containerName: 'adot-collector',
       image: ContainerImage.fromRegistry(adotCollectorImage),
       // Traces are worth losing before answers: the app runs on without it.
@@ -241,6 +242,9 @@ export class OrchestratorService extends Construct {
       environment: { AOT_CONFIG_CONTENT: adotConfig },
       logging: LogDrivers.awsLogs({ streamPrefix: 'adot', logGroup: this.logGroup }),
     });
+    // ECS stops a task's containers in the reverse order of their dependencies: the collector
+    // outlives the app's drain, so the spans of the requests the drain ends still reach it.
+    app.addContainerDependencies({ container: collector, condition: ContainerDependencyCondition.START });
 
     const taskRole = this.taskDefinition.taskRole;
     props.bedrock.grantInvoke(taskRole);

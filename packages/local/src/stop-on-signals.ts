@@ -13,7 +13,14 @@ export function stopOnSignals<Server>(
   const stop = () => {
     if (closing) return;
     closing = true;
-    void starting.then(close).finally(() => process.exit(0));
+    void starting.then(close).then(
+      () => process.exit(0),
+      // A start that failed (a port in use) or a close that did: said, and not a clean stop.
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 }

@@ -150,7 +150,8 @@ describe('AdmissionGate', () => {
   it('refuses a limit below 1 and a negative wait', () => {
     expect(() => new AdmissionGate({ limit: 0, maxWaitMs: 1 })).toThrow(/above 0/);
     expect(() => new AdmissionGate({ limit: 1.5, maxWaitMs: 1 })).toThrow(/whole number/);
-    expect(() => new AdmissionGate({ limit: 1, maxWaitMs: -1 })).toThrow(/0 ms or more/);
+    expect(() => new AdmissionGate({ limit: 1, maxWaitMs: -1 })).toThrow(/0 to 2147483647 ms/);
+    expect(() => new AdmissionGate({ limit: 1, maxWaitMs: 2 ** 31 })).toThrow(/0 to 2147483647 ms/);
   });
 });
 
@@ -169,9 +170,10 @@ describe('admissionFromEnvironment', () => {
 
   it('fails at start on a value out of range, naming the variable', () => {
     expect(() => admissionFromEnvironment({ MAX_STARTING_REQUESTS: '0' })).toThrow(
-      /MAX_STARTING_REQUESTS must be a whole number of at least 1, got 0/,
+      /MAX_STARTING_REQUESTS must be a whole number from 1 to 1000000, got 0/,
     );
     expect(() => admissionFromEnvironment({ ADMISSION_WAIT_MS: '1.5' })).toThrow(/ADMISSION_WAIT_MS/);
     expect(() => admissionFromEnvironment({ ADMISSION_WAIT_MS: '-1' })).toThrow(/ADMISSION_WAIT_MS/);
+    expect(() => admissionFromEnvironment({ ADMISSION_WAIT_MS: '3000000000' })).toThrow(/to 2147483647/);
   });
 });

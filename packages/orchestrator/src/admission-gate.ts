@@ -22,8 +22,9 @@ export class AdmissionGate {
     if (!(Number.isInteger(options.limit) && options.limit > 0)) {
       throw new RangeError(`An admission limit must be a whole number above 0, got ${options.limit}`);
     }
-    if (!(Number.isFinite(options.maxWaitMs) && options.maxWaitMs >= 0)) {
-      throw new RangeError(`An admission wait must be 0 ms or more, got ${options.maxWaitMs}`);
+    // A Node timer longer than 2^31 - 1 ms fires at once.
+    if (!(options.maxWaitMs >= 0 && options.maxWaitMs <= maxTimerMs)) {
+      throw new RangeError(`An admission wait is 0 to ${maxTimerMs} ms, got ${options.maxWaitMs}`);
     }
     this.#limit = options.limit;
     this.#maxWaitMs = options.maxWaitMs;
@@ -118,6 +119,9 @@ interface Waiter {
   settle(admitted: boolean): void;
 }
 
+/** The longest a Node timer waits: a longer one fires at once. */
+const maxTimerMs = 2_147_483_647;
+
 /** The server's admission by default: sized for a task of 1–2 vCPU. */
 export const defaultAdmission: AdmissionOptions = { limit: 256, maxWaitMs: 1_000 };
 
@@ -128,17 +132,17 @@ export const defaultAdmission: AdmissionOptions = { limit: 256, maxWaitMs: 1_000
 export function admissionFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): AdmissionOptions {
-  const read = (name: string, fallback: number, least: number) => {
+  const read = (name: string, fallback: number, least: number, most: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < least) {
-      throw new ConfigurationError(`${name} must be a whole number of at least ${least}, got ${raw}`);
+    if (!Number.isInteger(value) || value < least || value > most) {
+      throw new ConfigurationError(`${name} must be a whole number from ${least} to ${most}, got ${raw}`);
     }
     return value;
   };
   return {
-    limit: read('MAX_STARTING_REQUESTS', defaultAdmission.limit, 1),
-    maxWaitMs: read('ADMISSION_WAIT_MS', defaultAdmission.maxWaitMs, 0),
+    limit: read('MAX_STARTING_REQUESTS', defaultAdmission.limit, 1, 1_000_000),
+    maxWaitMs: read('ADMISSION_WAIT_MS', defaultAdmission.maxWaitMs, 0, maxTimerMs),
   };
 }

@@ -57,7 +57,8 @@ const stop = async (signal: string) => {
   logger.info('orchestrator stopping', { signal });
   // While the load balancer's health check notices, new requests are still answered.
   await platform.orchestrator.shutdown({ drainMs, lingerMs: Math.min(5_000, drainMs) });
-  await Promise.all([platform.close(), tracing?.shutdown()]);
+  // Each bounded; neither failing may cost the exit 0 ECS expects.
+  await Promise.allSettled([platform.close(), tracing?.shutdown()]);
   process.exit(0);
 };
 process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -261,14 +261,17 @@ describe('Orchestrator admission', () => {
     const begin = gate();
     const emitted: MetricSet[] = [];
     const { api, server } = await start({
-      routes: { 'POST /v1/chat/stream': heldStream(begin.opened, Promise.resolve()), 'POST /v1/chat': echo },
+      routes: {
+        'POST /v1/chat/stream': heldStream(begin.opened, Promise.resolve()),
+        'POST /v1/other': heldStream(Promise.resolve(), Promise.resolve()),
+      },
       admission: { limit: 1, maxWaitMs: 100 },
       activity: { metrics: { emit: (set) => emitted.push(set) }, dimensions: {}, intervalMs: 60_000 },
     });
     const starting = post(`${api}/v1/chat/stream`, '{}');
     await expect.poll(() => server.openRequests, { message: 'the first request never arrived' }).toBe(1);
 
-    const refused = await post(`${api}/v1/chat`, '{}');
+    const refused = await post(`${api}/v1/other`, '{}');
 
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
@@ -287,12 +290,15 @@ describe('Orchestrator admission', () => {
     const begin = gate();
     const finish = gate();
     const { api, server } = await start({
-      routes: { 'POST /v1/chat/stream': heldStream(begin.opened, finish.opened), 'POST /v1/chat': echo },
+      routes: {
+        'POST /v1/chat/stream': heldStream(begin.opened, finish.opened),
+        'POST /v1/other': heldStream(Promise.resolve(), Promise.resolve()),
+      },
       admission: { limit: 1, maxWaitMs: 10_000 },
     });
     const streaming = post(`${api}/v1/chat/stream`, '{}');
     await expect.poll(() => server.openRequests, { message: 'the stream never arrived' }).toBe(1);
-    const waiting = post(`${api}/v1/chat`, '{"n":2}');
+    const waiting = post(`${api}/v1/other`, '{"n":2}');
     await expect.poll(() => server.openRequests, { message: 'the second request never arrived' }).toBe(2);
 
     begin.open();
@@ -307,28 +313,56 @@ describe('Orchestrator admission', () => {
       .toBe(0);
   });
 
+  it('admits streams apart from whole answers: a whole answer waiting on its model holds no stream back', async () => {
+    const answering = gate();
+    const slowWhole: OrchestratorRoute = {
+      kind: 'whole',
+      endpoint: async (request) => {
+        await answering.opened;
+        return jsonResponse(200, request.requestId, {});
+      },
+    };
+    const { api, server } = await start({
+      routes: {
+        'POST /v1/chat/stream': heldStream(Promise.resolve(), Promise.resolve()),
+        'POST /v1/summarize': slowWhole,
+      },
+      admission: { limit: 1, maxWaitMs: 100 },
+    });
+    const whole = post(`${api}/v1/summarize`, '{}');
+    await expect.poll(() => server.startingRequests, { message: 'the whole answer never started' }).toBe(1);
+
+    const streamed = await post(`${api}/v1/chat/stream`, '{}');
+
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toContain('[DONE]');
+    answering.open();
+    expect((await whole).status).toBe(200);
+  });
+
   it('answers a request still waiting at the end of a drain with 503 server_shutting_down', async () => {
     const begin = gate();
     const emitted: MetricSet[] = [];
     const called: string[] = [];
     const recorded: OrchestratorRoute = {
-      kind: 'whole',
-      endpoint: async (request) => {
+      kind: 'streaming',
+      endpoint: async (request, response) => {
         called.push(request.requestId);
-        return jsonResponse(200, request.requestId, {});
+        response.start(200, sseHeaders(request.requestId));
+        await response.end();
       },
     };
     const { api, server, logger } = await start({
       routes: {
         'POST /v1/chat/stream': heldStream(begin.opened, Promise.resolve()),
-        'POST /v1/chat': recorded,
+        'POST /v1/other': recorded,
       },
       admission: { limit: 1, maxWaitMs: 10_000 },
       activity: { metrics: { emit: (set) => emitted.push(set) }, dimensions: {}, intervalMs: 60_000 },
     });
     const starting = post(`${api}/v1/chat/stream`, '{}');
     await expect.poll(() => server.openRequests, { message: 'the stream never arrived' }).toBe(1);
-    const waiting = post(`${api}/v1/chat`, '{}');
+    const waiting = post(`${api}/v1/other`, '{}');
     await expect.poll(() => server.openRequests, { message: 'the second request never arrived' }).toBe(2);
 
     await server.shutdown({ drainMs: 20 });

@@ -75,6 +75,8 @@ export interface OrchestratorOptions {
    * How many requests may be starting at once (admitted, their answer not begun), and how long
    * the next ones wait before a 503 `overloaded` with `retry-after: 1`: a burst beyond the
    * server's pace is refused quickly instead of every request missing its first-token deadline.
+   * Streams and whole answers are admitted apart, each up to the limit: a whole answer starts
+   * until it ends, mostly waiting on the model, and must not hold a stream back.
    * @default defaultAdmission - 256 starting, 1 000 ms
    */
   readonly admission?: AdmissionOptions;
@@ -159,7 +161,8 @@ export class Orchestrator {
   #closing = false;
   /** Streaming requests open now. */
   #streams = 0;
-  readonly #admission: AdmissionGate;
+  /** By route kind: see `admission`. */
+  readonly #admission: Readonly<Record<OrchestratorRoute['kind'], AdmissionGate>>;
   /** Requests refused as overloaded since the last activity report. */
   #refusals = 0;
   #activityTimer: NodeJS.Timeout | undefined;
@@ -167,7 +170,10 @@ export class Orchestrator {
   constructor(options: OrchestratorOptions) {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
-    this.#admission = new AdmissionGate(options.admission ?? defaultAdmission);
+    this.#admission = {
+      streaming: new AdmissionGate(options.admission ?? defaultAdmission),
+      whole: new AdmissionGate(options.admission ?? defaultAdmission),
+    };
     this.#servers = {
       api: createServer((request, response) => this.#serve('api', request, response)),
       proxy: createServer((request, response) => this.#serve('proxy', request, response)),
@@ -198,7 +204,7 @@ export class Orchestrator {
 
   /** Requests admitted whose answer has not begun (`admission`). */
   get startingRequests(): number {
-    return this.#admission.starting;
+    return this.#admission.streaming.starting + this.#admission.whole.starting;
   }
 
   /** Reports the open streams and requests once (`activity`); the timer calls it every interval. */
@@ -290,7 +296,8 @@ export class Orchestrator {
     const door = this.#options[doorName];
     const requestId = randomUUID();
     const span = this.#traceRequest(door, doorName, request, requestId);
-    if (span) response.once('close', () => span.end(response.statusCode));
+    // `close` comes after the answer is sent, or when the connection ends without one.
+    if (span) response.once('close', () => span.end(response.headersSent ? response.statusCode : undefined));
     if (this.#draining) response.shouldKeepAlive = false;
     if (this.#closing) {
       // Arrived on a connection still open after the drain: answered, never dropped.
@@ -399,7 +406,7 @@ export class Orchestrator {
     });
     // Aborts when the client goes away, stops reading, or the drain ends.
     const signal = AbortSignal.any([gone.signal, drain.cut]);
-    const begun = await this.#admission.admit(signal);
+    const begun = await this.#admission[route.kind].admit(signal);
     // Gone: nobody to answer. Cut by the drain: its 503 has been sent.
     if (signal.aborted) {
       begun?.();

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { settlesWithin } from '@mangaassist/commons/testing';
 import { jsonResponse } from '@mangaassist/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiKeyIdentity, callingServiceIdentity } from './identity.js';
@@ -85,7 +86,15 @@ async function tracedServer(tracing: OtlpTracing, more: Record<string, Orchestra
   });
   const ports = await server.listen({ api: 0, proxy: 0, host: '127.0.0.1' });
   cleanups.push(() => server.shutdown({ drainMs: 0 }));
-  return { api: `http://127.0.0.1:${ports.api}`, proxy: `http://127.0.0.1:${ports.proxy}` };
+  return {
+    api: `http://127.0.0.1:${ports.api}`,
+    proxy: `http://127.0.0.1:${ports.proxy}`,
+    /** Stops the server (every request span has ended then), then sends the spans. */
+    stop: async () => {
+      await server.shutdown({ drainMs: 1_000 });
+      await tracing.shutdown();
+    },
+  };
 }
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -100,7 +109,7 @@ describe('otlpTracing with the orchestrator', () => {
       serviceName: 'mangaassist-orchestrator',
       resource: { 'deployment.environment.name': 'dev' },
     });
-    const { api } = await tracedServer(tracing);
+    const { api, stop } = await tracedServer(tracing);
 
     const answer = await fetch(`${api}/v1/chat?x=1`, {
       method: 'POST',
@@ -108,7 +117,7 @@ describe('otlpTracing with the orchestrator', () => {
       body: '{}',
     });
     expect(answer.status).toBe(200);
-    await tracing.shutdown();
+    await stop();
 
     expect(otlp.spans).toHaveLength(1);
     const [span] = otlp.spans;
@@ -132,7 +141,7 @@ describe('otlpTracing with the orchestrator', () => {
     const otlp = await collector();
     cleanups.push(otlp.close);
     const tracing = otlpTracing({ endpoint: otlp.url, serviceName: 'orchestrator' });
-    const { proxy } = await tracedServer(tracing);
+    const { proxy, stop } = await tracedServer(tracing);
 
     await fetch(`${proxy}/v1/moderate`, {
       method: 'POST',
@@ -142,7 +151,7 @@ describe('otlpTracing with the orchestrator', () => {
       },
       body: '{}',
     });
-    await tracing.shutdown();
+    await stop();
 
     expect(otlp.spans).toHaveLength(1);
     const [span] = otlp.spans;
@@ -159,7 +168,7 @@ describe('otlpTracing with the orchestrator', () => {
     const otlp = await collector();
     cleanups.push(otlp.close);
     const tracing = otlpTracing({ endpoint: otlp.url, serviceName: 'orchestrator', sampleRatio: 1 });
-    const { api } = await tracedServer(tracing);
+    const { api, stop } = await tracedServer(tracing);
 
     await fetch(`${api}/v1/chat`, {
       method: 'POST',
@@ -171,7 +180,7 @@ describe('otlpTracing with the orchestrator', () => {
     // Health checks come every few seconds from the load balancer and ECS: never traced.
     await fetch(`${api}/healthz`);
     await fetch(`${api}/readyz`);
-    await tracing.shutdown();
+    await stop();
 
     expect(otlp.spans.map((span) => [span.name, span.parentSpanId ?? ''])).toEqual([['POST', '']]);
     // A new trace's ID starts with its epoch second, as X-Ray's own IDs do.
@@ -188,15 +197,100 @@ describe('otlpTracing with the orchestrator', () => {
     const otlp = await collector();
     cleanups.push(otlp.close);
     const tracing = otlpTracing({ endpoint: otlp.url, serviceName: 'orchestrator', sampleRatio: 0 });
-    const { api } = await tracedServer(tracing);
+    const { api, stop } = await tracedServer(tracing);
 
-    await fetch(`${api}/v1/chat`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' });
-    await tracing.shutdown();
+    await (
+      await fetch(`${api}/v1/chat`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' })
+    ).text();
+    // A control in the same run: a caller's sampled trace is still recorded.
+    await (
+      await fetch(`${api}/v1/moderate`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'good-key', traceparent: `00-${traceId}-${callerSpanId}-01` },
+        body: '{}',
+      })
+    ).text();
+    await stop();
 
-    expect(otlp.spans).toEqual([]);
+    expect(otlp.spans.map((span) => span.name)).toEqual(['POST /v1/moderate']);
     expect(() => otlpTracing({ endpoint: otlp.url, serviceName: 'x', sampleRatio: 1.5 })).toThrow(
       /between 0 and 1/,
     );
+  });
+});
+
+describe('otlpTracing when the collector fails', () => {
+  it('gives up its flush after its export timeout and never rejects, whether the collector is gone or silent', async () => {
+    const silent = createServer(() => {}); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const endpoints = ['http://127.0.0.1:1', `http://127.0.0.1:${(silent.address() as AddressInfo).port}`];
+    for (const endpoint of endpoints) {
+      const tracing = otlpTracing({
+        endpoint,
+        serviceName: 'orchestrator',
+        sampleRatio: 1,
+        exportTimeoutMs: 200,
+      });
+      const { api } = await tracedServer(tracing);
+      await (
+        await fetch(`${api}/v1/chat`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' })
+      ).text();
+
+      await expect(
+        settlesWithin(tracing.shutdown(), 3_000, `the flush to ${endpoint}`),
+      ).resolves.toBeUndefined();
+    }
+  });
+});
+
+describe('the request span of a client that left', () => {
+  it('has no status code, and says the client closed, when no answer was sent', async () => {
+    const otlp = await collector();
+    cleanups.push(otlp.close);
+    const tracing = otlpTracing({ endpoint: otlp.url, serviceName: 'orchestrator', sampleRatio: 1 });
+    let arrived: () => void = () => {};
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let sawLeave: () => void = () => {};
+    const left = new Promise<void>((resolve) => {
+      sawLeave = resolve;
+    });
+    // Answers only once its client has gone: nothing is ever sent.
+    const held: OrchestratorRoute = {
+      kind: 'whole',
+      endpoint: async (request, signal) => {
+        arrived();
+        await new Promise<void>((resolve) =>
+          signal?.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        sawLeave();
+        return jsonResponse(200, request.requestId, {});
+      },
+    };
+    const { api, stop } = await tracedServer(tracing, { 'POST /v1/summarize': held });
+    const leaving = new AbortController();
+
+    const answer = fetch(`${api}/v1/summarize`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'good-key' },
+      body: '{}',
+      signal: leaving.signal,
+    }).catch(() => undefined);
+    await settlesWithin(arrival, 5_000, 'the request reaching its endpoint');
+    leaving.abort();
+    await answer;
+    await settlesWithin(left, 5_000, 'the endpoint seeing its client leave');
+    await stop();
+
+    expect(otlp.spans).toHaveLength(1);
+    const attributes = attributesOf(otlp.spans[0]?.attributes ?? []);
+    expect(attributes['error.type']).toBe('client_closed');
+    expect(attributes).not.toHaveProperty('http.response.status_code');
   });
 });
 
@@ -226,10 +320,10 @@ describe('modelAttemptTracer', () => {
         return jsonResponse(200, request.requestId, {});
       },
     };
-    const { api } = await tracedServer(tracing, { 'POST /v1/summarize': summarize });
+    const { api, stop } = await tracedServer(tracing, { 'POST /v1/summarize': summarize });
 
     await fetch(`${api}/v1/summarize`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' });
-    await tracing.shutdown();
+    await stop();
 
     const server = otlp.spans.find((span) => span.kind === 2);
     const clients = otlp.spans.filter((span) => span.kind === 3);
@@ -284,9 +378,9 @@ describe('tracingFromEnvironment', () => {
       'orchestrator',
     );
     if (!tracing) throw new Error('no tracing from a set endpoint');
-    const { api } = await tracedServer(tracing);
+    const { api, stop } = await tracedServer(tracing);
     await fetch(`${api}/v1/chat`, { method: 'POST', headers: { 'x-api-key': 'good-key' }, body: '{}' });
-    await tracing.shutdown();
+    await stop();
 
     expect(otlp.resources[0]).toMatchObject({ 'service.name': 'fm-proxy' });
   });

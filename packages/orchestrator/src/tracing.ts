@@ -36,8 +36,11 @@ export interface RequestTracing {
 /** A request's span: the server sets what it learns as it answers, then ends it once. */
 export interface RequestSpan {
   setAttributes(attributes: Attributes): void;
-  /** Ends the span with the answer's status (5xx marks it an error); call it once. */
-  end(statusCode: number): void;
+  /**
+   * Ends the span with the answer's status (5xx marks it an error), or, with none, as a request
+   * whose client left before any answer (`error.type` `client_closed`). Call it once.
+   */
+  end(statusCode: number | undefined): void;
   /** Runs `answer` as this request's work: the model calls it makes are spans under this one. */
   run<T>(answer: () => T): T;
 }
@@ -61,8 +64,12 @@ export function startRequestSpan(
       span.setAttributes(more);
     },
     end: (statusCode) => {
-      span.setAttribute('http.response.status_code', statusCode);
-      if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (statusCode === undefined) {
+        span.setAttribute('error.type', 'client_closed');
+      } else {
+        span.setAttribute('http.response.status_code', statusCode);
+        if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       span.end();
     },
   };
@@ -111,7 +118,10 @@ export function modelAttemptTracer(tracing: RequestTracing): AttemptTracer {
   };
 }
 
-/** Request tracing with its exporter: `shutdown` sends the spans still batched. */
+/**
+ * Request tracing with its exporter: `shutdown` sends the spans still batched, for at most
+ * `exportTimeoutMs`, and never rejects (a collector that is gone loses them, nothing else).
+ */
 export interface OtlpTracing extends RequestTracing {
   shutdown(): Promise<void>;
 }
@@ -129,6 +139,11 @@ export interface OtlpTracingOptions {
   readonly sampleRatio?: number;
   /** More resource attributes, e.g. `deployment.environment.name`. */
   readonly resource?: Attributes;
+  /**
+   * Longest an export may take, and so the shutdown's flush: a stopping task has its stop
+   * timeout to spend, not the exporter's default 10 s. @default 2000
+   */
+  readonly exportTimeoutMs?: number;
 }
 
 /**
@@ -139,6 +154,7 @@ export interface OtlpTracingOptions {
  */
 export function otlpTracing(options: OtlpTracingOptions): OtlpTracing {
   const ratio = options.sampleRatio ?? 0.05;
+  const exportTimeoutMs = options.exportTimeoutMs ?? 2_000;
   if (!(ratio >= 0 && ratio <= 1)) {
     throw new RangeError(`A trace sample ratio is between 0 and 1, got ${ratio}`);
   }
@@ -148,7 +164,11 @@ export function otlpTracing(options: OtlpTracingOptions): OtlpTracing {
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` }),
+        exporter: new OTLPTraceExporter({
+          url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces`,
+          timeoutMillis: exportTimeoutMs,
+        }),
+        exportTimeoutMillis: exportTimeoutMs,
       }),
     ],
   });
@@ -157,7 +177,7 @@ export function otlpTracing(options: OtlpTracingOptions): OtlpTracing {
     propagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new AWSXRayPropagator()],
     }),
-    shutdown: () => provider.shutdown(),
+    shutdown: () => settledWithin(provider.shutdown(), exportTimeoutMs),
   };
 }
 
@@ -184,4 +204,16 @@ export function tracingFromEnvironment(
     resource,
     ...(sampleRatio === undefined ? {} : { sampleRatio }),
   });
+}
+
+/** Waits for `work` to settle, `ms` at most, whatever it settles with. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

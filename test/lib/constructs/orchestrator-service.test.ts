@@ -59,6 +59,7 @@ interface ContainerDefinition {
   PortMappings?: { Name?: string; ContainerPort: number; AppProtocol?: string }[];
   HealthCheck?: { Command: string[] };
   LogConfiguration?: { LogDriver: string };
+  DependsOn?: { ContainerName: string; Condition: string }[];
 }
 
 function containers(): ContainerDefinition[] {
@@ -163,6 +164,10 @@ describe('OrchestratorService', () => {
 
     expect(adot).toMatchObject({ Essential: false, ReadonlyRootFilesystem: true, Image: adotCollectorImage });
     expect(String(environmentOf(adot).AOT_CONFIG_CONTENT)).toContain('awsxray');
+    // Started before the app, so stopped after it: the drain's last spans reach the collector.
+    expect(container('orchestrator').DependsOn).toEqual([
+      { ContainerName: 'adot-collector', Condition: 'START' },
+    ]);
   });
 
   it('lets the tasks call the models, use the sessions table, put events and write traces, nothing more', () => {
