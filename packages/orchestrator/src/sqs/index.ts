@@ -1,0 +1,8 @@
+// The orchestrator's SQS adapter: an event source mapping in a long-running process.
+
+export {
+  queueArnOf,
+  type SqsBatchHandler,
+  SqsQueuePoller,
+  type SqsQueuePollerOptions,
+} from './sqs-queue-poller.js';
