@@ -154,7 +154,12 @@ export function environmentConfig(
         : {}),
     },
     api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
-    websocket: { throttlingRateLimit: 100, throttlingBurstLimit: 200, maxConcurrentAnswers: 100 },
+    websocket: {
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      maxConcurrentAnswers: 100,
+      streamCompute: settings.webSocketStreamCompute ?? 'lambda',
+    },
     chat: {
       memorySize: 1024,
       timeout: Duration.seconds(29),

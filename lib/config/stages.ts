@@ -8,7 +8,7 @@ import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
-import type { CacheConfig, ChatFunctionConfig, Stage, TenantSettings } from './types.js';
+import type { CacheConfig, ChatFunctionConfig, Stage, TenantSettings, WebSocketConfig } from './types.js';
 
 /** MangaAssist's home region (Tokyo), where the first Bedrock target lives too. */
 export const primaryRegion = 'ap-northeast-1';
@@ -38,6 +38,8 @@ export interface StageSettings {
   readonly jobChunkConcurrency: number;
   /** Where the REST chat routes run (`ChatFunctionConfig.compute`). @default every route on Lambda */
   readonly chatCompute?: Partial<ChatFunctionConfig['compute']>;
+  /** Where WebSocket answers run (`WebSocketConfig.streamCompute`). @default 'lambda' */
+  readonly webSocketStreamCompute?: WebSocketConfig['streamCompute'];
   /** The orchestrator's tasks: idle and at most (`OrchestratorConfig`). */
   readonly orchestratorTasks: { readonly desired: number; readonly max: number };
   readonly logRetention: RetentionDays;
@@ -91,6 +93,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     // A sandbox account's Bedrock quotas are small: one job must not take all of them.
     jobChunkConcurrency: 2,
     chatCompute: { chat: 'lambda', 'chat-stream': 'fargate' },
+    // So that CI's synth and cfn-lint see the stream worker on Fargate too.
+    webSocketStreamCompute: 'fargate',
     orchestratorTasks: { desired: 1, max: 2 },
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,

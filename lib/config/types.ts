@@ -59,6 +59,12 @@ export interface WebSocketConfig {
    * messages wait in the queue rather than throttle the account's other functions.
    */
   readonly maxConcurrentAnswers: number;
+  /**
+   * Where queued messages are answered: the stream function (`lambda`, one instance per streaming
+   * answer), or the orchestrator's tasks (`fargate`), which long-poll the message queue, each
+   * answering `maxConcurrentAnswers` at once; no stream function is deployed then.
+   */
+  readonly streamCompute: 'lambda' | 'fargate';
 }
 
 /** The chat functions: synchronous (seed 000 §1.2), SSE stream and WebSocket messages. */

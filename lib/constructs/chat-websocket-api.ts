@@ -5,6 +5,7 @@ import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-li
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -65,10 +66,18 @@ export interface ChatWebSocketApiProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * Answers the stream function runs at once (the event source mapping's maximum concurrency).
+   * Answers the stream function runs at once (the event source mapping's maximum concurrency);
+   * on Fargate, the answers one task streams at once.
    * @default 100
    */
   readonly maxConcurrentAnswers?: number;
+  /**
+   * Who answers the queued messages: the stream function, or a long-running worker outside this
+   * construct (the orchestrator's tasks), which gets `streamWorkerEnvironment` and
+   * `grantStreamWorker`; no stream function is deployed then.
+   * @default 'lambda'
+   */
+  readonly streamCompute?: 'lambda' | 'fargate';
   /**
    * Budget for one model request, ms (`CHAT_DEADLINE_MS`).
    * @default 3000
@@ -129,8 +138,13 @@ export class ChatWebSocketApi extends Construct {
   readonly connectionFunction: PlatformFunction;
   /** The message route: queues client messages. */
   readonly messageFunction: PlatformFunction;
-  /** The stream worker: answers queued messages. */
-  readonly streamFunction: PlatformFunction;
+  /** The stream worker on Lambda (`streamCompute: 'lambda'`): answers queued messages. */
+  readonly streamFunction?: PlatformFunction;
+  /**
+   * What a stream worker on Fargate needs in its environment: the queue to consume, the
+   * connections table, where to post frames, and how many answers to stream at once.
+   */
+  readonly streamWorkerEnvironment: Readonly<Record<string, string>>;
   /** Client messages on their way from the route to the stream worker (SQS FIFO). */
   readonly messageQueue: Queue;
   /** Client messages the stream worker failed `maxReceiveCount` times. */
@@ -138,9 +152,11 @@ export class ChatWebSocketApi extends Construct {
   readonly accessLogs: LogGroup;
   /** `wss://…/<stage>`: where browsers connect (with `?ticket=`). */
   readonly url: string;
+  private readonly connectionsTable: ITable;
 
   constructor(scope: Construct, id: string, props: ChatWebSocketApiProps) {
     super(scope, id);
+    this.connectionsTable = props.connectionsTable;
     const defaults = props.functionDefaults ?? {};
 
     this.api = new WebSocketApi(this, 'Api', {
@@ -227,39 +243,43 @@ export class ChatWebSocketApi extends Construct {
     // SendMessage only: the route has the queue's URL and never reads its attributes.
     this.messageQueue.grant(this.messageFunction, 'sqs:SendMessage');
 
-    this.streamFunction = new PlatformFunction(this, 'StreamFunction', {
-      ...defaults,
-      entry: 'functions/ws-stream/src/handler.ts',
-      description: `MangaAssist ${props.stage}: answers queued WebSocket chat actions, streaming`,
-      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
-      timeout: streamTimeout,
-      environment: {
-        ...commonEnvironment,
-        ...props.bedrock.handlerEnvironment,
-        [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
-        [gatewayEnvironment.responseCacheTtlSeconds]: String(props.responseCacheTtlSeconds ?? 300),
-        [gatewayEnvironment.sessionsTable]: props.sessionsTable.tableName,
-        ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
-      },
-    });
-    this.streamFunction.invocationTarget.addEventSource(
-      new SqsEventSource(this.messageQueue, {
-        batchSize: 1,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrentAnswers ?? 100,
-      }),
-    );
-    props.connectionsTable.grantReadWriteData(this.streamFunction);
-    props.sessionsTable.grantReadWriteData(this.streamFunction);
-    props.bedrock.grantInvoke(this.streamFunction);
-    props.eventBus?.grantPutEventsTo(this.streamFunction);
-    for (const pusher of [this.messageFunction, this.streamFunction]) {
-      this.stage.grantManagementApiAccess(pusher);
-      Validations.of(pusher.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, connectionsArn(this.stage))}]`,
-        reason:
-          "execute-api:ManageConnections on this stage's @connections only: connection ids are assigned by API Gateway at $connect, so the last segment must be a wildcard.",
+    this.streamWorkerEnvironment = {
+      [gatewayEnvironment.websocketStreamQueueUrl]: this.messageQueue.queueUrl,
+      [gatewayEnvironment.websocketStreamConcurrency]: String(props.maxConcurrentAnswers ?? 100),
+      [gatewayEnvironment.connectionsTable]: props.connectionsTable.tableName,
+      [gatewayEnvironment.websocketCallbackUrl]: this.stage.callbackUrl,
+    };
+    if ((props.streamCompute ?? 'lambda') === 'lambda') {
+      const streamFunction = new PlatformFunction(this, 'StreamFunction', {
+        ...defaults,
+        entry: 'functions/ws-stream/src/handler.ts',
+        description: `MangaAssist ${props.stage}: answers queued WebSocket chat actions, streaming`,
+        ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+        timeout: streamTimeout,
+        environment: {
+          ...commonEnvironment,
+          ...props.bedrock.handlerEnvironment,
+          [gatewayEnvironment.chatDeadlineMs]: String(props.chatDeadlineMs ?? 3000),
+          [gatewayEnvironment.responseCacheTtlSeconds]: String(props.responseCacheTtlSeconds ?? 300),
+          [gatewayEnvironment.sessionsTable]: props.sessionsTable.tableName,
+          ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
+        },
       });
+      streamFunction.invocationTarget.addEventSource(
+        new SqsEventSource(this.messageQueue, {
+          batchSize: 1,
+          reportBatchItemFailures: true,
+          maxConcurrency: props.maxConcurrentAnswers ?? 100,
+        }),
+      );
+      props.connectionsTable.grantReadWriteData(streamFunction);
+      props.sessionsTable.grantReadWriteData(streamFunction);
+      props.bedrock.grantInvoke(streamFunction);
+      props.eventBus?.grantPutEventsTo(streamFunction);
+      this.streamFunction = streamFunction;
+    }
+    for (const pusher of [this.messageFunction, this.streamFunction]) {
+      if (pusher) this.grantPushing(pusher.role);
     }
 
     const connection = new WebSocketLambdaIntegration('Connection', this.connectionFunction.invocationTarget);
@@ -285,6 +305,27 @@ export class ChatWebSocketApi extends Construct {
 
     this.url = this.stage.url;
     new CfnOutput(this, 'Url', { value: this.url, description: 'WebSocket chat (connect with ?ticket=)' });
+  }
+
+  /**
+   * Lets a stream worker outside this construct (`streamCompute: 'fargate'`) answer the queue:
+   * receive, renew and delete its messages, read and write the connections, and post frames.
+   * The worker's role also needs what any chat answer needs (sessions, Bedrock, the bus).
+   */
+  grantStreamWorker(role: IRole): void {
+    this.messageQueue.grantConsumeMessages(role);
+    this.connectionsTable.grantReadWriteData(role);
+    this.grantPushing(role);
+  }
+
+  /** `execute-api:ManageConnections` on this stage's connections. */
+  private grantPushing(role: IRole): void {
+    this.stage.grantManagementApiAccess(role);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, connectionsArn(this.stage))}]`,
+      reason:
+        "execute-api:ManageConnections on this stage's @connections only: connection ids are assigned by API Gateway at $connect, so the last segment must be a wildcard.",
+    });
   }
 }
 

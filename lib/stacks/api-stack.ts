@@ -193,6 +193,7 @@ export class ApiStack extends Stack {
       throttlingRateLimit: config.websocket.throttlingRateLimit,
       throttlingBurstLimit: config.websocket.throttlingBurstLimit,
       maxConcurrentAnswers: config.websocket.maxConcurrentAnswers,
+      streamCompute: config.websocket.streamCompute,
       memorySize: config.chat.memorySize,
       streamTimeout: config.chat.streamTimeout,
       chatDeadlineMs: config.chat.deadlineMs,
@@ -287,10 +288,15 @@ export class ApiStack extends Stack {
       functionDefaults: this.chatApi.functionDefaults,
     });
 
+    const streamsWebSocket = config.websocket.streamCompute === 'fargate';
     this.orchestrator = new OrchestratorService(this, 'Orchestrator', {
       stage: config.stage,
       network: functionNetwork,
-      environment: this.chatApi.chatEnvironment,
+      environment: {
+        ...this.chatApi.chatEnvironment,
+        // The tasks consume the WebSocket message queue themselves: no stream function.
+        ...(streamsWebSocket ? this.webSocket.streamWorkerEnvironment : {}),
+      },
       bedrock: this.bedrockAccess,
       sessionsTable,
       eventBus,
@@ -302,5 +308,6 @@ export class ApiStack extends Stack {
       logRemovalPolicy: config.removalPolicy,
       ...(this.orchestratorIngress ? { ingress: this.orchestratorIngress } : {}),
     });
+    if (streamsWebSocket) this.webSocket.grantStreamWorker(this.orchestrator.taskDefinition.taskRole);
   }
 }

@@ -95,6 +95,19 @@ export function functionStatements(template: Template, prefix: string): PolicySt
     .flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
+/** The statements of the policies attached to the role whose logical id starts with `prefix`. */
+export function roleStatements(template: Template, prefix: string): PolicyStatement[] {
+  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith(prefix));
+  if (roles.length !== 1)
+    throw new Error(`expected one role whose logical id starts with ${prefix}, found ${roles.length}`);
+  return resourcesOf<{ Roles: unknown[]; PolicyDocument: { Statement: PolicyStatement[] } }>(
+    template,
+    'AWS::IAM::Policy',
+  )
+    .filter((policy) => policy.properties.Roles.some((role) => flatten(role) === `<${roles[0]}>`))
+    .flatMap((policy) => policy.properties.PolicyDocument.Statement);
+}
+
 /** Every action the function `prefix` is allowed, sorted and without duplicates. */
 export function functionActions(template: Template, prefix: string): string[] {
   return [

@@ -40,6 +40,13 @@ export const gatewayEnvironment = {
   websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
   /** URL of the SQS FIFO queue the WebSocket message route puts client messages on for the stream worker. */
   websocketMessageQueueUrl: 'WEBSOCKET_MESSAGE_QUEUE_URL',
+  /**
+   * The same queue's URL, given to the orchestrator where WebSocket answers run on Fargate: it
+   * then consumes the queue itself (the stream function is not deployed).
+   */
+  websocketStreamQueueUrl: 'WEBSOCKET_STREAM_QUEUE_URL',
+  /** Answers one orchestrator task streams to WebSocket clients at once. */
+  websocketStreamConcurrency: 'WEBSOCKET_STREAM_CONCURRENCY',
   /** URL of the SQS FIFO queue the catalog webhook puts each catalog item on for its enrichment. */
   catalogEnrichmentQueueUrl: 'CATALOG_ENRICHMENT_QUEUE_URL',
   /** Which static route a task function serves: `moderate | summarize | analyze`. */

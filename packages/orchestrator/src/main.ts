@@ -9,13 +9,18 @@
  * pending events are sent (2 s at most), then the process exits 0. `MAX_STARTING_REQUESTS` (256)
  * and `ADMISSION_WAIT_MS` (1 000) bound a burst (`AdmissionOptions`). With
  * `OTEL_EXPORTER_OTLP_ENDPOINT` (the ADOT sidecar's), each request is a span (`tracingFromEnvironment`).
+ * With `WEBSOCKET_STREAM_QUEUE_URL`, the task also answers WebSocket chat: it consumes the message
+ * queue (`WEBSOCKET_STREAM_CONCURRENCY` answers at once, 32) as the stream function would, and stops
+ * receiving as the drain begins.
  * A configuration error fails at start, naming the variable.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { chatConfigFromEnvironment } from '@mangaassist/chat';
 import { ConfigurationError } from '@mangaassist/commons';
+import { gatewayEnvironment } from '@mangaassist/contracts';
 import { admissionFromEnvironment } from './admission-gate.js';
 import { createOrchestratorPlatform } from './platform/orchestrator-platform.js';
+import { createWebSocketStreamWorker } from './platform/websocket-stream-worker.js';
 import { tracingFromEnvironment } from './tracing.js';
 
 const logger = new Logger({ serviceName: 'orchestrator' });
@@ -29,12 +34,17 @@ function portOf(name: string, fallback: number): number {
   return port;
 }
 
-const drainMs = Number(process.env.DRAIN_MS ?? 20_000);
-if (!Number.isInteger(drainMs) || drainMs < 0) {
-  throw new ConfigurationError(
-    `DRAIN_MS must be a whole number of milliseconds, got ${process.env.DRAIN_MS}`,
-  );
+/** A whole number from `least` in `name`, or `fallback` when unset. */
+function wholeNumberOf(name: string, fallback: number, least = 1): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < least) {
+    throw new ConfigurationError(`${name} must be a whole number of at least ${least}, got ${raw}`);
+  }
+  return value;
 }
+
+const drainMs = wholeNumberOf('DRAIN_MS', 20_000, 0);
 const proxyOnly = process.env.FM_PROXY_ONLY === 'true';
 const defaultService = process.env.FM_PROXY_DEFAULT_SERVICE;
 const config = chatConfigFromEnvironment(process.env);
@@ -53,10 +63,26 @@ const ports = await platform.orchestrator.listen({
 });
 logger.info('orchestrator listening', ports);
 
+const streamQueueUrl = process.env[gatewayEnvironment.websocketStreamQueueUrl];
+const streamWorker = streamQueueUrl
+  ? createWebSocketStreamWorker(config, {
+      core: platform.core,
+      queueUrl: streamQueueUrl,
+      concurrency: wholeNumberOf(gatewayEnvironment.websocketStreamConcurrency, 32),
+      logger,
+    })
+  : undefined;
+streamWorker?.start();
+if (streamWorker) logger.info('WebSocket stream worker consuming', { queueUrl: streamQueueUrl });
+
 const stop = async (signal: string) => {
   logger.info('orchestrator stopping', { signal });
-  // While the load balancer's health check notices, new requests are still answered.
-  await platform.orchestrator.shutdown({ drainMs, lingerMs: Math.min(5_000, drainMs) });
+  // While the load balancer's health check notices, new requests are still answered; the stream
+  // worker stops receiving at once (another task takes the queue) and finishes what it streams.
+  await Promise.allSettled([
+    platform.orchestrator.shutdown({ drainMs, lingerMs: Math.min(5_000, drainMs) }),
+    streamWorker?.stop(drainMs),
+  ]);
   // Each bounded; neither failing may cost the exit 0 ECS expects.
   await Promise.allSettled([platform.close(), tracing?.shutdown()]);
   process.exit(0);

@@ -3,6 +3,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
 import { ChatWebSocketApi, messageRouteKeys } from '../../../lib/constructs/chat-websocket-api.js';
@@ -14,10 +15,14 @@ import {
   functionProperties,
   functionStatements,
   logicalId,
+  roleStatements,
   unitTestApp,
 } from '../support.js';
 
-function build() {
+function build(
+  streamCompute?: 'lambda' | 'fargate',
+  before?: (stack: Stack, webSocket: ChatWebSocketApi) => void,
+) {
   const stack = new Stack(unitTestApp(), 'Test');
   const table = (id: string) =>
     new Table(stack, id, { partitionKey: { name: 'pk', type: AttributeType.STRING } });
@@ -29,7 +34,9 @@ function build() {
     connectionsTable: table('Connections'),
     ticketsTable: table('Tickets'),
     functionDefaults: { environment: { REDIS_URL: 'rediss://cache:6379', TENANTS_JSON: '{"tenants":[]}' } },
+    ...(streamCompute ? { streamCompute } : {}),
   });
+  before?.(stack, webSocket);
   return { stack, webSocket, template: Template.fromStack(stack) };
 }
 
@@ -273,5 +280,34 @@ describe('ChatWebSocketApi', () => {
 
   it('outputs the URL browsers connect to', () => {
     template.hasOutput('*', { Description: Match.stringLikeRegexp('WebSocket chat') });
+  });
+
+  it('deploys no stream function for answers on Fargate, and grants the worker’s role what the function had of the queue, connections and stage', () => {
+    const fargate = build('fargate', (stack, api) =>
+      api.grantStreamWorker(
+        new Role(stack, 'Worker', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') }),
+      ),
+    );
+    const { template } = fargate;
+    expect(fargate.webSocket.streamFunction).toBeUndefined();
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    expect(Object.keys(fargate.webSocket.streamWorkerEnvironment).sort()).toEqual([
+      'CONNECTIONS_TABLE',
+      'WEBSOCKET_CALLBACK_URL',
+      'WEBSOCKET_STREAM_CONCURRENCY',
+      'WEBSOCKET_STREAM_QUEUE_URL',
+    ]);
+    const statements = roleStatements(template, 'Worker');
+    const resourcesOfAction = (prefix: string) =>
+      statements
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith(prefix)))
+        .map((statement) => flatten(statement.Resource));
+    expect(statements.flatMap((statement) => asList(statement.Action)).sort()).toEqual(
+      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']),
+    );
+    expect(resourcesOfAction('sqs:').join()).toContain('ChatMessageQueue');
+    expect(resourcesOfAction('dynamodb:').join()).toContain('Connections');
+    expect(resourcesOfAction('execute-api:').join()).toContain('@connections');
+    expect(statements.flatMap((statement) => asList(statement.Action))).not.toContain('sqs:SendMessage');
   });
 });

@@ -22,7 +22,7 @@ import {
   OrchestratorServiceError,
   type OrchestratorServiceProps,
 } from '../../../lib/constructs/orchestrator-service.js';
-import { asList, flatten, type PolicyStatement, resourcesOf, unitTestApp } from '../support.js';
+import { asList, resourcesOf, roleStatements, unitTestApp } from '../support.js';
 
 function build(props: Partial<OrchestratorServiceProps> = {}, app: App = unitTestApp()) {
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'ap-northeast-1' } });
@@ -78,18 +78,6 @@ const container = (name: string) => {
 
 const environmentOf = (definition: ContainerDefinition) =>
   Object.fromEntries((definition.Environment ?? []).map(({ Name, Value }) => [Name, Value]));
-
-/** The statements of the policies attached to the role whose logical id starts with `prefix`. */
-function roleStatements(prefix: string): PolicyStatement[] {
-  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith(prefix));
-  expect(roles, `one role ${prefix}`).toHaveLength(1);
-  return resourcesOf<{ Roles: unknown[]; PolicyDocument: { Statement: PolicyStatement[] } }>(
-    template,
-    'AWS::IAM::Policy',
-  )
-    .filter((policy) => policy.properties.Roles.some((role) => flatten(role) === `<${roles[0]}>`))
-    .flatMap((policy) => policy.properties.PolicyDocument.Statement);
-}
 
 describe('OrchestratorService', () => {
   it('runs a cluster with Container Insights and a Service Connect namespace for the FM proxy', () => {
@@ -171,7 +159,7 @@ describe('OrchestratorService', () => {
   });
 
   it('lets the tasks call the models, use the sessions table, put events and write traces, nothing more', () => {
-    const actions = roleStatements('OrchestratorTaskDefinitionTaskRole').flatMap((statement) =>
+    const actions = roleStatements(template, 'OrchestratorTaskDefinitionTaskRole').flatMap((statement) =>
       asList(statement.Action),
     );
 

@@ -30,6 +30,7 @@ import {
   functionStatements,
   logicalId,
   resourcesOf,
+  roleStatements,
   unitTestApp,
 } from '../support.js';
 
@@ -52,17 +53,6 @@ function build(props: Partial<ReenrichmentWorkflowProps> = {}) {
 
 const { stack, template } = build();
 const fn = (prefix: string) => logicalId(template, 'AWS::Lambda::Function', prefix);
-
-/** The statements of the policy attached to the role whose logical id starts with `prefix`. */
-function roleStatements(prefix: string) {
-  const role = logicalId(template, 'AWS::IAM::Role', prefix);
-  return resourcesOf<{
-    Roles: unknown[];
-    PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
-  }>(template, 'AWS::IAM::Policy')
-    .filter(({ properties }) => flatten(properties.Roles).includes(role))
-    .flatMap(({ properties }) => properties.PolicyDocument.Statement);
-}
 
 describe('ReenrichmentWorkflow', () => {
   it('is a Standard state machine named after the stage, traced, logging errors to its own group', () => {
@@ -152,7 +142,7 @@ describe('ReenrichmentWorkflow', () => {
         Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
       }),
     ]);
-    const statements = roleStatements('WorkflowBatchRole');
+    const statements = roleStatements(template, 'WorkflowBatchRole');
     expect(flatten(statements.filter((statement) => statement.Action === 's3:GetObject'))).toContain(
       '/reenrichment/*/batch/input.jsonl',
     );
@@ -243,7 +233,7 @@ describe('ReenrichmentWorkflow', () => {
   });
 
   it('lets the machine invoke the steps, read the manifests and run its own Distributed Map children only', () => {
-    const statements = roleStatements('WorkflowStateMachineRole');
+    const statements = roleStatements(template, 'WorkflowStateMachineRole');
     const start = statements.filter((statement) =>
       asList(statement.Action).includes('states:StartExecution'),
     );

@@ -18,6 +18,7 @@ import {
   logicalId,
   policyStatements,
   resourcesOf,
+  roleStatements,
   unitTestApp,
 } from '../support.js';
 
@@ -118,10 +119,10 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs eighteen Node.js 22 arm64 functions (seventeen in dev: its SSE route is on Fargate), in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
+  it('runs eighteen Node.js 22 arm64 functions (sixteen in dev: its SSE route and WebSocket answers are on Fargate), in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
     expect(functionsOf(prod.template)).toHaveLength(18);
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(17);
+    expect(functions).toHaveLength(16);
     expect(functions.filter(isWebhook)).toHaveLength(3);
     expect(functions.filter(isMessageRoute)).toHaveLength(1);
     expect(functions.filter(isRecommendationsRoute)).toHaveLength(1);
@@ -196,7 +197,7 @@ describe('ApiStack', () => {
       'secretsmanager',
       'sqs',
     ]);
-    expect(servicesOf(template, 'WebSocketStreamFunction')).toEqual([
+    expect(servicesOf(prod.template, 'WebSocketStreamFunction')).toEqual([
       'bedrock',
       'dynamodb',
       'events',
@@ -485,6 +486,44 @@ describe('ApiStack', () => {
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
       template.resourceCountIs('AWS::ApiGateway::VpcLink', 0);
     }
+  });
+
+  it('answers WebSocket messages from the orchestrator’s tasks where the stage says so, with no stream function', () => {
+    const { stack, template } = dev;
+    expect(stack.webSocket.streamFunction).toBeUndefined();
+    expect(prod.stack.webSocket.streamFunction).toBeDefined();
+    // Nothing maps the message queue to a function: the tasks long-poll it.
+    const mapped = (built: Template) =>
+      resourcesOf<{ EventSourceArn: unknown }>(built, 'AWS::Lambda::EventSourceMapping').map((mapping) =>
+        flatten(mapping.properties.EventSourceArn),
+      );
+    expect(mapped(template).filter((arn) => arn.includes('WebSocketMessageQueue'))).toEqual([]);
+    expect(mapped(prod.template).filter((arn) => arn.includes('WebSocketMessageQueue'))).toHaveLength(1);
+    const [app] = resourcesOf<{
+      ContainerDefinitions: { Name: string; Environment: { Name: string; Value: unknown }[] }[];
+    }>(template, 'AWS::ECS::TaskDefinition').flatMap((definition) =>
+      definition.properties.ContainerDefinitions.filter((container) => container.Name === 'orchestrator'),
+    );
+    const environment = Object.fromEntries((app?.Environment ?? []).map(({ Name, Value }) => [Name, Value]));
+    expect(environment).toMatchObject({
+      WEBSOCKET_STREAM_QUEUE_URL: expect.anything(),
+      WEBSOCKET_STREAM_CONCURRENCY: '100',
+      CONNECTIONS_TABLE: expect.anything(),
+      WEBSOCKET_CALLBACK_URL: expect.anything(),
+    });
+    expect(flatten(environment.WEBSOCKET_STREAM_QUEUE_URL)).toContain('WebSocketMessageQueue');
+    const taskActions = roleStatements(template, 'OrchestratorTaskDefinitionTaskRole').flatMap((statement) =>
+      asList(statement.Action),
+    );
+    expect(taskActions).toEqual(
+      expect.arrayContaining([
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'execute-api:ManageConnections',
+      ]),
+    );
+    expect(taskActions).not.toContain('sqs:SendMessage');
   });
 
   it('sends a route the stage puts on Fargate through the VPC link, with the caller’s key id, and builds no function for it', () => {

@@ -8,3 +8,8 @@ export {
   orchestratorMaxSockets,
   orchestratorStreamTimeoutMs,
 } from './orchestrator-platform.js';
+export {
+  createWebSocketStreamWorker,
+  type WebSocketStreamWorker,
+  type WebSocketStreamWorkerOptions,
+} from './websocket-stream-worker.js';

@@ -143,6 +143,8 @@ export function createOrchestratorPlatform(config: ChatConfig, options: Orchestr
   });
   return {
     orchestrator,
+    /** The chat core of the routes, for other work of the same task (the WebSocket stream worker). */
+    core,
     gateway: core.gateway,
     async close() {
       await core.gateway.flush(eventFlushMs);

@@ -1,0 +1,82 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ChatConfig } from '@mangaassist/chat';
+import {
+  type ChatCore,
+  createWebSocketPlatform,
+  type WebSocketPlatformOptions,
+} from '@mangaassist/chat/platform';
+import { makeClientMessageQueueHandler } from '@mangaassist/chat/sqs';
+import {
+  type AwsClientSettings,
+  awsClientOptions,
+  ConfigurationError,
+  silentLogger,
+} from '@mangaassist/commons';
+import { SqsQueuePoller } from '../sqs/sqs-queue-poller.js';
+
+export interface WebSocketStreamWorkerOptions
+  extends Pick<WebSocketPlatformOptions, 'pusher' | 'frames' | 'connections' | 'logger'>,
+    AwsClientSettings {
+  /** The chat core the orchestrator's routes use: one gateway, cache and budgets per task. */
+  readonly core: ChatCore;
+  /** The WebSocket message queue (SQS FIFO) the message route fills. */
+  readonly queueUrl: string;
+  /** Answers streamed at once: one receive loop each, one message at a time. @default 32 */
+  readonly concurrency?: number;
+  /** @default - an SQS client from `region` and `credentials` */
+  readonly client?: SQSClient;
+}
+
+/** What the worker adds to a task: it starts with the server and stops with its drain. */
+export interface WebSocketStreamWorker {
+  readonly poller: SqsQueuePoller;
+  start(): void;
+  /** Stops receiving at once; answers still streaming get `drainMs`, then are delivered again. */
+  stop(drainMs: number): Promise<void>;
+}
+
+/**
+ * The WebSocket stream worker on Fargate: the same handler `functions/ws-stream` deploys (the
+ * `WebSocketChat` answering each queued client message through API Gateway's management API, its
+ * frames logged for `resume`), fed by a long-polling consumer of the message queue instead of a
+ * Lambda event source mapping — a long answer costs a waiting socket, not a Lambda's wall clock.
+ * One message per receive, `concurrency` receives at once: the queue's message groups (one per
+ * connection) keep a connection's messages in order. A message delivered again (a task stopped
+ * mid-answer) is replayed from the frame log, never answered twice.
+ */
+export function createWebSocketStreamWorker(
+  config: ChatConfig,
+  options: WebSocketStreamWorkerOptions,
+): WebSocketStreamWorker {
+  const concurrency = options.concurrency ?? 32;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new ConfigurationError(
+      `The stream worker's concurrency must be a whole number from 1, got ${concurrency}`,
+    );
+  }
+  const logger = options.logger ?? silentLogger;
+  const platform = createWebSocketPlatform(config, {
+    core: options.core,
+    logger,
+    ...(options.pusher ? { pusher: options.pusher } : {}),
+    ...(options.frames ? { frames: options.frames } : {}),
+    ...(options.connections ? { connections: options.connections } : {}),
+  });
+  const client = options.client ?? new SQSClient(awsClientOptions(undefined, options));
+  const poller = new SqsQueuePoller({
+    client,
+    queueUrl: options.queueUrl,
+    handler: makeClientMessageQueueHandler(platform.webSocket, { logger }),
+    concurrency,
+    logger,
+  });
+  return {
+    poller,
+    start: () => poller.start(),
+    async stop(drainMs) {
+      await poller.stop(drainMs);
+      await platform.close();
+      if (!options.client) client.destroy();
+    },
+  };
+}
