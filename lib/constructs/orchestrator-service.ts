@@ -107,6 +107,13 @@ export interface OrchestratorServiceProps {
    * @default 500
    */
   readonly streamsPerTask?: number;
+  /**
+   * WebSocket answers per task auto scaling aims at, where the tasks consume the WebSocket message
+   * queue (their `WebSocketAnswers` metric, averaged): under the answers one task streams at once,
+   * so that the service grows before messages wait in the queue.
+   * @default - the tasks answer no WebSocket messages: no such policy
+   */
+  readonly webSocketAnswersPerTask?: number;
   /** vCPU units (1024 = 1 vCPU) of a task. @default 1024 */
   readonly cpu?: number;
   /** MiB of a task. @default 2048 */
@@ -314,18 +321,23 @@ export class OrchestratorService extends Construct {
       scaleInCooldown: Duration.minutes(5),
     });
     // Waiting streams cost little CPU: the open streams per task say more about load.
-    scaling.scaleToTrackCustomMetric('ActiveStreams', {
-      metric: new Metric({
-        namespace: orchestratorMetricsNamespace,
-        metricName: 'ActiveStreams',
-        dimensionsMap: { Stage: props.stage },
-        statistic: 'Average',
-        period: Duration.minutes(1),
-      }),
-      targetValue: props.streamsPerTask ?? 500,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.minutes(5),
-    });
+    const trackPerTask = (metricName: string, targetValue: number) =>
+      scaling.scaleToTrackCustomMetric(metricName, {
+        metric: new Metric({
+          namespace: orchestratorMetricsNamespace,
+          metricName,
+          dimensionsMap: { Stage: props.stage },
+          statistic: 'Average',
+          period: Duration.minutes(1),
+        }),
+        targetValue,
+        scaleOutCooldown: Duration.seconds(60),
+        scaleInCooldown: Duration.minutes(5),
+      });
+    trackPerTask('ActiveStreams', props.streamsPerTask ?? 500);
+    if (props.webSocketAnswersPerTask !== undefined) {
+      trackPerTask('WebSocketAnswers', props.webSocketAnswersPerTask);
+    }
     scaling.scaleOnMemoryUtilization('Memory', {
       targetUtilizationPercent: 70,
       scaleOutCooldown: Duration.seconds(60),

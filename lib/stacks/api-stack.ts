@@ -307,6 +307,10 @@ export class ApiStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
       ...(this.orchestratorIngress ? { ingress: this.orchestratorIngress } : {}),
+      // Grow at 70 % of the answers a task streams at once, before messages queue up.
+      ...(streamsWebSocket
+        ? { webSocketAnswersPerTask: Math.max(1, Math.floor(config.websocket.maxConcurrentAnswers * 0.7)) }
+        : {}),
     });
     if (streamsWebSocket) this.webSocket.grantStreamWorker(this.orchestrator.taskDefinition.taskRole);
   }

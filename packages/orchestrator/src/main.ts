@@ -69,6 +69,7 @@ const streamWorker = streamQueueUrl
       core: platform.core,
       queueUrl: streamQueueUrl,
       concurrency: wholeNumberOf(gatewayEnvironment.websocketStreamConcurrency, 32),
+      activity: { dimensions: { Stage: config.stage } },
       logger,
     })
   : undefined;

@@ -524,6 +524,20 @@ describe('ApiStack', () => {
       ]),
     );
     expect(taskActions).not.toContain('sqs:SendMessage');
+    // The service grows with the answers its tasks stream, not only with CPU and HTTP streams.
+    const tracked = (built: Template) =>
+      resourcesOf<{
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: number;
+          CustomizedMetricSpecification?: { MetricName: string };
+        };
+      }>(built, 'AWS::ApplicationAutoScaling::ScalingPolicy').flatMap(({ properties }) => {
+        const { CustomizedMetricSpecification: custom, TargetValue } =
+          properties.TargetTrackingScalingPolicyConfiguration;
+        return custom ? [[custom.MetricName, TargetValue]] : [];
+      });
+    expect(tracked(template)).toEqual(expect.arrayContaining([['WebSocketAnswers', 70]]));
+    expect(tracked(prod.template).map(([name]) => name)).toEqual(['ActiveStreams']);
   });
 
   it('sends a route the stage puts on Fargate through the VPC link, with the caller’s key id, and builds no function for it', () => {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { fifoMessageOf, MemoryConnectionStore, MemoryFrameLog } from '@mangaassist/chat';
 import { createChatCore } from '@mangaassist/chat/platform';
-import { discardMetrics, silentLogger } from '@mangaassist/commons';
+import { type MetricSet, silentLogger } from '@mangaassist/commons';
 import type { ServerFrame } from '@mangaassist/contracts';
 import { createWebSocketStreamWorker, orchestratorCoreOptions } from '@mangaassist/orchestrator/platform';
 import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
@@ -22,13 +22,14 @@ const sqsMock = mockClient(SQSClient);
 const queueUrl = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/mangaassist-dev-ws-messages.fifo';
 const aws = await startLocalAws({ logger: silentLogger });
 const config = localChatConfig(aws);
+const reports: MetricSet[] = [];
 const core = createChatCore(
   config,
   orchestratorCoreOptions({
     region: localRegion,
     credentials: localCredentials,
     logger: silentLogger,
-    metrics: discardMetrics,
+    metrics: { emit: (set) => reports.push(set) },
     tenants: createLocalApiKeys(devTenants).directory,
   }),
 );
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('the WebSocket stream worker', () => {
-  it('answers a queued sendMessage with start, deltas and complete frames, then deletes it', async () => {
+  it('answers a queued sendMessage with start, deltas and complete frames, reporting it while it streams, then deletes it', async () => {
     const queued = fifoMessageOf({
       connection_id: 'conn-1',
       message_id: 'api-gateway-message-1',
@@ -67,6 +68,13 @@ describe('the WebSocket stream worker', () => {
     sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
     sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
     const frames: ServerFrame[] = [];
+    // The first frame waits until a report has counted the answer streaming.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answersReported = () =>
+      reports.flatMap((set) => set.metrics.filter((metric) => metric.name === 'WebSocketAnswers'));
     const connections = new MemoryConnectionStore();
     const tenant = devTenants[0]?.id ?? '';
     await connections.put({
@@ -81,15 +89,24 @@ describe('the WebSocket stream worker', () => {
       client: new SQSClient({ region: localRegion, credentials: localCredentials }),
       pusher: {
         send: async (connectionId, data) => {
+          await held;
           if (connectionId === 'conn-1') frames.push(JSON.parse(data) as ServerFrame);
         },
       },
+      activity: { dimensions: { Stage: 'local' }, intervalMs: 20 },
       connections,
       frames: new MemoryFrameLog(),
       concurrency: 1,
     });
     worker.start();
     try {
+      await expect
+        .poll(() => answersReported().some((metric) => metric.value === 1), {
+          timeout: 10_000,
+          message: 'the answer streaming was never reported',
+        })
+        .toBe(true);
+      release();
       await expect
         .poll(
           () =>
@@ -103,6 +120,12 @@ describe('the WebSocket stream worker', () => {
       await worker.stop(1_000);
     }
 
+    expect(
+      reports.find((set) => set.metrics.some((metric) => metric.name === 'WebSocketAnswers')),
+    ).toMatchObject({
+      namespace: 'MangaAssist/Orchestrator',
+      dimensions: { Stage: 'local' },
+    });
     const types = frames.map((frame) => frame.type);
     expect(types[0]).toBe('start');
     expect(types.at(-1)).toBe('complete');

@@ -12,6 +12,7 @@ import {
   ConfigurationError,
   silentLogger,
 } from '@mangaassist/commons';
+import { orchestratorMetricsNamespace } from '../orchestrator-server.js';
 import { SqsQueuePoller } from '../sqs/sqs-queue-poller.js';
 
 export interface WebSocketStreamWorkerOptions
@@ -25,6 +26,13 @@ export interface WebSocketStreamWorkerOptions
   readonly concurrency?: number;
   /** @default - an SQS client from `region` and `credentials` */
   readonly client?: SQSClient;
+  /**
+   * Reports the answers streaming now every `intervalMs` (60 000) through the core's metrics, as
+   * `MangaAssist/Orchestrator` `WebSocketAnswers` with `dimensions`: what the service scales on
+   * for WebSocket load (a task streams at most `concurrency`; the rest wait in the queue).
+   * @default - not reported
+   */
+  readonly activity?: { readonly dimensions: Readonly<Record<string, string>>; readonly intervalMs?: number };
 }
 
 /** What the worker adds to a task: it starts with the server and stops with its drain. */
@@ -70,10 +78,25 @@ export function createWebSocketStreamWorker(
     concurrency,
     logger,
   });
+  let reporter: NodeJS.Timeout | undefined;
+  const activity = options.activity;
   return {
     poller,
-    start: () => poller.start(),
+    start() {
+      poller.start();
+      if (activity === undefined || reporter !== undefined) return;
+      reporter = setInterval(() => {
+        options.core.metrics.emit({
+          namespace: orchestratorMetricsNamespace,
+          dimensions: activity.dimensions,
+          metrics: [{ name: 'WebSocketAnswers', unit: 'Count', value: poller.inFlight }],
+        });
+      }, activity.intervalMs ?? 60_000);
+      // The report never keeps a stopping process alive.
+      reporter.unref();
+    },
     async stop(drainMs) {
+      clearInterval(reporter);
       await poller.stop(drainMs);
       await platform.close();
       if (!options.client) client.destroy();
