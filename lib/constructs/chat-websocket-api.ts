@@ -313,7 +313,8 @@ export class ChatWebSocketApi extends Construct {
    * The worker's role also needs what any chat answer needs (sessions, Bedrock, the bus).
    */
   grantStreamWorker(role: IRole): void {
-    this.messageQueue.grantConsumeMessages(role);
+    // What the poller calls, nothing more (`grantConsumeMessages` adds GetQueueUrl and GetQueueAttributes).
+    this.messageQueue.grant(role, 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage');
     this.connectionsTable.grantReadWriteData(role);
     this.grantPushing(role);
   }

@@ -57,12 +57,7 @@ const platform = createOrchestratorPlatform(config, {
   ...(tracing ? { tracing } : {}),
   ...(defaultService ? { proxyDefaultService: defaultService } : {}),
 });
-const ports = await platform.orchestrator.listen({
-  ...(proxyOnly ? {} : { api: portOf('PORT', 8000) }),
-  proxy: portOf('FM_PROXY_PORT', 8080),
-});
-logger.info('orchestrator listening', ports);
-
+// Built before the server listens: a configuration error fails the start, not the first message.
 const streamQueueUrl = process.env[gatewayEnvironment.websocketStreamQueueUrl];
 const streamWorker = streamQueueUrl
   ? createWebSocketStreamWorker(config, {
@@ -73,6 +68,12 @@ const streamWorker = streamQueueUrl
       logger,
     })
   : undefined;
+
+const ports = await platform.orchestrator.listen({
+  ...(proxyOnly ? {} : { api: portOf('PORT', 8000) }),
+  proxy: portOf('FM_PROXY_PORT', 8080),
+});
+logger.info('orchestrator listening', ports);
 streamWorker?.start();
 if (streamWorker) logger.info('WebSocket stream worker consuming', { queueUrl: streamQueueUrl });
 

@@ -35,6 +35,7 @@ const core = createChatCore(
 );
 
 afterAll(async () => {
+  sqsMock.restore();
   await core.close();
   await aws.close();
 });

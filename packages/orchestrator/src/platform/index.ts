@@ -10,6 +10,7 @@ export {
 } from './orchestrator-platform.js';
 export {
   createWebSocketStreamWorker,
+  pollingSqsClient,
   type WebSocketStreamWorker,
   type WebSocketStreamWorkerOptions,
 } from './websocket-stream-worker.js';

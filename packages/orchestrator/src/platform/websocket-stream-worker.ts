@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ChatConfig } from '@mangaassist/chat';
 import {
@@ -12,6 +14,7 @@ import {
   ConfigurationError,
   silentLogger,
 } from '@mangaassist/commons';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { orchestratorMetricsNamespace } from '../orchestrator-server.js';
 import { SqsQueuePoller } from '../sqs/sqs-queue-poller.js';
 
@@ -70,12 +73,14 @@ export function createWebSocketStreamWorker(
     ...(options.frames ? { frames: options.frames } : {}),
     ...(options.connections ? { connections: options.connections } : {}),
   });
-  const client = options.client ?? new SQSClient(awsClientOptions(undefined, options));
+  const client = options.client ?? pollingSqsClient(concurrency, options);
   const poller = new SqsQueuePoller({
     client,
     queueUrl: options.queueUrl,
     handler: makeClientMessageQueueHandler(platform.webSocket, { logger }),
     concurrency,
+    // The longest a message is answered: a stream's 15 minutes, or a resume's 2 of following one.
+    maxHandlingSeconds: 17 * 60,
     logger,
   });
   let reporter: NodeJS.Timeout | undefined;
@@ -102,4 +107,25 @@ export function createWebSocketStreamWorker(
       if (!options.client) client.destroy();
     },
   };
+}
+
+/** Sockets beside the long polls: the deletes and renewals of the batches being answered. */
+const controlSockets = 16;
+
+/**
+ * An SQS client for `concurrency` long polls: a socket each, and room for the deletes and
+ * renewals beside them (the SDK's default 50 would queue those behind polls of 20 s, past the
+ * visibility they renew); requests are cut at 30 s, past a poll's 20.
+ */
+export function pollingSqsClient(concurrency: number, settings: AwsClientSettings = {}): SQSClient {
+  const maxSockets = concurrency + controlSockets;
+  return new SQSClient({
+    ...awsClientOptions(undefined, settings),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1_000,
+      requestTimeout: 30_000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    }),
+  });
 }

@@ -8,7 +8,7 @@ import {
 import { recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { queueArnOf, type SqsBatchHandler, SqsQueuePoller } from './sqs-queue-poller.js';
 
 const sqsMock = mockClient(SQSClient);
@@ -23,6 +23,10 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((poller) => poller.stop(1_000)));
+});
+
+afterAll(() => {
+  sqsMock.restore();
 });
 
 function message(id: string, overrides: Partial<Message> = {}): Message {
@@ -68,6 +72,41 @@ function start(handler: SqsBatchHandler, options: { visibilitySeconds?: number; 
   pollers.push(poller);
   poller.start();
   return { poller, logger };
+}
+
+/**
+ * A queue whose long polls wait until they are aborted, as SQS's do for 20 s, after handing out
+ * `first` once; counts the receives, renewals and deleted receipts.
+ */
+function hangingQueue(first: Message[]) {
+  const queue = {
+    receives: 0,
+    waiting: 0,
+    renewals: 0,
+    deleted: [] as string[],
+    client: undefined as unknown as SQSClient,
+  };
+  const send = async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+    if (command instanceof ReceiveMessageCommand) {
+      queue.receives++;
+      if (queue.receives === 1) return { Messages: first };
+      queue.waiting++;
+      await new Promise<void>((_, reject) => {
+        options?.abortSignal?.addEventListener('abort', () => reject(new Error('Request aborted')), {
+          once: true,
+        });
+      }).finally(() => {
+        queue.waiting--;
+      });
+    }
+    if (command instanceof ChangeMessageVisibilityBatchCommand) queue.renewals++;
+    if (command instanceof DeleteMessageBatchCommand) {
+      queue.deleted.push(...(command.input.Entries ?? []).map((entry) => entry.ReceiptHandle ?? ''));
+    }
+    return {};
+  };
+  queue.client = { send } as unknown as SQSClient;
+  return queue;
 }
 
 const deletedHandles = () =>
@@ -172,7 +211,7 @@ describe('SqsQueuePoller', () => {
     );
   });
 
-  it('renews every half of the visibility timeout, and stops renewing once the batch is done', async () => {
+  it('renews every third of the visibility timeout, and stops renewing once the batch is done', async () => {
     vi.useFakeTimers();
     try {
       queueHolding([message('a')]);
@@ -182,15 +221,15 @@ describe('SqsQueuePoller', () => {
           new Promise<void>((resolve) => {
             finish = resolve;
           }),
-        { visibilitySeconds: 10 },
+        { visibilitySeconds: 9 },
       );
       const renewals = () => sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).length;
 
-      await vi.advanceTimersByTimeAsync(4_999);
+      await vi.advanceTimersByTimeAsync(2_999);
       expect(renewals()).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
       expect(renewals()).toBe(1);
-      await vi.advanceTimersByTimeAsync(5_000);
+      await vi.advanceTimersByTimeAsync(3_000);
       expect(renewals()).toBe(2);
       finish();
       await vi.advanceTimersByTimeAsync(20_000);
@@ -226,40 +265,156 @@ describe('SqsQueuePoller', () => {
     }
   });
 
-  it('stops receiving at once, lets the batch it handles finish within the drain, and then deletes it', async () => {
-    queueHolding([message('a')]);
+  it('stops at once the receives that wait, and waits for the batch it handles until it finishes', async () => {
+    const queue = hangingQueue([message('a')]);
     let finish: () => void = () => {};
     let handling = false;
-    const { poller } = start(async () => {
-      handling = true;
-      await new Promise<void>((resolve) => {
-        finish = resolve;
-      });
+    const poller = new SqsQueuePoller({
+      client: queue.client,
+      queueUrl,
+      concurrency: 3,
+      handler: async () => {
+        handling = true;
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      },
     });
+    poller.start();
     await expect.poll(() => handling, { message: 'never handled' }).toBe(true);
+    await expect.poll(() => queue.waiting, { message: 'the other loops never waited' }).toBe(2);
 
-    const stopped = poller.stop(5_000);
-    const receivesAtStop = sqsMock.commandCalls(ReceiveMessageCommand).length;
-    expect(poller.inFlight).toBe(1);
+    let stopped = false;
+    const stopping = poller.stop(60_000).then(() => {
+      stopped = true;
+    });
+    await expect.poll(() => queue.waiting, { message: 'a long poll outlived the stop' }).toBe(0);
+    expect(stopped).toBe(false);
     finish();
-    await settlesWithin(stopped, 5_000, 'the stop after its batch finished');
+    await settlesWithin(stopping, 5_000, 'the stop once its batch finished');
 
-    expect(deletedHandles()).toEqual(['receipt-a']);
-    expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(receivesAtStop);
+    expect(queue.deleted).toEqual(['receipt-a']);
   });
 
-  it('gives up waiting for a batch that outlives the drain, leaving it to be received again', async () => {
+  it('gives up a batch that outlives the drain: never renewed again, never deleted, even when its handler ends later', async () => {
+    vi.useFakeTimers();
+    try {
+      const queue = hangingQueue([message('a')]);
+      let finish: () => void = () => {};
+      const logger = recordingLogger();
+      const poller = new SqsQueuePoller({
+        client: queue.client,
+        queueUrl,
+        concurrency: 1,
+        visibilitySeconds: 3,
+        logger,
+        handler: () =>
+          new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+      });
+      poller.start();
+      await vi.advanceTimersByTimeAsync(0);
+      const stopping = poller.stop(100);
+      await vi.advanceTimersByTimeAsync(100);
+      await stopping;
+      const renewed = queue.renewals;
+
+      await vi.advanceTimersByTimeAsync(10_000);
+      finish();
+      await vi.advanceTimersByTimeAsync(1_000);
+
+      expect(queue.renewals).toBe(renewed);
+      expect(queue.deleted).toEqual([]);
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({ message: 'SQS batch given up; its messages will be received again' }),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up a batch its handler holds past maxHandlingSeconds, and receives again', async () => {
+    vi.useFakeTimers();
+    try {
+      const queue = hangingQueue([message('a')]);
+      const poller = new SqsQueuePoller({
+        client: queue.client,
+        queueUrl,
+        concurrency: 1,
+        maxHandlingSeconds: 5,
+        handler: () => new Promise<void>(() => {}),
+      });
+      pollers.push(poller);
+      poller.start();
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect([queue.receives, poller.inFlight]).toEqual([1, 1]);
+
+      await vi.advanceTimersByTimeAsync(1);
+
+      expect([queue.receives, poller.inFlight]).toEqual([2, 0]);
+      expect(queue.deleted).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('fails the whole batch when its handler names a message that is not in it, as Lambda does', async () => {
     queueHolding([message('a')]);
-    let handling = false;
-    const { poller } = start(async () => {
-      handling = true;
-      await new Promise(() => {});
+    let handled = false;
+    const { logger } = start(async () => {
+      handled = true;
+      return { batchItemFailures: [{ itemIdentifier: 'not-in-the-batch' }] };
     });
-    await expect.poll(() => handling, { message: 'never handled' }).toBe(true);
 
-    await settlesWithin(poller.stop(50), 5_000, 'the stop after its drain');
-
+    await expect.poll(() => handled, { message: 'never handled' }).toBe(true);
+    await expect
+      .poll(() => logger.entries.map((entry) => entry.message), { message: 'never logged' })
+      .toContain('SQS batch handler reported an unknown message; the batch will be received again');
     expect(deletedHandles()).toEqual([]);
+  });
+
+  it('deletes again what SQS did not delete, three tries in all, then says so', async () => {
+    queueHolding([message('a')], [message('b')]);
+    sqsMock
+      .on(DeleteMessageBatchCommand)
+      .resolvesOnce({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] })
+      .resolvesOnce({ Successful: [{ Id: '0' }], Failed: [] })
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    const { logger } = start(async () => {});
+
+    await expect
+      .poll(() => sqsMock.commandCalls(DeleteMessageBatchCommand).length, { message: 'too few deletes' })
+      .toBe(5);
+    expect(deletedHandles()).toEqual(['receipt-a', 'receipt-a', 'receipt-b', 'receipt-b', 'receipt-b']);
+    await expect
+      .poll(() => logger.entries.map((entry) => entry.message), { message: 'never logged' })
+      .toContain('SQS kept handled messages; they will be received again');
+  });
+
+  it('says so when a renewal fails', async () => {
+    queueHolding([message('a')]);
+    sqsMock
+      .on(ChangeMessageVisibilityBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+    const { logger } = start(
+      async () => {
+        await expect
+          .poll(() => sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).length, { timeout: 5_000 })
+          .toBeGreaterThan(0);
+      },
+      { visibilitySeconds: 2 },
+    );
+
+    await expect
+      .poll(() => logger.entries, { timeout: 5_000, message: 'never logged' })
+      .toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: 'SQS visibility renewal failed; tried again in a third of the timeout',
+          fields: expect.objectContaining({ problem: 'ReceiptHandleIsInvalid' }),
+        }),
+      );
   });
 
   it('refuses a batch size outside 1–10 and a visibility under 2 s', () => {

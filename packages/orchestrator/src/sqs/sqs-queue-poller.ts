@@ -21,11 +21,19 @@ export interface SqsQueuePollerOptions {
   /** Messages a receive takes (1–10); a FIFO group's come in order, and the handler keeps it. @default 1 */
   readonly batchSize?: number;
   /**
-   * The visibility timeout a batch gets, renewed every half of it while its handler runs, so a
-   * stream of many minutes is not delivered again meanwhile; a failed message reappears after it.
+   * The visibility timeout a batch gets, renewed every third of it while its handler runs (a
+   * renewal that fails has another chance before it lapses), so a stream of many minutes is not
+   * delivered again meanwhile; a failed message reappears after it.
    * @default 60
    */
   readonly visibilitySeconds?: number;
+  /**
+   * Longest a batch is handled, as a Lambda's timeout bounds it: then its visibility is no longer
+   * renewed, it is not deleted (it is received again), and its loop receives again. The handler
+   * itself cannot be stopped; it runs on, unheard.
+   * @default 900
+   */
+  readonly maxHandlingSeconds?: number;
   /** @default silentLogger */
   readonly logger?: Logger;
 }
@@ -50,6 +58,8 @@ export class SqsQueuePoller {
   readonly #stop = new AbortController();
   readonly #loops: Promise<void>[] = [];
   readonly #queueArn: string;
+  /** The batches being handled, each with the timer that renews it. */
+  readonly #batches = new Set<Batch>();
   #inFlight = 0;
 
   constructor(options: SqsQueuePollerOptions) {
@@ -80,19 +90,14 @@ export class SqsQueuePoller {
 
   /**
    * Stops receiving at once and waits for the batches being handled, `drainMs` at most. A batch
-   * still running then is not deleted: its messages are delivered again once their visibility
-   * runs out, as after a crash (the handler must be idempotent, as any SQS consumer's).
+   * still running then is given up: no longer renewed, never deleted, so its messages are
+   * delivered again once their visibility runs out, as after a crash (the handler must be
+   * idempotent, as any SQS consumer's).
    */
   async stop(drainMs: number): Promise<void> {
     this.#stop.abort();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.#loops),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, drainMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const drained = await settledWithin(Promise.all(this.#loops), drainMs);
+    if (!drained) for (const batch of this.#batches) this.#giveUp(batch, 'the drain ended first');
   }
 
   async #poll(): Promise<void> {
@@ -135,57 +140,114 @@ export class SqsQueuePoller {
 
   /** One batch: handled under a renewed visibility, then the handled messages deleted. */
   async #handle(messages: readonly Message[]): Promise<void> {
+    const visibilityMs = this.#visibilitySeconds * 1000;
+    const batch: Batch = {
+      messages,
+      renewal: setInterval(() => void this.#renew(messages), Math.floor(visibilityMs / 3)),
+      givenUp: false,
+    };
+    this.#batches.add(batch);
     this.#inFlight += messages.length;
-    const renewal = setInterval(() => void this.#renew(messages), (this.#visibilitySeconds * 1000) / 2);
-    let failed: Set<string>;
+    let failed: ReadonlySet<string> | undefined;
+    try {
+      failed = await resultWithin(this.#failedOf(messages), (this.#options.maxHandlingSeconds ?? 900) * 1000);
+    } finally {
+      clearInterval(batch.renewal);
+      this.#batches.delete(batch);
+      this.#inFlight -= messages.length;
+    }
+    if (failed === undefined) {
+      this.#giveUp(batch, 'its handler outlived maxHandlingSeconds');
+      return;
+    }
+    if (batch.givenUp) return;
+    const handled = messages.filter((message) => !failed.has(message.MessageId ?? ''));
+    if (handled.length > 0) await this.#delete(handled);
+  }
+
+  /** Stops renewing a batch and forgets it: its messages are received again. */
+  #giveUp(batch: Batch, why: string): void {
+    if (batch.givenUp) return;
+    batch.givenUp = true;
+    clearInterval(batch.renewal);
+    this.#logger.error('SQS batch given up; its messages will be received again', {
+      queueUrl: this.#options.queueUrl,
+      messages: batch.messages.length,
+      why,
+    });
+  }
+
+  /** Runs the handler: the ids of the messages it failed (all when it throws, as Lambda does). */
+  async #failedOf(messages: readonly Message[]): Promise<ReadonlySet<string>> {
+    const ids = messages.map((message) => message.MessageId ?? '');
     try {
       const response = await this.#options.handler({
         Records: messages.map((message) => this.#record(message)),
       });
-      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      const failed = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+      // A failure naming no message of the batch fails the batch, as Lambda's mapping does.
+      if (failed.some((id) => !ids.includes(id))) {
+        this.#logger.error(
+          'SQS batch handler reported an unknown message; the batch will be received again',
+          {
+            queueUrl: this.#options.queueUrl,
+            failed,
+          },
+        );
+        return new Set(ids);
+      }
+      return new Set(failed);
     } catch (error) {
       this.#logger.error('SQS batch handler failed; its messages will be received again', {
         queueUrl: this.#options.queueUrl,
         messages: messages.length,
         error: errorMessage(error),
       });
-      failed = new Set(messages.map((message) => message.MessageId ?? ''));
-    } finally {
-      clearInterval(renewal);
-      this.#inFlight -= messages.length;
+      return new Set(ids);
     }
-    const handled = messages.filter((message) => !failed.has(message.MessageId ?? ''));
-    if (handled.length > 0) await this.#delete(handled);
   }
 
+  /**
+   * Deletes handled messages, retrying what SQS did not delete (3 tries): a handled message left
+   * would be answered again, and would hold its FIFO group meanwhile.
+   */
   async #delete(messages: readonly Message[]): Promise<void> {
-    try {
-      const deleted = await this.#options.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.#options.queueUrl,
-          Entries: messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-          })),
-        }),
-      );
-      if ((deleted.Failed ?? []).length > 0) {
-        this.#logger.warn('SQS kept handled messages; they will be received again', {
-          queueUrl: this.#options.queueUrl,
-          failed: deleted.Failed?.map((failure) => failure.Code),
-        });
+    let left = messages;
+    for (let attempt = 1; left.length > 0; attempt++) {
+      let problem: string;
+      try {
+        const deleted = await this.#options.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: left.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+        const failedIds = new Set((deleted.Failed ?? []).map((failure) => failure.Id));
+        left = left.filter((_, index) => failedIds.has(String(index)));
+        problem = (deleted.Failed ?? []).map((failure) => failure.Code).join(', ');
+      } catch (error) {
+        problem = errorMessage(error);
       }
-    } catch (error) {
-      this.#logger.warn('SQS delete failed; the handled messages will be received again', {
-        queueUrl: this.#options.queueUrl,
-        error: errorMessage(error),
-      });
+      if (left.length === 0) return;
+      if (attempt === deleteAttempts) {
+        this.#logger.error('SQS kept handled messages; they will be received again', {
+          queueUrl: this.#options.queueUrl,
+          messages: left.length,
+          problem,
+        });
+        return;
+      }
+      await sleep(100 * 2 ** (attempt - 1));
     }
   }
 
   async #renew(messages: readonly Message[]): Promise<void> {
+    let problem: string | undefined;
     try {
-      await this.#options.client.send(
+      const renewed = await this.#options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#options.queueUrl,
           Entries: messages.map((message, index) => ({
@@ -195,10 +257,15 @@ export class SqsQueuePoller {
           })),
         }),
       );
+      if ((renewed.Failed ?? []).length > 0)
+        problem = renewed.Failed?.map((failure) => failure.Code).join(', ');
     } catch (error) {
-      this.#logger.warn('SQS visibility renewal failed', {
+      problem = errorMessage(error);
+    }
+    if (problem !== undefined) {
+      this.#logger.error('SQS visibility renewal failed; tried again in a third of the timeout', {
         queueUrl: this.#options.queueUrl,
-        error: errorMessage(error),
+        problem,
       });
     }
   }
@@ -220,6 +287,7 @@ export class SqsQueuePoller {
         ...(attributes.MessageDeduplicationId
           ? { MessageDeduplicationId: attributes.MessageDeduplicationId }
           : {}),
+        ...(attributes.AWSTraceHeader ? { AWSTraceHeader: attributes.AWSTraceHeader } : {}),
       },
       messageAttributes: lambdaMessageAttributes(message.MessageAttributes ?? {}),
       md5OfBody: message.MD5OfBody ?? '',
@@ -259,16 +327,48 @@ function lambdaMessageAttributes(
   );
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as `signal` aborts; leaves no listener behind. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** `work`'s result, or `undefined` when it takes longer than `ms`. */
+async function resultWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether `work` settled within `ms`. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return (
+    (await resultWithin(
+      work.then(() => true),
+      ms,
+    )) === true
+  );
+}
+
+interface Batch {
+  readonly messages: readonly Message[];
+  readonly renewal: NodeJS.Timeout;
+  givenUp: boolean;
+}
+
+const deleteAttempts = 3;
