@@ -11,6 +11,7 @@ import { defaultRegionTargets, loadModelCatalog, regionTargetsSchema } from '@ma
 import { Duration, type Environment } from 'aws-cdk-lib';
 import { isStage, primaryRegion, stageSettings } from './config/stages.js';
 import type {
+  BedrockConfig,
   EnvironmentConfig,
   EventsConfig,
   JobsConfig,
@@ -22,6 +23,7 @@ import {
   ConfigError,
   checkEvents,
   checkJobs,
+  checkModelReach,
   checkOrchestrator,
   checkWebhooks,
   type DeploymentOverrides,
@@ -138,21 +140,24 @@ export function environmentConfig(
     memoryLimitMiB: 2048,
   };
   checkOrchestrator(environment, orchestrator);
+  const bedrock: BedrockConfig = {
+    regionTargets: targets.data,
+    ...(settings.allowedGeographies ? { allowedGeographies: settings.allowedGeographies } : {}),
+    ...(settings.modelCatalogOverridesJson
+      ? { modelCatalogOverridesJson: settings.modelCatalogOverridesJson }
+      : {}),
+    ...(settings.unreachableAliases ? { unreachableAliases: settings.unreachableAliases } : {}),
+    ...(settings.promptAttackStrength
+      ? { guardrail: { promptAttackStrength: settings.promptAttackStrength } }
+      : {}),
+  };
+  checkModelReach(environment, bedrock);
   return {
     stage: environment,
     stackPrefix: `MangaAssist-${environment}`,
     ...(settings.account ? { account: settings.account } : {}),
     ...(settings.region ? { region: settings.region } : {}),
-    bedrock: {
-      regionTargets: targets.data,
-      ...(settings.allowedGeographies ? { allowedGeographies: settings.allowedGeographies } : {}),
-      ...(settings.modelCatalogOverridesJson
-        ? { modelCatalogOverridesJson: settings.modelCatalogOverridesJson }
-        : {}),
-      ...(settings.promptAttackStrength
-        ? { guardrail: { promptAttackStrength: settings.promptAttackStrength } }
-        : {}),
-    },
+    bedrock,
     api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
     websocket: {
       throttlingRateLimit: 100,

@@ -8,7 +8,14 @@ import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { PromptAttackStrength } from '../constructs/model-guardrail.js';
-import type { CacheConfig, ChatFunctionConfig, Stage, TenantSettings, WebSocketConfig } from './types.js';
+import type {
+  BedrockConfig,
+  CacheConfig,
+  ChatFunctionConfig,
+  Stage,
+  TenantSettings,
+  WebSocketConfig,
+} from './types.js';
 
 /** MangaAssist's home region (Tokyo), where the first Bedrock target lives too. */
 export const primaryRegion = 'ap-northeast-1';
@@ -25,6 +32,7 @@ export interface StageSettings {
   readonly regionTargets?: readonly RegionTarget[];
   readonly allowedGeographies?: readonly Geography[];
   readonly modelCatalogOverridesJson?: string;
+  readonly unreachableAliases?: BedrockConfig['unreachableAliases'];
   readonly promptAttackStrength?: PromptAttackStrength;
   readonly provisionedConcurrency?: number;
   readonly webhookProvisionedConcurrency?: number;
@@ -83,6 +91,16 @@ function placeholderEventEndpoints(
   };
 }
 
+/**
+ * Claude Opus 4.5 has no `jp` or `apac` inference profile, so where customer data stays in
+ * Asia-Pacific the quality alias has no target: `/v1/analyze` and `model: "quality"` answer
+ * from its ladder's next model, Claude Sonnet 4.5, and say so in their `model` field.
+ */
+const qualityOutsideAsiaPacific = {
+  quality:
+    'Claude Opus 4.5 has no jp or apac inference profile: within Asia-Pacific the quality tier answers from Sonnet 4.5, the next model of its ladder.',
+} as const;
+
 /** Each stage's own settings, read only by `environmentConfig`. */
 export const stageSettings: Record<Stage, StageSettings> = {
   dev: {
@@ -102,6 +120,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   staging: {
     allowedGeographies: inAsiaPacific,
+    unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
     tenants: storeTenants(10),
     natGateways: 1,
@@ -115,6 +134,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   prod: {
     allowedGeographies: inAsiaPacific,
+    unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
     provisionedConcurrency: 2,
     webhookProvisionedConcurrency: 5,

@@ -4,7 +4,7 @@
  */
 
 import type { DeploymentStage, TaskName, Tenant } from '@mangaassist/contracts';
-import type { Geography, RegionTarget } from '@mangaassist/fm-gateway/catalog';
+import type { Geography, ModelAlias, RegionTarget } from '@mangaassist/fm-gateway/catalog';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ChatRoute } from '../constructs/chat-api.js';
@@ -32,6 +32,12 @@ export interface BedrockConfig {
    * message (chat, SSE, WebSocket, tasks, reviews); undefined = none.
    */
   readonly guardrail?: { readonly promptAttackStrength: PromptAttackStrength };
+  /**
+   * Aliases knowingly left pointing at a model with no target under `regionTargets` and
+   * `allowedGeographies`, each with why: their calls go down the model's fallback ladder. Any
+   * other such alias fails the synth, rather than quietly answering with another model.
+   */
+  readonly unreachableAliases?: Readonly<Partial<Record<ModelAlias, string>>>;
 }
 
 /** The REST API's stage. */

@@ -4,9 +4,11 @@
  */
 import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
+import { invocationTargets, loadModelCatalog, modelAliases } from '@mangaassist/fm-gateway/catalog';
 import * as z from 'zod/mini';
 import { shortestTaskTimeoutSeconds } from '../job-workflow-definition.js';
 import type {
+  BedrockConfig,
   EventsConfig,
   JobsConfig,
   OrchestratorConfig,
@@ -273,4 +275,37 @@ export function parseTenants(environment: string, settings: readonly TenantSetti
     );
   }
   return parsed.data;
+}
+
+/**
+ * Throws `ConfigError` when an alias (`fast`, `balanced`, `quality`: what the task routes and
+ * `model` requests name) points at a model with no target under the stage's region targets and
+ * geographies, unless `unreachableAliases` says why it may: its calls would otherwise answer from
+ * a fallback model with nothing in the configuration saying so. An acknowledgement of an alias
+ * that is reachable fails too, so none outlives its reason.
+ */
+export function checkModelReach(environment: string, bedrock: BedrockConfig): void {
+  const catalog = loadModelCatalog(bedrock.modelCatalogOverridesJson);
+  for (const alias of modelAliases) {
+    const key = catalog.aliases[alias];
+    const spec = catalog.models[key];
+    const reachable =
+      spec !== undefined &&
+      invocationTargets(spec, bedrock.regionTargets, bedrock.allowedGeographies).usable.length > 0;
+    const acknowledged = bedrock.unreachableAliases?.[alias];
+    if (!reachable && acknowledged === undefined) {
+      throw new ConfigError(
+        `${environment}: the ${alias} alias points at ${key}, which has no Bedrock target in ${bedrock.regionTargets
+          .map((target) => target.region)
+          .join(
+            ', ',
+          )} within ${bedrock.allowedGeographies?.join(', ') ?? 'any geography'}: its calls would answer from a fallback model. Point the alias at a reachable model, or say why in bedrock.unreachableAliases.${alias}`,
+      );
+    }
+    if (reachable && acknowledged !== undefined) {
+      throw new ConfigError(
+        `${environment}: bedrock.unreachableAliases.${alias} acknowledges ${key} as unreachable, but it is reachable: remove the acknowledgement`,
+      );
+    }
+  }
 }

@@ -114,7 +114,8 @@ export class TaskRoutes extends Construct {
           ...(props.eventBus ? { [gatewayEnvironment.eventBusName]: props.eventBus.eventBusName } : {}),
         },
       });
-      props.bedrock.grantInvoke(fn);
+      // Its route's tier and that tier's fallbacks, not every model of the catalog.
+      props.bedrock.grantInvoke(fn, { models: [route.model] });
       props.eventBus?.grantPutEventsTo(fn);
       addApiKeyPostMethod(resource, fn.invocationTarget, method);
       functions[task] = fn;

@@ -2,7 +2,7 @@ import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { checkOrchestrator } from '../../lib/config/validation.js';
+import { checkModelReach, checkOrchestrator } from '../../lib/config/validation.js';
 import { ConfigError, environmentConfig, primaryRegion, stackEnvironment, stages } from '../../lib/config.js';
 
 describe('environmentConfig', () => {
@@ -263,5 +263,36 @@ describe('checkOrchestrator', () => {
     ['memory that is not whole GiB', 'dev', { cpu: 1024, memoryLimitMiB: 2500 }],
   ])('refuses %s', (_, stage, change) => {
     expect(() => checkOrchestrator(stage, { ...valid, ...change })).toThrow(ConfigError);
+  });
+});
+
+describe('checkModelReach', () => {
+  const asiaPacific = { regionTargets: defaultRegionTargets, allowedGeographies: ['jp', 'apac'] } as const;
+
+  it('fails the synth for an alias whose model no target within the geographies can call, naming both', () => {
+    expect(() => checkModelReach('staging', asiaPacific)).toThrow(ConfigError);
+    expect(() => checkModelReach('staging', asiaPacific)).toThrow(
+      /staging: the quality alias points at claude-opus-4-5, which has no Bedrock target .* within jp, apac/,
+    );
+  });
+
+  it('lets an alias stay unreachable when the configuration says why, and only then', () => {
+    const because = 'no jp or apac profile';
+    expect(() =>
+      checkModelReach('prod', { ...asiaPacific, unreachableAliases: { quality: because } }),
+    ).not.toThrow();
+    expect(() =>
+      checkModelReach('prod', { ...asiaPacific, unreachableAliases: { quality: because, fast: because } }),
+    ).toThrow(/unreachableAliases.fast acknowledges claude-haiku-4-5 as unreachable, but it is reachable/);
+    expect(() => checkModelReach('dev', { regionTargets: defaultRegionTargets })).not.toThrow();
+  });
+
+  it('is what staging and prod acknowledge: quality answers from Sonnet within Asia-Pacific', () => {
+    for (const stage of ['staging', 'prod']) {
+      expect(environmentConfig(stage).bedrock.unreachableAliases).toEqual({
+        quality: expect.stringContaining('Sonnet'),
+      });
+    }
+    expect(environmentConfig('dev').bedrock.unreachableAliases).toBeUndefined();
   });
 });

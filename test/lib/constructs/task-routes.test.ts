@@ -1,5 +1,5 @@
 import { taskNames, taskRoutes } from '@mangaassist/contracts';
-import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
+import { defaultModelCatalog, defaultRegionTargets, fallbackLadder } from '@mangaassist/fm-gateway/catalog';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -7,7 +7,15 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { BedrockInvokeAccess } from '../../../lib/constructs/bedrock-invoke-access.js';
 import { TaskRoutes } from '../../../lib/constructs/task-routes.js';
-import { flatten, functionActions, functionEnvironment, logicalId, unitTestApp } from '../support.js';
+import {
+  asList,
+  flatten,
+  functionActions,
+  functionEnvironment,
+  functionStatements,
+  logicalId,
+  unitTestApp,
+} from '../support.js';
 
 function build() {
   const stack = new Stack(unitTestApp(), 'Test');
@@ -94,5 +102,28 @@ describe('TaskRoutes', () => {
       expect(actions).toEqual(expect.arrayContaining(['bedrock:InvokeModel', 'events:PutEvents']));
       expect(actions.every((action) => /^(bedrock|events|logs|xray):/.test(action))).toBe(true);
     }
+  });
+
+  it('lets each task function invoke only its tier’s model and that model’s fallbacks', () => {
+    const catalog = defaultModelCatalog;
+    for (const task of taskNames) {
+      const ladder = fallbackLadder(catalog, catalog.aliases[taskRoutes[task].model]);
+      const allowed = ladder.map((key) => catalog.models[key]?.modelId ?? '');
+      const resources = functionStatements(template, functionPrefix(task))
+        .filter((statement) => asList(statement.Action).includes('bedrock:InvokeModel'))
+        .flatMap((statement) => asList(statement.Resource).map(flatten));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        // An inference profile id is the model id with a geography prefix: it ends with it.
+        expect(
+          allowed.some((modelId) => resource.endsWith(modelId)),
+          `${task} may call ${resource}`,
+        ).toBe(true);
+      }
+    }
+    const moderate = functionStatements(template, functionPrefix('moderate')).flatMap((statement) =>
+      asList(statement.Resource).map(flatten),
+    );
+    expect(moderate.join()).not.toContain('opus');
   });
 });
