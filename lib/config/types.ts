@@ -100,7 +100,15 @@ export interface ChatFunctionConfig {
 
 /** The WAF web ACL on the REST stage (seed 003: AWS managed rules and a rate-based rule). */
 export interface FirewallConfig {
-  /** Requests one client IP may send in any 5 minutes before the ACL answers 429 (WAF minimum 10). */
+  /**
+   * Requests one API key may send in any 5 minutes before the ACL answers 429: a ceiling over the
+   * usage plans (which throttle each tenant first), for a key used from many addresses.
+   */
+  readonly requestsPerApiKeyPer5Minutes: number;
+  /**
+   * Requests one client IP may send in any 5 minutes before the ACL answers 429 (WAF minimum 10):
+   * a flood backstop, high enough for a tenant's back end behind one NAT address.
+   */
   readonly requestsPerIpPer5Minutes: number;
 }
 

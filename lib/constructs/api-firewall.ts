@@ -10,8 +10,15 @@ export interface ApiFirewallProps {
   /** The REST API stage the web ACL protects. */
   readonly apiStage: Stage;
   /**
-   * Requests one client IP may send in any 5 minutes before it gets 429 (WAF's minimum is 10).
-   * @default 2000
+   * Requests one API key may send in any 5 minutes before it gets 429, whatever addresses they
+   * come from: a ceiling over the tenant's usage plan, for a key that leaked (WAF's minimum is 10).
+   * @default 90000 (300 a second)
+   */
+  readonly requestsPerApiKeyPer5Minutes?: number;
+  /**
+   * Requests one client IP may send in any 5 minutes before it gets 429, keys or none: a backstop
+   * for floods, high enough for a tenant's back end behind one NAT address.
+   * @default 20000 (about 67 a second)
    */
   readonly requestsPerIpPer5Minutes?: number;
   /**
@@ -30,16 +37,26 @@ export const countedManagedRules = ['SizeRestrictions_BODY'] as const;
 
 /** The JSON error body of a request blocked by the rate rule (no request id: WAF cannot add one). */
 export const rateLimitedBody = JSON.stringify({
-  error: { code: 'rate_limited', message: 'Too many requests from this address; slow down and retry later.' },
+  error: {
+    code: 'rate_limited',
+    message: 'Too many requests from this API key or address; slow down and retry later.',
+  },
 });
 
 /**
  * A regional WAFv2 web ACL on the REST API stage (seed 003):
  *
- * 1. `RateLimitPerIp`: more than `requestsPerIpPer5Minutes` requests from one IP in a 5-minute
- *    window are blocked with 429 and the API's JSON error body, before any other rule runs. It
- *    bounds one address however many keys it holds; the tenants' usage plans bound each key.
- * 2. `AWSManagedRulesCommonRuleSet` (OWASP-style protections), with `SizeRestrictions_BODY`
+ * 1. `RateLimitPerApiKey`: more than `requestsPerApiKeyPer5Minutes` requests with one `x-api-key`
+ *    in a 5-minute window are blocked with 429 and the API's JSON error body, before any other
+ *    rule runs: the tenants' usage plans throttle each key first; this bounds a leaked key used
+ *    from many addresses.
+ * 2. `RateLimitPerIp`: more than `requestsPerIpPer5Minutes` from one address, keys or none (a
+ *    client cycling made-up keys gets a bucket per key above, not per address here).
+ * 3. `AWSManagedRulesAmazonIpReputationList`: addresses Amazon's threat intelligence lists (bots,
+ *    reconnaissance, DDoS sources) are blocked.
+ * 4. `AWSManagedRulesKnownBadInputsRuleSet`: request patterns known to exploit vulnerabilities
+ *    (Log4j's JNDI lookups, Java deserialisation, `localhost` host headers) are blocked.
+ * 5. `AWSManagedRulesCommonRuleSet` (OWASP-style protections), with `SizeRestrictions_BODY`
  *    overridden to COUNT: that rule blocks bodies over 8 KB, while a valid chat request carries
  *    up to 50 messages of up to 100 000 characters; API Gateway's request models bound the body
  *    instead, and its 10 MB payload limit still applies. The other body rules inspect the first
@@ -63,6 +80,32 @@ export class ApiFirewall extends Construct {
       metricName: `${metricPrefix}-${metricName}`,
     });
 
+    const rateLimited: CfnWebACL.RuleActionProperty = {
+      block: { customResponse: { responseCode: 429, customResponseBodyKey: 'rate-limited' } },
+    };
+    /** An AWS managed rule group, blocking as AWS sets it, but for the rules `counted`. */
+    const managedRuleGroup = (
+      priority: number,
+      groupName: string,
+      name: string,
+      metricName: string,
+      counted: readonly string[] = [],
+    ): CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name: groupName,
+          ...(counted.length > 0
+            ? { ruleActionOverrides: counted.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+            : {}),
+        },
+      },
+      visibilityConfig: visibility(metricName),
+    });
+
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
       name: metricPrefix,
       description: `MangaAssist ${props.stage}: REST API protection`,
@@ -74,31 +117,43 @@ export class ApiFirewall extends Construct {
       },
       rules: [
         {
-          name: 'RateLimitPerIp',
+          name: 'RateLimitPerApiKey',
           priority: 0,
-          action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: 'rate-limited' } } },
+          action: rateLimited,
           statement: {
             rateBasedStatement: {
-              limit: props.requestsPerIpPer5Minutes ?? 2000,
+              limit: props.requestsPerApiKeyPer5Minutes ?? 90_000,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'CUSTOM_KEYS',
+              customKeys: [
+                { header: { name: 'x-api-key', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+              ],
+            },
+          },
+          visibilityConfig: visibility('rate-limit-per-api-key'),
+        },
+        {
+          name: 'RateLimitPerIp',
+          priority: 1,
+          action: rateLimited,
+          statement: {
+            rateBasedStatement: {
+              limit: props.requestsPerIpPer5Minutes ?? 20_000,
               evaluationWindowSec: 300,
               aggregateKeyType: 'IP',
             },
           },
           visibilityConfig: visibility('rate-limit-per-ip'),
         },
-        {
-          name: 'AwsCommonRuleSet',
-          priority: 1,
-          overrideAction: { none: {} },
-          statement: {
-            managedRuleGroupStatement: {
-              vendorName: 'AWS',
-              name: 'AWSManagedRulesCommonRuleSet',
-              ruleActionOverrides: countedManagedRules.map((name) => ({ name, actionToUse: { count: {} } })),
-            },
-          },
-          visibilityConfig: visibility('common-rule-set'),
-        },
+        managedRuleGroup(2, 'AWSManagedRulesAmazonIpReputationList', 'AwsIpReputationList', 'ip-reputation'),
+        managedRuleGroup(3, 'AWSManagedRulesKnownBadInputsRuleSet', 'AwsKnownBadInputs', 'known-bad-inputs'),
+        managedRuleGroup(
+          4,
+          'AWSManagedRulesCommonRuleSet',
+          'AwsCommonRuleSet',
+          'common-rule-set',
+          countedManagedRules,
+        ),
       ],
     });
 

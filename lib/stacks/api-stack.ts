@@ -208,6 +208,7 @@ export class ApiStack extends Stack {
     this.firewall = new ApiFirewall(this, 'Firewall', {
       stage: config.stage,
       apiStage: restStage,
+      requestsPerApiKeyPer5Minutes: config.firewall.requestsPerApiKeyPer5Minutes,
       requestsPerIpPer5Minutes: config.firewall.requestsPerIpPer5Minutes,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,

@@ -72,9 +72,15 @@ describe('environmentConfig', () => {
     for (const tenant of environmentConfig('prod').tenants) expect(tenant.dailyBudgetUsd).toBe(50);
   });
 
-  it.each(stages)('blocks more than 2 000 requests per IP in 5 minutes in %s', (stage) => {
-    expect(environmentConfig(stage).firewall.requestsPerIpPer5Minutes).toBe(2000);
-  });
+  it.each(stages)(
+    'limits each API key to 90 000 requests in 5 minutes and each address to 20 000 in %s',
+    (stage) => {
+      expect(environmentConfig(stage).firewall).toEqual({
+        requestsPerApiKeyPer5Minutes: 90_000,
+        requestsPerIpPer5Minutes: 20_000,
+      });
+    },
+  );
 
   it.each(stages)(
     'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors, webhook error spikes, 15-minute-old queued jobs and callbacks unattempted for 9 hours',

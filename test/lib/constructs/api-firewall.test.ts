@@ -37,13 +37,31 @@ describe('ApiFirewall', () => {
     });
   });
 
-  it('blocks an IP above 2 000 requests in 5 minutes first, with 429 and the JSON error body', () => {
-    const [rateRule] = rules(template);
-    expect(rateRule).toMatchObject({
-      Name: 'RateLimitPerIp',
+  it('blocks an API key above 90 000 requests in 5 minutes first, then an address above 20 000, with 429 and the JSON error body', () => {
+    const [perKey, perIp] = rules(template);
+    const blocked = {
+      Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'rate-limited' } },
+    };
+    expect(perKey).toMatchObject({
+      Name: 'RateLimitPerApiKey',
       Priority: 0,
-      Action: { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'rate-limited' } } },
-      Statement: { RateBasedStatement: { Limit: 2000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
+      Action: blocked,
+      Statement: {
+        RateBasedStatement: {
+          Limit: 90_000,
+          EvaluationWindowSec: 300,
+          AggregateKeyType: 'CUSTOM_KEYS',
+          CustomKeys: [
+            { Header: { Name: 'x-api-key', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+          ],
+        },
+      },
+    });
+    expect(perIp).toMatchObject({
+      Name: 'RateLimitPerIp',
+      Priority: 1,
+      Action: blocked,
+      Statement: { RateBasedStatement: { Limit: 20_000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
     });
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       CustomResponseBodies: { 'rate-limited': { ContentType: 'APPLICATION_JSON', Content: rateLimitedBody } },
@@ -51,24 +69,30 @@ describe('ApiFirewall', () => {
     expect(JSON.parse(rateLimitedBody)).toMatchObject({ error: { code: 'rate_limited' } });
   });
 
-  it('takes the per-IP limit from its props', () => {
-    const [rateRule] = rules(build({ requestsPerIpPer5Minutes: 500 }));
-    expect(rateRule?.Statement.RateBasedStatement).toMatchObject({ Limit: 500 });
+  it('takes both limits from its props', () => {
+    const [perKey, perIp] = rules(
+      build({ requestsPerApiKeyPer5Minutes: 700, requestsPerIpPer5Minutes: 500 }),
+    );
+    expect(perKey?.Statement.RateBasedStatement).toMatchObject({ Limit: 700 });
+    expect(perIp?.Statement.RateBasedStatement).toMatchObject({ Limit: 500 });
   });
 
-  it("applies AWS's common rule set, counting rather than blocking bodies over 8 KB", () => {
+  it("blocks Amazon's known bad addresses and known exploit inputs, then applies the common rule set, counting rather than blocking bodies over 8 KB", () => {
+    const managed = rules(template)
+      .filter((rule) => rule.Statement.ManagedRuleGroupStatement)
+      .map((rule) => [rule.Priority, rule.Statement.ManagedRuleGroupStatement?.Name, rule.OverrideAction]);
+    expect(managed).toEqual([
+      [2, 'AWSManagedRulesAmazonIpReputationList', { None: {} }],
+      [3, 'AWSManagedRulesKnownBadInputsRuleSet', { None: {} }],
+      [4, 'AWSManagedRulesCommonRuleSet', { None: {} }],
+    ]);
     const common = rules(template).find((rule) => rule.Name === 'AwsCommonRuleSet');
-    expect(common).toMatchObject({
-      Priority: 1,
-      OverrideAction: { None: {} },
-      Statement: {
-        ManagedRuleGroupStatement: {
-          VendorName: 'AWS',
-          Name: 'AWSManagedRulesCommonRuleSet',
-          RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
-        },
-      },
+    expect(common?.Statement.ManagedRuleGroupStatement).toMatchObject({
+      VendorName: 'AWS',
+      RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
     });
+    const knownBad = rules(template).find((rule) => rule.Name === 'AwsKnownBadInputs');
+    expect(knownBad?.Statement.ManagedRuleGroupStatement).not.toHaveProperty('RuleActionOverrides');
   });
 
   it('is associated with the REST API stage', () => {
