@@ -98,7 +98,9 @@ export function environmentConfig(
   const webhooks: WebhooksConfig = {
     memorySize: 512,
     timeout: Duration.seconds(30),
-    reservedConcurrency: 50,
+    ...(settings.webhookReservedConcurrency
+      ? { reservedConcurrency: settings.webhookReservedConcurrency }
+      : {}),
     ...(settings.webhookProvisionedConcurrency
       ? { provisionedConcurrency: settings.webhookProvisionedConcurrency }
       : {}),

@@ -35,6 +35,11 @@ export interface StageSettings {
   readonly unreachableAliases?: BedrockConfig['unreachableAliases'];
   readonly promptAttackStrength?: PromptAttackStrength;
   readonly provisionedConcurrency?: number;
+  /**
+   * Concurrency reserved for each webhook receiver (`WebhooksConfig.reservedConcurrency`).
+   * @default - none (a new account's concurrency limit cannot grant any)
+   */
+  readonly webhookReservedConcurrency?: number;
   readonly webhookProvisionedConcurrency?: number;
   readonly tenants: readonly TenantSettings[];
   readonly natGateways: number;
@@ -120,6 +125,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   staging: {
     allowedGeographies: inAsiaPacific,
+    webhookReservedConcurrency: 50,
     unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
     tenants: storeTenants(10),
@@ -134,6 +140,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   },
   prod: {
     allowedGeographies: inAsiaPacific,
+    webhookReservedConcurrency: 50,
     unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
     provisionedConcurrency: 2,

@@ -168,9 +168,10 @@ export interface WebhooksConfig {
    * deliveries from one partner can neither starve the other receivers and the chat functions,
    * nor be starved by them. Lambda keeps 100 of the account's concurrency unreserved, so the
    * account needs at least 100 + 3 × this (the default account limit, 1 000, is enough; a new
-   * account's lower limit is not: raise it first).
+   * account's lower limit, often 10, is not: the deploy would fail, so a stage meant for such an
+   * account reserves none). Undefined = none: the receivers share the unreserved pool.
    */
-  readonly reservedConcurrency: number;
+  readonly reservedConcurrency?: number;
   /** Warm instances behind each `live` alias (at most `reservedConcurrency`); undefined = none. */
   readonly provisionedConcurrency?: number;
 }

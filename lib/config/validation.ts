@@ -63,12 +63,15 @@ export function checkWebhooks(environment: string, webhooks: WebhooksConfig): vo
     );
   }
   const { reservedConcurrency: reserved, provisionedConcurrency: provisioned } = webhooks;
-  if (!Number.isInteger(reserved) || reserved < 1) {
-    throw new ConfigError(`${environment}: webhook reservedConcurrency must be a whole number of at least 1`);
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new ConfigError(
+      `${environment}: webhook reservedConcurrency must be a whole number of at least 1, or unset to reserve none`,
+    );
   }
+  const most = reserved ?? Number.POSITIVE_INFINITY;
   if (
     provisioned !== undefined &&
-    (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > reserved)
+    (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > most)
   ) {
     throw new ConfigError(
       `${environment}: webhook provisionedConcurrency must be a whole number from 1 to reservedConcurrency (${reserved})`,

@@ -71,7 +71,7 @@ export interface WebhookReceiversProps {
   readonly timeout?: Duration;
   /**
    * Concurrency reserved for, and capping, each receiver.
-   * @default 50
+   * @default - none: the receivers share the account's unreserved concurrency
    */
   readonly reservedConcurrency?: number;
   /**
@@ -144,7 +144,9 @@ export class WebhookReceivers extends Construct {
       description: `MangaAssist ${props.stage}: webhooks from ${source} (function URL)`,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 50,
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
       ...(props.provisionedConcurrency !== undefined
         ? { provisionedConcurrentExecutions: props.provisionedConcurrency }
         : {}),

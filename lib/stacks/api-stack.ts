@@ -240,7 +240,9 @@ export class ApiStack extends Stack {
       gatewayNetwork: functionNetwork,
       memorySize: config.webhooks.memorySize,
       timeout: config.webhooks.timeout,
-      reservedConcurrency: config.webhooks.reservedConcurrency,
+      ...(config.webhooks.reservedConcurrency !== undefined
+        ? { reservedConcurrency: config.webhooks.reservedConcurrency }
+        : {}),
       ...(config.webhooks.provisionedConcurrency !== undefined
         ? { provisionedConcurrency: config.webhooks.provisionedConcurrency }
         : {}),

@@ -115,11 +115,16 @@ describe('environmentConfig', () => {
     expect(environmentConfig('prod').jobs.chunkConcurrency).toBe(4);
   });
 
-  it.each(stages)('sizes the %s webhook functions at 512 MB, 30 s and 50 reserved instances', (stage) => {
+  it.each(stages)('sizes the %s webhook functions at 512 MB and 30 s', (stage) => {
     const { webhooks } = environmentConfig(stage);
     expect(webhooks.memorySize).toBe(512);
     expect(webhooks.timeout.toSeconds()).toBe(30);
-    expect(webhooks.reservedConcurrency).toBe(50);
+  });
+
+  it('reserves 50 instances per webhook function in staging and prod, and none in dev, whose sandbox account may not have them', () => {
+    expect(environmentConfig('prod').webhooks.reservedConcurrency).toBe(50);
+    expect(environmentConfig('staging').webhooks.reservedConcurrency).toBe(50);
+    expect(environmentConfig('dev').webhooks.reservedConcurrency).toBeUndefined();
   });
 
   it('keeps five instances of each webhook function warm in prod and none elsewhere', () => {

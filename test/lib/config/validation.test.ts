@@ -79,9 +79,13 @@ describe('checkWebhooks', () => {
     );
   });
 
-  it('refuses no reserved concurrency, which would refuse every delivery', () => {
+  it('refuses a reservation of 0, which would refuse every delivery, and allows none at all', () => {
     expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 0 }))).toThrow(ConfigError);
     expect(() => checkWebhooks('prod', webhooks({ reservedConcurrency: 2.5 }))).toThrow(ConfigError);
+    expect(() => checkWebhooks('dev', webhooks({ reservedConcurrency: undefined }))).not.toThrow();
+    expect(() =>
+      checkWebhooks('dev', webhooks({ reservedConcurrency: undefined, provisionedConcurrency: 5 })),
+    ).not.toThrow();
   });
 
   it('refuses more warm instances than the function may run', () => {

@@ -396,12 +396,13 @@ describe('ApiStack', () => {
     }
   });
 
-  it('reserves 50 instances for each webhook receiver in every stage', () => {
-    for (const { template } of [dev, prod]) {
-      const receivers = functionsOf(template).filter(isWebhook);
-      for (const fn of receivers)
-        expect(fn).toMatchObject({ ReservedConcurrentExecutions: 50, MemorySize: 512, Timeout: 30 });
+  it('reserves 50 instances for each webhook receiver in prod, and none in dev (a new account cannot grant them)', () => {
+    for (const fn of functionsOf(prod.template).filter(isWebhook)) {
+      expect(fn).toMatchObject({ ReservedConcurrentExecutions: 50, MemorySize: 512, Timeout: 30 });
     }
+    const devReceivers = functionsOf(dev.template).filter(isWebhook);
+    expect(devReceivers).toHaveLength(3);
+    for (const fn of devReceivers) expect(fn).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
   it('starts WebSocket access logging only once the account’s CloudWatch role is set', () => {
