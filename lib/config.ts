@@ -211,10 +211,13 @@ export function environmentConfig(
 }
 
 /**
- * The stacks' `env`: environment-agnostic unless an account or region is configured; a pinned
- * account without a region deploys to the primary region. Never triggers context lookups.
+ * The stacks' `env`: always a region — the stage's, else the primary region (Tokyo) — so a CLI
+ * set to another region cannot deploy the platform there; the account when the stage pins one
+ * (then credentials for another account fail the deploy). Never triggers context lookups.
  */
-export function stackEnvironment(config: EnvironmentConfig): Environment | undefined {
-  if (config.account === undefined && config.region === undefined) return undefined;
-  return { account: config.account, region: config.region ?? primaryRegion };
+export function stackEnvironment(config: EnvironmentConfig): Environment {
+  return {
+    ...(config.account === undefined ? {} : { account: config.account }),
+    region: config.region ?? primaryRegion,
+  };
 }

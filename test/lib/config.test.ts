@@ -216,9 +216,13 @@ describe('environmentConfig events', () => {
 });
 
 describe('stackEnvironment', () => {
-  it('leaves the stacks environment-agnostic when no account or region is configured', () => {
-    expect(stackEnvironment(environmentConfig('prod'))).toBeUndefined();
-  });
+  it.each(stages)(
+    'pins the %s stacks to Tokyo, whatever region the CLI is set to, and to no account unless configured',
+    (stage) => {
+      expect(stackEnvironment(environmentConfig(stage))).toEqual({ region: 'ap-northeast-1' });
+      expect(primaryRegion).toBe('ap-northeast-1');
+    },
+  );
 
   it('deploys a pinned account to the primary region unless a region is given', () => {
     const pinned = { ...environmentConfig('prod'), account: '123456789012' };
