@@ -98,7 +98,7 @@ export function environmentConfig(
   const webhooks: WebhooksConfig = {
     memorySize: 512,
     timeout: Duration.seconds(30),
-    ...(settings.webhookReservedConcurrency
+    ...(settings.webhookReservedConcurrency !== undefined
       ? { reservedConcurrency: settings.webhookReservedConcurrency }
       : {}),
     ...(settings.webhookProvisionedConcurrency
@@ -185,9 +185,10 @@ export function environmentConfig(
     },
     webhooks,
     tenants,
-    // Per key: 300 a second, three times a tenant's usage-plan rate. Per address: about 67 a
-    // second, so a tenant's back end behind one NAT address reaches its usage plan first.
-    firewall: { requestsPerApiKeyPer5Minutes: 90_000, requestsPerIpPer5Minutes: 20_000 },
+    // Per key: 300 a second, three times a tenant's usage-plan rate (100 a second, 30 000 in 5
+    // minutes). Per address: 120 a second, above that plan, so a tenant's back end behind one NAT
+    // address meets its usage plan (429 for that key alone) before the WAF blocks the address.
+    firewall: { requestsPerApiKeyPer5Minutes: 90_000, requestsPerIpPer5Minutes: 36_000 },
     alarms: {
       serverErrorRatePercent: 1,
       chatLatencyP99Ms: 3000,

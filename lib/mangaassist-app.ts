@@ -16,12 +16,12 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
   const env = stackEnvironment(config);
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
     config,
-    ...(env ? { env } : {}),
+    env,
     description: `MangaAssist ${config.stage}: stateful resources (event bus, tables, document bucket, webhook and job callback secrets, cache, VPC)`,
   });
   const api = new ApiStack(app, `${config.stackPrefix}-Api`, {
     config,
-    ...(env ? { env } : {}),
+    env,
     eventBus: stateful.eventBus,
     sessionsTable: stateful.sessionsTable,
     connectionsTable: stateful.connectionsTable,
@@ -41,7 +41,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
   api.addDependency(stateful);
   const events = new EventsStack(app, `${config.stackPrefix}-Events`, {
     config,
-    ...(env ? { env } : {}),
+    env,
     eventBus: stateful.eventBus,
     tables: stateful.eventTables,
     recommendationsTable: stateful.recommendationsTable,

@@ -4,7 +4,12 @@
  */
 import { consumerLimits } from '@mangaassist/consumers';
 import { defaultTargetRetry, type Tenant, tenantSchema, webhookLimits } from '@mangaassist/contracts';
-import { invocationTargets, loadModelCatalog, modelAliases } from '@mangaassist/fm-gateway/catalog';
+import {
+  fallbackLadder,
+  invocationTargets,
+  loadModelCatalog,
+  modelAliases,
+} from '@mangaassist/fm-gateway/catalog';
 import * as z from 'zod/mini';
 import { shortestTaskTimeoutSeconds } from '../job-workflow-definition.js';
 import type {
@@ -74,7 +79,9 @@ export function checkWebhooks(environment: string, webhooks: WebhooksConfig): vo
     (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > most)
   ) {
     throw new ConfigError(
-      `${environment}: webhook provisionedConcurrency must be a whole number from 1 to reservedConcurrency (${reserved})`,
+      `${environment}: webhook provisionedConcurrency must be a whole number from 1${
+        reserved === undefined ? '' : ` to reservedConcurrency (${reserved})`
+      }`,
     );
   }
 }
@@ -283,29 +290,42 @@ export function parseTenants(environment: string, settings: readonly TenantSetti
 /**
  * Throws `ConfigError` when an alias (`fast`, `balanced`, `quality`: what the task routes and
  * `model` requests name) points at a model with no target under the stage's region targets and
- * geographies, unless `unreachableAliases` says why it may: its calls would otherwise answer from
- * a fallback model with nothing in the configuration saying so. An acknowledgement of an alias
- * that is reachable fails too, so none outlives its reason.
+ * geographies, unless `unreachableAliases` says why it may (its calls then answer from the first
+ * reachable model of its fallback ladder, which the error names); when no model of an alias's
+ * ladder is reachable at all, acknowledged or not (its task function would have no Bedrock grant);
+ * and when an acknowledgement is blank or names an alias that is reachable, so none outlives its
+ * reason.
  */
 export function checkModelReach(environment: string, bedrock: BedrockConfig): void {
   const catalog = loadModelCatalog(bedrock.modelCatalogOverridesJson);
+  const reachable = (key: string) => {
+    const spec = catalog.models[key];
+    return (
+      spec !== undefined &&
+      invocationTargets(spec, bedrock.regionTargets, bedrock.allowedGeographies).usable.length > 0
+    );
+  };
+  const where = `${[...new Set(bedrock.regionTargets.map((target) => target.region))].join(', ')} within ${
+    bedrock.allowedGeographies?.join(', ') ?? 'any geography'
+  }`;
   for (const alias of modelAliases) {
     const key = catalog.aliases[alias];
-    const spec = catalog.models[key];
-    const reachable =
-      spec !== undefined &&
-      invocationTargets(spec, bedrock.regionTargets, bedrock.allowedGeographies).usable.length > 0;
+    const answering = fallbackLadder(catalog, key).find(reachable);
     const acknowledged = bedrock.unreachableAliases?.[alias];
-    if (!reachable && acknowledged === undefined) {
+    if (answering === undefined) {
       throw new ConfigError(
-        `${environment}: the ${alias} alias points at ${key}, which has no Bedrock target in ${bedrock.regionTargets
-          .map((target) => target.region)
-          .join(
-            ', ',
-          )} within ${bedrock.allowedGeographies?.join(', ') ?? 'any geography'}: its calls would answer from a fallback model. Point the alias at a reachable model, or say why in bedrock.unreachableAliases.${alias}`,
+        `${environment}: no model of the ${alias} alias's ladder (${fallbackLadder(catalog, key).join(' → ')}) has a Bedrock target in ${where}: its calls could never be answered`,
       );
     }
-    if (reachable && acknowledged !== undefined) {
+    if (answering !== key && acknowledged === undefined) {
+      throw new ConfigError(
+        `${environment}: the ${alias} alias points at ${key}, which has no Bedrock target in ${where}: its calls would answer from ${answering}. Point the alias at a reachable model, or say why in bedrock.unreachableAliases.${alias}`,
+      );
+    }
+    if (acknowledged !== undefined && acknowledged.trim() === '') {
+      throw new ConfigError(`${environment}: bedrock.unreachableAliases.${alias} must say why`);
+    }
+    if (answering === key && acknowledged !== undefined) {
       throw new ConfigError(
         `${environment}: bedrock.unreachableAliases.${alias} acknowledges ${key} as unreachable, but it is reachable: remove the acknowledgement`,
       );

@@ -17,8 +17,9 @@ export interface ApiFirewallProps {
   readonly requestsPerApiKeyPer5Minutes?: number;
   /**
    * Requests one client IP may send in any 5 minutes before it gets 429, keys or none: a backstop
-   * for floods, high enough for a tenant's back end behind one NAT address.
-   * @default 20000 (about 67 a second)
+   * for floods, above a usage plan's rate so a tenant's back end behind one NAT address meets its
+   * plan first.
+   * @default 36000 (120 a second)
    */
   readonly requestsPerIpPer5Minutes?: number;
   /**
@@ -112,6 +113,13 @@ export class ApiFirewall extends Construct {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('acl'),
+      // The per-key rule's counted values, as well as matched and sampled requests, would show the
+      // key in the logs: WAF logs a hash of it instead.
+      dataProtectionConfig: {
+        dataProtections: [
+          { action: 'HASH', field: { fieldType: 'SINGLE_HEADER', fieldKeys: ['x-api-key'] } },
+        ],
+      },
       customResponseBodies: {
         'rate-limited': { contentType: 'APPLICATION_JSON', content: rateLimitedBody },
       },
@@ -138,7 +146,7 @@ export class ApiFirewall extends Construct {
           action: rateLimited,
           statement: {
             rateBasedStatement: {
-              limit: props.requestsPerIpPer5Minutes ?? 20_000,
+              limit: props.requestsPerIpPer5Minutes ?? 36_000,
               evaluationWindowSec: 300,
               aggregateKeyType: 'IP',
             },

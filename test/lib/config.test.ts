@@ -1,4 +1,4 @@
-import { defaultRegionTargets } from '@mangaassist/fm-gateway/catalog';
+import { defaultModelCatalog, defaultRegionTargets, fallbackLadder } from '@mangaassist/fm-gateway/catalog';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
@@ -73,12 +73,17 @@ describe('environmentConfig', () => {
   });
 
   it.each(stages)(
-    'limits each API key to 90 000 requests in 5 minutes and each address to 20 000 in %s',
+    'limits each API key to 90 000 requests in 5 minutes and each address to 36 000, above a usage plan, in %s',
     (stage) => {
-      expect(environmentConfig(stage).firewall).toEqual({
+      const config = environmentConfig(stage);
+      expect(config.firewall).toEqual({
         requestsPerApiKeyPer5Minutes: 90_000,
-        requestsPerIpPer5Minutes: 20_000,
+        requestsPerIpPer5Minutes: 36_000,
       });
+      // A tenant's usage plan throttles its key before the WAF blocks the address it calls from.
+      for (const tenant of config.tenants) {
+        expect(config.firewall.requestsPerIpPer5Minutes).toBeGreaterThan(tenant.throttle.rateLimit * 300);
+      }
     },
   );
 
@@ -287,7 +292,7 @@ describe('checkModelReach', () => {
   it('fails the synth for an alias whose model no target within the geographies can call, naming both', () => {
     expect(() => checkModelReach('staging', asiaPacific)).toThrow(ConfigError);
     expect(() => checkModelReach('staging', asiaPacific)).toThrow(
-      /staging: the quality alias points at claude-opus-4-5, which has no Bedrock target .* within jp, apac/,
+      'staging: the quality alias points at claude-opus-4-5, which has no Bedrock target in ap-northeast-1, ap-northeast-3, us-east-1 within jp, apac: its calls would answer from claude-sonnet-4-5.',
     );
   });
 
@@ -300,6 +305,26 @@ describe('checkModelReach', () => {
       checkModelReach('prod', { ...asiaPacific, unreachableAliases: { quality: because, fast: because } }),
     ).toThrow(/unreachableAliases.fast acknowledges claude-haiku-4-5 as unreachable, but it is reachable/);
     expect(() => checkModelReach('dev', { regionTargets: defaultRegionTargets })).not.toThrow();
+  });
+
+  it('fails when no model of an alias’s ladder is reachable, acknowledged or not, and refuses a blank reason', () => {
+    // Every model of the quality ladder in the US only: nothing would answer it within Asia-Pacific.
+    const ladder = fallbackLadder(defaultModelCatalog, defaultModelCatalog.aliases.quality);
+    const usOnly = JSON.stringify({
+      models: Object.fromEntries(ladder.map((key) => [key, { profiles: ['us'], onDemand: false }])),
+    });
+    const nowhere = {
+      ...asiaPacific,
+      modelCatalogOverridesJson: usOnly,
+      unreachableAliases: { quality: 'US only' },
+    };
+    // The fast alias's ladder is the tail of quality's, so it is the first found.
+    expect(() => checkModelReach('prod', nowhere)).toThrow(
+      `prod: no model of the fast alias's ladder (${ladder.slice(-2).join(' → ')}) has a Bedrock target in ap-northeast-1, ap-northeast-3, us-east-1 within jp, apac: its calls could never be answered`,
+    );
+    expect(() => checkModelReach('prod', { ...asiaPacific, unreachableAliases: { quality: ' ' } })).toThrow(
+      /unreachableAliases.quality must say why/,
+    );
   });
 
   it('is what staging and prod acknowledge: quality answers from Sonnet within Asia-Pacific', () => {

@@ -37,7 +37,7 @@ describe('ApiFirewall', () => {
     });
   });
 
-  it('blocks an API key above 90 000 requests in 5 minutes first, then an address above 20 000, with 429 and the JSON error body', () => {
+  it('blocks an API key above 90 000 requests in 5 minutes first, then an address above 36 000, with 429 and the JSON error body', () => {
     const [perKey, perIp] = rules(template);
     const blocked = {
       Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'rate-limited' } },
@@ -61,12 +61,22 @@ describe('ApiFirewall', () => {
       Name: 'RateLimitPerIp',
       Priority: 1,
       Action: blocked,
-      Statement: { RateBasedStatement: { Limit: 20_000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
+      Statement: { RateBasedStatement: { Limit: 36_000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
     });
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       CustomResponseBodies: { 'rate-limited': { ContentType: 'APPLICATION_JSON', Content: rateLimitedBody } },
     });
     expect(JSON.parse(rateLimitedBody)).toMatchObject({ error: { code: 'rate_limited' } });
+  });
+
+  it('logs a hash of the API key, never the key, wherever WAF would log its value', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      DataProtectionConfig: {
+        DataProtections: [
+          { Action: 'HASH', Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['x-api-key'] } },
+        ],
+      },
+    });
   });
 
   it('takes both limits from its props', () => {
