@@ -3,6 +3,7 @@
 export {
   queueArnOf,
   type SqsBatchHandler,
+  type SqsPollingClient,
   SqsQueuePoller,
   type SqsQueuePollerOptions,
 } from './sqs-queue-poller.js';

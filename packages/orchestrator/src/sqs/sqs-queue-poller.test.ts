@@ -9,7 +9,12 @@ import { recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { queueArnOf, type SqsBatchHandler, SqsQueuePoller } from './sqs-queue-poller.js';
+import {
+  queueArnOf,
+  type SqsBatchHandler,
+  type SqsPollingClient,
+  SqsQueuePoller,
+} from './sqs-queue-poller.js';
 
 const sqsMock = mockClient(SQSClient);
 const queueUrl = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/mangaassist-dev-ws-messages.fifo';
@@ -79,34 +84,29 @@ function start(handler: SqsBatchHandler, options: { visibilitySeconds?: number; 
  * `first` once; counts the receives, renewals and deleted receipts.
  */
 function hangingQueue(first: Message[]) {
-  const queue = {
-    receives: 0,
-    waiting: 0,
-    renewals: 0,
-    deleted: [] as string[],
-    client: undefined as unknown as SQSClient,
-  };
-  const send = async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
-    if (command instanceof ReceiveMessageCommand) {
-      queue.receives++;
-      if (queue.receives === 1) return { Messages: first };
-      queue.waiting++;
-      await new Promise<void>((_, reject) => {
-        options?.abortSignal?.addEventListener('abort', () => reject(new Error('Request aborted')), {
-          once: true,
+  const queue = { receives: 0, waiting: 0, renewals: 0, deleted: [] as string[] };
+  const client: SqsPollingClient = {
+    send: async (command, options) => {
+      if (command instanceof ReceiveMessageCommand) {
+        queue.receives++;
+        if (queue.receives === 1) return { Messages: first };
+        queue.waiting++;
+        await new Promise<void>((_, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => reject(new Error('Request aborted')), {
+            once: true,
+          });
+        }).finally(() => {
+          queue.waiting--;
         });
-      }).finally(() => {
-        queue.waiting--;
-      });
-    }
-    if (command instanceof ChangeMessageVisibilityBatchCommand) queue.renewals++;
-    if (command instanceof DeleteMessageBatchCommand) {
-      queue.deleted.push(...(command.input.Entries ?? []).map((entry) => entry.ReceiptHandle ?? ''));
-    }
-    return {};
+      }
+      if (command instanceof ChangeMessageVisibilityBatchCommand) queue.renewals++;
+      if (command instanceof DeleteMessageBatchCommand) {
+        queue.deleted.push(...(command.input.Entries ?? []).map((entry) => entry.ReceiptHandle ?? ''));
+      }
+      return {};
+    },
   };
-  queue.client = { send } as unknown as SQSClient;
-  return queue;
+  return Object.assign(queue, { client });
 }
 
 const deletedHandles = () =>

@@ -1,10 +1,10 @@
 import {
+  type BatchResultErrorEntry,
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
-  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -12,8 +12,17 @@ import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from
 /** A queue's Lambda handler (`SQSHandler`'s shape): the poller calls the one the function deploys. */
 export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined> | Promise<void>;
 
+/** The calls the poller makes of SQS, and what it reads of their answers. */
+export interface SqsPollingClient {
+  send(
+    command: ReceiveMessageCommand | DeleteMessageBatchCommand | ChangeMessageVisibilityBatchCommand,
+    options?: { readonly abortSignal?: AbortSignal },
+  ): Promise<{ readonly Messages?: Message[]; readonly Failed?: BatchResultErrorEntry[] }>;
+}
+
 export interface SqsQueuePollerOptions {
-  readonly client: SQSClient;
+  /** An `SQSClient` (`pollingSqsClient` sizes one for the loops). */
+  readonly client: SqsPollingClient;
   readonly queueUrl: string;
   readonly handler: SqsBatchHandler;
   /** Receive loops at once, each handling one batch at a time. @default 4 */
