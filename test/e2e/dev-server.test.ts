@@ -94,15 +94,19 @@ describe('pnpm dev', () => {
     }
   });
 
-  it('refuses a request without a valid API key with a JSON 403, as API Gateway does', async () => {
-    for (const headers of [{}, { 'x-api-key': 'not-a-dev-key' }] as Record<string, string>[]) {
+  it('refuses a request without a valid API key with a JSON 401, as the deployed authorizer does', async () => {
+    const cases = [
+      [{}, 'missing_credentials'],
+      [{ 'x-api-key': 'not-a-dev-key' }, 'invalid_api_key'],
+    ] as const;
+    for (const [headers, code] of cases) {
       const response = await fetch(`${dev().url}/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(question('hi')),
       });
-      expect(response.status).toBe(403);
-      expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code, message: expect.any(String) } });
     }
   });
 

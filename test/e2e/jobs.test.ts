@@ -206,7 +206,7 @@ describe('document jobs on pnpm dev', () => {
     });
     expect(other.status).toBe(404);
     const noKey = await fetch(`${dev().url}/v1/jobs/${job_id}`);
-    expect(noKey.status).toBe(403);
+    expect(noKey.status).toBe(401);
   });
 
   it('refuses a tampered upload URL and a document over 20 MB, keeping nothing', async () => {

@@ -166,14 +166,14 @@ describe('POST /v1/chat/stream on pnpm dev', () => {
     expect(dev().server.emulator.stats().attempts).toBe(0);
   });
 
-  it('refuses a request without a valid x-api-key with a JSON 403, as API Gateway does', async () => {
+  it('refuses a request without a valid x-api-key with a JSON 401, as the deployed authorizer does', async () => {
     const withoutValidKey: Record<string, string>[] = [
       { 'content-type': 'application/json' },
       { 'content-type': 'application/json', 'x-api-key': 'not-a-key' },
     ];
     for (const headers of withoutValidKey) {
       const response = await streamChat(question(uniquePrompt('hi')), { headers });
-      expect(response.status).toBe(403);
+      expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: { code: expect.any(String) } });
     }
     expect(dev().server.emulator.stats().attempts).toBe(0);

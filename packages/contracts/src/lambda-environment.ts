@@ -36,6 +36,14 @@ export const gatewayEnvironment = {
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT_URL',
   /** JSON: `{ "tenants": Tenant[], "apiKeys": { "<API Gateway key id>": "<tenant id>" } }`. */
   tenants: 'TENANTS_JSON',
+  /** The issuer (`iss`) of end users' tokens; unset = the API accepts API keys only. */
+  authIssuer: 'AUTH_ISSUER',
+  /** Comma-separated: the audiences (`aud`, or Cognito's `client_id`) a token may be for. */
+  authAudience: 'AUTH_AUDIENCE',
+  /** Where the issuer's signing keys are; unset = `<issuer>/.well-known/jwks.json`. */
+  authJwksUrl: 'AUTH_JWKS_URL',
+  /** The claim that names a token's tenant; unset = `custom:tenant` (a Cognito attribute). */
+  authTenantClaim: 'AUTH_TENANT_CLAIM',
   /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`: where to post WebSocket frames. */
   websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
   /** URL of the SQS FIFO queue the WebSocket message route puts client messages on for the stream worker. */

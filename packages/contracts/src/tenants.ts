@@ -24,6 +24,12 @@ export const tenantSchema = z.strictObject({
   ),
   /** USD of model usage a day (UTC) before requests get 429 `budget_exhausted`. */
   dailyBudgetUsd: z._default(z.number().check(z.positive()), 50),
+  /**
+   * Whether the key alone admits a request. A tenant whose key ships inside a public client (a
+   * mobile app, a web page) sets this: its key then only meters requests, and each must also
+   * carry an end user's token naming the tenant (401 `user_token_required` without one).
+   */
+  requireUserToken: z._default(z.boolean(), false),
 });
 
 export type Tenant = z.output<typeof tenantSchema>;

@@ -12,7 +12,8 @@ export { createLocalApiKeys, type LocalApiKey, type LocalApiKeys } from './local
 export { MemoryTicketStore } from './memory-ticket-store.js';
 export { MemoryUsageLedger } from './memory-usage-ledger.js';
 export { TicketStoreUnavailableError, UsageLedgerUnavailableError } from './store-errors.js';
-export { TenantConfigError, TenantDirectory } from './tenant-directory.js';
+export { TenantConfigError, TenantDirectory, type TenantLookup } from './tenant-directory.js';
+export { type TenantKey, type TenantKeySource, type TenantKeys, tenantKeysOf } from './tenant-keys.js';
 export {
   type TenantsConfig,
   tenantsConfigSchema,

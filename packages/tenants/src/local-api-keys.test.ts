@@ -7,9 +7,14 @@ import { tenant } from './testing/tenant-fixtures.js';
 describe('createLocalApiKeys', () => {
   it('makes one 40-character URL-safe key per tenant', () => {
     const keys = createLocalApiKeys(devTenants).list();
-    expect(keys.map((entry) => entry.tenant)).toEqual(['dev-manga-store', 'dev-small-shop', 'dev-load-test']);
+    expect(keys.map((entry) => entry.tenant)).toEqual([
+      'dev-manga-store',
+      'dev-small-shop',
+      'dev-load-test',
+      'dev-mobile-app',
+    ]);
     for (const { key } of keys) expect(key).toMatch(/^[A-Za-z0-9_-]{40}$/);
-    expect(new Set(keys.map((entry) => entry.key)).size).toBe(3);
+    expect(new Set(keys.map((entry) => entry.key)).size).toBe(keys.length);
   });
 
   it('makes new keys every time it starts', () => {
@@ -55,11 +60,12 @@ describe('createLocalApiKeys', () => {
 });
 
 describe('devTenants', () => {
-  it('has a store with the defaults, a shop whose budget a few requests spend, and room for an hour of load', () => {
-    expect(devTenants.map((entry) => [entry.id, entry.dailyBudgetUsd])).toEqual([
-      ['dev-manga-store', 50],
-      ['dev-small-shop', 0.001],
-      ['dev-load-test', 10_000],
+  it('has a store with the defaults, a shop whose budget a few requests spend, room for an hour of load, and an app that needs user tokens', () => {
+    expect(devTenants.map((entry) => [entry.id, entry.dailyBudgetUsd, entry.requireUserToken])).toEqual([
+      ['dev-manga-store', 50, false],
+      ['dev-small-shop', 0.001, false],
+      ['dev-load-test', 10_000, false],
+      ['dev-mobile-app', 50, true],
     ]);
   });
 });

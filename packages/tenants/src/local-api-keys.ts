@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Tenant } from '@mangaassist/contracts';
 import { TenantDirectory } from './tenant-directory.js';
+import { type TenantKeys, tenantKeysOf } from './tenant-keys.js';
 
 /** A dev tenant's key, as `GET /_local/api-keys` lists it. */
 export interface LocalApiKey {
@@ -33,17 +34,16 @@ export interface LocalApiKeys {
    * deployed code path (`tenantForApiKeyId`) runs unchanged locally.
    */
   readonly directory: TenantDirectory;
+  /** The key values both ways, as the deployed authorizer reads them from API Gateway. */
+  readonly values: TenantKeys;
 }
 
 interface Entry extends LocalApiKeyMatch {
   readonly key: string;
-  readonly digest: Buffer;
 }
 
 /** 30 random bytes are exactly 40 base64url characters (API Gateway needs at least 20). */
 const keyBytes = 30;
-
-const digestOf = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
 /**
  * Makes one random key (40 URL-safe characters, from `crypto.randomBytes`) per tenant. The key
@@ -56,8 +56,10 @@ const digestOf = (value: string): Buffer => createHash('sha256').update(value, '
 export function createLocalApiKeys(tenants: readonly Tenant[]): LocalApiKeys {
   const entries: Entry[] = tenants.map((tenant) => {
     const key = randomBytes(keyBytes).toString('base64url');
-    return { tenant, apiKeyId: `local-${tenant.id}`, key, digest: digestOf(key) };
+    return { tenant, apiKeyId: `local-${tenant.id}`, key };
   });
+  const values = tenantKeysOf(entries.map(({ tenant, key }) => ({ tenantId: tenant.id, value: key })));
+  const byTenant = new Map(entries.map((entry) => [entry.tenant.id, entry]));
   const directory = TenantDirectory.fromConfig({
     tenants: [...tenants],
     apiKeys: Object.fromEntries(entries.map((entry) => [entry.apiKeyId, entry.tenant.id])),
@@ -65,13 +67,7 @@ export function createLocalApiKeys(tenants: readonly Tenant[]): LocalApiKeys {
 
   const match = (value: string | undefined): LocalApiKeyMatch | undefined => {
     if (value === undefined || value === '') return undefined;
-    // Comparing fixed-length digests of every key, without stopping at the first match,
-    // makes the time independent of how much of a guess is right and of which key it is.
-    const candidate = digestOf(value);
-    let found: Entry | undefined;
-    for (const entry of entries) {
-      if (timingSafeEqual(entry.digest, candidate) && found === undefined) found = entry;
-    }
+    const found = byTenant.get(values.tenantOfKey(value) ?? '');
     return found === undefined ? undefined : { tenant: found.tenant, apiKeyId: found.apiKeyId };
   };
 
@@ -80,5 +76,6 @@ export function createLocalApiKeys(tenants: readonly Tenant[]): LocalApiKeys {
     tenantForKey: (value) => match(value)?.tenant,
     list: () => entries.map(({ tenant, key }) => ({ tenant: tenant.id, key })),
     directory,
+    values,
   };
 }

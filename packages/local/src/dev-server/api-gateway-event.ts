@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { principalOf } from '@mangaassist/auth';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { LocalCaller } from './lambda-routes.js';
 import { parseRequestTarget } from './request-target.js';
 
 /**
@@ -11,7 +13,7 @@ export function toApiGatewayEvent(
   request: IncomingMessage,
   path: string,
   body: Buffer,
-  context: { requestId: string; apiKeyId?: string; stage: string },
+  context: { requestId: string; caller?: LocalCaller; stage: string },
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -29,6 +31,7 @@ export function toApiGatewayEvent(
     searchParams && names.length > 0
       ? Object.fromEntries(names.map((name) => [name, searchParams.getAll(name)]))
       : null;
+  const { caller } = context;
   const now = new Date();
   return {
     resource: path,
@@ -45,7 +48,14 @@ export function toApiGatewayEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: null,
+      // As the Lambda authorizer's result: its principal and context.
+      authorizer: caller
+        ? {
+            principalId: principalOf(caller),
+            tenantId: caller.tenantId,
+            ...(caller.subject ? { subject: caller.subject } : {}),
+          }
+        : null,
       protocol: `HTTP/${request.httpVersion}`,
       httpMethod: request.method ?? 'GET',
       path: `/${context.stage}${path}`,
@@ -58,7 +68,7 @@ export function toApiGatewayEvent(
         accessKey: null,
         accountId: null,
         apiKey: null,
-        apiKeyId: context.apiKeyId ?? null,
+        apiKeyId: caller?.apiKeyId ?? null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

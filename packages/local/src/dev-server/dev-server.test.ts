@@ -191,14 +191,14 @@ describe('the /_local controls against other web pages', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ keys: expect.any(Array) });
   });
 
-  it('leaves /v1 to its API key check, as API Gateway does', async () => {
+  it('leaves /v1 to its caller check, as API Gateway does', async () => {
     const answer = await send(
       'POST',
       '/v1/chat',
       { host: 'attacker.example', 'content-type': 'text/plain' },
       '{}',
     );
-    expect(answer.status).toBe(403);
-    expect(errorCode(answer)).toBe('invalid_api_key');
+    expect(answer.status).toBe(401);
+    expect(errorCode(answer)).toBe('missing_credentials');
   });
 });

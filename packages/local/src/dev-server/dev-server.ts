@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCallerAuthorizer, createTokenVerifier } from '@mangaassist/auth';
+import { createLocalTokenIssuer } from '@mangaassist/auth/local';
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
 import { jobRoutes, recommendationRoutes, taskNames, taskRoutes } from '@mangaassist/contracts';
@@ -19,7 +21,7 @@ import {
 } from '../websocket/local-websocket-gateway.js';
 import { createDevDoors } from './dev-doors.js';
 import { apiGatewayRoutes, maxRequestBytes, type RequestContext, type Route } from './lambda-routes.js';
-import { localStage, startLocalAws } from './local-aws.js';
+import { localStage, localTokenIssuer, startLocalAws } from './local-aws.js';
 import { refuseLocalControl } from './local-control-guard.js';
 import { localControlRoutes } from './local-control-routes.js';
 import { sendError } from './local-http.js';
@@ -79,6 +81,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
   let port = 0;
+  // End users' tokens, as Cognito would issue them: the signing key is made afresh each start.
+  const tokens = await createLocalTokenIssuer(localTokenIssuer);
   // The local documents bucket: its presigned URLs point at this server, known once it listens.
   // Bedrock batch inference jobs read and write it too (`s3://mangaassist-local-documents/…`).
   const documents = await FileDocumentStore.temporary({ baseUrl: () => `http://${host}:${port}` });
@@ -103,7 +107,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.batchThreshold !== undefined ? { batchThreshold: options.batchThreshold } : {}),
   });
   const { handlers } = doors;
-  const api = apiGatewayRoutes(doors.keys, localStage);
+  const authorize = createCallerAuthorizer({
+    tenants: doors.keys.directory,
+    keys: async () => doors.keys.values,
+    verifyToken: createTokenVerifier(tokens, tokens.keys),
+  });
+  const api = apiGatewayRoutes(doors.keys, authorize, localStage);
   const webhooks = makeWebhookRouter([...handlers.webhookReceivers], { logger });
 
   const routes: Record<string, Partial<Record<string, Route>>> = {
@@ -116,7 +125,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...Object.fromEntries(
       taskNames.map((task) => [taskRoutes[task].path, { POST: api.proxy(handlers.tasks[task]) }]),
     ),
-    ...localControlRoutes(aws, doors, () => `ws://${host}:${port}/ws?ticket=<POST /v1/ws-tickets>`),
+    ...localControlRoutes(aws, doors, tokens, () => `ws://${host}:${port}/ws?ticket=<POST /v1/ws-tickets>`),
   };
 
   /** Routes with a path parameter (`/v1/jobs/{id}`, the local bucket's keys), by prefix. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admission, CallerAuthorizer } from '@mangaassist/auth';
 import type { StreamingLambdaHandler } from '@mangaassist/http/api-gateway';
 import { readRequestBody } from '@mangaassist/http/node';
 import type { LocalApiKeys } from '@mangaassist/tenants';
@@ -22,44 +23,50 @@ export type Route = (context: RequestContext) => Promise<void>;
 
 type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+/** An admitted caller, with the id of the key that meters it. */
+export interface LocalCaller extends Admission {
+  readonly apiKeyId: string;
+}
+
 /**
- * The local stand-in of API Gateway REST in front of Lambda proxy integrations: the API key
- * check (`apiKeyRequired`: 403 JSON without a valid `x-api-key`), the 10 MB payload limit (413)
- * and the proxy event, for a handler that answers whole (`proxy`) or streams (`streaming`).
+ * The local stand-in of API Gateway REST in front of Lambda proxy integrations: the caller
+ * decided by the deployed authorizer's code (`authorize`: an end user's bearer token or a tenant
+ * API key; 401 JSON with the reason otherwise), the 10 MB payload limit (413) and the proxy event,
+ * with the key's id and the authorizer's context as API Gateway passes them, for a handler that
+ * answers whole (`proxy`) or streams (`streaming`).
  */
-export function apiGatewayRoutes(keys: LocalApiKeys, stage: string) {
-  function withApiKey(route: (context: RequestContext, apiKeyId: string) => Promise<void>): Route {
+export function apiGatewayRoutes(keys: LocalApiKeys, authorize: CallerAuthorizer, stage: string) {
+  function withCaller(route: (context: RequestContext, caller: LocalCaller) => Promise<void>): Route {
     return async (context) => {
-      const key = context.request.headers['x-api-key'];
-      const match = typeof key === 'string' ? keys.match(key) : undefined;
-      if (!match) {
+      const { headers } = context.request;
+      const decision = await authorize({
+        authorization: headers.authorization,
+        apiKey: typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : undefined,
+      });
+      if (!decision.allowed) {
         context.request.resume();
-        sendError(
-          context.response,
-          403,
-          context.requestId,
-          'invalid_api_key',
-          'Forbidden: send a valid x-api-key.',
-        );
+        sendError(context.response, 401, context.requestId, decision.code, decision.reason);
         return;
       }
-      await route(context, match.apiKeyId);
+      const apiKeyId = keys.match(decision.usageKey)?.apiKeyId;
+      if (apiKeyId === undefined) throw new Error(`No local key meters tenant ${decision.tenantId}.`);
+      await route(context, { ...decision, apiKeyId });
     };
   }
 
-  async function proxyEvent({ request, response, path, requestId }: RequestContext, apiKeyId: string) {
+  async function proxyEvent({ request, response, path, requestId }: RequestContext, caller: LocalCaller) {
     const body = await readRequestBody(request, maxRequestBytes);
     if (!body) {
       sendError(response, 413, requestId, 'payload_too_large', `The body exceeds ${maxRequestBytes} bytes.`);
       return undefined;
     }
-    return toApiGatewayEvent(request, path, body, { requestId, apiKeyId, stage });
+    return toApiGatewayEvent(request, path, body, { requestId, caller, stage });
   }
 
   return {
     proxy(handler: ProxyHandler): Route {
-      return withApiKey(async (context, apiKeyId) => {
-        const event = await proxyEvent(context, apiKeyId);
+      return withCaller(async (context, caller) => {
+        const event = await proxyEvent(context, caller);
         if (!event) return;
         const result = await handler(event);
         context.response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
@@ -67,8 +74,8 @@ export function apiGatewayRoutes(keys: LocalApiKeys, stage: string) {
       });
     },
     streaming(handler: StreamingLambdaHandler<APIGatewayProxyEvent>): Route {
-      return withApiKey(async (context, apiKeyId) => {
-        const event = await proxyEvent(context, apiKeyId);
+      return withCaller(async (context, caller) => {
+        const event = await proxyEvent(context, caller);
         if (event) await serveStreamingLambda(handler, event, context.response);
       });
     },

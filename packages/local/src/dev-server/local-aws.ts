@@ -23,6 +23,17 @@ export const localRegion = 'ap-northeast-1';
 /** The stage `pnpm dev` names its tables with (`tableName('local', spec)`). */
 export const localStage = 'local';
 
+/**
+ * The issuer of `pnpm dev`'s end user tokens (`POST /_local/tokens`), verified as the deployed
+ * authorizer verifies Cognito's: same claims, same checks. Its keys are at
+ * `GET /_local/.well-known/jwks.json`.
+ */
+export const localTokenIssuer = {
+  issuer: 'urn:mangaassist:local',
+  audience: ['mangaassist-local'],
+  tenantClaim: 'custom:tenant',
+};
+
 export interface LocalAwsOptions {
   /** Ports of the emulators; 0 picks free ports (see `/_local/endpoints`). */
   readonly bedrockPort?: number;

@@ -1,3 +1,4 @@
+import type { LocalTokenIssuer } from '@mangaassist/auth/local';
 import { tableName, tableSpecs } from '@mangaassist/contracts';
 import { toIssues } from '@mangaassist/http';
 import { readRequestBody } from '@mangaassist/http/node';
@@ -21,14 +22,60 @@ import { sendError, sendJson } from './local-http.js';
 type Routes = Record<string, Partial<Record<string, Route>>>;
 
 /**
+ * `POST /_local/tokens`: an end user token for a dev tenant, an hour by default; a negative
+ * lifetime makes an already expired one, to try the 401.
+ */
+const tokenRequestSchema = z.strictObject({
+  tenant: z.string().check(z.minLength(1)),
+  subject: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  expires_in_seconds: z.optional(z.int().check(z.gte(-86_400), z.lte(86_400))),
+});
+
+/**
  * The `/_local` inspection and control endpoints of `pnpm dev` (DESIGN.md): the dev keys and
  * secrets, the local endpoints, Bedrock faults, scripts and stats, the bus's events, faults, dead
  * letters and schedules, the outbox, and the gateway's health. JSON in and out.
  */
-export function localControlRoutes(aws: LocalAws, doors: DevDoors, websocketUrl: () => string): Routes {
+export function localControlRoutes(
+  aws: LocalAws,
+  doors: DevDoors,
+  tokens: LocalTokenIssuer,
+  websocketUrl: () => string,
+): Routes {
   const { emulator, dynamoDb, eventBridge } = aws;
   return {
     '/_local/api-keys': { GET: async ({ response }) => sendJson(response, 200, { keys: doors.keys.list() }) },
+    '/_local/tokens': {
+      POST: async (context) => {
+        const control = await controlBody(context, tokenRequestSchema);
+        if (control === undefined) return;
+        const { tenant, subject, expires_in_seconds } = control.data;
+        if (doors.keys.directory.get(tenant) === undefined) {
+          const known = doors.keys.directory.list().map(({ id }) => id);
+          sendError(
+            context.response,
+            400,
+            context.requestId,
+            'unknown_tenant',
+            `No dev tenant ${tenant}: one of ${known.join(', ')}.`,
+          );
+          return;
+        }
+        const issued = await tokens.issue({
+          tenantId: tenant,
+          ...(subject === undefined ? {} : { subject }),
+          ...(expires_in_seconds === undefined ? {} : { expiresInSeconds: expires_in_seconds }),
+        });
+        sendJson(context.response, 201, {
+          token: issued.token,
+          token_type: 'Bearer',
+          expires_at: issued.expiresAt,
+          issuer: tokens.issuer,
+          audience: tokens.audience[0],
+        });
+      },
+    },
+    '/_local/.well-known/jwks.json': { GET: async ({ response }) => sendJson(response, 200, tokens.jwks) },
     '/_local/endpoints': {
       GET: async ({ response }) =>
         sendJson(response, 200, {

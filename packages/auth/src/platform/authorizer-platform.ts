@@ -1,0 +1,66 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ConfigurationError, configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
+import { gatewayEnvironment as names, stageSchema } from '@mangaassist/contracts';
+import { TenantDirectory } from '@mangaassist/tenants';
+import { createRemoteJWKSet } from 'jose';
+import * as z from 'zod/mini';
+import { apiGatewayKeySource } from '../api-gateway/api-gateway-key-source.js';
+import { type CallerAuthorizer, createCallerAuthorizer } from '../callers.js';
+import { createTokenVerifier, type TokenVerifier } from '../token-verifier.js';
+
+export const authorizerConfigSchema = z.strictObject({
+  stage: stageSchema,
+  /** `{ tenants, apiKeys }`: who the keys belong to. */
+  tenantsJson: z.string().check(z.minLength(2)),
+  /** End users' token issuer; unset = API keys only. */
+  issuer: z.optional(z.url()),
+  audience: z._default(z.array(z.string().check(z.minLength(1))), []),
+  jwksUrl: z.optional(z.url({ protocol: /^https$/ })),
+  tenantClaim: z._default(z.string().check(z.minLength(1)), 'custom:tenant'),
+});
+
+export type AuthorizerConfig = z.output<typeof authorizerConfigSchema>;
+
+const fields = {
+  stage: { variable: names.stage },
+  tenantsJson: { variable: names.tenants },
+  issuer: { variable: names.authIssuer },
+  audience: { variable: names.authAudience, format: 'list' },
+  jwksUrl: { variable: names.authJwksUrl },
+  tenantClaim: { variable: names.authTenantClaim },
+} as const satisfies Record<keyof AuthorizerConfig, EnvironmentField>;
+
+/** Reads the authorizer's configuration (`TENANTS_JSON`, `AUTH_*`); throws `ConfigurationError`. */
+export function authorizerConfigFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): AuthorizerConfig {
+  const config = configFromEnvironment(authorizerConfigSchema, env, fields, 'authorizer');
+  if (config.issuer !== undefined && config.audience.length === 0) {
+    throw new ConfigurationError(
+      `${names.authAudience} must name the token audience when ${names.authIssuer} is set`,
+    );
+  }
+  return config;
+}
+
+/**
+ * The composition root of the REST API's Lambda authorizer: the tenants of `TENANTS_JSON`, their
+ * key values from API Gateway, and (with an issuer) the token verifier over the issuer's JWKS,
+ * fetched over HTTPS and cached by jose (refetched for an unknown `kid` at most every 30 s).
+ */
+export function createAuthorizerPlatform(config: AuthorizerConfig): CallerAuthorizer {
+  const tenants = TenantDirectory.fromJson(config.tenantsJson);
+  return createCallerAuthorizer({
+    tenants,
+    keys: apiGatewayKeySource(new APIGatewayClient({}), tenants.apiKeyIds()),
+    ...(config.issuer === undefined ? {} : { verifyToken: remoteVerifier(config, config.issuer) }),
+  });
+}
+
+function remoteVerifier(config: AuthorizerConfig, issuer: string): TokenVerifier {
+  const jwksUrl = config.jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  return createTokenVerifier(
+    { issuer, audience: config.audience, tenantClaim: config.tenantClaim },
+    createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2000 }),
+  );
+}

@@ -1,0 +1,8 @@
+// The authorizer's composition root.
+
+export {
+  type AuthorizerConfig,
+  authorizerConfigFromEnvironment,
+  authorizerConfigSchema,
+  createAuthorizerPlatform,
+} from './authorizer-platform.js';
