@@ -12,6 +12,7 @@ import { Duration, type Environment } from 'aws-cdk-lib';
 import { isStage, primaryRegion, stageSettings } from './config/stages.js';
 import type {
   BedrockConfig,
+  EndUsersConfig,
   EnvironmentConfig,
   EventsConfig,
   JobsConfig,
@@ -21,6 +22,7 @@ import type {
 } from './config/types.js';
 import {
   ConfigError,
+  checkEndUsers,
   checkEvents,
   checkJobs,
   checkModelReach,
@@ -39,6 +41,7 @@ export type {
   BedrockConfig,
   CacheConfig,
   ChatFunctionConfig,
+  EndUsersConfig,
   EnvironmentConfig,
   EventsConfig,
   FirewallConfig,
@@ -52,6 +55,7 @@ export type {
 } from './config/types.js';
 export {
   ConfigError,
+  checkEndUsers,
   checkEvents,
   checkJobs,
   checkWebhooks,
@@ -85,6 +89,11 @@ export function environmentConfig(
     throw new ConfigError(`${environment}: ${(error as Error).message}`);
   }
   const tenants = parseTenants(environment, settings.tenants);
+  const endUsers: EndUsersConfig = {
+    ...(settings.endUsersOidc ? { oidc: settings.endUsersOidc } : {}),
+    tenantClaim: 'custom:tenant',
+  };
+  checkEndUsers(environment, endUsers);
   const network: NetworkConfig = { maxAzs: 2, natGateways: settings.natGateways };
   if (
     !Number.isInteger(network.natGateways) ||
@@ -185,6 +194,7 @@ export function environmentConfig(
     },
     webhooks,
     tenants,
+    endUsers,
     // Per key: 300 a second, three times a tenant's usage-plan rate (100 a second, 30 000 in 5
     // minutes). Per address: 120 a second, above that plan, so a tenant's back end behind one NAT
     // address meets its usage plan (429 for that key alone) before the WAF blocks the address.

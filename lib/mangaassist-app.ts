@@ -35,10 +35,18 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     documentsBucketName: stateful.documentsBucketName,
     functionNetwork: stateful.functionNetwork,
     redisUrl: stateful.redisUrl,
+    ...(stateful.endUserPool
+      ? {
+          endUserPool: {
+            issuer: stateful.endUserPool.issuer,
+            clientId: stateful.endUserPool.client.userPoolClientId,
+          },
+        }
+      : {}),
     description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, document jobs, recommendations, their functions, WAF and alarms`,
   });
   // The API stack refers to the documents bucket by name, not by an export: make the order explicit.
-  api.addDependency(stateful);
+  api.addStackDependency(stateful, 'the API stack refers to the documents bucket by name');
   const events = new EventsStack(app, `${config.stackPrefix}-Events`, {
     config,
     env,

@@ -12,6 +12,7 @@ import type {
   BedrockConfig,
   CacheConfig,
   ChatFunctionConfig,
+  EndUsersConfig,
   Stage,
   TenantSettings,
   WebSocketConfig,
@@ -42,6 +43,11 @@ export interface StageSettings {
   readonly webhookReservedConcurrency?: number;
   readonly webhookProvisionedConcurrency?: number;
   readonly tenants: readonly TenantSettings[];
+  /**
+   * Who issues end users' tokens (`EndUsersConfig.oidc`).
+   * @default - a Cognito user pool of the stage
+   */
+  readonly endUsersOidc?: EndUsersConfig['oidc'];
   readonly natGateways: number;
   readonly cache: CacheConfig;
   readonly senderEmail: string;
@@ -75,7 +81,8 @@ function storeTenants(dailyBudgetUsd?: number): TenantSettings[] {
   const budget = dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd };
   return [
     { id: 'manga-store-web', name: 'MangaAssist web store', ...budget },
-    { id: 'manga-store-app', name: 'MangaAssist mobile app', ...budget },
+    // Its key ships inside the app: only end users' tokens admit its requests.
+    { id: 'manga-store-app', name: 'MangaAssist mobile app', requireUserToken: true, ...budget },
   ];
 }
 

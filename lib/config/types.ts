@@ -286,6 +286,26 @@ export interface OrchestratorConfig {
   readonly memoryLimitMiB: number;
 }
 
+/**
+ * End users' tokens (`Authorization: Bearer <JWT>`), which the REST API's authorizer takes beside
+ * tenant API keys; the tenant is the one `tenantClaim` names.
+ */
+export interface EndUsersConfig {
+  /**
+   * An OIDC issuer of your own (Auth0, Entra ID, Okta, a Cognito pool elsewhere): its exact `iss`,
+   * the client ids its tokens are for (`aud`, or Cognito's `client_id`), and its keys (default
+   * `<issuer>/.well-known/jwks.json`). Unset = a Cognito user pool of this stage, in the stateful
+   * stack, whose app client is the audience.
+   */
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly audience: readonly string[];
+    readonly jwksUrl?: string;
+  };
+  /** The claim naming the tenant (Cognito: the `tenant` custom attribute). */
+  readonly tenantClaim: string;
+}
+
 /** Everything one environment is built from: the stacks and constructs read nothing else. */
 export interface EnvironmentConfig {
   readonly stage: Stage;
@@ -305,6 +325,8 @@ export interface EnvironmentConfig {
    * model budget the functions enforce (`TENANTS_JSON`). Unique ids.
    */
   readonly tenants: readonly Tenant[];
+  /** End users' tokens; unset = the API takes tenant API keys only. */
+  readonly endUsers?: EndUsersConfig;
   readonly firewall: FirewallConfig;
   readonly alarms: AlarmsConfig;
   readonly network: NetworkConfig;

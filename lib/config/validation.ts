@@ -14,6 +14,7 @@ import * as z from 'zod/mini';
 import { shortestTaskTimeoutSeconds } from '../job-workflow-definition.js';
 import type {
   BedrockConfig,
+  EndUsersConfig,
   EventsConfig,
   JobsConfig,
   OrchestratorConfig,
@@ -53,6 +54,35 @@ export function overridesFromContext(tryGetContext: (key: string) => unknown): D
     overrides[key] = value.trim();
   }
   return overrides;
+}
+
+const isHttpsUrl = (value: string) => URL.canParse(value) && new URL(value).protocol === 'https:';
+
+/**
+ * Throws `ConfigError` when an OIDC issuer of end users' tokens is not an `https://` URL, names no
+ * audience (any client's token would do) or a blank one, or its keys are not at an `https://`
+ * URL; or when the tenant claim is blank.
+ */
+export function checkEndUsers(environment: string, endUsers: EndUsersConfig): void {
+  if (endUsers.tenantClaim.trim() === '')
+    throw new ConfigError(`${environment}: endUsers.tenantClaim is blank`);
+  const { oidc } = endUsers;
+  if (oidc === undefined) return;
+  if (!isHttpsUrl(oidc.issuer)) {
+    throw new ConfigError(
+      `${environment}: the end users' token issuer must be an https:// URL, not ${oidc.issuer}`,
+    );
+  }
+  if (oidc.audience.length === 0 || oidc.audience.some((client) => client.trim() === '')) {
+    throw new ConfigError(
+      `${environment}: name the client ids end users' tokens are for (endUsers.oidc.audience): without one any client's token would do`,
+    );
+  }
+  if (oidc.jwksUrl !== undefined && !isHttpsUrl(oidc.jwksUrl)) {
+    throw new ConfigError(
+      `${environment}: the issuer's keys must be at an https:// URL, not ${oidc.jwksUrl}`,
+    );
+  }
 }
 
 /**

@@ -39,8 +39,9 @@ export interface ApiKeyMethodOptions {
 /**
  * Adds `POST` on `resource`, integrated with `target` (a function, through a Lambda proxy
  * integration, or any other integration, such as the orchestrator's over its VPC link) and open
- * only to callers with a tenant API key (`x-api-key`, `apiKeyRequired`): API Gateway answers 403
- * to anyone else and meters the rest against the key's usage plan.
+ * only to callers with a tenant API key (`apiKeyRequired`), metered by its usage plan. With the
+ * API's Lambda authorizer (`ApiCallers`) the authorizer names that key (an end user's token
+ * counts against its tenant's key) and refuses anyone else with 401.
  */
 export function addApiKeyPostMethod(
   resource: IResource,
@@ -75,12 +76,12 @@ export function addApiKeyMethod(
     {
       id: 'AwsSolutions-APIG4',
       reason:
-        'Callers are tenant back ends authenticated by API key (apiKeyRequired: API Gateway rejects requests without a valid key with 403) and metered by their usage plan; the key identifies the tenant for budgets. cdk-nag counts only authorizers.',
+        'Without the Lambda authorizer (ApiCallers), callers are tenant back ends authenticated by API key (apiKeyRequired: API Gateway refuses requests without a valid key) and metered by their usage plan. cdk-nag counts only authorizers.',
     },
     {
       id: 'AwsSolutions-COG4',
       reason:
-        'Tenants authenticate with API keys and usage plans, not Cognito user pools: callers are tenant back ends, not end users (browsers use the WebSocket API with a ticket).',
+        "The Lambda authorizer (ApiCallers) verifies end users' Cognito tokens itself (or any OIDC issuer's, by config) and takes tenant API keys too: a Cognito authorizer could take neither the other issuers nor the keys.",
     },
   );
   return method;

@@ -4,7 +4,10 @@ import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
+  AuthorizationType,
   EndpointType,
+  type IAuthorizer,
   type Integration,
   type JsonSchema,
   JsonSchemaVersion,
@@ -114,6 +117,11 @@ export interface ChatApiProps {
    * @default true
    */
   readonly tracing?: boolean;
+  /**
+   * Decides every method's caller (`ApiCallers`) and the key it is metered by.
+   * @default - API Gateway checks `x-api-key` itself
+   */
+  readonly authorizer?: IAuthorizer;
 }
 
 /**
@@ -172,6 +180,16 @@ export class ChatApi extends Construct {
     });
 
     this.restApi = new RestApi(this, 'Api', {
+      // The authorizer names the key each request is metered by: a token caller's tenant's key.
+      ...(props.authorizer
+        ? {
+            apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+            defaultMethodOptions: {
+              authorizer: props.authorizer,
+              authorizationType: AuthorizationType.CUSTOM,
+            },
+          }
+        : {}),
       restApiName: `mangaassist-${props.stage}`,
       description: `MangaAssist ${props.stage} public API`,
       endpointTypes: [EndpointType.REGIONAL],

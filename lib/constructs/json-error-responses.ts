@@ -39,7 +39,21 @@ const mappings: readonly ErrorMapping[] = [
     message: '"no such route"',
   },
   { type: ResponseType.INVALID_API_KEY, code: 'invalid_api_key', message: gatewayMessage },
-  { type: ResponseType.ACCESS_DENIED, code: 'forbidden', message: gatewayMessage },
+  // The Lambda authorizer's deny: its code and reason (fixed sentences without quotes) from its context.
+  {
+    type: ResponseType.ACCESS_DENIED,
+    statusCode: '401',
+    code: '$context.authorizer.code',
+    message: '"$context.authorizer.reason"',
+  },
+  // The authorizer could not decide (the token issuer's keys or the key values unreadable).
+  {
+    type: ResponseType.AUTHORIZER_FAILURE,
+    statusCode: '503',
+    code: 'auth_unavailable',
+    message: '"The caller could not be checked just now; retry shortly."',
+  },
+  { type: ResponseType.UNAUTHORIZED, code: 'unauthorized', message: gatewayMessage },
   { type: ResponseType.THROTTLED, code: 'rate_limited', message: gatewayMessage },
   { type: ResponseType.QUOTA_EXCEEDED, code: 'quota_exceeded', message: gatewayMessage },
   { type: ResponseType.INTEGRATION_TIMEOUT, code: 'timeout', message: gatewayMessage },

@@ -8,6 +8,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { ApiAlarms } from '../constructs/api-alarms.js';
+import { ApiCallers, type TokenIssuerSettings } from '../constructs/api-callers.js';
 import { ApiFirewall } from '../constructs/api-firewall.js';
 import { BedrockInvokeAccess } from '../constructs/bedrock-invoke-access.js';
 import { ChatApi, chatRoutes } from '../constructs/chat-api.js';
@@ -54,6 +55,8 @@ export interface ApiStackProps extends StackProps {
   readonly functionNetwork: FunctionNetwork;
   /** `rediss://…` of the shared cache (`REDIS_URL`). */
   readonly redisUrl: string;
+  /** The stage's Cognito pool of end users, when it takes their tokens without an issuer of its own. */
+  readonly endUserPool?: { readonly issuer: string; readonly clientId: string };
 }
 
 /**
@@ -71,6 +74,8 @@ export interface ApiStackProps extends StackProps {
 export class ApiStack extends Stack {
   readonly bedrockAccess: BedrockInvokeAccess;
   readonly tenants: TenantApiKeys;
+  /** The REST API's Lambda authorizer: tenant API keys and end users' tokens. */
+  readonly callers: ApiCallers;
   readonly chatApi: ChatApi;
   readonly taskRoutes: TaskRoutes;
   readonly webSocket: ChatWebSocketApi;
@@ -102,6 +107,7 @@ export class ApiStack extends Stack {
       documentsBucketName,
       functionNetwork,
       redisUrl,
+      endUserPool,
       ...stackProps
     } = props;
     super(scope, id, stackProps);
@@ -121,6 +127,14 @@ export class ApiStack extends Stack {
         : {}),
     });
     this.tenants = new TenantApiKeys(this, 'Tenants', { stage: config.stage, tenants: config.tenants });
+    this.callers = new ApiCallers(this, 'Callers', {
+      stage: config.stage,
+      tenants: this.tenants,
+      ...endUserIssuer(config, endUserPool),
+      tracing: config.tracing,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+    });
     // What the platform's configuration requires of every door that builds the FM gateway outside
     // dev, whether or not the door keeps sessions: only the chat doors are granted the table.
     const platformEnvironment = {
@@ -162,6 +176,7 @@ export class ApiStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
       tracing: config.tracing,
+      authorizer: this.callers.authorizer,
       ...(this.orchestratorIngress
         ? { fargate: { ingress: this.orchestratorIngress, routes: fargateRoutes } }
         : {}),
@@ -317,4 +332,20 @@ export class ApiStack extends Stack {
     });
     if (streamsWebSocket) this.webSocket.grantStreamWorker(this.orchestrator.taskDefinition.taskRole);
   }
+}
+
+/** The issuer the authorizer trusts: the stage's own OIDC issuer, else its Cognito pool, else none. */
+function endUserIssuer(
+  config: EnvironmentConfig,
+  pool: ApiStackProps['endUserPool'],
+): { endUsers?: TokenIssuerSettings } {
+  const { endUsers } = config;
+  if (endUsers === undefined) return {};
+  if (endUsers.oidc) return { endUsers: { ...endUsers.oidc, tenantClaim: endUsers.tenantClaim } };
+  if (pool === undefined) {
+    throw new Error(
+      `${config.stage}: end users' tokens need the stateful stack's user pool, or endUsers.oidc`,
+    );
+  }
+  return { endUsers: { issuer: pool.issuer, audience: [pool.clientId], tenantClaim: endUsers.tenantClaim } };
 }

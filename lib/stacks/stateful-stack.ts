@@ -21,6 +21,7 @@ import { AiEventBus } from '../constructs/ai-event-bus.js';
 import { CallbackSecret } from '../constructs/callback-secret.js';
 import { CatalogEnrichmentQueue } from '../constructs/catalog-enrichment-queue.js';
 import { DocumentBucket } from '../constructs/document-bucket.js';
+import { EndUserPool } from '../constructs/end-user-pool.js';
 import type { ConsumerTable } from '../constructs/event-consumers.js';
 import { OutboundWebhookKey } from '../constructs/outbound-webhook-key.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
@@ -85,6 +86,8 @@ export class StatefulStack extends Stack {
   readonly functionNetwork: FunctionNetwork;
   /** `rediss://…` of the cache, for `REDIS_URL`. */
   readonly redisUrl: string;
+  /** The Cognito pool of end users, when the stage takes their tokens and has no issuer of its own. */
+  readonly endUserPool?: EndUserPool;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const { config, ...stackProps } = props;
@@ -170,5 +173,11 @@ export class StatefulStack extends Stack {
       securityGroups: [this.network.functionSecurityGroup],
     };
     this.redisUrl = this.cache.redisUrl;
+    if (config.endUsers && config.endUsers.oidc === undefined) {
+      this.endUserPool = new EndUserPool(this, 'EndUsers', {
+        stage: config.stage,
+        removalPolicy: config.removalPolicy,
+      });
+    }
   }
 }

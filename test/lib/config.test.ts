@@ -66,6 +66,15 @@ describe('environmentConfig', () => {
     },
   );
 
+  it("takes end users' tokens from the stage's Cognito pool everywhere, and the mobile app's key alone nowhere", () => {
+    for (const stage of stages) {
+      const config = environmentConfig(stage);
+      expect(config.endUsers).toEqual({ tenantClaim: 'custom:tenant' });
+      const requiring = config.tenants.filter((tenant) => tenant.requireUserToken).map(({ id }) => id);
+      expect(requiring).toEqual(['manga-store-app']);
+    }
+  });
+
   it('spends at most a few dollars a day per tenant before production', () => {
     for (const tenant of environmentConfig('dev').tenants)
       expect(tenant.dailyBudgetUsd).toBeLessThanOrEqual(10);

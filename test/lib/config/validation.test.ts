@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  checkEndUsers,
   checkEvents,
   checkJobs,
   checkWebhooks,
@@ -142,6 +143,35 @@ describe('checkJobs', () => {
   });
 });
 
+describe('checkEndUsers', () => {
+  const oidc = { issuer: 'https://issuer.example', audience: ['client'] };
+
+  it('accepts a Cognito pool of the stage and an https issuer with an audience', () => {
+    expect(() => checkEndUsers('prod', { tenantClaim: 'custom:tenant' })).not.toThrow();
+    expect(() => checkEndUsers('prod', { oidc, tenantClaim: 'org' })).not.toThrow();
+  });
+
+  it('refuses an issuer or keys in the clear, no audience or a blank one, and a blank tenant claim', () => {
+    const cases = [
+      [
+        { oidc: { ...oidc, issuer: 'http://issuer.example' }, tenantClaim: 'org' },
+        /https:\/\/ URL, not http/,
+      ],
+      [{ oidc: { ...oidc, issuer: 'issuer' }, tenantClaim: 'org' }, /https:\/\/ URL/],
+      [{ oidc: { ...oidc, audience: [] }, tenantClaim: 'org' }, /any client's token would do/],
+      [{ oidc: { ...oidc, audience: [' '] }, tenantClaim: 'org' }, /any client's token would do/],
+      [
+        { oidc: { ...oidc, jwksUrl: 'http://issuer.example/keys' }, tenantClaim: 'org' },
+        /keys must be at an https/,
+      ],
+      [{ tenantClaim: ' ' }, /tenantClaim is blank/],
+    ] as const;
+    for (const [endUsers, message] of cases) {
+      expect(() => checkEndUsers('prod', endUsers), JSON.stringify(endUsers)).toThrow(message);
+    }
+  });
+});
+
 describe('parseTenants', () => {
   const tenant = (id: string, extra: object = {}) => ({ id, name: `Tenant ${id}`, ...extra });
 
@@ -153,6 +183,7 @@ describe('parseTenants', () => {
         throttle: { rateLimit: 100, burstLimit: 200 },
         quota: { limit: 100_000, period: 'MONTH' },
         dailyBudgetUsd: 50,
+        requireUserToken: false,
       },
     ]);
   });

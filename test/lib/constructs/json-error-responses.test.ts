@@ -27,6 +27,8 @@ function render(template: string): unknown {
     template
       .replaceAll('$context.error.messageString', '"Forbidden"')
       .replaceAll('$context.error.validationErrorString', '[object has missing required properties]')
+      .replaceAll('$context.authorizer.code', 'token_expired')
+      .replaceAll('$context.authorizer.reason', 'The bearer token has expired.')
       .replaceAll('$context.requestId', 'c0ffee-1234'),
   );
 }
@@ -71,6 +73,20 @@ describe('JsonErrorResponses', () => {
         'DEFAULT_5XX',
       ]),
     );
+  });
+
+  it("answers the authorizer's deny with 401 and its code and reason, and its failure with a 503 to retry", () => {
+    const byType = new Map(gatewayResponses().map((response) => [response.ResponseType, response]));
+    const denied = byType.get('ACCESS_DENIED');
+    expect(denied?.StatusCode).toBe('401');
+    expect(render(denied?.ResponseTemplates['application/json'] ?? '')).toEqual({
+      error: { code: 'token_expired', message: 'The bearer token has expired.', request_id: 'c0ffee-1234' },
+    });
+    const failed = byType.get('AUTHORIZER_FAILURE');
+    expect(failed?.StatusCode).toBe('503');
+    expect(render(failed?.ResponseTemplates['application/json'] ?? '')).toMatchObject({
+      error: { code: 'auth_unavailable' },
+    });
   });
 
   it('answers an unknown route with 404 not_found instead of "Missing Authentication Token"', () => {

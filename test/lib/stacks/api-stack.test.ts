@@ -14,6 +14,7 @@ import {
   asList,
   flatten,
   functionActions,
+  functionEnvironment,
   functionStatements,
   logicalId,
   policyStatements,
@@ -54,6 +55,10 @@ function build(environment: string, compute?: Partial<EnvironmentConfig['chat'][
       securityGroups: [new SecurityGroup(shared, 'Functions', { vpc })],
     },
     redisUrl: 'rediss://cache.example:6379',
+    endUserPool: {
+      issuer: 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_pool',
+      clientId: 'app-client',
+    },
   });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -89,9 +94,15 @@ const isPlainJobFunction = (fn: { Description?: string }) =>
   ['/v1/jobs', 'each queued job', 'ended without settling', 'callbacks of settled'].some(
     (what) => fn.Description?.includes(what) ?? false,
   );
+/** The REST API's Lambda authorizer: the issuer's JWKS and API Gateway's key values. */
+const isAuthorizer = (fn: { Description?: string }) => fn.Description?.includes('Lambda authorizer') ?? false;
 /** Functions that never build the gateway nor touch Redis. */
 const isOutsideVpc = (fn: { Description?: string }) =>
-  isPlainWebhook(fn) || isMessageRoute(fn) || isPlainJobFunction(fn) || isRecommendationsRoute(fn);
+  isPlainWebhook(fn) ||
+  isMessageRoute(fn) ||
+  isPlainJobFunction(fn) ||
+  isRecommendationsRoute(fn) ||
+  isAuthorizer(fn);
 
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
@@ -102,6 +113,36 @@ function servicesOf(template: Template, prefix: string): string[] {
 }
 
 describe('ApiStack', () => {
+  it('puts the Lambda authorizer before every REST method and lets it name the key each request is metered by', () => {
+    for (const { template } of [dev, prod]) {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+      const authorizerId = logicalId(template, 'AWS::ApiGateway::Authorizer', 'CallersAuthorizer');
+      const methods = resourcesOf<{
+        AuthorizationType: string;
+        AuthorizerId: unknown;
+        ApiKeyRequired: boolean;
+      }>(template, 'AWS::ApiGateway::Method').filter(
+        (method) => (method.properties as { HttpMethod?: string }).HttpMethod !== 'OPTIONS',
+      );
+      expect(methods.length).toBeGreaterThan(10);
+      for (const { properties } of methods) {
+        expect(properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+          ApiKeyRequired: true,
+        });
+      }
+    }
+  });
+
+  it("trusts the stage's Cognito pool: its issuer, its app client as the audience", () => {
+    expect(functionEnvironment(prod.template, 'CallersFunction')).toMatchObject({
+      AUTH_ISSUER: 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_pool',
+      AUTH_AUDIENCE: 'app-client',
+      AUTH_TENANT_CLAIM: 'custom:tenant',
+    });
+  });
+
   it('serves chat, the SSE stream, tickets, the three static tasks, uploads, jobs and recommendations, each behind an API key', () => {
     const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method')).map(
       (method) => (method as { Properties: { ApiKeyRequired: boolean; HttpMethod: string } }).Properties,
@@ -119,10 +160,11 @@ describe('ApiStack', () => {
     });
   });
 
-  it('runs eighteen Node.js 22 arm64 functions (sixteen in dev: its SSE route and WebSocket answers are on Fargate), in the cache’s network all but two webhook receivers, the message route, four job functions and the recommendations route', () => {
-    expect(functionsOf(prod.template)).toHaveLength(18);
+  it('runs nineteen Node.js 22 arm64 functions (seventeen in dev: its SSE route and WebSocket answers are on Fargate), in the cache’s network all but two webhook receivers, the message route, four job functions, the recommendations route and the authorizer', () => {
+    expect(functionsOf(prod.template)).toHaveLength(19);
     const functions = functionsOf(dev.template);
-    expect(functions).toHaveLength(16);
+    expect(functions).toHaveLength(17);
+    expect(functions.filter(isAuthorizer)).toHaveLength(1);
     expect(functions.filter(isWebhook)).toHaveLength(3);
     expect(functions.filter(isMessageRoute)).toHaveLength(1);
     expect(functions.filter(isRecommendationsRoute)).toHaveLength(1);
@@ -431,9 +473,9 @@ describe('ApiStack', () => {
 
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
-    // 18 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state
+    // 19 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state
     // machine, the orchestrator's tasks.
-    expect(prodLogs).toHaveLength(24);
+    expect(prodLogs).toHaveLength(25);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }

@@ -20,6 +20,26 @@ const dev = build('dev');
 const prod = build('prod');
 
 describe('StatefulStack', () => {
+  it("holds the stage's pool of end users, kept with prod's data", () => {
+    dev.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolName: 'mangaassist-dev-end-users',
+    });
+    prod.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+    dev.template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' });
+  });
+
+  it('holds no pool when the stage trusts an issuer of its own', () => {
+    const config = environmentConfig('dev');
+    const stack = new StatefulStack(unitTestApp(), 'Stateful', {
+      config: {
+        ...config,
+        endUsers: { oidc: { issuer: 'https://issuer.example', audience: ['a'] }, tenantClaim: 'org' },
+      },
+    });
+    expect(stack.endUserPool).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::Cognito::UserPool', 0);
+  });
+
   it("holds the stage's AI event bus", () => {
     dev.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'mangaassist-dev-ai-events' });
   });
