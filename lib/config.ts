@@ -208,6 +208,9 @@ export function environmentConfig(
       jobQueueAgeSeconds: 900,
       // The longest retry wait (8 h) and an hour.
       jobCallbackAgeSeconds: 32_400,
+      functionErrorsPer5Minutes: 5,
+      cacheUsagePercent: 80,
+      accountConcurrency: { limit: 1000, usagePercent: 80 },
     },
     network,
     cache: settings.cache,

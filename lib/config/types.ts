@@ -147,6 +147,18 @@ export interface AlarmsConfig {
    * their schedule do not count) above which the alarm fires: callbacks are not being attempted.
    */
   readonly jobCallbackAgeSeconds: number;
+  /**
+   * Each function: failed invocations (thrown, timed out, out of memory) in 5 minutes above which
+   * its alarm fires. A handler's JSON error answers are not failures.
+   */
+  readonly functionErrorsPer5Minutes: number;
+  /** The cache's ECPU and storage use, in percent of its configured ceilings, that alarms. */
+  readonly cacheUsagePercent: number;
+  /**
+   * The account's Lambda concurrency quota (new accounts: 10 until raised; the default quota is
+   * 1 000) and the share of it, in percent, whose claim alarms.
+   */
+  readonly accountConcurrency: { readonly limit: number; readonly usagePercent: number };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { publishFailuresMetric } from '@mangaassist/events';
 import { Duration } from 'aws-cdk-lib';
 import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -32,6 +33,8 @@ export interface EventAlarmsProps {
   readonly topic: ITopic;
   readonly queues: readonly WatchedQueue[];
   readonly rules: readonly WatchedRule[];
+  /** The bus whose publishers' given-up events (`publishFailuresMetric`) are alarmed. */
+  readonly eventBus: IEventBus;
 }
 
 const period = Duration.minutes(5);
@@ -45,6 +48,11 @@ const period = Duration.minutes(5);
  * - `<Rule>FailedInvocations`: EventBridge failed to invoke a rule's target permanently
  *   (`AWS/Events` `FailedInvocations`, sum over 5 minutes, above 0), with dimensions `RuleName`
  *   and, for a custom bus, `EventBusName`.
+ * - `<Rule>DlqDeliveryFailures`: EventBridge could not put an event that failed on the rule's
+ *   dead-letter queue (`InvocationsFailedToBeSentToDlq`, same dimensions): the event is lost.
+ *
+ * - `PublishFailures`: a publisher (gateway, webhooks, consumers, jobs) gave up on events after
+ *   its retries (`MangaAssist/Events` `PublishFailures`, dimension `EventBusName`).
  *
  * Missing data is not breaching: EventBridge publishes `FailedInvocations` only when it is not
  * zero, and SQS stops publishing for an empty idle queue.
@@ -52,6 +60,10 @@ const period = Duration.minutes(5);
 export class EventAlarms extends Construct {
   readonly queueDepth: Readonly<Record<string, Alarm>>;
   readonly failedInvocations: Readonly<Record<string, Alarm>>;
+  /** Events the platform's publishers gave up on (PutEvents failures after retries). */
+  readonly publishFailures: Alarm;
+  /** Per rule: events that could not be put on its dead-letter queue, and so are lost. */
+  readonly lostInvocations: Readonly<Record<string, Alarm>>;
 
   constructor(scope: Construct, id: string, props: EventAlarmsProps) {
     super(scope, id);
@@ -68,23 +80,43 @@ export class EventAlarms extends Construct {
       );
     }
     const failedInvocations: Record<string, Alarm> = {};
+    const lostInvocations: Record<string, Alarm> = {};
     for (const watched of props.rules) {
-      failedInvocations[watched.name] = alarm(
-        `${watched.name}FailedInvocations`,
-        `EventBridge failed to invoke a target of rule ${watched.name} after its retries`,
+      const ruleMetric = (metricName: string) =>
         new Metric({
           namespace: 'AWS/Events',
-          metricName: 'FailedInvocations',
+          metricName,
           dimensionsMap: {
             RuleName: watched.rule.ruleName,
             ...(watched.eventBus ? { EventBusName: watched.eventBus.eventBusName } : {}),
           },
           statistic: 'Sum',
           period,
-        }),
+        });
+      failedInvocations[watched.name] = alarm(
+        `${watched.name}FailedInvocations`,
+        `EventBridge failed to invoke a target of rule ${watched.name} after its retries`,
+        ruleMetric('FailedInvocations'),
+      );
+      lostInvocations[watched.name] = alarm(
+        `${watched.name}DlqDeliveryFailures`,
+        `EventBridge could not put failed events of rule ${watched.name} on their dead-letter queue (its policy, key or size): those events are lost`,
+        ruleMetric('InvocationsFailedToBeSentToDlq'),
       );
     }
+    this.publishFailures = alarm(
+      'PublishFailures',
+      "events were not accepted by the platform's bus after the publishers' retries (PutEvents failures; the logs of the function that published say which)",
+      new Metric({
+        namespace: publishFailuresMetric.namespace,
+        metricName: publishFailuresMetric.name,
+        dimensionsMap: { EventBusName: props.eventBus.eventBusName },
+        statistic: 'Sum',
+        period,
+      }),
+    );
     this.queueDepth = queueDepth;
     this.failedInvocations = failedInvocations;
+    this.lostInvocations = lostInvocations;
   }
 }

@@ -54,6 +54,11 @@ export class SharedCache extends Construct {
   /** The port of the cache's primary endpoint (ElastiCache Serverless: always 6379). */
   static readonly port = 6379;
 
+  /** The serverless cache's name in a stage (its metrics' `clusterId`). */
+  static nameFor(stage: string): string {
+    return `mangaassist-${stage}`;
+  }
+
   readonly cache: CfnServerlessCache;
   readonly securityGroup: SecurityGroup;
   /** `rediss://<endpoint>:<port>`, for `REDIS_URL`. */
@@ -69,7 +74,7 @@ export class SharedCache extends Construct {
     for (const client of props.clients ?? []) this.allowFrom(client);
 
     this.cache = new CfnServerlessCache(this, 'Cache', {
-      serverlessCacheName: `mangaassist-${props.stage}`,
+      serverlessCacheName: SharedCache.nameFor(props.stage),
       description: `MangaAssist ${props.stage}: response cache, tenant budgets, WebSocket tickets, stream frames`,
       engine: 'valkey',
       majorEngineVersion: '8',

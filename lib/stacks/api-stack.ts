@@ -19,6 +19,13 @@ import { OrchestratorIngress } from '../constructs/orchestrator-ingress.js';
 import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
+import {
+  FunctionAlarms,
+  LimitAlarms,
+  platformFunctionsIn,
+  TableAlarms,
+} from '../constructs/resource-alarms.js';
+import { SharedCache } from '../constructs/shared-cache.js';
 import { TaskRoutes } from '../constructs/task-routes.js';
 import { TenantApiKeys } from '../constructs/tenant-api-keys.js';
 import { WebhookAlarms } from '../constructs/webhook-alarms.js';
@@ -90,6 +97,12 @@ export class ApiStack extends Stack {
   readonly orchestrator: OrchestratorService;
   /** The REST API's way in to the orchestrator, when the stage sends a chat route there. */
   readonly orchestratorIngress?: OrchestratorIngress;
+  /** Errors and throttles of every function of this stack. */
+  readonly functionAlarms: FunctionAlarms;
+  /** Throttles of the tables this stack's functions use. */
+  readonly tableAlarms: TableAlarms;
+  /** The cache's throttles and ceilings, Bedrock's throttles, the account's Lambda concurrency. */
+  readonly limitAlarms: LimitAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     const {
@@ -331,6 +344,33 @@ export class ApiStack extends Stack {
         : {}),
     });
     if (streamsWebSocket) this.webSocket.grantStreamWorker(this.orchestrator.taskDefinition.taskRole);
+
+    const topic = this.alarms.topic;
+    this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {
+      stage: config.stage,
+      topic,
+      functions: platformFunctionsIn(this),
+      errorsPer5Minutes: config.alarms.functionErrorsPer5Minutes,
+    });
+    this.tableAlarms = new TableAlarms(this, 'TableAlarms', {
+      stage: config.stage,
+      topic,
+      tables: {
+        sessions: sessionsTable,
+        connections: connectionsTable,
+        'ws-tickets': ticketsTable,
+        'webhook-idempotency': webhookIdempotencyTable,
+        jobs: jobsTable,
+        recommendations: recommendationsTable,
+      },
+    });
+    this.limitAlarms = new LimitAlarms(this, 'LimitAlarms', {
+      stage: config.stage,
+      topic,
+      cache: { name: SharedCache.nameFor(config.stage), ...config.cache },
+      cacheUsagePercent: config.alarms.cacheUsagePercent,
+      accountConcurrency: config.alarms.accountConcurrency,
+    });
   }
 }
 

@@ -19,6 +19,7 @@ import { ModerationAlertWebhook } from '../constructs/moderation-alert-webhook.j
 import { pascalCase } from '../constructs/pascal-case.js';
 import { RecommendationWorkflow } from '../constructs/recommendation-workflow.js';
 import { ReenrichmentWorkflow } from '../constructs/reenrichment-workflow.js';
+import { FunctionAlarms, platformFunctionsIn, TableAlarms } from '../constructs/resource-alarms.js';
 
 /** The contract's target id of the critical-moderation notification. */
 export const moderationAlertTargetId = 'moderation-alert-webhook';
@@ -69,6 +70,10 @@ export class EventsStack extends Stack {
   readonly routing: EventRouting;
   readonly forwarding?: CrossAccountForwarding;
   readonly alarms: EventAlarms;
+  /** Errors and throttles of every function of this stack. */
+  readonly functionAlarms: FunctionAlarms;
+  /** Throttles of the consumers' tables. */
+  readonly tableAlarms: TableAlarms;
 
   constructor(scope: Construct, id: string, props: EventsStackProps) {
     const {
@@ -214,6 +219,28 @@ export class EventsStack extends Stack {
       })),
       ...(this.forwarding ? [{ name: 'CrossAccountForwarding', rule: this.forwarding.rule, eventBus }] : []),
     ];
-    this.alarms = new EventAlarms(this, 'Alarms', { stage: config.stage, topic: alarmTopic, queues, rules });
+    this.alarms = new EventAlarms(this, 'Alarms', {
+      stage: config.stage,
+      topic: alarmTopic,
+      queues,
+      rules,
+      eventBus,
+    });
+    this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {
+      stage: config.stage,
+      topic: alarmTopic,
+      functions: platformFunctionsIn(this),
+      errorsPer5Minutes: config.alarms.functionErrorsPer5Minutes,
+    });
+    this.tableAlarms = new TableAlarms(this, 'TableAlarms', {
+      stage: config.stage,
+      topic: alarmTopic,
+      tables: {
+        products: tables.products,
+        reviews: tables.reviews,
+        'inference-analytics': tables.analytics,
+        'consumed-events': tables.consumedEvents,
+      },
+    });
   }
 }

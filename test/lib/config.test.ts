@@ -97,7 +97,7 @@ describe('environmentConfig', () => {
   );
 
   it.each(stages)(
-    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors, webhook error spikes, 15-minute-old queued jobs and callbacks unattempted for 9 hours',
+    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors, webhook error spikes, 15-minute-old queued jobs, callbacks unattempted for 9 hours, 5 failed invocations of a function, 80 %% of the cache and of 1 000 concurrent executions',
     (stage) => {
       expect(environmentConfig(stage).alarms).toEqual({
         serverErrorRatePercent: 1,
@@ -107,6 +107,9 @@ describe('environmentConfig', () => {
         webhookServerErrorsPer5Minutes: 5,
         jobQueueAgeSeconds: 900,
         jobCallbackAgeSeconds: 9 * 3600,
+        functionErrorsPer5Minutes: 5,
+        cacheUsagePercent: 80,
+        accountConcurrency: { limit: 1000, usagePercent: 80 },
       });
     },
   );

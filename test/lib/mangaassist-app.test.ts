@@ -35,6 +35,14 @@ describe('MangaAssist app', () => {
     expect(stacks.events.dependencies).toEqual(expect.arrayContaining([stacks.stateful, stacks.api]));
   });
 
+  it.each(stages)('keeps every %s stack well inside CloudFormation’s 500 resources', (stage) => {
+    const { stacks } = synthesisedApp(stage);
+    for (const stack of [stacks.stateful, stacks.api, stacks.events]) {
+      const count = Object.keys(Template.fromStack(stack).toJSON().Resources as object).length;
+      expect(count, stack.stackName).toBeLessThanOrEqual(400);
+    }
+  });
+
   it('routes the events stack’s alarms to the API alarm topic', () => {
     const { stacks } = synthesisedApp('dev');
     const alarms = Object.values(Template.fromStack(stacks.events).findResources('AWS::CloudWatch::Alarm'));

@@ -40,3 +40,6 @@ export class EventPublishError extends Error {
     super(message);
   }
 }
+
+/** `MangaAssist/Events` `PublishFailures` (dimension `EventBusName`): events a publish gave up on. */
+export const publishFailuresMetric = { namespace: 'MangaAssist/Events', name: 'PublishFailures' } as const;

@@ -11,6 +11,7 @@ export {
   EventPublishError,
   type EventPublisher,
   type PublishOptions,
+  publishFailuresMetric,
 } from './event-publisher.js';
 export {
   type FitEventDetailOptions,

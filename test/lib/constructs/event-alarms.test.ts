@@ -42,6 +42,7 @@ function build() {
         rule: new Rule(stack, 'NightlyRule', { schedule: Schedule.expression('rate(1 day)') }),
       },
     ],
+    eventBus: bus,
   });
   return { alarms, template: Template.fromStack(stack) };
 }
@@ -96,8 +97,34 @@ describe('EventAlarms', () => {
     ]);
   });
 
+  it('fires on any event a rule could not put on its dead-letter queue, which is lost', () => {
+    expect(alarm('AlarmsOrdersDlqDeliveryFailures')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'InvocationsFailedToBeSentToDlq',
+      Dimensions: [
+        { Name: 'EventBusName', Value: { Ref: logicalId(template, 'AWS::Events::EventBus', 'Bus') } },
+        { Name: 'RuleName', Value: { Ref: logicalId(template, 'AWS::Events::Rule', 'OrdersRule') } },
+      ],
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+    expect(alarms.lostInvocations.Nightly).toBeDefined();
+  });
+
+  it("fires on any event the platform's publishers gave up on, on the bus", () => {
+    expect(alarm('AlarmsPublishFailures')).toMatchObject({
+      Namespace: 'MangaAssist/Events',
+      MetricName: 'PublishFailures',
+      Dimensions: [
+        { Name: 'EventBusName', Value: { Ref: logicalId(template, 'AWS::Events::EventBus', 'Bus') } },
+      ],
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+  });
+
   it('notifies the topic when an alarm fires and when it recovers, and ignores missing data', () => {
-    expect(all).toHaveLength(3);
+    expect(all).toHaveLength(6);
     for (const { properties } of all) {
       expect(properties.AlarmActions).toEqual([topic]);
       expect(properties.OKActions).toEqual([topic]);

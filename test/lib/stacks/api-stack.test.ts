@@ -295,8 +295,24 @@ describe('ApiStack', () => {
     );
   });
 
-  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, each webhook URL and the document jobs', () => {
-    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3 + 10);
+  it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, each webhook URL, the document jobs, every function, the tables and the shared limits', () => {
+    const functionCount = functionsOf(dev.template).length;
+    // API, webhooks, jobs; errors and throttles per function; six tables; cache, Bedrock, concurrency.
+    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3 + 10 + 2 * functionCount + 6 + 5);
+    const alarmed = resourcesOf<{ MetricName?: string; Dimensions?: { Name: string; Value: unknown }[] }>(
+      dev.template,
+      'AWS::CloudWatch::Alarm',
+    ).filter(({ properties }) => properties.MetricName === 'Errors' || properties.MetricName === 'Throttles');
+    const functionIds = Object.keys(dev.template.findResources('AWS::Lambda::Function'))
+      .map((id) => `<${id}>`)
+      .sort();
+    for (const metric of ['Errors', 'Throttles']) {
+      const watched = alarmed
+        .filter(({ properties }) => properties.MetricName === metric)
+        .map(({ properties }) => flatten(properties.Dimensions?.[0]?.Value))
+        .sort();
+      expect(watched).toEqual(functionIds);
+    }
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [

@@ -318,7 +318,21 @@ describe('EventsStack', () => {
       // The catalog enrichment's DLQ; one more queue to watch (the forwarding DLQ) and one more
       // rule; the recommendation executions failed or timed out; the re-enrichment's executions
       // failed or timed out and its completion's DLQ.
-      contractTargets.length + eventConsumers.length + 1 + 1 + eventRules.length + 1 + 2 + 3,
+      contractTargets.length +
+        eventConsumers.length +
+        1 +
+        1 +
+        eventRules.length +
+        1 +
+        2 +
+        3 +
+        // Per rule its DLQ deliveries too; the publishers' failures; errors and throttles per
+        // function; the four consumer tables.
+        eventRules.length +
+        1 +
+        1 +
+        2 * Object.keys(forwarding.findResources('AWS::Lambda::Function')).length +
+        4,
     );
   });
 

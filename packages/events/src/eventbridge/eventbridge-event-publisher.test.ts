@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
   ThrottlingException,
 } from '@aws-sdk/client-eventbridge';
-import type { Clock } from '@mangaassist/commons';
+import type { Clock, MetricSet } from '@mangaassist/commons';
 import { recordingLogger } from '@mangaassist/commons/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -217,6 +217,36 @@ describe('EventBridgeEventPublisher', () => {
     expect(error.message).toContain('1 of 4 events');
     expect(ebMock).toReceiveCommandTimes(PutEventsCommand, 3);
     expect(ebMock).toReceiveLastCommandWith(PutEventsCommand, { Entries: at(events, 2).map(entryFor) });
+  });
+
+  it('counts the events it gave up on, per bus, so an alarm can tell; nothing when all were accepted', async () => {
+    const emitted: MetricSet[] = [];
+    const metrics = { emit: (set: MetricSet) => void emitted.push(set) };
+    ebMock.on(PutEventsCommand).callsFake(respond(detailMentions(['req-1', 'req-3']), 'InternalFailure'));
+    await publishError(makePublisher({ metrics }).publisher.publish(manyEvents(4)));
+    expect(emitted).toEqual([
+      {
+        namespace: 'MangaAssist/Events',
+        dimensions: { EventBusName: eventBusName },
+        metrics: [{ name: 'PublishFailures', unit: 'Count', value: 2 }],
+      },
+    ]);
+    ebMock.on(PutEventsCommand).callsFake(respond(() => false));
+    await makePublisher({ metrics }).publisher.publish(manyEvents(3));
+    expect(emitted).toHaveLength(1);
+  });
+
+  it('still rejects with the events not accepted when counting them fails', async () => {
+    const metrics = {
+      emit: () => {
+        throw new Error('EMF line too long');
+      },
+    };
+    ebMock.on(PutEventsCommand).callsFake(respond(() => true, 'InternalFailure'));
+    const error = await publishError(
+      makePublisher({ metrics, maxAttempts: 1 }).publisher.publish(manyEvents(1)),
+    );
+    expect(error.failed).toHaveLength(1);
   });
 
   it('does not retry an entry whose error no retry can fix', async () => {

@@ -7,7 +7,9 @@ import {
 import {
   backoffDelayMs,
   type Clock,
+  discardMetrics,
   type Logger,
+  type MetricsSink,
   type Random,
   type RetryPolicy,
   resolveRetryPolicy,
@@ -21,6 +23,7 @@ import {
   EventPublishError,
   type EventPublisher,
   type PublishOptions,
+  publishFailuresMetric,
 } from '../event-publisher.js';
 import { fitEventDetail } from '../event-truncation.js';
 
@@ -116,6 +119,11 @@ export interface EventBridgeEventPublisherOptions {
   readonly random?: Random;
   /** Receives a warning per retry. @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * Told of every event not accepted in the end (`publishFailuresMetric`), so an alarm can say
+   * so whatever the caller does with the error. @default discardMetrics
+   */
+  readonly metrics?: MetricsSink;
 }
 
 /**
@@ -184,6 +192,7 @@ export class EventBridgeEventPublisher implements EventPublisher {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #logger: Logger;
+  readonly #metrics: MetricsSink;
 
   /** Throws `RangeError` for an invalid retry setting and `Error` for an empty bus name. */
   constructor(client: EventBridgeClient, options: EventBridgeEventPublisherOptions) {
@@ -198,6 +207,7 @@ export class EventBridgeEventPublisher implements EventPublisher {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
+    this.#metrics = options.metrics ?? discardMetrics;
   }
 
   async publish(events: readonly DomainEvent[], options: PublishOptions = {}): Promise<void> {
@@ -216,6 +226,7 @@ export class EventBridgeEventPublisher implements EventPublisher {
     }
     if (failures.length === 0) return;
 
+    this.#countFailures(failures.length);
     failures.sort((a, b) => a.index - b.index);
     const codes = new Map<string, number>();
     for (const { errorCode } of failures) codes.set(errorCode, (codes.get(errorCode) ?? 0) + 1);
@@ -224,6 +235,18 @@ export class EventBridgeEventPublisher implements EventPublisher {
       `${failures.length} of ${events.length} events were not accepted by event bus ${this.#eventBusName}: ${summary}`,
       failures.map(({ event, errorCode }) => ({ event, errorCode })),
     );
+  }
+
+  #countFailures(count: number): void {
+    try {
+      this.#metrics.emit({
+        namespace: publishFailuresMetric.namespace,
+        dimensions: { EventBusName: this.#eventBusName },
+        metrics: [{ name: publishFailuresMetric.name, unit: 'Count', value: count }],
+      });
+    } catch (error) {
+      this.#logger.error('could not count the events not published', { error: String(error) });
+    }
   }
 
   #prepare(event: DomainEvent, index: number): Prepared | Failure {

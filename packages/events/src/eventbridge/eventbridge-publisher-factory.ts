@@ -1,5 +1,5 @@
 import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
-import type { Logger } from '@mangaassist/commons';
+import { emfWriter, type Logger, type MetricsSink } from '@mangaassist/commons';
 import { EventBridgeEventPublisher } from './eventbridge-event-publisher.js';
 
 /** How a door's EventBridge client behaves: each door chooses its own (see the doors' constants). */
@@ -33,6 +33,8 @@ export interface EventBridgePublisherSettings {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** @default silentLogger */
   readonly logger?: Logger;
+  /** Where events not published are counted (`publishFailuresMetric`). @default emfWriter() */
+  readonly metrics?: MetricsSink;
 }
 
 /** A publisher with the client it owns. */
@@ -44,7 +46,7 @@ export interface OwnedEventBridgePublisher {
 
 /** The `EventBridgeClient` configuration `settings` describe (the SDK builds its handler from the options). */
 export function eventBridgeClientConfig(
-  settings: Omit<EventBridgePublisherSettings, 'eventBusName' | 'logger'>,
+  settings: Omit<EventBridgePublisherSettings, 'eventBusName' | 'logger' | 'metrics'>,
 ): EventBridgeClientConfig {
   const { timeouts } = settings.client;
   return {
@@ -79,6 +81,7 @@ export function createEventBridgePublisher(
     publisher: new EventBridgeEventPublisher(client, {
       eventBusName: settings.eventBusName,
       ...(settings.logger ? { logger: settings.logger } : {}),
+      metrics: settings.metrics ?? emfWriter(),
     }),
     close: () => client.destroy(),
   };
