@@ -112,6 +112,26 @@ describe('analytics consumer', () => {
     });
   });
 
+  it('counts an answer from further down the ladder as a fallback, and records the time to first token of a stream', async () => {
+    const { consume, sets } = setup();
+    const cases = [
+      [inferenceCompletedDetail({ routed_model: 'claude-sonnet-4-5' }, { ttft_ms: 420 }), 1, 420],
+      [inferenceCompletedDetail({ routed_model: 'claude-haiku-4-5' }), 0, undefined],
+      [
+        inferenceCompletedDetail({ status: 'degraded', model: 'none', routed_model: 'claude-haiku-4-5' }),
+        0,
+        undefined,
+      ],
+      [inferenceCompletedDetail(), 0, undefined],
+    ] as const;
+    for (const [detail] of cases) await consume(inferenceCompletedEnvelope(detail));
+    const values = sets.map((set) =>
+      Object.fromEntries(set.metrics.map((metric) => [metric.name, metric.value])),
+    );
+    expect(values.map((metric) => metric.FallbackRequests)).toEqual(cases.map(([, fallback]) => fallback));
+    expect(values.map((metric) => metric.TimeToFirstTokenMs)).toEqual(cases.map(([, , ttft]) => ttft));
+  });
+
   it('counts a redelivered event once', async () => {
     const { consume, analytics, sets } = setup();
     const event = inferenceCompletedEnvelope();

@@ -33,6 +33,17 @@ export function inferenceMetrics(detail: InferenceCompletedDetail): MetricValue[
     { name: 'DegradedRequests', unit: 'Count', value: flag(status === 'degraded') },
     { name: 'ErrorRequests', unit: 'Count', value: flag(status === 'error') },
     { name: 'TimeoutRequests', unit: 'Count', value: flag(status === 'timeout') },
+    // Answered by another model of the ladder than the router chose (a degraded answer is counted above).
+    {
+      name: 'FallbackRequests',
+      unit: 'Count',
+      value: flag(
+        detail.routed_model !== undefined && status !== 'degraded' && detail.model !== detail.routed_model,
+      ),
+    },
+    ...(metrics.ttft_ms === undefined
+      ? []
+      : [{ name: 'TimeToFirstTokenMs', unit: 'Milliseconds', value: metrics.ttft_ms } as const]),
   ];
 }
 
@@ -42,8 +53,9 @@ export function inferenceMetrics(detail: InferenceCompletedDetail): MetricValue[
  * requests, per-status and cached counts, the four token counts, cost in nano-dollars (exact
  * sums), latency sum and latency sketch (p50/p90/p99 within 2 %) — then writes one CloudWatch
  * EMF line (namespace `MangaAssist/Inference`, dimension `model`): Requests, InputTokens,
- * OutputTokens, CacheRead/WriteInputTokens, CostUSD, LatencyMs, and 0/1 Cached, Degraded, Error
- * and Timeout request counts (Sum per period = counts; Average = rates).
+ * OutputTokens, CacheRead/WriteInputTokens, CostUSD, LatencyMs, TimeToFirstTokenMs (streams), and
+ * 0/1 Cached, Degraded, Error, Timeout and Fallback request counts (Sum per period = counts;
+ * Average = rates).
  *
  * Never calls a model and emits nothing (`consumerEmissions.analytics` is empty): an
  * `InferenceCompleted` of its own would come straight back through the fan-out rule.

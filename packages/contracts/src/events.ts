@@ -34,6 +34,11 @@ export const inferenceCompletedDetailSchema = z.object({
   session_id: z.optional(z.string()),
   /** Catalog key of the model that answered; `none` for a degraded answer. */
   model: z.string(),
+  /**
+   * Catalog key of the model the router chose. Unlike `model` when the answer came from further
+   * down its fallback ladder (or is degraded). Absent from producers that predate it.
+   */
+  routed_model: z.optional(z.string()),
   model_id: z.string(),
   region: z.string(),
   status: z.enum(['success', 'degraded', 'error', 'timeout']),

@@ -404,8 +404,8 @@ describe('FmGateway.complete', () => {
     ]);
   });
 
-  it('walks the fallback ladder from quality down to fast', async () => {
-    const { gateway, calls } = setup(
+  it('walks the fallback ladder from quality down to fast, and says which model the router chose in InferenceCompleted', async () => {
+    const { gateway, calls, published } = setup(
       (call) =>
         call.request.modelId.includes('haiku-4-5')
           ? ok('fast answer')
@@ -414,6 +414,11 @@ describe('FmGateway.complete', () => {
     );
     const result = await gateway.complete(request({ model: 'quality' }));
     expect(result.model).toBe('claude-haiku-4-5');
+    await gateway.flush();
+    expect(published[0]?.detail).toMatchObject({
+      model: 'claude-haiku-4-5',
+      routed_model: 'claude-opus-4-5',
+    });
     expect(new Set(calls.map((call) => call.request.modelId.split('.').slice(1).join('.')))).toEqual(
       new Set([
         'anthropic.claude-opus-4-5-20251101-v1:0',

@@ -22,6 +22,7 @@ export function inferenceCompletedEvent(
     tenant_id: request.tenantId,
     ...(request.sessionId !== undefined ? { session_id: request.sessionId } : {}),
     model: result.model,
+    routed_model: result.routing.model,
     model_id: result.modelId,
     region: result.region,
     status,
