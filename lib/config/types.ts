@@ -305,14 +305,15 @@ export interface OrchestratorConfig {
 export interface EndUsersConfig {
   /**
    * An OIDC issuer of your own (Auth0, Entra ID, Okta, a Cognito pool elsewhere): its exact `iss`,
-   * the client ids its tokens are for (`aud`, or Cognito's `client_id`), and its keys (default
-   * `<issuer>/.well-known/jwks.json`). Unset = a Cognito user pool of this stage, in the stateful
-   * stack, whose app client is the audience.
+   * the client ids its tokens are for (`aud`, or Cognito's `client_id`), and where its keys are
+   * (its discovery document's `jwks_uri`: Okta `…/v1/keys`, Entra ID `…/discovery/v2.0/keys`).
+   * Unset = a Cognito user pool of this stage, in the stateful stack, whose app client is the
+   * audience.
    */
   readonly oidc?: {
     readonly issuer: string;
     readonly audience: readonly string[];
-    readonly jwksUrl?: string;
+    readonly jwksUrl: string;
   };
   /** The claim naming the tenant (Cognito: the `tenant` custom attribute). */
   readonly tenantClaim: string;

@@ -78,7 +78,7 @@ export function checkEndUsers(environment: string, endUsers: EndUsersConfig): vo
       `${environment}: name the client ids end users' tokens are for (endUsers.oidc.audience): without one any client's token would do`,
     );
   }
-  if (oidc.jwksUrl !== undefined && !isHttpsUrl(oidc.jwksUrl)) {
+  if (!isHttpsUrl(oidc.jwksUrl)) {
     throw new ConfigError(
       `${environment}: the issuer's keys must be at an https:// URL, not ${oidc.jwksUrl}`,
     );

@@ -4,6 +4,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
+/** The headers that carry a caller's credential: never logged, by WAF or anyone. */
+const credentialHeaders = ['x-api-key', 'authorization'] as const;
+
 export interface ApiFirewallProps {
   /** Deployment stage; part of the ACL's, metrics' and log group's names. */
   readonly stage: string;
@@ -114,10 +117,10 @@ export class ApiFirewall extends Construct {
       defaultAction: { allow: {} },
       visibilityConfig: visibility('acl'),
       // The per-key rule's counted values, as well as matched and sampled requests, would show the
-      // key in the logs: WAF logs a hash of it instead.
+      // key, or an end user's bearer token, in the logs: WAF logs a hash of each instead.
       dataProtectionConfig: {
         dataProtections: [
-          { action: 'HASH', field: { fieldType: 'SINGLE_HEADER', fieldKeys: ['x-api-key'] } },
+          { action: 'HASH', field: { fieldType: 'SINGLE_HEADER', fieldKeys: [...credentialHeaders] } },
         ],
       },
       customResponseBodies: {
@@ -186,7 +189,7 @@ export class ApiFirewall extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: [{ singleHeader: { Name: 'x-api-key' } }],
+      redactedFields: credentialHeaders.map((name) => ({ singleHeader: { Name: name } })),
       loggingFilter: {
         DefaultBehavior: 'DROP',
         Filters: [

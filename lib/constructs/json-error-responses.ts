@@ -46,13 +46,14 @@ const mappings: readonly ErrorMapping[] = [
     code: '$context.authorizer.code',
     message: '"$context.authorizer.reason"',
   },
-  // The authorizer could not decide (the token issuer's keys or the key values unreadable).
-  {
-    type: ResponseType.AUTHORIZER_FAILURE,
+  // The authorizer could not decide (the token issuer's keys or the key values unreadable): API
+  // Gateway reports a thrown or timed-out authorizer as either type.
+  ...[ResponseType.AUTHORIZER_FAILURE, ResponseType.AUTHORIZER_CONFIGURATION_ERROR].map((type) => ({
+    type,
     statusCode: '503',
     code: 'auth_unavailable',
     message: '"The caller could not be checked just now; retry shortly."',
-  },
+  })),
   { type: ResponseType.UNAUTHORIZED, code: 'unauthorized', message: gatewayMessage },
   { type: ResponseType.THROTTLED, code: 'rate_limited', message: gatewayMessage },
   { type: ResponseType.QUOTA_EXCEEDED, code: 'quota_exceeded', message: gatewayMessage },

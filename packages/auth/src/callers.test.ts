@@ -66,6 +66,30 @@ describe('createCallerAuthorizer', () => {
     });
   });
 
+  it('takes the key of a back end whose proxy adds another Authorization scheme (Basic, SigV4), as before tokens', async () => {
+    const { authorize } = await setup();
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'AWS4-HMAC-SHA256 Credential=AKIA/…']) {
+      await expect(authorize({ authorization, apiKey: 'web-key-0123456789abcdef' })).resolves.toMatchObject({
+        allowed: true,
+        tenantId: 'web',
+      });
+    }
+    // A Bearer token is a token attempt, key or not.
+    await expect(
+      authorize({ authorization: 'Bearer not.a.jwt', apiKey: 'web-key-0123456789abcdef' }),
+    ).resolves.toMatchObject({ allowed: false, code: 'invalid_token' });
+  });
+
+  it('refuses a valid token sent with a key of no tenant', async () => {
+    const { authorize, bearer } = await setup();
+    await expect(
+      authorize({ authorization: await bearer('app'), apiKey: 'garbage-0123456789abcdef' }),
+    ).resolves.toMatchObject({
+      allowed: false,
+      code: 'tenant_mismatch',
+    });
+  });
+
   it('refuses no credentials, an unknown key, a malformed Authorization and a token with another tenant key', async () => {
     const { authorize, bearer } = await setup();
     const cases = [

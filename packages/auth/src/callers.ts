@@ -43,13 +43,20 @@ const bearer = /^Bearer +(\S+)$/i;
  * The one decision over who may call the REST API, made by the Lambda authorizer deployed and by
  * `pnpm dev` locally:
  * - `Authorization: Bearer <JWT>` of the trusted issuer: the tenant its claim names, metered
- *   against that tenant's key (an `x-api-key` sent too must be the same tenant's);
+ *   against that tenant's key (an `x-api-key` sent too must be the same tenant's); another
+ *   `Authorization` scheme beside a key (a proxy's Basic, SigV4) is left to the key;
  * - else `x-api-key` alone: its tenant, unless the tenant `requireUserToken`s;
  * - else, or anything malformed, unknown or expired: a refusal with its reason (401).
  */
 export function createCallerAuthorizer(options: CallerAuthorizerOptions): CallerAuthorizer {
   return async ({ authorization, apiKey }) => {
-    if (authorization !== undefined && authorization !== '') {
+    const hasKey = apiKey !== undefined && apiKey !== '';
+    // Another scheme beside a key (a proxy's Basic, a SigV4 signature) is not ours: the key decides.
+    if (
+      authorization !== undefined &&
+      authorization !== '' &&
+      (!hasKey || /^bearer\b/i.test(authorization))
+    ) {
       const token = bearer.exec(authorization)?.[1];
       if (token === undefined)
         return refuse('invalid_token', 'Send the token as Authorization: Bearer <token>.');
@@ -64,12 +71,12 @@ export function createCallerAuthorizer(options: CallerAuthorizerOptions): Caller
       if (usageKey === undefined) {
         return refuse('unknown_tenant', 'The bearer token names a tenant this API does not have.');
       }
-      if (apiKey !== undefined && apiKey !== '' && keys.tenantOfKey(apiKey) !== verdict.tenantId) {
+      if (hasKey && keys.tenantOfKey(apiKey) !== verdict.tenantId) {
         return refuse('tenant_mismatch', 'The x-api-key belongs to another tenant than the bearer token.');
       }
       return { allowed: true, tenantId: verdict.tenantId, usageKey, subject: verdict.subject };
     }
-    if (apiKey === undefined || apiKey === '') {
+    if (!hasKey) {
       return refuse(
         'missing_credentials',
         'Send an x-api-key, or an end user token as Authorization: Bearer.',

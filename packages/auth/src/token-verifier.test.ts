@@ -114,13 +114,18 @@ describe('createTokenVerifier', () => {
     });
   });
 
-  it('refuses a token without a subject, or naming no tenant', async () => {
+  it('refuses a token without a subject, or one that is not a non-empty string, or naming no tenant', async () => {
     const base = { iss: trusted.issuer, aud: 'app-client', exp: now() + 60 };
-    const noSubject = await signed({ ...base, 'custom:tenant': 't' });
-    await expect(createTokenVerifier(trusted, noSubject.keys)(noSubject.token)).resolves.toMatchObject({
-      valid: false,
-      code: 'invalid_token',
-    });
+    for (const sub of [undefined, '', 123, { id: 'u' }]) {
+      const bad = await signed({ ...base, sub, 'custom:tenant': 't' });
+      await expect(
+        createTokenVerifier(trusted, bad.keys)(bad.token),
+        JSON.stringify(sub),
+      ).resolves.toMatchObject({
+        valid: false,
+        code: 'invalid_token',
+      });
+    }
     for (const tenant of [undefined, '', 42]) {
       const noTenant = await signed({ ...base, sub: 'u', 'custom:tenant': tenant });
       await expect(createTokenVerifier(trusted, noTenant.keys)(noTenant.token)).resolves.toMatchObject({
@@ -128,6 +133,48 @@ describe('createTokenVerifier', () => {
         code: 'unknown_tenant',
       });
     }
+  });
+
+  it('refuses a token that never expires', async () => {
+    const forever = await signed({ iss: trusted.issuer, aud: 'app-client', sub: 'u', 'custom:tenant': 't' });
+    await expect(createTokenVerifier(trusted, forever.keys)(forever.token)).resolves.toMatchObject({
+      valid: false,
+      code: 'invalid_token',
+    });
+  });
+
+  it('refuses, rather than failing on, a token whose parts are malformed or that needs an extension it lacks', async () => {
+    const { issuer, verify } = await setup();
+    const { token } = await issuer.issue({ tenantId: 't' });
+    const [header, payload] = token.split('.');
+    const critical = Buffer.from(
+      JSON.stringify({ alg: 'ES256', crit: ['x-unknown'], 'x-unknown': 1 }),
+    ).toString('base64url');
+    for (const malformed of [
+      `${header}.${payload}.!!!`,
+      `${header}.${payload}`,
+      `${critical}.${payload}.AAAA`,
+    ]) {
+      await expect(verify(malformed), malformed.slice(-12)).resolves.toMatchObject({
+        valid: false,
+        code: 'invalid_token',
+      });
+    }
+  });
+
+  it('judges the audience by aud when a token has one, whatever its client_id says', async () => {
+    const both = await signed({
+      iss: trusted.issuer,
+      sub: 'u',
+      exp: now() + 60,
+      'custom:tenant': 't',
+      aud: 'another-client',
+      client_id: 'app-client',
+    });
+    await expect(createTokenVerifier(trusted, both.keys)(both.token)).resolves.toMatchObject({
+      valid: false,
+      code: 'invalid_token',
+    });
   });
 
   it('refuses a token not valid yet (nbf) and an HMAC-signed one', async () => {

@@ -77,11 +77,15 @@ export function createTokenVerifier(issuer: TokenIssuer, keys: JWTVerifyGetKey):
     if (!audiences.some((value) => typeof value === 'string' && audience.has(value))) {
       return refuse('invalid_token', 'The bearer token is for another client.');
     }
+    // jose checks that `sub` is present, not that it is a name: API Gateway needs a string.
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      return refuse('invalid_token', 'The bearer token names no subject.');
+    }
     const tenantId = payload[tenantClaim];
     if (typeof tenantId !== 'string' || tenantId === '') {
       return refuse('unknown_tenant', 'The bearer token names no tenant.');
     }
-    return { valid: true, subject: payload.sub ?? '', tenantId };
+    return { valid: true, subject: payload.sub, tenantId };
   };
 }
 

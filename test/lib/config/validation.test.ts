@@ -144,7 +144,11 @@ describe('checkJobs', () => {
 });
 
 describe('checkEndUsers', () => {
-  const oidc = { issuer: 'https://issuer.example', audience: ['client'] };
+  const oidc = {
+    issuer: 'https://issuer.example',
+    audience: ['client'],
+    jwksUrl: 'https://issuer.example/keys',
+  };
 
   it('accepts a Cognito pool of the stage and an https issuer with an audience', () => {
     expect(() => checkEndUsers('prod', { tenantClaim: 'custom:tenant' })).not.toThrow();

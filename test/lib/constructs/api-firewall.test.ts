@@ -69,11 +69,14 @@ describe('ApiFirewall', () => {
     expect(JSON.parse(rateLimitedBody)).toMatchObject({ error: { code: 'rate_limited' } });
   });
 
-  it('logs a hash of the API key, never the key, wherever WAF would log its value', () => {
+  it("logs a hash of the API key and of end users' bearer tokens, never either, wherever WAF would log their value", () => {
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       DataProtectionConfig: {
         DataProtections: [
-          { Action: 'HASH', Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['x-api-key'] } },
+          {
+            Action: 'HASH',
+            Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['x-api-key', 'authorization'] },
+          },
         ],
       },
     });
@@ -135,7 +138,10 @@ describe('ApiFirewall', () => {
     expect(logging.Properties.LogDestinationConfigs.map(flatten)).toEqual([
       `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logGroup}>`,
     ]);
-    expect(logging.Properties.RedactedFields).toEqual([{ SingleHeader: { Name: 'x-api-key' } }]);
+    expect(logging.Properties.RedactedFields).toEqual([
+      { SingleHeader: { Name: 'x-api-key' } },
+      { SingleHeader: { Name: 'authorization' } },
+    ]);
     expect(logging.Properties.LoggingFilter.DefaultBehavior).toBe('DROP');
     expect(logging.Properties.LoggingFilter.Filters[0]).toMatchObject({
       Behavior: 'KEEP',

@@ -82,11 +82,14 @@ describe('JsonErrorResponses', () => {
     expect(render(denied?.ResponseTemplates['application/json'] ?? '')).toEqual({
       error: { code: 'token_expired', message: 'The bearer token has expired.', request_id: 'c0ffee-1234' },
     });
-    const failed = byType.get('AUTHORIZER_FAILURE');
-    expect(failed?.StatusCode).toBe('503');
-    expect(render(failed?.ResponseTemplates['application/json'] ?? '')).toMatchObject({
-      error: { code: 'auth_unavailable' },
-    });
+    // A throwing or timed-out authorizer is reported as either, depending on how it failed.
+    for (const type of ['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR']) {
+      const failed = byType.get(type);
+      expect(failed?.StatusCode, type).toBe('503');
+      expect(render(failed?.ResponseTemplates['application/json'] ?? ''), type).toMatchObject({
+        error: { code: 'auth_unavailable' },
+      });
+    }
   });
 
   it('answers an unknown route with 404 not_found instead of "Missing Authentication Token"', () => {

@@ -33,7 +33,10 @@ describe('StatefulStack', () => {
     const stack = new StatefulStack(unitTestApp(), 'Stateful', {
       config: {
         ...config,
-        endUsers: { oidc: { issuer: 'https://issuer.example', audience: ['a'] }, tenantClaim: 'org' },
+        endUsers: {
+          oidc: { issuer: 'https://issuer.example', audience: ['a'], jwksUrl: 'https://issuer.example/keys' },
+          tenantClaim: 'org',
+        },
       },
     });
     expect(stack.endUserPool).toBeUndefined();

@@ -54,4 +54,11 @@ describe('makeRequestAuthorizer', () => {
       context: { code: 'token_expired', reason: 'The bearer token has expired.' },
     });
   });
+
+  it('throws when the caller cannot be decided, so API Gateway answers 503 rather than a 401', async () => {
+    const failing = makeRequestAuthorizer(async () => {
+      throw new Error('issuer down');
+    });
+    await expect(failing(event({ authorization: 'Bearer t' }))).rejects.toThrow('issuer down');
+  });
 });

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@mangaassist/commons';
 import { describe, expect, it } from 'vitest';
-import { authorizerConfigFromEnvironment } from './authorizer-platform.js';
+import { authorizerConfigFromEnvironment, jwksUrlOf } from './authorizer-platform.js';
 
 const tenantsJson = JSON.stringify({ tenants: [{ id: 'web', name: 'Web' }], apiKeys: { 'id-web': 'web' } });
 
@@ -36,5 +36,19 @@ describe('authorizerConfigFromEnvironment', () => {
       }),
     ).toThrow(ConfigurationError);
     expect(() => authorizerConfigFromEnvironment({ MANGA_ENV: 'prod' })).toThrow(/TENANTS_JSON/);
+  });
+});
+
+describe('jwksUrlOf', () => {
+  it("takes the configured keys URL, else Cognito's beside the issuer", () => {
+    const pool = 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_pool';
+    expect(jwksUrlOf({}, pool).href).toBe(`${pool}/.well-known/jwks.json`);
+    expect(jwksUrlOf({}, `${pool}/`).href).toBe(`${pool}/.well-known/jwks.json`);
+    expect(
+      jwksUrlOf(
+        { jwksUrl: 'https://example.okta.com/oauth2/default/v1/keys' },
+        'https://example.okta.com/oauth2/default',
+      ).href,
+    ).toBe('https://example.okta.com/oauth2/default/v1/keys');
   });
 });

@@ -46,7 +46,8 @@ export function authorizerConfigFromEnvironment(
 /**
  * The composition root of the REST API's Lambda authorizer: the tenants of `TENANTS_JSON`, their
  * key values from API Gateway, and (with an issuer) the token verifier over the issuer's JWKS,
- * fetched over HTTPS and cached by jose (refetched for an unknown `kid` at most every 30 s).
+ * fetched over HTTPS and cached by jose for an hour (refetched for an unknown `kid` at most
+ * every 30 s).
  */
 export function createAuthorizerPlatform(config: AuthorizerConfig): CallerAuthorizer {
   const tenants = TenantDirectory.fromJson(config.tenantsJson);
@@ -57,10 +58,20 @@ export function createAuthorizerPlatform(config: AuthorizerConfig): CallerAuthor
   });
 }
 
+/**
+ * Where the issuer's signing keys are: `AUTH_JWKS_URL`, else Cognito's `<issuer>/.well-known/jwks.json`
+ * (other issuers publish theirs elsewhere, so the stacks always set it for them).
+ */
+export function jwksUrlOf(config: Pick<AuthorizerConfig, 'jwksUrl'>, issuer: string): URL {
+  return new URL(config.jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`);
+}
+
+/** Keys are refetched at most hourly, and at once for a `kid` not seen yet (at most every 30 s). */
+const jwksCacheMaxAgeMs = 60 * 60 * 1000;
+
 function remoteVerifier(config: AuthorizerConfig, issuer: string): TokenVerifier {
-  const jwksUrl = config.jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
   return createTokenVerifier(
     { issuer, audience: config.audience, tenantClaim: config.tenantClaim },
-    createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2000 }),
+    createRemoteJWKSet(jwksUrlOf(config, issuer), { timeoutDuration: 2000, cacheMaxAge: jwksCacheMaxAgeMs }),
   );
 }

@@ -5,4 +5,5 @@ export {
   authorizerConfigFromEnvironment,
   authorizerConfigSchema,
   createAuthorizerPlatform,
+  jwksUrlOf,
 } from './authorizer-platform.js';
