@@ -1,8 +1,7 @@
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type CfnAuthorizer, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PlatformFunction } from './platform-function.js';
@@ -39,8 +38,8 @@ export interface ApiCallersProps {
  *
  * Results are not cached: a cache needs identity sources that every request has, and a request
  * carries either header. The function runs outside the VPC (it reaches the issuer's JWKS over the
- * internet and API Gateway's control plane, nothing in the VPC) and may read only the values of
- * this stage's tenant keys.
+ * internet and Secrets Manager, nothing in the VPC) and may read only the secrets holding this
+ * stage's tenant key values.
  */
 export class ApiCallers extends Construct {
   readonly function: PlatformFunction;
@@ -70,15 +69,7 @@ export class ApiCallers extends Construct {
           : {}),
       },
     });
-    const { region, partition } = Stack.of(this);
-    this.function.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['apigateway:GET'],
-        resources: props.tenants.tenants.map(
-          ({ apiKey }) => `arn:${partition}:apigateway:${region}::/apikeys/${apiKey.keyId}`,
-        ),
-      }),
-    );
+    for (const { secret } of props.tenants.tenants) secret.grantRead(this.function);
     this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
       authorizerName: `mangaassist-${props.stage}-callers`,
       handler: this.function.invocationTarget,

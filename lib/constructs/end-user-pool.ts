@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   ClientAttributes,
@@ -26,8 +26,9 @@ export const tenantAttribute = 'tenant';
  * writable by the app client, so a user cannot move to another tenant), and one public app client
  * (no secret, SRP sign-in, no hosted-UI OAuth flows) for the tenants' apps.
  *
- * Users are not signed up by themselves: a tenant's back end creates them
- * (`AdminCreateUser` with `custom:tenant`), so every token names a tenant that vouched for it.
+ * Users do not sign themselves up: the platform's operators (or an admin tool of theirs, acting
+ * for a tenant) create them with `AdminCreateUser` and `custom:tenant`. Tenants are not given
+ * that permission: IAM cannot hold it to their own tenant's value.
  * The REST API's authorizer takes the pool's ID tokens (`aud` = the client) by `issuer`.
  */
 export class EndUserPool extends Construct {
@@ -77,6 +78,15 @@ export class EndUserPool extends Construct {
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
     });
     this.issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`;
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.userPool.userPoolId,
+      description:
+        "End users' pool (aws cognito-idp admin-create-user --user-pool-id <id> … Name=custom:tenant,Value=<tenant>)",
+    });
+    new CfnOutput(this, 'AppClientId', {
+      value: this.client.userPoolClientId,
+      description: "The app client end users sign in with (SRP); the authorizer's audience",
+    });
     Validations.of(this.userPool).acknowledge(
       {
         id: 'AwsSolutions-COG2',

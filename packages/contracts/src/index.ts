@@ -143,7 +143,7 @@ export {
   taskResponseSchema,
   taskRoutes,
 } from './tasks.js';
-export { type Tenant, tenantSchema } from './tenants.js';
+export { type Tenant, tenantApiKeySecretName, tenantSchema } from './tenants.js';
 export {
   type CatalogUpdateDetail,
   catalogBatchSchema,

@@ -33,3 +33,8 @@ export const tenantSchema = z.strictObject({
 });
 
 export type Tenant = z.output<typeof tenantSchema>;
+
+/** The Secrets Manager secret holding a tenant's API key value, in a stage: deployed only. */
+export function tenantApiKeySecretName(stage: string, tenantId: string): string {
+  return `mangaassist-${stage}-api-key-${tenantId}`;
+}

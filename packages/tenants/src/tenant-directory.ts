@@ -99,11 +99,6 @@ export class TenantDirectory implements TenantLookup {
     return this.byApiKeyId.get(keyId);
   }
 
-  /** Every API key id with its tenant's id, in configuration order. */
-  apiKeyIds(): Record<string, string> {
-    return Object.fromEntries([...this.byApiKeyId].map(([keyId, tenant]) => [keyId, tenant.id]));
-  }
-
   /** Every tenant, in configuration order. */
   list(): Tenant[] {
     return [...this.byId.values()];

@@ -68,18 +68,23 @@ describe('ApiCallers', () => {
     expect(functionProperties(template, 'CallersFunction').VpcConfig).toBeUndefined();
   });
 
-  it("may read the values of this stage's tenant keys, and nothing else of API Gateway", () => {
+  it("may read the secrets holding this stage's tenant key values, and nothing else", () => {
     const statements = functionStatements(template, 'CallersFunction').filter((statement) =>
-      [statement.Action].flat().some((action) => action.startsWith('apigateway:')),
+      [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')),
     );
-    expect(statements).toHaveLength(1);
-    expect(statements[0]?.Action).toBe('apigateway:GET');
-    const resources = [statements[0]?.Resource].flat().map(flatten).sort();
-    const keyIds = tenants
-      .map(({ id }) => logicalId(template, 'AWS::ApiGateway::ApiKey', `Tenants${id}`))
-      .map((id) => `arn:<AWS::Partition>:apigateway:ap-northeast-1::/apikeys/<${id}>`)
+    expect([...new Set(statements.flatMap((statement) => [statement.Action].flat()))].sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const resources = statements.flatMap((statement) => [statement.Resource].flat().map(flatten)).sort();
+    const secrets = tenants
+      .map(({ id }) => `<${logicalId(template, 'AWS::SecretsManager::Secret', `Tenants${id}KeyValue`)}>`)
       .sort();
-    expect(resources).toEqual(keyIds);
+    expect(resources).toEqual(secrets);
+    const services = functionStatements(template, 'CallersFunction')
+      .flatMap((statement) => [statement.Action].flat())
+      .map((action) => action.split(':')[0]);
+    expect([...new Set(services)].sort()).toEqual(['logs', 'secretsmanager', 'xray']);
   });
 
   it('takes API keys only when the stage has no issuer', () => {

@@ -71,6 +71,13 @@ describe('EndUserPool', () => {
     });
   });
 
+  it('outputs the pool and app client ids an operator and the apps need', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      expect.stringMatching(/^EndUsersAppClientId/),
+      expect.stringMatching(/^EndUsersUserPoolId/),
+    ]);
+  });
+
   it('can be deleted with a stage that is thrown away', () => {
     const { template: disposable } = build(RemovalPolicy.DESTROY);
     disposable.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' });

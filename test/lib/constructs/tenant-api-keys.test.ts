@@ -29,14 +29,28 @@ function build() {
 const { keys, stack, template } = build();
 
 describe('TenantApiKeys', () => {
-  it('creates one enabled API key per tenant, named after the stage and the tenant', () => {
+  it("creates one enabled API key per tenant, named after the stage and the tenant, its value from the tenant's generated secret", () => {
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 2);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     for (const tenant of tenants) {
+      const prefix = `Tenants${tenant.id.replaceAll('-', '')}`;
+      const secret = logicalId(template, 'AWS::SecretsManager::Secret', `${prefix}KeyValue`);
       template.hasResourceProperties('AWS::ApiGateway::ApiKey', {
         Name: `mangaassist-dev-${tenant.id}`,
         Enabled: true,
-        Value: Match.absent(),
+        // A dynamic reference: CloudFormation resolves it, the template never holds the value.
+        Value: {
+          'Fn::Join': [
+            '',
+            ['{{resolve:secretsmanager:', { Ref: secret }, Match.stringLikeRegexp('^:SecretString:')],
+          ],
+        },
       });
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `mangaassist-dev-api-key-${tenant.id}`,
+        GenerateSecretString: { PasswordLength: 40, ExcludePunctuation: true, IncludeSpace: false },
+      });
+      template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     }
   });
 
@@ -102,7 +116,7 @@ describe('TenantApiKeys', () => {
     expect(outputs).toHaveLength(2);
     for (const output of outputs) {
       expect(output.Value).toEqual({ Ref: expect.stringMatching(/ApiKey/) });
-      expect(output.Description).toContain('get-api-key');
+      expect(output.Description).toMatch(/get-secret-value --secret-id mangaassist-dev-api-key-/);
     }
   });
 });

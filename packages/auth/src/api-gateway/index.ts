@@ -1,4 +1,3 @@
-// API Gateway REST's side of @mangaassist/auth: the Lambda authorizer and the key values it meters by.
+// API Gateway REST's side of @mangaassist/auth: the Lambda authorizer.
 
-export { apiGatewayKeySource } from './api-gateway-key-source.js';
 export { type DenialContext, makeRequestAuthorizer } from './request-authorizer.js';

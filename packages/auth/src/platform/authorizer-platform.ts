@@ -1,11 +1,11 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
-import { gatewayEnvironment as names, stageSchema } from '@mangaassist/contracts';
+import { gatewayEnvironment as names, stageSchema, tenantApiKeySecretName } from '@mangaassist/contracts';
 import { TenantDirectory } from '@mangaassist/tenants';
 import { createRemoteJWKSet } from 'jose';
 import * as z from 'zod/mini';
-import { apiGatewayKeySource } from '../api-gateway/api-gateway-key-source.js';
 import { type CallerAuthorizer, createCallerAuthorizer } from '../callers.js';
+import { secretsManagerKeySource } from '../secrets-manager/secrets-manager-key-source.js';
 import { createTokenVerifier, type TokenVerifier } from '../token-verifier.js';
 
 export const authorizerConfigSchema = z.strictObject({
@@ -45,7 +45,7 @@ export function authorizerConfigFromEnvironment(
 
 /**
  * The composition root of the REST API's Lambda authorizer: the tenants of `TENANTS_JSON`, their
- * key values from API Gateway, and (with an issuer) the token verifier over the issuer's JWKS,
+ * key values from their Secrets Manager secrets, and (with an issuer) the token verifier over the issuer's JWKS,
  * fetched over HTTPS and cached by jose for an hour (refetched for an unknown `kid` at most
  * every 30 s).
  */
@@ -53,7 +53,10 @@ export function createAuthorizerPlatform(config: AuthorizerConfig): CallerAuthor
   const tenants = TenantDirectory.fromJson(config.tenantsJson);
   return createCallerAuthorizer({
     tenants,
-    keys: apiGatewayKeySource(new APIGatewayClient({}), tenants.apiKeyIds()),
+    keys: secretsManagerKeySource(
+      new SecretsManagerClient({}),
+      Object.fromEntries(tenants.list().map(({ id }) => [id, tenantApiKeySecretName(config.stage, id)])),
+    ),
     ...(config.issuer === undefined ? {} : { verifyToken: remoteVerifier(config, config.issuer) }),
   });
 }
