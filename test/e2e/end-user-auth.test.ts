@@ -35,6 +35,7 @@ const chat = (headers: Record<string, string>) =>
 
 async function refusal(response: Response): Promise<string> {
   expect(response.status).toBe(401);
+  expect(response.headers.get('cache-control')).toBe('no-store');
   const body = (await response.json()) as { error: { code: string; message: string } };
   expect(body.error.message).not.toBe('');
   return body.error.code;

@@ -27,6 +27,7 @@ export function sendError(
     response,
     statusCode,
     { error: { code, message, request_id: requestId, ...(issues ? { issues } : {}) } },
-    { 'x-request-id': requestId },
+    // As API Gateway's own error responses (`JsonErrorResponses`): never cached.
+    { 'x-request-id': requestId, 'cache-control': 'no-store' },
   );
 }
