@@ -62,12 +62,13 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     alarmTopic: api.alarms.topic,
     description: `MangaAssist ${config.stage}: event consumers, the recommendation and re-enrichment workflows, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
-  // Not on auto scaling targets and load balancer listeners: CloudFormation took `Tags` on them
-  // only lately, and the linter run in CI (cfn-lint 1.51) still refuses the property as an error.
+  // Not on auto scaling targets, load balancer listeners and dashboards: CloudFormation took
+  // `Tags` on them only lately, and the linter run in CI (cfn-lint 1.51) still refuses the property.
   const untagged = {
     excludeResourceTypes: [
       'AWS::ApplicationAutoScaling::ScalableTarget',
       'AWS::ElasticLoadBalancingV2::Listener',
+      'AWS::CloudWatch::Dashboard',
     ],
   };
   for (const stack of [stateful, api, events]) {

@@ -18,6 +18,7 @@ import { ModelGuardrail } from '../constructs/model-guardrail.js';
 import { OrchestratorIngress } from '../constructs/orchestrator-ingress.js';
 import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
+import { PublishedNames } from '../constructs/published-names.js';
 import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
 import {
   FunctionAlarms,
@@ -344,6 +345,27 @@ export class ApiStack extends Stack {
         : {}),
     });
     if (streamsWebSocket) this.webSocket.grantStreamWorker(this.orchestrator.taskDefinition.taskRole);
+
+    // What the events stack's dashboard watches here, by name rather than by export.
+    new PublishedNames(this, 'PublishedNames', {
+      stage: config.stage,
+      names: {
+        'websocket/api-id': this.webSocket.api.apiId,
+        ...Object.fromEntries(
+          Object.values(this.webhooks.receivers).map((receiver) => [
+            `webhooks/${receiver.source}/function`,
+            receiver.function.function.functionName,
+          ]),
+        ),
+        ...Object.fromEntries(
+          Object.entries(this.documentJobs.queues.lanes).map(([lane, { queue }]) => [
+            `jobs/${lane}/queue`,
+            queue.queueName,
+          ]),
+        ),
+        'jobs/callbacks/queue': this.documentJobs.callbackQueue.queue.queueName,
+      },
+    });
 
     const topic = this.alarms.topic;
     this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {

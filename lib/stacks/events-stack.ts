@@ -1,4 +1,4 @@
-import { type EventConsumer, eventConsumers } from '@mangaassist/contracts';
+import { type EventConsumer, eventConsumers, jobPriorities, webhookSources } from '@mangaassist/contracts';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -16,10 +16,13 @@ import { EventAlarms, type WatchedQueue, type WatchedRule } from '../constructs/
 import { type ConsumerTable, EventConsumers } from '../constructs/event-consumers.js';
 import { EventRouting } from '../constructs/event-routing.js';
 import { ModerationAlertWebhook } from '../constructs/moderation-alert-webhook.js';
+import { OperationsDashboard } from '../constructs/operations-dashboard.js';
 import { pascalCase } from '../constructs/pascal-case.js';
+import { readPublishedName } from '../constructs/published-names.js';
 import { RecommendationWorkflow } from '../constructs/recommendation-workflow.js';
 import { ReenrichmentWorkflow } from '../constructs/reenrichment-workflow.js';
 import { FunctionAlarms, platformFunctionsIn, TableAlarms } from '../constructs/resource-alarms.js';
+import { SharedCache } from '../constructs/shared-cache.js';
 
 /** The contract's target id of the critical-moderation notification. */
 export const moderationAlertTargetId = 'moderation-alert-webhook';
@@ -70,6 +73,8 @@ export class EventsStack extends Stack {
   readonly routing: EventRouting;
   readonly forwarding?: CrossAccountForwarding;
   readonly alarms: EventAlarms;
+  /** The stage's operations dashboard (`MangaAssist-<stage>`). */
+  readonly dashboard: OperationsDashboard;
   /** Errors and throttles of every function of this stack. */
   readonly functionAlarms: FunctionAlarms;
   /** Throttles of the consumers' tables. */
@@ -225,6 +230,27 @@ export class EventsStack extends Stack {
       queues,
       rules,
       eventBus,
+    });
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      restApi: { name: `mangaassist-${config.stage}`, stage: config.stage },
+      webSocketApiId: readPublishedName(this, config.stage, 'websocket/api-id'),
+      webhookFunctions: Object.fromEntries(
+        webhookSources.map((source) => [
+          source,
+          readPublishedName(this, config.stage, `webhooks/${source}/function`),
+        ]),
+      ),
+      jobQueues: Object.fromEntries(
+        [...jobPriorities, 'callbacks'].map((lane) => [
+          lane,
+          readPublishedName(this, config.stage, `jobs/${lane}/queue`),
+        ]),
+      ),
+      eventBusName: eventBus.eventBusName,
+      deadLetterQueues: queues,
+      analyticsLogGroup: this.consumers.consumers.analytics.function.logGroup,
+      cacheName: SharedCache.nameFor(config.stage),
     });
     this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {
       stage: config.stage,

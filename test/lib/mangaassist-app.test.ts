@@ -52,7 +52,7 @@ describe('MangaAssist app', () => {
     }
   });
 
-  it('tags every resource with the project and the stage, except auto scaling targets and listeners', () => {
+  it('tags every resource with the project and the stage, except auto scaling targets, listeners and dashboards', () => {
     const { stacks } = synthesisedApp('dev');
     const tags = Match.arrayWith([
       { Key: 'project', Value: 'MangaAssist' },
@@ -72,6 +72,9 @@ describe('MangaAssist app', () => {
     ]) {
       Template.fromStack(stacks.api).hasResourceProperties(type, { Tags: Match.absent() });
     }
+    Template.fromStack(stacks.events).hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      Tags: Match.absent(),
+    });
   });
 
   it.each(stages)('leaves no AwsSolutions finding in %s unfixed or unacknowledged', (stage) => {

@@ -135,6 +135,23 @@ describe('ApiStack', () => {
     }
   });
 
+  it('publishes what the dashboard watches here as SSM parameters, not exports', () => {
+    const names = resourcesOf<{ Name: string; Type: string }>(dev.template, 'AWS::SSM::Parameter')
+      .map(({ properties }) => properties.Name)
+      .sort();
+    expect(names).toEqual(
+      [
+        'jobs/callbacks/queue',
+        'jobs/low/queue',
+        'jobs/normal/queue',
+        'webhooks/catalog/function',
+        'webhooks/reviews/function',
+        'webhooks/stripe/function',
+        'websocket/api-id',
+      ].map((key) => `/mangaassist/dev/${key}`),
+    );
+  });
+
   it("trusts the stage's Cognito pool: its issuer, its app client as the audience", () => {
     expect(functionEnvironment(prod.template, 'CallersFunction')).toMatchObject({
       AUTH_ISSUER: 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_pool',

@@ -161,6 +161,26 @@ describe('EventsStack', () => {
     },
   );
 
+  it("holds the stage's dashboard, reading the API stack's names from SSM parameters rather than exports", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'MangaAssist-dev' });
+    const parameters = Object.values(
+      (template.toJSON() as { Parameters: Record<string, { Type: string; Default?: string }> }).Parameters,
+    )
+      .filter((parameter) => parameter.Type === 'AWS::SSM::Parameter::Value<String>')
+      .map((parameter) => parameter.Default)
+      .filter((name) => name?.startsWith('/mangaassist/'))
+      .sort();
+    expect(parameters).toEqual([
+      '/mangaassist/dev/jobs/callbacks/queue',
+      '/mangaassist/dev/jobs/low/queue',
+      '/mangaassist/dev/jobs/normal/queue',
+      '/mangaassist/dev/webhooks/catalog/function',
+      '/mangaassist/dev/webhooks/reviews/function',
+      '/mangaassist/dev/webhooks/stripe/function',
+      '/mangaassist/dev/websocket/api-id',
+    ]);
+  });
+
   it('lets every rule invoke only the consumers it targets', () => {
     const permissions = resourcesOf<{ FunctionName: unknown; SourceArn: unknown; Principal: string }>(
       template,
