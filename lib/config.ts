@@ -211,6 +211,7 @@ export function environmentConfig(
       functionErrorsPer5Minutes: 5,
       cacheUsagePercent: 80,
       accountConcurrency: { limit: 1000, usagePercent: 80 },
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
     },
     network,
     cache: settings.cache,

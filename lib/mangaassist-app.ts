@@ -1,19 +1,26 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type EnvironmentConfig, stackEnvironment } from './config.js';
+import { AlarmsStack } from './stacks/alarms-stack.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { EventsStack } from './stacks/events-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
 export interface MangaAssistStacks {
+  readonly alarms: AlarmsStack;
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly events: EventsStack;
 }
 
-/** Adds one environment's stacks (`MangaAssist-<stage>-Stateful`, `…-Api`, `…-Events`) to `app`, tagged. */
+/** Adds one environment's stacks (`MangaAssist-<stage>-Alarms`, `…-Stateful`, `…-Api`, `…-Events`) to `app`, tagged. */
 export function addMangaAssistStacks(app: App, config: EnvironmentConfig): MangaAssistStacks {
   const env = stackEnvironment(config);
+  const alarms = new AlarmsStack(app, `${config.stackPrefix}-Alarms`, {
+    config,
+    env,
+    description: `MangaAssist ${config.stage}: the alarm topic every alarm notifies, and the monthly cost budget`,
+  });
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
     config,
     env,
@@ -35,6 +42,7 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     documentsBucketName: stateful.documentsBucketName,
     functionNetwork: stateful.functionNetwork,
     redisUrl: stateful.redisUrl,
+    alarmTopic: alarms.topic,
     ...(stateful.endUserPool
       ? {
           endUserPool: {
@@ -59,9 +67,11 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
     },
     moderationWebhookKey: stateful.moderationWebhookKey,
-    alarmTopic: api.alarms.topic,
+    alarmTopic: alarms.topic,
     description: `MangaAssist ${config.stage}: event consumers, the recommendation and re-enrichment workflows, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
+  // Its dashboard reads the names the API stack publishes (SSM parameters, not exports).
+  events.addStackDependency(api, "the events stack's dashboard reads the API stack's published names");
   // Not on auto scaling targets, load balancer listeners and dashboards: CloudFormation took
   // `Tags` on them only lately, and the linter run in CI (cfn-lint 1.51) still refuses the property.
   const untagged = {
@@ -71,11 +81,11 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
       'AWS::CloudWatch::Dashboard',
     ],
   };
-  for (const stack of [stateful, api, events]) {
+  for (const stack of [alarms, stateful, api, events]) {
     Tags.of(stack).add('project', 'MangaAssist', untagged);
     Tags.of(stack).add('stage', config.stage, untagged);
   }
-  return { stateful, api, events };
+  return { alarms, stateful, api, events };
 }
 
 /**

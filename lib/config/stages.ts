@@ -49,6 +49,8 @@ export interface StageSettings {
    */
   readonly endUsersOidc?: EndUsersConfig['oidc'];
   readonly natGateways: number;
+  /** `AlarmsConfig.monthlyBudgetUsd`. */
+  readonly monthlyBudgetUsd: number;
   readonly cache: CacheConfig;
   readonly senderEmail: string;
   readonly senderIdentity: string;
@@ -118,6 +120,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
   dev: {
     tenants: storeTenants(5),
     natGateways: 1,
+    monthlyBudgetUsd: 300,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
     // A sandbox account's Bedrock quotas are small: one job must not take all of them.
@@ -137,6 +140,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     promptAttackStrength: 'HIGH',
     tenants: storeTenants(10),
     natGateways: 1,
+    monthlyBudgetUsd: 1_000,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
     jobChunkConcurrency: 4,
@@ -154,6 +158,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     webhookProvisionedConcurrency: 5,
     tenants: storeTenants(),
     natGateways: 2,
+    // The load model's month (lib/config/capacity.ts): about $65 000 of model usage, and headroom.
+    monthlyBudgetUsd: 80_000,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     ...placeholderEventEndpoints('mangaassist.example', 'prod'),
     jobChunkConcurrency: 4,

@@ -159,6 +159,8 @@ export interface AlarmsConfig {
    * 1 000) and the share of it, in percent, whose claim alarms.
    */
   readonly accountConcurrency: { readonly limit: number; readonly usagePercent: number };
+  /** USD a month the stage is expected to cost; its budget notifies at 80 % spent and 100 % forecast. */
+  readonly monthlyBudgetUsd: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import type { IWebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
@@ -10,9 +10,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -54,18 +52,15 @@ export interface ApiAlarmsProps {
    * @default 5
    */
   readonly webSocketErrorRatePercent?: number;
-  /**
-   * What happens to the topic's key when the construct goes away.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly keyRemovalPolicy?: RemovalPolicy;
+  /** Where the alarms notify, when they fire and when they recover (`AlarmTopic`). */
+  readonly topic: ITopic;
 }
 
 const period = Duration.minutes(5);
 
 /**
  * CloudWatch alarms on the APIs, each evaluated over 5 minutes and notifying `topic` when it
- * fires and when it recovers (subscribe people or a chat webhook to the topic):
+ * fires and when it recovers:
  *
  * - `RestServerErrorRate`: 5XXError / Count of the REST stage, percent (`IF` keeps a quiet
  *   period at 0 instead of dividing by zero);
@@ -79,13 +74,10 @@ const period = Duration.minutes(5);
  * - `WebSocketDeadLetters`: a client message was dead-lettered (the stream function failed it
  *   `maxReceiveCount` times); it stays in alarm until the queue is redriven or purged.
  *
- * Missing data (no traffic) is not breaching. The topic is encrypted with a customer managed
- * key, because CloudWatch can publish to an encrypted topic only if the key policy lets
- * `cloudwatch.amazonaws.com` use it (the AWS managed `aws/sns` key cannot), and accepts only
- * TLS publishers.
+ * Missing data (no traffic) is not breaching.
  */
 export class ApiAlarms extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   readonly serverErrorRate: Alarm;
   readonly chatLatencyP99: Alarm;
   readonly webSocketErrorRate?: Alarm;
@@ -94,36 +86,7 @@ export class ApiAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiAlarmsProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const key = new Key(this, 'TopicKey', {
-      description: `MangaAssist ${props.stage}: encrypts the API alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new Topic(this, 'Topic', {
-      displayName: `MangaAssist ${props.stage} API alarms`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // The topic policy replaces SNS's default one: let this account's alarms publish.
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    this.topic = props.topic;
 
     const restApiName = props.restStage.restApi.restApiName;
     const restStageName = props.restStage.stageName;

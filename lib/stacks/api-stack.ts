@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
@@ -63,6 +64,8 @@ export interface ApiStackProps extends StackProps {
   readonly functionNetwork: FunctionNetwork;
   /** `rediss://…` of the shared cache (`REDIS_URL`). */
   readonly redisUrl: string;
+  /** Where every alarm of this stack notifies (the alarms stack's topic). */
+  readonly alarmTopic: ITopic;
   /** The stage's Cognito pool of end users, when it takes their tokens without an issuer of its own. */
   readonly endUserPool?: { readonly issuer: string; readonly clientId: string };
 }
@@ -122,6 +125,7 @@ export class ApiStack extends Stack {
       functionNetwork,
       redisUrl,
       endUserPool,
+      alarmTopic,
       ...stackProps
     } = props;
     super(scope, id, stackProps);
@@ -254,7 +258,7 @@ export class ApiStack extends Stack {
       serverErrorRatePercent: config.alarms.serverErrorRatePercent,
       latencyP99Ms: config.alarms.chatLatencyP99Ms,
       webSocketErrorRatePercent: config.alarms.webSocketErrorRatePercent,
-      keyRemovalPolicy: config.removalPolicy,
+      topic: alarmTopic,
     });
 
     this.webhooks = new WebhookReceivers(this, 'Webhooks', {

@@ -97,7 +97,7 @@ describe('environmentConfig', () => {
   );
 
   it.each(stages)(
-    'alarms in %s above 1 %% REST 5xx, a 3 s chat p99, 5 %% WebSocket errors, webhook error spikes, 15-minute-old queued jobs, callbacks unattempted for 9 hours, 5 failed invocations of a function, 80 %% of the cache and of 1 000 concurrent executions',
+    'alarms in %s above a 1 per cent REST 5xx rate, a 3 s chat p99, 5 per cent WebSocket errors, webhook error spikes, 15-minute-old queued jobs, callbacks unattempted for 9 hours, 5 failed invocations of a function, 80 per cent of the cache and of 1 000 concurrent executions',
     (stage) => {
       expect(environmentConfig(stage).alarms).toEqual({
         serverErrorRatePercent: 1,
@@ -110,6 +110,7 @@ describe('environmentConfig', () => {
         functionErrorsPer5Minutes: 5,
         cacheUsagePercent: 80,
         accountConcurrency: { limit: 1000, usagePercent: 80 },
+        monthlyBudgetUsd: { dev: 300, staging: 1000, prod: 80_000 }[stage],
       });
     },
   );

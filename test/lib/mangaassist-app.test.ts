@@ -26,30 +26,41 @@ function synthesisedApp(stage: Stage) {
 }
 
 describe('MangaAssist app', () => {
-  it('splits each environment into a stateful stack and the stateless API and events stacks', () => {
+  it('splits each environment into an alarms stack, a stateful stack and the stateless API and events stacks', () => {
     const { stacks } = synthesisedApp('staging');
+    expect(stacks.alarms.stackName).toBe('MangaAssist-staging-Alarms');
     expect(stacks.stateful.stackName).toBe('MangaAssist-staging-Stateful');
     expect(stacks.api.stackName).toBe('MangaAssist-staging-Api');
     expect(stacks.events.stackName).toBe('MangaAssist-staging-Events');
-    expect(stacks.api.dependencies).toContain(stacks.stateful);
-    expect(stacks.events.dependencies).toEqual(expect.arrayContaining([stacks.stateful, stacks.api]));
+    const dependencies = (stack: { dependencies: { stackName: string }[] }) =>
+      stack.dependencies.map((dependency) => dependency.stackName).sort();
+    expect(dependencies(stacks.stateful)).toEqual([]);
+    expect(dependencies(stacks.api)).toEqual(['MangaAssist-staging-Alarms', 'MangaAssist-staging-Stateful']);
+    expect(dependencies(stacks.events)).toEqual([
+      'MangaAssist-staging-Alarms',
+      'MangaAssist-staging-Api',
+      'MangaAssist-staging-Stateful',
+    ]);
   });
 
   it.each(stages)('keeps every %s stack well inside CloudFormation’s 500 resources', (stage) => {
     const { stacks } = synthesisedApp(stage);
-    for (const stack of [stacks.stateful, stacks.api, stacks.events]) {
+    for (const stack of [stacks.alarms, stacks.stateful, stacks.api, stacks.events]) {
       const count = Object.keys(Template.fromStack(stack).toJSON().Resources as object).length;
       expect(count, stack.stackName).toBeLessThanOrEqual(400);
     }
   });
 
-  it('routes the events stack’s alarms to the API alarm topic', () => {
+  it("routes every alarm of the API and events stacks to the alarms stack's topic", () => {
     const { stacks } = synthesisedApp('dev');
-    const alarms = Object.values(Template.fromStack(stacks.events).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBeGreaterThan(0);
-    for (const alarm of alarms) {
-      expect(JSON.stringify(alarm)).toMatch(/Fn::ImportValue.*AlarmsTopic/);
+    for (const stack of [stacks.api, stacks.events]) {
+      const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const alarm of alarms) {
+        expect(JSON.stringify(alarm)).toMatch(/Fn::ImportValue.*MangaAssist-dev-Alarms.*AlarmsTopic/);
+      }
     }
+    Template.fromStack(stacks.alarms).resourceCountIs('AWS::Budgets::Budget', 1);
   });
 
   it('tags every resource with the project and the stage, except auto scaling targets, listeners and dashboards', () => {

@@ -1,11 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ApiAlarms } from '../../../lib/constructs/api-alarms.js';
-import { flatten, logicalId, unitTestApp } from '../support.js';
+import { logicalId, unitTestApp } from '../support.js';
 
 function build() {
   const stack = new Stack(unitTestApp(), 'Test');
@@ -28,6 +29,7 @@ function build() {
     serverErrorRatePercent: 1,
     latencyP99Ms: 3000,
     webSocketErrorRatePercent: 5,
+    topic: new Topic(stack, 'AlarmTopic'),
   });
   return Template.fromStack(stack);
 }
@@ -175,58 +177,10 @@ describe('ApiAlarms', () => {
   });
 
   it('notifies the alarm topic when an alarm fires and when it recovers', () => {
-    const topic = logicalId(template, 'AWS::SNS::Topic', 'Alarms');
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic }]);
     }
-  });
-
-  it('encrypts the topic with a rotating key CloudWatch may use, and accepts TLS publishers only', () => {
-    const key = logicalId(template, 'AWS::KMS::Key', 'Alarms');
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sns:Publish',
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: 'sns:Publish',
-          }),
-        ]),
-      },
-    });
-  });
-
-  it("lets only this account's alarms publish", () => {
-    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as {
-      Properties: {
-        PolicyDocument: {
-          Statement: { Effect: string; Condition?: { ArnLike?: Record<string, unknown> } }[];
-        };
-      };
-    };
-    const allow = policy.Properties.PolicyDocument.Statement.find(
-      (statement) => statement.Effect === 'Allow',
-    );
-    expect(flatten(allow?.Condition?.ArnLike?.['aws:SourceArn'])).toBe(
-      'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*',
-    );
   });
 });

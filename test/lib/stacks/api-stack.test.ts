@@ -5,6 +5,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,7 @@ function build(environment: string, compute?: Partial<EnvironmentConfig['chat'][
       securityGroups: [new SecurityGroup(shared, 'Functions', { vpc })],
     },
     redisUrl: 'rediss://cache.example:6379',
+    alarmTopic: new Topic(shared, 'AlarmTopic'),
     endUserPool: {
       issuer: 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_pool',
       clientId: 'app-client',
@@ -385,12 +387,12 @@ describe('ApiStack', () => {
     prod.template.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'mangaassist-prod-job-notifications',
     });
-    // The topic's key follows the stage's removal policy, as the alarm topic's.
+    // The topic's key follows the stage's removal policy.
     prod.template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 
-  it('sends the document jobs’ alarms to the API alarm topic', () => {
-    const topic = { Ref: logicalId(dev.template, 'AWS::SNS::Topic', 'AlarmsTopic') };
+  it('sends the document jobs’ alarms to the alarm topic', () => {
+    const topic = { 'Fn::ImportValue': expect.stringMatching(/AlarmTopic/) };
     const alarms = Object.entries(dev.template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
       id.startsWith('DocumentJobsAlarms'),
     );
@@ -444,8 +446,8 @@ describe('ApiStack', () => {
     );
   });
 
-  it('sends the webhook alarms to the API alarm topic', () => {
-    const topic = { Ref: logicalId(dev.template, 'AWS::SNS::Topic', 'AlarmsTopic') };
+  it('sends the webhook alarms to the alarm topic', () => {
+    const topic = { 'Fn::ImportValue': expect.stringMatching(/AlarmTopic/) };
     for (const metric of ['Url4xxCount', 'Url5xxCount']) {
       const alarms = Object.values(
         dev.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }),
