@@ -169,7 +169,22 @@ export function environmentConfig(
     ...(settings.account ? { account: settings.account } : {}),
     ...(settings.region ? { region: settings.region } : {}),
     bedrock,
-    api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, manageCloudWatchRole: true },
+    api: {
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      manageCloudWatchRole: true,
+      // At least twice each route's modelled peak (capacity.ts; the config tests check it).
+      methodThrottles: {
+        '/v1/chat/POST': { rateLimit: 50, burstLimit: 100 },
+        '/v1/chat/stream/POST': { rateLimit: 25, burstLimit: 50 },
+        '/v1/moderate/POST': { rateLimit: 20, burstLimit: 40 },
+        '/v1/summarize/POST': { rateLimit: 10, burstLimit: 20 },
+        '/v1/analyze/POST': { rateLimit: 2, burstLimit: 5 },
+        '/v1/ws-tickets/POST': { rateLimit: 30, burstLimit: 60 },
+        '/v1/jobs/POST': { rateLimit: 10, burstLimit: 20 },
+        '/v1/uploads/POST': { rateLimit: 10, burstLimit: 20 },
+      },
+    },
     websocket: {
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,

@@ -76,15 +76,16 @@ export interface StageSettings {
 const inAsiaPacific: readonly Geography[] = ['jp', 'apac'];
 
 /**
- * The store's own front ends. Throttle and quota take the seed 003 defaults (100 rps, burst 200,
- * 100 000 requests a month); pre-production budgets are small so a runaway test stops early.
+ * The store's own front ends. Pre-production takes the seed 003 usage plan (100 rps, burst 200,
+ * 100 000 requests a month) with small budgets, so a runaway test stops early; production is
+ * sized by the load model (`capacity.ts`): either front end may carry most of the month's
+ * requests and model spend.
  */
-function storeTenants(dailyBudgetUsd?: number): TenantSettings[] {
-  const budget = dailyBudgetUsd === undefined ? {} : { dailyBudgetUsd };
+function storeTenants(limits: Pick<TenantSettings, 'dailyBudgetUsd' | 'quota'>): TenantSettings[] {
   return [
-    { id: 'manga-store-web', name: 'MangaAssist web store', ...budget },
+    { id: 'manga-store-web', name: 'MangaAssist web store', ...limits },
     // Its key ships inside the app: only end users' tokens admit its requests.
-    { id: 'manga-store-app', name: 'MangaAssist mobile app', requireUserToken: true, ...budget },
+    { id: 'manga-store-app', name: 'MangaAssist mobile app', requireUserToken: true, ...limits },
   ];
 }
 
@@ -118,7 +119,7 @@ const qualityOutsideAsiaPacific = {
 /** Each stage's own settings, read only by `environmentConfig`. */
 export const stageSettings: Record<Stage, StageSettings> = {
   dev: {
-    tenants: storeTenants(5),
+    tenants: storeTenants({ dailyBudgetUsd: 5 }),
     natGateways: 1,
     monthlyBudgetUsd: 300,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
@@ -138,7 +139,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     webhookReservedConcurrency: 50,
     unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
-    tenants: storeTenants(10),
+    tenants: storeTenants({ dailyBudgetUsd: 10 }),
     natGateways: 1,
     monthlyBudgetUsd: 1_000,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
@@ -156,7 +157,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     promptAttackStrength: 'HIGH',
     provisionedConcurrency: 2,
     webhookProvisionedConcurrency: 5,
-    tenants: storeTenants(),
+    // The load model's month is ~30 M messages, ~$2 000 of model usage a day.
+    tenants: storeTenants({ dailyBudgetUsd: 2_500, quota: { limit: 20_000_000, period: 'MONTH' } }),
     natGateways: 2,
     // The load model's month (lib/config/capacity.ts): about $65 000 of model usage, and headroom.
     monthlyBudgetUsd: 80_000,

@@ -52,6 +52,14 @@ export interface ApiConfig {
    * another stack or the platform team already manages it.
    */
   readonly manageCloudWatchRole: boolean;
+  /**
+   * Tighter limits on the expensive routes, by `<path>/<METHOD>` (`/v1/analyze/POST`), sized by
+   * the load model (`capacity.ts`): a flood on one route (the quality model's) cannot take the
+   * whole stage's rate.
+   */
+  readonly methodThrottles: Readonly<
+    Record<string, { readonly rateLimit: number; readonly burstLimit: number }>
+  >;
 }
 
 /** The WebSocket API's stage (browsers' streaming chat). */

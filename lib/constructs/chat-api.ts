@@ -118,6 +118,13 @@ export interface ChatApiProps {
    */
   readonly tracing?: boolean;
   /**
+   * Per-method limits below the stage's, by `<path>/<METHOD>` (`/v1/analyze/POST`).
+   * @default - the stage's limits only
+   */
+  readonly methodThrottles?: Readonly<
+    Record<string, { readonly rateLimit: number; readonly burstLimit: number }>
+  >;
+  /**
    * Decides every method's caller (`ApiCallers`) and the key it is metered by.
    * @default - API Gateway checks `x-api-key` itself
    */
@@ -200,6 +207,16 @@ export class ChatApi extends Construct {
         stageName: props.stage,
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        ...(props.methodThrottles
+          ? {
+              methodOptions: Object.fromEntries(
+                Object.entries(props.methodThrottles).map(([method, { rateLimit, burstLimit }]) => [
+                  method,
+                  { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+                ]),
+              ),
+            }
+          : {}),
         loggingLevel: MethodLoggingLevel.INFO,
         // Request and response bodies hold customers' prompts: never in execution logs.
         dataTraceEnabled: false,

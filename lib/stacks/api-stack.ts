@@ -182,6 +182,7 @@ export class ApiStack extends Stack {
       environment: platformEnvironment,
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
+      methodThrottles: config.api.methodThrottles,
       manageCloudWatchRole: config.api.manageCloudWatchRole,
       memorySize: config.chat.memorySize,
       timeout: config.chat.timeout,

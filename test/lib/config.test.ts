@@ -53,14 +53,14 @@ describe('environmentConfig', () => {
   });
 
   it.each(stages)(
-    'gives every %s tenant a key-sized usage plan with the seed defaults and a daily budget',
+    'gives every %s tenant a usage plan with the seed throttle, a monthly quota and a daily budget (the seed quota before production, the load model’s in it)',
     (stage) => {
       const { tenants } = environmentConfig(stage);
       expect(tenants.length).toBeGreaterThan(0);
       expect(new Set(tenants.map((tenant) => tenant.id)).size).toBe(tenants.length);
       for (const tenant of tenants) {
         expect(tenant.throttle).toEqual({ rateLimit: 100, burstLimit: 200 });
-        expect(tenant.quota).toEqual({ limit: 100_000, period: 'MONTH' });
+        expect(tenant.quota).toEqual({ limit: stage === 'prod' ? 20_000_000 : 100_000, period: 'MONTH' });
         expect(tenant.dailyBudgetUsd).toBeGreaterThan(0);
       }
     },
@@ -78,7 +78,7 @@ describe('environmentConfig', () => {
   it('spends at most a few dollars a day per tenant before production', () => {
     for (const tenant of environmentConfig('dev').tenants)
       expect(tenant.dailyBudgetUsd).toBeLessThanOrEqual(10);
-    for (const tenant of environmentConfig('prod').tenants) expect(tenant.dailyBudgetUsd).toBe(50);
+    for (const tenant of environmentConfig('prod').tenants) expect(tenant.dailyBudgetUsd).toBe(2_500);
   });
 
   it.each(stages)(

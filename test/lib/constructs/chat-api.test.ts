@@ -203,6 +203,31 @@ describe('ChatApi', () => {
     });
   });
 
+  it('throttles the methods it is given below the stage, by path and method', () => {
+    const throttled = build({
+      methodThrottles: {
+        '/v1/analyze/POST': { rateLimit: 2, burstLimit: 5 },
+        '/v1/chat/stream/POST': { rateLimit: 25, burstLimit: 50 },
+      },
+    }).template;
+    throttled.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1v1~1analyze',
+          ThrottlingRateLimit: 2,
+          ThrottlingBurstLimit: 5,
+        }),
+        Match.objectLike({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1v1~1chat~1stream',
+          ThrottlingRateLimit: 25,
+          ThrottlingBurstLimit: 50,
+        }),
+      ]),
+    });
+  });
+
   it('logs every method at INFO without request bodies, with metrics and X-Ray tracing', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
