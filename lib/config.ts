@@ -94,7 +94,11 @@ export function environmentConfig(
     tenantClaim: 'custom:tenant',
   };
   checkEndUsers(environment, endUsers);
-  const network: NetworkConfig = { maxAzs: 2, natGateways: settings.natGateways };
+  const network: NetworkConfig = {
+    maxAzs: settings.availabilityZones?.length ?? 2,
+    ...(settings.availabilityZones ? { availabilityZones: settings.availabilityZones } : {}),
+    natGateways: settings.natGateways,
+  };
   if (
     !Number.isInteger(network.natGateways) ||
     network.natGateways < 1 ||

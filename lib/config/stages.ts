@@ -49,6 +49,8 @@ export interface StageSettings {
    */
   readonly endUsersOidc?: EndUsersConfig['oidc'];
   readonly natGateways: number;
+  /** `NetworkConfig.availabilityZones`. @default - two zones, whichever the region has */
+  readonly availabilityZones?: readonly string[];
   /** `AlarmsConfig.monthlyBudgetUsd`. */
   readonly monthlyBudgetUsd: number;
   readonly cache: CacheConfig;
@@ -159,7 +161,9 @@ export const stageSettings: Record<Stage, StageSettings> = {
     webhookProvisionedConcurrency: 5,
     // The load model's month is ~30 M messages, ~$2 000 of model usage a day.
     tenants: storeTenants({ dailyBudgetUsd: 2_500, quota: { limit: 20_000_000, period: 'MONTH' } }),
-    natGateways: 2,
+    // Three zones, a NAT gateway in each: losing a zone leaves two thirds of everything serving.
+    availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
+    natGateways: 3,
     // The load model's month (lib/config/capacity.ts): about $65 000 of model usage, and headroom.
     monthlyBudgetUsd: 80_000,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },

@@ -239,6 +239,11 @@ export interface NetworkConfig {
   /** Availability zones (ElastiCache Serverless needs subnets in at least two). */
   readonly maxAzs: number;
   /**
+   * The zones by name, when the stage needs more than the two an account-agnostic stack can find
+   * without a lookup (prod: three of Tokyo's).
+   */
+  readonly availabilityZones?: readonly string[];
+  /**
    * NAT gateways for the functions' egress (at least one). The functions must reach APIs no VPC
    * endpoint serves: the WebSocket `@connections` API (an execute-api endpoint serves only
    * private APIs) and Bedrock failover regions other than the VPC's own. One per AZ removes the

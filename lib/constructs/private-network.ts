@@ -21,6 +21,11 @@ export interface PrivateNetworkProps {
    */
   readonly maxAzs?: number;
   /**
+   * The zones by name (instead of `maxAzs`): more than the two an account-agnostic stack finds.
+   * @default - `maxAzs` zones of the region
+   */
+  readonly availabilityZones?: readonly string[];
+  /**
    * NAT gateways for the functions' egress, at least one (see the class description).
    * @default 1
    */
@@ -76,7 +81,9 @@ export class PrivateNetwork extends Construct {
     this.dataSubnets = { subnetGroupName: 'data' };
 
     this.vpc = new Vpc(this, 'Vpc', {
-      maxAzs: props.maxAzs ?? 2,
+      ...(props.availabilityZones
+        ? { availabilityZones: [...props.availabilityZones] }
+        : { maxAzs: props.maxAzs ?? 2 }),
       natGateways: props.natGateways ?? 1,
       natGatewaySubnets: { subnetGroupName: 'public' },
       subnetConfiguration: [

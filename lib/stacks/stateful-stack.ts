@@ -155,6 +155,7 @@ export class StatefulStack extends Stack {
 
     this.network = new PrivateNetwork(this, 'Network', {
       maxAzs: config.network.maxAzs,
+      ...(config.network.availabilityZones ? { availabilityZones: config.network.availabilityZones } : {}),
       natGateways: config.network.natGateways,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,

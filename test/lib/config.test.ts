@@ -155,8 +155,13 @@ describe('environmentConfig', () => {
     expect(environmentConfig('prod').chat.streamTimeout.toSeconds()).toBe(180);
   });
 
-  it('puts a NAT gateway in every prod AZ and one elsewhere, across two AZs', () => {
-    expect(environmentConfig('prod').network).toEqual({ maxAzs: 2, natGateways: 2 });
+  it('spreads prod over three of Tokyo’s zones with a NAT gateway in each, and the other stages over two with one', () => {
+    expect(environmentConfig('prod').network).toEqual({
+      maxAzs: 3,
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
+      natGateways: 3,
+    });
+    expect(environmentConfig('staging').network).toEqual({ maxAzs: 2, natGateways: 1 });
     expect(environmentConfig('dev').network).toEqual({ maxAzs: 2, natGateways: 1 });
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -41,6 +42,20 @@ describe('MangaAssist app', () => {
       'MangaAssist-staging-Api',
       'MangaAssist-staging-Stateful',
     ]);
+  });
+
+  it('sets every feature flag aws-cdk-lib recommends, so the synth has none left to warn about', () => {
+    const recommended = JSON.parse(
+      readFileSync(
+        new URL('../../node_modules/aws-cdk-lib/recommended-feature-flags.json', import.meta.url),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    expect(Object.keys(recommended).length).toBeGreaterThan(50);
+    expect(Object.keys(recommended).filter((flag) => !(flag in context))).toEqual([]);
   });
 
   it.each(stages)('keeps every %s stack well inside CloudFormation’s 500 resources', (stage) => {

@@ -359,6 +359,8 @@ describe('ChatApi', () => {
     const vpc = new Vpc(stack, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
+      // The test's own network: no custom resource beside the functions under test.
+      restrictDefaultSecurityGroup: false,
       subnetConfiguration: [{ name: 'functions', subnetType: SubnetType.PRIVATE_ISOLATED }],
     });
     const group = new SecurityGroup(stack, 'Group', { vpc });

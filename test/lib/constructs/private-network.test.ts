@@ -42,6 +42,18 @@ describe('PrivateNetwork', () => {
     for (const route of routes) expect(dataRouteTables).not.toContain(flatten(route.RouteTableId));
   });
 
+  it('spans the zones it is given by name, when a stage needs more than two', () => {
+    const zones = ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'];
+    const three = build({ availabilityZones: zones, natGateways: 3 });
+    expect(three.network.vpc.availabilityZones).toEqual(zones);
+    three.template.resourceCountIs('AWS::EC2::Subnet', 9);
+    three.template.resourceCountIs('AWS::EC2::NatGateway', 3);
+  });
+
+  it('strips the default security group of its rules, so nothing placed in it by mistake can talk', () => {
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
   it('has one NAT gateway by default and as many as configured', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     build({ natGateways: 2 }).template.resourceCountIs('AWS::EC2::NatGateway', 2);

@@ -233,11 +233,20 @@ describe('StatefulStack', () => {
     });
   });
 
-  it('sizes the cache limits and NAT gateways by stage', () => {
+  it('sizes the cache limits, zones and NAT gateways by stage: prod in three zones', () => {
     prod.template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
       CacheUsageLimits: { DataStorage: { Maximum: 10, Unit: 'GB' }, ECPUPerSecond: { Maximum: 100_000 } },
     });
-    prod.template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    const [cache] = Object.values(prod.template.findResources('AWS::ElastiCache::ServerlessCache')) as {
+      Properties: { SubnetIds: unknown[] };
+    }[];
+    expect(cache?.Properties.SubnetIds).toHaveLength(3);
+    prod.template.resourceCountIs('AWS::EC2::NatGateway', 3);
+    expect(prod.stack.network.vpc.availabilityZones).toEqual([
+      'ap-northeast-1a',
+      'ap-northeast-1c',
+      'ap-northeast-1d',
+    ]);
     dev.template.resourceCountIs('AWS::EC2::NatGateway', 1);
   });
 
