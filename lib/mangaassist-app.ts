@@ -35,13 +35,12 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     ticketsTable: stateful.ticketsTable,
     webhookIdempotencyTable: stateful.webhookIdempotencyTable,
     webhookSecret: stateful.webhookSecret,
-    catalogEnrichmentQueue: stateful.catalogEnrichment.queue,
+    catalogEnrichmentQueue: stateful.catalogEnrichment.reference,
     callbackSecret: stateful.callbackSecret,
     jobsTable: stateful.jobsTable,
     recommendationsTable: stateful.recommendationsTable,
     documentsBucketName: stateful.documentsBucketName,
     functionNetwork: stateful.functionNetwork,
-    redisUrl: stateful.redisUrl,
     alarmTopic: alarms.topic,
     ...(stateful.endUserPool
       ? {
@@ -53,8 +52,9 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
       : {}),
     description: `MangaAssist ${config.stage}: public REST and WebSocket APIs, webhook receivers, document jobs, recommendations, their functions, WAF and alarms`,
   });
-  // The API stack refers to the documents bucket by name, not by an export: make the order explicit.
-  api.addStackDependency(stateful, 'the API stack refers to the documents bucket by name');
+  // The API stack refers to the bucket, tables, bus and queue by name and reads the cache's URL
+  // from SSM, not through exports: make the order explicit.
+  api.addStackDependency(stateful, 'the API stack refers to the stateful resources by name');
   const events = new EventsStack(app, `${config.stackPrefix}-Events`, {
     config,
     env,
@@ -63,14 +63,16 @@ export function addMangaAssistStacks(app: App, config: EnvironmentConfig): Manga
     recommendationsTable: stateful.recommendationsTable,
     documentsBucketName: stateful.documentsBucketName,
     catalogEnrichment: {
-      queue: stateful.catalogEnrichment.queue,
+      queue: stateful.catalogEnrichment.reference,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
     },
     moderationWebhookKey: stateful.moderationWebhookKey,
     alarmTopic: alarms.topic,
     description: `MangaAssist ${config.stage}: event consumers, the recommendation and re-enrichment workflows, the AI bus's rules with their DLQs, the moderation alert webhook, forwarding and alarms`,
   });
-  // Its dashboard reads the names the API stack publishes (SSM parameters, not exports).
+  // Both refer to the stateful resources by name, and its dashboard reads the names the API stack
+  // publishes (SSM parameters, not exports): make the order explicit.
+  events.addStackDependency(stateful, 'the events stack refers to the bus, tables and queues by name');
   events.addStackDependency(api, "the events stack's dashboard reads the API stack's published names");
   // Not on auto scaling targets, load balancer listeners and dashboards: CloudFormation took
   // `Tags` on them only lately, and the linter run in CI (cfn-lint 1.51) still refuses the property.

@@ -1,6 +1,6 @@
 import type { RegistrySchema } from '@mangaassist/contracts';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Archive, EventBus, Match } from 'aws-cdk-lib/aws-events';
+import { Archive, EventBus, type IEventBus, Match } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { EventSchemaRegistry } from './event-schema-registry.js';
 
@@ -42,6 +42,8 @@ export interface AiEventBusProps {
  */
 export class AiEventBus extends Construct {
   readonly eventBus: EventBus;
+  /** The bus by its name, for other stacks: no export pins it. */
+  readonly reference: IEventBus;
   readonly archive: Archive;
   readonly schemaRegistry: EventSchemaRegistry;
 
@@ -54,6 +56,7 @@ export class AiEventBus extends Construct {
       description: `MangaAssist ${props.stage}: InferenceCompleted and other AI events`,
     });
     this.eventBus.applyRemovalPolicy(removalPolicy);
+    this.reference = EventBus.fromEventBusName(this, 'Reference', busName);
 
     const retention = props.archiveRetention ?? Duration.days(30);
     this.archive = new Archive(this, 'Archive', {

@@ -1,6 +1,12 @@
 import { catalogEnrichmentQueueLimits, catalogEnrichmentQueueName } from '@mangaassist/contracts';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  type IQueue,
+  Queue,
+  QueueEncryption,
+} from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
@@ -45,6 +51,8 @@ export interface CatalogEnrichmentQueueProps {
  */
 export class CatalogEnrichmentQueue extends Construct {
   readonly queue: Queue;
+  /** The queue by its name, for other stacks: no export pins it. */
+  readonly reference: IQueue;
   /** Catalog updates the consumer failed `maxReceiveCount` times. */
   readonly deadLetters: DeadLetterQueue;
 
@@ -73,6 +81,13 @@ export class CatalogEnrichmentQueue extends Construct {
         maxReceiveCount: props.maxReceiveCount ?? catalogEnrichmentQueueLimits.maxReceiveCount,
       },
       removalPolicy,
+    });
+    const stack = Stack.of(this);
+    const name = catalogEnrichmentQueueName(props.stage);
+    this.reference = Queue.fromQueueAttributes(this, 'Reference', {
+      queueArn: stack.formatArn({ service: 'sqs', resource: name }),
+      queueUrl: `https://sqs.${stack.region}.${stack.urlSuffix}/${stack.account}/${name}`,
+      fifo: true,
     });
   }
 }

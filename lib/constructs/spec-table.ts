@@ -5,6 +5,7 @@ import {
   AttributeType,
   BillingMode,
   type CfnTable,
+  type ITable,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -40,6 +41,11 @@ export interface SpecTableProps {
  */
 export class SpecTable extends Construct {
   readonly table: Table;
+  /**
+   * The table by its name, for other stacks: granting or naming it there needs no export (its
+   * name is fixed, its ARN built from the name), so the table stays replaceable.
+   */
+  readonly reference: ITable;
 
   constructor(scope: Construct, id: string, props: SpecTableProps) {
     super(scope, id);
@@ -55,6 +61,7 @@ export class SpecTable extends Construct {
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    this.reference = Table.fromTableName(this, 'Reference', tableName(props.stage, spec));
     const indexes = spec.globalSecondaryIndexes ?? [];
     if (indexes.length > 0) {
       // Declared on the CloudFormation resource, not through `addGlobalSecondaryIndex`: the L2

@@ -19,7 +19,7 @@ import { ModelGuardrail } from '../constructs/model-guardrail.js';
 import { OrchestratorIngress } from '../constructs/orchestrator-ingress.js';
 import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
-import { PublishedNames } from '../constructs/published-names.js';
+import { PublishedNames, readPublishedName } from '../constructs/published-names.js';
 import { RecommendationRoutes } from '../constructs/recommendation-routes.js';
 import {
   FunctionAlarms,
@@ -62,8 +62,11 @@ export interface ApiStackProps extends StackProps {
   readonly documentsBucketName: string;
   /** Where the functions run: the cache's VPC, with the security group the cache admits. */
   readonly functionNetwork: FunctionNetwork;
-  /** `rediss://…` of the shared cache (`REDIS_URL`). */
-  readonly redisUrl: string;
+  /**
+   * `rediss://…` of the shared cache (`REDIS_URL`).
+   * @default - the URL the stateful stack publishes (`cache/url` in SSM), read at deploy time
+   */
+  readonly redisUrl?: string;
   /** Where every alarm of this stack notifies (the alarms stack's topic). */
   readonly alarmTopic: ITopic;
   /** The stage's Cognito pool of end users, when it takes their tokens without an issuer of its own. */
@@ -123,12 +126,12 @@ export class ApiStack extends Stack {
       recommendationsTable,
       documentsBucketName,
       functionNetwork,
-      redisUrl,
       endUserPool,
       alarmTopic,
       ...stackProps
     } = props;
     super(scope, id, stackProps);
+    const redisUrl = props.redisUrl ?? readPublishedName(this, config.stage, 'cache/url');
     const { guardrail } = config.bedrock;
     this.guardrail = guardrail
       ? new ModelGuardrail(this, 'Guardrail', {

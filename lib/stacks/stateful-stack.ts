@@ -26,6 +26,7 @@ import type { ConsumerTable } from '../constructs/event-consumers.js';
 import { OutboundWebhookKey } from '../constructs/outbound-webhook-key.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
 import { PrivateNetwork } from '../constructs/private-network.js';
+import { PublishedNames } from '../constructs/published-names.js';
 import { SharedCache } from '../constructs/shared-cache.js';
 import { SpecTable } from '../constructs/spec-table.js';
 import { WebhookSecret } from '../constructs/webhook-secret.js';
@@ -97,42 +98,46 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
       archiveRetention: config.events.archiveRetention,
     });
-    this.eventBus = this.aiEventBus.eventBus;
+    // Other stacks reach the stateful resources by name, not by export: see `SpecTable.reference`.
+    this.eventBus = this.aiEventBus.reference;
 
     const tableDefaults = {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
       deletionProtection: config.terminationProtection,
     };
-    this.sessionsTable = new SpecTable(this, 'Sessions', { spec: sessionsTable, ...tableDefaults }).table;
+    this.sessionsTable = new SpecTable(this, 'Sessions', { spec: sessionsTable, ...tableDefaults }).reference;
     this.connectionsTable = new SpecTable(this, 'Connections', {
       spec: connectionsTable,
       ...tableDefaults,
-    }).table;
-    this.ticketsTable = new SpecTable(this, 'WsTickets', { spec: wsTicketsTable, ...tableDefaults }).table;
+    }).reference;
+    this.ticketsTable = new SpecTable(this, 'WsTickets', {
+      spec: wsTicketsTable,
+      ...tableDefaults,
+    }).reference;
     this.webhookIdempotencyTable = new SpecTable(this, 'WebhookIdempotency', {
       spec: webhookIdempotencyTable,
       ...tableDefaults,
-    }).table;
+    }).reference;
     this.eventTables = {
-      products: new SpecTable(this, 'Products', { spec: productsTable, ...tableDefaults }).table,
-      reviews: new SpecTable(this, 'Reviews', { spec: reviewsTable, ...tableDefaults }).table,
+      products: new SpecTable(this, 'Products', { spec: productsTable, ...tableDefaults }).reference,
+      reviews: new SpecTable(this, 'Reviews', { spec: reviewsTable, ...tableDefaults }).reference,
       analytics: new SpecTable(this, 'InferenceAnalytics', {
         spec: inferenceAnalyticsTable,
         ...tableDefaults,
-      }).table,
+      }).reference,
       consumedEvents: new SpecTable(this, 'ConsumedEvents', { spec: consumedEventsTable, ...tableDefaults })
-        .table,
+        .reference,
     };
     this.catalogEnrichment = new CatalogEnrichmentQueue(this, 'CatalogEnrichment', {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
     });
-    this.jobsTable = new SpecTable(this, 'Jobs', { spec: jobsTable, ...tableDefaults }).table;
+    this.jobsTable = new SpecTable(this, 'Jobs', { spec: jobsTable, ...tableDefaults }).reference;
     this.recommendationsTable = new SpecTable(this, 'Recommendations', {
       spec: recommendationsTable,
       ...tableDefaults,
-    }).table;
+    }).reference;
     this.documentsBucket = new DocumentBucket(this, 'Documents', {
       stage: config.stage,
       removalPolicy: config.removalPolicy,
@@ -174,6 +179,12 @@ export class StatefulStack extends Stack {
       securityGroups: [this.network.functionSecurityGroup],
     };
     this.redisUrl = this.cache.redisUrl;
+    // Read by the API stack from SSM: a replaced cache changes its endpoint, which an export
+    // would refuse ("export in use"); the API stack picks the new URL up on its next deploy.
+    new PublishedNames(this, 'PublishedNames', {
+      stage: config.stage,
+      names: { 'cache/url': this.redisUrl },
+    });
     if (config.endUsers && config.endUsers.oidc === undefined) {
       this.endUserPool = new EndUserPool(this, 'EndUsers', {
         stage: config.stage,

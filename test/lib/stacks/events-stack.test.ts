@@ -53,7 +53,7 @@ function build(stage: Stage, overrides: DeploymentOverrides = {}) {
     recommendationsTable: stateful.recommendationsTable,
     documentsBucketName: stateful.documentsBucketName,
     catalogEnrichment: {
-      queue: stateful.catalogEnrichment.queue,
+      queue: stateful.catalogEnrichment.reference,
       deadLetters: stateful.catalogEnrichment.deadLetters.queue,
     },
     moderationWebhookKey: stateful.moderationWebhookKey,
@@ -105,7 +105,8 @@ describe('EventsStack', () => {
       const rule = deployedRule(spec);
       expect(rule.EventPattern).toEqual(spec.eventPattern);
       expect(rule.State).toBe('ENABLED');
-      expect(flatten(rule.EventBusName)).toMatch(/ImportValue.*AiEventsBus/);
+      // By name: no export pins the bus in the stateful stack.
+      expect(rule.EventBusName).toBe('mangaassist-dev-ai-events');
       expect(rule.EventBusName).toEqual(busImport);
       expect(rule.Description).toBe(`MangaAssist dev: ${spec.description}`);
     },
@@ -238,19 +239,23 @@ describe('EventsStack', () => {
     expect(fmTrigger).not.toHaveProperty('PRODUCTS_TABLE');
     const enrichment = functionEnvironment(template, 'CatalogEnrichmentFunction');
     expect(enrichment).toMatchObject({ EVENT_CONSUMER: 'catalog-enrichment', EVENT_BUS_NAME: busImport });
-    expect(flatten(enrichment.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    expect(enrichment.PRODUCTS_TABLE).toBe('mangaassist-dev-products');
     const recommendations = functionEnvironment(template, 'RecommendationsStepsFunction');
     expect(recommendations).toMatchObject({ MANGA_ENV: 'dev', EVENT_BUS_NAME: busImport });
-    expect(flatten(recommendations.RECOMMENDATIONS_TABLE)).toMatch(/ImportValue.*RecommendationsTable/);
-    expect(flatten(recommendations.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    expect(recommendations.RECOMMENDATIONS_TABLE).toBe('mangaassist-dev-recommendations');
+    expect(recommendations.PRODUCTS_TABLE).toBe('mangaassist-dev-products');
     const reenrichment = functionEnvironment(template, 'ReenrichmentStepsFunction');
-    expect(flatten(reenrichment.PRODUCTS_TABLE)).toMatch(/ImportValue.*ProductsTable/);
+    expect(reenrichment.PRODUCTS_TABLE).toBe('mangaassist-dev-products');
     expect(flatten(reenrichment.DOCUMENTS_BUCKET)).toContain('mangaassist-dev-documents');
   });
 
   it('feeds the catalog enrichment from the stateful stack’s FIFO queue, one message at a time', () => {
+    const [mapping] = resourcesOf<{ EventSourceArn: unknown }>(template, 'AWS::Lambda::EventSourceMapping');
+    // By name: no export pins the queue in the stateful stack.
+    expect(flatten(mapping?.properties.EventSourceArn)).toMatch(
+      /^arn:.*:sqs:.*:mangaassist-dev-catalog-enrichment\.fifo$/,
+    );
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('CatalogEnrichmentQueue') },
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 20 },
