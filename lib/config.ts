@@ -165,6 +165,7 @@ export function environmentConfig(
     ...(settings.promptAttackStrength
       ? { guardrail: { promptAttackStrength: settings.promptAttackStrength } }
       : {}),
+    ...(settings.invocationLogging ? { invocationLogging: settings.invocationLogging } : {}),
   };
   checkModelReach(environment, bedrock);
   return {

@@ -35,6 +35,8 @@ export interface StageSettings {
   readonly modelCatalogOverridesJson?: string;
   readonly unreachableAliases?: BedrockConfig['unreachableAliases'];
   readonly promptAttackStrength?: PromptAttackStrength;
+  /** `BedrockConfig.invocationLogging`. @default - off */
+  readonly invocationLogging?: BedrockConfig['invocationLogging'];
   readonly provisionedConcurrency?: number;
   /**
    * Concurrency reserved for each webhook receiver (`WebhooksConfig.reservedConcurrency`).
@@ -157,6 +159,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     webhookReservedConcurrency: 50,
     unreachableAliases: qualityOutsideAsiaPacific,
     promptAttackStrength: 'HIGH',
+    // Who called which model with how many tokens; never the customers' text.
+    invocationLogging: { includeText: false },
     provisionedConcurrency: 2,
     webhookProvisionedConcurrency: 5,
     // The load model's month is ~30 M messages, ~$2 000 of model usage a day.

@@ -38,6 +38,12 @@ export interface BedrockConfig {
    * other such alias fails the synth, rather than quietly answering with another model.
    */
   readonly unreachableAliases?: Readonly<Partial<Record<ModelAlias, string>>>;
+  /**
+   * Bedrock model invocation logging to CloudWatch (`ModelInvocationLogging`): one setting per
+   * account and region, so one stage per account turns it on. `includeText` logs customers'
+   * prompts and answers too. Undefined = off.
+   */
+  readonly invocationLogging?: { readonly includeText: boolean };
 }
 
 /** The REST API's stage. */

@@ -16,6 +16,7 @@ import { ChatApi, chatRoutes } from '../constructs/chat-api.js';
 import { ChatWebSocketApi } from '../constructs/chat-websocket-api.js';
 import { DocumentJobs } from '../constructs/document-jobs.js';
 import { ModelGuardrail } from '../constructs/model-guardrail.js';
+import { ModelInvocationLogging } from '../constructs/model-invocation-logging.js';
 import { OrchestratorIngress } from '../constructs/orchestrator-ingress.js';
 import { OrchestratorService } from '../constructs/orchestrator-service.js';
 import type { FunctionNetwork } from '../constructs/platform-function.js';
@@ -95,6 +96,8 @@ export class ApiStack extends Stack {
   readonly webSocket: ChatWebSocketApi;
   /** The prompt-attack guardrail, in stages that configure one (`bedrock.guardrail`). */
   readonly guardrail?: ModelGuardrail;
+  /** Bedrock model invocation logging, in stages that turn it on (`bedrock.invocationLogging`). */
+  readonly invocationLogging?: ModelInvocationLogging;
   readonly firewall: ApiFirewall;
   readonly alarms: ApiAlarms;
   readonly webhooks: WebhookReceivers;
@@ -137,6 +140,15 @@ export class ApiStack extends Stack {
       ? new ModelGuardrail(this, 'Guardrail', {
           stage: config.stage,
           promptAttackStrength: guardrail.promptAttackStrength,
+        })
+      : undefined;
+    const { invocationLogging } = config.bedrock;
+    this.invocationLogging = invocationLogging
+      ? new ModelInvocationLogging(this, 'InvocationLogging', {
+          stage: config.stage,
+          includeText: invocationLogging.includeText,
+          retention: config.logRetention,
+          removalPolicy: config.removalPolicy,
         })
       : undefined;
     this.bedrockAccess = new BedrockInvokeAccess(this, 'BedrockAccess', {

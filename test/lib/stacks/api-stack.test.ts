@@ -74,10 +74,11 @@ const bedrockStatements = (template: Template) =>
   );
 
 type FunctionResource = { Properties: Record<string, unknown> & { Description?: string } };
+/** The platform's functions: not CDK's deploy-time provider of AwsCustomResource (invocation logging). */
 const functionsOf = (template: Template) =>
-  Object.values(template.findResources('AWS::Lambda::Function')).map(
-    (fn) => (fn as FunctionResource).Properties,
-  );
+  Object.entries(template.findResources('AWS::Lambda::Function'))
+    .filter(([id]) => !id.startsWith('AWS679f53fa'))
+    .map(([, fn]) => (fn as FunctionResource).Properties);
 const isWebhook = (fn: { Description?: string }) => fn.Description?.includes('webhooks from') ?? false;
 /** Receivers that call no model: they reach only AWS APIs, from outside any VPC. */
 const isPlainWebhook = (fn: { Description?: string }) =>
@@ -135,6 +136,14 @@ describe('ApiStack', () => {
         });
       }
     }
+  });
+
+  it("turns Bedrock invocation logging on in prod, without customers' text, and leaves dev's account alone", () => {
+    prod.template.resourceCountIs('Custom::AWS', 1);
+    prod.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/bedrock/mangaassist-prod',
+    });
+    dev.template.resourceCountIs('Custom::AWS', 0);
   });
 
   it('publishes what the dashboard watches here as SSM parameters, not exports', () => {
@@ -509,8 +518,8 @@ describe('ApiStack', () => {
   it('keeps prod logs for 90 days and retains them, while dev logs expire after 7 days', () => {
     const prodLogs = Object.values(prod.template.findResources('AWS::Logs::LogGroup'));
     // 19 functions, REST access and execution logs, WebSocket access logs, WAF logs, job state
-    // machine, the orchestrator's tasks.
-    expect(prodLogs).toHaveLength(25);
+    // machine, the orchestrator's tasks, Bedrock's invocation logs and their setting's provider.
+    expect(prodLogs).toHaveLength(27);
     for (const logGroup of prodLogs) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
     }
