@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
@@ -11,6 +11,7 @@ import {
   SubnetType,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -30,6 +31,11 @@ export interface PrivateNetworkProps {
    * @default 1
    */
   readonly natGateways?: number;
+  /**
+   * The event buses the functions may put events on through the EventBridge endpoint.
+   * @default - any bus of this account
+   */
+  readonly eventBusNames?: readonly string[];
   /**
    * Retention of the flow log group.
    * @default RetentionDays.ONE_MONTH
@@ -131,14 +137,36 @@ export class PrivateNetwork extends Construct {
       BedrockRuntime: InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
       Events: InterfaceVpcEndpointAwsService.EVENTBRIDGE,
     };
+    const stack = Stack.of(this);
+    // What each endpoint lets through: this account's principals, and only the calls the
+    // platform makes. A stolen credential of another account, or another API of the service,
+    // does not pass here.
+    const endpointPolicies: Record<keyof typeof interfaceEndpoints, PolicyStatement> = {
+      BedrockRuntime: new PolicyStatement({
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream', 'bedrock:ApplyGuardrail'],
+        resources: ['*'],
+      }),
+      Events: new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: (props.eventBusNames ?? ['*']).map((name) =>
+          name === '*'
+            ? '*'
+            : stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: name }),
+        ),
+      }),
+    };
     for (const [name, service] of Object.entries(interfaceEndpoints)) {
-      this.vpc.addInterfaceEndpoint(name, {
+      const endpoint = this.vpc.addInterfaceEndpoint(name, {
         service,
         subnets: this.functionSubnets,
         securityGroups: [endpointSecurityGroup],
         privateDnsEnabled: true,
         open: false,
       });
+      const statement = endpointPolicies[name as keyof typeof interfaceEndpoints];
+      statement.addAnyPrincipal();
+      statement.addCondition('StringEquals', { 'aws:PrincipalAccount': stack.account });
+      endpoint.addToPolicy(statement);
     }
   }
 }

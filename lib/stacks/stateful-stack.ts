@@ -162,6 +162,7 @@ export class StatefulStack extends Stack {
       maxAzs: config.network.maxAzs,
       ...(config.network.availabilityZones ? { availabilityZones: config.network.availabilityZones } : {}),
       natGateways: config.network.natGateways,
+      eventBusNames: [this.aiEventBus.eventBus.eventBusName],
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
     });

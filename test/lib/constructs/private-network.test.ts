@@ -54,6 +54,46 @@ describe('PrivateNetwork', () => {
     template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
   });
 
+  it("lets through each interface endpoint only this account's principals, and only the calls the platform makes", () => {
+    const { template: bounded } = build({ eventBusNames: ['mangaassist-prod-ai-events'] });
+    const policies = Object.values(bounded.findResources('AWS::EC2::VPCEndpoint'))
+      .map(
+        (endpoint) =>
+          endpoint as {
+            Properties: {
+              VpcEndpointType?: string;
+              ServiceName: unknown;
+              PolicyDocument?: { Statement: unknown[] };
+            };
+          },
+      )
+      .filter((endpoint) => endpoint.Properties.VpcEndpointType === 'Interface')
+      .map((endpoint) => endpoint.Properties.PolicyDocument?.Statement);
+    expect(policies).toEqual([
+      [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['bedrock:ApplyGuardrail', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+      [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'events:PutEvents',
+          Resource: expect.anything(),
+          Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    ]);
+    expect(flatten(policies[1]?.[0] && (policies[1][0] as { Resource: unknown }).Resource)).toBe(
+      'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/mangaassist-prod-ai-events',
+    );
+  });
+
   it('has one NAT gateway by default and as many as configured', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     build({ natGateways: 2 }).template.resourceCountIs('AWS::EC2::NatGateway', 2);
