@@ -15,6 +15,7 @@ import { RedisResponseCache } from '../redis/redis-response-cache.js';
 import { ModelRouter } from '../routing/model-router.js';
 import type { ModelApi, ModelRuntime } from '../runtime/model-runtime.js';
 import { estimateTokens } from '../text/estimate-tokens.js';
+import { lambdaXrayAttemptTracer } from '../xray/xray-attempt-tracer.js';
 
 /**
  * The gateway's `InferenceCompleted` client: one attempt, 0.5 s to connect and 1 s per request,
@@ -133,6 +134,7 @@ export function createGateway(
         })
       : undefined;
   const events = options.events ?? owned?.publisher;
+  const xrayTracer = lambdaXrayAttemptTracer();
   const router = new ModelRouter({ catalog, estimateTokens, experiments: config.routingExperiments });
 
   const gateway = new FmGateway({
@@ -148,6 +150,8 @@ export function createGateway(
     ...(config.guardrailId
       ? { guardrail: { id: config.guardrailId, version: config.guardrailVersion } }
       : {}),
+    // In Lambda with active tracing, each model target tried is a subsegment of the invocation.
+    ...(xrayTracer ? { attemptTracer: xrayTracer } : {}),
     ...options.gateway,
   });
 

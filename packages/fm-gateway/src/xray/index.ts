@@ -1,0 +1,8 @@
+// X-Ray's side of @mangaassist/fm-gateway: the model targets tried, as subsegments of the Lambda trace.
+
+export {
+  lambdaXrayAttemptTracer,
+  sampledParent,
+  type XrayEnvironment,
+  xrayAttemptTracer,
+} from './xray-attempt-tracer.js';
