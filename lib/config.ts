@@ -27,6 +27,7 @@ import {
   checkJobs,
   checkModelReach,
   checkOrchestrator,
+  checkSharedAccounts,
   checkWebhooks,
   type DeploymentOverrides,
   emailDomain,
@@ -79,6 +80,7 @@ export function environmentConfig(
     );
   }
   const settings = stageSettings[environment];
+  checkSharedAccounts(stageSettings);
   const targets = regionTargetsSchema.safeParse(settings.regionTargets ?? defaultRegionTargets);
   if (!targets.success) {
     throw new ConfigError(`${environment}: invalid Bedrock region targets: ${targets.error.message}`);
@@ -177,7 +179,7 @@ export function environmentConfig(
     api: {
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
-      manageCloudWatchRole: true,
+      manageCloudWatchRole: settings.manageApiGatewayAccount ?? true,
       // At least twice each route's modelled peak (capacity.ts; the config tests check it).
       methodThrottles: {
         '/v1/chat/POST': { rateLimit: 50, burstLimit: 100 },

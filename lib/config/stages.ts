@@ -29,6 +29,13 @@ export function isStage(value: unknown): value is Stage {
 /** What one stage sets itself; every other value is shared by all stages (see `environmentConfig`). */
 export interface StageSettings {
   readonly account?: string;
+  /**
+   * Whether this stage's stack sets the account's API Gateway CloudWatch Logs role
+   * (`ApiConfig.manageCloudWatchRole`). It is one setting per account and region: where several
+   * stages share an account, exactly one of them sets it.
+   * @default true
+   */
+  readonly manageApiGatewayAccount?: boolean;
   readonly region?: string;
   readonly regionTargets?: readonly RegionTarget[];
   readonly allowedGeographies?: readonly Geography[];

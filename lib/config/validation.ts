@@ -56,6 +56,30 @@ export function overridesFromContext(tryGetContext: (key: string) => unknown): D
   return overrides;
 }
 
+/**
+ * Throws `ConfigError` when two stages that pin the same account both set its API Gateway
+ * CloudWatch Logs role (`manageApiGatewayAccount`, on by default): each stack would claim the
+ * account's one setting, and deleting either would leave the other pointing at a removed role.
+ */
+export function checkSharedAccounts(
+  settings: Readonly<
+    Record<string, { readonly account?: string; readonly manageApiGatewayAccount?: boolean }>
+  >,
+): void {
+  const managers = new Map<string, string[]>();
+  for (const [stage, { account, manageApiGatewayAccount = true }] of Object.entries(settings)) {
+    if (account === undefined || !manageApiGatewayAccount) continue;
+    managers.set(account, [...(managers.get(account) ?? []), stage]);
+  }
+  for (const [account, stages] of managers) {
+    if (stages.length > 1) {
+      throw new ConfigError(
+        `stages ${stages.join(', ')} share account ${account} and each would set its API Gateway CloudWatch Logs role: set manageApiGatewayAccount: false on all but one`,
+      );
+    }
+  }
+}
+
 const isHttpsUrl = (value: string) => URL.canParse(value) && new URL(value).protocol === 'https:';
 
 /**

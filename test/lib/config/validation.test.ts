@@ -5,6 +5,7 @@ import {
   checkEndUsers,
   checkEvents,
   checkJobs,
+  checkSharedAccounts,
   checkWebhooks,
   overridesFromContext,
   parseTenants,
@@ -173,6 +174,27 @@ describe('checkEndUsers', () => {
     for (const [endUsers, message] of cases) {
       expect(() => checkEndUsers('prod', endUsers), JSON.stringify(endUsers)).toThrow(message);
     }
+  });
+});
+
+describe('checkSharedAccounts', () => {
+  it('lets one stage of an account set its API Gateway logging role, and stages of other or unpinned accounts too', () => {
+    expect(() =>
+      checkSharedAccounts({
+        dev: { account: '111111111111', manageApiGatewayAccount: false },
+        staging: { account: '111111111111' },
+        prod: { account: '222222222222' },
+        sandbox: {},
+      }),
+    ).not.toThrow();
+  });
+
+  it('refuses two stages of one account that would both set it', () => {
+    expect(() =>
+      checkSharedAccounts({ dev: { account: '111111111111' }, staging: { account: '111111111111' } }),
+    ).toThrow(
+      /stages dev, staging share account 111111111111 .* manageApiGatewayAccount: false on all but one/,
+    );
   });
 });
 
