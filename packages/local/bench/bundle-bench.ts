@@ -49,6 +49,7 @@ function placeholder(name: string, value: unknown): string {
   if (name === 'TENANTS_JSON')
     return JSON.stringify({ tenants: [{ id: 'bench', name: 'Bench' }], apiKeys: {} });
   if (name.endsWith('_URL')) return 'https://example.execute-api.ap-northeast-1.amazonaws.com/prod';
+  if (name === 'AUTH_ISSUER') return 'https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_bench';
   if (name === 'SENDER_EMAIL') return 'noreply@example.com';
   if (name === 'JOB_STATE_MACHINE_ARN')
     return 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:bench';
