@@ -682,6 +682,40 @@ describe('RedisConnection faults', () => {
     expect(received).toEqual([['AUTH', 'mangaassist', 'p@ss'], ['SELECT', '3'], ['PING']]);
   });
 
+  it('asks for fresh credentials for each connection (an IAM token expires), and retries when it cannot get them', async () => {
+    const received: string[][] = [];
+    const sockets: Socket[] = [];
+    const server = await scriptedServer((command, _connection, socket) => {
+      received.push(command);
+      sockets.push(socket);
+      if (command[0] === 'AUTH') socket.write('+OK\r\n');
+    });
+    let issued = 0;
+    const connection = connectionTo(`redis://127.0.0.1:${server.port}`, {
+      retryStrategy: () => 1,
+      credentials: async () => {
+        issued += 1;
+        if (issued === 1) throw new Error('no credentials yet');
+        return { username: 'mangaassist-app', password: `token-${issued}` };
+      },
+    });
+    const errors = recordErrors(connection);
+    await untilReady(connection, 'the scripted server');
+    expect(errors.map((error) => error.message)).toContain('no credentials yet');
+    expect(received.filter((command) => command[0] === 'AUTH')).toEqual([
+      ['AUTH', 'mangaassist-app', 'token-2'],
+    ]);
+    // The server ends the connection, as ElastiCache does after 12 hours of an IAM-authenticated one.
+    sockets.at(-1)?.destroy();
+    await nextEvent(connection, 'reconnecting');
+    await untilReady(connection, 'the scripted server');
+    expect(received.filter((command) => command[0] === 'AUTH').at(-1)).toEqual([
+      'AUTH',
+      'mangaassist-app',
+      'token-3',
+    ]);
+  });
+
   it('is not ready before Redis answers its PING, even with no password and database 0', async () => {
     const received: string[][] = [];
     const server = await scriptedServer((command) => received.push(command), { answersPing: false });

@@ -70,6 +70,13 @@ export interface RedisServerOptions {
   /** The password of `AUTH`: `AUTH <password>`, or `AUTH <username> <password>` with a user. */
   readonly password?: string;
   /**
+   * Credentials asked for afresh before each connection's `AUTH`, in place of `username` and
+   * `password`: an ElastiCache IAM authentication token lasts 15 minutes, and the server ends a
+   * connection after 12 hours, so every new connection needs a new one. A rejection fails that
+   * attempt, which is retried as any failed connection is.
+   */
+  readonly credentials?: () => Promise<{ readonly username: string; readonly password: string }>;
+  /**
    * The database `SELECT`ed before the connection is ready (ElastiCache Serverless and Redis
    * Cluster have only database 0).
    * @default 0 (the URL's `/<db>`)
@@ -268,6 +275,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private readonly tls: ConnectionOptions | undefined;
   private readonly username: string | undefined;
   private readonly password: string | undefined;
+  private readonly credentials: RedisServerOptions['credentials'];
   private readonly db: number;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number | undefined;
@@ -299,6 +307,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     this.tls = options.tls ?? (endpoint.tls ? {} : undefined);
     this.username = options.username ?? endpoint.username;
     this.password = options.password ?? endpoint.password;
+    this.credentials = options.credentials;
     this.db = options.db ?? endpoint.db;
     this.connectTimeoutMs = positive('connectTimeoutMs', options.connectTimeoutMs) ?? 10_000;
     this.commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs);
@@ -610,7 +619,12 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     if (socket !== this.socket) return;
     this.enter('connect');
     const steps: Promise<unknown>[] = [];
-    const { username, password, db } = this;
+    const { db } = this;
+    const { username, password }: { username?: string | undefined; password?: string | undefined } = this
+      .credentials
+      ? await this.credentials()
+      : { username: this.username, password: this.password };
+    if (socket !== this.socket) return;
     if (password) {
       const auth = username === undefined ? ['AUTH', password] : ['AUTH', username, password];
       steps.push(this.send([auth], setupReply('OK'), 'connect'));
