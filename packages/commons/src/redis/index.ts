@@ -1,6 +1,11 @@
 // The public surface of @mangaassist/commons/redis.
 
 export {
+  type AwsCredentials,
+  type ElasticacheIamAuthOptions,
+  elasticacheIamAuth,
+} from './elasticache-iam-auth.js';
+export {
   createRedisClient,
   type RedisClientOptions,
   RedisCommandRunner,

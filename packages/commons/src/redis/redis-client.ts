@@ -4,10 +4,17 @@
  * remembers an outage for every adapter on the client, logs it once per interval and says when
  * Redis is reachable again (`RedisCommandRunner`).
  */
+
 import { boundedCall, CallTimeoutError } from '../bounded-call.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { errorMessage, RateLimitedWarning } from '../rate-limited-warning.js';
-import { RedisConnection, type RedisServerOptions, RedisTimeoutError } from './redis-connection.js';
+import { elasticacheIamAuth } from './elasticache-iam-auth.js';
+import {
+  parseRedisUrl,
+  RedisConnection,
+  type RedisServerOptions,
+  RedisTimeoutError,
+} from './redis-connection.js';
 import { RedisReplyError } from './redis-protocol.js';
 
 /**
@@ -239,6 +246,11 @@ export interface RedisClientOptions {
   readonly maxReconnectDelayMs?: number;
   /** Credentials, database and TLS options; each field set here overrides what the URL says. */
   readonly server?: RedisServerOptions;
+  /**
+   * The region of an `?iam=` URL's cache, for its IAM tokens.
+   * @default process.env.AWS_REGION
+   */
+  readonly region?: string;
 }
 
 /**
@@ -260,10 +272,24 @@ export interface RedisClientOptions {
  *   server: { username: 'mangaassist', password: authToken, tls: { ca: privateCa } },
  * });
  */
+/**
+ * The `credentials` of an `?iam=<cache name>` URL: ElastiCache IAM tokens for its user, made for
+ * each connection. Throws `TypeError` for such a URL without a user, or without a region.
+ */
+function iamCredentials(url: string, options: RedisClientOptions): Pick<RedisServerOptions, 'credentials'> {
+  const { iamCacheName, username } = parseRedisUrl(url);
+  if (iamCacheName === undefined) return {};
+  const region = options.region ?? process.env.AWS_REGION;
+  if (username === undefined) throw new TypeError('A Redis URL with ?iam= names its ElastiCache user');
+  if (region === undefined) throw new TypeError('ElastiCache IAM authentication needs a region (AWS_REGION)');
+  return { credentials: elasticacheIamAuth({ cacheName: iamCacheName, userId: username, region }) };
+}
+
 export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisConnection {
   const logger = options.logger ?? silentLogger;
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
   const client = new RedisConnection(url, {
+    ...iamCredentials(url, options),
     ...options.server,
     connectTimeoutMs: options.connectTimeoutMs ?? 500,
     commandTimeoutMs: options.commandTimeoutMs ?? 250,

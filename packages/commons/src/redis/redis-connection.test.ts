@@ -164,6 +164,7 @@ describe('parseRedisUrl', () => {
       username: 'mangaassist',
       password: 'p@ss:wörd',
       db: 2,
+      iamCacheName: undefined,
     });
   });
 
@@ -175,6 +176,7 @@ describe('parseRedisUrl', () => {
       username: undefined,
       password: undefined,
       db: 0,
+      iamCacheName: undefined,
     });
   });
 
@@ -185,6 +187,16 @@ describe('parseRedisUrl', () => {
       username: undefined,
       password: 'secret',
       db: 0,
+    });
+  });
+
+  it('reads the cache an IAM-authenticated URL names, beside its user', () => {
+    expect(
+      parseRedisUrl('rediss://mangaassist-prod-app@cache.example.internal:6379?iam=mangaassist-prod'),
+    ).toMatchObject({
+      username: 'mangaassist-prod-app',
+      password: undefined,
+      iamCacheName: 'mangaassist-prod',
     });
   });
 
@@ -1009,6 +1021,51 @@ describe('createRedisClient', () => {
     );
     return settlesWithin(happened, livenessMs, `${times} ${event} events`);
   }
+
+  it('authenticates an ?iam= URL as its user with an ElastiCache IAM token for the cache', async () => {
+    const auths: string[][] = [];
+    const server = await scriptedServer((command, _connection, socket) => {
+      if (command[0] === 'AUTH') {
+        auths.push(command);
+        socket.write('+OK\r\n');
+      }
+    });
+    const previous = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    try {
+      const client = clientTo(`redis://mangaassist-prod-app@127.0.0.1:${server.port}?iam=mangaassist-prod`, {
+        region: 'ap-northeast-1',
+      });
+      await untilReady(client, 'the scripted server');
+    } finally {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+        if (previous[name] === undefined) delete process.env[name];
+        else process.env[name] = previous[name];
+      }
+    }
+    expect(auths).toHaveLength(1);
+    const [, user, token] = auths[0] ?? [];
+    expect(user).toBe('mangaassist-prod-app');
+    expect(token).toMatch(
+      /^mangaassist-prod\/\?Action=connect&User=mangaassist-prod-app&ResourceType=ServerlessCache&X-Amz-/,
+    );
+    expect(token).toContain('X-Amz-Credential=AKIDEXAMPLE%2F');
+  });
+
+  it('refuses an ?iam= URL without a user, or without a region to sign for', () => {
+    expect(() =>
+      createRedisClient('redis://127.0.0.1:6379?iam=mangaassist-prod', { region: 'ap-northeast-1' }),
+    ).toThrow(/names its ElastiCache user/);
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      expect(() => createRedisClient('redis://app@127.0.0.1:6379?iam=mangaassist-prod')).toThrow(
+        /needs a region/,
+      );
+    } finally {
+      if (region !== undefined) process.env.AWS_REGION = region;
+    }
+  });
 
   it('waits 100 ms, 200 ms, 400 ms … up to maxReconnectDelayMs, plus less than 100 ms of jitter, between attempts', async () => {
     const client = clientTo(`redis://127.0.0.1:${await closedPort()}`, { maxReconnectDelayMs: 300 });

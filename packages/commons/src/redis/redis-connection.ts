@@ -131,11 +131,13 @@ export interface RedisEndpoint {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly db: number;
+  /** `?iam=<cache name>`: authenticate as the URL's user with ElastiCache IAM tokens for that cache. */
+  readonly iamCacheName: string | undefined;
 }
 
 /**
- * Reads `redis[s]://[[user]:password@]host[:port][/db]` (an IPv6 host in brackets; user and
- * password percent-encoded). Throws `TypeError` for any other URL.
+ * Reads `redis[s]://[[user]:password@]host[:port][/db][?iam=<cache name>]` (an IPv6 host in
+ * brackets; user and password percent-encoded). Throws `TypeError` for any other URL.
  */
 export function parseRedisUrl(url: string): RedisEndpoint {
   const parsed = new URL(url);
@@ -153,6 +155,7 @@ export function parseRedisUrl(url: string): RedisEndpoint {
     username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
     password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
     db: Number(db),
+    iamCacheName: parsed.searchParams.get('iam') ?? undefined,
   };
 }
 
