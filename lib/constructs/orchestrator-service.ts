@@ -1,5 +1,5 @@
 import { orchestratorMetricsNamespace } from '@mangaassist/orchestrator';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IConnectable, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
@@ -221,6 +221,8 @@ export class OrchestratorService extends Construct {
         DRAIN_MS: String((stopSeconds - 10) * 1000),
         // The sidecar's OTLP endpoint on the task's loopback.
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        // What the SDK clients and the cache's IAM tokens sign for (Lambda sets it; ECS may not).
+        AWS_REGION: Stack.of(this).region,
       },
       portMappings: [
         {

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   type ISecurityGroup,
   type IVpc,
@@ -6,8 +6,9 @@ import {
   SecurityGroup,
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
-import { CfnServerlessCache } from 'aws-cdk-lib/aws-elasticache';
-import { Construct } from 'constructs';
+import { CfnServerlessCache, CfnUser, CfnUserGroup } from 'aws-cdk-lib/aws-elasticache';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Construct, type IConstruct } from 'constructs';
 
 export interface SharedCacheProps {
   /** Deployment stage; the cache is named `mangaassist-<stage>`. */
@@ -47,8 +48,9 @@ export interface SharedCacheProps {
  * Why Serverless Valkey: no nodes to size or patch, multi-AZ by construction, and the lowest
  * floor price (Valkey bills from 100 MB stored, Redis OSS from 1 GB). Serverless caches
  * accept only TLS connections and always encrypt data at rest (here with an AWS owned key), so
- * `redisUrl` is `rediss://`. Access is by network: the cache's security group admits only its
- * clients' groups, on the cache port only.
+ * `redisUrl` is `rediss://`. Access is by network and by identity: the cache's security group
+ * admits only its clients' groups, on the cache port only, and a client must authenticate as the
+ * app user with an IAM token (`?iam=` in `redisUrl`; its role needs `connectStatement`).
  */
 export class SharedCache extends Construct {
   /** The port of the cache's primary endpoint (ElastiCache Serverless: always 6379). */
@@ -57,6 +59,33 @@ export class SharedCache extends Construct {
   /** The serverless cache's name in a stage (its metrics' `clusterId`). */
   static nameFor(stage: string): string {
     return `mangaassist-${stage}`;
+  }
+
+  /** The ElastiCache user the platform's clients authenticate as, with IAM. */
+  static appUserFor(stage: string): string {
+    return `mangaassist-${stage}-app`;
+  }
+
+  /**
+   * What a client needs to connect: `elasticache:Connect` on the stage's cache and its app user,
+   * by name (no reference to this construct, so any stack can grant it).
+   */
+  static connectStatement(scope: IConstruct, stage: string): PolicyStatement {
+    const stack = Stack.of(scope);
+    const arn = (resource: string, name: string) =>
+      stack.formatArn({
+        service: 'elasticache',
+        resource,
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    return new PolicyStatement({
+      actions: ['elasticache:Connect'],
+      resources: [
+        arn('serverlesscache', SharedCache.nameFor(stage)),
+        arn('user', SharedCache.appUserFor(stage)),
+      ],
+    });
   }
 
   readonly cache: CfnServerlessCache;
@@ -73,6 +102,30 @@ export class SharedCache extends Construct {
     });
     for (const client of props.clients ?? []) this.allowFrom(client);
 
+    // RBAC: the clients authenticate as the app user with IAM tokens (no password anywhere); the
+    // default user, which a user group must hold, can do nothing and cannot log in.
+    const appUser = new CfnUser(this, 'AppUser', {
+      engine: 'valkey',
+      userId: SharedCache.appUserFor(props.stage),
+      userName: SharedCache.appUserFor(props.stage),
+      authenticationMode: { Type: 'iam' },
+      // Every command the platform sends; none of the administrative ones (FLUSHALL, KEYS, CONFIG …).
+      accessString: 'on ~* +@all -@dangerous',
+    });
+    const defaultUser = new CfnUser(this, 'DefaultUser', {
+      engine: 'valkey',
+      userId: `mangaassist-${props.stage}-default`,
+      userName: 'default',
+      authenticationMode: { Type: 'no-password-required' },
+      accessString: 'off -@all',
+    });
+    const userGroup = new CfnUserGroup(this, 'Users', {
+      engine: 'valkey',
+      userGroupId: `mangaassist-${props.stage}-users`,
+      userIds: [defaultUser.userId, appUser.userId],
+    });
+    userGroup.node.addDependency(appUser, defaultUser);
+
     this.cache = new CfnServerlessCache(this, 'Cache', {
       serverlessCacheName: SharedCache.nameFor(props.stage),
       description: `MangaAssist ${props.stage}: response cache, tenant budgets, WebSocket tickets, stream frames`,
@@ -80,13 +133,16 @@ export class SharedCache extends Construct {
       majorEngineVersion: '8',
       subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds,
       securityGroupIds: [this.securityGroup.securityGroupId],
+      userGroupId: userGroup.userGroupId,
       cacheUsageLimits: {
         dataStorage: { maximum: props.maxDataStorageGb ?? 1, unit: 'GB' },
         ecpuPerSecond: { maximum: props.maxEcpuPerSecond ?? 5000 },
       },
     });
     this.cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
-    this.redisUrl = `rediss://${this.cache.attrEndpointAddress}:${this.cache.attrEndpointPort}`;
+    this.cache.node.addDependency(userGroup);
+    const cacheName = SharedCache.nameFor(props.stage);
+    this.redisUrl = `rediss://${SharedCache.appUserFor(props.stage)}@${this.cache.attrEndpointAddress}:${this.cache.attrEndpointPort}?iam=${cacheName}`;
   }
 
   /** Lets `client` connect on the cache port (and, if its egress is restricted, lets it out to it). */

@@ -387,6 +387,14 @@ export class ApiStack extends Stack {
       },
     });
 
+    // The cache admits only IAM-authenticated clients: everything here that can reach it may connect.
+    for (const fn of platformFunctionsIn(this).filter((candidate) => candidate.function.isBoundToVpc)) {
+      fn.role.addToPrincipalPolicy(SharedCache.connectStatement(this, config.stage));
+    }
+    this.orchestrator.taskDefinition.taskRole.addToPrincipalPolicy(
+      SharedCache.connectStatement(this, config.stage),
+    );
+
     const topic = this.alarms.topic;
     this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {
       stage: config.stage,

@@ -252,6 +252,10 @@ export class EventsStack extends Stack {
       analyticsLogGroup: this.consumers.consumers.analytics.function.logGroup,
       cacheName: SharedCache.nameFor(config.stage),
     });
+    // The cache admits only IAM-authenticated clients: every function that can reach it may connect.
+    for (const fn of platformFunctionsIn(this).filter((candidate) => candidate.function.isBoundToVpc)) {
+      fn.role.addToPrincipalPolicy(SharedCache.connectStatement(this, config.stage));
+    }
     this.functionAlarms = new FunctionAlarms(this, 'FunctionAlarms', {
       stage: config.stage,
       topic: alarmTopic,

@@ -72,10 +72,40 @@ describe('SharedCache', () => {
     });
   });
 
-  it('tells clients to connect over TLS (rediss://) to its endpoint', () => {
+  it('tells clients to connect over TLS (rediss://) to its endpoint, as its app user with IAM tokens', () => {
     const endpoint = (attribute: string) => ({ 'Fn::GetAtt': [stack.getLogicalId(cache.cache), attribute] });
+    const stage = cache.cache.serverlessCacheName.replace('mangaassist-', '');
     expect(stack.resolve(cache.redisUrl)).toEqual({
-      'Fn::Join': ['', ['rediss://', endpoint('Endpoint.Address'), ':', endpoint('Endpoint.Port')]],
+      'Fn::Join': [
+        '',
+        [
+          `rediss://mangaassist-${stage}-app@`,
+          endpoint('Endpoint.Address'),
+          ':',
+          endpoint('Endpoint.Port'),
+          `?iam=mangaassist-${stage}`,
+        ],
+      ],
+    });
+  });
+
+  it('admits only its users: the app user by IAM, and a default user that can neither log in nor run anything', () => {
+    template.hasResourceProperties('AWS::ElastiCache::User', {
+      Engine: 'valkey',
+      UserName: Match.stringLikeRegexp('-app$'),
+      AuthenticationMode: { Type: 'iam' },
+      AccessString: 'on ~* +@all -@dangerous',
+    });
+    template.hasResourceProperties('AWS::ElastiCache::User', {
+      UserName: 'default',
+      AccessString: 'off -@all',
+    });
+    const [group] = Object.values(template.findResources('AWS::ElastiCache::UserGroup')) as {
+      Properties: { UserGroupId: string; UserIds: string[] };
+    }[];
+    expect(group?.Properties.UserIds).toHaveLength(2);
+    template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
+      UserGroupId: group?.Properties.UserGroupId,
     });
   });
 

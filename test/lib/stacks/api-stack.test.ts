@@ -110,9 +110,12 @@ const isOutsideVpc = (fn: { Description?: string }) =>
 /** The AWS services (action prefixes) a function may call, beyond its own logs and traces. */
 function servicesOf(template: Template, prefix: string): string[] {
   const services = functionActions(template, prefix).map((action) => action.split(':')[0] ?? '');
-  return [...new Set(services)]
-    .filter((service) => service !== 'logs' && service !== 'xray' && service !== 'ec2')
-    .sort();
+  return (
+    [...new Set(services)]
+      // Logs, traces, network interfaces and the cache's IAM login: what every function in the VPC has.
+      .filter((service) => !['logs', 'xray', 'ec2', 'elasticache'].includes(service))
+      .sort()
+  );
 }
 
 describe('ApiStack', () => {
@@ -219,6 +222,25 @@ describe('ApiStack', () => {
       });
       expect(flatten(variables.TENANTS_JSON)).toContain('"apiKeys":{');
     }
+  });
+
+  it('lets every function in the VPC, and the orchestrator, log in to the cache as its app user, and nothing else', () => {
+    const connects = (prefix: string) =>
+      functionStatements(dev.template, prefix)
+        .filter((statement) => asList(statement.Action).includes('elasticache:Connect'))
+        .flatMap((statement) => asList(statement.Resource).map(flatten));
+    const expected = [
+      'arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:serverlesscache:mangaassist-dev',
+      'arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:user:mangaassist-dev-app',
+    ];
+    expect(connects('ChatApiChatFunction')).toEqual(expected);
+    expect(connects('ChatApiTicketFunction')).toEqual(expected);
+    expect(connects('WebhooksStripeFunction')).toEqual([]);
+    expect(connects('WebSocketMessageFunction')).toEqual([]);
+    const taskRole = roleStatements(dev.template, 'OrchestratorTaskDefinitionTaskRole').filter((statement) =>
+      asList(statement.Action).includes('elasticache:Connect'),
+    );
+    expect(taskRole.flatMap((statement) => asList(statement.Resource).map(flatten))).toEqual(expected);
   });
 
   it('grants each function only the services it calls', () => {
