@@ -212,7 +212,14 @@ export class ChatApi extends Construct {
               methodOptions: Object.fromEntries(
                 Object.entries(props.methodThrottles).map(([method, { rateLimit, burstLimit }]) => [
                   method,
-                  { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+                  // A method's entry takes nothing from the stage's: metrics and logs stay on here.
+                  {
+                    throttlingRateLimit: rateLimit,
+                    throttlingBurstLimit: burstLimit,
+                    loggingLevel: MethodLoggingLevel.INFO,
+                    dataTraceEnabled: false,
+                    metricsEnabled: true,
+                  },
                 ]),
               ),
             }

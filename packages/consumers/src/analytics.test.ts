@@ -122,6 +122,14 @@ describe('analytics consumer', () => {
         0,
         undefined,
       ],
+      ...(['error', 'timeout'] as const).map(
+        (status) =>
+          [
+            inferenceCompletedDetail({ status, model: 'none', routed_model: 'claude-haiku-4-5' }),
+            0,
+            undefined,
+          ] as const,
+      ),
       [inferenceCompletedDetail(), 0, undefined],
     ] as const;
     for (const [detail] of cases) await consume(inferenceCompletedEnvelope(detail));

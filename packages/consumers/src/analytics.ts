@@ -33,12 +33,12 @@ export function inferenceMetrics(detail: InferenceCompletedDetail): MetricValue[
     { name: 'DegradedRequests', unit: 'Count', value: flag(status === 'degraded') },
     { name: 'ErrorRequests', unit: 'Count', value: flag(status === 'error') },
     { name: 'TimeoutRequests', unit: 'Count', value: flag(status === 'timeout') },
-    // Answered by another model of the ladder than the router chose (a degraded answer is counted above).
+    // Answered, and by another model of the ladder than the router chose (failures are counted above).
     {
       name: 'FallbackRequests',
       unit: 'Count',
       value: flag(
-        detail.routed_model !== undefined && status !== 'degraded' && detail.model !== detail.routed_model,
+        status === 'success' && detail.routed_model !== undefined && detail.model !== detail.routed_model,
       ),
     },
     ...(metrics.ttft_ms === undefined

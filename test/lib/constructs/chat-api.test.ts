@@ -203,6 +203,21 @@ describe('ChatApi', () => {
     });
   });
 
+  it('keeps metrics and INFO logs, never bodies, on every method setting, the throttled ones included', () => {
+    const throttled = build({
+      methodThrottles: { '/v1/analyze/POST': { rateLimit: 2, burstLimit: 5 } },
+    }).template;
+    const [stage] = Object.values(throttled.findResources('AWS::ApiGateway::Stage')) as {
+      Properties: { MethodSettings: Record<string, unknown>[] };
+    }[];
+    const settings = stage?.Properties.MethodSettings ?? [];
+    expect(settings).toHaveLength(2);
+    for (const setting of settings) {
+      // API Gateway does not fill a method's entry from the stage's `*/*`: a missing field is off.
+      expect(setting).toMatchObject({ MetricsEnabled: true, LoggingLevel: 'INFO', DataTraceEnabled: false });
+    }
+  });
+
   it('throttles the methods it is given below the stage, by path and method', () => {
     const throttled = build({
       methodThrottles: {
