@@ -234,6 +234,8 @@ export function environmentConfig(
       cacheUsagePercent: 80,
       accountConcurrency: { limit: 1000, usagePercent: 80 },
       monthlyBudgetUsd: settings.monthlyBudgetUsd,
+      monthlyModelBudgetUsd: settings.monthlyModelBudgetUsd,
+      bedrockThrottlesPer5Minutes: 10,
     },
     network,
     cache: settings.cache,

@@ -24,6 +24,11 @@ export const loadModel = {
   usdPerMillionTokens: { input: 1, output: 5 },
   /** Tickets: one per WebSocket connection, a connection carrying about five messages. */
   messagesPerConnection: 5,
+  /**
+   * How many tokens of Bedrock's tokens-per-minute quota an output token uses: Claude 4 models
+   * burn down five for each.
+   */
+  outputTokenBurndown: 5,
 } as const;
 
 export type LoadModel = typeof loadModel;
@@ -39,12 +44,16 @@ export interface Capacity {
   readonly webSocketPeakPerSecond: number;
   /** Lambda instances busy at the peak (requests a second × seconds each holds one). */
   readonly peakConcurrency: number;
-  /** Model tokens a minute at the peak (input + output, cache hits excluded): the Bedrock quota to request. */
+  /** Model tokens a minute at the peak (input + output, cache hits excluded). */
   readonly peakTokensPerMinute: number;
+  /** What those tokens burn of Bedrock's tokens-per-minute quota (output × 5): the quota to request. */
+  readonly peakQuotaTokensPerMinute: number;
   /** Model usage a 30-day month, USD. */
   readonly monthlyModelUsd: number;
   /** Messages a 30-day month. */
   readonly monthlyMessages: number;
+  /** Requests a 30-day month through tenants' API keys: REST messages and WebSocket tickets. */
+  readonly monthlyRestRequests: number;
 }
 
 /** The peak rates, concurrency, tokens and cost `model` implies. */
@@ -77,11 +86,15 @@ export function capacityOf(model: LoadModel = loadModel): Capacity {
     webSocketPeakPerSecond,
     peakConcurrency,
     peakTokensPerMinute: peakPerSecond * 60 * (input + output) * modelCalls,
+    peakQuotaTokensPerMinute: peakPerSecond * 60 * (input + output * model.outputTokenBurndown) * modelCalls,
     monthlyModelUsd:
       (monthlyMessages *
         modelCalls *
         (input * model.usdPerMillionTokens.input + output * model.usdPerMillionTokens.output)) /
       1_000_000,
     monthlyMessages,
+    monthlyRestRequests:
+      monthlyMessages * (1 - model.share.webSocket) +
+      (monthlyMessages * model.share.webSocket) / model.messagesPerConnection,
   };
 }

@@ -62,6 +62,8 @@ export interface StageSettings {
   readonly availabilityZones?: readonly string[];
   /** `AlarmsConfig.monthlyBudgetUsd`. */
   readonly monthlyBudgetUsd: number;
+  /** `AlarmsConfig.monthlyModelBudgetUsd`. */
+  readonly monthlyModelBudgetUsd: number;
   readonly cache: CacheConfig;
   readonly senderEmail: string;
   readonly senderIdentity: string;
@@ -133,6 +135,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     tenants: storeTenants({ dailyBudgetUsd: 5 }),
     natGateways: 1,
     monthlyBudgetUsd: 300,
+    monthlyModelBudgetUsd: 100,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('dev.mangaassist.example', 'dev'),
     // A sandbox account's Bedrock quotas are small: one job must not take all of them.
@@ -153,6 +156,7 @@ export const stageSettings: Record<Stage, StageSettings> = {
     tenants: storeTenants({ dailyBudgetUsd: 10 }),
     natGateways: 1,
     monthlyBudgetUsd: 1_000,
+    monthlyModelBudgetUsd: 300,
     cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
     ...placeholderEventEndpoints('staging.mangaassist.example', 'staging'),
     jobChunkConcurrency: 4,
@@ -170,13 +174,15 @@ export const stageSettings: Record<Stage, StageSettings> = {
     invocationLogging: { includeText: false },
     provisionedConcurrency: 2,
     webhookProvisionedConcurrency: 5,
-    // The load model's month is ~30 M messages, ~$2 000 of model usage a day.
-    tenants: storeTenants({ dailyBudgetUsd: 2_500, quota: { limit: 20_000_000, period: 'MONTH' } }),
+    // The load model's month is ~19 M requests through the keys, ~$2 000 of model usage a day.
+    tenants: storeTenants({ dailyBudgetUsd: 2_500, quota: { limit: 25_000_000, period: 'MONTH' } }),
     // Three zones, a NAT gateway in each: losing a zone leaves two thirds of everything serving.
     availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
     natGateways: 3,
-    // The load model's month (lib/config/capacity.ts): about $65 000 of model usage, and headroom.
-    monthlyBudgetUsd: 80_000,
+    // The stage's own resources (NAT gateways, Fargate, the cache, Lambda, logs) …
+    monthlyBudgetUsd: 6_000,
+    // … and Bedrock: the load model's month (lib/config/capacity.ts) is about $60 000.
+    monthlyModelBudgetUsd: 70_000,
     cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     ...placeholderEventEndpoints('mangaassist.example', 'prod'),
     jobChunkConcurrency: 4,

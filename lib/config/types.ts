@@ -175,6 +175,16 @@ export interface AlarmsConfig {
   readonly accountConcurrency: { readonly limit: number; readonly usagePercent: number };
   /** USD a month the stage is expected to cost; its budget notifies at 80 % spent and 100 % forecast. */
   readonly monthlyBudgetUsd: number;
+  /**
+   * USD a month of Bedrock usage (untagged, so the account's): its own budget, and the hourly
+   * model spend alarm at twice this month's hourly average.
+   */
+  readonly monthlyModelBudgetUsd: number;
+  /**
+   * Bedrock throttles in 5 minutes (every model of the region) above which the alarm fires: the
+   * gateway falls back on a throttle, so a few are expected.
+   */
+  readonly bedrockThrottlesPer5Minutes: number;
 }
 
 /**

@@ -87,14 +87,19 @@ export interface CostBudgetProps {
   readonly stage: string;
   /** Where the notifications go (`AlarmTopic`). */
   readonly topic: Topic;
-  /** USD a month the stage is expected to spend. */
+  /** USD a month the stage's tagged resources are expected to cost. */
   readonly monthlyUsd: number;
+  /** USD a month of Bedrock usage the account is expected to spend. */
+  readonly monthlyModelUsd: number;
 }
 
 /**
- * An AWS Budget on the stage's monthly cost (resources tagged `stage=<stage>`, once that tag is
- * activated as a cost allocation tag in Billing), notifying `topic` when actual spend passes 80 %
- * and when the month's forecast passes 100 %.
+ * Two AWS Budgets, notifying `topic` when actual spend passes 80 % and when the month's forecast
+ * passes 100 %:
+ * - `mangaassist-<stage>-monthly`: the stage's resources (tagged `stage=<stage>`, once that tag
+ *   is activated as a cost allocation tag in Billing);
+ * - `mangaassist-<stage>-bedrock`: Amazon Bedrock. Model calls carry no tags, so this one counts
+ *   the account's whole Bedrock spend, whichever stage made it.
  */
 export class CostBudget extends Construct {
   constructor(scope: Construct, id: string, props: CostBudgetProps) {
@@ -109,15 +114,18 @@ export class CostBudget extends Construct {
       },
       subscribers,
     });
-    new CfnBudget(this, 'Budget', {
-      budget: {
-        budgetName: `mangaassist-${props.stage}-monthly`,
-        budgetType: 'COST',
-        timeUnit: 'MONTHLY',
-        budgetLimit: { amount: props.monthlyUsd, unit: 'USD' },
-        costFilters: { TagKeyValue: [`user:stage$${props.stage}`] },
-      },
-      notificationsWithSubscribers: [notification('ACTUAL', 80), notification('FORECASTED', 100)],
-    });
+    const budget = (id: string, name: string, amount: number, costFilters: Record<string, string[]>) =>
+      new CfnBudget(this, id, {
+        budget: {
+          budgetName: `mangaassist-${props.stage}-${name}`,
+          budgetType: 'COST',
+          timeUnit: 'MONTHLY',
+          budgetLimit: { amount, unit: 'USD' },
+          costFilters,
+        },
+        notificationsWithSubscribers: [notification('ACTUAL', 80), notification('FORECASTED', 100)],
+      });
+    budget('Budget', 'monthly', props.monthlyUsd, { TagKeyValue: [`user:stage$${props.stage}`] });
+    budget('ModelBudget', 'bedrock', props.monthlyModelUsd, { Service: ['Amazon Bedrock'] });
   }
 }

@@ -48,13 +48,20 @@ const metric = (
 ): Metric =>
   new Metric({ namespace, metricName, dimensionsMap, statistic, period, ...(label ? { label } : {}) });
 
-/** One line per model (`MangaAssist/Inference`, dimension `model`) of `metricName`'s `statistic`. */
+/**
+ * One line per model (`MangaAssist/Inference`, dimension `model`) of `metricName`'s `statistic`,
+ * each labelled with its model (and `label`, where one graph shows two statistics).
+ */
 const perModel = (metricName: string, statistic = 'Sum', label = '') =>
   new SearchExpression({
     expression: `SEARCH('{${inferenceMetricsNamespace},model} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`,
-    label,
+    label: label === '' ? modelLabel : `${modelLabel} ${label}`,
     period,
   });
+
+/** CloudWatch's dynamic label: the series' `model` dimension. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudWatch's label syntax, not a JavaScript template.
+const modelLabel = "${PROP('Dim.model')}";
 
 const graph = (title: string, left: IMetric[], options: { right?: IMetric[]; unit?: string } = {}) =>
   new GraphWidget({

@@ -1,3 +1,4 @@
+import { inferenceMetricsNamespace } from '@mangaassist/consumers';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type Alarm, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -120,6 +121,10 @@ export interface LimitAlarmsProps {
   readonly cacheUsagePercent: number;
   /** The account's Lambda concurrency quota and the share of it (percent) whose claim alarms. */
   readonly accountConcurrency: { readonly limit: number; readonly usagePercent: number };
+  /** USD of model usage in an hour above which `ModelSpend` fires. */
+  readonly modelSpendUsdPerHour: number;
+  /** Bedrock throttles in 5 minutes above which `BedrockInvocationThrottles` fires. */
+  readonly bedrockThrottlesPer5Minutes: number;
 }
 
 /**
@@ -131,13 +136,17 @@ export interface LimitAlarmsProps {
  * - `BedrockInvocationThrottles`: Bedrock throttled a model call in this region (a Metrics
  *   Insights query over every `ModelId`): the gateway fell back, or answered degraded;
  * - `AccountConcurrency`: Lambda `ClaimedAccountConcurrency` above its share of the account's
- *   quota, before every function throttles at once.
+ *   quota, before every function throttles at once;
+ * - `ModelSpend`: the hour's model usage (`MangaAssist/Inference` `CostUSD`, every model) above
+ *   `modelSpendUsdPerHour`: the budgets see a month, this sees the hour it starts.
  */
 export class LimitAlarms extends Construct {
   readonly cacheThrottledCommands: Alarm;
   readonly cacheProcessingUnits: Alarm;
   readonly cacheStorage: Alarm;
   readonly bedrockThrottles: Alarm;
+  /** Model usage an hour, from every inference's `CostUSD`, above twice the budgeted rate. */
+  readonly modelSpend: Alarm;
   readonly accountConcurrency: Alarm;
 
   constructor(scope: Construct, id: string, props: LimitAlarmsProps) {
@@ -180,12 +189,23 @@ export class LimitAlarms extends Construct {
     );
     this.bedrockThrottles = alarm(
       'BedrockInvocationThrottles',
-      'Bedrock throttled model calls in this region: the gateway fell back to other models or regions, or answered degraded; request a quota increase',
+      `Bedrock throttled more than ${props.bedrockThrottlesPer5Minutes} model calls in this region in 5 minutes: the gateway falls back to other models or regions (or answers degraded), but this often means the quota is too small; request an increase`,
       new MathExpression({
         expression: 'SELECT SUM(InvocationThrottles) FROM SCHEMA("AWS/Bedrock", ModelId)',
         label: 'Bedrock invocation throttles',
         period,
       }),
+      props.bedrockThrottlesPer5Minutes,
+    );
+    this.modelSpend = alarm(
+      'ModelSpend',
+      `model usage passed $${props.modelSpendUsdPerHour} in an hour (twice the month's budgeted hourly average): a runaway client, a loop or a price change`,
+      new MathExpression({
+        expression: `SELECT SUM(CostUSD) FROM SCHEMA("${inferenceMetricsNamespace}", model)`,
+        label: 'model usage (USD an hour)',
+        period: Duration.hours(1),
+      }),
+      props.modelSpendUsdPerHour,
     );
     const { limit, usagePercent } = props.accountConcurrency;
     this.accountConcurrency = alarm(

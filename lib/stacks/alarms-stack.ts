@@ -27,6 +27,7 @@ export class AlarmsStack extends Stack {
       stage: config.stage,
       topic: this.topic,
       monthlyUsd: config.alarms.monthlyBudgetUsd,
+      monthlyModelUsd: config.alarms.monthlyModelBudgetUsd,
     });
   }
 }

@@ -420,6 +420,8 @@ export class ApiStack extends Stack {
       cache: { name: SharedCache.nameFor(config.stage), ...config.cache },
       cacheUsagePercent: config.alarms.cacheUsagePercent,
       accountConcurrency: config.alarms.accountConcurrency,
+      modelSpendUsdPerHour: Math.round((config.alarms.monthlyModelBudgetUsd / (30 * 24)) * 2 * 100) / 100,
+      bedrockThrottlesPer5Minutes: config.alarms.bedrockThrottlesPer5Minutes,
     });
   }
 }

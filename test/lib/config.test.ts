@@ -60,7 +60,7 @@ describe('environmentConfig', () => {
       expect(new Set(tenants.map((tenant) => tenant.id)).size).toBe(tenants.length);
       for (const tenant of tenants) {
         expect(tenant.throttle).toEqual({ rateLimit: 100, burstLimit: 200 });
-        expect(tenant.quota).toEqual({ limit: stage === 'prod' ? 20_000_000 : 100_000, period: 'MONTH' });
+        expect(tenant.quota).toEqual({ limit: stage === 'prod' ? 25_000_000 : 100_000, period: 'MONTH' });
         expect(tenant.dailyBudgetUsd).toBeGreaterThan(0);
       }
     },
@@ -110,7 +110,9 @@ describe('environmentConfig', () => {
         functionErrorsPer5Minutes: 5,
         cacheUsagePercent: 80,
         accountConcurrency: { limit: 1000, usagePercent: 80 },
-        monthlyBudgetUsd: { dev: 300, staging: 1000, prod: 80_000 }[stage],
+        monthlyBudgetUsd: { dev: 300, staging: 1000, prod: 6_000 }[stage],
+        monthlyModelBudgetUsd: { dev: 100, staging: 300, prod: 70_000 }[stage],
+        bedrockThrottlesPer5Minutes: 10,
       });
     },
   );

@@ -75,7 +75,7 @@ describe('MangaAssist app', () => {
         expect(JSON.stringify(alarm)).toMatch(/Fn::ImportValue.*MangaAssist-dev-Alarms.*AlarmsTopic/);
       }
     }
-    Template.fromStack(stacks.alarms).resourceCountIs('AWS::Budgets::Budget', 1);
+    Template.fromStack(stacks.alarms).resourceCountIs('AWS::Budgets::Budget', 2);
   });
 
   it('tags every resource with the project and the stage, except auto scaling targets, listeners and dashboards', () => {

@@ -15,6 +15,8 @@ describe('the load model', () => {
     expect(capacity.peakTokensPerMinute).toBeCloseTo(2_166_667, -1);
     expect(capacity.monthlyModelUsd).toBeCloseTo(60_000, 0);
     expect(capacity.monthlyMessages).toBe(30_000_000);
+    expect(capacity.peakQuotaTokensPerMinute).toBeCloseTo(4_166_667, -1);
+    expect(capacity.monthlyRestRequests).toBeCloseTo(16_500_000 + 2_700_000, -1);
     const shares = Object.values(loadModel.share).reduce((sum, share) => sum + share, 0);
     expect(shares).toBeCloseTo(1, 10);
   });
@@ -38,12 +40,12 @@ describe('production against the load model', () => {
   it("alarms on concurrency before the peak's instances, and budgets above the month's model usage", () => {
     const { limit, usagePercent } = prod.alarms.accountConcurrency;
     expect(limit * (usagePercent / 100)).toBeGreaterThan(capacity.peakConcurrency);
-    expect(prod.alarms.monthlyBudgetUsd).toBeGreaterThan(capacity.monthlyModelUsd);
+    expect(prod.alarms.monthlyModelBudgetUsd).toBeGreaterThan(capacity.monthlyModelUsd);
   });
 
   it("lets either store front end carry the month's REST requests and the day's model spend", () => {
     const restShare = 1 - loadModel.share.webSocket;
-    const monthlyRequests = capacity.monthlyMessages * restShare;
+    const monthlyRequests = capacity.monthlyRestRequests;
     const dailyModelUsd = capacity.monthlyModelUsd / 30;
     for (const tenant of prod.tenants) {
       expect(tenant.quota.limit, tenant.id).toBeGreaterThanOrEqual(monthlyRequests);

@@ -7,7 +7,7 @@ import { flatten, logicalId, unitTestApp } from '../support.js';
 function build() {
   const stack = new Stack(unitTestApp(), 'Test');
   const { topic } = new AlarmTopic(stack, 'Alarms', { stage: 'prod' });
-  new CostBudget(stack, 'Cost', { stage: 'prod', topic, monthlyUsd: 80_000 });
+  new CostBudget(stack, 'Cost', { stage: 'prod', topic, monthlyUsd: 6_000, monthlyModelUsd: 70_000 });
   return Template.fromStack(stack);
 }
 
@@ -72,6 +72,17 @@ describe('AlarmTopic', () => {
 });
 
 describe('CostBudget', () => {
+  it("watches the account's Bedrock spend on its own: model calls carry no tags", () => {
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: {
+        BudgetName: 'mangaassist-prod-bedrock',
+        BudgetLimit: { Amount: 70_000, Unit: 'USD' },
+        CostFilters: { Service: ['Amazon Bedrock'] },
+      },
+    });
+    template.resourceCountIs('AWS::Budgets::Budget', 2);
+  });
+
   it("watches the stage's tagged monthly cost, notifying the topic at 80 % spent and 100 % forecast", () => {
     const topic = logicalId(template, 'AWS::SNS::Topic', 'Alarms');
     template.hasResourceProperties('AWS::Budgets::Budget', {
@@ -79,7 +90,7 @@ describe('CostBudget', () => {
         BudgetName: 'mangaassist-prod-monthly',
         BudgetType: 'COST',
         TimeUnit: 'MONTHLY',
-        BudgetLimit: { Amount: 80_000, Unit: 'USD' },
+        BudgetLimit: { Amount: 6_000, Unit: 'USD' },
         CostFilters: { TagKeyValue: ['user:stage$prod'] },
       },
       NotificationsWithSubscribers: [

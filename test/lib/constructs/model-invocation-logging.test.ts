@@ -74,6 +74,16 @@ describe('ModelInvocationLogging', () => {
         ],
       },
     });
+    const [role] = Object.values(template.findResources('AWS::IAM::Role')).filter((resource) =>
+      JSON.stringify(resource).includes('bedrock.amazonaws.com'),
+    ) as {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: { Condition: { ArnLike: Record<string, unknown> } }[] };
+      };
+    }[];
+    expect(
+      flatten(role?.Properties.AssumeRolePolicyDocument.Statement[0]?.Condition.ArnLike['aws:SourceArn']),
+    ).toBe('arn:aws:bedrock:ap-northeast-1:<AWS::AccountId>:*');
     const statements = roleStatements(template, 'LoggingWriterRole');
     expect(statements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
       'logs:CreateLogStream',

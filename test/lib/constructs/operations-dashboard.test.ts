@@ -81,6 +81,45 @@ describe('OperationsDashboard', () => {
     expect(text(titled('Bedrock invocations and throttles per model id'))).toContain('InvocationThrottles');
   });
 
+  it('labels each per-model line with its model, so the lines of one graph can be told apart', () => {
+    // CloudWatch's dynamic label of the series' `model` dimension.
+    const model = ['$', "{PROP('Dim.model')}"].join('');
+    expect(text(titled('Latency per model, p50 and p99 (ms)'))).toContain(`${model} p99`);
+    expect(text(titled('Requests per model'))).toContain(`"label":"${model}"`);
+  });
+
+  it('reads each AWS metric by the dimensions its service publishes', () => {
+    expect(titled('POST /v1/chat latency (ms)').properties.metrics?.[0]).toEqual([
+      'AWS/ApiGateway',
+      'Latency',
+      'ApiName',
+      'mangaassist-prod',
+      'Method',
+      'POST',
+      'Resource',
+      '/v1/chat',
+      'Stage',
+      'prod',
+      { label: 'p50', stat: 'p50' },
+    ]);
+    expect(titled('WebSocket').properties.metrics?.[0]?.slice(0, 6)).toEqual([
+      'AWS/ApiGateway',
+      'ConnectCount',
+      'ApiId',
+      'ws12345',
+      'Stage',
+      'prod',
+    ]);
+    const capacity =
+      titled('Capacity: Lambda concurrency, cache ECPUs and throttles').properties.metrics ?? [];
+    expect(capacity.find((metric) => metric[1] === 'ThrottledCmds')?.slice(0, 4)).toEqual([
+      'AWS/ElastiCache',
+      'ThrottledCmds',
+      'clusterId',
+      'mangaassist-prod',
+    ]);
+  });
+
   it("sums each tenant's spend from the analytics consumer's log lines", () => {
     const spend = widgets.find((widget) => widget.type === 'log');
     expect(spend?.properties.title).toBe('Spend per tenant (USD, the dashboard interval)');

@@ -46,6 +46,8 @@ function build() {
     cache: { name: 'mangaassist-dev', maxEcpuPerSecond: 5000, maxDataStorageGb: 1 },
     cacheUsagePercent: 80,
     accountConcurrency: { limit: 1000, usagePercent: 80 },
+    modelSpendUsdPerHour: 194.44,
+    bedrockThrottlesPer5Minutes: 10,
   });
   return { functions, template: Template.fromStack(stack) };
 }
@@ -84,6 +86,10 @@ describe('TableAlarms', () => {
   it("alarms on a table's read and write throttle events together", () => {
     const throttles = alarm('TableAlarmsWsTicketsTableThrottles');
     expect(throttles.Threshold).toBe(0);
+    const stats = (throttles.Metrics ?? []).flatMap(
+      (metric) => (metric as { MetricStat?: { Stat: string } }).MetricStat?.Stat ?? [],
+    );
+    expect(stats).toEqual(['Sum', 'Sum']);
     expect(throttles.Metrics?.find((metric) => metric.Expression)?.Expression).toBe('reads + writes');
     expect(throttles.Metrics?.flatMap((metric) => metric.MetricStat?.Metric.MetricName ?? []).sort()).toEqual(
       ['ReadThrottleEvents', 'WriteThrottleEvents'],
@@ -102,7 +108,10 @@ describe('LimitAlarms', () => {
   });
 
   it("alarms at 80 % of the cache's ECPU and storage ceilings, and of the account's concurrency", () => {
-    expect(alarm('LimitAlarmsCacheProcessingUnits').Threshold).toBe(4000);
+    const ecpu = alarm('LimitAlarmsCacheProcessingUnits');
+    expect(ecpu.Threshold).toBe(4000);
+    // A minute's ECPUs over 60: the rate the ceiling is set in.
+    expect(ecpu.Metrics?.find((metric) => metric.Expression)?.Expression).toBe('ecpu / 60');
     expect(alarm('LimitAlarmsCacheStorage')).toMatchObject({
       MetricName: 'BytesUsedForCache',
       Threshold: 0.8 * 1024 ** 3,
@@ -114,15 +123,27 @@ describe('LimitAlarms', () => {
     });
   });
 
-  it('alarms on any Bedrock throttle of any model in the region (a Metrics Insights query)', () => {
-    expect(alarm('LimitAlarmsBedrockInvocationThrottles').Metrics?.[0]?.Expression).toBe(
+  it('alarms on more Bedrock throttles than the fallbacks absorb, of any model in the region (a Metrics Insights query)', () => {
+    const throttles = alarm('LimitAlarmsBedrockInvocationThrottles');
+    expect(throttles.Metrics?.[0]?.Expression).toBe(
       'SELECT SUM(InvocationThrottles) FROM SCHEMA("AWS/Bedrock", ModelId)',
     );
+    expect(throttles.Threshold).toBe(10);
+    expect((throttles.Metrics?.[0] as { Period?: number } | undefined)?.Period).toBe(300);
+  });
+
+  it("alarms on an hour's model usage over twice the budgeted hourly average", () => {
+    const spend = alarm('LimitAlarmsModelSpend');
+    expect(spend.Metrics?.[0]?.Expression).toBe(
+      'SELECT SUM(CostUSD) FROM SCHEMA("MangaAssist/Inference", model)',
+    );
+    expect((spend.Metrics?.[0] as { Period?: number } | undefined)?.Period).toBe(3600);
+    expect(spend.Threshold).toBe(194.44);
   });
 
   it('notifies the topic when each alarm fires and recovers', () => {
     const topic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'Topic') };
-    expect(all).toHaveLength(10);
+    expect(all).toHaveLength(11);
     for (const { properties } of all) {
       expect(properties.AlarmActions).toEqual([topic]);
       expect(properties.OKActions).toEqual([topic]);

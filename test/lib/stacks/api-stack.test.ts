@@ -347,8 +347,9 @@ describe('ApiStack', () => {
 
   it('watches the REST 5xx rate, the chat p99 latency, the WebSocket errors and queues, each webhook URL, the document jobs, every function, the tables and the shared limits', () => {
     const functionCount = functionsOf(dev.template).length;
-    // API, webhooks, jobs; errors and throttles per function; six tables; cache, Bedrock, concurrency.
-    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3 + 10 + 2 * functionCount + 6 + 5);
+    // API, webhooks, jobs; errors and throttles per function; six tables; cache, Bedrock,
+    // concurrency, model spend.
+    dev.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2 * 3 + 10 + 2 * functionCount + 6 + 6);
     const alarmed = resourcesOf<{ MetricName?: string; Dimensions?: { Name: string; Value: unknown }[] }>(
       dev.template,
       'AWS::CloudWatch::Alarm',
