@@ -80,7 +80,7 @@ export function environmentConfig(
     );
   }
   const settings = stageSettings[environment];
-  checkSharedAccounts(stageSettings);
+  checkSharedAccounts(stageSettings, primaryRegion);
   const targets = regionTargetsSchema.safeParse(settings.regionTargets ?? defaultRegionTargets);
   if (!targets.success) {
     throw new ConfigError(`${environment}: invalid Bedrock region targets: ${targets.error.message}`);

@@ -57,29 +57,36 @@ export function overridesFromContext(tryGetContext: (key: string) => unknown): D
 }
 
 /**
- * Throws `ConfigError` when two stages that pin the same account both set its API Gateway
- * CloudWatch Logs role (`manageApiGatewayAccount`, on by default): each stack would claim the
- * account's one setting, and deleting either would leave the other pointing at a removed role.
+ * Throws `ConfigError` when two stages that pin the same account, in the same region, both set
+ * its API Gateway CloudWatch Logs role (`manageApiGatewayAccount`, on by default): each stack
+ * would claim the one setting, and deleting either would leave the other pointing at a removed
+ * role. Stages that pin no account cannot be checked: the README says to set it on one.
  */
 export function checkSharedAccounts(
   settings: Readonly<
-    Record<string, { readonly account?: string; readonly manageApiGatewayAccount?: boolean }>
+    Record<
+      string,
+      { readonly account?: string; readonly region?: string; readonly manageApiGatewayAccount?: boolean }
+    >
   >,
+  defaultRegion: string,
 ): void {
   const managers = new Map<string, string[]>();
-  for (const [stage, { account, manageApiGatewayAccount = true }] of Object.entries(settings)) {
+  for (const [stage, { account, region = defaultRegion, manageApiGatewayAccount = true }] of Object.entries(
+    settings,
+  )) {
     if (account === undefined || !manageApiGatewayAccount) continue;
-    managers.set(account, [...(managers.get(account) ?? []), stage]);
+    const place = `${account} in ${region}`;
+    managers.set(place, [...(managers.get(place) ?? []), stage]);
   }
-  for (const [account, stages] of managers) {
+  for (const [place, stages] of managers) {
     if (stages.length > 1) {
       throw new ConfigError(
-        `stages ${stages.join(', ')} share account ${account} and each would set its API Gateway CloudWatch Logs role: set manageApiGatewayAccount: false on all but one`,
+        `stages ${stages.join(', ')} share account ${place} and each would set its API Gateway CloudWatch Logs role: set manageApiGatewayAccount: false on all but one`,
       );
     }
   }
 }
-
 const isHttpsUrl = (value: string) => URL.canParse(value) && new URL(value).protocol === 'https:';
 
 /**

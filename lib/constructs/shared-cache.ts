@@ -102,8 +102,8 @@ export class SharedCache extends Construct {
     });
     for (const client of props.clients ?? []) this.allowFrom(client);
 
-    // RBAC: the clients authenticate as the app user with IAM tokens (no password anywhere); the
-    // default user, which a user group must hold, can do nothing and cannot log in.
+    // RBAC: the clients authenticate as the app user with IAM tokens (no password anywhere). A
+    // Valkey user group needs no `default` user (and Valkey refuses one without a password).
     const appUser = new CfnUser(this, 'AppUser', {
       engine: 'valkey',
       userId: SharedCache.appUserFor(props.stage),
@@ -112,19 +112,12 @@ export class SharedCache extends Construct {
       // Every command the platform sends; none of the administrative ones (FLUSHALL, KEYS, CONFIG …).
       accessString: 'on ~* +@all -@dangerous',
     });
-    const defaultUser = new CfnUser(this, 'DefaultUser', {
-      engine: 'valkey',
-      userId: `mangaassist-${props.stage}-default`,
-      userName: 'default',
-      authenticationMode: { Type: 'no-password-required' },
-      accessString: 'off -@all',
-    });
     const userGroup = new CfnUserGroup(this, 'Users', {
       engine: 'valkey',
       userGroupId: `mangaassist-${props.stage}-users`,
-      userIds: [defaultUser.userId, appUser.userId],
+      userIds: [appUser.userId],
     });
-    userGroup.node.addDependency(appUser, defaultUser);
+    userGroup.node.addDependency(appUser);
 
     this.cache = new CfnServerlessCache(this, 'Cache', {
       serverlessCacheName: SharedCache.nameFor(props.stage),

@@ -178,23 +178,28 @@ describe('checkEndUsers', () => {
 });
 
 describe('checkSharedAccounts', () => {
-  it('lets one stage of an account set its API Gateway logging role, and stages of other or unpinned accounts too', () => {
+  it('lets one stage of an account and region set its API Gateway logging role, and stages elsewhere or unpinned too', () => {
     expect(() =>
-      checkSharedAccounts({
-        dev: { account: '111111111111', manageApiGatewayAccount: false },
-        staging: { account: '111111111111' },
-        prod: { account: '222222222222' },
-        sandbox: {},
-      }),
+      checkSharedAccounts(
+        {
+          dev: { account: '111111111111', manageApiGatewayAccount: false },
+          staging: { account: '111111111111' },
+          prod: { account: '222222222222' },
+          osaka: { account: '222222222222', region: 'ap-northeast-3' },
+          sandbox: {},
+        },
+        'ap-northeast-1',
+      ),
     ).not.toThrow();
   });
 
-  it('refuses two stages of one account that would both set it', () => {
+  it('refuses two stages of one account and region that would both set it', () => {
     expect(() =>
-      checkSharedAccounts({ dev: { account: '111111111111' }, staging: { account: '111111111111' } }),
-    ).toThrow(
-      /stages dev, staging share account 111111111111 .* manageApiGatewayAccount: false on all but one/,
-    );
+      checkSharedAccounts(
+        { dev: { account: '111111111111' }, staging: { account: '111111111111', region: 'ap-northeast-1' } },
+        'ap-northeast-1',
+      ),
+    ).toThrow(/stages dev, staging share account 111111111111 in ap-northeast-1 .* on all but one/);
   });
 });
 

@@ -89,24 +89,26 @@ describe('SharedCache', () => {
     });
   });
 
-  it('admits only its users: the app user by IAM, and a default user that can neither log in nor run anything', () => {
+  it('admits only its app user, by IAM: a Valkey user group needs no default user, and has none', () => {
     template.hasResourceProperties('AWS::ElastiCache::User', {
       Engine: 'valkey',
       UserName: Match.stringLikeRegexp('-app$'),
       AuthenticationMode: { Type: 'iam' },
       AccessString: 'on ~* +@all -@dangerous',
     });
-    template.hasResourceProperties('AWS::ElastiCache::User', {
-      UserName: 'default',
-      AccessString: 'off -@all',
-    });
+    template.resourceCountIs('AWS::ElastiCache::User', 1);
     const [group] = Object.values(template.findResources('AWS::ElastiCache::UserGroup')) as {
-      Properties: { UserGroupId: string; UserIds: string[] };
+      Properties: { UserGroupId: string; UserIds: string[]; Engine: string };
     }[];
-    expect(group?.Properties.UserIds).toHaveLength(2);
+    expect(group?.Properties).toMatchObject({ Engine: 'valkey', UserIds: [expect.stringMatching(/-app$/)] });
     template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
       UserGroupId: group?.Properties.UserGroupId,
     });
+    // The user group is a name in the cache's properties, not a reference: the order is explicit.
+    const [cache] = Object.values(template.findResources('AWS::ElastiCache::ServerlessCache')) as {
+      DependsOn?: string[];
+    }[];
+    expect(cache?.DependsOn).toEqual([expect.stringMatching(/^CacheUsers/)]);
   });
 
   it('is deleted with its stack: it holds nothing that outlives a day', () => {

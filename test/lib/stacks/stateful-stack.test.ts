@@ -20,6 +20,21 @@ const dev = build('dev');
 const prod = build('prod');
 
 describe('StatefulStack', () => {
+  it('lets only PutEvents on the stage’s own bus through the EventBridge endpoint', () => {
+    const policies = Object.values(dev.template.findResources('AWS::EC2::VPCEndpoint'))
+      .flatMap(
+        (endpoint) =>
+          (
+            endpoint as {
+              Properties: { PolicyDocument?: { Statement: { Action: unknown; Resource: unknown }[] } };
+            }
+          ).Properties.PolicyDocument?.Statement ?? [],
+      )
+      .filter((statement) => statement.Action === 'events:PutEvents');
+    expect(policies).toHaveLength(1);
+    expect(flatten(policies[0]?.Resource)).toMatch(/:event-bus\/<AiEventsBus/);
+  });
+
   it("holds the stage's pool of end users, kept with prod's data", () => {
     dev.template.hasResourceProperties('AWS::Cognito::UserPool', {
       UserPoolName: 'mangaassist-dev-end-users',

@@ -254,6 +254,20 @@ export interface RedisClientOptions {
 }
 
 /**
+ * The `credentials` of an `?iam=<cache name>` URL: ElastiCache IAM tokens for its user, made for
+ * each connection. Throws `TypeError` for such a URL without a user, or without a region.
+ */
+function iamCredentials(url: string, options: RedisClientOptions): Pick<RedisServerOptions, 'credentials'> {
+  const { iamCacheName, username } = parseRedisUrl(url);
+  if (iamCacheName === undefined) return {};
+  if (iamCacheName === '') throw new TypeError('A Redis URL with ?iam= names its ElastiCache cache');
+  const region = options.region ?? process.env.AWS_REGION;
+  if (username === undefined) throw new TypeError('A Redis URL with ?iam= names its ElastiCache user');
+  if (region === undefined) throw new TypeError('ElastiCache IAM authentication needs a region (AWS_REGION)');
+  return { credentials: elasticacheIamAuth({ cacheName: iamCacheName, userId: username, region }) };
+}
+
+/**
  * Builds a `RedisConnection` configured for a cache that must never slow a request down:
  * no offline queue (a command sent while disconnected fails at once instead of waiting for
  * the connection), no retries of a failed command, short connect and command timeouts, and
@@ -272,19 +286,6 @@ export interface RedisClientOptions {
  *   server: { username: 'mangaassist', password: authToken, tls: { ca: privateCa } },
  * });
  */
-/**
- * The `credentials` of an `?iam=<cache name>` URL: ElastiCache IAM tokens for its user, made for
- * each connection. Throws `TypeError` for such a URL without a user, or without a region.
- */
-function iamCredentials(url: string, options: RedisClientOptions): Pick<RedisServerOptions, 'credentials'> {
-  const { iamCacheName, username } = parseRedisUrl(url);
-  if (iamCacheName === undefined) return {};
-  const region = options.region ?? process.env.AWS_REGION;
-  if (username === undefined) throw new TypeError('A Redis URL with ?iam= names its ElastiCache user');
-  if (region === undefined) throw new TypeError('ElastiCache IAM authentication needs a region (AWS_REGION)');
-  return { credentials: elasticacheIamAuth({ cacheName: iamCacheName, userId: username, region }) };
-}
-
 export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisConnection {
   const logger = options.logger ?? silentLogger;
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;

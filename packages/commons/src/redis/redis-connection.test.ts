@@ -728,6 +728,32 @@ describe('RedisConnection faults', () => {
     ]);
   });
 
+  it('never sends credentials that came too late for their connection on the next one', async () => {
+    const auths: string[][] = [];
+    const server = await scriptedServer((command, _connection, socket) => {
+      if (command[0] === 'AUTH') {
+        auths.push(command);
+        socket.write('+OK\r\n');
+      }
+    });
+    let issued = 0;
+    const connection = connectionTo(`redis://127.0.0.1:${server.port}`, {
+      connectTimeoutMs: 120,
+      retryStrategy: () => 1,
+      credentials: async () => {
+        issued += 1;
+        const token = `token-${issued}`;
+        // The first token arrives after its connection was abandoned for being slow, while the
+        // next connection still waits for its own.
+        await sleep(issued === 1 ? 150 : 60);
+        return { username: 'mangaassist-app', password: token };
+      },
+    });
+    await untilReady(connection, 'the scripted server');
+    await sleep(200);
+    expect(auths.map((auth) => auth[2])).not.toContain('token-1');
+  });
+
   it('is not ready before Redis answers its PING, even with no password and database 0', async () => {
     const received: string[][] = [];
     const server = await scriptedServer((command) => received.push(command), { answersPing: false });

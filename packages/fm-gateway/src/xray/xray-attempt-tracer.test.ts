@@ -123,6 +123,16 @@ describe('xrayAttemptTracer', () => {
     }
   });
 
+  it("marks the caller's own mistake an error, not a fault", async () => {
+    daemon = await fakeDaemon();
+    const tracer = xrayAttemptTracer({ daemonAddress: daemon.address, traceHeader: () => sampled });
+    tracer.start(attempt).end({ ...attempt, outcome: 'failed', error: 'ValidationException' });
+    await daemon.received(1);
+    expect(daemon.documents[0]).toMatchObject({ error: true });
+    expect(daemon.documents[0]).not.toHaveProperty('fault');
+    expect(daemon.documents[0]).not.toHaveProperty('throttle');
+  });
+
   it('sends nothing for an unsampled invocation', async () => {
     daemon = await fakeDaemon();
     const tracer = xrayAttemptTracer({

@@ -30,18 +30,30 @@ export function sampledParent(header: string | undefined): { traceId: string; pa
 /**
  * The gateway's `AttemptTracer` as X-Ray subsegments of the Lambda invocation: one per model
  * target tried (`Bedrock <model>`), under the function's segment, annotated with the model, its
- * Bedrock id, the region, the fallback step (1 for the first target of the invocation's call),
+ * Bedrock id, the region, the fallback step (1 for the first target tried in the invocation),
  * the calls made and the outcome, an error or throttle flagged as X-Ray shows them. Sent to
  * the daemon over UDP as the X-Ray SDK does, without its weight in every bundle; nothing is sent
  * for an unsampled invocation. Sending never throws: a lost subsegment loses only a trace detail.
  */
+/** Bedrock's answers to a request it will never take: X-Ray's errors (4xx), not faults. */
+const clientErrors = new Set([
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ModelNotReadyException',
+]);
+
 export function xrayAttemptTracer(environment: XrayEnvironment): AttemptTracer {
   const now = environment.now ?? Date.now;
   const [host = '127.0.0.1', port = '2000'] = environment.daemonAddress.split(':');
   let socket: Socket | undefined;
   const send = (document: object) => {
     try {
-      socket ??= createSocket('udp4').unref();
+      if (socket === undefined) {
+        socket = createSocket('udp4').unref();
+        // A failed bind is reported later, as an event: without a listener it would end the process.
+        socket.on('error', () => {});
+      }
       const message = Buffer.from(`{"format":"json","version":1}\n${JSON.stringify(document)}`);
       socket.send(message, Number(port), host, () => {});
     } catch {
@@ -60,6 +72,7 @@ export function xrayAttemptTracer(environment: XrayEnvironment): AttemptTracer {
       return {
         end(attempt: AttemptRecord) {
           const throttled = attempt.error === 'ThrottlingException';
+          const clientError = attempt.error !== undefined && clientErrors.has(attempt.error);
           send({
             type: 'subsegment',
             id: randomBytes(8).toString('hex'),
@@ -69,13 +82,15 @@ export function xrayAttemptTracer(environment: XrayEnvironment): AttemptTracer {
             namespace: 'aws',
             start_time: startTime,
             end_time: now() / 1000,
-            // As X-Ray reads them: a throttle is a client error (429), any other failure a fault.
+            // As X-Ray reads them: a throttle is a 429, the caller's own mistake a 4xx, the rest faults.
             ...(attempt.outcome === 'failed'
               ? throttled
                 ? { error: true, throttle: true }
-                : { fault: true }
+                : clientError
+                  ? { error: true }
+                  : { fault: true }
               : {}),
-            aws: { operation: 'Converse', region: attempt.region },
+            aws: { region: attempt.region },
             annotations: {
               model: attempt.model,
               model_id: attempt.modelId,
