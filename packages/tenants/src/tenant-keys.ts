@@ -31,7 +31,7 @@ export function tenantKeysOf(keys: readonly TenantKey[]): TenantKeys {
       const candidate = digestOf(value);
       let found: string | undefined;
       for (const entry of entries) {
-        if (timingSafeEqual(entry.digest, candidate) && found === undefined) found = entry.tenantId;
+        if (timingSafeEqual(entry.digest, candidate)) found = entry.tenantId;
       }
       return found;
     },
