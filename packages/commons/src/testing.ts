@@ -6,6 +6,13 @@ export { createFakeClock, type FakeClock } from './testing/fake-clock.js';
 export { manualClock, testEpoch } from './testing/manual-clock.js';
 export { type LogEntry, recordingLogger } from './testing/recording-logger.js';
 export {
+  installRecordingTraceSink,
+  type RecordedSubsegment,
+  type RecordingTraceSink,
+  recordingTraceSink,
+  sampledTraceHeader,
+} from './testing/recording-trace-sink.js';
+export {
   type ScriptedRedisServer,
   type ScriptedRedisServerOptions,
   scriptedRedisServer,

@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, configFromEnvironment, type EnvironmentField } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { gatewayEnvironment as names, stageSchema, tenantApiKeySecretName } from '@mangaassist/contracts';
 import { TenantDirectory } from '@mangaassist/tenants';
 import { createRemoteJWKSet } from 'jose';
@@ -54,7 +55,7 @@ export function createAuthorizerPlatform(config: AuthorizerConfig): CallerAuthor
   return createCallerAuthorizer({
     tenants,
     keys: secretsManagerKeySource(
-      new SecretsManagerClient({}),
+      traceAwsClient(new SecretsManagerClient({})),
       Object.fromEntries(tenants.list().map(({ id }) => [id, tenantApiKeySecretName(config.stage, id)])),
     ),
     ...(config.issuer === undefined ? {} : { verifyToken: remoteVerifier(config, config.issuer) }),

@@ -9,6 +9,7 @@ import {
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
 import { createRedisClient } from '@mangaassist/commons/redis';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import type { FmGateway } from '@mangaassist/fm-gateway';
 import type { TicketStore } from '@mangaassist/tenants';
 import { ticketStoreFor } from '@mangaassist/tenants/platform';
@@ -82,7 +83,7 @@ export function createWebSocketPlatform(
   );
   const management =
     options.pusher === undefined
-      ? new ApiGatewayManagementApiClient({ endpoint: websocketCallbackUrl(config) })
+      ? traceAwsClient(new ApiGatewayManagementApiClient({ endpoint: websocketCallbackUrl(config) }))
       : undefined;
   const { core, close } = coreOf(config, options);
   const { logger, redis } = core;

@@ -7,6 +7,7 @@ import {
   type Logger,
   silentLogger,
 } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import { ApiGatewayManagementPusher } from '../api-gateway/api-gateway-management-pusher.js';
 import type { ChatConfig } from '../config/chat-config.js';
@@ -63,7 +64,7 @@ export function createWebSocketRoutePlatform(
 }
 
 function sqsQueue(config: ChatConfig, settings: AwsClientSettings) {
-  const client = new SQSClient(awsClientOptions(undefined, settings));
+  const client = traceAwsClient(new SQSClient(awsClientOptions(undefined, settings)));
   return {
     queue: new SqsClientMessageQueue(client, messageQueueUrl(config)),
     close: () => client.destroy(),
@@ -71,7 +72,7 @@ function sqsQueue(config: ChatConfig, settings: AwsClientSettings) {
 }
 
 function managementPusher(endpoint: string) {
-  const client = new ApiGatewayManagementApiClient({ endpoint });
+  const client = traceAwsClient(new ApiGatewayManagementApiClient({ endpoint }));
   return { pusher: new ApiGatewayManagementPusher(client), close: () => client.destroy() };
 }
 

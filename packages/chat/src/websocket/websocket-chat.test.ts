@@ -1,5 +1,6 @@
 import { utf8ByteLength } from '@mangaassist/commons';
 import { awsError, recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { websocketLimits } from '@mangaassist/contracts';
 import type { TenantBudget } from '@mangaassist/tenants';
 import { MemoryTicketStore, TicketStoreUnavailableError } from '@mangaassist/tenants';
@@ -381,6 +382,18 @@ describe('WebSocketChat history', () => {
     const frames = pusher.frames(connectionId);
     expect(frames.at(-2)).toEqual({ type: 'cleared', session_id: sessionId });
     expect(frames.at(-1)).toEqual({ type: 'history', session_id: sessionId, turns: [] });
+  });
+
+  it("does a frame's work as the connection's tenant's in the trace", async () => {
+    const { connect, send, pusher } = webSocketHarness();
+    const tenants: unknown[] = [];
+    pusher.hold = () => {
+      tenants.push(traceAnnotations().tenant);
+      return undefined;
+    };
+    const connectionId = await connect('manga-store');
+    await send(connectionId, { action: 'getHistory', data: { sessionId } });
+    expect(tenants).toEqual(['manga-store']);
   });
 
   it('splits a long history into several frames under the frame limit', async () => {

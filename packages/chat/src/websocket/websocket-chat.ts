@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import {
   type ClientFrame,
   type SendMessageFrame,
@@ -211,7 +212,10 @@ export class WebSocketChat {
       return;
     }
     try {
-      await this.handle(connection, parsed.frame, delivery);
+      // The frame's work, its SDK calls included, is traced as the connection's tenant's.
+      await withTraceAnnotations({ tenant: connection.tenantId }, () =>
+        this.handle(connection, parsed.frame, delivery),
+      );
     } catch (error) {
       // Each action reports its own failures; this only guards against a bug escaping.
       this.logger.error('WebSocket message failed', { connectionId, error: errorMessage(error) });

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { traceAwsClient } from '../xray/traced-aws-client.js';
 
 export interface DocumentClientOptions {
   /** AWS region; unset = the SDK's provider chain (`AWS_REGION` in Lambda). */
@@ -37,18 +38,20 @@ export interface DocumentClientOptions {
  */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
   const maxSockets = options.maxSockets ?? 50;
-  const client = new DynamoDBClient({
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: options.connectionTimeoutMs ?? 1_000,
-      requestTimeout: options.requestTimeoutMs ?? 3_000,
-      throwOnRequestTimeout: true,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+  const client = traceAwsClient(
+    new DynamoDBClient({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: options.connectionTimeoutMs ?? 1_000,
+        requestTimeout: options.requestTimeoutMs ?? 3_000,
+        throwOnRequestTimeout: true,
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      }),
     }),
-  });
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },

@@ -1,4 +1,5 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EmailOutcomeUnknownError } from '../consumer-errors.js';
 import { EmailRejectedError, type EmailSender, type OutgoingEmail } from '../email-sender.js';
@@ -27,17 +28,19 @@ export interface SesClientOptions {
  * retried by the caller instead (the event's redelivery). Build one per process.
  */
 export function createSesClient(options: SesClientOptions = {}): SESv2Client {
-  return new SESv2Client({
-    maxAttempts: 1,
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: options.connectionTimeoutMs ?? 1_000,
-      requestTimeout: options.requestTimeoutMs ?? 5_000,
-      throwOnRequestTimeout: true,
+  return traceAwsClient(
+    new SESv2Client({
+      maxAttempts: 1,
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: options.connectionTimeoutMs ?? 1_000,
+        requestTimeout: options.requestTimeoutMs ?? 5_000,
+        throwOnRequestTimeout: true,
+      }),
     }),
-  });
+  );
 }
 
 export interface SesEmailSenderOptions {

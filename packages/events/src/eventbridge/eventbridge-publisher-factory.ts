@@ -1,5 +1,6 @@
 import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { emfWriter, type Logger, type MetricsSink } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { EventBridgeEventPublisher } from './eventbridge-event-publisher.js';
 
 /** How a door's EventBridge client behaves: each door chooses its own (see the doors' constants). */
@@ -76,7 +77,7 @@ export function eventBridgeClientConfig(
 export function createEventBridgePublisher(
   settings: EventBridgePublisherSettings,
 ): OwnedEventBridgePublisher {
-  const client = new EventBridgeClient(eventBridgeClientConfig(settings));
+  const client = traceAwsClient(new EventBridgeClient(eventBridgeClientConfig(settings)));
   return {
     publisher: new EventBridgeEventPublisher(client, {
       eventBusName: settings.eventBusName,

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface BedrockClientOptions {
@@ -30,19 +31,21 @@ export function createBedrockRuntimeClient(options: BedrockClientOptions): Bedro
   const transport = options.transport ?? 'http1';
   const maxSockets = options.maxSockets ?? 64;
   const connectionTimeout = options.connectionTimeoutMs ?? 3000;
-  return new BedrockRuntimeClient({
-    region: options.region,
-    maxAttempts: 1,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    ...(transport === 'http1'
-      ? {
-          requestHandler: new NodeHttpHandler({
-            connectionTimeout,
-            httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-            httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-          }),
-        }
-      : {}),
-  });
+  return traceAwsClient(
+    new BedrockRuntimeClient({
+      region: options.region,
+      maxAttempts: 1,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(transport === 'http1'
+        ? {
+            requestHandler: new NodeHttpHandler({
+              connectionTimeout,
+              httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+              httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+            }),
+          }
+        : {}),
+    }),
+  );
 }

@@ -23,17 +23,22 @@ export class CachedAnswers {
     private readonly guardrail?: GuardrailRef,
   ) {}
 
+  /** Whether the call's answers are looked up and kept: a cache is set and the request allows it. */
+  enabledFor(call: GatewayCall): boolean {
+    return this.cache !== undefined && call.request.useCache !== false;
+  }
+
   /** The entry for the call's prompt answered by `model`, fresh or stale; `undefined` on a miss. */
   async lookup(call: GatewayCall, model: string): Promise<CacheLookup | undefined> {
     const { cache } = this;
-    if (!cache || call.request.useCache === false) return undefined;
+    if (!cache || !this.enabledFor(call)) return undefined;
     return cache.get(this.key(call, model));
   }
 
   /** Keeps a model's answer under the model that answered it, unless it must not be cached. */
   async store(call: GatewayCall, result: GatewayResult): Promise<void> {
     const { cache } = this;
-    if (!cache || call.request.useCache === false || result.stopReason !== 'end_turn') return;
+    if (!cache || !this.enabledFor(call) || result.stopReason !== 'end_turn') return;
     await cache.set(this.key(call, result.model), {
       text: result.text,
       model: result.model,

@@ -1,4 +1,10 @@
-import { awsError, createFakeClock, type FakeClock } from '@mangaassist/commons/testing';
+import {
+  awsError,
+  createFakeClock,
+  type FakeClock,
+  installRecordingTraceSink,
+} from '@mangaassist/commons/testing';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
@@ -6,10 +12,11 @@ import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { RegionTarget } from '../catalog/invocation-targets.js';
 import { defaultRegionTargets } from '../catalog/invocation-targets.js';
 import { loadModelCatalog, resolveModelKey } from '../catalog/model-catalog.js';
-import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
+import { CircuitBreakerRegistry, circuitKey } from '../resilience/circuit-breaker.js';
 import { RegionHealth } from '../resilience/region-health.js';
 import { createFakeRuntimes, type FakeCall, type FakeReply } from '../testing/fake-model-runtime.js';
 import { collect } from '../testing/stream-fixtures.js';
+import { xrayAttemptTracer } from '../xray/xray-attempt-tracer.js';
 import { FmGateway, type FmGatewayOptions } from './fm-gateway.js';
 import {
   AllModelsFailedError,
@@ -221,6 +228,63 @@ describe('FmGateway.complete', () => {
     await expect(gateway.complete(request())).rejects.toBeInstanceOf(ModelRequestRejectedError);
 
     expect(ended).toEqual(['failed ValidationException']);
+  });
+
+  it('annotates each attempt and the SDK calls it makes with the tenant, fallback step and cache outcome', async () => {
+    const sink = installRecordingTraceSink();
+    const inScope: string[] = [];
+    const { gateway } = setup(
+      (call) => {
+        const { tenant, fallback_step, cache } = traceAnnotations();
+        inScope.push(`${call.region} ${tenant} step=${fallback_step} cache=${cache}`);
+        return call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok();
+      },
+      { attemptTracer: xrayAttemptTracer(), cache: new MemoryResponseCache(), retry: { maxAttempts: 1 } },
+    );
+
+    await gateway.complete(request());
+    await gateway.complete(request());
+
+    expect(inScope).toEqual([
+      'ap-northeast-1 tenant-a step=1 cache=miss',
+      'ap-northeast-3 tenant-a step=2 cache=miss',
+    ]);
+    expect(sink.subsegments.map(({ name, annotations }) => ({ name, annotations }))).toEqual([
+      { name: 'ResponseCache', annotations: { tenant: 'tenant-a', cache: 'miss' } },
+      {
+        name: 'Bedrock claude-haiku-4-5',
+        annotations: expect.objectContaining({
+          tenant: 'tenant-a',
+          fallback_step: 1,
+          region: 'ap-northeast-1',
+        }),
+      },
+      {
+        name: 'Bedrock claude-haiku-4-5',
+        annotations: expect.objectContaining({ tenant: 'tenant-a', fallback_step: 2, outcome: 'success' }),
+      },
+      { name: 'ResponseCache', annotations: { tenant: 'tenant-a', cache: 'hit' } },
+    ]);
+  });
+
+  it('counts as fallback steps only the targets it called, and reads the cache as off when the request opts out', async () => {
+    const steps: string[] = [];
+    // Tokyo's breaker is open: the ladder skips it without a call, and Osaka is the first step.
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 1 });
+    breakers
+      .get(circuitKey('jp.anthropic.claude-haiku-4-5-20251001-v1:0', 'ap-northeast-1'))
+      .tryAcquire()
+      ?.fail();
+    const { gateway } = setup(
+      (call) => {
+        const { fallback_step, cache } = traceAnnotations();
+        steps.push(`${call.region} step=${fallback_step} cache=${cache}`);
+        return ok();
+      },
+      { cache: new MemoryResponseCache(), breakers },
+    );
+    await gateway.complete(request({ useCache: false }));
+    expect(steps).toEqual(['ap-northeast-3 step=1 cache=off']);
   });
 
   it('does not take a region away for one failed request', async () => {
@@ -444,8 +508,12 @@ describe('FmGateway.complete', () => {
     let down = false;
     const clock = createFakeClock();
     let wallClock = 0;
+    const cacheOutcomes: unknown[] = [];
     const { gateway } = setup(
-      () => (down ? { error: awsError('InternalServerException') } : ok('cached answer')),
+      () => {
+        cacheOutcomes.push(traceAnnotations().cache);
+        return down ? { error: awsError('InternalServerException') } : ok('cached answer');
+      },
       {
         clock,
         cache: new MemoryResponseCache({ ttlSeconds: 300, now: () => wallClock }),
@@ -457,6 +525,9 @@ describe('FmGateway.complete', () => {
     wallClock += 301_000;
     const result = await gateway.complete(request());
     expect(result).toMatchObject({ text: 'cached answer', cached: true, stale: true, degraded: true });
+    // The models were asked because the entry was stale, and their calls are traced as such.
+    expect(cacheOutcomes[0]).toBe('miss');
+    expect(new Set(cacheOutcomes.slice(1))).toEqual(new Set(['stale']));
   });
 
   it('serves a stale answer cached under a fallback model when every model fails', async () => {

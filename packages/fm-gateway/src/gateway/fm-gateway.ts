@@ -10,8 +10,9 @@ import {
   silentLogger,
   systemClock,
 } from '@mangaassist/commons';
+import { traced, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { EventPublisher } from '@mangaassist/events';
-import type { ResponseCache } from '../cache/response-cache.js';
+import type { CacheLookup, ResponseCache } from '../cache/response-cache.js';
 import type { Geography } from '../catalog/geography.js';
 import type { RegionTarget } from '../catalog/invocation-targets.js';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
@@ -166,8 +167,8 @@ export class FmGateway {
   /** Answers whole. See the class comment for the failure semantics. */
   async complete(request: GatewayRequest, options: GatewayCallOptions = {}): Promise<GatewayResult> {
     const call = this.begin(request);
-    const fresh = await this.answers.lookup(call, call.routing.model);
-    if (fresh?.fresh) return this.events.answered(request, resultFromCache(call, fresh, this.clock));
+    const fresh = await this.freshAnswer(call);
+    if (fresh) return this.events.answered(request, resultFromCache(call, fresh, this.clock));
 
     const deadline = callDeadline(options, this.options.defaultDeadlineMs, this.clock);
     try {
@@ -196,8 +197,8 @@ export class FmGateway {
     options: GatewayCallOptions = {},
   ): AsyncGenerator<GatewayStreamEvent> {
     const call = this.begin(request);
-    const fresh = await this.answers.lookup(call, call.routing.model);
-    if (fresh?.fresh) {
+    const fresh = await this.freshAnswer(call);
+    if (fresh) {
       yield* resultAsStream(this.events.answered(request, resultFromCache(call, fresh, this.clock)));
       return;
     }
@@ -215,6 +216,23 @@ export class FmGateway {
   /** Circuit breakers and region health, for inspection endpoints and logs. */
   health() {
     return { breakers: this.breakers.snapshot(), regions: this.regionHealth.snapshot() };
+  }
+
+  /**
+   * The cache's fresh answer to the call from its own model, if any, with the outcome kept on
+   * the call and traced as a `ResponseCache` subsegment annotated with the tenant and outcome.
+   */
+  private freshAnswer(call: GatewayCall): Promise<CacheLookup | undefined> {
+    return withTraceAnnotations({ tenant: call.request.tenantId }, () =>
+      traced('ResponseCache', async (subsegment) => {
+        const found = await this.answers.lookup(call, call.routing.model);
+        if (this.answers.enabledFor(call)) {
+          call.cache = found === undefined ? 'miss' : found.fresh ? 'hit' : 'stale';
+        }
+        subsegment.annotate({ cache: call.cache });
+        return found?.fresh ? found : undefined;
+      }),
+    );
   }
 
   private begin(request: GatewayRequest): GatewayCall {

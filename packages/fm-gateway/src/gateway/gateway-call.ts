@@ -28,7 +28,12 @@ export interface GatewayCall {
   /** Clock time the call started; latency and time to first token are measured from it. */
   readonly startedAt: number;
   readonly attempts: MutableAttempt[];
+  /** What the response cache had for the call's own model; `off` until looked up, or without a cache. */
+  cache: CacheOutcome;
 }
+
+/** A fresh answer served, a stale one only kept for the last resort, nothing, or no lookup. */
+export type CacheOutcome = 'hit' | 'stale' | 'miss' | 'off';
 
 /** What the ladder got from the model that answered, with the model and the target that answered. */
 export interface Answered<T> {
@@ -57,6 +62,7 @@ export function startCall(request: GatewayRequest, selectModel: ModelSelector, c
     maxTokens: request.maxTokens ?? defaultMaxTokens,
     startedAt: clock.now(),
     attempts: [],
+    cache: 'off',
   };
 }
 

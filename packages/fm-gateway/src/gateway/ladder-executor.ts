@@ -11,6 +11,7 @@ import {
   type Logger,
   type Random,
 } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { type Geography, isWithin } from '../catalog/geography.js';
 import {
   type InvocationTarget,
@@ -210,13 +211,19 @@ export class LadderExecutor {
     const { call } = walk;
     const record: MutableAttempt = { ...attemptAt(step), outcome: 'failed', calls: 0 };
     if (reason) record.reason = reason;
+    // 1 for the first target that was called, whatever the ladder skipped before it.
+    const fallbackStep = call.attempts.filter((earlier) => earlier.calls > 0).length + 1;
     call.attempts.push(record);
-    const traced = this.options.attemptTracer?.start(record);
-    try {
-      return await this.tryStep(walk, { step, record, moreToTry });
-    } finally {
-      traced?.end(record);
-    }
+    // The attempt's subsegment and every SDK call made for it carry these (`@mangaassist/commons/tracing`).
+    const annotations = { tenant: call.request.tenantId, fallback_step: fallbackStep, cache: call.cache };
+    return withTraceAnnotations(annotations, async () => {
+      const traced = this.options.attemptTracer?.start(record);
+      try {
+        return await this.tryStep(walk, { step, record, moreToTry });
+      } finally {
+        traced?.end(record);
+      }
+    });
   }
 
   /** `attempt` without its tracing. */

@@ -1,8 +1,3 @@
 // X-Ray's side of @mangaassist/fm-gateway: the model targets tried, as subsegments of the Lambda trace.
 
-export {
-  lambdaXrayAttemptTracer,
-  sampledParent,
-  type XrayEnvironment,
-  xrayAttemptTracer,
-} from './xray-attempt-tracer.js';
+export { lambdaXrayAttemptTracer, xrayAttemptTracer } from './xray-attempt-tracer.js';

@@ -1,3 +1,4 @@
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { HttpRequest } from '../http.js';
@@ -94,5 +95,16 @@ describe('API Gateway proxy adapter', () => {
     });
     expect(afterResponse).toHaveBeenCalledOnce();
     expect(seen).toHaveLength(1);
+  });
+
+  it("runs the endpoint with the caller's tenant as the trace annotation of all its work", async () => {
+    const inScope: unknown[] = [];
+    const handler = makeApiGatewayHandler(async () => {
+      await Promise.resolve();
+      inScope.push(traceAnnotations());
+      return { statusCode: 200, headers: {}, body: '{}' };
+    });
+    await handler(proxyEvent());
+    expect(inScope).toEqual([{ tenant: 'key-123' }]);
   });
 });

@@ -1,3 +1,4 @@
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpEndpoint, HttpRequest, HttpResponse } from '../http.js';
 
@@ -68,7 +69,9 @@ export function makeApiGatewayHandler(
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     try {
-      return toProxyResult(await endpoint(toHttpRequest(event, options.resolveTenant)));
+      const request = toHttpRequest(event, options.resolveTenant);
+      // Every subsegment of the request's work says whose it was (`@mangaassist/commons/tracing`).
+      return toProxyResult(await withTraceAnnotations({ tenant: request.tenantId }, () => endpoint(request)));
     } finally {
       await options.afterResponse?.();
     }

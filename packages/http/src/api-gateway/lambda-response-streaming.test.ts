@@ -1,4 +1,5 @@
 import { createFakeClock } from '@mangaassist/commons/testing';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest } from '../http.js';
 import type { StreamingHttpEndpoint } from '../streaming-http.js';
@@ -57,6 +58,21 @@ describe('Lambda response streaming for API Gateway REST', () => {
       new FakeResponseStream(),
     );
     expect(tenants).toEqual(['tenant-a']);
+  });
+
+  it("runs the endpoint with the caller's tenant as the trace annotation of all its work", async () => {
+    const { runtime } = fakeStreamingRuntime();
+    const inScope: unknown[] = [];
+    const endpoint: StreamingHttpEndpoint = async (_request, response) => {
+      await Promise.resolve();
+      inScope.push(traceAnnotations());
+      response.start(204, {});
+    };
+    await makeStreamingApiGatewayHandler(endpoint, runtime)(
+      streamingProxyEvent('{}'),
+      new FakeResponseStream(),
+    );
+    expect(inScope).toEqual([{ tenant: 'key-123' }]);
   });
 
   it('resolves a write only when the response stream has drained', async () => {

@@ -1,4 +1,5 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { errorResponse } from '../http.js';
 import { type StreamingHttpEndpoint, type StreamingResponse, sendWholeResponse } from '../streaming-http.js';
@@ -164,7 +165,9 @@ export function makeStreamingApiGatewayHandler(
       },
     });
     try {
-      await endpoint(request, response, clientGone.signal);
+      await withTraceAnnotations({ tenant: request.tenantId }, () =>
+        endpoint(request, response, clientGone.signal),
+      );
       if (!response.started) throw new Error('The endpoint returned without starting a response.');
     } catch (error) {
       logger.error('streaming endpoint failed', {

@@ -11,6 +11,7 @@ import {
   silentLogger,
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { gatewayEnvironment } from '@mangaassist/contracts';
 import type { EventPublisher } from '@mangaassist/events';
 import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
@@ -76,7 +77,7 @@ export const jobsEventBridgeSettings: EventBridgeClientSettings = Object.freeze(
 function callbackSecretsOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSettings) {
   if (ports.secrets) return { secrets: ports.secrets, close: () => {} };
   if (!config.callbackSecretId) return { close: () => {} };
-  const client = new SecretsManagerClient(awsClientOptions(undefined, settings));
+  const client = traceAwsClient(new SecretsManagerClient(awsClientOptions(undefined, settings)));
   return {
     secrets: new SecretsManagerCallbackSecrets(client, config.callbackSecretId),
     close: () => client.destroy(),
@@ -87,7 +88,7 @@ function callbackSecretsOf(config: JobsConfig, ports: JobPorts, settings: AwsCli
 function callbackQueueOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSettings) {
   if (ports.callbacks) return { callbacks: ports.callbacks, close: () => {} };
   if (!config.jobCallbacksQueueUrl) return { close: () => {} };
-  const client = new SQSClient(awsClientOptions(undefined, settings));
+  const client = traceAwsClient(new SQSClient(awsClientOptions(undefined, settings)));
   return {
     callbacks: new SqsCallbackQueue(client, config.jobCallbacksQueueUrl),
     close: () => client.destroy(),
@@ -160,7 +161,7 @@ function jobQueueOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSett
     normal: requireJobsSetting(config, 'jobsQueueUrl'),
     low: requireJobsSetting(config, 'jobsLowQueueUrl'),
   };
-  const client = new SQSClient(awsClientOptions(undefined, settings));
+  const client = traceAwsClient(new SQSClient(awsClientOptions(undefined, settings)));
   return { queue: new SqsJobQueue(client, queueUrls), close: () => client.destroy() };
 }
 
@@ -168,7 +169,7 @@ function jobQueueOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSett
 function executionsOf(config: JobsConfig, ports: JobPorts, settings: AwsClientSettings) {
   if (ports.executions) return { executions: ports.executions, close: () => {} };
   const stateMachineArn = requireJobsSetting(config, 'jobStateMachineArn');
-  const client = new SFNClient(awsClientOptions(undefined, settings));
+  const client = traceAwsClient(new SFNClient(awsClientOptions(undefined, settings)));
   const executions = new StepFunctionsJobExecutions(client, stateMachineArn);
   return { executions, close: () => client.destroy() };
 }

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { errorMessage } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import {
   assertRange,
   type DocumentStore,
@@ -260,5 +261,5 @@ export function s3ClientConfig(options: S3ClientOptions = {}): S3ClientConfig {
  * const client = createS3Client({ region: 'ap-northeast-1' });
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
-  return new S3Client(s3ClientConfig(options));
+  return traceAwsClient(new S3Client(s3ClientConfig(options)));
 }

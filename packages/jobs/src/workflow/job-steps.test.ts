@@ -1,3 +1,4 @@
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import {
   AllModelsFailedError,
   defaultModelCatalog,
@@ -524,6 +525,21 @@ describe('the job workflow steps', () => {
     await expect(
       makeJobStepsHandler(steps())({ step: 'finish', job_id: jobId, model: 'm', usage: noUsage }),
     ).rejects.toMatchObject({ name: 'StoreUnavailable' });
+  });
+
+  it('does each step under its job and step in the trace', async () => {
+    await jobs.create(job({ status: 'running' }));
+    const inScope: unknown[] = [];
+    const read = jobs.get.bind(jobs);
+    jobs.get = async (id) => {
+      inScope.push(traceAnnotations());
+      return read(id);
+    };
+    // The job has no document: prepare reads the job, then rejects it.
+    await expect(makeJobStepsHandler(steps())({ step: 'prepare', job_id: jobId })).rejects.toMatchObject({
+      name: 'DocumentRejected',
+    });
+    expect(inScope).toEqual([{ job_id: jobId, job_step: 'prepare' }]);
   });
 
   it('records nothing and alarms no one for a job cancelled under a running step', async () => {

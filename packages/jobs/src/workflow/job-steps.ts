@@ -1,5 +1,6 @@
 import { toUsageJson } from '@mangaassist/chat';
 import { type Logger, silentLogger } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { type JobType, jobIdSchema, jobLimits } from '@mangaassist/contracts';
 import {
   AllModelsFailedError,
@@ -572,7 +573,10 @@ export function makeJobStepsHandler(steps: JobSteps) {
   return async (event: unknown, context: { readonly signal?: AbortSignal } = {}): Promise<unknown> => {
     const input = jobStepInputSchema.parse(event);
     try {
-      return await runStep(input, context.signal);
+      // Every SDK call of the step is traced under the job it works for.
+      return await withTraceAnnotations({ job_id: input.job_id, job_step: input.step }, () =>
+        runStep(input, context.signal),
+      );
     } catch (error) {
       // The stores' outages are the one error the state machine retries in place.
       if (error instanceof JobStoreUnavailableError || error instanceof DocumentStoreUnavailableError) {

@@ -11,6 +11,7 @@ import {
   silentLogger,
 } from '@mangaassist/commons';
 import { createDocumentClient } from '@mangaassist/commons/dynamodb';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import { DynamoDbProductCatalog, DynamoDbProductStore } from '@mangaassist/consumers/dynamodb';
 import { gatewayEnvironment as names, stageSchema, tableNameSchema } from '@mangaassist/contracts';
 import {
@@ -111,7 +112,7 @@ export function createReenrichmentStepsPlatform(
   const gateway = createGateway(options.gateway, { ...options, logger });
   const target = batchTarget(options.gateway);
   assertBatchRegion(target.region, options.functionRegion);
-  const bedrock = new BedrockClient({ region: target.region });
+  const bedrock = traceAwsClient(new BedrockClient({ region: target.region }));
   const handler = makeReenrichmentSteps({
     catalog: new DynamoDbProductCatalog(documents, { tableName: config.productsTable }),
     products: new DynamoDbProductStore(documents, { tableName: config.productsTable }),
@@ -157,7 +158,7 @@ export function createBatchCompletionPlatform(
   config: ReenrichmentConfig,
   options: BatchCompletionPlatformOptions,
 ) {
-  const bedrock = new BedrockClient({ region: options.region });
+  const bedrock = traceAwsClient(new BedrockClient({ region: options.region }));
   const callbacks = callbacksOf(options);
   const handler = makeBatchCompletion({
     objects: options.objects,
@@ -178,7 +179,7 @@ export function createBatchCompletionPlatform(
 /** The given callbacks (left open), or Step Functions' (closed with the platform). */
 function callbacksOf(options: BatchCompletionPlatformOptions): { callbacks: TaskCallbacks; close(): void } {
   if (options.callbacks) return { callbacks: options.callbacks, close: () => {} };
-  const sfn = new SFNClient({});
+  const sfn = traceAwsClient(new SFNClient({}));
   return { callbacks: new SfnTaskCallbacks(sfn), close: () => sfn.destroy() };
 }
 

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { boundedCall, errorMessage, type Logger, silentLogger } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import type { WebhookSecrets, WebhookSource } from '@mangaassist/contracts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseWebhookSecretsJson, type WebhookSecretFormats } from '../secrets/webhook-secrets-document.js';
@@ -187,9 +188,11 @@ export interface SecretsManagerClientOptions {
  * its last good document) instead of holding deliveries. Build one per process.
  */
 export function createSecretsManagerClient(options: SecretsManagerClientOptions = {}): SecretsManagerClient {
-  return new SecretsManagerClient({
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
-  });
+  return traceAwsClient(
+    new SecretsManagerClient({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
+    }),
+  );
 }

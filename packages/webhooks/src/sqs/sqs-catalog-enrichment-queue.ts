@@ -11,6 +11,7 @@ import {
   systemClock,
   untilAborted,
 } from '@mangaassist/commons';
+import { traceAwsClient } from '@mangaassist/commons/tracing';
 import type { CatalogEnrichmentMessage } from '@mangaassist/contracts';
 import {
   assertOneRequest,
@@ -118,5 +119,5 @@ export class SqsCatalogEnrichmentQueue implements CatalogEnrichmentQueue {
 
 /** The SQS client of the catalog webhook, with the platform's settings (a local endpoint, credentials). */
 export function createSqsClient(endpoint?: string, settings: AwsClientSettings = {}): SQSClient {
-  return new SQSClient(awsClientOptions(endpoint, settings));
+  return traceAwsClient(new SQSClient(awsClientOptions(endpoint, settings)));
 }

@@ -1,0 +1,159 @@
+import { startSubsegment } from '../tracing/tracing.js';
+
+/** What this module uses of a Smithy build-step middleware's arguments. */
+interface BuildArguments {
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly request?: unknown;
+}
+
+/** The `$metadata` every SDK output and service error carries. */
+interface ResponseMetadata {
+  readonly httpStatusCode?: number;
+  readonly requestId?: string;
+  readonly attempts?: number;
+}
+
+type BuildHandler = (args: BuildArguments) => Promise<{ output: { $metadata?: ResponseMetadata } }>;
+type BuildMiddleware = (
+  next: BuildHandler,
+  context: { readonly clientName?: string; readonly commandName?: string },
+) => BuildHandler;
+
+/** The part of an AWS SDK v3 client this module touches. */
+export interface TraceableAwsClient {
+  readonly config: { readonly region?: unknown };
+  readonly middlewareStack: {
+    // biome-ignore lint/suspicious/noExplicitAny: each client types its stack by its own inputs and outputs.
+    add(middleware: any, options: { step: 'build'; name: string; priority: 'high'; override: boolean }): void;
+  };
+}
+
+/** The request fields worth a place in a subsegment's `aws` block, by X-Ray's names for them. */
+const resourceFields: readonly (readonly [input: string, field: string])[] = [
+  ['TableName', 'table_name'],
+  ['QueueUrl', 'queue_url'],
+  ['modelId', 'model_id'],
+];
+
+/** The error codes the SDK's retry strategy treats as throttling, whatever their HTTP status. */
+const throttlingCodes = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'LimitExceededException',
+  'TransactionInProgressException',
+  'SlowDown',
+]);
+
+/**
+ * Traces every call `client` makes as an X-Ray subsegment of the invocation (`DynamoDB`,
+ * `EventBridge` …, namespace `aws`): the operation, region, request id, retries and the table,
+ * queue or model, the HTTP status, X-Ray's error, throttle or fault flag, and the annotations in
+ * scope (`withTraceAnnotations`: tenant, model, fallback step, cache outcome). The call carries
+ * the subsegment's trace header, so what it reaches (a queue's consumer, a bus's target) joins
+ * the trace. Retries happen inside the subsegment: one call, one subsegment. A call outside a
+ * sampled trace goes out untouched. Returns `client`.
+ *
+ * @example const sqs = traceAwsClient(new SQSClient({}));
+ */
+export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
+  let region: Promise<string> | undefined;
+  const regionOf = () => {
+    region ??= resolveRegion(client.config.region);
+    return region;
+  };
+  const middleware: BuildMiddleware = (next, context) => async (args) => {
+    const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
+    const subsegment = startSubsegment(service, 'aws');
+    if (subsegment === undefined) return next(args);
+    setTraceHeader(args.request, subsegment.traceHeader);
+    const aws: Record<string, unknown> = {
+      operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+      region: await regionOf(),
+      ...resourcesOf(args.input),
+    };
+    try {
+      const result = await next(args);
+      subsegment.end({
+        aws: { ...aws, ...metadataOf(result.output.$metadata) },
+        ...statusOf(result.output.$metadata),
+      });
+      return result;
+    } catch (error) {
+      const failure = error as {
+        name?: string;
+        $metadata?: ResponseMetadata;
+        $retryable?: { throttling?: boolean };
+      };
+      const metadata = failure.$metadata;
+      subsegment.end({
+        aws: { ...aws, ...metadataOf(metadata), error_code: failure.name ?? 'Error' },
+        ...statusOf(metadata),
+        // DynamoDB throttles with a 400; no status at all is a call that never got an answer.
+        ...(failure.$retryable?.throttling || throttlingCodes.has(failure.name ?? '')
+          ? { error: true, throttle: true }
+          : {}),
+        ...(metadata?.httpStatusCode === undefined ? { fault: true } : {}),
+      });
+      throw error;
+    }
+  };
+  client.middlewareStack.add(middleware, {
+    step: 'build',
+    name: 'mangaassistXrayMiddleware',
+    // First in the build step, so the subsegment times all of the call. The trace header it sets
+    // stands whatever the SDK's recursion detection would set from the invocation's.
+    priority: 'high',
+    override: true,
+  });
+  return client;
+}
+
+async function resolveRegion(region: unknown): Promise<string> {
+  try {
+    const value = typeof region === 'function' ? await region() : region;
+    return typeof value === 'string' ? value : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function setTraceHeader(request: unknown, traceHeader: string): void {
+  const headers = (request as { headers?: unknown } | undefined)?.headers;
+  if (typeof headers === 'object' && headers !== null) {
+    (headers as Record<string, string>)['X-Amzn-Trace-Id'] = traceHeader;
+  }
+}
+
+function resourcesOf(input: Readonly<Record<string, unknown>>): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, field] of resourceFields) {
+    const value = input[name];
+    if (typeof value === 'string') found[field] = value;
+  }
+  return found;
+}
+
+function metadataOf(metadata: ResponseMetadata | undefined): Record<string, unknown> {
+  return {
+    ...(metadata?.requestId ? { request_id: metadata.requestId } : {}),
+    ...(metadata?.attempts ? { retries: metadata.attempts - 1 } : {}),
+  };
+}
+
+/** X-Ray's reading of an HTTP status: 429 a throttle, other 4xx an error, 5xx a fault. */
+function statusOf(metadata: ResponseMetadata | undefined) {
+  const status = metadata?.httpStatusCode;
+  if (status === undefined) return {};
+  return {
+    http: { response: { status } },
+    ...(status === 429 ? { error: true, throttle: true } : {}),
+    ...(status >= 400 && status < 500 && status !== 429 ? { error: true } : {}),
+    ...(status >= 500 ? { fault: true } : {}),
+  };
+}
