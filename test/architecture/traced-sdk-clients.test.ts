@@ -25,27 +25,57 @@ function deployedSources(): string[] {
   );
 }
 
-/** `new XClient(` constructions in code (not in comments) that `traceAwsClient(` does not wrap. */
-function untracedClients(file: string): string[] {
-  const code = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => !/^\s*(\*|\/\/)/.test(line))
-    .join('\n');
-  return [...code.matchAll(/(traceAwsClient\(\s*)?new (\w+Client)\(/g)]
-    .filter((match) => match[1] === undefined)
-    .map((match) => `${path.relative(root, file)}: new ${match[2]}(`);
+/**
+ * The SDK client constructions in `code` (outside comments) that `traceAwsClient(` does not wrap:
+ * `new …Client(`, and `new X(` of any other class imported from an `@aws-sdk/client-*` module
+ * but its commands and errors (an aggregated client such as `new DynamoDB(`).
+ */
+function untracedClients(code: string): string[] {
+  const lines = code.split('\n').filter((line) => !/^\s*(\*|\/\/)/.test(line));
+  const source = lines.join('\n');
+  const imported = [...source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-[^']+'/g)]
+    .flatMap((match) => (match[1] ?? '').split(','))
+    .map(
+      (name) =>
+        name
+          .trim()
+          .split(/\s+as\s+/)
+          .at(-1) ?? '',
+    )
+    .filter((name) => name !== '' && !/(Command|Exception|Error)$/.test(name));
+  const clients = new Set(imported);
+  return [...source.matchAll(/(traceAwsClient\(\s*)?new (\w+)\(/g)]
+    .filter(
+      (match) => match[1] === undefined && (/Client$/.test(match[2] ?? '') || clients.has(match[2] ?? '')),
+    )
+    .map((match) => `new ${match[2]}(`);
 }
 
 describe('AWS SDK clients of the deployed code', () => {
   it('are all traced', () => {
     const sources = deployedSources();
     expect(sources.length).toBeGreaterThan(100);
-    expect(sources.flatMap(untracedClients)).toEqual([]);
+    const untraced = sources.flatMap((file) =>
+      untracedClients(readFileSync(file, 'utf8')).map((found) => `${path.relative(root, file)}: ${found}`),
+    );
+    expect(untraced).toEqual([]);
   });
 
-  it('are found by the check, wrapped or not', () => {
-    const file = path.join(root, 'packages/fm-gateway/src/bedrock/bedrock-runtime-client.ts');
-    expect(readFileSync(file, 'utf8')).toMatch(/traceAwsClient\(\s*new BedrockRuntimeClient\(/);
-    expect(untracedClients(file)).toEqual([]);
+  it('are found by the check when not wrapped, whatever their name, and not in comments', () => {
+    const code = [
+      "import { DynamoDB, GetItemCommand, ThrottlingException } from '@aws-sdk/client-dynamodb';",
+      "import { SQSClient as Queue } from '@aws-sdk/client-sqs';",
+      'const traced = traceAwsClient(',
+      '  new SQSClient({}),',
+      ');',
+      'const bare = new SQSClient({});',
+      'const aggregated = new DynamoDB({});',
+      'const renamed = new Queue({});',
+      'const command = new GetItemCommand({ TableName: "t", Key: {} });',
+      'const error = new ThrottlingException({ message: "m", $metadata: {} });',
+      ' * const example = new S3Client({});',
+      '// new EventBridgeClient({})',
+    ].join('\n');
+    expect(untracedClients(code)).toEqual(['new SQSClient(', 'new DynamoDB(', 'new Queue(']);
   });
 });

@@ -2,6 +2,7 @@
 // through the FM trigger and the moderation handler.
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '@mangaassist/commons';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import {
   type ConsumerModel,
   type EmailSender,
@@ -99,6 +100,28 @@ describe('makeEventConsumerHandler', () => {
     await expect(handler(paymentCompleted())).rejects.toThrow();
     await handler({ not: 'an event' });
     expect(flushes).toBe(2);
+  });
+
+  it("traces an event's work under the consumer, the event's type and the tenant it names", async () => {
+    const { dependencies } = ports();
+    const inScope: unknown[] = [];
+    const handler = makeEventConsumerHandler({
+      ...dependencies,
+      model: {
+        complete: async () => {
+          inScope.push(traceAnnotations());
+          return gatewayResult({ text: 'ありがとうございます！' });
+        },
+      },
+      consumer: 'fm-trigger',
+    });
+    const event = paymentCompleted();
+    await handler({ ...event, detail: { ...event.detail, tenant_id: 'manga-store' } });
+    await handler(paymentCompleted('order-43'));
+    expect(inScope).toEqual([
+      { consumer: 'fm-trigger', event_type: 'PaymentCompleted', tenant: 'manga-store' },
+      { consumer: 'fm-trigger', event_type: 'PaymentCompleted' },
+    ]);
   });
 
   it('fails at build time when the consumer lacks a dependency', () => {

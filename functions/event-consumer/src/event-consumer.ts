@@ -1,4 +1,5 @@
 import { silentLogger } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { type ConsumerDependencies, type ConsumerResult, consumerFactory } from '@mangaassist/consumers';
 import { type ConsumerName, type EventConsumer, eventConsumers } from '@mangaassist/contracts';
 
@@ -30,7 +31,9 @@ export function makeEventConsumerHandler(
   const { afterEach } = dependencies;
   return async (event) => {
     try {
-      return await consume(event);
+      return await withTraceAnnotations(traceAnnotationsOf(dependencies.consumer, event), () =>
+        consume(event),
+      );
     } finally {
       if (afterEach) {
         await afterEach().catch((error: unknown) =>
@@ -41,6 +44,18 @@ export function makeEventConsumerHandler(
         );
       }
     }
+  };
+}
+
+/** What the event's trace is filtered by: the consumer, the event's type and its tenant, if it names one. */
+function traceAnnotationsOf(consumer: ConsumerName, event: unknown) {
+  const envelope = event as { 'detail-type'?: unknown; detail?: { tenant_id?: unknown } } | null | undefined;
+  const type = envelope?.['detail-type'];
+  const tenant = envelope?.detail?.tenant_id;
+  return {
+    consumer,
+    event_type: typeof type === 'string' ? type : undefined,
+    tenant: typeof tenant === 'string' ? tenant : undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { silentLogger } from '@mangaassist/commons';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { jobMessageBody, MemoryJobStore, makeJobStarter } from '@mangaassist/jobs';
 import { createJobStepsPlatform, createJobsApiPlatform, jobsConfigSchema } from '@mangaassist/jobs/platform';
 import {
@@ -9,7 +10,12 @@ import {
 } from '@mangaassist/jobs/testing';
 import type { APIGatewayProxyEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { makeJobStarterQueueHandler, makeJobStepsFunctionHandler, makeJobsApiHandler } from './jobs.js';
+import {
+  makeExecutionEndedEventHandler,
+  makeJobStarterQueueHandler,
+  makeJobStepsFunctionHandler,
+  makeJobsApiHandler,
+} from './jobs.js';
 
 const tenantsJson = JSON.stringify({
   tenants: [{ id: 'manga-store', name: 'Manga Store' }],
@@ -153,5 +159,22 @@ describe('makeJobStepsFunctionHandler', () => {
 
     await expect(handler({ step: 'process-chunk' })).rejects.toMatchObject({ name: 'ModelThrottled' });
     expect(flush).toHaveBeenCalledExactlyOnceWith(300);
+  });
+});
+
+describe('makeExecutionEndedEventHandler', () => {
+  it('settles an ended execution under its job in the trace, and ignores one still running', async () => {
+    const settled: unknown[] = [];
+    const handler = makeExecutionEndedEventHandler(async (execution) => {
+      settled.push({ execution, annotations: traceAnnotations() });
+    });
+    await handler({ detail: { name: 'job_1', status: 'RUNNING' } });
+    await handler({ detail: { name: 'job_1', status: 'TIMED_OUT', error: 'States.Timeout', cause: null } });
+    expect(settled).toEqual([
+      {
+        execution: { jobId: 'job_1', status: 'TIMED_OUT', error: 'States.Timeout' },
+        annotations: { job_id: 'job_1' },
+      },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { makeApiGatewayHandler } from '@mangaassist/http/api-gateway';
 import type { ExecutionEnded, JobStarter } from '@mangaassist/jobs';
 import type { JobStepsPlatform, JobsApiPlatform } from '@mangaassist/jobs/platform';
@@ -74,6 +75,8 @@ export function makeExecutionEndedEventHandler(ended: (execution: ExecutionEnded
   return async (event: ExecutionStatusChange): Promise<void> => {
     const { name, status, error, cause } = event.detail;
     if (!isEndedStatus(status)) return;
-    await ended({ jobId: name, status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) });
+    await withTraceAnnotations({ job_id: name }, () =>
+      ended({ jobId: name, status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) }),
+    );
   };
 }

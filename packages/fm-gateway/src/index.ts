@@ -45,6 +45,7 @@ export type {
   GatewayResult,
   GatewayStreamEvent,
   ModelSelector,
+  TracedAttempt,
 } from './gateway/gateway-types.js';
 export { CircuitBreakerRegistry, CircuitOpenError } from './resilience/circuit-breaker.js';
 export { RegionHealth } from './resilience/region-health.js';

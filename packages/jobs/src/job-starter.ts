@@ -1,4 +1,5 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
+import { addTraceAnnotations } from '@mangaassist/commons/tracing';
 import { type JobPriority, jobIdSchema, jobPriorities } from '@mangaassist/contracts';
 import * as z from 'zod/mini';
 import type { JobRecord } from './job.js';
@@ -135,8 +136,10 @@ export function makeJobStarter(deps: {
    */
   return async (body: string, startedNow: Map<string, Set<string>> = new Map()): Promise<StartOutcome> => {
     const message = jobMessageSchema.parse(JSON.parse(body));
+    addTraceAnnotations({ job_id: message.job_id });
     const job: JobRecord | undefined = await deps.jobs.get(message.job_id);
     if (!job) return notStored(message);
+    addTraceAnnotations({ tenant: job.tenantId });
     if (job.status !== 'queued') return { outcome: 'skipped', reason: `the job is ${job.status}` };
     if (deps.cap && deps.queue) {
       const running = new Set([

@@ -15,11 +15,13 @@ export {
 } from '../xray/xray-daemon.js';
 export {
   activeTraceSink,
+  addTraceAnnotations,
   type OpenSubsegment,
   startSubsegment,
   type TraceAnnotations,
   traceAnnotations,
   traced,
+  unresolvedTraceSink,
   useTraceSink,
   withTraceAnnotations,
 } from './tracing.js';

@@ -1,29 +1,49 @@
 // The process's tracing: where subsegments go, the annotations of the work in progress, and
-// subsegments opened around that work. Outside Lambda's active tracing there is no sink and
-// every function here costs a lookup and nothing else.
+// subsegments opened around that work, nested in the one open around them. Outside Lambda's
+// active tracing there is no sink and every function here costs a lookup and nothing else.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type AnnotationValue,
   lambdaTraceSink,
   subsegmentId,
+  type TraceParent,
   type TraceSink,
   type XraySubsegment,
 } from '../xray/xray-daemon.js';
 
 export type TraceAnnotations = Readonly<Record<string, AnnotationValue>>;
 
-const annotationsInScope = new AsyncLocalStorage<TraceAnnotations>();
-let sink: TraceSink | undefined | 'unresolved' = 'unresolved';
+/** One scope of work: its annotations (added to as the work learns more) and its open subsegment. */
+interface TraceScope {
+  annotations: TraceAnnotations;
+  readonly parent?: TraceParent;
+}
 
-/** The process's sink: Lambda's X-Ray daemon when active tracing is on, else none. */
+const scopes = new AsyncLocalStorage<TraceScope>();
+
+/** `useTraceSink(unresolvedTraceSink)`: the next `activeTraceSink()` reads the environment again. */
+export const unresolvedTraceSink = 'unresolved';
+let sink: TraceSink | undefined | typeof unresolvedTraceSink = unresolvedTraceSink;
+
+/**
+ * The process's sink: Lambda's X-Ray daemon when active tracing is on, else none. A daemon
+ * address it cannot read turns tracing off, with one warning, rather than failing every call.
+ */
 export function activeTraceSink(): TraceSink | undefined {
-  if (sink === 'unresolved') sink = lambdaTraceSink();
+  if (sink === unresolvedTraceSink) {
+    try {
+      sink = lambdaTraceSink();
+    } catch (error) {
+      sink = undefined;
+      process.emitWarning(`X-Ray tracing is off: ${(error as Error).message}`);
+    }
+  }
   return sink;
 }
 
 /** Sends this process's subsegments to `next` (tests, a host other than Lambda); returns the undo. */
-export function useTraceSink(next: TraceSink | undefined): () => void {
+export function useTraceSink(next: TraceSink | undefined | typeof unresolvedTraceSink): () => void {
   const previous = sink;
   sink = next;
   return () => {
@@ -33,13 +53,14 @@ export function useTraceSink(next: TraceSink | undefined): () => void {
 
 /** The annotations every subsegment opened now carries. */
 export function traceAnnotations(): TraceAnnotations {
-  return annotationsInScope.getStore() ?? {};
+  return scopes.getStore()?.annotations ?? {};
 }
 
 /**
- * Runs `work` with `annotations` added to those in scope (undefined values leave a key as it
- * was): every subsegment opened inside it, however deep and however late, carries them. A
- * generator's body runs in its consumer's scope, so wrap the calls it makes, not the generator.
+ * Runs `work` in a new scope with `annotations` added to those in scope (undefined values leave a
+ * key as it was): every subsegment opened inside it, however deep and however late, carries
+ * them. A generator's body runs in its consumer's scope, so wrap the calls it makes, not the
+ * generator.
  *
  * @example withTraceAnnotations({ tenant: request.tenantId }, () => endpoint(request))
  */
@@ -47,7 +68,20 @@ export function withTraceAnnotations<T>(
   annotations: Readonly<Record<string, AnnotationValue | undefined>>,
   work: () => T,
 ): T {
-  return annotationsInScope.run(merged(traceAnnotations(), annotations), work);
+  const outer = scopes.getStore();
+  const scope: TraceScope = { ...outer, annotations: merged(outer?.annotations ?? {}, annotations) };
+  return scopes.run(scope, work);
+}
+
+/**
+ * Adds annotations to the current scope, for the rest of its work: what the work learnt on the
+ * way (the tenant of the job it just read). Outside any scope it does nothing.
+ */
+export function addTraceAnnotations(
+  annotations: Readonly<Record<string, AnnotationValue | undefined>>,
+): void {
+  const scope = scopes.getStore();
+  if (scope !== undefined) scope.annotations = merged(scope.annotations, annotations);
 }
 
 /** A subsegment being timed; `end` sends it, once. */
@@ -55,25 +89,40 @@ export interface OpenSubsegment {
   /** The `X-Amzn-Trace-Id` that makes a downstream call this subsegment's child. */
   readonly traceHeader: string;
   annotate(annotations: Readonly<Record<string, AnnotationValue | undefined>>): void;
+  /** Runs `work` with this subsegment as the parent of the subsegments opened inside it. */
+  within<T>(work: () => T): T;
   end(outcome?: Pick<XraySubsegment, 'aws' | 'http' | 'error' | 'throttle' | 'fault'>): void;
+  /** Sends nothing: what was timed turned out to be no call at all. */
+  discard(): void;
 }
 
 /**
- * Opens a subsegment of the sampled work in progress, with the annotations in scope; undefined
- * when there is no sink or the work is not sampled.
+ * Opens a subsegment of the sampled work in progress (of the subsegment open around it, if
+ * any), with the annotations in scope; undefined when there is no sink or the work is not sampled.
  */
 export function startSubsegment(name: string, namespace?: 'aws' | 'remote'): OpenSubsegment | undefined {
   const target = activeTraceSink();
-  const parent = target?.parent();
-  if (target === undefined || parent === undefined) return undefined;
+  if (target === undefined) return undefined;
+  const scope = scopes.getStore();
+  const invocation = target.parent();
+  // A scope's subsegment belongs to the trace that opened it; work of another starts afresh.
+  const scoped = scope?.parent;
+  const parent = scoped !== undefined && scoped.traceId === invocation?.traceId ? scoped : invocation;
+  if (parent === undefined) return undefined;
   const id = subsegmentId();
   const startTime = target.now() / 1000;
-  let annotations = traceAnnotations();
+  let annotations = scope?.annotations ?? {};
   let ended = false;
   return {
-    traceHeader: `Root=${parent.traceId};Parent=${id};Sampled=1`,
+    traceHeader: childTraceHeader(parent, id),
     annotate(more) {
       annotations = merged(annotations, more);
+    },
+    within(work) {
+      return scopes.run(
+        { annotations: scope?.annotations ?? {}, ...scope, parent: { ...parent, parentId: id } },
+        work,
+      );
     },
     end(outcome = {}) {
       if (ended) return;
@@ -87,12 +136,26 @@ export function startSubsegment(name: string, namespace?: 'aws' | 'remote'): Ope
         ...outcome,
       });
     },
+    discard() {
+      ended = true;
+    },
   };
 }
 
 /**
- * Runs `work` as a subsegment named `name`: annotated with the annotations in scope and those
- * `work` adds, a fault when it throws. Without a sampled trace it only runs `work`.
+ * The trace header of a call made under subsegment `id`: the invocation's own header with only
+ * its `Parent` replaced, so the fields Lambda reads on the other side (`Lineage`, which stops
+ * recursive loops) travel on.
+ */
+function childTraceHeader(parent: TraceParent, id: string): string {
+  const fields = (parent.header ?? `Root=${parent.traceId};Parent=${parent.parentId};Sampled=1`).split(';');
+  return fields.map((field) => (field.trim().startsWith('Parent=') ? `Parent=${id}` : field)).join(';');
+}
+
+/**
+ * Runs `work` as a subsegment named `name`, the parent of those opened inside it: annotated with
+ * the annotations in scope and those `work` adds, a fault when it throws. Without a sampled
+ * trace it only runs `work`.
  *
  * @example await traced('ResponseCache', async (subsegment) => { … subsegment.annotate({ cache: 'hit' }) … })
  */
@@ -103,7 +166,7 @@ export async function traced<T>(
   const subsegment = startSubsegment(name);
   if (subsegment === undefined) return work(unsampled);
   try {
-    return await work(subsegment);
+    return await subsegment.within(() => work(subsegment));
   } catch (error) {
     subsegment.end({ fault: true });
     throw error;

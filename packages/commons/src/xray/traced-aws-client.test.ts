@@ -162,6 +162,27 @@ describe('traceAwsClient', () => {
     expect(dynamo.headers[0]?.['x-amzn-trace-id']).toContain(`Parent=${sink.subsegments[0]?.id};`);
   });
 
+  it('leaves a streamed body to read as it is, and times the call to its answer', async () => {
+    const sink = installRecordingTraceSink();
+    // The middleware as the SDK would run it, around a GetObject whose answer has a body stream.
+    let middleware: ((next: unknown, context: object) => (args: object) => Promise<unknown>) | undefined;
+    traceAwsClient({
+      config: { region: 'ap-northeast-1' },
+      middlewareStack: { add: (added: typeof middleware) => (middleware = added) },
+    });
+    const body = { transformToString: async () => 'text', async *[Symbol.asyncIterator]() {} };
+    const output = { $metadata: { httpStatusCode: 200 }, Body: body };
+    const run = middleware?.(async () => ({ output }), {
+      clientName: 'S3Client',
+      commandName: 'GetObjectCommand',
+    });
+    await run?.({ input: { Bucket: 'b', Key: 'k' }, request: { headers: {} } });
+    expect(output.Body).toBe(body);
+    expect(sink.subsegments).toEqual([
+      expect.objectContaining({ name: 'S3', aws: expect.objectContaining({ operation: 'GetObject' }) }),
+    ]);
+  });
+
   it('leaves a call outside a sampled trace untouched', async () => {
     const sink = installRecordingTraceSink(sampledTraceHeader.replace('Sampled=1', 'Sampled=0'));
     const dynamo = await fakeDynamoDb({ status: 200, body: {} });

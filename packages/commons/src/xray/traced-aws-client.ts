@@ -13,7 +13,9 @@ interface ResponseMetadata {
   readonly attempts?: number;
 }
 
-type BuildHandler = (args: BuildArguments) => Promise<{ output: { $metadata?: ResponseMetadata } }>;
+type BuildHandler = (
+  args: BuildArguments,
+) => Promise<{ output: { $metadata?: ResponseMetadata } & Record<string, unknown> }>;
 type BuildMiddleware = (
   next: BuildHandler,
   context: { readonly clientName?: string; readonly commandName?: string },
@@ -77,31 +79,31 @@ export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
       region: await regionOf(),
       ...resourcesOf(args.input),
     };
+    let result: Awaited<ReturnType<BuildHandler>>;
     try {
-      const result = await next(args);
-      subsegment.end({
-        aws: { ...aws, ...metadataOf(result.output.$metadata) },
-        ...statusOf(result.output.$metadata),
-      });
-      return result;
+      result = await next(args);
     } catch (error) {
-      const failure = error as {
-        name?: string;
-        $metadata?: ResponseMetadata;
-        $retryable?: { throttling?: boolean };
-      };
-      const metadata = failure.$metadata;
-      subsegment.end({
-        aws: { ...aws, ...metadataOf(metadata), error_code: failure.name ?? 'Error' },
-        ...statusOf(metadata),
-        // DynamoDB throttles with a 400; no status at all is a call that never got an answer.
-        ...(failure.$retryable?.throttling || throttlingCodes.has(failure.name ?? '')
-          ? { error: true, throttle: true }
-          : {}),
-        ...(metadata?.httpStatusCode === undefined ? { fault: true } : {}),
-      });
+      subsegment.end(failureOf(error, aws));
       throw error;
     }
+    const { output } = result;
+    // A presigned URL (`getSignedUrl`) goes through the stack without ever being sent.
+    if ('presigned' in output) {
+      subsegment.discard();
+      return result;
+    }
+    const answered = { aws: { ...aws, ...metadataOf(output.$metadata) }, ...statusOf(output.$metadata) };
+    const eventStream = Object.entries(output).find(([, member]) => isEventStream(member));
+    if (eventStream === undefined) {
+      subsegment.end(answered);
+      return result;
+    }
+    // ConverseStream answers as its events arrive: the call lasts until the last one.
+    const [member, events] = eventStream;
+    output[member] = tracedEvents(events as AsyncIterable<unknown>, (error) =>
+      subsegment.end(error === undefined ? answered : { ...answered, ...failureOf(error, answered.aws) }),
+    );
+    return result;
   };
   client.middlewareStack.add(middleware, {
     step: 'build',
@@ -112,6 +114,56 @@ export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
     override: true,
   });
   return client;
+}
+
+/** The subsegment fields of a call that failed: its code, status and X-Ray's flags. */
+function failureOf(error: unknown, aws: Readonly<Record<string, unknown>>) {
+  const failure = error as {
+    name?: string;
+    $metadata?: ResponseMetadata;
+    $fault?: 'client' | 'server';
+    $retryable?: { throttling?: boolean };
+    originalStatusCode?: number;
+  };
+  const metadata = failure.$metadata;
+  const throttled = failure.$retryable?.throttling === true || throttlingCodes.has(failure.name ?? '');
+  // An error inside an event stream came with a 200: what it stands for is its own status, if
+  // it says (`ModelStreamErrorException`), else its `$fault`. No status at all and no fault of
+  // the caller's is a call that never got an answer.
+  const inStream = failure.originalStatusCode;
+  const callersFault = failure.$fault === 'client' && !(inStream !== undefined && inStream >= 500);
+  const unanswered = metadata?.httpStatusCode === undefined || inStream !== undefined;
+  return {
+    aws: { ...aws, ...metadataOf(metadata), error_code: failure.name ?? 'Error' },
+    ...statusOf(metadata),
+    ...(throttled ? { error: true, throttle: true } : {}),
+    ...(!throttled && unanswered && callersFault ? { error: true } : {}),
+    ...(!throttled && unanswered && !callersFault ? { fault: true } : {}),
+  };
+}
+
+/**
+ * An event stream (`ConverseStream`'s `stream`): async-iterable, and not a body to read (the SDK
+ * gives every streamed body, `GetObject`'s included, its `transformToString`).
+ */
+function isEventStream(member: unknown): boolean {
+  if (typeof member !== 'object' || member === null || !(Symbol.asyncIterator in member)) return false;
+  return typeof (member as { transformToString?: unknown }).transformToString !== 'function';
+}
+
+/** `events` as they come, calling `ended` once: at the last, at an error, or when the reader stops. */
+async function* tracedEvents<T>(
+  events: AsyncIterable<T>,
+  ended: (error?: unknown) => void,
+): AsyncGenerator<T> {
+  try {
+    yield* events;
+  } catch (error) {
+    ended(error);
+    throw error;
+  } finally {
+    ended();
+  }
 }
 
 async function resolveRegion(region: unknown): Promise<string> {

@@ -9,6 +9,7 @@ describe('sampledParent', () => {
     expect(sampledParent(sampledTraceHeader)).toEqual({
       traceId: '1-5759e988-bd862e3fe1be46a994272793',
       parentId: '53995c3f42cd8ad8',
+      header: sampledTraceHeader,
     });
     expect(sampledParent(sampledTraceHeader.replace('Sampled=1', 'Sampled=0'))).toBeUndefined();
     expect(sampledParent('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1')).toBeUndefined();

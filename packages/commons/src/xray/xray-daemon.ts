@@ -5,6 +5,8 @@ import { createSocket, type Socket } from 'node:dgram';
 export interface TraceParent {
   readonly traceId: string;
   readonly parentId: string;
+  /** The whole header it was read from, whose other fields (`Lineage`) a child call passes on. */
+  readonly header?: string;
 }
 
 /** What X-Ray reads as an annotation value: indexed, searchable in the console. */
@@ -59,7 +61,7 @@ export function sampledParent(header: string | undefined): TraceParent | undefin
   const traceId = fields.get('Root');
   const parentId = fields.get('Parent');
   if (fields.get('Sampled') !== '1' || !traceId || !parentId) return undefined;
-  return { traceId, parentId };
+  return { traceId, parentId, header };
 }
 
 /**

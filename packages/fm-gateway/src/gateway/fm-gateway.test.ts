@@ -4,7 +4,7 @@ import {
   type FakeClock,
   installRecordingTraceSink,
 } from '@mangaassist/commons/testing';
-import { traceAnnotations } from '@mangaassist/commons/tracing';
+import { startSubsegment, traceAnnotations } from '@mangaassist/commons/tracing';
 import type { DomainEvent, EventPublisher } from '@mangaassist/events';
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../cache/memory-response-cache.js';
@@ -235,8 +235,11 @@ describe('FmGateway.complete', () => {
     const inScope: string[] = [];
     const { gateway } = setup(
       (call) => {
-        const { tenant, fallback_step, cache } = traceAnnotations();
-        inScope.push(`${call.region} ${tenant} step=${fallback_step} cache=${cache}`);
+        const { tenant, model, region, fallback_step, cache } = traceAnnotations();
+        inScope.push(`${region} ${model} ${tenant} step=${fallback_step} cache=${cache}`);
+        if (region !== call.region) throw new Error(`scoped ${region}, called ${call.region}`);
+        // What the call traces (its SDK subsegment) nests under the attempt's subsegment.
+        startSubsegment('BedrockRuntime', 'aws')?.end();
         return call.region === 'ap-northeast-1' ? { error: awsError('ServiceUnavailableException') } : ok();
       },
       { attemptTracer: xrayAttemptTracer(), cache: new MemoryResponseCache(), retry: { maxAttempts: 1 } },
@@ -246,10 +249,16 @@ describe('FmGateway.complete', () => {
     await gateway.complete(request());
 
     expect(inScope).toEqual([
-      'ap-northeast-1 tenant-a step=1 cache=miss',
-      'ap-northeast-3 tenant-a step=2 cache=miss',
+      'ap-northeast-1 claude-haiku-4-5 tenant-a step=1 cache=miss',
+      'ap-northeast-3 claude-haiku-4-5 tenant-a step=2 cache=miss',
     ]);
-    expect(sink.subsegments.map(({ name, annotations }) => ({ name, annotations }))).toEqual([
+    const [, sdkCall, attempt] = sink.subsegments;
+    expect(sdkCall?.parent.parentId).toBe(attempt?.id);
+    expect(
+      sink.subsegments
+        .filter(({ name }) => name !== 'BedrockRuntime')
+        .map(({ name, annotations }) => ({ name, annotations })),
+    ).toEqual([
       { name: 'ResponseCache', annotations: { tenant: 'tenant-a', cache: 'miss' } },
       {
         name: 'Bedrock claude-haiku-4-5',

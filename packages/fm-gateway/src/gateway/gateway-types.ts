@@ -84,7 +84,15 @@ export interface AttemptRecord {
  */
 export interface AttemptTracer {
   /** The target's record as it starts; `end` is called once, with the record as it ended. */
-  start(attempt: AttemptRecord): { end(attempt: AttemptRecord): void };
+  start(attempt: AttemptRecord): TracedAttempt;
+}
+
+/** An attempt being traced. */
+export interface TracedAttempt {
+  /** Called once, with the record as the attempt ended. */
+  end(attempt: AttemptRecord): void;
+  /** Runs the attempt's calls, so what traces them nests under the attempt. */
+  within?<T>(work: () => T): T;
 }
 
 /** One answer, however it was produced. */

@@ -215,11 +215,18 @@ export class LadderExecutor {
     const fallbackStep = call.attempts.filter((earlier) => earlier.calls > 0).length + 1;
     call.attempts.push(record);
     // The attempt's subsegment and every SDK call made for it carry these (`@mangaassist/commons/tracing`).
-    const annotations = { tenant: call.request.tenantId, fallback_step: fallbackStep, cache: call.cache };
+    const annotations = {
+      tenant: call.request.tenantId,
+      model: step.key,
+      region: step.target.region,
+      fallback_step: fallbackStep,
+      cache: call.cache,
+    };
     return withTraceAnnotations(annotations, async () => {
       const traced = this.options.attemptTracer?.start(record);
+      const tryIt = () => this.tryStep(walk, { step, record, moreToTry });
       try {
-        return await this.tryStep(walk, { step, record, moreToTry });
+        return await (traced?.within ? traced.within(tryIt) : tryIt());
       } finally {
         traced?.end(record);
       }

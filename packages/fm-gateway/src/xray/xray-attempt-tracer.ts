@@ -11,17 +11,19 @@ const clientErrors = new Set([
 
 /**
  * The gateway's `AttemptTracer` as X-Ray subsegments of the invocation (`@mangaassist/commons/tracing`):
- * one per model target tried (`Bedrock <model>`), annotated with the annotations in scope (the
- * ladder's tenant, fallback step and cache outcome), the model, its Bedrock id, the region, the
- * calls made and the outcome, an error or throttle flagged as X-Ray shows them. Nothing is sent
- * outside a sampled trace.
+ * one per model target tried (`Bedrock <model>`), the parent of the Bedrock SDK calls made for
+ * it, annotated with the annotations in scope (the ladder's tenant, fallback step and cache
+ * outcome), the model, its Bedrock id, the region, the calls made and the outcome, an error or
+ * throttle flagged as X-Ray shows them. Nothing is sent outside a sampled trace.
  */
 export function xrayAttemptTracer(): AttemptTracer {
   return {
     start(started) {
-      const subsegment = startSubsegment(`Bedrock ${started.model}`, 'aws');
+      // Not a downstream node of its own: the SDK call it makes, nested in it, is the one.
+      const subsegment = startSubsegment(`Bedrock ${started.model}`);
       if (subsegment === undefined) return { end: () => {} };
       return {
+        within: (work) => subsegment.within(work),
         end(attempt: AttemptRecord) {
           subsegment.annotate({
             model: attempt.model,

@@ -10,6 +10,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DocumentStoreUnavailableError, documentKeys } from '../document-store.js';
@@ -264,6 +265,15 @@ describe('S3DocumentStore presigned URLs', () => {
 
     expect(key).toBe('uploads/tenant%2Fwith%20space/upl_x');
     expect(decodeURIComponent(new URL(upload.url).pathname)).toBe(`/${key}`);
+  });
+
+  it('sends no trace subsegment for a presigned URL, which is no call', async () => {
+    const sink = installRecordingTraceSink();
+    const upload = await makeStore().presignUpload('uploads/t/upl_x', { expiresInSeconds: 900 });
+    // The trace header set on the request to presign is not signed into the URL either.
+    expect(new URL(upload.url).searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    await makeStore().presignDownload('jobs/job_1/result.txt', { expiresInSeconds: 3600 });
+    expect(sink.subsegments).toEqual([]);
   });
 
   it('presigns a GET of the key', async () => {

@@ -1,4 +1,5 @@
 import { recordingLogger } from '@mangaassist/commons/testing';
+import { traceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { jobMessageBody, makeJobStarter } from '../job-starter.js';
@@ -41,6 +42,24 @@ async function harness(...statuses: ('queued' | 'cancelled')[]) {
 }
 
 describe('makeJobStarterHandler', () => {
+  it("starts each record's job under that job and its tenant in the trace", async () => {
+    const jobs = new MemoryJobStore();
+    const first = (await jobs.create(jobRecord({ tenantId: 'tenant-a' }))).job.jobId;
+    const second = (await jobs.create(jobRecord({ tenantId: 'tenant-b' }))).job.jobId;
+    const inScope: unknown[] = [];
+    const executions = new RecordingJobExecutions();
+    executions.start = async (jobId) => {
+      inScope.push(traceAnnotations());
+      return `exec-${jobId}`;
+    };
+    const handler = makeJobStarterHandler(makeJobStarter({ jobs, executions }));
+    await handler(event(record('m1', jobMessageBody(first)), record('m2', jobMessageBody(second))));
+    expect(inScope).toEqual([
+      { job_id: first, tenant: 'tenant-a' },
+      { job_id: second, tenant: 'tenant-b' },
+    ]);
+  });
+
   it('reports only the record that failed and starts the others of the batch', async () => {
     const { start, executions, jobIds } = await harness('queued', 'queued');
     const [first = '', second = ''] = jobIds;

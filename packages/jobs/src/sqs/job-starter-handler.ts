@@ -1,5 +1,6 @@
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type JobStarter, jobStartAttempts } from '../job-starter.js';
 
@@ -22,7 +23,8 @@ export function makeJobStarterHandler(
     const startedNow = new Map<string, Set<string>>();
     for (const record of event.Records) {
       try {
-        const outcome = await start(record.body, startedNow);
+        // Each record's calls are traced under its own job (the starter adds it once it has read it).
+        const outcome = await withTraceAnnotations({}, () => start(record.body, startedNow));
         if (outcome.outcome !== 'started') {
           logger.info(`queued job ${outcome.outcome}`, {
             messageId: record.messageId,

@@ -535,11 +535,20 @@ describe('the job workflow steps', () => {
       inScope.push(traceAnnotations());
       return read(id);
     };
+    const transition = jobs.transition.bind(jobs);
+    jobs.transition = async (...args) => {
+      inScope.push(traceAnnotations());
+      return transition(...args);
+    };
     // The job has no document: prepare reads the job, then rejects it.
     await expect(makeJobStepsHandler(steps())({ step: 'prepare', job_id: jobId })).rejects.toMatchObject({
       name: 'DocumentRejected',
     });
-    expect(inScope).toEqual([{ job_id: jobId, job_step: 'prepare' }]);
+    // Once the job is read, its tenant is known too.
+    expect(inScope).toEqual([
+      { job_id: jobId, job_step: 'prepare' },
+      { job_id: jobId, job_step: 'prepare', tenant: job().tenantId },
+    ]);
   });
 
   it('records nothing and alarms no one for a job cancelled under a running step', async () => {

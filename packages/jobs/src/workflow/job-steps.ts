@@ -1,6 +1,6 @@
 import { toUsageJson } from '@mangaassist/chat';
 import { type Logger, silentLogger } from '@mangaassist/commons';
-import { withTraceAnnotations } from '@mangaassist/commons/tracing';
+import { addTraceAnnotations, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { type JobType, jobIdSchema, jobLimits } from '@mangaassist/contracts';
 import {
   AllModelsFailedError,
@@ -218,6 +218,8 @@ export function makeJobSteps(deps: JobStepsDependencies) {
   async function readJob(id: string): Promise<JobRecord> {
     const job = await jobs.get(id);
     if (!job) throw new Error(`job ${id} does not exist`);
+    // The rest of the step's calls are traced as the job's tenant's.
+    addTraceAnnotations({ tenant: job.tenantId });
     return job;
   }
 
