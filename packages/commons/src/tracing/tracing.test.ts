@@ -103,6 +103,26 @@ describe('subsegments within subsegments', () => {
     expect(sink.subsegments[0]?.parent).toMatchObject({ parentId: '0123456789abcdef' });
   });
 
+  it('hangs work that outlives its invocation from the next one, even in the same trace', async () => {
+    const sink = installRecordingTraceSink();
+    // A Step Functions execution's next step: the same Root, a new Parent.
+    const nextStep = sampledTraceHeader.replace('53995c3f42cd8ad8', '0123456789abcdef');
+    let late: Promise<void> | undefined;
+    await traced('Step', async () => {
+      late = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          startSubsegment('DynamoDB', 'aws')?.end();
+          resolve();
+        }, 1),
+      );
+    });
+    sink.traceHeader = nextStep;
+    await late;
+    const [, lateCall] = sink.subsegments;
+    expect(lateCall?.name).toBe('DynamoDB');
+    expect(lateCall?.parent.parentId).toBe('0123456789abcdef');
+  });
+
   it('sends nothing for a discarded subsegment', () => {
     const sink = installRecordingTraceSink();
     const subsegment = startSubsegment('S3', 'aws');

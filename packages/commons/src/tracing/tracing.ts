@@ -17,7 +17,12 @@ export type TraceAnnotations = Readonly<Record<string, AnnotationValue>>;
 /** One scope of work: its annotations (added to as the work learns more) and its open subsegment. */
 interface TraceScope {
   annotations: TraceAnnotations;
-  readonly parent?: TraceParent;
+  readonly subsegment?: {
+    /** The open subsegment, as the parent of those opened inside it. */
+    readonly parent: TraceParent;
+    /** The trace header of the invocation it belongs to. */
+    readonly invocation: TraceParent;
+  };
 }
 
 const scopes = new AsyncLocalStorage<TraceScope>();
@@ -75,7 +80,9 @@ export function withTraceAnnotations<T>(
 
 /**
  * Adds annotations to the current scope, for the rest of its work: what the work learnt on the
- * way (the tenant of the job it just read). Outside any scope it does nothing.
+ * way (the tenant of the job it just read). Call it only in a scope your own work opened: all
+ * of that scope's work sees them, what it started in the background too. Outside any scope it
+ * does nothing.
  */
 export function addTraceAnnotations(
   annotations: Readonly<Record<string, AnnotationValue | undefined>>,
@@ -105,10 +112,12 @@ export function startSubsegment(name: string, namespace?: 'aws' | 'remote'): Ope
   if (target === undefined) return undefined;
   const scope = scopes.getStore();
   const invocation = target.parent();
-  // A scope's subsegment belongs to the trace that opened it; work of another starts afresh.
-  const scoped = scope?.parent;
-  const parent = scoped !== undefined && scoped.traceId === invocation?.traceId ? scoped : invocation;
-  if (parent === undefined) return undefined;
+  if (invocation === undefined) return undefined;
+  // A scope's subsegment belongs to the invocation that opened it: work that outlives it (a
+  // timer firing in the next invocation, which may share the trace) hangs from the new one.
+  const scoped = scope?.subsegment;
+  const parent =
+    scoped !== undefined && sameInvocation(scoped.invocation, invocation) ? scoped.parent : invocation;
   const id = subsegmentId();
   const startTime = target.now() / 1000;
   let annotations = scope?.annotations ?? {};
@@ -119,10 +128,8 @@ export function startSubsegment(name: string, namespace?: 'aws' | 'remote'): Ope
       annotations = merged(annotations, more);
     },
     within(work) {
-      return scopes.run(
-        { annotations: scope?.annotations ?? {}, ...scope, parent: { ...parent, parentId: id } },
-        work,
-      );
+      const subsegment = { parent: { ...parent, parentId: id }, invocation };
+      return scopes.run({ annotations: scope?.annotations ?? {}, subsegment }, work);
     },
     end(outcome = {}) {
       if (ended) return;
@@ -140,6 +147,10 @@ export function startSubsegment(name: string, namespace?: 'aws' | 'remote'): Ope
       ended = true;
     },
   };
+}
+
+function sameInvocation(a: TraceParent, b: TraceParent): boolean {
+  return a.traceId === b.traceId && a.parentId === b.parentId;
 }
 
 /**

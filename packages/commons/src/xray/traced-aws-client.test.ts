@@ -45,6 +45,18 @@ function tracedDynamoDb(endpoint: string, maxAttempts = 1) {
 
 const getItem = new GetItemCommand({ TableName: 'Sessions', Key: { pk: { S: 'tenant#session' } } });
 
+/** Runs the middleware `traceAwsClient` adds as the SDK would, around `next`. */
+async function runMiddleware(service: string, operation: string, next: () => Promise<unknown>) {
+  let middleware: ((next: unknown, context: object) => (args: object) => Promise<unknown>) | undefined;
+  traceAwsClient({
+    config: { region: 'ap-northeast-1' },
+    middlewareStack: { add: (added: typeof middleware) => (middleware = added) },
+  });
+  const handler = middleware?.(next, { clientName: `${service}Client`, commandName: `${operation}Command` });
+  if (handler === undefined) throw new Error('traceAwsClient added no middleware');
+  return handler({ input: {}, request: { headers: {} } });
+}
+
 describe('traceAwsClient', () => {
   it('sends each call as an aws subsegment with its operation, region, request id, table and the annotations in scope', async () => {
     const sink = installRecordingTraceSink();
@@ -164,23 +176,42 @@ describe('traceAwsClient', () => {
 
   it('leaves a streamed body to read as it is, and times the call to its answer', async () => {
     const sink = installRecordingTraceSink();
-    // The middleware as the SDK would run it, around a GetObject whose answer has a body stream.
-    let middleware: ((next: unknown, context: object) => (args: object) => Promise<unknown>) | undefined;
-    traceAwsClient({
-      config: { region: 'ap-northeast-1' },
-      middlewareStack: { add: (added: typeof middleware) => (middleware = added) },
-    });
     const body = { transformToString: async () => 'text', async *[Symbol.asyncIterator]() {} };
     const output = { $metadata: { httpStatusCode: 200 }, Body: body };
-    const run = middleware?.(async () => ({ output }), {
-      clientName: 'S3Client',
-      commandName: 'GetObjectCommand',
-    });
-    await run?.({ input: { Bucket: 'b', Key: 'k' }, request: { headers: {} } });
+    await runMiddleware('S3', 'GetObject', async () => ({ output }));
     expect(output.Body).toBe(body);
     expect(sink.subsegments).toEqual([
       expect.objectContaining({ name: 'S3', aws: expect.objectContaining({ operation: 'GetObject' }) }),
     ]);
+  });
+
+  it('reads each failure as exactly one of throttle, error or fault', async () => {
+    const sink = installRecordingTraceSink();
+    const failures: [Record<string, unknown>, object][] = [
+      [
+        { name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } },
+        { error: true, throttle: true },
+      ],
+      [{ name: 'PermanentRedirect', $fault: 'client', $metadata: { httpStatusCode: 301 } }, { error: true }],
+      [{ name: 'SyntaxError', $metadata: { httpStatusCode: 200 } }, { fault: true }],
+      [
+        { name: 'ModelStreamErrorException', $fault: 'client', originalStatusCode: 429 },
+        { error: true, throttle: true },
+      ],
+      [{ name: 'ModelStreamErrorException', $fault: 'client', originalStatusCode: 500 }, { fault: true }],
+      [{ name: 'ValidationException', $fault: 'client', originalStatusCode: 400 }, { error: true }],
+      [{ name: 'InternalServerException', $fault: 'server' }, { fault: true }],
+      [{ name: 'ValidationException', $fault: 'client' }, { error: true }],
+      [{ name: 'TimeoutError' }, { fault: true }],
+    ];
+    for (const [failure] of failures) {
+      await runMiddleware('S3', 'GetObject', async () => {
+        throw Object.assign(new Error('failed'), failure);
+      }).catch(() => undefined);
+    }
+    expect(sink.subsegments.map(({ error, throttle, fault }) => ({ error, throttle, fault }))).toEqual(
+      failures.map(([, flags]) => ({ error: undefined, throttle: undefined, fault: undefined, ...flags })),
+    );
   });
 
   it('leaves a call outside a sampled trace untouched', async () => {

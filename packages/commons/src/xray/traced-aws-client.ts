@@ -92,7 +92,7 @@ export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
       subsegment.discard();
       return result;
     }
-    const answered = { aws: { ...aws, ...metadataOf(output.$metadata) }, ...statusOf(output.$metadata) };
+    const answered = { aws: { ...aws, ...metadataOf(output.$metadata) }, ...httpOf(output.$metadata) };
     const eventStream = Object.entries(output).find(([, member]) => isEventStream(member));
     if (eventStream === undefined) {
       subsegment.end(answered);
@@ -100,9 +100,11 @@ export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
     }
     // ConverseStream answers as its events arrive: the call lasts until the last one.
     const [member, events] = eventStream;
-    output[member] = tracedEvents(events as AsyncIterable<unknown>, (error) =>
-      subsegment.end(error === undefined ? answered : { ...answered, ...failureOf(error, answered.aws) }),
-    );
+    output[member] = tracedEvents(events as AsyncIterable<unknown>, {
+      ...(aws.operation === 'ConverseStream' ? { isLast: (event) => hasMember(event, 'metadata') } : {}),
+      ended: (error) =>
+        subsegment.end(error === undefined ? answered : { ...answered, ...failureOf(error, answered.aws) }),
+    });
     return result;
   };
   client.middlewareStack.add(middleware, {
@@ -125,21 +127,34 @@ function failureOf(error: unknown, aws: Readonly<Record<string, unknown>>) {
     $retryable?: { throttling?: boolean };
     originalStatusCode?: number;
   };
-  const metadata = failure.$metadata;
-  const throttled = failure.$retryable?.throttling === true || throttlingCodes.has(failure.name ?? '');
-  // An error inside an event stream came with a 200: what it stands for is its own status, if
-  // it says (`ModelStreamErrorException`), else its `$fault`. No status at all and no fault of
-  // the caller's is a call that never got an answer.
-  const inStream = failure.originalStatusCode;
-  const callersFault = failure.$fault === 'client' && !(inStream !== undefined && inStream >= 500);
-  const unanswered = metadata?.httpStatusCode === undefined || inStream !== undefined;
   return {
-    aws: { ...aws, ...metadataOf(metadata), error_code: failure.name ?? 'Error' },
-    ...statusOf(metadata),
-    ...(throttled ? { error: true, throttle: true } : {}),
-    ...(!throttled && unanswered && callersFault ? { error: true } : {}),
-    ...(!throttled && unanswered && !callersFault ? { fault: true } : {}),
+    aws: { ...aws, ...metadataOf(failure.$metadata), error_code: failure.name ?? 'Error' },
+    ...httpOf(failure.$metadata),
+    ...flagsOf(failure),
   };
+}
+
+/**
+ * X-Ray's reading of a failure, one flag set each: a throttle (a 429, or a throttling code:
+ * DynamoDB's come as 400s) is an error and a throttle, a 5xx a fault, another 4xx an error. The
+ * status is the response's, or for an error inside an event stream (which began with a 200) the
+ * one it says it stands for; with neither, the SDK's `$fault` decides, and a call that never got
+ * an answer is a fault.
+ */
+function flagsOf(failure: {
+  name?: string;
+  $metadata?: ResponseMetadata;
+  $fault?: 'client' | 'server';
+  $retryable?: { throttling?: boolean };
+  originalStatusCode?: number;
+}): { error?: true; throttle?: true; fault?: true } {
+  const answered = failure.$metadata?.httpStatusCode;
+  const status =
+    failure.originalStatusCode ?? (answered !== undefined && answered >= 400 ? answered : undefined);
+  const throttled = failure.$retryable?.throttling === true || throttlingCodes.has(failure.name ?? '');
+  if (throttled || status === 429) return { error: true, throttle: true };
+  if (status !== undefined) return status >= 500 ? { fault: true } : { error: true };
+  return failure.$fault === 'client' ? { error: true } : { fault: true };
 }
 
 /**
@@ -151,19 +166,50 @@ function isEventStream(member: unknown): boolean {
   return typeof (member as { transformToString?: unknown }).transformToString !== 'function';
 }
 
-/** `events` as they come, calling `ended` once: at the last, at an error, or when the reader stops. */
-async function* tracedEvents<T>(
+/** A stream that ended by itself before its last event (a connection cut part-way). */
+export class StreamEndedEarlyError extends Error {
+  override readonly name = 'StreamEndedEarly';
+  readonly $fault = 'server';
+}
+
+/**
+ * `events` as they come, calling `ended` once: at the last event, at an error, or when the reader
+ * stops (`return`, even before the first read). A stream that ends by itself without the event
+ * `isLast` knows for the last ends with `StreamEndedEarlyError`, for the subsegment only.
+ */
+function tracedEvents<T>(
   events: AsyncIterable<T>,
-  ended: (error?: unknown) => void,
-): AsyncGenerator<T> {
-  try {
-    yield* events;
-  } catch (error) {
-    ended(error);
-    throw error;
-  } finally {
-    ended();
-  }
+  options: { readonly isLast?: (event: T) => boolean; readonly ended: (error?: unknown) => void },
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = events[Symbol.asyncIterator]();
+      let sawLast = false;
+      return {
+        async next() {
+          let step: IteratorResult<T>;
+          try {
+            step = await inner.next();
+          } catch (error) {
+            options.ended(error);
+            throw error;
+          }
+          if (!step.done) sawLast ||= options.isLast?.(step.value) ?? false;
+          else
+            options.ended(options.isLast === undefined || sawLast ? undefined : new StreamEndedEarlyError());
+          return step;
+        },
+        async return(value?: unknown) {
+          options.ended();
+          return (await inner.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+function hasMember(event: unknown, member: string): boolean {
+  return typeof event === 'object' && event !== null && member in event;
 }
 
 async function resolveRegion(region: unknown): Promise<string> {
@@ -198,14 +244,8 @@ function metadataOf(metadata: ResponseMetadata | undefined): Record<string, unkn
   };
 }
 
-/** X-Ray's reading of an HTTP status: 429 a throttle, other 4xx an error, 5xx a fault. */
-function statusOf(metadata: ResponseMetadata | undefined) {
+/** The `http` block of a call that got an answer. */
+function httpOf(metadata: ResponseMetadata | undefined) {
   const status = metadata?.httpStatusCode;
-  if (status === undefined) return {};
-  return {
-    http: { response: { status } },
-    ...(status === 429 ? { error: true, throttle: true } : {}),
-    ...(status >= 400 && status < 500 && status !== 429 ? { error: true } : {}),
-    ...(status >= 500 ? { fault: true } : {}),
-  };
+  return status === undefined ? {} : { http: { response: { status } } };
 }

@@ -1,4 +1,5 @@
 import { recordingLogger } from '@mangaassist/commons/testing';
+import { traceAnnotations, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { jobLimits } from '@mangaassist/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -110,6 +111,19 @@ describe('makeCallbackDeliverer', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.url).toBe(callbackUrl);
     expect(JSON.parse(sent[0]?.body ?? '')).toEqual(toJobDocument(job));
+  });
+
+  it("reads the tenant's secret under the job and its tenant in the trace", async () => {
+    const inScope: unknown[] = [];
+    const secrets: CallbackSecrets = {
+      signingSecret: async () => {
+        inScope.push(traceAnnotations());
+        return secret;
+      },
+    };
+    const { job, deliver } = await harness({ secrets });
+    await withTraceAnnotations({}, () => deliver(message(job.jobId)));
+    expect(inScope).toEqual([{ job_id: job.jobId, tenant: job.tenantId }]);
   });
 
   it('signs the callback with Standard Webhooks headers that the standardwebhooks package accepts', async () => {

@@ -1,4 +1,5 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
+import { addTraceAnnotations } from '@mangaassist/commons/tracing';
 import { jobLimits } from '@mangaassist/contracts';
 import { signedWebhookHeaders } from '@mangaassist/webhooks';
 import * as z from 'zod/mini';
@@ -57,8 +58,10 @@ export function makeCallbackDeliverer(deps: {
   const now = deps.now ?? Date.now;
   return async (body: string): Promise<CallbackOutcome> => {
     const message = callbackMessageSchema.parse(JSON.parse(body));
+    addTraceAnnotations({ job_id: message.job_id });
     const job = await deps.jobs.get(message.job_id);
     if (!job) return { outcome: 'dropped', reason: 'the job no longer exists' };
+    addTraceAnnotations({ tenant: job.tenantId });
     if (!job.callbackUrl) return { outcome: 'dropped', reason: 'the job has no callback URL' };
     const secret = await deps.secrets.signingSecret(job.tenantId);
     if (!secret) {

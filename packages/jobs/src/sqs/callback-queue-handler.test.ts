@@ -1,4 +1,5 @@
 import { recordingLogger } from '@mangaassist/commons/testing';
+import { addTraceAnnotations, traceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { CallbackDeliverer, CallbackOutcome } from '../callbacks/callback-delivery.js';
@@ -52,6 +53,19 @@ const dropped: CallbackOutcome = { outcome: 'dropped', reason: 'the job no longe
 const retry: CallbackOutcome = { outcome: 'retry', reason: 'receiver answered 503' };
 
 describe('makeCallbackQueueHandler', () => {
+  it("delivers each record in a trace scope of its own, which the deliverer adds its job's tenant to", async () => {
+    const { visibility } = recordingVisibility();
+    const inScope: unknown[] = [];
+    const handler = makeCallbackQueueHandler(async (body) => {
+      addTraceAnnotations({ tenant: `tenant-of-${body}` });
+      await Promise.resolve();
+      inScope.push(traceAnnotations());
+      return delivered;
+    }, visibility);
+    await handler(event(record('m-1'), record('m-2')));
+    expect(inScope).toEqual([{ tenant: 'tenant-of-m-1' }, { tenant: 'tenant-of-m-2' }]);
+  });
+
   it('reports no failure for delivered and dropped callbacks and puts none back', async () => {
     const { visibility, calls } = recordingVisibility();
     const logger = recordingLogger();

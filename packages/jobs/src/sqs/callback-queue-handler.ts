@@ -1,5 +1,6 @@
 import type { Logger } from '@mangaassist/commons';
 import { silentLogger } from '@mangaassist/commons';
+import { withTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   type CallbackDeliverer,
@@ -29,7 +30,8 @@ export function makeCallbackQueueHandler(
       event.Records.map(async (record) => {
         const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
         try {
-          const outcome = await deliver(record.body);
+          // Each record's calls are traced under its own job (the deliverer adds it once read).
+          const outcome = await withTraceAnnotations({}, () => deliver(record.body));
           if (outcome.outcome === 'dropped') {
             logger.info('callback dropped', { messageId: record.messageId, reason: outcome.reason });
           }

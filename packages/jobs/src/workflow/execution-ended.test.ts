@@ -1,3 +1,4 @@
+import { traceAnnotations, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../job.js';
 import { MemoryJobStore } from '../memory-job-store.js';
@@ -26,6 +27,22 @@ describe('the execution-ended safety net', () => {
     await handle({ jobId: job.jobId, status: 'TIMED_OUT' });
     expect(await jobs.get(job.jobId)).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
     expect(settled.map((each) => each.jobId)).toEqual([job.jobId]);
+  });
+
+  it("notifies under the job's tenant in the trace, once it has failed the job", async () => {
+    const job = jobRecord({ status: 'running', tenantId: 'tenant-a' });
+    await jobs.create(job);
+    const inScope: unknown[] = [];
+    const traced = makeExecutionEndedHandler({
+      jobs,
+      onSettled: async () => {
+        inScope.push(traceAnnotations());
+      },
+    });
+    await withTraceAnnotations({ job_id: job.jobId }, () =>
+      traced({ jobId: job.jobId, status: 'TIMED_OUT' }),
+    );
+    expect(inScope).toEqual([{ job_id: job.jobId, tenant: 'tenant-a' }]);
   });
 
   it('fails a job whose execution failed where no Catch reached, with no internals', async () => {

@@ -1,4 +1,5 @@
 import { type Logger, silentLogger } from '@mangaassist/commons';
+import { addTraceAnnotations } from '@mangaassist/commons/tracing';
 import type { JobFailure, JobRecord } from '../job.js';
 import type { JobStore } from '../job-store.js';
 import { describeFailure } from './job-steps.js';
@@ -34,6 +35,7 @@ export function makeExecutionEndedHandler(deps: {
       updatedAt: now().toISOString(),
     });
     if (!failed) return undefined;
+    addTraceAnnotations({ tenant: failed.tenantId });
     logger.error('job execution ended without settling its job', {
       jobId: ended.jobId,
       status: ended.status,

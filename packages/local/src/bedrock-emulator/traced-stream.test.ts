@@ -1,9 +1,10 @@
 // `traceAwsClient` (@mangaassist/commons/tracing) on the streaming call it must time whole: a
 // ConverseStream against the emulator, read to its end, broken mid-stream, or left early.
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAwsClient } from '@mangaassist/commons/tracing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { type BedrockEmulator, startBedrockEmulator } from './index.js';
 import { clientFor, converseInput, modelIds } from './test-support.js';
 
@@ -12,6 +13,28 @@ afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
+
+/** A proxy to `target` whose connections can all be dropped at once, as a network cut would. */
+async function droppingProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    dropAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
 
 async function tracedStream(prepare: (emulator: BedrockEmulator) => void = () => {}) {
   emulator = await startBedrockEmulator();
@@ -65,10 +88,37 @@ describe('a traced ConverseStream', () => {
     ]);
   });
 
+  it('is a fault when the connection is cut part-way, though the SDK ends the stream quietly', async () => {
+    const sink = installRecordingTraceSink();
+    emulator = await startBedrockEmulator();
+    emulator.faults.add({ tokenDelayMs: 50 });
+    const proxy = await droppingProxy(new URL(emulator.url));
+    const client = traceAwsClient(clientFor({ ...emulator, url: proxy.url }));
+    const output = await client.send(new ConverseStreamCommand(converseInput(modelIds.haiku, 'こんにちは')));
+    const read: unknown[] = [];
+    for await (const event of output.stream ?? []) {
+      read.push(event);
+      if (read.length === 1) proxy.dropAll();
+    }
+    expect(read.some((event) => typeof event === 'object' && event !== null && 'metadata' in event)).toBe(
+      false,
+    );
+    expect(sink.subsegments).toHaveLength(1);
+    expect(sink.subsegments[0]?.aws?.error_code).toBe('StreamEndedEarly');
+    expect(sink.subsegments[0]?.fault).toBe(true);
+  });
+
   it('ends when its reader stops early', async () => {
     const sink = installRecordingTraceSink();
     const stream = await tracedStream();
     for await (const _event of stream) break;
+    expect(sink.subsegments).toHaveLength(1);
+  });
+
+  it('ends when its reader stops before reading anything', async () => {
+    const sink = installRecordingTraceSink();
+    const stream = await tracedStream();
+    await stream[Symbol.asyncIterator]().return?.();
     expect(sink.subsegments).toHaveLength(1);
   });
 });
