@@ -1,10 +1,10 @@
 /**
  * `pnpm bench`: the deployed bundles (sizes and cold imports, from `cdk synth` output), the
- * cost of deciding a caller (API key, end user token), the gateway's overhead against the local emulator, how `pnpm dev` rides out a Bedrock outage and a
+ * cost of deciding a caller (API key, end user token), the gateway's overhead against the local emulator, the chat doors against Portkey's gateway, how `pnpm dev` rides out a Bedrock outage and a
  * Redis outage, its memory under five minutes of steady load, document jobs' throughput, and
  * concurrent SSE streams through the Fargate orchestrator's server. Each
  * part prints its figures and its targets; the run exits non-zero when any target is missed. Run one part alone with
- * `pnpm bench bundles|auth|gateway|faults|redis|soak|jobs|streams`.
+ * `pnpm bench bundles|auth|gateway|doors|faults|redis|soak|jobs|streams`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ const parts = {
   bundles: 'bundle-bench.ts',
   auth: 'auth-bench.ts',
   gateway: 'gateway-bench.ts',
+  doors: 'doors-bench.ts',
   faults: 'faults-bench.ts',
   redis: 'redis-outage-bench.ts',
   soak: 'soak-bench.ts',

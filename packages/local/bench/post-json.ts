@@ -6,8 +6,16 @@ export interface JsonAnswer {
   readonly body: string;
 }
 
-/** POSTs `body` as JSON with the API key over a keep-alive agent, as the benchmarks' clients do. */
-export function postJson(url: string, body: unknown, apiKey: string, agent: Agent): Promise<JsonAnswer> {
+/**
+ * POSTs `body` as JSON with the API key (or the given headers) over a keep-alive agent, as the
+ * benchmarks' clients do.
+ */
+export function postJson(
+  url: string,
+  body: unknown,
+  credentials: string | Readonly<Record<string, string>>,
+  agent: Agent,
+): Promise<JsonAnswer> {
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -18,7 +26,7 @@ export function postJson(url: string, body: unknown, apiKey: string, agent: Agen
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(text),
-          'x-api-key': apiKey,
+          ...(typeof credentials === 'string' ? { 'x-api-key': credentials } : credentials),
         },
       },
       (response) => {

@@ -12,71 +12,14 @@
  * ≤ 50 ms, added first token p99 ≤ 100 ms, RSS ≤ 1 GiB, the long stream completes. Exits non-zero
  * when one is missed. The client runs on the same machine: its own work is in the figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { loadTestTenantId } from '@mangaassist/tenants';
+import { quantile, rssMb, type Server, startServer } from './local-servers.js';
 
 const streams = Number(process.env.BENCH_STREAMS ?? 10_000);
 const devStreams = Number(process.env.BENCH_DEV_STREAMS ?? 1_000);
 const tokenMs = Number(process.env.BENCH_TOKEN_MS ?? 20);
 const longMinutes = Number(process.env.BENCH_LONG_MINUTES ?? 10);
 const targets = { gapP99Ms: 50, firstTokenP99Ms: 100, rssMb: 1024 };
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly apiKey: string;
-  stop(): Promise<void>;
-}
-
-/** Starts a local entry point (`orchestrator.ts` or `dev.ts`) and reads its URL and a dev key. */
-async function startServer(entry: string, banner: RegExp, env: Record<string, string>): Promise<Server> {
-  const script = fileURLToPath(new URL(`../src/${entry}`, import.meta.url));
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child = spawn(
-    process.execPath,
-    ['--max-old-space-size=1536', ...profile, '--import', 'tsx', script],
-    {
-      env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const log: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log.push(chunk.toString('utf8'));
-    if (log.length > 50) log.shift();
-  });
-  let url: string | undefined;
-  let apiKey: string | undefined;
-  if (child.stdout === null) throw new Error(`${entry} started without a stdout`);
-  for await (const line of createInterface({ input: child.stdout })) {
-    url ??= banner.exec(line)?.[1];
-    // The load tests' tenant: a budget that thousands of answers do not spend.
-    if (line.startsWith(`  API key of ${loadTestTenantId}: `)) apiKey = line.split(': ')[1];
-    if (url !== undefined && apiKey !== undefined) break;
-  }
-  if (url === undefined || apiKey === undefined) {
-    child.kill('SIGKILL');
-    throw new Error(`${entry} printed no URL or key:\n${log.join('')}`);
-  }
-  child.stdout.resume();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    url,
-    apiKey,
-    async stop() {
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      child.kill('SIGKILL');
-    },
-  };
-}
 
 /** What one stream saw. */
 interface StreamResult {
@@ -160,20 +103,6 @@ function stream(server: Server, question: string): Promise<StreamResult> {
     outgoing.on('error', (error) => resolve({ completed: false, gapsMs, chunks, error: error.message }));
     outgoing.end(body);
   });
-}
-
-/** The `q` quantile of `values` (nearest rank). */
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/** The process's resident memory in MB (Linux). */
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 interface RunFigures {
