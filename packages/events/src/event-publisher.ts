@@ -28,6 +28,11 @@ export interface PublishOptions {
  */
 export interface EventPublisher {
   publish(events: readonly DomainEvent[], options?: PublishOptions): Promise<void>;
+  /**
+   * Sends at once what a publisher holds back (a batching one); resolves when all it sent has
+   * settled and never rejects. Publishers that send as they are called have none.
+   */
+  flush?(): Promise<void>;
 }
 
 export class EventPublishError extends Error {

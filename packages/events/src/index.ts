@@ -1,5 +1,6 @@
 // The public surface of @mangaassist/events.
 
+export { BatchingEventPublisher, type BatchingOptions } from './batching-event-publisher.js';
 export {
   type ChainDepthCheck,
   type ChainRefusalReason,

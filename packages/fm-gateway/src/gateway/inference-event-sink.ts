@@ -50,6 +50,8 @@ export class InferenceEventSink {
    * logged), or after `timeoutMs` at the latest. Never rejects.
    */
   async flush(timeoutMs?: number): Promise<void> {
+    // A batching publisher sends what it holds now rather than after its linger.
+    void this.events?.flush?.();
     const all = Promise.all(this.pending);
     if (timeoutMs === undefined) {
       await all;

@@ -45,6 +45,26 @@ describe('createGateway', () => {
     await close();
   });
 
+  it("gathers the calls' InferenceCompleted into shared bus requests when asked to, and flushes them", async () => {
+    const runtimes = createFakeRuntimes(() => ({ text: 'こんにちは' }), systemClock);
+    const requests: number[] = [];
+    const { gateway, close } = createGateway(gatewayConfigSchema.parse({}), {
+      events: {
+        publish: async (events) => {
+          requests.push(events.length);
+        },
+      },
+      eventBatching: { maxBatch: 2, lingerMs: 60_000 },
+      gateway: { runtimes: runtimes.provider },
+    });
+    for (const content of ['一', '二', '三']) {
+      await gateway.complete({ tenantId: 'manga-store', messages: [{ role: 'user', content }] });
+    }
+    expect(requests).toEqual([2]);
+    await close();
+    expect(requests).toEqual([2, 1]);
+  });
+
   it('answers at once on a stalled bus, sends its InferenceCompleted once, and flushes within its bound', async () => {
     const runtimes = createFakeRuntimes(() => ({ text: 'こんにちは' }), systemClock);
     const { gateway, close } = createGateway(

@@ -1,7 +1,7 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { type Logger, silentLogger } from '@mangaassist/commons';
 import { createRedisClient, type RedisConnection } from '@mangaassist/commons/redis';
-import type { EventPublisher } from '@mangaassist/events';
+import { BatchingEventPublisher, type BatchingOptions, type EventPublisher } from '@mangaassist/events';
 import { createEventBridgePublisher, type EventBridgeClientSettings } from '@mangaassist/events/eventbridge';
 import { BedrockConverseRuntime } from '../bedrock/bedrock-converse-runtime.js';
 import { BedrockAnthropicInvokeRuntime } from '../bedrock/bedrock-invoke-runtime.js';
@@ -59,6 +59,13 @@ export interface CreateGatewayOptions {
    * @default - EventBridge `config.eventBusName` on a client of the gateway's own; none when unset
    */
   readonly events?: EventPublisher;
+  /**
+   * Gathers the `InferenceCompleted` events of many calls into one bus request (up to 10 events,
+   * each waiting `lingerMs` at most): for a long-running server, where one PutEvents per call is
+   * a good part of a call's work. A Lambda must not: it flushes before it freezes anyway.
+   * @default - one request per call
+   */
+  readonly eventBatching?: BatchingOptions;
   /** Anything else of `FmGatewayOptions` to override (tests, benchmarks). */
   readonly gateway?: Partial<FmGatewayOptions>;
 }
@@ -133,7 +140,11 @@ export function createGateway(
           logger,
         })
       : undefined;
-  const events = options.events ?? owned?.publisher;
+  const published = options.events ?? owned?.publisher;
+  const events =
+    published && options.eventBatching
+      ? new BatchingEventPublisher(published, options.eventBatching)
+      : published;
   const xrayTracer = lambdaXrayAttemptTracer();
   const router = new ModelRouter({ catalog, estimateTokens, experiments: config.routingExperiments });
 

@@ -5,6 +5,7 @@ export {
   type OrchestratorPlatform,
   type OrchestratorPlatformOptions,
   orchestratorCoreOptions,
+  orchestratorEventBatching,
   orchestratorMaxSockets,
   orchestratorStreamTimeoutMs,
 } from './orchestrator-platform.js';
