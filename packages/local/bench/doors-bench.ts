@@ -119,7 +119,7 @@ function accepts(port: number): Promise<boolean> {
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 /** Converse on the raw SDK with the gateway's transport: the limit a door is measured against. */
-function rawSdk(endpoint: string): { call: Call; close(): void } {
+function rawSdk(endpoint: string): { call: Call; stop(): void } {
   const client = createBedrockRuntimeClient({ region, endpoint, credentials });
   return {
     call: async (index) => {
@@ -131,7 +131,7 @@ function rawSdk(endpoint: string): { call: Call; close(): void } {
         }),
       );
     },
-    close: () => client.destroy(),
+    stop: () => client.destroy(),
   };
 }
 
@@ -164,22 +164,37 @@ function portkeyChat(portkeyUrl: string, emulatorUrl: string): Call {
   };
 }
 
-const dev = await startServer('dev.ts', /MangaAssist local runtime on (\S+)/, { PORT: '0' }, 320);
-const orchestrator = await startServer('orchestrator.ts', /MangaAssist orchestrator \(local\) on (\S+)/, {
-  PORT: '0',
-  FM_PROXY_PORT: '0',
-});
-const portkey = await startPortkey();
-const rawDev = rawSdk(dev.emulatorUrl);
-const rawOrchestrator = rawSdk(orchestrator.emulatorUrl);
+/** What this run started, stopped at its end however it ends. */
+const running: { stop(): unknown }[] = [];
+async function started<T extends { stop(): unknown }>(starting: T | Promise<T>): Promise<T> {
+  const peer = await starting;
+  running.push(peer);
+  return peer;
+}
 
-const figures = {
-  rawDev: await measure(rawDev.call),
-  portkey: await measure(portkeyChat(portkey.url, dev.emulatorUrl), portkey.child.pid),
-  dev: await measure(chatDoor(dev), dev.child.pid),
-  rawOrchestrator: await measure(rawOrchestrator.call),
-  orchestrator: await measure(chatDoor(orchestrator), orchestrator.child.pid),
-};
+let figures: Record<'rawDev' | 'portkey' | 'dev' | 'rawOrchestrator' | 'orchestrator', Figures>;
+try {
+  const dev = await started(startServer('dev.ts', /MangaAssist local runtime on (\S+)/, { PORT: '0' }, 320));
+  const orchestrator = await started(
+    startServer('orchestrator.ts', /MangaAssist orchestrator \(local\) on (\S+)/, {
+      PORT: '0',
+      FM_PROXY_PORT: '0',
+    }),
+  );
+  const portkey = await started(startPortkey());
+  const rawDev = await started(rawSdk(dev.emulatorUrl));
+  const rawOrchestrator = await started(rawSdk(orchestrator.emulatorUrl));
+  figures = {
+    rawDev: await measure(rawDev.call),
+    portkey: await measure(portkeyChat(portkey.url, dev.emulatorUrl), portkey.child.pid),
+    dev: await measure(chatDoor(dev), dev.child.pid),
+    rawOrchestrator: await measure(rawOrchestrator.call),
+    orchestrator: await measure(chatDoor(orchestrator), orchestrator.child.pid),
+  };
+} finally {
+  agent.destroy();
+  await Promise.all(running.map((peer) => peer.stop()));
+}
 
 const rows: [string, Figures, Figures][] = [
   ['raw SDK → pnpm dev’s emulator', figures.rawDev, figures.rawDev],
@@ -239,9 +254,4 @@ for (const [name, door, raw] of [
 process.stdout.write('\n');
 for (const [label, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'MISS'}  ${label}\n`);
 
-rawDev.close();
-rawOrchestrator.close();
-agent.destroy();
-portkey.stop();
-await Promise.all([dev.stop(), orchestrator.stop()]);
 process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
