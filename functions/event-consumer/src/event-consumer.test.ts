@@ -2,6 +2,7 @@
 // through the FM trigger and the moderation handler.
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '@mangaassist/commons';
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import {
   type ConsumerModel,
@@ -103,6 +104,8 @@ describe('makeEventConsumerHandler', () => {
   });
 
   it("traces an event's work under the consumer, the event's type and the tenant it names", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const { dependencies } = ports();
     const inScope: unknown[] = [];
     const handler = makeEventConsumerHandler({

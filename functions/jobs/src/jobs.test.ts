@@ -1,4 +1,5 @@
 import { silentLogger } from '@mangaassist/commons';
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { jobMessageBody, MemoryJobStore, makeJobStarter } from '@mangaassist/jobs';
 import { createJobStepsPlatform, createJobsApiPlatform, jobsConfigSchema } from '@mangaassist/jobs/platform';
@@ -164,6 +165,8 @@ describe('makeJobStepsFunctionHandler', () => {
 
 describe('makeExecutionEndedEventHandler', () => {
   it('settles an ended execution under its job in the trace, and ignores one still running', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const settled: unknown[] = [];
     const handler = makeExecutionEndedEventHandler(async (execution) => {
       settled.push({ execution, annotations: traceAnnotations() });

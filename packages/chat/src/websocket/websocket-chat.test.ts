@@ -1,5 +1,10 @@
 import { utf8ByteLength } from '@mangaassist/commons';
-import { awsError, recordingLogger, settlesWithin } from '@mangaassist/commons/testing';
+import {
+  awsError,
+  installRecordingTraceSink,
+  recordingLogger,
+  settlesWithin,
+} from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { websocketLimits } from '@mangaassist/contracts';
 import type { TenantBudget } from '@mangaassist/tenants';
@@ -385,6 +390,8 @@ describe('WebSocketChat history', () => {
   });
 
   it("does a frame's work as the connection's tenant's in the trace", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const { connect, send, pusher } = webSocketHarness();
     const tenants: unknown[] = [];
     pusher.hold = () => {

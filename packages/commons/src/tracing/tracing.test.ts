@@ -58,6 +58,8 @@ describe('traced', () => {
 
 describe('withTraceAnnotations', () => {
   it('scopes annotations to the work and what it awaits, nested scopes adding to outer ones', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const seen = await withTraceAnnotations({ tenant: 'a' }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       const inner = await withTraceAnnotations({ model: 'fast', tenant: undefined }, async () =>
@@ -132,8 +134,22 @@ describe('subsegments within subsegments', () => {
   });
 });
 
+describe('without a trace sink', () => {
+  it('runs the work as it is, in no scope: nothing is annotated, no promise of the process is hooked', async () => {
+    onTestFinished(useTraceSink(undefined));
+    const seen = await withTraceAnnotations({ tenant: 'a' }, async () => {
+      addTraceAnnotations({ job_id: 'j1' });
+      return traceAnnotations();
+    });
+    expect(seen).toEqual({});
+    expect(withTraceAnnotations({ tenant: 'a' }, () => 42)).toBe(42);
+  });
+});
+
 describe('addTraceAnnotations', () => {
   it('adds to the current scope for the rest of its work, and nowhere outside a scope', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     addTraceAnnotations({ tenant: 'nobody' });
     expect(traceAnnotations()).toEqual({});
     const seen = await withTraceAnnotations({ job_id: 'j1' }, async () => {

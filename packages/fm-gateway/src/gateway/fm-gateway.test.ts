@@ -277,6 +277,8 @@ describe('FmGateway.complete', () => {
   });
 
   it('counts as fallback steps only the targets it called, and reads the cache as off when the request opts out', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const steps: string[] = [];
     // Tokyo's breaker is open: the ladder skips it without a call, and Osaka is the first step.
     const breakers = new CircuitBreakerRegistry({ failureThreshold: 1 });
@@ -514,6 +516,8 @@ describe('FmGateway.complete', () => {
   });
 
   it('serves a stale cached answer, flagged degraded, when every model fails', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     let down = false;
     const clock = createFakeClock();
     let wallClock = 0;

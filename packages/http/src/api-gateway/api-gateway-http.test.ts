@@ -1,3 +1,4 @@
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
@@ -98,6 +99,8 @@ describe('API Gateway proxy adapter', () => {
   });
 
   it("runs the endpoint with the caller's tenant as the trace annotation of all its work", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const inScope: unknown[] = [];
     const handler = makeApiGatewayHandler(async () => {
       await Promise.resolve();

@@ -1,4 +1,4 @@
-import { createFakeClock } from '@mangaassist/commons/testing';
+import { createFakeClock, installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest } from '../http.js';
@@ -61,6 +61,8 @@ describe('Lambda response streaming for API Gateway REST', () => {
   });
 
   it("runs the endpoint with the caller's tenant as the trace annotation of all its work", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const { runtime } = fakeStreamingRuntime();
     const inScope: unknown[] = [];
     const endpoint: StreamingHttpEndpoint = async (_request, response) => {

@@ -1,4 +1,4 @@
-import { recordingLogger } from '@mangaassist/commons/testing';
+import { installRecordingTraceSink, recordingLogger } from '@mangaassist/commons/testing';
 import { traceAnnotations, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { jobLimits } from '@mangaassist/contracts';
 import { Webhook } from 'standardwebhooks';
@@ -114,6 +114,8 @@ describe('makeCallbackDeliverer', () => {
   });
 
   it("reads the tenant's secret under the job and its tenant in the trace", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const inScope: unknown[] = [];
     const secrets: CallbackSecrets = {
       signingSecret: async () => {

@@ -1,4 +1,4 @@
-import { recordingLogger } from '@mangaassist/commons/testing';
+import { installRecordingTraceSink, recordingLogger } from '@mangaassist/commons/testing';
 import { addTraceAnnotations, traceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,8 @@ const retry: CallbackOutcome = { outcome: 'retry', reason: 'receiver answered 50
 
 describe('makeCallbackQueueHandler', () => {
   it("delivers each record in a trace scope of its own, which the deliverer adds its job's tenant to", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const { visibility } = recordingVisibility();
     const inScope: unknown[] = [];
     const handler = makeCallbackQueueHandler(async (body) => {

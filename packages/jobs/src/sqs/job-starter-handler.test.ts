@@ -1,4 +1,4 @@
-import { recordingLogger } from '@mangaassist/commons/testing';
+import { installRecordingTraceSink, recordingLogger } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,8 @@ async function harness(...statuses: ('queued' | 'cancelled')[]) {
 
 describe('makeJobStarterHandler', () => {
   it("starts each record's job under that job and its tenant in the trace", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const jobs = new MemoryJobStore();
     const first = (await jobs.create(jobRecord({ tenantId: 'tenant-a' }))).job.jobId;
     const second = (await jobs.create(jobRecord({ tenantId: 'tenant-b' }))).job.jobId;

@@ -1,3 +1,4 @@
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations, withTraceAnnotations } from '@mangaassist/commons/tracing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../job.js';
@@ -30,6 +31,8 @@ describe('the execution-ended safety net', () => {
   });
 
   it("notifies under the job's tenant in the trace, once it has failed the job", async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     const job = jobRecord({ status: 'running', tenantId: 'tenant-a' });
     await jobs.create(job);
     const inScope: unknown[] = [];

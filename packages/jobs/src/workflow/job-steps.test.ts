@@ -1,3 +1,4 @@
+import { installRecordingTraceSink } from '@mangaassist/commons/testing';
 import { traceAnnotations } from '@mangaassist/commons/tracing';
 import {
   AllModelsFailedError,
@@ -528,6 +529,8 @@ describe('the job workflow steps', () => {
   });
 
   it('does each step under its job and step in the trace', async () => {
+    // Scopes exist where traces are sent.
+    installRecordingTraceSink();
     await jobs.create(job({ status: 'running' }));
     const inScope: unknown[] = [];
     const read = jobs.get.bind(jobs);
