@@ -56,7 +56,9 @@ async function reenrich(name: string): Promise<Execution> {
   return ended;
 }
 
-describe('catalog re-enrichment by the state machine', () => {
+// Past the polls' own bound, so a run that never ends fails with their message, not the default
+// 20 s test timeout (the 1,000-product run takes 10–20 s on a busy 2-core machine).
+describe('catalog re-enrichment by the state machine', { timeout: settleMs + 10_000 }, () => {
   let documents: DynamoDBDocumentClient;
   let table = '';
 
