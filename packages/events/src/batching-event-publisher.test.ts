@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchingEventPublisher } from './batching-event-publisher.js';
 import { type DomainEvent, EventPublishError, type EventPublisher } from './event-publisher.js';
@@ -153,10 +154,61 @@ describe('BatchingEventPublisher', () => {
     expect(inner.sent).toEqual([[1], [2]]);
   });
 
+  it('settles every call of a batch whose publisher throws at once, and frees its slot', async () => {
+    let calls = 0;
+    const throwing: EventPublisher = {
+      publish: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('not a promise');
+        return Promise.resolve();
+      },
+    };
+    const batching = new BatchingEventPublisher(throwing, { maxBatch: 2, maxInFlight: 1 });
+    const published = [1, 2, 3].map((id) => batching.publish([event(id)]));
+    await batching.flush();
+    expect(await outcomes(published)).toEqual(['not a promise', 'not a promise', 'sent']);
+    expect(calls).toBe(2);
+  });
+
+  it('aborts a request that takes longer than requestTimeoutMs, refusing its events and freeing its slot', async () => {
+    const signals: AbortSignal[] = [];
+    const hanging: EventPublisher = {
+      publish: (_events, options) =>
+        new Promise<void>((_resolve, reject) => {
+          const signal = options?.signal;
+          if (signal === undefined) return;
+          signals.push(signal);
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+    };
+    const batching = new BatchingEventPublisher(hanging, {
+      maxBatch: 1,
+      maxInFlight: 1,
+      requestTimeoutMs: 20,
+    });
+    const published = [1, 2].map((id) => batching.publish([event(id)]));
+    const settled = await Promise.allSettled(published);
+    expect(settled.map((result) => result.status === 'rejected' && (result.reason as Error).name)).toEqual([
+      'TimeoutError',
+      'TimeoutError',
+    ]);
+    expect(signals).toHaveLength(2);
+  });
+
+  it('stops listening to a call’s signal once its batch goes', () => {
+    const inner = heldPublisher();
+    const batching = new BatchingEventPublisher(inner.publisher, { maxBatch: 1 });
+    const signal = new AbortController().signal;
+    void batching.publish([event(1)], { signal });
+    expect(inner.ids()).toEqual([[1]]);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
   it('refuses settings that could never send', () => {
     const { publisher } = heldPublisher();
     expect(() => new BatchingEventPublisher(publisher, { maxBatch: 0 })).toThrow(/maxBatch/);
     expect(() => new BatchingEventPublisher(publisher, { maxInFlight: 1.5 })).toThrow(/maxInFlight/);
     expect(() => new BatchingEventPublisher(publisher, { lingerMs: -1 })).toThrow(/lingerMs/);
+    expect(() => new BatchingEventPublisher(publisher, { requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/);
   });
 });

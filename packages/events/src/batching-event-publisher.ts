@@ -21,6 +21,12 @@ export interface BatchingOptions {
    * @default 10_000
    */
   readonly maxBuffered?: number;
+  /**
+   * Longest a request to the publisher may take before it is aborted and its events refused: a
+   * hung request must not hold one of the `maxInFlight` slots for as long as its socket lives.
+   * @default 5_000
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** One `publish` call waiting: its events and how to settle it. */
@@ -28,6 +34,8 @@ interface Waiting {
   readonly events: readonly DomainEvent[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** Stops listening to the call's signal, once its batch goes. */
+  readonly detach: () => void;
 }
 
 /**
@@ -47,6 +55,7 @@ export class BatchingEventPublisher implements EventPublisher {
   readonly #lingerMs: number;
   readonly #maxInFlight: number;
   readonly #maxBuffered: number;
+  readonly #requestTimeoutMs: number;
   readonly #waiting: Waiting[] = [];
   #buffered = 0;
   #inFlight = 0;
@@ -62,6 +71,7 @@ export class BatchingEventPublisher implements EventPublisher {
     if (!(this.#lingerMs >= 0)) throw new RangeError(`lingerMs must be ≥ 0, got ${this.#lingerMs}`);
     this.#maxInFlight = positiveInteger('maxInFlight', options.maxInFlight ?? 4);
     this.#maxBuffered = positiveInteger('maxBuffered', options.maxBuffered ?? 10_000);
+    this.#requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs ?? 5_000);
   }
 
   publish(events: readonly DomainEvent[], options: PublishOptions = {}): Promise<void> {
@@ -78,32 +88,35 @@ export class BatchingEventPublisher implements EventPublisher {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      const waiting: Waiting = { events, resolve, reject };
+      const onAbort = () => {
+        const index = this.#waiting.indexOf(waiting);
+        if (index === -1) return; // already sent: it settles with its batch
+        this.#waiting.splice(index, 1);
+        this.#buffered -= events.length;
+        reject(signal?.reason);
+      };
+      const waiting: Waiting = {
+        events,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
       this.#waiting.push(waiting);
       this.#buffered += events.length;
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#waiting.indexOf(waiting);
-          if (index === -1) return; // already sent: it settles with its batch
-          this.#waiting.splice(index, 1);
-          this.#buffered -= events.length;
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#send();
     });
   }
 
   /** Sends every event waiting now, and resolves when all requests so far have settled. Never rejects. */
   async flush(): Promise<void> {
-    do {
+    for (;;) {
       // Events published meanwhile are sent without lingering too.
       this.#due = true;
       this.#send();
+      if (this.#sent.size === 0) return;
       await Promise.allSettled([...this.#sent]);
-    } while (this.#sent.size > 0 || this.#waiting.length > 0);
+    }
   }
 
   /** Sends the batches that are due, as far as `maxInFlight` allows; lingers for the rest. */
@@ -131,6 +144,7 @@ export class BatchingEventPublisher implements EventPublisher {
       const next = this.#waiting[0] as Waiting;
       if (batch.length > 0 && size + next.events.length > this.#maxBatch) break;
       this.#waiting.shift();
+      next.detach();
       batch.push(next);
       size += next.events.length;
     }
@@ -144,8 +158,7 @@ export class BatchingEventPublisher implements EventPublisher {
 
   #dispatch(batch: readonly Waiting[]): void {
     this.#inFlight += 1;
-    const sent: Promise<void> = this.#inner
-      .publish(batch.flatMap((waiting) => waiting.events))
+    const sent: Promise<void> = this.#request(batch.flatMap((waiting) => waiting.events))
       .then(
         () => undefined,
         (error: unknown) => ({ error }),
@@ -159,6 +172,15 @@ export class BatchingEventPublisher implements EventPublisher {
         this.#send();
       });
     this.#sent.add(sent);
+  }
+
+  /** One request to the publisher, bounded in time; a publisher that throws at once rejects instead. */
+  #request(events: readonly DomainEvent[]): Promise<void> {
+    try {
+      return this.#inner.publish(events, { signal: AbortSignal.timeout(this.#requestTimeoutMs) });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

@@ -11,9 +11,11 @@
  * emulator, measured in the same run.
  *
  * The emulator runs inside the process of the door it belongs to, as `pnpm dev` runs it: while
- * Portkey is measured, `pnpm dev`'s process answers its model calls, so Portkey has that process's
- * core to itself beside its own, and the doors share theirs with their emulator (and dev with its
- * DynamoDB, bus and consumers). The client runs here too; its work is in every figure.
+ * Portkey is measured, `pnpm dev`'s process answers its model calls, so Portkey's process holds
+ * none of the emulator's work, while each door's holds its emulator's (and dev's its DynamoDB,
+ * bus and consumers) and runs under tsx, where Portkey runs its published build. Its CPU and RSS
+ * figures favour Portkey. The client runs here too, on the same two cores; its work is in every
+ * figure.
  *
  * Targets (issue 13): P1 added latency p50 ≤ 1 ms, p99 ≤ 3 ms and ≤ 0.5× Portkey's added p50;
  * P2 requests/s ≥ 2× Portkey's; P7 peak RSS under that load ≤ 0.75× Portkey's, for both doors.
@@ -71,13 +73,17 @@ async function measure(call: Call, pid?: number): Promise<Figures> {
   }, 100);
   let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < concurrentRequests) await call(sequentialRequests + next++);
-    }),
-  );
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < concurrentRequests) await call(sequentialRequests + next++);
+      }),
+    );
+  } finally {
+    // Before the servers stop: a sample of a process gone would hide the run's own error.
+    clearInterval(sampler);
+  }
   const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
   return {
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
@@ -94,11 +100,17 @@ async function startPortkey(): Promise<{ readonly url: string; readonly child: C
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Read, so a chatty gateway never blocks on a full pipe; the last lines explain a failed start.
+  const log: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log.push(chunk.toString('utf8'));
+    if (log.length > 20) log.shift();
+  });
   const deadline = Date.now() + 30_000;
   while (!(await accepts(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`Portkey's gateway did not listen on port ${port} within 30 s`);
+      throw new Error(`Portkey's gateway did not listen on port ${port} within 30 s:\n${log.join('')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -49,6 +49,41 @@ describe('InferenceEventSink', () => {
     );
   });
 
+  it('says how many events had not gone when a bounded flush gives up', async () => {
+    const logger = recordingLogger();
+    const clock = createFakeClock();
+    const stalled: EventPublisher = { publish: () => new Promise<void>(() => {}) };
+    const sink = new InferenceEventSink(stalled, logger, clock);
+    sink.answered(request, answer());
+    sink.answered(request, answer({ requestId: 'req-2' }));
+
+    const flushed = sink.flush(2_000);
+    await clock.advance(2_000);
+    await flushed;
+
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'InferenceCompleted events not yet sent when the flush gave up',
+        fields: { pending: 2, timeoutMs: 2_000 },
+      }),
+    );
+  });
+
+  it('asks a publisher that holds events back to send them, surviving one whose flush throws', async () => {
+    let flushes = 0;
+    const holding: EventPublisher = {
+      publish: async () => {},
+      flush: () => {
+        flushes += 1;
+        throw new Error('flush broke');
+      },
+    };
+    const sink = new InferenceEventSink(holding, recordingLogger(), createFakeClock());
+    await sink.flush();
+    expect(flushes).toBe(1);
+  });
+
   it('never fails the caller for a publisher that throws at once', async () => {
     const logger = recordingLogger();
     const throwing: EventPublisher = {

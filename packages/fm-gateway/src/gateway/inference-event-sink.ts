@@ -47,11 +47,13 @@ export class InferenceEventSink {
 
   /**
    * Resolves when every event published so far has been handed to the bus (or failed and was
-   * logged), or after `timeoutMs` at the latest. Never rejects.
+   * logged), or after `timeoutMs` at the latest, logging how many had not gone by then (a process
+   * that exits next loses them). Never rejects.
    */
   async flush(timeoutMs?: number): Promise<void> {
     // A batching publisher sends what it holds now rather than after its linger.
-    void this.events?.flush?.();
+    const { events } = this;
+    void (async () => events?.flush?.())().catch(() => {});
     const all = Promise.all(this.pending);
     if (timeoutMs === undefined) {
       await all;
@@ -60,5 +62,11 @@ export class InferenceEventSink {
     const stop = new AbortController();
     await Promise.race([all, this.clock.sleep(timeoutMs, stop.signal).catch(() => {})]);
     stop.abort();
+    if (this.pending.size > 0) {
+      this.logger.warn('InferenceCompleted events not yet sent when the flush gave up', {
+        pending: this.pending.size,
+        timeoutMs,
+      });
+    }
   }
 }

@@ -10,7 +10,13 @@ describe('orchestratorCoreOptions', () => {
   it('pools enough Bedrock sockets for thousands of streams, lets one stream run 15 minutes and batches its events', () => {
     expect(orchestratorCoreOptions()).toEqual({
       maxSockets: orchestratorMaxSockets,
-      eventBatching: { maxBatch: 10, lingerMs: 10, maxInFlight: 4, maxBuffered: 10_000 },
+      eventBatching: {
+        maxBatch: 10,
+        lingerMs: 10,
+        maxInFlight: 4,
+        maxBuffered: 10_000,
+        requestTimeoutMs: 5_000,
+      },
       gateway: { streamTimeoutMs: 15 * 60_000 },
     });
     expect(orchestratorMaxSockets).toBeGreaterThanOrEqual(10_000);

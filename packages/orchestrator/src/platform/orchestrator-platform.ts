@@ -49,14 +49,15 @@ export const orchestratorMaxSockets = 16_384;
 
 /**
  * The task's `InferenceCompleted` events go ten to a PutEvents, each within 10 ms of its answer;
- * `close` sends what waits. At most 4 requests at once and 10,000 events waiting: past that (a
- * bus down for long) an event is refused and logged, as a failed PutEvents is.
+ * `close` sends what waits. At most 4 requests at once, each aborted after 5 s, and 10,000 events
+ * waiting: past that (a bus down for long) an event is refused and logged, as a failed PutEvents is.
  */
 export const orchestratorEventBatching = {
   maxBatch: 10,
   lingerMs: 10,
   maxInFlight: 4,
   maxBuffered: 10_000,
+  requestTimeoutMs: 5_000,
 } as const;
 
 /**
