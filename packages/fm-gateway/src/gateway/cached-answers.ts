@@ -50,7 +50,24 @@ export class CachedAnswers {
     });
   }
 
+  /** Each call's keys by model: the lookup and the store of one answer hash its prompt once. */
+  private readonly keys = new WeakMap<GatewayCall, Map<string, string>>();
+
   private key(call: GatewayCall, model: string): string {
+    let byModel = this.keys.get(call);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.keys.set(call, byModel);
+    }
+    let key = byModel.get(model);
+    if (key === undefined) {
+      key = this.computeKey(call, model);
+      byModel.set(model, key);
+    }
+    return key;
+  }
+
+  private computeKey(call: GatewayCall, model: string): string {
     const { request } = call;
     return responseCacheKey({
       tenantId: request.tenantId,

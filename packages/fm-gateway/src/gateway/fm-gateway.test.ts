@@ -574,6 +574,27 @@ describe('FmGateway.complete', () => {
     });
   });
 
+  it("never serves a fallback model's answer as fresh to a request its own model can answer", async () => {
+    let primaryDown = true;
+    const { gateway, calls } = setup(
+      (call) =>
+        primaryDown && call.request.modelId.includes('haiku-4-5')
+          ? { error: awsError('ModelErrorException') }
+          : ok(`answer of ${call.request.modelId}`),
+      {
+        regionTargets: [tokyo, { region: 'ap-northeast-1', profile: 'apac' }],
+        cache: new MemoryResponseCache(),
+      },
+    );
+    expect(await gateway.complete(request())).toMatchObject({ model: 'claude-3-haiku', cached: false });
+
+    primaryDown = false;
+    const again = await gateway.complete(request());
+
+    expect(again).toMatchObject({ model: 'claude-haiku-4-5', cached: false });
+    expect(calls.at(-1)?.request.modelId).toContain('haiku-4-5');
+  });
+
   it('answers with the graceful degraded text when nothing else is left', async () => {
     const { gateway } = setup(() => ({ error: awsError('ServiceUnavailableException') }));
     const result = await gateway.complete(request());
