@@ -17,8 +17,12 @@
  * figures favour Portkey. The client runs here too, on the same two cores; its work is in every
  * figure.
  *
+ * Then the cache hit (P4): both doors again with Redis (`REDIS_URL`, default 127.0.0.1:6379) for
+ * the cache and budgets, one prompt asked over and over, against a Redis GET from here.
+ *
  * Targets (issue 13): P1 added latency p50 ≤ 1 ms, p99 ≤ 3 ms and ≤ 0.5× Portkey's added p50;
- * P2 requests/s ≥ 2× Portkey's; P7 peak RSS under that load ≤ 0.75× Portkey's, for both doors.
+ * P2 requests/s ≥ 2× Portkey's; P7 peak RSS under that load ≤ 0.75× Portkey's; P4 a cache hit
+ * p50 ≤ 1 ms over a Redis GET, for both doors.
  * Prints the table and each target; exits non-zero when one is missed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,6 +30,7 @@ import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { createRedisClient } from '@mangaassist/commons/redis';
 import { closedPort } from '@mangaassist/commons/testing';
 import { createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
 import { quantile, rssMb, type Server, startServer } from './local-servers.js';
@@ -44,7 +49,10 @@ const targets = {
   addedVsPortkey: 0.5,
   throughputVsPortkey: 2,
   rssVsPortkey: 0.75,
+  cacheHitOverGetMs: 1,
 };
+const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const cacheHits = Number(process.env.BENCH_CACHE_HITS ?? 1000);
 
 type Call = (index: number) => Promise<void>;
 
@@ -89,6 +97,34 @@ async function measure(call: Call, pid?: number): Promise<Figures> {
     p99: quantile(latencies, 0.99),
     requestsPerSecond: concurrentRequests / seconds,
     ...(peakRssMb === undefined ? {} : { peakRssMb }),
+  };
+}
+
+/** The sequential p50 of `count` calls, after `warmup` more. */
+async function sequentialP50(call: () => Promise<unknown>, count: number): Promise<number> {
+  for (let index = 0; index < warmup; index++) await call();
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await call();
+    latencies.push(performance.now() - started);
+  }
+  return quantile(latencies, 0.5);
+}
+
+/** `POST /v1/chat` of one prompt: answered by the model the first time, from the cache after. */
+function cachedChat(server: Server): () => Promise<void> {
+  const body = {
+    model: 'claude-haiku-4-5',
+    max_tokens: 256,
+    messages: [{ role: 'user', content: prompt(0) }],
+  };
+  let asked = false;
+  return async () => {
+    const answer = await postJson(`${server.url}/v1/chat`, body, server.apiKey, agent);
+    if (answer.status !== 200) throw new Error(`POST /v1/chat answered ${answer.status}: ${answer.body}`);
+    if (asked && !answer.body.includes('"cached":true')) throw new Error(`not a cache hit: ${answer.body}`);
+    asked = true;
   };
 }
 
@@ -185,6 +221,7 @@ async function started<T extends { stop(): unknown }>(starting: T | Promise<T>):
 }
 
 let figures: Record<'rawDev' | 'portkey' | 'dev' | 'rawOrchestrator' | 'orchestrator', Figures>;
+let hits: { redisGet: number; dev: number; orchestrator: number };
 try {
   const dev = await started(startServer('dev.ts', /MangaAssist local runtime on (\S+)/, { PORT: '0' }, 320));
   const orchestrator = await started(
@@ -202,6 +239,27 @@ try {
     dev: await measure(chatDoor(dev), dev.child.pid),
     rawOrchestrator: await measure(rawOrchestrator.call),
     orchestrator: await measure(chatDoor(orchestrator), orchestrator.child.pid),
+  };
+  for (const peer of running.splice(0)) await peer.stop();
+
+  const withRedis = { REDIS_URL: redisUrl };
+  const client = createRedisClient(redisUrl);
+  const redis = await started(Object.assign(client, { stop: () => client.quit() }));
+  const cachedDev = await started(
+    startServer('dev.ts', /MangaAssist local runtime on (\S+)/, { PORT: '0', ...withRedis }, 320),
+  );
+  const cachedOrchestrator = await started(
+    startServer('orchestrator.ts', /MangaAssist orchestrator \(local\) on (\S+)/, {
+      PORT: '0',
+      FM_PROXY_PORT: '0',
+      ...withRedis,
+    }),
+  );
+  await redis.set('bench:doors:get', 'x'.repeat(600));
+  hits = {
+    redisGet: await sequentialP50(() => redis.get('bench:doors:get'), cacheHits),
+    dev: await sequentialP50(cachedChat(cachedDev), cacheHits),
+    orchestrator: await sequentialP50(cachedChat(cachedOrchestrator), cacheHits),
   };
 } finally {
   agent.destroy();
@@ -262,6 +320,19 @@ for (const [name, door, raw] of [
       rss <= targets.rssVsPortkey,
     ],
   );
+}
+process.stdout.write(
+  `\nCache hit (Redis at ${redisUrl}), p50 of ${cacheHits} sequential: Redis GET ${hits.redisGet.toFixed(2)} ms, pnpm dev ${hits.dev.toFixed(2)} ms, orchestrator ${hits.orchestrator.toFixed(2)} ms\n`,
+);
+for (const [name, p50] of [
+  ['pnpm dev', hits.dev],
+  ['orchestrator', hits.orchestrator],
+] as const) {
+  const added = p50 - hits.redisGet;
+  checks.push([
+    `P4 ${name}: a cache hit ${added.toFixed(2)} ms over a Redis GET, target ≤ ${targets.cacheHitOverGetMs} ms`,
+    added <= targets.cacheHitOverGetMs,
+  ]);
 }
 process.stdout.write('\n');
 for (const [label, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'MISS'}  ${label}\n`);
