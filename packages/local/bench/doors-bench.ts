@@ -33,7 +33,7 @@ import { ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { createRedisClient } from '@mangaassist/commons/redis';
 import { closedPort } from '@mangaassist/commons/testing';
 import { createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
-import { quantile, rssMb, type Server, startServer } from './local-servers.js';
+import { quantile, rssMb, type Server, sequentialLatencies, startServer } from './local-servers.js';
 import { postJson } from './post-json.js';
 
 const sequentialRequests = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
@@ -68,13 +68,7 @@ const prompt = (index: number) => `Which manga should I read next? #${index}`;
 
 /** Sequential latency, then throughput at `concurrency` with `pid`'s RSS sampled every 100 ms. */
 async function measure(call: Call, pid?: number): Promise<Figures> {
-  for (let index = 0; index < warmup; index++) await call(-index - 1);
-  const latencies: number[] = [];
-  for (let index = 0; index < sequentialRequests; index++) {
-    const started = performance.now();
-    await call(index);
-    latencies.push(performance.now() - started);
-  }
+  const latencies = await sequentialLatencies(call, sequentialRequests, warmup);
   let peakRssMb = pid === undefined ? undefined : rssMb(pid);
   const sampler = setInterval(() => {
     if (pid !== undefined) peakRssMb = Math.max(peakRssMb ?? 0, rssMb(pid));
@@ -102,14 +96,7 @@ async function measure(call: Call, pid?: number): Promise<Figures> {
 
 /** The sequential p50 of `count` calls, after `warmup` more. */
 async function sequentialP50(call: () => Promise<unknown>, count: number): Promise<number> {
-  for (let index = 0; index < warmup; index++) await call();
-  const latencies: number[] = [];
-  for (let index = 0; index < count; index++) {
-    const started = performance.now();
-    await call();
-    latencies.push(performance.now() - started);
-  }
-  return quantile(latencies, 0.5);
+  return quantile(await sequentialLatencies(call, count, warmup), 0.5);
 }
 
 /** `POST /v1/chat` of one prompt: answered by the model the first time, from the cache after. */

@@ -15,6 +15,7 @@ import { gatewayConfigSchema } from '@mangaassist/fm-gateway';
 import { createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
 import { createGateway } from '@mangaassist/fm-gateway/platform';
 import { startDevServer } from '../src/dev-server/dev-server.js';
+import { sequentialLatencies } from './local-servers.js';
 import { postJson } from './post-json.js';
 
 const sequentialRequests = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
@@ -40,13 +41,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function measure(call: Call): Promise<Figures> {
-  for (let index = 0; index < warmup; index++) await call(-index - 1);
-  const latencies: number[] = [];
-  for (let index = 0; index < sequentialRequests; index++) {
-    const started = performance.now();
-    await call(index);
-    latencies.push(performance.now() - started);
-  }
+  const latencies = await sequentialLatencies(call, sequentialRequests, warmup);
   latencies.sort((a, b) => a - b);
 
   let next = 0;

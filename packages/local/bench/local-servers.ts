@@ -84,3 +84,22 @@ export function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
+
+/**
+ * The latencies of `count` calls made one after another (`call(0)` … `call(count - 1)`), in ms,
+ * after `warmup` calls (`call(-1)` … `call(-warmup)`) whose times are not kept.
+ */
+export async function sequentialLatencies(
+  call: (index: number) => Promise<unknown>,
+  count: number,
+  warmup: number,
+): Promise<number[]> {
+  for (let index = 0; index < warmup; index++) await call(-index - 1);
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await call(index);
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}

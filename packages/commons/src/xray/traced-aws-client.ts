@@ -1,4 +1,4 @@
-import { startSubsegment } from '../tracing/tracing.js';
+import { activeTraceSink, startSubsegment } from '../tracing/tracing.js';
 
 /** What this module uses of a Smithy build-step middleware's arguments. */
 interface BuildArguments {
@@ -25,8 +25,11 @@ type BuildMiddleware = (
 export interface TraceableAwsClient {
   readonly config: { readonly region?: unknown };
   readonly middlewareStack: {
-    // biome-ignore lint/suspicious/noExplicitAny: each client types its stack by its own inputs and outputs.
-    add(middleware: any, options: { step: 'build'; name: string; priority: 'high'; override: boolean }): void;
+    // A method, so each client's stack (typed by its own inputs and outputs) fits it.
+    add(
+      middleware: unknown,
+      options: { step: 'build'; name: string; priority: 'high'; override: boolean },
+    ): void;
   };
 }
 
@@ -70,6 +73,8 @@ export function traceAwsClient<C extends TraceableAwsClient>(client: C): C {
     return region;
   };
   const middleware: BuildMiddleware = (next, context) => async (args) => {
+    // The common case first: no tracing, nothing to name or time.
+    if (activeTraceSink() === undefined) return next(args);
     const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
     const subsegment = startSubsegment(service, 'aws');
     if (subsegment === undefined) return next(args);

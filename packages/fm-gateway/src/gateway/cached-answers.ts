@@ -30,15 +30,15 @@ export class CachedAnswers {
 
   /** The entry for the call's prompt answered by `model`, fresh or stale; `undefined` on a miss. */
   async lookup(call: GatewayCall, model: string): Promise<CacheLookup | undefined> {
-    const { cache } = this;
-    if (!cache || !this.enabledFor(call)) return undefined;
+    const cache = this.enabledFor(call) ? this.cache : undefined;
+    if (!cache) return undefined;
     return cache.get(this.key(call, model));
   }
 
   /** Keeps a model's answer under the model that answered it, unless it must not be cached. */
   async store(call: GatewayCall, result: GatewayResult): Promise<void> {
-    const { cache } = this;
-    if (!cache || !this.enabledFor(call) || result.stopReason !== 'end_turn') return;
+    const cache = this.enabledFor(call) ? this.cache : undefined;
+    if (!cache || result.stopReason !== 'end_turn') return;
     await cache.set(this.key(call, result.model), {
       text: result.text,
       model: result.model,
