@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stage, Validations } from 'aws-cdk-lib';
@@ -20,21 +21,40 @@ export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Moves a bundle's source map out of its asset (see the file). */
 const keepSourceMap = path.join(repositoryRoot, 'lib/bundling/keep-source-map.mjs');
 
+/** Node's built-in modules as the bundles load them: `lib/bundling/node-builtins/<name>.cjs` (`/` as `+`). */
+const builtinShims = 'lib/bundling/node-builtins';
+
 /**
- * What the bundles use instead of the SDK's credential and token chains, whose other providers
- * cannot apply in Lambda and bring STS, SSO, SSO OIDC and Signin clients into every bundle.
+ * esbuild aliases of the Lambda bundles.
+ *
+ * - The SDK's credential and token chains: their other providers cannot apply in Lambda and bring
+ *   STS, SSO, SSO OIDC and Signin clients into every bundle.
+ * - Node's built-in modules, through CommonJS shims (`process.getBuiltinModule`): an ESM import of
+ *   a built-in builds a facade that reads every export, running the lazy getters behind them.
+ *   `node:http`'s `WebSocket` alone loads undici, ~30 ms of every cold start; `node:fs` loads its
+ *   streams, `node:process` its stdio. A shim is read only where the code uses it.
  */
-const lambdaProviders = {
-  '--alias:@aws-sdk/credential-provider-node': './lib/bundling/lambda-credential-provider.ts',
-  '--alias:@aws-sdk/token-providers': './lib/bundling/lambda-token-provider.ts',
+export const lambdaBundleAliases: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './lib/bundling/lambda-credential-provider.ts',
+  '@aws-sdk/token-providers': './lib/bundling/lambda-token-provider.ts',
+  ...Object.fromEntries(
+    readdirSync(path.join(repositoryRoot, builtinShims)).flatMap((file) => {
+      const name = file.replace(/\.cjs$/, '').replaceAll('+', '/');
+      const shim = `./${builtinShims}/${file}`;
+      return [
+        [`node:${name}`, shim],
+        [name, shim],
+      ];
+    }),
+  ),
 };
 
 /**
- * ESM bundles have no `require`; CommonJS dependencies (parts of the AWS SDK) call it.
- * Aliasing `createRequire` avoids clashing with a bundled module that imports it too.
+ * ESM bundles have no `require`; CommonJS dependencies (parts of the AWS SDK) call it. Taken from
+ * `process.getBuiltinModule`, it needs no import (which could clash with a bundled module's own).
  */
 export const requireShim =
-  "import { createRequire as __platformCreateRequire } from 'node:module'; const require = __platformCreateRequire(import.meta.url);";
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 /** Where a function's network interfaces go, for functions that reach resources in a VPC. */
 export interface FunctionNetwork {
@@ -225,7 +245,9 @@ export class PlatformFunction extends Construct implements IGrantable {
         bundleAwsSDK: true,
         externalModules: [],
         // Lambda's credentials (and a Bedrock API key, if any) are in the environment.
-        esbuildArgs: lambdaProviders,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(lambdaBundleAliases).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         forceDockerBundling: false,
       },
     });

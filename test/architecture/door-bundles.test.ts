@@ -1,11 +1,14 @@
-// What every door's Lambda bundle takes of zod, bundled as `cdk synth` bundles it (esbuild honours
-// the packages' `sideEffects`): zod/mini only, and the English messages API clients and
-// configuration errors read. zod/mini loads no locale of its own.
+// What every door's Lambda bundle takes, bundled as `cdk synth` bundles it (esbuild honours the
+// packages' `sideEffects`): of zod, zod/mini only and the English messages API clients and
+// configuration errors read (zod/mini loads no locale of its own); of Node, built-in modules only
+// through their CommonJS shims, never as ESM imports whose facades run every lazy getter.
 import { readdirSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lambdaBundleAliases } from '../../lib/constructs/platform-function.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -28,8 +31,22 @@ function keptFiles(metafile: Metafile): Map<string, string[]> {
   return kept;
 }
 
+/** The built-in modules each entry's bundle imports as ES modules (statically or with `import()`). */
+function builtinImports(metafile: Metafile): Map<string, string[]> {
+  const imported = new Map<string, string[]>();
+  for (const output of Object.values(metafile.outputs)) {
+    if (output.entryPoint === undefined) continue;
+    const builtins = output.imports
+      .filter((entry) => entry.external && isBuiltin(entry.path))
+      .map((entry) => entry.path);
+    imported.set(output.entryPoint, [...new Set(builtins)]);
+  }
+  return imported;
+}
+
 describe('the doors’ Lambda bundles', () => {
   let bundles: Map<string, string[]>;
+  let builtins: Map<string, string[]>;
 
   beforeAll(async () => {
     const { metafile } = await build({
@@ -40,12 +57,14 @@ describe('the doors’ Lambda bundles', () => {
       format: 'esm',
       target: 'node22',
       mainFields: ['module', 'main'],
+      alias: { ...lambdaBundleAliases },
       outdir: 'out',
       write: false,
       metafile: true,
       logLevel: 'silent',
     });
     bundles = keptFiles(metafile);
+    builtins = builtinImports(metafile);
   });
 
   it('finds every handler', () => {
@@ -65,5 +84,10 @@ describe('the doors’ Lambda bundles', () => {
     expect(zodFiles.filter((file) => file.includes('/zod/v4/locales/'))).toEqual([
       expect.stringMatching(/\/locales\/en\.js$/),
     ]);
+  });
+
+  it.each(handlerEntries)('%s imports no Node built-in as an ES module', (entry) => {
+    // A new built-in gets its shim in lib/bundling/node-builtins/ (`/` written `+`).
+    expect(builtins.get(entry)).toEqual([]);
   });
 });
