@@ -6,7 +6,8 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
-import { repositoryRoot, requireShim } from './platform-function.js';
+import { nodeBundleOptions } from '../bundling/bundle-function.js';
+import { repositoryRoot } from './platform-function.js';
 
 /** The container's entry point and the Dockerfile that wraps its bundle. */
 const entryPoint = path.join(repositoryRoot, 'packages/orchestrator/src/main.ts');
@@ -26,17 +27,9 @@ export function orchestratorImageContext(): string {
   const directory = mkdtempSync(path.join(tmpdir(), 'mangaassist-orchestrator-image-'));
   process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   buildSync({
+    ...nodeBundleOptions,
     entryPoints: [entryPoint],
     outfile: path.join(directory, 'main.mjs'),
-    absWorkingDir: repositoryRoot,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: requireShim },
-    minify: true,
-    charset: 'utf8',
     logLevel: 'error',
   });
   copyFileSync(dockerfile, path.join(directory, 'Dockerfile'));

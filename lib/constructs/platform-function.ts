@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stage, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stage, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import {
   type IGrantable,
@@ -10,51 +10,23 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { type Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type Alias,
+  Architecture,
+  Code,
+  type IFunction,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The monorepo root: esbuild's working directory and where the lock file lives. */
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Moves a bundle's source map out of its asset (see the file). */
-const keepSourceMap = path.join(repositoryRoot, 'lib/bundling/keep-source-map.mjs');
-
-/** Node's built-in modules as the bundles load them: `lib/bundling/node-builtins/<name>.cjs` (`/` as `+`). */
-const builtinShims = 'lib/bundling/node-builtins';
-
-/**
- * esbuild aliases of the Lambda bundles.
- *
- * - The SDK's credential and token chains: their other providers cannot apply in Lambda and bring
- *   STS, SSO, SSO OIDC and Signin clients into every bundle.
- * - Node's built-in modules, through CommonJS shims (`process.getBuiltinModule`): an ESM import of
- *   a built-in builds a facade that reads every export, running the lazy getters behind them.
- *   `node:http`'s `WebSocket` alone loads undici, ~30 ms of every cold start; `node:fs` loads its
- *   streams, `node:process` its stdio. A shim is read only where the code uses it.
- */
-export const lambdaBundleAliases: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': './lib/bundling/lambda-credential-provider.ts',
-  '@aws-sdk/token-providers': './lib/bundling/lambda-token-provider.ts',
-  ...Object.fromEntries(
-    readdirSync(path.join(repositoryRoot, builtinShims)).flatMap((file) => {
-      const name = file.replace(/\.cjs$/, '').replaceAll('+', '/');
-      const shim = `./${builtinShims}/${file}`;
-      return [
-        [`node:${name}`, shim],
-        [name, shim],
-      ];
-    }),
-  ),
-};
-
-/**
- * ESM bundles have no `require`; CommonJS dependencies (parts of the AWS SDK) call it. Taken from
- * `process.getBuiltinModule`, it needs no import (which could clash with a bundled module's own).
- */
-export const requireShim =
-  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+/** Bundles one handler (see the file); Node runs it in a child process, its types stripped. */
+const bundler = path.join(repositoryRoot, 'lib/bundling/bundle-function.ts');
 
 /** Where a function's network interfaces go, for functions that reach resources in a VPC. */
 export interface FunctionNetwork {
@@ -156,14 +128,15 @@ export interface PlatformFunctionProps {
  * do: Node 22 on arm64, X-Ray active tracing, its own log group with a retention, a role that
  * may write only to that log group (no AWS managed policy; in a VPC, also the network-interface
  * actions Lambda needs), and an esbuild bundle that is ESM, minified and self-contained (the
- * pinned AWS SDK ships inside it, with the environment as its only credential and token
- * provider), its source map kept out of the zip in `cdk.out/source-maps/`.
+ * pinned AWS SDK ships inside it, tree-shaken, with the environment as its only credential and
+ * token provider), its source map kept out of the zip in `cdk.out/source-maps/`
+ * (`lib/bundling/bundle-function.ts`).
  *
- * Bundles locally with the repository's esbuild (no Docker), from the repository root and its
- * pnpm lock file.
+ * Bundles locally with the repository's esbuild (no Docker). Shipping the SDK version the lock file
+ * pins instead of the runtime's also loads faster than the runtime's copy (measured with `pnpm bench`).
  */
 export class PlatformFunction extends Construct implements IGrantable {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   /** The `live` alias, when provisioned concurrency or `liveAlias` is configured. */
@@ -197,9 +170,36 @@ export class PlatformFunction extends Construct implements IGrantable {
       'source-maps',
     );
     const sourceMapName = this.node.path.replaceAll('/', '.');
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(repositoryRoot, props.entry),
-      handler: props.handler ?? 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      code: Code.fromAsset(repositoryRoot, {
+        // The bundle's own hash: a change anywhere else in the repository deploys nothing new.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: {
+            tryBundle: (outputDirectory) => {
+              execFileSync(
+                process.execPath,
+                [
+                  '--experimental-strip-types',
+                  '--disable-warning=ExperimentalWarning',
+                  bundler,
+                  props.entry,
+                  outputDirectory,
+                  sourceMapDirectory,
+                  sourceMapName,
+                ],
+                { cwd: repositoryRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+              );
+              return true;
+            },
+          },
+          // Never pulled: the bundle is always built locally, with the repository's esbuild.
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+          // What CDK caches a bundle by (it cannot read `local`): one per entry and source map name.
+          command: ['node', 'lib/bundling/bundle-function.ts', props.entry, sourceMapName],
+        },
+      }),
+      handler: `index.${props.handler ?? 'handler'}`,
       ...(props.description ? { description: props.description } : {}),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -219,37 +219,6 @@ export class PlatformFunction extends Construct implements IGrantable {
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
-      projectRoot: repositoryRoot,
-      depsLockFilePath: path.join(repositoryRoot, 'pnpm-lock.yaml'),
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        banner: requireShim,
-        minify: true,
-        // The map leaves the zip for cdk.out/source-maps/<function>.<bundle sha>.mjs.map, to read a
-        // stack trace offline: deployed it would only add to the download, and parsing it at
-        // init (--enable-source-maps) costs every cold start ~10 ms.
-        sourceMap: true,
-        sourcesContent: false,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) => [
-            `node "${keepSourceMap}" "${outputDir}" "${sourceMapDirectory}" "${sourceMapName}"`,
-          ],
-        },
-        charset: Charset.UTF8,
-        // Ship the SDK version the lock file pins instead of the runtime's: bundled and tree-shaken,
-        // it also loads faster than the runtime's copy (measured with `pnpm bench`).
-        bundleAwsSDK: true,
-        externalModules: [],
-        // Lambda's credentials (and a Bedrock API key, if any) are in the environment.
-        esbuildArgs: Object.fromEntries(
-          Object.entries(lambdaBundleAliases).map(([from, to]) => [`--alias:${from}`, to]),
-        ),
-        forceDockerBundling: false,
-      },
     });
 
     if (props.provisionedConcurrentExecutions !== undefined || props.liveAlias) {

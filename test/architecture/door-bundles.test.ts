@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaBundleAliases } from '../../lib/constructs/platform-function.js';
+import { lambdaBuildOptions } from '../../lib/bundling/bundle-function.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,14 +50,8 @@ describe('the doors’ Lambda bundles', () => {
 
   beforeAll(async () => {
     const { metafile } = await build({
-      absWorkingDir: root,
-      entryPoints: handlerEntries,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      alias: { ...lambdaBundleAliases },
+      ...lambdaBuildOptions(handlerEntries),
+      minify: false,
       outdir: 'out',
       write: false,
       metafile: true,
