@@ -80,6 +80,10 @@ describe('the doors’ Lambda bundles', () => {
     ]);
   });
 
+  it.each(handlerEntries)('%s takes the SDK’s LRU cache from lib/bundling, not mnemonist', (entry) => {
+    expect((bundles.get(entry) ?? []).filter((file) => file.includes('/mnemonist/'))).toEqual([]);
+  });
+
   it.each(handlerEntries)('%s imports no Node built-in as an ES module', (entry) => {
     // A new built-in gets its shim in lib/bundling/node-builtins/ (`/` written `+`).
     expect(builtins.get(entry)).toEqual([]);
