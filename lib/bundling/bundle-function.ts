@@ -7,15 +7,13 @@
  * and CDK bundles synchronously. It imports only Node and esbuild, so Node runs it as it is.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Node's built-in modules as the bundles load them: `lib/bundling/node-builtins/<name>.cjs` (`/` as `+`). */
-const builtinShims = 'lib/bundling/node-builtins';
 
 /**
  * esbuild aliases of the Lambda bundles.
@@ -23,25 +21,33 @@ const builtinShims = 'lib/bundling/node-builtins';
  * - The SDK's credential and token chains: their other providers cannot apply in Lambda and bring
  *   STS, SSO, SSO OIDC and Signin clients into every bundle.
  * - mnemonist's LRU cache, which the DynamoDB client's endpoint cache uses: a `Map` does it in ~1 KB.
- * - Node's built-in modules, through CommonJS shims (`process.getBuiltinModule`): an ESM import of
- *   a built-in builds a facade that reads every export, running the lazy getters behind them.
- *   `node:http`'s `WebSocket` alone loads undici, ~30 ms of every cold start; `node:fs` loads its
- *   streams, `node:process` its stdio. A shim is read only where the code uses it.
  */
 export const lambdaBundleAliases: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './lib/bundling/lambda-credential-provider.ts',
   '@aws-sdk/token-providers': './lib/bundling/lambda-token-provider.ts',
   'mnemonist/lru-cache': './lib/bundling/lru-cache.ts',
-  ...Object.fromEntries(
-    readdirSync(path.join(repositoryRoot, builtinShims)).flatMap((file) => {
-      const name = file.replace(/\.cjs$/, '').replaceAll('+', '/');
-      const shim = `./${builtinShims}/${file}`;
-      return [
-        [`node:${name}`, shim],
-        [name, shim],
-      ];
-    }),
-  ),
+};
+
+/**
+ * Node's built-in modules (`node:http`, `stream/promises`, …) as CommonJS modules of the bundle that
+ * read `process.getBuiltinModule`, instead of ESM imports. An ESM import of a built-in builds a
+ * facade that reads every export, running the lazy getters behind them: `node:http`'s `WebSocket`
+ * loads undici, 10–15 ms of every cold import; `node:fs` loads its streams, `node:process` its
+ * stdio. esbuild evaluates the module where the code first needs it.
+ */
+export const nodeBuiltins: Plugin = {
+  name: 'node-builtins',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^[a-z_:/0-9]+$/ }, ({ path: name }) =>
+      isBuiltin(name)
+        ? { path: name.startsWith('node:') ? name : `node:${name}`, namespace: 'node-builtin' }
+        : undefined,
+    );
+    bundler.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path: name }) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(name)});`,
+      loader: 'js',
+    }));
+  },
 };
 
 /**
@@ -110,7 +116,7 @@ export function lambdaBuildOptions(entryPoints: readonly string[]): BuildOptions
     ...nodeBundleOptions,
     entryPoints: [...entryPoints],
     alias: { ...lambdaBundleAliases },
-    plugins: [sdkTreeShaking],
+    plugins: [nodeBuiltins, sdkTreeShaking],
     logLevel: 'warning',
   };
 }
@@ -145,7 +151,19 @@ export async function bundleFunction(
   writeFileSync(path.join(mapsDirectory, `${name}.${sha}.mjs.map`), map.contents);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Whether the module at `moduleUrl` is the script Node was started with (`script`, `process.argv[1]`). */
+export function isMainModule(moduleUrl: string, script: string | undefined): boolean {
+  if (script === undefined) return false;
+  let file = script;
+  try {
+    file = realpathSync(script);
+  } catch {
+    // Not on this disk (a test's path): compare it as written.
+  }
+  return pathToFileURL(file).href === moduleUrl;
+}
+
+if (isMainModule(import.meta.url, process.argv[1])) {
   const [entry, outputDirectory, mapsDirectory, name] = process.argv.slice(2);
   if (!entry || !outputDirectory || !mapsDirectory || !name) {
     throw new Error(

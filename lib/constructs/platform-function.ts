@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stage, Validations } from 'aws-cdk-lib';
@@ -27,6 +28,17 @@ export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Bundles one handler (see the file); Node runs it in a child process, its types stripped. */
 const bundler = path.join(repositoryRoot, 'lib/bundling/bundle-function.ts');
+
+/**
+ * Bundling runs the bundler with Node's type stripping (22.6) and the bundles read
+ * `process.getBuiltinModule` (22.3): an older Node would fail with a message naming neither.
+ */
+export function assertBundlingNode(version = process.versions.node): void {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 6)) {
+    throw new Error(`Bundling the Lambda functions needs Node.js 22.6 or later; this is ${version}.`);
+  }
+}
 
 /** Where a function's network interfaces go, for functions that reach resources in a VPC. */
 export interface FunctionNetwork {
@@ -177,6 +189,7 @@ export class PlatformFunction extends Construct implements IGrantable {
         bundling: {
           local: {
             tryBundle: (outputDirectory) => {
+              assertBundlingNode();
               execFileSync(
                 process.execPath,
                 [
@@ -190,6 +203,9 @@ export class PlatformFunction extends Construct implements IGrantable {
                 ],
                 { cwd: repositoryRoot, stdio: ['ignore', 'inherit', 'inherit'] },
               );
+              if (!existsSync(path.join(outputDirectory, 'index.mjs'))) {
+                throw new Error(`${bundler} wrote no index.mjs for ${props.entry}`);
+              }
               return true;
             },
           },

@@ -1,7 +1,7 @@
 // What every door's Lambda bundle takes, bundled as `cdk synth` bundles it (esbuild honours the
 // packages' `sideEffects`): of zod, zod/mini only and the English messages API clients and
 // configuration errors read (zod/mini loads no locale of its own); of Node, built-in modules only
-// through their CommonJS shims, never as ESM imports whose facades run every lazy getter.
+// through `process.getBuiltinModule`, never as ESM imports whose facades run every lazy getter.
 import { readdirSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -37,7 +37,8 @@ function builtinImports(metafile: Metafile): Map<string, string[]> {
   for (const output of Object.values(metafile.outputs)) {
     if (output.entryPoint === undefined) continue;
     const builtins = output.imports
-      .filter((entry) => entry.external && isBuiltin(entry.path))
+      // A require() builds no ESM facade: only imports count.
+      .filter((entry) => entry.kind !== 'require-call' && entry.external && isBuiltin(entry.path))
       .map((entry) => entry.path);
     imported.set(output.entryPoint, [...new Set(builtins)]);
   }
@@ -85,7 +86,6 @@ describe('the doors’ Lambda bundles', () => {
   });
 
   it.each(handlerEntries)('%s imports no Node built-in as an ES module', (entry) => {
-    // A new built-in gets its shim in lib/bundling/node-builtins/ (`/` written `+`).
     expect(builtins.get(entry)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The Lambda bundler: what its SDK tree-shaking drops, and that the bundled clients still send
 // exactly the requests (and read exactly the answers) of the SDK as published.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inlineSchemaKeys, lambdaBuildOptions } from '../../../lib/bundling/bundle-function.js';
+import { inlineSchemaKeys, isMainModule, lambdaBuildOptions } from '../../../lib/bundling/bundle-function.js';
 import { sendCalls } from '../fixtures/sdk-calls.js';
 
 const entry = 'test/lib/fixtures/sdk-calls.ts';
@@ -32,6 +32,58 @@ describe('inlineSchemaKeys', () => {
     expect(inlineSchemaKeys(source)).toBe(
       ['const _n = 5;', 'const _q = "a\\"b";', 'var A = { [_n]: 1, [_x]: 2, "a\\"b": 3 };'].join('\n'),
     );
+  });
+});
+
+describe('Node built-ins in a Lambda bundle', () => {
+  it('come from process.getBuiltinModule, sub-paths too, never from an ESM import', async () => {
+    const { outputFiles, metafile } = await build({
+      ...lambdaBuildOptions([]),
+      stdin: {
+        contents: [
+          "import { pipeline } from 'node:stream/promises';",
+          "import { posix } from 'node:path';",
+          "import { text } from 'stream/consumers';",
+          "import http from 'http';",
+          'export { pipeline, posix, text, http };',
+        ].join('\n'),
+        resolveDir: path.dirname(new URL(import.meta.url).pathname),
+        loader: 'ts',
+      },
+      write: false,
+      metafile: true,
+      outfile: 'out.mjs',
+    });
+    const code = outputFiles[0]?.text ?? '';
+    for (const name of ['node:stream/promises', 'node:path', 'node:stream/consumers', 'node:http']) {
+      expect(code).toContain(`getBuiltinModule("${name}")`);
+    }
+    const external = Object.values(metafile.outputs).flatMap((output) =>
+      output.imports.map((entry) => entry.path),
+    );
+    expect(external).toEqual([]);
+  });
+});
+
+describe('isMainModule', () => {
+  it('knows the script Node runs, whatever its path holds', () => {
+    for (const file of ['/tmp/a b/bundle-function.ts', '/tmp/山田/bundle-function.ts', '/tmp/100%/x#1.ts']) {
+      expect(isMainModule(pathToFileURL(file).href, file)).toBe(true);
+    }
+    expect(isMainModule(pathToFileURL('/tmp/a.ts').href, '/tmp/b.ts')).toBe(false);
+    expect(isMainModule(pathToFileURL('/tmp/a.ts').href, undefined)).toBe(false);
+  });
+
+  it('follows a symbolic link to the script, as Node does for the module’s URL', () => {
+    const directory = realpathSync(mkdtempSync(path.join(tmpdir(), 'is-main-')));
+    try {
+      writeFileSync(path.join(directory, 'bundler.ts'), '');
+      symlinkSync(path.join(directory, 'bundler.ts'), path.join(directory, 'linked.ts'));
+      const moduleUrl = pathToFileURL(path.join(directory, 'bundler.ts')).href;
+      expect(isMainModule(moduleUrl, path.join(directory, 'linked.ts'))).toBe(true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,7 +7,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { PlatformFunction, type PlatformFunctionProps } from '../../../lib/constructs/platform-function.js';
+import {
+  assertBundlingNode,
+  PlatformFunction,
+  type PlatformFunctionProps,
+} from '../../../lib/constructs/platform-function.js';
 import { asList, policyStatements, unitTestApp } from '../support.js';
 
 function build(props: Partial<PlatformFunctionProps> = {}) {
@@ -78,6 +82,15 @@ describe('PlatformFunction', () => {
 
   it('leaves the SSO token client out of a Bedrock bundle', () => {
     expect(bundled('test/lib/fixtures/bedrock-handler.ts').sdkClients).toEqual(['Bedrock Runtime']);
+  });
+
+  it('refuses to bundle on a Node.js older than 22.6, saying which it needs', () => {
+    expect(() => assertBundlingNode('22.5.1')).toThrow(
+      'Bundling the Lambda functions needs Node.js 22.6 or later; this is 22.5.1.',
+    );
+    expect(() => assertBundlingNode('20.19.0')).toThrow('needs Node.js 22.6 or later');
+    expect(() => assertBundlingNode('22.6.0')).not.toThrow();
+    expect(() => assertBundlingNode('24.1.0')).not.toThrow();
   });
 
   it('logs to its own log group with the given retention', () => {
