@@ -1,0 +1,23 @@
+// The public surface of @mangaassist/retrieval.
+
+export {
+  type CatalogProduct,
+  matchesFilter,
+  type ProductFilter,
+  productSearchText,
+} from './catalog/catalog-product.js';
+export { completeIsbn13, isbn13CheckDigit, isValidIsbn13 } from './catalog/isbn.js';
+export { sampleCatalog } from './catalog/sample-catalog.js';
+export {
+  type AgeRating,
+  type Category,
+  publishers,
+  type SeriesEntry,
+  sampleSeries,
+} from './catalog/sample-series.js';
+export type { Embedder, EmbeddingPurpose } from './embedding/embedder.js';
+export { dot, HashingEmbedder, hashingDimensions, hashingEmbedding } from './embedding/hashing-embedding.js';
+export { MemoryVectorIndex } from './index/memory-vector-index.js';
+export { TopK } from './index/top-k.js';
+export type { VectorHit, VectorIndex, VectorMetadata, VectorRecord } from './index/vector-index.js';
+export { characterNgrams, searchText } from './text/search-text.js';
