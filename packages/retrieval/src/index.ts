@@ -19,6 +19,13 @@ export type { Embedder, EmbeddingPurpose } from './embedding/embedder.js';
 export { dot, HashingEmbedder, hashingDimensions, hashingEmbedding } from './embedding/hashing-embedding.js';
 export { type GoldKind, type GoldQuery, goldSet, notCarried } from './eval/gold-set.js';
 export { evaluateRetrieval, type GoldResult, type RetrievalScores } from './eval/retrieval-eval.js';
+export {
+  type ClaimKind,
+  type GroundedAnswer,
+  type GroundingFix,
+  groundAnswer,
+  sentences,
+} from './grounding/grounding-guard.js';
 export { MemoryVectorIndex } from './index/memory-vector-index.js';
 export { TopK } from './index/top-k.js';
 export type { VectorHit, VectorIndex, VectorMetadata, VectorRecord } from './index/vector-index.js';
