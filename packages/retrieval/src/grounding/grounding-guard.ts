@@ -29,42 +29,42 @@ interface Claim {
   readonly value: string;
 }
 
-const pricePattern =
-  /(?:[¥￥]\s?(\d{1,3}(?:,\d{3})+|\d+))|(?:(\d{1,3}(?:,\d{3})+|\d+)\s?(?:円|yen\b))|(?:JPY\s?(\d{1,3}(?:,\d{3})+|\d+))/giu;
-const isbnPattern = /97[89](?:[-\s]?\d){10}/gu;
-const volumePattern = /第?\s?(\d{1,4})\s?巻|\bvol(?:ume)?\.?\s?(\d{1,4})\b/giu;
+/** How each kind of claim is written, and the value it states (yen, ISBN digits, a volume). */
+const claimPatterns: readonly {
+  kind: ClaimKind;
+  pattern: RegExp;
+  value: (match: RegExpMatchArray) => string;
+}[] = [
+  {
+    kind: 'isbn',
+    pattern: /97[89](?:[-\s]?\d){10}/gu,
+    value: (match) => match[0].replace(/\D/g, ''),
+  },
+  {
+    kind: 'price',
+    pattern:
+      /[¥￥]\s?(\d{1,3}(?:,\d{3})+|\d+)|(\d{1,3}(?:,\d{3})+|\d+)\s?(?:円|yen\b)|JPY\s?(\d{1,3}(?:,\d{3})+|\d+)/giu,
+    value: (match) => (match[1] ?? match[2] ?? match[3] ?? '').replaceAll(',', ''),
+  },
+  {
+    kind: 'volume',
+    pattern: /第?\s?(\d{1,4})\s?巻|\bvol(?:ume)?\.?\s?(\d{1,4})\b/giu,
+    value: (match) => match[1] ?? match[2] ?? '',
+  },
+];
 
 function claimsIn(sentence: string): Claim[] {
-  const claims: Claim[] = [];
-  for (const match of sentence.matchAll(isbnPattern)) {
-    claims.push({
-      kind: 'isbn',
-      text: match[0],
-      start: match.index,
-      end: match.index + match[0].length,
-      value: match[0].replace(/\D/g, ''),
-    });
-  }
-  for (const match of sentence.matchAll(pricePattern)) {
-    const amount = (match[1] ?? match[2] ?? match[3] ?? '').replaceAll(',', '');
-    claims.push({
-      kind: 'price',
-      text: match[0],
-      start: match.index,
-      end: match.index + match[0].length,
-      value: amount,
-    });
-  }
-  for (const match of sentence.matchAll(volumePattern)) {
-    claims.push({
-      kind: 'volume',
-      text: match[0],
-      start: match.index,
-      end: match.index + match[0].length,
-      value: match[1] ?? match[2] ?? '',
-    });
-  }
-  return claims.sort((a, b) => a.start - b.start);
+  return claimPatterns
+    .flatMap(({ kind, pattern, value }) =>
+      [...sentence.matchAll(pattern)].map((match) => ({
+        kind,
+        text: match[0],
+        start: match.index,
+        end: match.index + match[0].length,
+        value: value(match),
+      })),
+    )
+    .sort((a, b) => a.start - b.start);
 }
 
 const abbreviations = /(?:^|[\s(])(?:vol|no|nos|mr|mrs|ms|dr|vs|etc|approx|p|pp)\.$/iu;
