@@ -5,8 +5,9 @@
  * every question of the gold set with each ranking (vector only, keyword only, hybrid) and prints
  * recall@5 and MRR, by kind for hybrid, with its misses. Then the hybrid search's latency over
  * 10,000 products (the catalog repeated under other ids), `EVAL_QUERIES` (2,000) questions.
- * Targets: hybrid recall@5 ≥ 0.9, search p99 ≤ 20 ms over 10,000 products. Exits non-zero when
- * one is missed.
+ * Then the questions about books the store does not carry: none may name a product of its results.
+ * Targets: hybrid recall@5 ≥ 0.9, search p99 ≤ 20 ms over 10,000 products, no product named for a
+ * book not carried. Exits non-zero when one is missed.
  */
 import {
   type CatalogProduct,
@@ -14,6 +15,8 @@ import {
   evaluateRetrieval,
   goldSet,
   HashingEmbedder,
+  namedWithoutCarrying,
+  notCarried,
   sampleCatalog,
 } from '@mangaassist/retrieval';
 
@@ -41,6 +44,8 @@ for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
       `  ${kind.padEnd(10)}${String(questions).padStart(4)} questions, recall@5 ${recallAt5.toFixed(3)}\n`,
     );
   }
+  const named = scores.results.filter((result) => result.named).length;
+  process.stdout.write(`  the question names the product found: ${named} of ${scores.results.length}\n`);
   const misses = scores.results.filter((result) => result.rank === undefined || result.rank > 5);
   for (const miss of misses) {
     process.stdout.write(
@@ -48,6 +53,12 @@ for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
     );
   }
 }
+
+const wronglyNamed = await namedWithoutCarrying(search, notCarried);
+process.stdout.write(
+  `\nQuestions about books the store does not carry: ${notCarried.length}, of which ${wronglyNamed.length} name a product in the results\n`,
+);
+for (const { question, named } of wronglyNamed) process.stdout.write(`  ${question} → ${named.join(', ')}\n`);
 
 // Latency over 10,000 products: the sample catalog again and again, under other ids.
 const large: CatalogProduct[] = [];
@@ -80,6 +91,10 @@ process.stdout.write(
 const checks: [string, boolean][] = [
   [`hybrid recall@5 ${hybridRecall.toFixed(3)} ≥ ${targets.recallAt5}`, hybridRecall >= targets.recallAt5],
   [`search p99 ${p99.toFixed(2)} ms ≤ ${targets.p99Ms} ms over 10,000 products`, p99 <= targets.p99Ms],
+  [
+    `${wronglyNamed.length} questions about books not carried name a product, target 0`,
+    wronglyNamed.length === 0,
+  ],
 ];
 for (const [label, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'MISS'}  ${label}\n`);
 process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;

@@ -7,6 +7,7 @@ export {
   productSearchText,
 } from './catalog/catalog-product.js';
 export { completeIsbn13, isbn13CheckDigit, isValidIsbn13 } from './catalog/isbn.js';
+export { namesProduct } from './catalog/product-names.js';
 export { sampleCatalog } from './catalog/sample-catalog.js';
 export {
   type AgeRating,
@@ -18,7 +19,12 @@ export {
 export type { Embedder, EmbeddingPurpose } from './embedding/embedder.js';
 export { dot, HashingEmbedder, hashingDimensions, hashingEmbedding } from './embedding/hashing-embedding.js';
 export { type GoldKind, type GoldQuery, goldSet, notCarried } from './eval/gold-set.js';
-export { evaluateRetrieval, type GoldResult, type RetrievalScores } from './eval/retrieval-eval.js';
+export {
+  evaluateRetrieval,
+  type GoldResult,
+  namedWithoutCarrying,
+  type RetrievalScores,
+} from './eval/retrieval-eval.js';
 export {
   type ClaimKind,
   type GroundedAnswer,

@@ -13,6 +13,8 @@ export interface CatalogProduct {
   /** The series title in katakana. */
   readonly seriesReading: string;
   readonly seriesEn: string;
+  /** Short names readers use for the series (`鬼滅`). */
+  readonly aliases: readonly string[];
   readonly author: string;
   readonly authorEn: string;
   readonly publisher: string;
@@ -58,6 +60,7 @@ export function productSearchText(product: CatalogProduct): string {
     product.title,
     product.titleEn,
     product.seriesReading,
+    ...product.aliases,
     product.author,
     product.authorEn,
     product.publisher,

@@ -31,6 +31,7 @@ export function sampleCatalog(series: readonly SeriesEntry[] = sampleSeries): Ca
         series: entry.title,
         seriesReading: entry.reading,
         seriesEn: entry.titleEn,
+        aliases: entry.aliases,
         author: entry.author,
         authorEn: entry.authorEn,
         publisher: publisher.name,

@@ -40,7 +40,29 @@ export interface SeriesEntry {
   readonly volumes: number;
   /** Price of volume 1 in yen, tax included; later volumes cost a little more. */
   readonly priceJpy: number;
+  /** Short names readers use (`鬼滅`, `ヒロアカ`). */
+  readonly aliases: readonly string[];
 }
+
+/** Short names readers use for some series, by slug. */
+const seriesAliases: Readonly<Record<string, readonly string[]>> = {
+  'kimetsu-no-yaiba': ['鬼滅'],
+  'jujutsu-kaisen': ['呪術', 'JJK'],
+  'my-hero-academia': ['ヒロアカ', 'MHA'],
+  'shingeki-no-kyojin': ['進撃'],
+  'spy-family': ['スパファミ'],
+  'hunter-x-hunter': ['ハンタ', 'HxH'],
+  'promised-neverland': ['約ネバ'],
+  'tokyo-revengers': ['東リベ'],
+  'gotobun-no-hanayome': ['五等分'],
+  'detective-conan': ['コナン'],
+  hagaren: ['ハガレン', 'FMA'],
+  kusuriya: ['薬屋'],
+  evangelion: ['エヴァ'],
+  'dungeon-meshi': ['ダンメシ'],
+  'natsume-yujincho': ['夏目'],
+  'kaiju-8': ['怪8'],
+};
 
 const series = (
   slug: string,
@@ -55,6 +77,7 @@ const series = (
   volumes: number,
   priceJpy: number,
 ): SeriesEntry => ({
+  aliases: seriesAliases[slug] ?? [],
   slug,
   title,
   reading,

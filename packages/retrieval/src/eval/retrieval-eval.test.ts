@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogProduct } from '../catalog/catalog-product.js';
 import type { SearchHit, SearchOptions } from '../search/catalog-search.js';
-import { evaluateRetrieval } from './retrieval-eval.js';
+import { evaluateRetrieval, namedWithoutCarrying } from './retrieval-eval.js';
 
 /** A search that answers each question with a fixed list of product ids, and records the mode. */
-function fixedSearch(answers: Record<string, string[]>) {
+function fixedSearch(answers: Record<string, string[]>, named: ReadonlySet<string> = new Set()) {
   const modes: unknown[] = [];
   return {
     modes,
@@ -13,6 +13,7 @@ function fixedSearch(answers: Record<string, string[]>) {
       return (answers[question] ?? []).map((productId, index) => ({
         product: { productId } as CatalogProduct,
         score: 1 / (index + 1),
+        named: named.has(productId),
       }));
     },
   };
@@ -43,5 +44,14 @@ describe('evaluateRetrieval', () => {
     });
     expect(scores.results[0]?.top).toEqual(['hit', 'other-1', 'other-2']);
     expect(search.modes).toEqual(['keyword', 'keyword', 'keyword', 'keyword']);
+  });
+});
+
+describe('namedWithoutCarrying', () => {
+  it('lists the questions whose results name a product, with the products named', async () => {
+    const search = fixedSearch({ 'Harry Potter': ['a', 'b'], Dune: ['c'] }, new Set(['b']));
+    expect(await namedWithoutCarrying(search, ['Harry Potter', 'Dune'])).toEqual([
+      { question: 'Harry Potter', named: ['b'] },
+    ]);
   });
 });

@@ -7,6 +7,8 @@ export interface GoldResult {
   readonly rank: number | undefined;
   /** The products ranked first, for reading a miss. */
   readonly top: readonly string[];
+  /** Whether the question names the expected product (`SearchHit.named`), when it was found. */
+  readonly named: boolean;
 }
 
 export interface RetrievalScores {
@@ -32,9 +34,15 @@ export async function evaluateRetrieval(
 ): Promise<RetrievalScores> {
   const results: GoldResult[] = [];
   for (const query of gold) {
-    const ids = (await search.search(query.query, { mode, topK: depth })).map((hit) => hit.product.productId);
+    const hits = await search.search(query.query, { mode, topK: depth });
+    const ids = hits.map((hit) => hit.product.productId);
     const index = ids.indexOf(query.expected);
-    results.push({ query, rank: index === -1 ? undefined : index + 1, top: ids.slice(0, 3) });
+    results.push({
+      query,
+      rank: index === -1 ? undefined : index + 1,
+      top: ids.slice(0, 3),
+      named: hits[index]?.named ?? false,
+    });
   }
   const within5 = (result: GoldResult) => result.rank !== undefined && result.rank <= 5;
   const kinds = [...new Set(results.map((result) => result.query.kind))];
@@ -53,4 +61,23 @@ export async function evaluateRetrieval(
     byKind,
     results,
   };
+}
+
+/**
+ * The questions about books the store does not carry for which a search names a product anyway
+ * (`SearchHit.named` in its top 5): each would let an answer cite something the question did not
+ * ask about. Zero is the target.
+ */
+export async function namedWithoutCarrying(
+  search: Pick<CatalogSearch, 'search'>,
+  questions: readonly string[],
+): Promise<{ question: string; named: string[] }[]> {
+  const wrong: { question: string; named: string[] }[] = [];
+  for (const question of questions) {
+    const named = (await search.search(question))
+      .filter((hit) => hit.named)
+      .map((hit) => hit.product.productId);
+    if (named.length > 0) wrong.push({ question, named });
+  }
+  return wrong;
 }

@@ -1,5 +1,5 @@
 import type { CatalogProduct } from '../catalog/catalog-product.js';
-import { searchText } from '../text/search-text.js';
+import { namesProduct } from '../catalog/product-names.js';
 
 /** A fact an answer states that the catalog must back. */
 export type ClaimKind = 'price' | 'isbn' | 'volume';
@@ -124,39 +124,6 @@ function rewrite(claim: Claim, product: CatalogProduct): string {
   return claim.text.replace(/\d{1,3}(?:,\d{3})+|\d+/, written);
 }
 
-/** The longest run of characters `a` and `b` share. */
-function longestSharedRun(a: string, b: string): number {
-  let longest = 0;
-  const previous = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = 0;
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j] as number;
-      previous[j] = a[i - 1] === b[j - 1] ? diagonal + 1 : 0;
-      longest = Math.max(longest, previous[j] as number);
-      diagonal = above;
-    }
-  }
-  return longest;
-}
-
-/**
- * Whether a sentence (as `searchText`) names `product`'s series: one of its titles, its reading or
- * the part of its English title before a colon or bracket, whole, or four characters of one in a
- * row (`フリーレン` for `葬送のフリーレン`).
- */
-function namesSeries(sentence: string, product: CatalogProduct): boolean {
-  const names = [
-    product.series,
-    product.seriesReading,
-    product.seriesEn,
-    ...product.seriesEn.split(/[:(),]/u),
-  ]
-    .map(searchText)
-    .filter((name) => name.length >= 2);
-  return names.some((name) => sentence.includes(name) || longestSharedRun(sentence, name) >= 4);
-}
-
 /**
  * The cited product a claim is about: of the cited products whose series its sentence names (with
  * none named, all of them), the one of the volume named nearest before the claim (else after it)
@@ -168,8 +135,7 @@ function productOf(
   claims: readonly Claim[],
   cited: readonly CatalogProduct[],
 ): CatalogProduct | undefined {
-  const text = searchText(sentence);
-  const named = cited.filter((product) => namesSeries(text, product));
+  const named = cited.filter((product) => namesProduct(sentence, product));
   let candidates = named.length > 0 ? named : [...cited];
   if (candidates.length > 1) {
     const volumes = claims.filter((other) => other.kind === 'volume' && other !== claim);

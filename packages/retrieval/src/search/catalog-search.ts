@@ -4,6 +4,7 @@ import {
   type ProductFilter,
   productSearchText,
 } from '../catalog/catalog-product.js';
+import { namesProduct } from '../catalog/product-names.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { MemoryVectorIndex } from '../index/memory-vector-index.js';
 import type { VectorIndex } from '../index/vector-index.js';
@@ -25,6 +26,11 @@ export interface SearchHit {
   readonly product: CatalogProduct;
   /** Reciprocal-rank score: comparable within one search only. */
   readonly score: number;
+  /**
+   * Whether the question names the product's series or an author of it (`namesProduct`). A
+   * question naming a book when no hit is named asks for one the store does not carry.
+   */
+  readonly named: boolean;
 }
 
 /** Candidates each signal contributes before fusion. */
@@ -81,6 +87,7 @@ export class CatalogSearch {
           { text: product.title, weight: 1 },
           { text: product.seriesReading, weight: 1 },
           { text: product.titleEn, weight: 1 },
+          ...product.aliases.map((alias) => ({ text: alias, weight: 1 })),
           { text: product.author, weight: 0.5 },
           { text: product.authorEn, weight: 0.5 },
         ],
@@ -116,7 +123,7 @@ export class CatalogSearch {
       .slice(0, topK)
       .flatMap(({ id, score }) => {
         const product = this.#products.get(id);
-        return product ? [{ product, score }] : [];
+        return product ? [{ product, score, named: namesProduct(question, product, { authors: true }) }] : [];
       });
   }
 
