@@ -17,6 +17,12 @@ import { fullPromptText } from './model/model-prompt.js';
 import type { PromptCache } from './model/prompt-cache.js';
 import { converse } from './operations/converse.js';
 import { converseStream } from './operations/converse-stream.js';
+import {
+  type EmbeddingFamily,
+  embeddingFamily,
+  readEmbeddingRequest,
+  sendEmbeddings,
+} from './operations/embeddings.js';
 import { invokeModel } from './operations/invoke-model.js';
 import { invokeModelWithResponseStream } from './operations/invoke-model-stream.js';
 import type { Operation } from './operations/operation.js';
@@ -138,7 +144,22 @@ async function handle(
     if (!deps.knownModelIds(route.modelId)) {
       throw new EmulatedServiceError('ValidationException', invalidModelIdMessage);
     }
-    const prompt = route.operation.readPrompt(parseJsonBody(await readBody(request)));
+    const body = parseJsonBody(await readBody(request));
+    const family = route.operation === invokeModel ? embeddingFamily(route.modelId) : undefined;
+    if (family !== undefined) {
+      outcome = await answerEmbeddings(
+        deps,
+        family,
+        body,
+        record,
+        response,
+        clientGone.signal,
+        requestId,
+        startedAt,
+      );
+      return;
+    }
+    const prompt = route.operation.readPrompt(body);
     const identity = { region: record.region, modelId: route.modelId };
     const plan = deps.faults.plan({ ...identity, promptText: fullPromptText(prompt) });
     const pacer = new Pacer(deps.sleep, clientGone.signal);
@@ -174,6 +195,36 @@ async function handle(
     deps.stats.record(record, outcome);
     deps.logger.debug('bedrock emulator request', { ...record, outcome, requestId });
   }
+}
+
+/**
+ * An embedding model's InvokeModel (Cohere Embed, Titan Text Embeddings): the body checked as
+ * Bedrock checks it, faults and latency as for text models (matched on the texts), then vectors.
+ */
+async function answerEmbeddings(
+  deps: RouterDependencies,
+  family: EmbeddingFamily,
+  body: unknown,
+  record: { readonly region: string; readonly modelId: string },
+  response: ResponseSink,
+  clientGone: AbortSignal,
+  requestId: string,
+  startedAt: number,
+): Promise<RequestOutcome> {
+  const embedding = readEmbeddingRequest(family, body);
+  const plan = deps.faults.plan({
+    region: record.region,
+    modelId: record.modelId,
+    promptText: embedding.texts.join('\n'),
+  });
+  if (!(await new Pacer(deps.sleep, clientGone).wait(plan.ttftMs))) return 'aborted';
+  if (plan.error !== undefined) {
+    throw new EmulatedServiceError(
+      plan.error === 'ModelStreamErrorException' ? 'ModelErrorException' : plan.error,
+    );
+  }
+  sendEmbeddings(response, embedding, requestId, Math.round(performance.now() - startedAt));
+  return 'ok';
 }
 
 function answerWithError(
