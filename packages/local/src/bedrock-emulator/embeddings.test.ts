@@ -1,35 +1,20 @@
 import {
-  type BedrockRuntimeClient,
   InvokeModelCommand,
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { dot, hashingEmbedding } from '@mangaassist/retrieval';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BedrockEmulator, startBedrockEmulator } from './index.js';
+import { describe, expect, it } from 'vitest';
 import { embeddingFamily } from './operations/embeddings.js';
-import { clientFor } from './test-support.js';
+import { useEmulator } from './test-support.js';
 
-let emulator: BedrockEmulator;
-let client: BedrockRuntimeClient;
-
-beforeAll(async () => {
-  emulator = await startBedrockEmulator();
-  client = clientFor(emulator);
-});
-afterEach(() => {
-  emulator.faults.clear();
-});
-afterAll(async () => {
-  client.destroy();
-  await emulator.close();
-});
+const local = useEmulator();
 
 const cohere = 'cohere.embed-multilingual-v3';
 const titan = 'amazon.titan-embed-text-v2:0';
 
 async function invoke(modelId: string, body: unknown) {
-  const output = await client.send(
+  const output = await local.client().send(
     new InvokeModelCommand({
       modelId,
       contentType: 'application/json',
@@ -101,7 +86,7 @@ describe('embedding models on InvokeModel', () => {
   });
 
   it('fails as injected, as text models do', async () => {
-    emulator.faults.add({ error: 'ThrottlingException', rate: 1, match: 'ワンピース' });
+    local.emulator().faults.add({ error: 'ThrottlingException', rate: 1, match: 'ワンピース' });
     await expect(
       invoke(cohere, { texts: ['ワンピース'], input_type: 'search_query' }),
     ).rejects.toBeInstanceOf(ThrottlingException);

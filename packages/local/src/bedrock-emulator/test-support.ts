@@ -6,12 +6,38 @@ import {
   type ConverseStreamCommandOutput,
   type InvokeModelWithResponseStreamCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { BedrockEmulator } from './emulator.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type BedrockEmulator, startBedrockEmulator } from './emulator.js';
 
 export const modelIds = {
   haiku: 'anthropic.claude-haiku-4-5-20251001-v1:0',
   sonnetJapan: 'jp.anthropic.claude-sonnet-4-5-20250929-v1:0',
 } as const;
+
+/**
+ * An emulator and a runtime client on it for the test file: started before its tests, faults
+ * cleared after each, both closed at the end. Read them through the getters, inside tests.
+ */
+export function useEmulator(): { emulator(): BedrockEmulator; client(): BedrockRuntimeClient } {
+  let emulator: BedrockEmulator | undefined;
+  let client: BedrockRuntimeClient | undefined;
+  beforeAll(async () => {
+    emulator = await startBedrockEmulator();
+    client = clientFor(emulator);
+  });
+  afterEach(() => {
+    emulator?.faults.clear();
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await emulator?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useEmulator: read it inside a test, after beforeAll');
+    return value;
+  };
+  return { emulator: () => started(emulator), client: () => started(client) };
+}
 
 export function clientFor(
   emulator: BedrockEmulator,
