@@ -7,6 +7,7 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,45 @@ describe('startEmbeddedDynamoDb', () => {
     await otherClient.send(new DescribeTimeToLiveCommand({ TableName: 'none' })).catch(() => undefined);
     await expect(other.close()).resolves.toBeUndefined();
     otherClient.destroy();
+  });
+});
+
+describe('closing the embedded DynamoDB', () => {
+  it('answers the writes already sent before it closes its database, and none fails the process', async () => {
+    const other = await startEmbeddedDynamoDb();
+    const otherClient = embeddedClient(other.endpoint);
+    await createStringKeyTable(otherClient, 'closing', 'id');
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const writes = Array.from({ length: 50 }, (_, n) =>
+        otherClient.send(
+          new UpdateItemCommand({
+            TableName: 'closing',
+            Key: { id: { S: `item-${n}` } },
+            UpdateExpression: 'SET #v = :v',
+            ExpressionAttributeNames: { '#v': 'value' },
+            ExpressionAttributeValues: { ':v': { N: String(n) } },
+          }),
+        ),
+      );
+      const settled = Promise.allSettled(writes);
+      // Close once the first write is answered: the others are in flight inside dynalite.
+      await writes[0];
+      await other.close();
+      const outcomes = await settled;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(uncaught).toEqual([]);
+      // Every write sent before close is answered; one that arrives while closing is refused, not lost silently.
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected')
+          expect(String(outcome.reason)).toMatch(/shutting down|ECONNREFUSED|socket hang up|ECONNRESET/);
+      }
+    } finally {
+      process.off('uncaughtException', record);
+      otherClient.destroy();
+    }
   });
 });
 

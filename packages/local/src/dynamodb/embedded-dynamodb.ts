@@ -71,7 +71,21 @@ export async function startEmbeddedDynamoDb(
 
   const extensions = new Map<string, (input: WireBody) => Promise<WireReply>>();
   let retention: TableRetention | undefined;
+  // Requests being answered: closing waits for them, since dynalite's close closes its database
+  // under any still working, which then throws out of dynalite's own callbacks.
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (closing) {
+      refuseWhileClosing(response);
+      return;
+    }
+    inFlight++;
+    response.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
     const operation = operationOf(request);
     const extension = operation === undefined ? undefined : extensions.get(operation);
     if (extension === undefined || request.method !== 'POST') {
@@ -107,14 +121,42 @@ export async function startEmbeddedDynamoDb(
   return {
     endpoint,
     ...(watched ? { retention: watched } : {}),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        watched?.close();
+    close: async () => {
+      closing = true;
+      watched?.close();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, closeDrainMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of SDK clients would hold the server open until they idle out.
         server.closeAllConnections();
-      }),
+      });
+    },
   };
+}
+
+/** How long closing waits for the requests being answered. */
+const closeDrainMs = 2_000;
+
+/** DynamoDB's answer while it cannot serve: SDK clients read it as a retryable 503. */
+function refuseWhileClosing(response: ServerResponse): void {
+  response.writeHead(503, { 'content-type': 'application/x-amz-json-1.0', connection: 'close' });
+  response.end(
+    JSON.stringify({
+      __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailableException',
+      message: 'The local DynamoDB is shutting down.',
+    }),
+  );
 }
 
 /**
