@@ -34,6 +34,17 @@ describe('namesProduct', () => {
     ['Dune by Frank Herbert', 'dungeon-meshi-001'],
     ['which one is cheaper?', 'one-piece-001'],
     ['ガンダムのプラモデル', 'kingdom-001'],
+    ['ドラゴンクエスト ダイの大冒険', 'dragon-ball-001'],
+    ['Dragon Quest', 'dragon-ball-001'],
+    ['Black Clover', 'black-jack-001'],
+    ['Blue Exorcist', 'ao-no-hako-001'],
+    ['Blue Exorcist', 'blue-lock-001'],
+    ['ハンター募集', 'hunter-x-hunter-001'],
+    ['Golden Boy', 'golden-kamuy-001'],
+    ['Space Dandy', 'uchu-kyodai-001'],
+    ['Seven Seeds', 'seven-deadly-sins-001'],
+    ['Death Parade', 'death-note-001'],
+    ['Fullmetal Panic', 'hagaren-001'],
   ])('knows “%s” does not name %s', (question, id) => {
     expect(namesProduct(question, product(id), { authors: true })).toBe(false);
   });

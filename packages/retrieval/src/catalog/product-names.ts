@@ -8,23 +8,27 @@ const stopWords = new Set(
   ),
 );
 
-/** The words of four letters or more of a text, lower case, stop words left out. */
+/** The words of three letters or more of a text, lower case, stop words left out. */
 function latinWords(text: string): Set<string> {
   return new Set(
     (
       text
         .normalize('NFKC')
         .toLowerCase()
-        .match(/[a-z][a-z0-9']{3,}/gu) ?? []
+        .match(/[a-z][a-z0-9']{2,}/gu) ?? []
     )
       .map((word) => word.replace(/'s$/u, ''))
       .filter((word) => !stopWords.has(word)),
   );
 }
 
-/** The longest run of characters `a` and `b` share that holds a character outside ASCII. */
-function longestSharedRun(a: string, b: string): number {
+/**
+ * The longest run of characters `a` and `b` share that holds a character outside ASCII, and where
+ * it ends in `b`.
+ */
+function longestSharedRun(a: string, b: string): { length: number; end: number } {
   let longest = 0;
+  let end = 0;
   const previous = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = 0;
@@ -32,11 +36,14 @@ function longestSharedRun(a: string, b: string): number {
       const above = previous[j] as number;
       previous[j] = a[i - 1] === b[j - 1] ? diagonal + 1 : 0;
       const run = previous[j] as number;
-      if (run > longest && /[^ -~]/u.test(a.slice(i - run, i))) longest = run;
+      if (run > longest && /[^ -~]/u.test(a.slice(i - run, i))) {
+        longest = run;
+        end = j;
+      }
       diagonal = above;
     }
   }
-  return longest;
+  return { length: longest, end };
 }
 
 /** The series' names: titles, reading, the English title and its part before a colon or bracket, aliases. */
@@ -52,8 +59,11 @@ function seriesNames(product: CatalogProduct): string[] {
 
 /**
  * Whether a text names `product`'s series: one of its names whole (as `searchText`, two characters
- * or more), four characters of a Japanese name in a row (`フリーレン` for `葬送のフリーレン`), or a
- * word of its English title that is not a stop word. With `authors`, its authors count too.
+ * or more); a run of Japanese characters shared with its title or reading that ends it (five or
+ * more) or covers most of it (four or more) (`フリーレン` for `葬送のフリーレン`, but not `ドラゴン` of `ドラゴンクエスト`
+ * for `ドラゴンボール`); or every word of its English title, or of the part before a colon or
+ * bracket (`Frieren`, but not `Dragon Quest` for `Dragon Ball`). With `authors`, its authors count
+ * too, whole or by every word of their English name.
  */
 export function namesProduct(
   text: string,
@@ -61,14 +71,26 @@ export function namesProduct(
   options: { readonly authors?: boolean } = {},
 ): boolean {
   const key = searchText(text);
-  const names = [
-    ...seriesNames(product),
-    ...(options.authors ? [product.author, product.authorEn, ...product.author.split('・')] : []),
-  ];
-  if (names.map(searchText).some((name) => name.length >= 2 && key.includes(name))) return true;
-  if ([product.series, product.seriesReading].some((name) => longestSharedRun(key, searchText(name)) >= 4))
+  const authors = options.authors ? [product.author, product.authorEn, ...product.author.split('・')] : [];
+  if (
+    [...seriesNames(product), ...authors]
+      .map(searchText)
+      .some((name) => name.length >= 2 && key.includes(name))
+  )
     return true;
+  for (const name of [product.series, product.seriesReading].map(searchText)) {
+    const { length, end } = longestSharedRun(key, name);
+    if ((length >= 5 && end === name.length) || (length >= 4 && length >= 0.6 * name.length)) return true;
+  }
   const words = latinWords(text);
-  const theirs = [product.seriesEn, ...product.aliases, ...(options.authors ? [product.authorEn] : [])];
-  return theirs.some((name) => [...latinWords(name)].some((word) => words.has(word)));
+  const titles = [
+    product.seriesEn,
+    ...product.seriesEn.split(/[:(),]/u),
+    ...product.aliases,
+    ...(options.authors ? [product.authorEn] : []),
+  ];
+  return titles.some((title) => {
+    const theirs = [...latinWords(title)];
+    return theirs.length > 0 && theirs.every((word) => words.has(word));
+  });
 }

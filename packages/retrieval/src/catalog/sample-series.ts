@@ -51,7 +51,7 @@ const seriesAliases: Readonly<Record<string, readonly string[]>> = {
   'my-hero-academia': ['ヒロアカ', 'MHA'],
   'shingeki-no-kyojin': ['進撃'],
   'spy-family': ['スパファミ'],
-  'hunter-x-hunter': ['ハンタ', 'HxH'],
+  'hunter-x-hunter': ['HxH'],
   'promised-neverland': ['約ネバ'],
   'tokyo-revengers': ['東リベ'],
   'gotobun-no-hanayome': ['五等分'],

@@ -197,4 +197,15 @@ export const notCarried: readonly string[] = [
   '吾輩は猫である',
   'Dune by Frank Herbert',
   '週刊少年ジャンプ 最新号',
+  // Near misses: they share a word or four characters with a title the store carries.
+  'ドラゴンクエスト ダイの大冒険',
+  'Dragon Quest: The Adventure of Dai',
+  'Black Clover volume 3',
+  'Blue Exorcist',
+  'ハンター募集のお知らせ',
+  'Golden Boy',
+  'Space Dandy',
+  'Seven Seeds',
+  'Death Parade',
+  'Fullmetal Panic!',
 ];

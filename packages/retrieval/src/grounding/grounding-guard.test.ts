@@ -91,19 +91,103 @@ describe('groundAnswer', () => {
     expect(grounded.fixes).toEqual([{ kind: 'price', claim: '¥462', action: 'removed' }]);
   });
 
-  it('attributes a sentence naming no series to the only cited product', () => {
-    expect(groundAnswer('価格は600円です。', [frieren2]).text).toBe(`価格は${frieren2.priceJpy}円です。`);
+  it('removes a claim no named book backs, even with one product cited', () => {
+    expect(groundAnswer('価格は600円です。', [frieren2])).toEqual({
+      text: '',
+      fixes: [{ kind: 'price', claim: '600円', action: 'removed' }],
+    });
   });
 
-  it('knows a series by four characters of its title in a row', () => {
+  it('knows a series by the end of its title', () => {
     // Both cited products are volume 2: only the name tells them apart.
     const hero = product('my-hero-academia-002');
-    const grounded = groundAnswer('ヒーローの2巻は¥1,000です。', [hero, frieren2]);
-    expect(grounded.text).toBe(`ヒーローの2巻は¥${hero.priceJpy}です。`);
+    const grounded = groundAnswer('フリーレンの2巻は¥1,000です。', [hero, frieren2]);
+    expect(grounded.text).toBe(`フリーレンの2巻は¥${frieren2.priceJpy}です。`);
   });
 
   it('does not read the digits of an ISBN as a price or a volume', () => {
     const answer = `ISBN ${onePiece110.isbn} です。`;
     expect(groundAnswer(answer, [onePiece110]).fixes).toEqual([]);
+  });
+
+  describe('as an independent review found it', () => {
+    const kaiju15 = product('kaiju-8-015');
+    const onePiece2 = product('one-piece-002');
+    const onePiece3 = product('one-piece-003');
+
+    it('checks a claim against the product it is about, not any cited one', () => {
+      expect(groundAnswer(`Frieren vol. 2 is ¥${onePiece110.priceJpy}.`, [onePiece110, frieren2]).text).toBe(
+        `Frieren vol. 2 is ¥${frieren2.priceJpy}.`,
+      );
+      expect(
+        groundAnswer(`フリーレン2巻のISBNは${onePiece110.isbn}です。`, [onePiece110, frieren2]).text,
+      ).toBe(`フリーレン2巻のISBNは${frieren2.isbn}です。`);
+      expect(groundAnswer('ONE PIECE 2巻は好評発売中です。', [onePiece110, frieren2]).text).toBe(
+        'ONE PIECE 110巻は好評発売中です。',
+      );
+    });
+
+    it('never lends a cited product’s facts to a sentence about another book', () => {
+      const catalog = sampleCatalog();
+      expect(groundAnswer('Kaiju No. 8 vol. 15 is ¥999.', [onePiece110], { catalog }).text).toBe('');
+      expect(
+        groundAnswer(`ONE PIECE 110 is out. 怪獣8号の15巻は999円です。`, [onePiece110], { catalog }).text,
+      ).toBe('ONE PIECE 110 is out.');
+      expect(groundAnswer('Dragon Quest vol. 3 costs ¥600.', [onePiece110]).text).toBe('');
+      expect(
+        groundAnswer(`Kaiju No. 8 vol. 15 is ¥${kaiju15.priceJpy}.`, [kaiju15], { catalog }).fixes,
+      ).toEqual([]);
+    });
+
+    it('lets a sentence that names no book state the facts of the one before it, never rewrite them', () => {
+      const cited = [onePiece110, frieren2];
+      const right = `ワンピースの110巻がおすすめです。価格は¥${onePiece110.priceJpy}です。`;
+      expect(groundAnswer(right, cited)).toEqual({ text: right, fixes: [] });
+      expect(groundAnswer('ワンピースの110巻がおすすめです。価格は¥999です。', cited).text).toBe(
+        'ワンピースの110巻がおすすめです。',
+      );
+    });
+
+    it('removes totals and ranges it cannot check instead of rewriting them', () => {
+      const cited = [onePiece1, onePiece2, onePiece3];
+      expect(groundAnswer('ONE PIECE 1〜3巻セットは1,452円です。', cited).text).toBe('');
+      expect(groundAnswer(`ONE PIECE 1巻は${onePiece1.priceJpy}円なので3冊で1,452円です。`, cited).text).toBe(
+        '',
+      );
+      expect(groundAnswer('ONE PIECEは500円〜600円です。', [onePiece110]).text).toBe('');
+      expect(groundAnswer('ONE PIECE 1巻から111巻まであります。', [onePiece110, onePiece1]).text).toBe('');
+    });
+
+    it.each([
+      ['ONE PIECE 110巻は５２８円です。', 'price'],
+      ['ONE PIECE 110巻は１，２３４円です。', 'price'],
+      ['ONE PIECE 110巻は999 JPY.', 'price'],
+      ['ONE PIECE 110巻は￥999です。', 'price'],
+      ['ONE PIECE 110巻のISBNは978‐4‐08‐999999‐1です。', 'isbn'],
+      ['ONE PIECE 110巻のISBNは978–4–08–999999–1です。', 'isbn'],
+      ['ONE PIECE 110巻のISBNは９７８４０８９９９９９９１です。', 'isbn'],
+      ['ONE PIECE 110巻のISBN-10は4-08-999999-9です。', 'isbn'],
+      ['ONE PIECEの111冊目が出ました。', 'volume'],
+      ['ONE PIECE 百十一巻が出ました。', 'volume'],
+      ['ONE PIECE 第百十一巻が出ました。', 'volume'],
+      ['ONE PIECE １１１巻が出ました。', 'volume'],
+    ])('sees the claim in “%s”', (answer, kind) => {
+      expect(groundAnswer(answer, [onePiece110]).fixes.map((fix) => fix.kind)).toContain(kind);
+    });
+
+    it('leaves a number longer than an ISBN alone rather than rewriting part of it', () => {
+      expect(groundAnswer('ONE PIECE 110: order 97840899999990.', [onePiece110]).text).toBe(
+        'ONE PIECE 110: order 97840899999990.',
+      );
+    });
+
+    it('ends a sentence at ! or ? even without a space, and at a full-width period', () => {
+      expect(sentences('Sure!One Piece is ¥517?Yes．次です。')).toEqual([
+        'Sure!',
+        'One Piece is ¥517?',
+        'Yes．',
+        '次です。',
+      ]);
+    });
   });
 });

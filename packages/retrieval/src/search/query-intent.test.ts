@@ -13,6 +13,8 @@ describe('queryIntent', () => {
     ['Naruto volume 7 price', 7],
     ['Bleach Vol.3', 3],
     ['Berserk #5', 5],
+    ['ワンピース 第百巻', 100],
+    ['ワンピース 百十巻', 110],
   ])('reads the volume of “%s”', (question, volume) => {
     expect(queryIntent(question).volume).toBe(volume);
   });
@@ -33,5 +35,8 @@ describe('queryIntent', () => {
     expect(queryIntent('20世紀少年')).toEqual({ latest: false });
     expect(queryIntent('Kaiju No. 8')).toEqual({ latest: false });
     expect(queryIntent('volume 0')).toEqual({ latest: false });
+    expect(queryIntent('鬼滅の刃 全23巻セット')).toEqual({ latest: false });
+    expect(queryIntent('鬼滅の刃 全二十三巻')).toEqual({ latest: false });
+    expect(queryIntent('the #1 bestseller')).toEqual({ latest: false });
   });
 });

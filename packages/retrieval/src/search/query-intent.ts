@@ -1,27 +1,18 @@
+import { kanjiNumber } from '../text/numbers.js';
+
 /** What a question asks of a series beyond its title: one volume, or the newest. */
 export interface QueryIntent {
   readonly volume?: number;
   readonly latest: boolean;
 }
 
-const kanjiDigits: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-
-/** `一`…`九十九` as a number (`十二` → 12, `二十` → 20). */
-function kanjiNumber(text: string): number | undefined {
-  const match = /^([一二三四五六七八九])?(十)?([一二三四五六七八九])?$/.exec(text);
-  if (!match || text === '') return undefined;
-  const [, tens, ten, ones] = match;
-  if (ten === undefined) return tens === undefined || ones !== undefined ? undefined : kanjiDigits[tens];
-  return (tens ? (kanjiDigits[tens] ?? 0) : 1) * 10 + (ones ? (kanjiDigits[ones] ?? 0) : 0);
-}
-
 const volumePatterns = [
-  /第?\s*(\d{1,4})\s*(?:巻|かん)/u,
-  /第\s*([一二三四五六七八九十]{1,3})\s*巻/u,
-  /([一二三四五六七八九十]{1,3})\s*巻/u,
+  /(?<![全\d]\s*)第?\s*(?<!\d)(\d{1,4})\s*(?:巻|かん)/u,
+  /第\s*([〇一二三四五六七八九十百千]{1,5})\s*巻/u,
+  /(?<![全〇一二三四五六七八九十百千])([〇一二三四五六七八九十百千]{1,5})\s*巻/u,
   /\bvol(?:ume)?\.?\s*#?\s*(\d{1,4})\b/iu,
   /\bbook\s*#?\s*(\d{1,4})\b/iu,
-  /#\s*(\d{1,4})\b/u,
+  /(?<=\p{L}\s*)#\s*(\d{1,4})(?!\s*\p{L})/u,
 ];
 
 const latestPattern =
