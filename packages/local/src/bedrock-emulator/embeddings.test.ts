@@ -1,4 +1,5 @@
 import {
+  ConverseCommand,
   InvokeModelCommand,
   ThrottlingException,
   ValidationException,
@@ -28,6 +29,8 @@ describe('embedding models on InvokeModel', () => {
   it('knows the embedding models by id, with a geography or as an ARN, and no text model', () => {
     expect(embeddingFamily(cohere)).toBe('cohere');
     expect(embeddingFamily('cohere.embed-english-v3')).toBe('cohere');
+    expect(embeddingFamily('cohere.embed-v4:0')).toBeUndefined();
+    expect(embeddingFamily('amazon.titan-embed-text-v1')).toBeUndefined();
     expect(
       embeddingFamily('arn:aws:bedrock:ap-northeast-1::foundation-model/cohere.embed-multilingual-v3'),
     ).toBe('cohere');
@@ -67,11 +70,15 @@ describe('embedding models on InvokeModel', () => {
   });
 
   it.each([
-    [cohere, { texts: [], input_type: 'search_document' }, 'texts: expected 1 to 96 strings'],
     [
       cohere,
       { texts: Array.from({ length: 97 }, () => 'a'), input_type: 'search_document' },
-      'texts: expected 1 to 96',
+      'texts: expected at most 96',
+    ],
+    [
+      cohere,
+      { texts: ['a'], input_type: 'search_document', truncate: 'MIDDLE' },
+      'truncate: expected NONE, START or END',
     ],
     [cohere, { texts: ['a'.repeat(2049)], input_type: 'search_document' }, 'at most 2048 characters'],
     [cohere, { texts: ['a'] }, 'input_type: expected one of'],
@@ -93,5 +100,28 @@ describe('embedding models on InvokeModel', () => {
     await expect(invoke(cohere, { texts: ['NARUTO'], input_type: 'search_query' })).resolves.toMatchObject({
       response_type: 'embeddings_floats',
     });
+  });
+
+  it('counts characters, not UTF-16 units, and embeds no text for an empty list', async () => {
+    const emoji = '😀'.repeat(1500);
+    await expect(invoke(cohere, { texts: [emoji], input_type: 'search_document' })).resolves.toMatchObject({
+      texts: [emoji],
+    });
+    await expect(invoke(cohere, { texts: [], input_type: 'search_document' })).resolves.toMatchObject({
+      embeddings: [],
+    });
+  });
+
+  it('refuses what Bedrock refuses for embedding models: other versions, and chat', async () => {
+    await expect(
+      invoke('cohere.embed-v4:0', { texts: ['a'], input_type: 'search_document' }),
+    ).rejects.toThrow('Cohere Embed v3 and Titan Text Embeddings V2 only');
+    const chat = local
+      .client()
+      .send(
+        new ConverseCommand({ modelId: cohere, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
+      );
+    await expect(chat).rejects.toBeInstanceOf(ValidationException);
+    await expect(chat).rejects.toThrow("doesn't support the model");
   });
 });

@@ -20,6 +20,7 @@ import { converseStream } from './operations/converse-stream.js';
 import {
   type EmbeddingFamily,
   embeddingFamily,
+  isEmbeddingModel,
   readEmbeddingRequest,
   sendEmbeddings,
 } from './operations/embeddings.js';
@@ -146,6 +147,14 @@ async function handle(
     }
     const body = parseJsonBody(await readBody(request));
     const family = route.operation === invokeModel ? embeddingFamily(route.modelId) : undefined;
+    if (family === undefined && isEmbeddingModel(route.modelId)) {
+      throw new EmulatedServiceError(
+        'ValidationException',
+        route.operation === invokeModel
+          ? 'The local emulator answers Cohere Embed v3 and Titan Text Embeddings V2 only.'
+          : "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
+      );
+    }
     if (family !== undefined) {
       outcome = await answerEmbeddings(
         deps,

@@ -33,10 +33,23 @@ describe('the sample catalog', () => {
     expect(sampleCatalog().map((product) => product.stock)).toEqual(catalog.map((product) => product.stock));
   });
 
-  it('refuses a series whose volumes would run out of ISBNs', () => {
+  it('refuses a publisher whose series would run out of ISBNs', () => {
     const [first] = sampleSeries;
     if (!first) throw new Error('no series');
-    const huge = { ...first, publisher: 'squareEnix' as const, volumes: 10_000 };
-    expect(() => sampleCatalog([huge])).toThrow('no ISBN left under Square Enix');
+    // Square Enix's prefix leaves four digits: 49 series of 200 volumes fit, the 50th does not.
+    const series = Array.from({ length: 50 }, (_, n) => ({
+      ...first,
+      slug: `s${n}`,
+      publisher: 'squareEnix' as const,
+      volumes: 200,
+    }));
+    expect(() => sampleCatalog(series.slice(0, 49))).not.toThrow();
+    expect(() => sampleCatalog(series)).toThrow('s49-200: no ISBN left under Square Enix');
+  });
+
+  it('refuses a series of more volumes than its ISBN block holds, before it collides with the next', () => {
+    const [first] = sampleSeries;
+    if (!first) throw new Error('no series');
+    expect(() => sampleCatalog([{ ...first, volumes: 201 }])).toThrow('201 volumes, more than the 200');
   });
 });

@@ -3,6 +3,9 @@ import type { CatalogProduct } from './catalog-product.js';
 import { completeIsbn13 } from './isbn.js';
 import { publishers, type SeriesEntry, sampleSeries } from './sample-series.js';
 
+/** ISBN item numbers each series of a publisher has: the n-th numbers its volumes from n × 200. */
+const volumesPerSeries = 200;
+
 /**
  * The sample catalog: one product per volume of `sampleSeries`, the same on every run. ISBNs are
  * made up under each publisher's real prefix, with valid check digits (the n-th series of a
@@ -12,6 +15,11 @@ import { publishers, type SeriesEntry, sampleSeries } from './sample-series.js';
 export function sampleCatalog(series: readonly SeriesEntry[] = sampleSeries): CatalogProduct[] {
   const seriesPerPublisher = new Map<string, number>();
   return series.flatMap((entry) => {
+    if (entry.volumes > volumesPerSeries) {
+      throw new RangeError(
+        `${entry.slug}: ${entry.volumes} volumes, more than the ${volumesPerSeries} a series has ISBNs for`,
+      );
+    }
     const publisher = publishers[entry.publisher];
     const ordinal = seriesPerPublisher.get(entry.publisher) ?? 0;
     seriesPerPublisher.set(entry.publisher, ordinal + 1);
@@ -19,7 +27,7 @@ export function sampleCatalog(series: readonly SeriesEntry[] = sampleSeries): Ca
       const volume = index + 1;
       const productId = `${entry.slug}-${String(volume).padStart(3, '0')}`;
       const itemDigits = 12 - publisher.isbnPrefix.length;
-      const item = String(ordinal * 200 + volume).padStart(itemDigits, '0');
+      const item = String(ordinal * volumesPerSeries + volume).padStart(itemDigits, '0');
       if (item.length > itemDigits)
         throw new RangeError(`${productId}: no ISBN left under ${publisher.nameEn}`);
       const draw = fnv1a(productId);

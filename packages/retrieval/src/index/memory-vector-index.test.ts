@@ -71,4 +71,27 @@ describe('MemoryVectorIndex', () => {
     );
     await expect(index.query(unit(1, 0, 0), { topK: 1 })).rejects.toThrow('a query of 3 dimensions');
   });
+
+  it('refuses vectors with values that are not finite numbers', async () => {
+    const index = new MemoryVectorIndex(2);
+    await expect(
+      index.upsert([{ id: 'a', vector: Float32Array.from([Number.NaN, 0]), metadata: inStock }]),
+    ).rejects.toThrow('a: a vector with a value that is not a finite number');
+    await expect(index.query(Float32Array.from([Number.POSITIVE_INFINITY, 0]), { topK: 1 })).rejects.toThrow(
+      'not a finite number',
+    );
+  });
+
+  it('keeps a longer vector’s direction in its codes instead of wrapping them around', async () => {
+    const index = new MemoryVectorIndex(2);
+    await index.upsert(
+      Array.from({ length: 40 }, (_, n) => ({
+        id: `n${n}`,
+        vector: Float32Array.from([0.6, 0.8]),
+        metadata: inStock,
+      })),
+    );
+    await index.upsert([{ id: 'long', vector: Float32Array.from([2, 0]), metadata: inStock }]);
+    expect((await index.query(unit(1, 0), { topK: 1 }))[0]?.id).toBe('long');
+  });
 });

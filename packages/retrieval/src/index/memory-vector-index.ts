@@ -28,6 +28,8 @@ export class MemoryVectorIndex implements VectorIndex {
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
     for (const record of records) {
+      if (!record.vector.every(Number.isFinite))
+        throw new RangeError(`${record.id}: a vector with a value that is not a finite number`);
       if (record.vector.length !== this.dimensions) {
         throw new RangeError(
           `${record.id}: a vector of ${record.vector.length} dimensions in an index of ${this.dimensions}`,
@@ -72,6 +74,8 @@ export class MemoryVectorIndex implements VectorIndex {
   }
 
   async query(vector: Float32Array, options: { topK: number; filter?: ProductFilter }): Promise<VectorHit[]> {
+    if (!vector.every(Number.isFinite))
+      throw new RangeError('a query with a value that is not a finite number');
     if (vector.length !== this.dimensions) {
       throw new RangeError(`a query of ${vector.length} dimensions in an index of ${this.dimensions}`);
     }
@@ -129,10 +133,11 @@ export class MemoryVectorIndex implements VectorIndex {
   }
 }
 
-/** A unit vector's 8-bit codes: each coordinate × 127, rounded. */
+/** A unit vector's 8-bit codes: each coordinate × 127, rounded, within ±127 (a longer vector saturates). */
 function quantize(vector: Float32Array): Int8Array {
   const codes = new Int8Array(vector.length);
-  for (let index = 0; index < vector.length; index++)
-    codes[index] = Math.round((vector[index] as number) * 127);
+  for (let index = 0; index < vector.length; index++) {
+    codes[index] = Math.max(-127, Math.min(127, Math.round((vector[index] as number) * 127)));
+  }
   return codes;
 }

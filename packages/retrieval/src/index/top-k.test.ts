@@ -59,4 +59,16 @@ describe('TopK', () => {
     reversed.offer('c', 2);
     expect(reversed.sorted().map(({ item }) => item)).toEqual(['c', 'b']);
   });
+
+  it('never keeps a score that is not a number', () => {
+    const best = new TopK<string>(2);
+    for (const [item, score] of [
+      ['a', 1],
+      ['nan', Number.NaN],
+      ['b', 2],
+      ['c', 3],
+    ] as const)
+      best.offer(item, score);
+    expect(best.sorted().map(({ item }) => item)).toEqual(['c', 'b']);
+  });
 });

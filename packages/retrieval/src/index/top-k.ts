@@ -20,7 +20,9 @@ export class TopK<T> {
     return this.#size < this.k ? Number.NEGATIVE_INFINITY : (this.#scores[0] as number);
   }
 
+  /** Keeps `item` if it is among the best so far; a score that is not a number never is. */
   offer(item: T, score: number): void {
+    if (Number.isNaN(score)) return;
     const order = this.#offered++;
     if (this.#size < this.k) {
       const slot = this.#size++;

@@ -84,4 +84,13 @@ describe('CatalogSearch', () => {
       expect(new Set(found).size, question).toBe(found.length);
     }
   });
+
+  it('finds nothing for a question with nothing to compare, or for topK 0 or less', async () => {
+    const search = await CatalogSearch.build(catalog.slice(0, 300), new HashingEmbedder(64));
+    for (const question of ['', '😀😀', '！？。、'])
+      expect(await search.search(question), question).toEqual([]);
+    expect(await search.search('ONE PIECE', { topK: 0 })).toEqual([]);
+    expect(await search.search('ONE PIECE', { topK: -3 })).toEqual([]);
+    expect(await search.search('ONE PIECE', { topK: 2.7 })).toHaveLength(2);
+  });
 });

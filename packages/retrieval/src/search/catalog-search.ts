@@ -9,6 +9,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import { MemoryVectorIndex } from '../index/memory-vector-index.js';
 import type { VectorIndex } from '../index/vector-index.js';
 import { KeywordIndex } from '../keyword/keyword-index.js';
+import { searchText } from '../text/search-text.js';
 import { queryIntent } from './query-intent.js';
 
 /** Which signals rank: both fused (the default), or one alone (to measure each). */
@@ -97,7 +98,10 @@ export class CatalogSearch {
   }
 
   async search(question: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    const { topK = 5, filter, mode = 'hybrid' } = options;
+    const { filter, mode = 'hybrid' } = options;
+    const topK = Math.max(0, Math.floor(options.topK ?? 5));
+    // Nothing to compare (only symbols or emoji): every product would tie.
+    if (topK === 0 || searchText(question) === '') return [];
     const scores = new Map<string, number>();
     const addRanks = (ids: readonly string[]) =>
       ids.forEach((id, rank) => {

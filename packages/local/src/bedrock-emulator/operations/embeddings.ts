@@ -8,14 +8,20 @@ import { countTokens } from '../model/tokens.js';
 export type EmbeddingFamily = 'cohere' | 'titan';
 
 /**
- * The family of an embedding model id (`cohere.embed-multilingual-v3`, `amazon.titan-embed-text-v2:0`,
- * with a geography prefix or as an ARN), or undefined for a model that writes text.
+ * The family of an embedding model the emulator answers (`cohere.embed-multilingual-v3` or
+ * `-english-v3`, `amazon.titan-embed-text-v2:0`, also as an ARN), or undefined for any other.
  */
 export function embeddingFamily(modelId: string): EmbeddingFamily | undefined {
   const id = modelId.slice(modelId.lastIndexOf('/') + 1);
-  if (/(?:^|\.)cohere\.embed-/u.test(id)) return 'cohere';
-  if (/(?:^|\.)amazon\.titan-embed-text-/u.test(id)) return 'titan';
+  if (/^cohere\.embed-(?:multilingual|english)-v3$/u.test(id)) return 'cohere';
+  if (/^amazon\.titan-embed-text-v2:0$/u.test(id)) return 'titan';
   return undefined;
+}
+
+/** Whether `modelId` is an embedding model of a kind the emulator does not answer, or writes no text. */
+export function isEmbeddingModel(modelId: string): boolean {
+  const id = modelId.slice(modelId.lastIndexOf('/') + 1);
+  return /^(?:cohere\.embed-|amazon\.titan-embed-)/u.test(id);
 }
 
 /** An embedding request, read: the texts, and how many dimensions Titan was asked for. */
@@ -46,15 +52,18 @@ export function readEmbeddingRequest(family: EmbeddingFamily, body: unknown): Em
     throw invalid('expected a JSON object');
   const fields = body as Record<string, unknown>;
   if (family === 'cohere') {
-    const { texts, input_type: inputType, embedding_types: types } = fields;
-    if (!Array.isArray(texts) || texts.length === 0 || texts.length > cohereMaxTexts) {
-      throw invalid(`texts: expected 1 to ${cohereMaxTexts} strings`);
+    const { texts, input_type: inputType, embedding_types: types, truncate } = fields;
+    if (!Array.isArray(texts) || texts.length > cohereMaxTexts) {
+      throw invalid(`texts: expected at most ${cohereMaxTexts} strings`);
     }
-    if (!texts.every((text) => typeof text === 'string' && text.length <= cohereMaxCharacters)) {
+    if (!texts.every((text) => typeof text === 'string' && [...text].length <= cohereMaxCharacters)) {
       throw invalid(`texts: every text must be a string of at most ${cohereMaxCharacters} characters`);
     }
     if (typeof inputType !== 'string' || !cohereInputTypes.includes(inputType)) {
       throw invalid(`input_type: expected one of ${cohereInputTypes.join(', ')}`);
+    }
+    if (truncate !== undefined && !['NONE', 'START', 'END'].includes(truncate as string)) {
+      throw invalid('truncate: expected NONE, START or END');
     }
     if (
       types !== undefined &&
@@ -65,7 +74,7 @@ export function readEmbeddingRequest(family: EmbeddingFamily, body: unknown): Em
     return { family, texts: texts as string[], dimensions: 1024, byType: types !== undefined };
   }
   const { inputText, dimensions = 1024, normalize = true } = fields;
-  if (typeof inputText !== 'string' || inputText.length === 0 || inputText.length > titanMaxCharacters) {
+  if (typeof inputText !== 'string' || inputText.length === 0 || [...inputText].length > titanMaxCharacters) {
     throw invalid(`inputText: expected a string of 1 to ${titanMaxCharacters} characters`);
   }
   if (typeof dimensions !== 'number' || !titanDimensions.includes(dimensions)) {
