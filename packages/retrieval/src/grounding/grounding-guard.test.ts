@@ -134,6 +134,10 @@ describe('groundAnswer', () => {
         groundAnswer(`ONE PIECE 110 is out. 怪獣8号の15巻は999円です。`, [onePiece110], { catalog }).text,
       ).toBe('ONE PIECE 110 is out.');
       expect(groundAnswer('Dragon Quest vol. 3 costs ¥600.', [onePiece110]).text).toBe('');
+      // A sentence about a cited book and another of the catalog: which figure is whose is unknowable.
+      expect(
+        groundAnswer('ONE PIECE 110巻と怪獣8号15巻はどちらも999円です。', [onePiece110], { catalog }).text,
+      ).toBe('');
       expect(
         groundAnswer(`Kaiju No. 8 vol. 15 is ¥${kaiju15.priceJpy}.`, [kaiju15], { catalog }).fixes,
       ).toEqual([]);
@@ -173,6 +177,12 @@ describe('groundAnswer', () => {
       ['ONE PIECE １１１巻が出ました。', 'volume'],
     ])('sees the claim in “%s”', (answer, kind) => {
       expect(groundAnswer(answer, [onePiece110]).fixes.map((fix) => fix.kind)).toContain(kind);
+    });
+
+    it('rewrites a volume written in kanji with digits', () => {
+      expect(groundAnswer('ONE PIECE 百十一巻が出ました。', [onePiece110]).text).toBe(
+        'ONE PIECE 110巻が出ました。',
+      );
     });
 
     it('leaves a number longer than an ISBN alone rather than rewriting part of it', () => {
