@@ -29,6 +29,20 @@ export {
   gatewayEnvironmentFields,
 } from './config/gateway-config.js';
 export { estimateCostUsd, formatUsd } from './cost/estimate-cost.js';
+export { type EmbeddingCache, MemoryEmbeddingCache } from './embeddings/embedding-cache.js';
+export {
+  EmbeddingGateway,
+  type EmbeddingGatewayOptions,
+  type EmbeddingResult,
+  EmbeddingUnavailableError,
+  estimateEmbeddingTokens,
+} from './embeddings/embedding-gateway.js';
+export { cohereEmbedMultilingualV3, type EmbeddingModelSpec } from './embeddings/embedding-model.js';
+export type {
+  EmbeddingPurpose,
+  EmbeddingRuntime,
+  EmbeddingRuntimeProvider,
+} from './embeddings/embedding-runtime.js';
 export { defaultDegradedAnswer, FmGateway, type FmGatewayOptions } from './gateway/fm-gateway.js';
 export {
   AllModelsFailedError,
