@@ -22,18 +22,18 @@ export class MemoryEmbeddingCache implements EmbeddingCache {
   async get(keys: readonly string[]): Promise<(Float32Array | undefined)[]> {
     return keys.map((key) => {
       const vector = this.#entries.get(key);
-      if (vector !== undefined) {
-        this.#entries.delete(key);
-        this.#entries.set(key, vector);
-      }
-      return vector;
+      if (vector === undefined) return undefined;
+      this.#entries.delete(key);
+      this.#entries.set(key, vector);
+      return new Float32Array(vector);
     });
   }
 
   async set(entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
     for (const [key, vector] of entries) {
       this.#entries.delete(key);
-      this.#entries.set(key, vector);
+      // Copies in and out: no caller's change to a vector reaches what the cache serves.
+      this.#entries.set(key, new Float32Array(vector));
       if (this.#entries.size > this.capacity)
         this.#entries.delete(this.#entries.keys().next().value as string);
     }

@@ -1,3 +1,4 @@
+import { Deadline, DeadlineExceededError } from '@mangaassist/commons';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { MemoryEmbeddingCache } from './embedding-cache.js';
@@ -163,6 +164,89 @@ describe('EmbeddingGateway', () => {
     expect(estimateEmbeddingTokens('ワンピース')).toBe(5);
     expect(estimateEmbeddingTokens('One Piece')).toBe(3);
     expect(estimateEmbeddingTokens('ONE PIECE 第1巻')).toBe(2 + Math.ceil(11 / 4));
+  });
+
+  describe('as an independent review found it', () => {
+    /** A runtime that never answers until its signal aborts, and then rejects as the SDK does. */
+    const hung = (region: string): EmbeddingRuntime => ({
+      region,
+      embed: (_model, _texts, _purpose, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () =>
+            reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+          );
+        }),
+    });
+
+    it('hands a batch to the next region when an attempt runs out of time, and counts it against the breaker', async () => {
+      const { calls, provider } = runtimes();
+      const breakers = new CircuitBreakerRegistry();
+      const gateway = new EmbeddingGateway({
+        model: { ...model, timeoutMs: 50 },
+        regions: ['slow', 'good'],
+        breakers,
+        retry: { maxAttempts: 1, ...noWait },
+        minAttemptMs: 10,
+        runtimes: (region) => (region === 'slow' ? hung(region) : provider(region)),
+      });
+      expect((await gateway.embed(['a'], 'query')).vectors).toEqual([vectorOf('a')]);
+      expect(calls.map((call) => call.region)).toEqual(['good']);
+      expect(breakers.snapshot().find((breaker) => breaker.key.includes('slow'))?.consecutiveFailures).toBe(
+        1,
+      );
+    });
+
+    it('fails with the deadline’s own error when the caller’s time runs out', async () => {
+      const gateway = new EmbeddingGateway({
+        model,
+        regions: ['slow', 'also-slow'],
+        runtimes: hung,
+        minAttemptMs: 10,
+      });
+      const deadline = new Deadline(100);
+      try {
+        await expect(gateway.embed(['a'], 'query', { deadline })).rejects.toBeInstanceOf(
+          DeadlineExceededError,
+        );
+      } finally {
+        deadline.dispose();
+      }
+    });
+
+    it('gives every caller and every position its own vector, never the cache’s', async () => {
+      const { provider } = runtimes();
+      const gateway = new EmbeddingGateway({
+        model,
+        runtimes: provider,
+        regions: ['r'],
+        cache: new MemoryEmbeddingCache(),
+      });
+      const first = await gateway.embed(['abc', 'abc'], 'document');
+      expect(first.vectors[0]).not.toBe(first.vectors[1]);
+      (first.vectors[0] as Float32Array)[0] = 999;
+      expect((await gateway.embed(['abc'], 'document')).vectors[0]).toEqual(vectorOf('abc'));
+    });
+
+    it('refuses an empty or blank text', async () => {
+      const { provider } = runtimes();
+      const gateway = new EmbeddingGateway({ model, runtimes: provider, regions: ['r'] });
+      await expect(gateway.embed(['ok', ' '], 'document')).rejects.toThrow('text 1: empty');
+    });
+
+    it('embeds when the cache fails to read or to write', async () => {
+      const { calls, provider } = runtimes();
+      const broken = {
+        get: async () => {
+          throw new Error('cache down');
+        },
+        set: async () => {
+          throw new Error('cache down');
+        },
+      };
+      const gateway = new EmbeddingGateway({ model, runtimes: provider, regions: ['r'], cache: broken });
+      expect((await gateway.embed(['a'], 'query')).vectors).toEqual([vectorOf('a')]);
+      expect(calls).toHaveLength(1);
+    });
   });
 });
 
