@@ -1,4 +1,5 @@
 import { discardMetrics, type Logger, type MetricsSink, silentLogger } from '@mangaassist/commons';
+import type { Citation } from '@mangaassist/contracts';
 import {
   type ChatMessage,
   type FmGateway,
@@ -8,6 +9,14 @@ import {
   inspectText,
 } from '@mangaassist/fm-gateway';
 import { BudgetExhaustedError, type TenantBudget } from '@mangaassist/tenants';
+import {
+  type ChatGroundingOptions,
+  type Grounding,
+  groundingFor,
+  groundText,
+  toCitation,
+  wholeSentences,
+} from './grounding/chat-grounding.js';
 import { buildConversation, newInputFrom, systemPromptFor } from './sessions/conversation.js';
 import type { SessionStore, SessionTurn } from './sessions/session-store.js';
 
@@ -45,7 +54,16 @@ export interface ChatServiceOptions {
   readonly metrics?: MetricsSink;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * The store's catalog: each turn's question is searched in it, the products it names go into
+   * the system prompt as data and come back as `citations`, and every answer is held to them
+   * (`groundAnswer`; a stream sentence by sentence). @default - no catalog: answers unchecked
+   */
+  readonly grounding?: ChatGroundingOptions;
 }
+
+/** The CloudWatch namespace of the grounding guard's fixes, dimension `Tenant`. */
+export const groundingNamespace = 'MangaAssist/Grounding';
 
 /** The CloudWatch namespace of the input-safety signals (`inspectText`), dimension `Tenant`. */
 export const inputSafetyNamespace = 'MangaAssist/InputSafety';
@@ -55,7 +73,11 @@ export const inputSafetyNamespace = 'MangaAssist/InputSafety';
  * history (`stored`): `false` for a degraded answer (never stored) or one the store failed to
  * keep, so that the caller knows the next turn will not see it. Absent without a session.
  */
-export type ChatAnswer = GatewayResult & { readonly stored?: boolean };
+export type ChatAnswer = GatewayResult & {
+  readonly stored?: boolean;
+  /** With a catalog (`grounding`): the products the answer is grounded in. */
+  readonly citations?: readonly Citation[];
+};
 
 /** What `ChatService.stream` yields: the gateway's deltas, then the answer. */
 export type ChatStreamEvent =
@@ -86,14 +108,16 @@ export class ChatService {
   }
 
   async complete(turn: ChatTurn, call: GatewayCallOptions = {}): Promise<ChatAnswer> {
-    const request = await this.prepare(turn);
+    const { request, grounding } = await this.prepare(turn);
     const result = await this.options.gateway.complete(request, call);
-    return this.remember(turn, result);
+    if (grounding === undefined) return this.remember(turn, result);
+    const grounded = { ...result, text: this.ground(turn, result.text, grounding) };
+    return this.cite(await this.remember(turn, grounded), grounding);
   }
 
   /** As `complete`, streamed; the turns are stored when the stream completes. */
   async *stream(turn: ChatTurn, call: GatewayCallOptions = {}): AsyncGenerator<ChatStreamEvent> {
-    const request = await this.prepare(turn);
+    const { request, grounding } = await this.prepare(turn);
     const { budget } = this.options;
     const charged: GatewayCallOptions = budget
       ? {
@@ -108,10 +132,38 @@ export class ChatService {
           },
         }
       : call;
-    for await (const event of this.options.gateway.stream(request, charged)) {
-      yield event.type === 'complete'
-        ? { type: 'complete', result: await this.remember(turn, event.result) }
-        : event;
+    const events = this.options.gateway.stream(request, charged);
+    if (grounding === undefined) {
+      for await (const event of events) {
+        yield event.type === 'complete'
+          ? { type: 'complete', result: await this.remember(turn, event.result) }
+          : event;
+      }
+      return;
+    }
+    // Held sentence by sentence: a sentence goes out once whole and grounded. What the guard
+    // makes of a text's whole sentences is a prefix of what it makes of more of them.
+    let received = '';
+    let sent = '';
+    const next = (text: string) => {
+      const delta = text.startsWith(sent) ? text.slice(sent.length) : '';
+      sent += delta;
+      return delta;
+    };
+    for await (const event of events) {
+      if (event.type === 'delta') {
+        received += event.text;
+        const delta = next(groundText(wholeSentences(received), grounding, this.groundingOptions()).text);
+        if (delta !== '') yield { ...event, text: delta };
+        continue;
+      }
+      const text = this.ground(turn, event.result.text, grounding);
+      const rest = next(text);
+      if (rest !== '') yield { type: 'delta', text: rest };
+      yield {
+        type: 'complete',
+        result: this.cite(await this.remember(turn, { ...event.result, text }), grounding),
+      };
     }
   }
 
@@ -142,11 +194,13 @@ export class ChatService {
     }
     if (history.status === 'rejected') throw history.reason;
     const historyMessages = this.options.historyMessages ?? 10;
-    return {
+    const grounding = await this.groundingOf(turn);
+    const system = systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt);
+    const request = {
       tenantId: turn.tenantId,
       requestId: turn.requestId,
       model: turn.model,
-      system: systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt),
+      system: grounding ? `${system}\n\n${grounding.promptBlock}` : system,
       messages: buildConversation(history.value, turn.messages, historyMessages),
       // Everything the caller wrote for this turn, the guardrail's to evaluate.
       callerInput: {
@@ -157,6 +211,47 @@ export class ChatService {
       ...(turn.temperature !== undefined ? { temperature: turn.temperature } : {}),
       ...(turn.sessionId !== undefined ? { sessionId: turn.sessionId } : {}),
     };
+    return { request, grounding };
+  }
+
+  private groundingOptions(): ChatGroundingOptions {
+    return this.options.grounding as ChatGroundingOptions;
+  }
+
+  /** What the turn's question finds in the catalog: the last user message is the question. */
+  private async groundingOf(turn: ChatTurn): Promise<Grounding | undefined> {
+    const { grounding } = this.options;
+    if (grounding === undefined) return undefined;
+    const question = turn.messages.findLast((message) => message.role === 'user')?.content ?? '';
+    return groundingFor(question, grounding);
+  }
+
+  /** The answer held to the catalog; its fixes logged and counted per tenant. */
+  private ground(turn: ChatTurn, text: string, grounding: Grounding): string {
+    const grounded = groundText(text, grounding, this.groundingOptions());
+    if (grounded.fixes.length > 0) {
+      const corrected = grounded.fixes.filter((fix) => fix.action === 'corrected').length;
+      const { tenantId, requestId } = turn;
+      this.logger.warn('answer corrected by the grounding guard', {
+        tenantId,
+        requestId,
+        fixes: grounded.fixes,
+      });
+      (this.options.metrics ?? discardMetrics).emit({
+        namespace: groundingNamespace,
+        dimensions: { Tenant: tenantId },
+        metrics: [
+          { name: 'ClaimsCorrected', unit: 'Count', value: corrected },
+          { name: 'ClaimsRemoved', unit: 'Count', value: grounded.fixes.length - corrected },
+        ],
+        properties: { requestId },
+      });
+    }
+    return grounded.text;
+  }
+
+  private cite(answer: ChatAnswer, grounding: Grounding): ChatAnswer {
+    return { ...answer, citations: grounding.cited.map(toCitation) };
   }
 
   /** Logs and counts the signals of the turn's caller-supplied text: its messages and instructions. */

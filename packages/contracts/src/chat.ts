@@ -97,6 +97,24 @@ export const guardrailVerdictSchema = z.object({
   filters: z.array(z.string()),
 });
 
+/**
+ * A catalog product an answer is grounded in, as the catalog had it when the answer was made:
+ * every price, ISBN and volume the answer states is one of its cited products'.
+ */
+export const citationSchema = z.object({
+  product_id: z.string(),
+  title: z.string(),
+  title_en: z.string(),
+  volume: z.int().check(z.positive()),
+  /** Yen, tax included. */
+  price_jpy: z.int().check(z.nonnegative()),
+  /** ISBN-13, digits only. */
+  isbn: z.string().check(z.regex(/^97[89]\d{10}$/)),
+  in_stock: z.boolean(),
+});
+
+export type Citation = z.infer<typeof citationSchema>;
+
 export const chatResponseSchema = z.object({
   request_id: z.string(),
   text: z.string(),
@@ -122,6 +140,8 @@ export const chatResponseSchema = z.object({
    */
   stored: z.optional(z.boolean()),
   routing: z.object({ requested: z.string(), model: z.string(), reason: z.string() }),
+  /** The catalog products the answer is grounded in; absent where the deployment has no catalog. */
+  citations: z.optional(z.array(citationSchema)),
 });
 
 export type ChatResponse = z.infer<typeof chatResponseSchema>;

@@ -12,9 +12,11 @@ export {
 export {
   type ChatRequest,
   type ChatResponse,
+  type Citation,
   chatLimits,
   chatMessageSchema,
   chatResponseSchema,
+  citationSchema,
   conversationIssues,
   type ErrorResponse,
   errorResponseSchema,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { guardrailVerdictSchema, usageSchema } from './chat.js';
+import { citationSchema, guardrailVerdictSchema, usageSchema } from './chat.js';
 
 /**
  * `POST /v1/chat/stream` (Server-Sent Events): `data: {"text":…}` per delta, then one usage
@@ -25,6 +25,8 @@ export const sseUsageSchema = z.object({
   session_id: z.optional(z.string()),
   /** As in `ChatResponse`. */
   stored: z.optional(z.boolean()),
+  /** As in `ChatResponse`. */
+  citations: z.optional(z.array(citationSchema)),
 });
 
 export const sseErrorSchema = z.object({

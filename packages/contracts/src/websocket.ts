@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { guardrailVerdictSchema, usageSchema } from './chat.js';
+import { citationSchema, guardrailVerdictSchema, usageSchema } from './chat.js';
 
 /**
  * WebSocket chat protocol (seed 002 §2.2, extended). Client frames carry an `action`; server
@@ -111,6 +111,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     session_id: z.string(),
     /** Whether the turn is now in the session's history (as `ChatResponse.stored`). */
     stored: z.optional(z.boolean()),
+    /** As in `ChatResponse`. */
+    citations: z.optional(z.array(citationSchema)),
   }),
   z.object({
     type: z.literal('error'),

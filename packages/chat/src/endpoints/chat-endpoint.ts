@@ -19,7 +19,7 @@ import {
 } from '@mangaassist/http';
 import type { ChatAnswer, ChatService, ChatTurn } from '../chat-service.js';
 import { failureResponse } from './failure.js';
-import { toAnswerJson } from './usage-json.js';
+import { citationsJson, toAnswerJson } from './usage-json.js';
 
 export interface ChatRequestOptions {
   readonly catalog: ModelCatalog;
@@ -133,5 +133,6 @@ export function toChatResponse(result: ChatAnswer, sessionId?: string): ChatResp
     ...(sessionId !== undefined ? { session_id: sessionId } : {}),
     ...(result.stored !== undefined ? { stored: result.stored } : {}),
     routing: result.routing,
+    ...citationsJson(result),
   };
 }

@@ -54,6 +54,7 @@ export function toSseUsageEvent(result: ChatAnswer, sessionId?: string): SseUsag
     ...(answer.guardrail ? { guardrail: answer.guardrail } : {}),
     ...(answer.session_id !== undefined ? { session_id: answer.session_id } : {}),
     ...(answer.stored !== undefined ? { stored: answer.stored } : {}),
+    ...(answer.citations ? { citations: answer.citations } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ChatResponse } from '@mangaassist/contracts';
 import type { GatewayResult, TokenUsage } from '@mangaassist/fm-gateway';
+import type { ChatAnswer } from '../chat-service.js';
 
 /** The contract's `usage` object (`usageSchema`). */
 export type UsageJson = ChatResponse['usage'];
@@ -57,4 +58,9 @@ export function toAnswerJson(result: GatewayResult): AnswerJson {
 export function guardrailJson(result: GatewayResult): Pick<AnswerJson, 'guardrail'> {
   const { guardrail } = result;
   return guardrail ? { guardrail: { action: guardrail.action, filters: [...guardrail.filters] } } : {};
+}
+
+/** The answer's citations in the contract's shape, when the deployment grounds answers in a catalog. */
+export function citationsJson(result: ChatAnswer): Pick<ChatResponse, 'citations'> {
+  return result.citations ? { citations: result.citations.map((citation) => ({ ...citation })) } : {};
 }

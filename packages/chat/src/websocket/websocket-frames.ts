@@ -1,7 +1,7 @@
 import { utf8ByteLength } from '@mangaassist/commons';
 import type { ServerFrame } from '@mangaassist/contracts';
 import type { ChatAnswer } from '../chat-service.js';
-import { guardrailJson, toUsageJson } from '../endpoints/usage-json.js';
+import { citationsJson, guardrailJson, toUsageJson } from '../endpoints/usage-json.js';
 import type { SessionTurn } from '../sessions/session-store.js';
 
 /** The wire form of a server frame: its JSON. */
@@ -137,6 +137,7 @@ export function completeFrame(
     ...guardrailJson(result),
     session_id: sessionId,
     ...(result.stored !== undefined ? { stored: result.stored } : {}),
+    ...citationsJson(result),
   };
 }
 
