@@ -26,6 +26,13 @@ export { type ChatStreamEndpointOptions, makeChatStreamEndpoint } from './endpoi
 export { describeFailure, type Failure, failureResponse } from './endpoints/failure.js';
 export { makeTaskEndpoint, type TaskEndpointOptions } from './endpoints/task-endpoint.js';
 export { toUsageJson, type UsageJson } from './endpoints/usage-json.js';
+export {
+  type ChatGroundingOptions,
+  catalogPromptBlock,
+  type Grounding,
+  groundingFor,
+  toCitation,
+} from './grounding/chat-grounding.js';
 export { buildConversation, mangaAssistSystemPrompt, systemPromptFor } from './sessions/conversation.js';
 export { MemorySessionStore } from './sessions/memory-session-store.js';
 export { SessionConflictError } from './sessions/session-errors.js';

@@ -12,38 +12,22 @@
  * Targets: hybrid recall@5 ≥ 0.9, search p99 ≤ 20 ms over 10,000 products, no product named for a
  * book not carried. Exits non-zero when one is missed.
  */
-import { EmbeddingGateway, MemoryEmbeddingCache } from '@mangaassist/fm-gateway';
-import { bedrockEmbeddingRuntime, createBedrockRuntimeClient } from '@mangaassist/fm-gateway/bedrock';
 import {
   type CatalogProduct,
   CatalogSearch,
-  type Embedder,
   evaluateRetrieval,
   goldSet,
   namedWithoutCarrying,
   notCarried,
   sampleCatalog,
 } from '@mangaassist/retrieval';
+import { localEmbedder } from '../src/dev-server/local-catalog.js';
 import { startBedrockEmulator } from '../src/index.js';
 
 const targets = { recallAt5: 0.9, p99Ms: 20 };
 const queries = Number(process.env.EVAL_QUERIES ?? 2000);
 const emulator = await startBedrockEmulator();
-const region = 'ap-northeast-1';
-const client = createBedrockRuntimeClient({
-  region,
-  endpoint: emulator.url,
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const gateway = new EmbeddingGateway({
-  regions: [region],
-  cache: new MemoryEmbeddingCache(20_000),
-  runtimes: () => bedrockEmbeddingRuntime(client, region),
-});
-const embedder: Embedder = {
-  dimensions: gateway.dimensions,
-  embed: async (texts, purpose) => (await gateway.embed(texts, purpose)).vectors,
-};
+const { embedder, close: closeEmbedder } = localEmbedder(emulator.url);
 
 const catalog = sampleCatalog();
 const search = await CatalogSearch.build(catalog, embedder);
@@ -119,5 +103,5 @@ const checks: [string, boolean][] = [
 ];
 for (const [label, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'MISS'}  ${label}\n`);
 process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
-client.destroy();
+closeEmbedder();
 await emulator.close();

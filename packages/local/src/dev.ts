@@ -1,6 +1,7 @@
 /**
  * `pnpm dev`: the whole platform on http://localhost:3000 (PORT to change) with no AWS account.
  * REDIS_URL points the response cache at a real Redis; without it the cache is in memory.
+ * Chat answers from the sample catalog (citations, the grounding guard) unless CATALOG=0.
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { startDevServer } from './dev-server/dev-server.js';
@@ -11,6 +12,7 @@ const starting = startDevServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  catalog: process.env.CATALOG !== '0',
   logger: consoleLogger(logLevel(process.env.LOG_LEVEL)),
 });
 stopOnSignals(starting, (server) => server.close());
@@ -20,7 +22,7 @@ process.stdout.write(
   [
     `MangaAssist local runtime on ${server.url}`,
     `  GET  ${server.url}/                       the chat page`,
-    `  POST ${server.url}/v1/chat                chat (x-api-key: a dev key below)`,
+    `  POST ${server.url}/v1/chat                chat (x-api-key: a dev key below), with citations from the sample catalog (CATALOG=0: none)`,
     `  POST ${server.url}/v1/chat/stream         the same, as Server-Sent Events`,
     `  WS   ws://${server.url.slice('http://'.length)}/ws?ticket=…  WebSocket chat (ticket: POST /v1/ws-tickets)`,
     `  POST ${server.url}/v1/moderate | summarize | analyze  static routes (fast | balanced | quality)`,

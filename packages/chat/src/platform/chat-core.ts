@@ -19,6 +19,7 @@ import { tenantDirectoryOf, tenantResolver } from '@mangaassist/tenants/platform
 import { RedisUsageLedger } from '@mangaassist/tenants/redis';
 import { ChatService } from '../chat-service.js';
 import type { ChatConfig } from '../config/chat-config.js';
+import type { ChatGroundingOptions } from '../grounding/chat-grounding.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 export interface ChatCoreOptions extends Omit<CreateGatewayOptions, 'redis'> {
@@ -26,6 +27,8 @@ export interface ChatCoreOptions extends Omit<CreateGatewayOptions, 'redis'> {
   readonly tenants?: TenantDirectory;
   /** Where the chat's own metrics go (input-safety signals). @default emfWriter() */
   readonly metrics?: MetricsSink;
+  /** The store's catalog, for chat answers grounded in it. @default - none */
+  readonly grounding?: ChatGroundingOptions;
 }
 
 export interface ChatPlatformOptions extends ChatCoreOptions {
@@ -45,6 +48,8 @@ export interface ChatCore extends GatewayDependencies {
   readonly resolveTenant: TenantResolver;
   readonly logger: Logger;
   readonly metrics: MetricsSink;
+  /** The store's catalog, for the chat doors' answers (not the task routes'). */
+  readonly grounding?: ChatGroundingOptions;
   /** The DynamoDB document client, made on first call (for the tables the door uses). */
   documents(): DynamoDBDocumentClient;
 }
@@ -86,6 +91,7 @@ export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}
     resolveTenant: tenantResolver(tenants),
     logger,
     metrics: options.metrics ?? emfWriter(),
+    ...(options.grounding ? { grounding: options.grounding } : {}),
     documents() {
       documents ??= createDocumentClient(awsClientOptions(config.dynamoDbEndpoint, options));
       return documents;
@@ -98,11 +104,15 @@ export function createChatCore(config: ChatConfig, options: ChatCoreOptions = {}
   };
 }
 
-/** The chat service of a door on `core`: its gateway, budgets, logger and metrics, and `sessions`. */
-export function chatServiceOf(core: ChatCore, sessions?: SessionStore): ChatService {
+/**
+ * The chat service of a door on `core`: its gateway, budgets, logger and metrics, and `sessions`;
+ * `grounded` for a chat door, whose answers the core's catalog grounds (task routes are not).
+ */
+export function chatServiceOf(core: ChatCore, sessions?: SessionStore, grounded = false): ChatService {
   return new ChatService({
     gateway: core.gateway,
     ...(sessions ? { sessions } : {}),
+    ...(grounded && core.grounding ? { grounding: core.grounding } : {}),
     ...(core.budget ? { budget: core.budget } : {}),
     logger: core.logger,
     metrics: core.metrics,

@@ -49,7 +49,7 @@ export function createChatPlatform(
     ? new DynamoDbSessionStore(core.documents(), { tableName: config.sessionsTable, logger: core.logger })
     : new MemorySessionStore();
   return {
-    chat: chatServiceOf(core, sessions),
+    chat: chatServiceOf(core, sessions, true),
     sessions,
     gateway: core.gateway,
     catalog: core.catalog,

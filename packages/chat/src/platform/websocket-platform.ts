@@ -94,7 +94,7 @@ export function createWebSocketPlatform(
     ? { tickets: options.tickets, close: () => {} }
     : ticketStoreFor(config, redis, { ...options, logger });
   const webSocket = new WebSocketChat({
-    chat: chatServiceOf(core, sessions),
+    chat: chatServiceOf(core, sessions, true),
     connections: options.connections ?? connectionStoreOf(config, core.documents),
     pusher: options.pusher ?? new ApiGatewayManagementPusher(management as ApiGatewayManagementApiClient),
     frames: options.frames ?? (redis ? new RedisFrameLog(redis, { logger }) : new MemoryFrameLog()),

@@ -1,4 +1,10 @@
-import { type ChatConfig, type ClientMessageQueue, chatConfigSchema, fifoMessageOf } from '@mangaassist/chat';
+import {
+  type ChatConfig,
+  type ChatGroundingOptions,
+  type ClientMessageQueue,
+  chatConfigSchema,
+  fifoMessageOf,
+} from '@mangaassist/chat';
 import {
   createChatCore,
   createChatPlatform,
@@ -101,6 +107,8 @@ export interface DevDoorsOptions {
   readonly batchThreshold?: number;
   /** The local bucket of the jobs' documents (presigned URLs on the dev server). */
   readonly documents: FileDocumentStore;
+  /** The catalog the chat doors answer from. @default - none: answers unchecked */
+  readonly grounding?: ChatGroundingOptions;
   readonly logger: Logger;
 }
 
@@ -122,6 +130,7 @@ export function createDevDoors(local: LocalAws, options: DevDoorsOptions) {
     metrics: discardMetrics,
     tenants: keys.directory,
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.grounding ? { grounding: options.grounding } : {}),
   });
   const chat = createChatPlatform(config, { core });
   const ticketPlatform = createTicketPlatform(config, {

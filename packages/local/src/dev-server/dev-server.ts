@@ -22,6 +22,7 @@ import {
 import { createDevDoors } from './dev-doors.js';
 import { apiGatewayRoutes, maxRequestBytes, type RequestContext, type Route } from './lambda-routes.js';
 import { localStage, localTokenIssuer, startLocalAws } from './local-aws.js';
+import { localCatalogGrounding } from './local-catalog.js';
 import { refuseLocalControl } from './local-control-guard.js';
 import { localControlRoutes } from './local-control-routes.js';
 import { sendError } from './local-http.js';
@@ -53,6 +54,11 @@ export interface DevServerOptions {
   readonly callbackRetryScale?: number;
   /** From this many products a catalog re-enrichment is one batch job (at least 100). @default 1000 */
   readonly batchThreshold?: number;
+  /**
+   * Load the sample catalog, so that chat answers cite it and are held to it (`pnpm dev` does,
+   * unless `CATALOG=0`). @default false
+   */
+  readonly catalog?: boolean;
 }
 
 export interface DevServer {
@@ -97,9 +103,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await documents.dispose();
     throw error;
   });
+  const catalog = !options.catalog
+    ? undefined
+    : await localCatalogGrounding(aws.emulator.url).catch(async (error: unknown) => {
+        await aws.close();
+        await documents.dispose();
+        throw error;
+      });
   const doors = createDevDoors(aws, {
     logger,
     documents,
+    ...(catalog ? { grounding: catalog.grounding } : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.chatDeadlineMs ? { chatDeadlineMs: options.chatDeadlineMs } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
@@ -282,6 +296,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       // The bus first: its targets still write to DynamoDB and call the emulator while they drain.
       await aws.eventBridge.close();
       await doors.close();
+      catalog?.close();
       await aws.close();
       await documents.dispose();
     },

@@ -17,7 +17,8 @@ const excerptLength = 60;
  * The emulated model's answer, before any output limit. Deterministic and honest about being
  * local: a product description prompt gets sentences and a `Tags:` line, a moderation prompt
  * only the verdict JSON, a sentiment prompt one word, and anything else a tagged echo of the last
- * user message (in Japanese for Japanese input).
+ * user message (in Japanese for Japanese input), followed, when the system prompt has a catalog
+ * section, by the first entry's title, price and ISBN as the entry gives them.
  */
 export function localReply(prompt: ModelPrompt, identity: ModelIdentity): string {
   const instructions = fullPromptText(prompt);
@@ -25,7 +26,29 @@ export function localReply(prompt: ModelPrompt, identity: ModelIdentity): string
   if (asksForProductDescription(instructions)) return describeProduct(question);
   if (asksForModeration(instructions)) return JSON.stringify(moderate(question));
   if (asksForSentiment(instructions)) return classifySentiment(question);
-  return echoReply(question, identity);
+  const entry = firstCatalogEntry(prompt.system);
+  const echo = echoReply(question, identity);
+  return entry === undefined ? echo : `${echo}${catalogSentence(entry, containsCjk(question))}`;
+}
+
+/** The first product of a `<catalog>` section of the system prompt (the chat's grounding). */
+interface CatalogEntry {
+  readonly title: string;
+  readonly priceJpy: string;
+  readonly isbn: string;
+}
+
+function firstCatalogEntry(system: string): CatalogEntry | undefined {
+  const line = /<catalog>\n- (.+)/u.exec(system)?.[1];
+  const match = line && /^(.+?) \(.+?\) by .+?; ¥(\d+); ISBN (\d{13});/u.exec(line);
+  return match ? { title: match[1] ?? '', priceJpy: match[2] ?? '', isbn: match[3] ?? '' } : undefined;
+}
+
+/** What a model given the catalog would say of its first entry, as the entry says it. */
+function catalogSentence(entry: CatalogEntry, japanese: boolean): string {
+  return japanese
+    ? ` カタログでは「${entry.title}」は¥${entry.priceJpy}（ISBN ${entry.isbn}）です。`
+    : ` The catalog lists ${entry.title} at ¥${entry.priceJpy} (ISBN ${entry.isbn}).`;
 }
 
 function echoReply(question: string, identity: ModelIdentity): string {
