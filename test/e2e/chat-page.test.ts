@@ -3,6 +3,7 @@
 // watches the answer stream in over the WebSocket and over SSE, and reads each answer's details.
 import { randomUUID } from 'node:crypto';
 import { type DevServer, startDevServer } from '@mangaassist/local';
+import { sampleCatalog } from '@mangaassist/retrieval';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -324,6 +325,25 @@ describe('the chat page', { timeout: 90_000 }, () => {
       await failing.close();
     }
   });
+
+  it.each(['WebSocket', 'SSE'] as const)(
+    'shows the catalog products an answer cites as cards under it (%s)',
+    async (transport) => {
+      const grounded = await startDevServer({ port: 0, catalog: true });
+      try {
+        const latest = sampleCatalog().find((product) => product.productId === 'one-piece-110');
+        const chat = await ChatPage.open({ target: grounded, transport });
+        const answer = await chat.ask('ワンピースの最新刊はいくら？');
+        const card = answer.locator('.citations .citation-card[data-product-id="one-piece-110"]');
+        expect(await card.isVisible()).toBe(true);
+        expect(await card.textContent()).toContain(`¥${latest?.priceJpy} · ISBN ${latest?.isbn}`);
+        expect(await answer.getByRole('list', { name: /catalog sources/ }).count()).toBe(1);
+        expect(await chat.answerText(answer)).toContain(`¥${latest?.priceJpy}`);
+      } finally {
+        await grounded.close();
+      }
+    },
+  );
 
   it('announces a failed request in the alert region and lets the person send again', async () => {
     const chat = await ChatPage.open({

@@ -22,7 +22,9 @@ const resumePollMs = 1_000;
  * @typedef {{ input_tokens: number, output_tokens: number, cache_read_input_tokens?: number, cache_write_input_tokens?: number }} Usage
  * @typedef {{ model: string, usage: Usage, cost_usd: number, latency_ms: number, ttft_ms?: number,
  *   cached: boolean, degraded: boolean, stop_reason?: string, region?: string, session_id?: string,
- *   stored?: boolean }} AnswerDetails
+ *   stored?: boolean, citations?: Citation[] }} AnswerDetails
+ * @typedef {{ product_id: string, title: string, title_en: string, volume: number, price_jpy: number,
+ *   isbn: string, in_stock: boolean }} Citation
  * @typedef {{ finish(): void, fail(error: Error): void, done: Promise<void> }} Completion
  * @typedef {{ answer: AnswerView, streamId: string | undefined, lastSeq: number, attempts: number,
  *   completion: Completion, watchdog: Watchdog, resumePoll: ReturnType<typeof setTimeout> | undefined }} SocketStream
@@ -296,6 +298,7 @@ class AnswerView {
     }
     list.append(badges);
     this.article.append(list);
+    if (details.citations?.length) this.article.append(citationCards(details.citations));
     scrollToEnd();
   }
 
@@ -308,6 +311,42 @@ class AnswerView {
     this.article.append(note);
     scrollToEnd();
   }
+}
+
+/**
+ * The catalog products an answer is grounded in, as cards under it: title, price, ISBN, stock.
+ * @param {Citation[]} citations
+ */
+function citationCards(citations) {
+  const cards = document.createElement('ul');
+  cards.className = 'citations';
+  cards.setAttribute('aria-label', 'カタログの出典 / catalog sources');
+  for (const citation of citations) {
+    const card = document.createElement('li');
+    card.className = 'citation-card';
+    card.dataset.productId = citation.product_id;
+    const title = document.createElement('span');
+    title.className = 'citation-title';
+    title.lang = 'ja';
+    title.textContent = citation.title;
+    const english = document.createElement('span');
+    english.className = 'citation-title-en';
+    english.lang = 'en';
+    english.textContent = citation.title_en;
+    const facts = document.createElement('span');
+    facts.className = 'citation-facts';
+    facts.textContent = `¥${citation.price_jpy.toLocaleString('ja-JP')} · ISBN ${citation.isbn}`;
+    card.append(
+      title,
+      english,
+      facts,
+      citation.in_stock
+        ? badge('在庫あり / in stock', 'badge-fresh')
+        : badge('品切れ / sold out', 'badge-degraded'),
+    );
+    cards.append(card);
+  }
+  return cards;
 }
 
 /**
