@@ -32,7 +32,14 @@ export async function startServer(
     process.execPath,
     [`--max-old-space-size=${heapMb}`, ...profile, '--import', 'tsx', script],
     {
-      env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'error', ...env },
+      // The benches measure the doors as they measured them before the catalog: BENCH_CATALOG=1 grounds chat.
+      env: {
+        ...process.env,
+        REDIS_URL: '',
+        LOG_LEVEL: 'error',
+        CATALOG: process.env.BENCH_CATALOG === '1' ? '1' : '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -2,7 +2,7 @@
  * `pnpm orchestrator`: the Fargate orchestrator's server with no AWS account, over the local
  * services: the public API on http://localhost:8000 (PORT) behind the dev tenants' API keys, the
  * internal FM proxy on http://localhost:8080 (FM_PROXY_PORT). REDIS_URL points the cache and the
- * budgets at a real Redis. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
+ * budgets at a real Redis; chat answers from the sample catalog unless CATALOG=0. Ctrl-C drains open streams for up to DRAIN_MS (5 000), then stops.
  * EMULATOR_TTFT_MS and EMULATOR_TOKEN_DELAY_MS give the emulated model a pace (`pnpm bench streams`);
  * MAX_STARTING_REQUESTS and ADMISSION_WAIT_MS bound a burst, and OTEL_EXPORTER_OTLP_ENDPOINT
  * sends a span per request to an OTLP/HTTP collector (every one: OTEL_TRACES_SAMPLER_ARG=1), as in
@@ -23,6 +23,7 @@ const starting = startLocalOrchestrator({
   admission: admissionFromEnvironment(process.env),
   ...(tracing ? { tracing } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  catalog: process.env.CATALOG !== '0',
   emulator: {
     latency: {
       ttftMs: Number(process.env.EMULATOR_TTFT_MS ?? 0),

@@ -11,6 +11,7 @@ import { createLocalApiKeys, devTenants } from '@mangaassist/tenants';
 import { localChatConfig } from '../dev-server/dev-doors.js';
 import type { DevServerOptions } from '../dev-server/dev-server.js';
 import { type LocalAws, localCredentials, localRegion, startLocalAws } from '../dev-server/local-aws.js';
+import { localCatalogGrounding } from '../dev-server/local-catalog.js';
 
 /** As `pnpm dev`'s (`host` 127.0.0.1, Redis when given), with the orchestrator's two ports. */
 export interface LocalOrchestratorOptions
@@ -23,6 +24,8 @@ export interface LocalOrchestratorOptions
   readonly admission?: AdmissionOptions;
   /** @default - not traced */
   readonly tracing?: RequestTracing;
+  /** Load the sample catalog, so that chat answers cite it (`pnpm orchestrator` does unless `CATALOG=0`). @default false */
+  readonly catalog?: boolean;
 }
 
 export interface LocalOrchestrator {
@@ -49,6 +52,12 @@ export async function startLocalOrchestrator(
 ): Promise<LocalOrchestrator> {
   const logger = options.logger ?? silentLogger;
   const aws = await startLocalAws({ logger, ...(options.emulator ? { emulator: options.emulator } : {}) });
+  const catalog = options.catalog
+    ? await localCatalogGrounding(aws.emulator.url).catch(async (error: unknown) => {
+        await aws.close();
+        throw error;
+      })
+    : undefined;
   const keys = createLocalApiKeys(devTenants);
   const config = localChatConfig(aws, {
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
@@ -64,6 +73,7 @@ export async function startLocalOrchestrator(
         metrics: discardMetrics,
         tenants: keys.directory,
         ...(options.gateway ? { gateway: options.gateway } : {}),
+        ...(catalog ? { grounding: catalog.grounding } : {}),
       },
       options.tracing,
     ),
@@ -84,6 +94,7 @@ export async function startLocalOrchestrator(
     });
   } catch (error) {
     await core.close();
+    catalog?.close();
     await aws.close();
     throw error;
   }
@@ -97,6 +108,7 @@ export async function startLocalOrchestrator(
       await platform.orchestrator.shutdown({ drainMs });
       await platform.close();
       await core.close();
+      catalog?.close();
       await aws.close();
     },
   };
