@@ -10,6 +10,7 @@ import {
 } from '@mangaassist/fm-gateway';
 import { BudgetExhaustedError, type TenantBudget } from '@mangaassist/tenants';
 import {
+  answerWhenNothingLeft,
   type ChatGroundingOptions,
   type Grounding,
   groundingFor,
@@ -194,7 +195,7 @@ export class ChatService {
     }
     if (history.status === 'rejected') throw history.reason;
     const historyMessages = this.options.historyMessages ?? 10;
-    const grounding = await this.groundingOf(turn);
+    const grounding = await this.groundingOf(turn, history.value);
     const system = systemPromptFor(turn.system, turn.persona ?? this.options.systemPrompt);
     const request = {
       tenantId: turn.tenantId,
@@ -219,16 +220,35 @@ export class ChatService {
   }
 
   /** What the turn's question finds in the catalog: the last user message is the question. */
-  private async groundingOf(turn: ChatTurn): Promise<Grounding | undefined> {
+  /**
+   * What the turn's question finds in the catalog: the last user message is the question, the
+   * user's earlier messages (this turn's, then the session's, newest first) its context.
+   */
+  private async groundingOf(turn: ChatTurn, history: readonly SessionTurn[]): Promise<Grounding | undefined> {
     const { grounding } = this.options;
     if (grounding === undefined) return undefined;
-    const question = turn.messages.findLast((message) => message.role === 'user')?.content ?? '';
-    return groundingFor(question, grounding);
+    const asked = [...history, ...turn.messages]
+      .filter((message) => message.role === 'user')
+      .map((message) => message.content)
+      .reverse();
+    const [question = '', ...earlier] = asked;
+    const found = await groundingFor(question, grounding, earlier.slice(0, 2));
+    if (!found.available) {
+      this.logger.warn('catalog search unavailable; answering without figures', {
+        tenantId: turn.tenantId,
+        requestId: turn.requestId,
+      });
+    }
+    return found;
   }
 
-  /** The answer held to the catalog; its fixes logged and counted per tenant. */
+  /**
+   * The answer held to the catalog; its fixes logged and counted per tenant. An answer the guard
+   * leaves nothing of says what the catalog holds instead (a blank turn would break the session).
+   */
   private ground(turn: ChatTurn, text: string, grounding: Grounding): string {
     const grounded = groundText(text, grounding, this.groundingOptions());
+    const question = turn.messages.findLast((message) => message.role === 'user')?.content ?? '';
     if (grounded.fixes.length > 0) {
       const corrected = grounded.fixes.filter((fix) => fix.action === 'corrected').length;
       const { tenantId, requestId } = turn;
@@ -247,11 +267,14 @@ export class ChatService {
         properties: { requestId },
       });
     }
-    return grounded.text;
+    return grounded.text === '' && text.trim() !== ''
+      ? answerWhenNothingLeft(question, grounding.cited)
+      : grounded.text;
   }
 
+  /** The citations of a real answer; a degraded one (an apology, a stale text) cites nothing. */
   private cite(answer: ChatAnswer, grounding: Grounding): ChatAnswer {
-    return { ...answer, citations: grounding.cited.map(toCitation) };
+    return { ...answer, citations: answer.degraded ? [] : grounding.cited.map(toCitation) };
   }
 
   /** Logs and counts the signals of the turn's caller-supplied text: its messages and instructions. */

@@ -3,6 +3,7 @@ import {
   AllModelsFailedError,
   GatewayTimeoutError,
   ModelRequestRejectedError,
+  StreamInterruptedError,
   UnknownModelError,
 } from '@mangaassist/fm-gateway';
 import { errorResponse, type HttpResponse } from '@mangaassist/http';
@@ -77,6 +78,14 @@ export function describeFailure(error: unknown, requestId: string, logger: Logge
           message: 'No model is available right now; retry shortly.',
           retryAfterSeconds: 5,
         };
+  }
+  if (error instanceof StreamInterruptedError) {
+    logger.warn('the model stream broke before any of it could be sent', { requestId, code: error.code });
+    return {
+      status: 502,
+      code: 'stream_interrupted',
+      message: 'The model stream failed part-way; the answer is incomplete. Retry the request.',
+    };
   }
   if (error instanceof GatewayTimeoutError) {
     logger.warn('deadline exceeded', { requestId, budgetMs: error.budgetMs, attempts: error.attempts });
