@@ -59,4 +59,21 @@ describe('pnpm dev answering from the sample catalog', () => {
     expect(usage?.citations?.[0]?.product_id).toBe('one-piece-110');
     expect(text).toContain('カタログでは「ONE PIECE 110」は¥');
   });
+
+  it('corrects an invented price in a stream before any of it reaches the client', async () => {
+    await dev().control('POST', '/_local/bedrock/scripts', {
+      match: 'チェンソーマンの3巻',
+      text: 'チェンソーマン3巻は¥7,777です。ほかにご質問はありますか？',
+    });
+    const response = await chat('チェンソーマンの3巻はいくら？', '/v1/chat/stream');
+    const body = await response.text();
+    expect(body).not.toContain('7,777');
+    const usage = body
+      .split('\n\n')
+      .map((block) => block.replace(/^data: /u, ''))
+      .filter((data) => data.startsWith('{"type":"usage"'))
+      .map((data) => JSON.parse(data) as { citations: { product_id: string; price_jpy: number }[] })[0];
+    const cited = usage?.citations.find((citation) => citation.product_id === 'chainsaw-man-003');
+    expect(body).toContain(`チェンソーマン3巻は¥${cited?.price_jpy}です。`);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { startDevServer } from './dev-server/dev-server.js';
+import { catalogEnabled } from './dev-server/local-catalog.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -12,7 +13,7 @@ const starting = startDevServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-  catalog: process.env.CATALOG !== '0',
+  catalog: catalogEnabled(process.env.CATALOG),
   logger: consoleLogger(logLevel(process.env.LOG_LEVEL)),
 });
 stopOnSignals(starting, (server) => server.close());

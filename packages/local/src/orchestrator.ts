@@ -10,6 +10,7 @@
  */
 import { consoleLogger } from '@mangaassist/commons';
 import { admissionFromEnvironment, tracingFromEnvironment } from '@mangaassist/orchestrator';
+import { catalogEnabled } from './dev-server/local-catalog.js';
 import { startLocalOrchestrator } from './orchestrator/local-orchestrator.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
@@ -23,7 +24,7 @@ const starting = startLocalOrchestrator({
   admission: admissionFromEnvironment(process.env),
   ...(tracing ? { tracing } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-  catalog: process.env.CATALOG !== '0',
+  catalog: catalogEnabled(process.env.CATALOG),
   emulator: {
     latency: {
       ttftMs: Number(process.env.EMULATOR_TTFT_MS ?? 0),

@@ -46,3 +46,8 @@ export async function localCatalogGrounding(
     throw error;
   }
 }
+
+/** Whether `CATALOG` leaves the sample catalog on: anything but `0`, `false`, `off` or `no`. */
+export function catalogEnabled(value: string | undefined): boolean {
+  return !['0', 'false', 'off', 'no'].includes((value ?? '').trim().toLowerCase());
+}
