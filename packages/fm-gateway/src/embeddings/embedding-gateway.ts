@@ -241,6 +241,8 @@ export class EmbeddingGateway {
         if (!failure.failover) throw error;
       }
     }
+    // The last region's attempt may end a moment before the caller's deadline does: out of time is what it was.
+    this.#throwIfOutOfTime(deadline);
     throw new EmbeddingUnavailableError(`${this.model.displayName} could not embed in any region`, {
       cause: lastError,
     });
