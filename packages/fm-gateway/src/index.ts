@@ -35,7 +35,6 @@ export {
   type EmbeddingGatewayOptions,
   type EmbeddingResult,
   EmbeddingUnavailableError,
-  estimateEmbeddingTokens,
 } from './embeddings/embedding-gateway.js';
 export { cohereEmbedMultilingualV3, type EmbeddingModelSpec } from './embeddings/embedding-model.js';
 export type {

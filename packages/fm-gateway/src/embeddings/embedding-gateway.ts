@@ -8,6 +8,7 @@ import {
 } from '@mangaassist/commons';
 import { CircuitBreakerRegistry, CircuitOpenError, circuitKey } from '../resilience/circuit-breaker.js';
 import { classifyRetryError, retry } from '../resilience/retry.js';
+import { estimateTokens } from '../text/estimate-tokens.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { cohereEmbedMultilingualV3, type EmbeddingModelSpec } from './embedding-model.js';
 import type { EmbeddingPurpose, EmbeddingRuntimeProvider } from './embedding-runtime.js';
@@ -48,17 +49,6 @@ export interface EmbeddingResult {
 /** Every region failed, or refused, to embed a batch; `cause` is the last region's error. */
 export class EmbeddingUnavailableError extends Error {
   override readonly name = 'EmbeddingUnavailableError';
-}
-
-/** Tokens as the gateway estimates them for cost: one per CJK character, one per four others. */
-export function estimateEmbeddingTokens(text: string): number {
-  let cjk = 0;
-  let other = 0;
-  for (const character of text) {
-    if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(character)) cjk++;
-    else other++;
-  }
-  return cjk + Math.ceil(other / 4);
 }
 
 /**
@@ -122,7 +112,7 @@ export class EmbeddingGateway {
         );
         const entries = batch.map(([key], index) => [key, embedded[index] as Float32Array] as const);
         for (const [key, vector] of entries) vectors.set(key, vector);
-        inputTokens += batch.reduce((sum, [, text]) => sum + estimateEmbeddingTokens(text), 0);
+        inputTokens += batch.reduce((sum, [, text]) => sum + estimateTokens(text), 0);
         await this.#store(entries);
       }
     } finally {
