@@ -146,6 +146,7 @@ export class ChatService {
     // makes of a text's whole sentences is a prefix of what it makes of more of them.
     let received = '';
     let sent = '';
+    let groundedUpTo = 0;
     const next = (text: string) => {
       const delta = text.startsWith(sent) ? text.slice(sent.length) : '';
       sent += delta;
@@ -154,7 +155,11 @@ export class ChatService {
     for await (const event of events) {
       if (event.type === 'delta') {
         received += event.text;
-        const delta = next(groundText(wholeSentences(received), grounding, this.groundingOptions()).text);
+        // Grounded again only when a sentence has been completed, not on every token.
+        const whole = wholeSentences(received);
+        if (whole.length === groundedUpTo) continue;
+        groundedUpTo = whole.length;
+        const delta = next(groundText(whole, grounding, this.groundingOptions()).text);
         if (delta !== '') yield { ...event, text: delta };
         continue;
       }
