@@ -1,3 +1,4 @@
+import { boundedCall } from '@mangaassist/commons';
 import type { Citation } from '@mangaassist/contracts';
 import {
   type CatalogProduct,
@@ -94,7 +95,7 @@ export async function groundingFor(
 ): Promise<Grounding & { readonly available: boolean }> {
   try {
     for (const text of [question, ...earlier.map((before) => `${question} ${before}`)]) {
-      const cited = await withTimeout(found(text, options), options.searchTimeoutMs ?? 2_000);
+      const cited = await boundedCall(() => found(text, options), options.searchTimeoutMs ?? 2_000);
       if (cited.length > 0) return { cited, promptBlock: catalogPromptBlock(cited), available: true };
     }
     return { cited: [], promptBlock: catalogPromptBlock([]), available: true };
@@ -115,19 +116,6 @@ async function found(question: string, options: ChatGroundingOptions): Promise<C
     intent.volume !== undefined ? product.volume === intent.volume : product.latest,
   );
   return asked.length > 0 ? asked : named;
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the catalog search took more than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,7 +1,7 @@
 // ChatService with the store's catalog: the question's products in the prompt as data, citations,
 // and every answer held to them, whole or streamed sentence by sentence.
 import { type MetricSet, silentLogger } from '@mangaassist/commons';
-import { createFakeClock } from '@mangaassist/commons/testing';
+import { createFakeClock, settlesWithin } from '@mangaassist/commons/testing';
 import { chatResponseSchema, serverFrameSchema, sseUsageSchema } from '@mangaassist/contracts';
 import { FmGateway, loadModelCatalog, StreamInterruptedError } from '@mangaassist/fm-gateway';
 import {
@@ -215,7 +215,11 @@ describe('a grounded chat, as an independent review found it', () => {
         () => ({ text: 'ONE PIECE 110巻は¥517です。ほかにご質問は？' }),
         grounding,
       );
-      const answer = await chat.complete(turn('ワンピースの最新刊はいくら？'));
+      const answer = await settlesWithin(
+        chat.complete(turn('ワンピースの最新刊はいくら？')),
+        5_000,
+        'the grounded turn',
+      );
       expect(calls.at(-1)?.request.system).toContain("The store's catalog cannot be read right now.");
       expect(answer.citations).toEqual([]);
       expect(answer.text).toBe('ほかにご質問は？');

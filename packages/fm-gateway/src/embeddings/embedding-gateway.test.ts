@@ -1,4 +1,5 @@
 import { Deadline, DeadlineExceededError } from '@mangaassist/commons';
+import { settlesWithin } from '@mangaassist/commons/testing';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { MemoryEmbeddingCache } from './embedding-cache.js';
@@ -183,7 +184,9 @@ describe('EmbeddingGateway', () => {
         minAttemptMs: 10,
         runtimes: (region) => (region === 'slow' ? hung(region) : provider(region)),
       });
-      expect((await gateway.embed(['a'], 'query')).vectors).toEqual([vectorOf('a')]);
+      expect((await settlesWithin(gateway.embed(['a'], 'query'), 5_000, 'the embedding')).vectors).toEqual([
+        vectorOf('a'),
+      ]);
       expect(calls.map((call) => call.region)).toEqual(['good']);
       expect(breakers.snapshot().find((breaker) => breaker.key.includes('slow'))?.consecutiveFailures).toBe(
         1,
@@ -199,9 +202,9 @@ describe('EmbeddingGateway', () => {
       });
       const deadline = new Deadline(100);
       try {
-        await expect(gateway.embed(['a'], 'query', { deadline })).rejects.toBeInstanceOf(
-          DeadlineExceededError,
-        );
+        await expect(
+          settlesWithin(gateway.embed(['a'], 'query', { deadline }), 5_000, 'the embedding'),
+        ).rejects.toBeInstanceOf(DeadlineExceededError);
       } finally {
         deadline.dispose();
       }
